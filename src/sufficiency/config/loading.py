@@ -1,0 +1,324 @@
+"""Reading scenario YAML: `extends`, named overrides and scenarios, `--set` values, validation."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, ScenarioError
+from .schema import DataSources, Scenario, ScenarioFile
+
+_COMPOSITION_KEYS = ("extends", "overrides", "scenarios")
+_DATA_KEYS = tuple(DataSources.model_fields)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML file into a mapping.
+
+    Raises:
+        ScenarioError: If the file is missing, is not valid YAML, or is not a mapping.
+    """
+    if not path.is_file():
+        raise ScenarioError(f"scenario file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError("scenario file is not valid YAML", [Problem(where, problem)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario file {path}: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            "scenario file must be a mapping of keys to values",
+            [Problem(str(path), f"found a {type(raw).__name__} at the top level")],
+        )
+    return raw
+
+
+def _absolute_data_paths(block: Any, base: Path) -> Any:
+    """Make the relative paths of a `data` mapping absolute against ``base``."""
+    if not isinstance(block, dict):
+        return block
+    out = dict(block)
+    for key, value in block.items():
+        if key in _DATA_KEYS and isinstance(value, str | Path) and str(value):
+            p = Path(value).expanduser()
+            out[key] = str(p if p.is_absolute() else (base / p).resolve())
+    return out
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mapping (or dotted keys) -> {dotted.path: value}."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = target
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+    """Read ``path`` and everything it extends, with data paths made absolute."""
+    path = path.resolve()
+    if path in chain:
+        loop = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError("scenario files extend each other in a loop", [Problem(loop, "")])
+    raw = read_yaml(path)
+    base = path.parent
+    if "data" in raw:
+        raw["data"] = _absolute_data_paths(raw["data"], base)
+    overrides = raw.get("overrides")
+    if isinstance(overrides, dict):
+        fixed: dict[str, Any] = {}
+        for name, body in overrides.items():
+            if isinstance(body, dict):
+                flat = _flatten(body)
+                for dotted in list(flat):
+                    head, _, leaf = dotted.partition(".")
+                    if head == "data" and leaf in _DATA_KEYS:
+                        flat[dotted] = _absolute_data_paths({leaf: flat[dotted]}, base)[leaf]
+                fixed[name] = flat
+            else:
+                fixed[name] = body
+        raw["overrides"] = fixed
+    sources = [path]
+    parent_ref = raw.pop("extends", None)
+    if parent_ref is None:
+        return raw, sources
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(
+            "invalid scenario file", [Problem(f"{path}: extends", "must be a file path")]
+        )
+    parent_path = Path(parent_ref)
+    if not parent_path.is_absolute():
+        parent_path = base / parent_path
+    if not parent_path.is_file():
+        raise ScenarioError(
+            "scenario file extends a file that does not exist",
+            [Problem(f"{path}: extends", f"{parent_ref!r} (looked for {parent_path})")],
+        )
+    parent, parent_sources = _resolve_file(parent_path, (*chain, path))
+    return _deep_merge(parent, raw), parent_sources + sources
+
+
+def _describe_validation(exc: ValidationError, where: str, model: type[BaseModel]) -> ScenarioError:
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        dotted = ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc[:-1])
+            guess = difflib.get_close_matches(loc[-1], allowed, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            msg = f"unknown key {loc[-1]!r}{hint} Accepted keys here: {', '.join(allowed)}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            value = err.get("input")
+            shown = json.dumps(value, default=str) if not isinstance(value, dict) else "a mapping"
+            msg = f"{err['msg']} (got {shown})"
+        problems.append(Problem(f"{where}: {dotted}" if dotted else where, msg))
+    return ScenarioError("invalid scenario", problems)
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        current = annotation if isinstance(annotation, type) else None
+        if current is None or not issubclass(current, BaseModel):
+            return []
+    return list(current.model_fields) if isinstance(current, type) else []
+
+
+def _parse_set(values: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(
+                "invalid --set value", [Problem(item, "expected KEY=VALUE, e.g. horizon_years=12")]
+            )
+        try:
+            out[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            out[key.strip()] = text
+    return out
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any] | Scenario,
+    *,
+    scenario: str | None = None,
+    overrides: Sequence[str] = (),
+    set_values: Mapping[str, Any] | Iterable[str] | None = None,
+) -> Scenario:
+    """Load, compose and validate a scenario.
+
+    Precedence, lowest first: a file named by ``extends`` (recursively); the file itself;
+    the overrides of the named ``scenario`` plus any extra ``overrides`` (applied together:
+    two of them may not set the same key); ``set_values`` (dotted keys, e.g.
+    ``{"forecast.method": "drift"}`` or ``["horizon_years=12"]``).
+
+    Args:
+        source: A YAML path, a mapping with the same content, or a Scenario (returned as is
+            unless overrides are given).
+        scenario: A name from the file's ``scenarios`` (or a single override's name).
+        overrides: Override names to apply.
+        set_values: Final values by dotted key.
+
+    Returns:
+        The validated, frozen Scenario, with data paths made absolute.
+
+    Raises:
+        ScenarioError: Naming the file, the dotted YAML path and what is wrong.
+    """
+    if isinstance(source, Scenario) and not (scenario or overrides or set_values):
+        return source
+    if isinstance(source, Scenario):
+        raw: dict[str, Any] = source.model_dump(mode="json")
+        where, sources = f"scenario {source.name!r}", []
+    elif isinstance(source, Mapping):
+        raw = copy.deepcopy(dict(source))
+        raw.pop("extends", None)
+        if "data" in raw:
+            raw["data"] = _absolute_data_paths(raw["data"], Path.cwd())
+        raw["overrides"] = {
+            k: _flatten(v) if isinstance(v, Mapping) else v
+            for k, v in (raw.get("overrides") or {}).items()
+        }
+        where, sources = "scenario mapping", []
+    else:
+        path = Path(source)
+        raw, sources = _resolve_file(path)
+        where = str(path)
+
+    try:
+        ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _describe_validation(exc, where, ScenarioFile) from None
+
+    available_overrides: dict[str, dict[str, Any]] = raw.get("overrides") or {}
+    named: dict[str, list[str]] = raw.get("scenarios") or {}
+    chosen: list[str] = []
+    if scenario is not None:
+        if scenario in named:
+            chosen.extend(named[scenario])
+        elif scenario in available_overrides:
+            chosen.append(scenario)
+        else:
+            known = sorted({*named, *available_overrides})
+            raise ScenarioError(
+                f"unknown scenario {scenario!r}",
+                [Problem(where, f"defined scenarios and overrides: {', '.join(known) or 'none'}")],
+            )
+    chosen.extend(overrides)
+
+    set_by: dict[str, str] = {}
+    problems: list[Problem] = []
+    resolved = {k: v for k, v in raw.items() if k not in _COMPOSITION_KEYS}
+    for name in chosen:
+        if name not in available_overrides:
+            problems.append(Problem(f"{where}: scenarios", f"override {name!r} is not defined"))
+            continue
+        for dotted, value in available_overrides[name].items():
+            clash = next(
+                (
+                    k
+                    for k in set_by
+                    if k == dotted or k.startswith(dotted + ".") or dotted.startswith(k + ".")
+                ),
+                None,
+            )
+            if clash is not None:
+                problems.append(
+                    Problem(
+                        f"{where}: overrides.{name}.{dotted}",
+                        f"also set by override {set_by[clash]!r} ({clash}); "
+                        "overrides combined in one scenario must set different keys",
+                    )
+                )
+                continue
+            set_by[dotted] = name
+            _set_path(resolved, dotted, value)
+    if problems:
+        raise ScenarioError("invalid scenario composition", problems)
+
+    if set_values:
+        pairs = (
+            dict(set_values) if isinstance(set_values, Mapping) else _parse_set(set_values)
+        )
+        for dotted, value in pairs.items():
+            if dotted.startswith("data.") and isinstance(value, str):
+                value = str(Path(value).expanduser().resolve())
+            _set_path(resolved, dotted, value)
+
+    if scenario is not None:
+        resolved["name"] = scenario
+    try:
+        result = Scenario.model_validate(resolved)
+    except ValidationError as exc:
+        raise _describe_validation(exc, where, Scenario) from None
+    result._sources = tuple(sources)
+    result._applied = tuple(chosen)
+    return result
+
+
+def scenario_provenance(scenario: Scenario) -> dict[str, Any]:
+    """The files read and overrides applied to produce ``scenario``."""
+    return {
+        "scenario_files": [str(p) for p in scenario._sources],
+        "applied_overrides": list(scenario._applied),
+    }
+
+
+def scenario_names(path: str | Path) -> list[str]:
+    """The named scenarios a file (and what it extends) defines."""
+    raw, _ = _resolve_file(Path(path))
+    return list((raw.get("scenarios") or {}).keys())
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors and documentation."""
+    schema = ScenarioFile.model_json_schema()
+    schema["title"] = "sufficiency scenario"
+    return schema

@@ -1,0 +1,168 @@
+"""The scenario schema: strict, frozen pydantic models with a unit for every number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+
+class _Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors and objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class DataSources(_Strict):
+    """Where the input tables live. Relative paths are relative to the YAML file."""
+
+    caseload: Path = Field(
+        description="EHC plans by year, need, age (or age band) and setting: the history."
+    )
+    population: Path = Field(
+        description="Residents by year and single year of age, estimates and projections."
+    )
+    settings: Path = Field(description="The settings register.")
+    cost_assumptions: Path = Field(description="Inflation of place and transport costs by year.")
+    sen_support: Path | None = Field(
+        default=None, description="Children on SEN support by year, need and age (optional)."
+    )
+    setting_places: Path | None = Field(
+        default=None, description="Dated changes to settings' places (optional)."
+    )
+
+
+ForecastMethod = Literal["poisson_glm", "naive", "drift", "auto"]
+
+
+class ForecastOptions(_Strict):
+    """How demand is projected."""
+
+    method: ForecastMethod = Field(
+        default="poisson_glm",
+        description=(
+            "Projection method: 'poisson_glm' (rate per head of population with a trend), "
+            "'naive' (last value), 'drift' (last value plus average change), or 'auto' "
+            "(per series, the method with the lowest rolling-origin backtest error)."
+        ),
+    )
+    interval_level: float = Field(
+        default=0.8,
+        gt=0.0,
+        lt=1.0,
+        description="Coverage of prediction intervals, as a fraction (0.8 = 80% intervals).",
+    )
+    history_start: int | None = Field(
+        default=None,
+        ge=1990,
+        le=2100,
+        description="First census year (calendar year) of history used to fit; default all.",
+    )
+    breaks: tuple[int, ...] = Field(
+        default=(),
+        description=(
+            "Census years (calendar years) at which a known structural break starts; "
+            "fits use only history from the latest break on."
+        ),
+    )
+    trend_years: int | None = Field(
+        default=None,
+        ge=2,
+        le=50,
+        description="Fit trends on only the last N history years (years); default all.",
+    )
+
+
+class AllocationOptions(_Strict):
+    """How the allocation linear programme is built and solved."""
+
+    solver: Literal["highs", "cbc"] = Field(
+        default="highs",
+        description="LP engine: 'highs' (HiGHS via highspy) or 'cbc' (the CBC binary PuLP ships).",
+    )
+    fallback_solver: bool = Field(
+        default=True, description="Retry with the other engine if the first one fails."
+    )
+    unmet_penalty_gbp: float = Field(
+        default=1_000_000.0,
+        gt=0.0,
+        description=(
+            "Penalty in £ per child per year left without a place (the sufficiency gap). "
+            "Must exceed any unit cost so that the model places every child it can."
+        ),
+    )
+    time_limit_seconds: float = Field(
+        default=60.0, gt=0.0, description="Solver time limit, in seconds."
+    )
+
+
+class Levers(_Strict):
+    """Policy levers. Later releases add out-of-area, inclusion, budget and demand levers."""
+
+
+class Scenario(_Strict):
+    """A fully resolved scenario: what to run, on which data, with which options."""
+
+    name: Annotated[str, Field(min_length=1, description="Short name, used in outputs.")]
+    description: str = Field(default="", description="What question the scenario answers.")
+    data: DataSources
+    base_year: int = Field(
+        ge=1990, le=2100, description="Last census year of history (calendar year)."
+    )
+    horizon_years: int = Field(
+        default=10, ge=1, le=30, description="Number of plan years after the base year (years)."
+    )
+    seed: int = Field(
+        default=0, ge=0, description="Seed of the random generator (sample paths); a count."
+    )
+    forecast: ForecastOptions = Field(default_factory=ForecastOptions)
+    allocation: AllocationOptions = Field(default_factory=AllocationOptions)
+    levers: Levers = Field(default_factory=Levers)
+
+    _sources: tuple[Path, ...] = PrivateAttr(default=())
+    _applied: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_simple(cls, v: str) -> str:
+        if any(ch in v for ch in "/\\\n"):
+            raise ValueError("must not contain slashes or line breaks")
+        return v
+
+    @model_validator(mode="after")
+    def _history_before_base(self) -> Scenario:
+        start = self.forecast.history_start
+        if start is not None and start >= self.base_year:
+            raise ValueError(
+                f"forecast.history_start ({start}) must be before base_year ({self.base_year})"
+            )
+        return self
+
+    @property
+    def plan_years(self) -> list[int]:
+        """The plan years: base year + 1 … base year + horizon."""
+        return list(range(self.base_year + 1, self.base_year + self.horizon_years + 1))
+
+
+class ScenarioFile(Scenario):
+    """What a scenario YAML file may contain: a scenario plus composition keys.
+
+    Precedence, lowest first: the file named by ``extends``; this file; the overrides
+    of the chosen scenario (applied together — two overrides in one scenario may not set
+    the same key); ``--set`` values given on the command line.
+    """
+
+    extends: Path | None = Field(
+        default=None, description="Another scenario file this one starts from (relative path)."
+    )
+    overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "Named partial scenarios, as nested mappings or dotted keys "
+            "(e.g. {'forecast.method': 'drift'})."
+        ),
+    )
+    scenarios: dict[str, list[str]] = Field(
+        default_factory=dict, description="Named scenarios: lists of override names to combine."
+    )

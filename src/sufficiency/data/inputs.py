@@ -1,0 +1,337 @@
+"""The validated input tables of a run, and the cross-table checks between them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..config.schema import Scenario
+from ..errors import DataError, Problem
+from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
+
+log = logging.getLogger(__name__)
+
+#: Caseload `setting` value for children with a plan but no education placement.
+NOT_PLACED = "NOT_PLACED"
+
+_COUNT = Column("children", "float", minimum=0, unit="children")
+_YEAR = Column("year", "int", minimum=1990, maximum=2100)
+_AGE = Column("age", "int", required=False, minimum=0, maximum=25, unit="years")
+_BAND = Column("age_band", "age_band", required=False)
+
+CASELOAD_COLUMNS = (
+    _YEAR,
+    Column("need", "need"),
+    _AGE,
+    _BAND,
+    Column("setting", "text"),
+    _COUNT,
+)
+SEN_SUPPORT_COLUMNS = (_YEAR, Column("need", "need"), _AGE, _BAND, _COUNT)
+POPULATION_COLUMNS = (
+    _YEAR,
+    Column("age", "int", minimum=0, maximum=25, unit="years"),
+    Column("population", "float", minimum=0, unit="residents"),
+    Column("kind", "text", required=False, blank_ok=True),
+)
+SETTINGS_COLUMNS = (
+    Column("setting", "text"),
+    Column("name", "text", required=False, blank_ok=True),
+    Column("tier", "tier"),
+    Column("in_area", "bool"),
+    Column("places", "int", blank_ok=True, minimum=0, unit="places per year"),
+    Column("needs", "needs_list"),
+    Column("age_min", "int", minimum=0, maximum=25, unit="years"),
+    Column("age_max", "int", minimum=0, maximum=25, unit="years"),
+    Column("cost_per_place", "float", minimum=0, unit="£ per place per year"),
+    Column("transport_per_place", "float", minimum=0, unit="£ per child per year"),
+)
+SETTING_PLACES_COLUMNS = (
+    Column("setting", "text"),
+    _YEAR,
+    Column("places", "int", minimum=0, unit="places per year"),
+)
+COST_COLUMNS = (
+    _YEAR,
+    Column("tier", "tier", required=False, blank_ok=True),
+    Column("inflation", "float", minimum=-0.5, maximum=1.0, unit="fraction per year"),
+    Column("transport_inflation", "float", minimum=-0.5, maximum=1.0, unit="fraction per year"),
+)
+
+
+@dataclass
+class Inputs:
+    """Every input table of a run, validated, in the library's vocabulary.
+
+    Attributes:
+        caseload: EHC plans: ``year, need, age, age_band, setting, children`` (``age`` is -1
+            where only the band was given).
+        population: ``year, age, age_band, population``.
+        settings: The register: ``setting, name, tier, tier_number, in_area, places`` (NaN =
+            no limit), ``needs`` (tuple of codes), ``age_min, age_max, cost_per_place,
+            transport_per_place``.
+        cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
+        sen_support: Children on SEN support, as caseload without ``setting``; may be None.
+        setting_places: Dated changes ``setting, year, places``.
+        single_year_ages: Whether the caseload gives single years of age.
+        files: Table name -> (path, sha256) of every file read.
+    """
+
+    caseload: pd.DataFrame
+    population: pd.DataFrame
+    settings: pd.DataFrame
+    cost_assumptions: pd.DataFrame
+    sen_support: pd.DataFrame | None = None
+    setting_places: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"setting": pd.Series(dtype=object), "year": pd.Series(dtype=int),
+             "places": pd.Series(dtype=float)}
+        )
+    )
+    single_year_ages: bool = True
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def places(self, years: list[int]) -> pd.DataFrame:
+        """Places per setting and year (NaN = no limit), after dated changes.
+
+        Returns:
+            Frame ``year, setting, places`` for every setting and each of ``years``.
+        """
+        base = self.settings[["setting", "places"]]
+        grid = pd.DataFrame(
+            {
+                "year": np.repeat(years, len(base)),
+                "setting": np.tile(base["setting"].to_numpy(), len(years)),
+                "places": np.tile(base["places"].to_numpy(dtype=float), len(years)),
+            }
+        )
+        if len(self.setting_places):
+            changes = self.setting_places.sort_values(["setting", "year"])
+            for setting, rows in changes.groupby("setting", sort=False):
+                for year, places in zip(rows["year"], rows["places"], strict=True):
+                    mask = (grid["setting"] == setting) & (grid["year"] >= year)
+                    grid.loc[mask, "places"] = float(places)
+        return grid
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _with_bands(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
+    """Fill ``age``/``age_band`` from whichever was given, checking they agree."""
+    out = frame.copy()
+    if "age" in out.columns and out["age"].notna().all():
+        ages = out["age"].astype(int).to_numpy()
+        bands = taxonomy.age_band_of(ages)
+        if "age_band" in out.columns:
+            given = out["age_band"].to_numpy()
+            bad = np.flatnonzero((given != "") & (given != bands))
+            for i in bad[:20]:
+                problems.append(
+                    Problem(
+                        raw.where(int(i), "age_band"),
+                        f"age band {given[i]!r} does not contain age {ages[i]}",
+                    )
+                )
+        out["age"] = ages
+        out["age_band"] = bands
+    elif "age_band" in out.columns:
+        out["age"] = -1
+    return out
+
+
+def _read(
+    name: str, source: TableSource, files: dict[str, tuple[str, str]]
+) -> RawTable:
+    raw = read_table(source, f"{name} table")
+    if not isinstance(source, pd.DataFrame):
+        path = Path(str(source).split("#")[0])
+        files[name] = (str(path), _sha256(path))
+    return raw
+
+
+def load_inputs(
+    scenario: Scenario,
+    *,
+    tables: dict[str, TableSource] | None = None,
+) -> Inputs:
+    """Read and validate every input table a scenario names.
+
+    Args:
+        scenario: The resolved scenario (its ``data`` paths are absolute).
+        tables: Tables to use instead of the scenario's files, by name
+            (``caseload``, ``population``, ``settings``, ``cost_assumptions``,
+            ``sen_support``, ``setting_places``), as paths or DataFrames.
+
+    Returns:
+        The validated inputs.
+
+    Raises:
+        DataError: Listing every problem found, each naming file, row and column.
+    """
+    sources: dict[str, TableSource | None] = dict(scenario.data.model_dump())
+    sources.update(tables or {})
+    files: dict[str, tuple[str, str]] = {}
+    problems: list[Problem] = []
+
+    origin = f"{scenario._sources[-1]}: " if scenario._sources else ""
+    missing = [
+        Problem(f"{origin}data.{k}", f"file not found: {v}")
+        for k, v in sources.items()
+        if v is not None and not isinstance(v, pd.DataFrame) and not Path(str(v).split("#")[0]).is_file()
+    ]
+    raise_if(missing, "input files are missing")
+
+    def parse(name: str, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()) -> tuple[pd.DataFrame, RawTable]:
+        source = sources[name]
+        assert source is not None
+        raw = _read(name, source, files)
+        return check_table(raw, columns, problems, one_of=one_of), raw
+
+    ages = (("age", "age_band"),)
+    caseload, caseload_raw = parse("caseload", CASELOAD_COLUMNS, ages)
+    population, _ = parse("population", POPULATION_COLUMNS)
+    settings, settings_raw = parse("settings", SETTINGS_COLUMNS)
+    costs, _ = parse("cost_assumptions", COST_COLUMNS)
+    sen_support = setting_places = None
+    sen_raw = places_raw = None
+    if sources.get("sen_support") is not None:
+        sen_support, sen_raw = parse("sen_support", SEN_SUPPORT_COLUMNS, ages)
+    if sources.get("setting_places") is not None:
+        setting_places, places_raw = parse("setting_places", SETTING_PLACES_COLUMNS)
+    raise_if(problems, "input tables are invalid")
+
+    caseload = _with_bands(caseload, caseload_raw, problems)
+    if sen_support is not None and sen_raw is not None:
+        sen_support = _with_bands(sen_support, sen_raw, problems)
+
+    # --- settings register
+    ids = settings["setting"]
+    for i in np.flatnonzero(ids.duplicated().to_numpy()):
+        problems.append(Problem(settings_raw.where(int(i), "setting"), f"duplicate id {ids.iloc[i]!r}"))
+    for i in np.flatnonzero((ids == NOT_PLACED).to_numpy()):
+        problems.append(
+            Problem(settings_raw.where(int(i), "setting"), f"{NOT_PLACED!r} is reserved")
+        )
+    for i in np.flatnonzero((settings["age_min"] > settings["age_max"]).to_numpy()):
+        problems.append(
+            Problem(settings_raw.where(int(i), "age_min"), "age_min is greater than age_max")
+        )
+    settings["name"] = settings["name"] if "name" in settings else settings["setting"]
+    settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
+    settings["places"] = settings["places"].astype(float)
+    known = set(ids)
+
+    # --- caseload
+    unknown_settings = sorted(set(caseload["setting"]) - known - {NOT_PLACED})
+    for s in unknown_settings[:20]:
+        row = int(np.flatnonzero((caseload["setting"] == s).to_numpy())[0])
+        problems.append(
+            Problem(
+                caseload_raw.where(row, "setting"),
+                f"setting {s!r} is not in the settings register (or {NOT_PLACED!r})",
+            )
+        )
+    years = sorted(caseload["year"].astype(int).unique())
+    if scenario.base_year not in years:
+        problems.append(
+            Problem(
+                caseload_raw.label,
+                f"no rows for the base year {scenario.base_year}; years present: "
+                + ", ".join(map(str, years)),
+            )
+        )
+    if "age" in caseload and (caseload["age"] < 0).any():
+        single = False
+    else:
+        single = True
+
+    # --- setting places
+    if setting_places is not None and places_raw is not None:
+        for i in np.flatnonzero(~setting_places["setting"].isin(known).to_numpy()):
+            problems.append(
+                Problem(
+                    places_raw.where(int(i), "setting"),
+                    f"setting {setting_places['setting'].iloc[i]!r} is not in the settings register",
+                )
+            )
+        setting_places["year"] = setting_places["year"].astype(int)
+    else:
+        setting_places = Inputs.__dataclass_fields__["setting_places"].default_factory()  # type: ignore[misc]
+
+    # --- population coverage
+    first = scenario.forecast.history_start or min(years)
+    needed_years = [y for y in years if y >= first] + scenario.plan_years
+    population["year"] = population["year"].astype(int)
+    population["age"] = population["age"].astype(int)
+    have = set(zip(population["year"], population["age"], strict=True))
+    gaps = sorted({y for y in needed_years for a in taxonomy.AGES if (y, a) not in have})
+    if gaps:
+        problems.append(
+            Problem(
+                files.get("population", ("population table",))[0],
+                "no population for every age 0–25 in year(s) "
+                + ", ".join(map(str, gaps))
+                + " (needed for history and plan years)",
+            )
+        )
+    population = (
+        population.groupby(["year", "age"], as_index=False)["population"].sum()
+    )
+    population["age_band"] = taxonomy.age_band_of(population["age"].to_numpy())
+
+    # --- cost assumptions coverage
+    costs["year"] = costs["year"].astype(int)
+    if "tier" not in costs:
+        costs["tier"] = ""
+    covered_all = set(costs.loc[costs["tier"] == "", "year"])
+    gaps_cost = []
+    for tier in taxonomy.TIERS:
+        covered = covered_all | set(costs.loc[costs["tier"] == tier, "year"])
+        gaps_cost += [y for y in scenario.plan_years if y not in covered]
+    if gaps_cost:
+        problems.append(
+            Problem(
+                files.get("cost_assumptions", ("cost_assumptions table",))[0],
+                "no inflation rate for plan year(s) "
+                + ", ".join(map(str, sorted(set(gaps_cost))))
+                + " (add a row with a blank tier to cover every tier)",
+            )
+        )
+    raise_if(problems, "input tables are inconsistent")
+
+    caseload["year"] = caseload["year"].astype(int)
+    caseload = caseload.groupby(
+        ["year", "need", "age", "age_band", "setting"], as_index=False, observed=True
+    )["children"].sum()
+    if sen_support is not None:
+        sen_support["year"] = sen_support["year"].astype(int)
+        sen_support = sen_support.groupby(
+            ["year", "need", "age", "age_band"], as_index=False, observed=True
+        )["children"].sum()
+    log.info(
+        "inputs: %d caseload rows, %d settings, years %s-%s",
+        len(caseload), len(settings), years[0], years[-1],
+    )
+    return Inputs(
+        caseload=caseload,
+        population=population,
+        settings=settings.reset_index(drop=True),
+        cost_assumptions=costs,
+        sen_support=sen_support,
+        setting_places=setting_places,
+        single_year_ages=single,
+        files=files,
+    )
+
