@@ -1,0 +1,32 @@
+"""sufficiency: SEND sufficiency planning for English local authorities.
+
+Project demand for EHC plans and SEN support, allocate it across the graduated model of
+provision with a linear programme, and report costs and the sufficiency gap.
+"""
+
+from . import datasets
+from .allocate import allocate, build_arrays
+from .config import Scenario, load_scenario
+from .data import load_inputs
+from .errors import DataError, ForecastError, ScenarioError, SolveError, SufficiencyError
+from .forecast import DemandForecast, forecast_demand
+from .pipeline import run
+from .results import Result
+
+__all__ = [
+    "DataError",
+    "DemandForecast",
+    "ForecastError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "SolveError",
+    "SufficiencyError",
+    "allocate",
+    "build_arrays",
+    "datasets",
+    "forecast_demand",
+    "load_inputs",
+    "load_scenario",
+    "run",
+]

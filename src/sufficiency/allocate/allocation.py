@@ -1,0 +1,141 @@
+"""Allocating demand to settings: build the arrays and LP, solve, return tidy tables."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from .arrays import AllocationArrays
+from .lp import AllocationModel, Solution, build_model, solve_model
+
+_KEYS = ["year", "need", "age_band", "level"]
+
+
+@dataclass
+class Allocation:
+    """The allocation's tables and the solve behind them.
+
+    Attributes:
+        placements: ``year, need, age_band, level, setting, name, tier, in_area, children,
+            unit_cost, cost`` (rows with children > 0).
+        shortfall: ``year, need, age_band, level, children`` — the sufficiency gap (> 0 rows).
+        costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
+            tier, in_area, unit_cost``.
+        capacity: ``year, setting, name, tier, in_area, places, used, spare,
+            value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
+            by one more place, from the LP duals).
+        solution: The raw solve.
+        model: The PuLP model that was solved.
+        timings: Seconds spent building and solving.
+    """
+
+    placements: pd.DataFrame
+    shortfall: pd.DataFrame
+    costs: pd.DataFrame
+    capacity: pd.DataFrame
+    solution: Solution
+    model: AllocationModel
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
+    groups = arrays.groups.iloc[arrays.pair_group].reset_index(drop=True)
+    sett = arrays.settings.iloc[arrays.pair_setting].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "year": groups["year"].to_numpy(),
+            "need": groups["need"].astype(str).to_numpy(),
+            "age_band": groups["age_band"].astype(str).to_numpy(),
+            "level": groups["level"].astype(str).to_numpy(),
+            "setting": sett["setting"].to_numpy(),
+            "name": sett["name"].to_numpy(),
+            "tier": sett["tier"].astype(str).to_numpy(),
+            "in_area": sett["in_area"].to_numpy(dtype=bool),
+            "unit_cost": arrays.unit_cost,
+        }
+    )
+
+
+def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    out = taxonomy.as_categories(frame)
+    if "level" in out.columns:
+        out["level"] = out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
+    return out
+
+
+def allocate(
+    arrays: AllocationArrays,
+    *,
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    fallback: bool = True,
+) -> Allocation:
+    """Place every demand group at least cost within places, counting what cannot be placed.
+
+    Args:
+        arrays: Output of :func:`~sufficiency.allocate.arrays.build_arrays`.
+        solver: ``highs`` or ``cbc``.
+        time_limit: Seconds per solve.
+        fallback: Try the other engine if the first fails.
+
+    Returns:
+        The allocation tables.
+
+    Raises:
+        SolveError: If the model cannot be solved to optimality.
+    """
+    t0 = time.perf_counter()
+    model = build_model(arrays)
+    t1 = time.perf_counter()
+    solution = solve_model(model, solver=solver, time_limit=time_limit, fallback=fallback)
+    t2 = time.perf_counter()
+
+    pairs = _pair_frame(arrays)
+    costs = pairs.drop(columns=["name"])
+    placed = pairs.assign(children=solution.placed)
+    placed = placed[placed["children"] > 1e-9].copy()
+    placed["cost"] = placed["children"] * placed["unit_cost"]
+    placements = placed[
+        [*_KEYS, "setting", "name", "tier", "in_area", "children", "unit_cost", "cost"]
+    ].reset_index(drop=True)
+
+    groups = arrays.groups
+    shortfall = groups[_KEYS].assign(children=solution.unmet)
+    shortfall = shortfall[shortfall["children"] > 1e-9].reset_index(drop=True)
+
+    n_years, n_settings = arrays.capacity.shape
+    used = np.zeros((n_years, n_settings))
+    np.add.at(
+        used, (arrays.group_year[arrays.pair_group], arrays.pair_setting), solution.placed
+    )
+    value = np.zeros((n_years, n_settings))
+    for (y, s), dual in solution.capacity_dual.items():
+        value[y, s] = max(0.0, -dual)
+    sett = arrays.settings
+    places = np.where(np.isfinite(arrays.capacity), arrays.capacity, np.nan)
+    capacity = pd.DataFrame(
+        {
+            "year": np.repeat(arrays.years, n_settings),
+            "setting": np.tile(sett["setting"].to_numpy(), n_years),
+            "name": np.tile(sett["name"].to_numpy(), n_years),
+            "tier": np.tile(sett["tier"].astype(str).to_numpy(), n_years),
+            "in_area": np.tile(sett["in_area"].to_numpy(dtype=bool), n_years),
+            "places": places.reshape(-1),
+            "used": used.reshape(-1),
+        }
+    )
+    capacity["spare"] = capacity["places"] - capacity["used"]
+    capacity["value_per_place"] = value.reshape(-1)
+    return Allocation(
+        placements=_categorical(placements),
+        shortfall=_categorical(shortfall),
+        costs=_categorical(costs),
+        capacity=_categorical(capacity),
+        solution=solution,
+        model=model,
+        timings={"build": t1 - t0, "solve": t2 - t1},
+    )

@@ -1,0 +1,160 @@
+"""Cost arrays: unit cost and eligibility of every (demand group, setting) pair, vectorised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..data.inputs import Inputs
+
+
+@dataclass
+class AllocationArrays:
+    """Everything the allocation model needs, as indexed arrays.
+
+    Attributes:
+        groups: Demand groups ``year, need, age_band, level, children`` (row = group g).
+        settings: The register (row = setting s).
+        years: Plan years (position = year index y).
+        group_year: Year index of each group, shape (G,).
+        pair_group: Group of each eligible pair, shape (K,), sorted by group.
+        pair_setting: Setting of each eligible pair, shape (K,).
+        unit_cost: £ per child per year of each pair, shape (K,).
+        place_cost: £ per place per year by year and setting (inflated), shape (Y, S).
+        transport_cost: £ per child per year by year and setting (inflated), shape (Y, S).
+        capacity: Places by year and setting, ``inf`` where unlimited, shape (Y, S).
+        unmet_penalty: £ per child per year left without a place.
+    """
+
+    groups: pd.DataFrame
+    settings: pd.DataFrame
+    years: np.ndarray
+    group_year: np.ndarray
+    pair_group: np.ndarray
+    pair_setting: np.ndarray
+    unit_cost: np.ndarray
+    place_cost: np.ndarray
+    transport_cost: np.ndarray
+    capacity: np.ndarray
+    unmet_penalty: float
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of eligible pairs (LP placement columns)."""
+        return len(self.pair_group)
+
+
+def cost_index(costs: pd.DataFrame, base_year: int, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative price indices relative to the base year.
+
+    Args:
+        costs: ``year, tier, inflation, transport_inflation`` (tier "" applies to all tiers).
+        base_year: Prices of the register.
+        years: Plan years (consecutive, starting base_year + 1).
+
+    Returns:
+        ``(place_index, transport_index)``, each of shape (len(years), 6 tiers).
+    """
+    n_tiers = len(taxonomy.TIERS)
+    rates = np.zeros((len(years), n_tiers, 2))
+    default = costs[costs["tier"] == ""].set_index("year")
+    for t, tier in enumerate(taxonomy.TIERS):
+        own = costs[costs["tier"] == tier].set_index("year")
+        for y, year in enumerate(years):
+            row = own.loc[year] if year in own.index else default.loc[year]
+            if isinstance(row, pd.DataFrame):
+                row = row.iloc[-1]
+            rates[y, t, 0] = float(row["inflation"])
+            rates[y, t, 1] = float(row["transport_inflation"])
+    index = np.cumprod(1.0 + rates, axis=0)
+    return index[..., 0], index[..., 1]
+
+
+def eligibility(
+    groups: pd.DataFrame, settings: pd.DataFrame
+) -> np.ndarray:
+    """Boolean (G, S) matrix: may group g be placed in setting s?
+
+    A setting is eligible for a group when it meets the group's need, serves at least one
+    age of the group's age band, and its tier is at or above the group's level.
+    """
+    needs = list(taxonomy.NEEDS)
+    serves = np.zeros((len(needs), len(settings)), dtype=bool)
+    for s, codes in enumerate(settings["needs"]):
+        serves[[needs.index(c) for c in codes], s] = True
+    lo = np.array([taxonomy.band_ages(b)[0] for b in taxonomy.AGE_BAND_LABELS])
+    hi = np.array([taxonomy.band_ages(b)[1] for b in taxonomy.AGE_BAND_LABELS])
+    amin = settings["age_min"].to_numpy(dtype=int)
+    amax = settings["age_max"].to_numpy(dtype=int)
+    age_ok = (amin[None, :] <= hi[:, None]) & (amax[None, :] >= lo[:, None])  # (B, S)
+    tier_no = settings["tier"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int)
+    level_ok = tier_no[None, :] >= np.arange(1, len(taxonomy.TIERS) + 1)[:, None]  # (L, S)
+
+    need_idx = pd.Categorical(groups["need"].astype(str), categories=needs).codes
+    band_idx = pd.Categorical(
+        groups["age_band"].astype(str), categories=list(taxonomy.AGE_BAND_LABELS)
+    ).codes
+    level_idx = groups["level"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int) - 1
+    return serves[need_idx] & age_ok[band_idx] & level_ok[level_idx]
+
+
+def build_arrays(
+    demand: pd.DataFrame,
+    inputs: Inputs,
+    *,
+    base_year: int,
+    years: list[int],
+    unmet_penalty: float,
+) -> AllocationArrays:
+    """Build the cost arrays of an allocation with numpy broadcasting.
+
+    Args:
+        demand: ``year, need, age_band, level, children`` to place (levels are tiers).
+        inputs: Validated inputs (register, places, cost assumptions).
+        base_year: Year of the register's prices.
+        years: Plan years.
+        unmet_penalty: £ per child per year left without a place.
+
+    Returns:
+        The arrays; pairs are sorted by group, then setting.
+    """
+    yrs = np.asarray(years, dtype=int)
+    groups = demand[demand["level"].astype(str).isin(taxonomy.TIERS)]
+    groups = groups[groups["year"].isin(yrs)].reset_index(drop=True)
+    settings = inputs.settings.reset_index(drop=True)
+    place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
+    tier_col = settings["tier"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int) - 1
+    place_cost = settings["cost_per_place"].to_numpy(float)[None, :] * place_index[:, tier_col]
+    transport_cost = (
+        settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
+    )
+    unit = place_cost + transport_cost  # (Y, S)
+
+    places = inputs.places(list(yrs))
+    capacity = (
+        places.pivot(index="year", columns="setting", values="places")
+        .reindex(index=yrs, columns=settings["setting"])
+        .to_numpy(dtype=float)
+    )
+    capacity = np.where(np.isnan(capacity), np.inf, capacity)
+
+    group_year = np.searchsorted(yrs, groups["year"].to_numpy(dtype=int))
+    mask = eligibility(groups, settings)
+    pair_group, pair_setting = np.nonzero(mask)
+    unit_cost = unit[group_year[pair_group], pair_setting]
+    return AllocationArrays(
+        groups=groups,
+        settings=settings,
+        years=yrs,
+        group_year=group_year,
+        pair_group=pair_group,
+        pair_setting=pair_setting,
+        unit_cost=unit_cost,
+        place_cost=place_cost,
+        transport_cost=transport_cost,
+        capacity=capacity,
+        unmet_penalty=float(unmet_penalty),
+    )

@@ -1,0 +1,85 @@
+"""Need levels: splitting projected demand by the least specialist tier that can meet it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..data.inputs import NOT_PLACED
+
+#: Level label for children with a plan who are not in an education placement.
+NOT_PLACED_LEVEL = "not_placed"
+LEVELS: tuple[str, ...] = (*taxonomy.TIERS, NOT_PLACED_LEVEL)
+
+
+def level_shares(
+    caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int
+) -> pd.DataFrame:
+    """Base-year mix of levels per need and age band.
+
+    A child's level is the tier of the setting they are placed in in the base year (the
+    least specialist tier their needs are being met in); children not placed get
+    ``not_placed``. Cells with no children in the base year borrow the need's mix over
+    all ages, then the overall mix.
+
+    Args:
+        caseload: Validated caseload (``year, need, age_band, setting, children``).
+        settings: Validated register (``setting, tier``).
+        base_year: The base year.
+
+    Returns:
+        Frame ``need, age_band, level, share`` with shares summing to 1 per need and band,
+        for every EHC plan need and age band.
+    """
+    base = caseload[caseload["year"] == base_year]
+    tier_of = dict(zip(settings["setting"], settings["tier"].astype(str), strict=True))
+    tier_of[NOT_PLACED] = NOT_PLACED_LEVEL
+    base = base.assign(level=base["setting"].map(tier_of), need=base["need"].astype(str),
+                       age_band=base["age_band"].astype(str))
+    levels = list(LEVELS)
+    cell = base.pivot_table(
+        index=["need", "age_band"], columns="level", values="children", aggfunc="sum",
+        fill_value=0.0,
+    ).reindex(columns=levels, fill_value=0.0)
+    by_need = base.pivot_table(
+        index="need", columns="level", values="children", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=levels, fill_value=0.0)
+    overall = base.groupby("level")["children"].sum().reindex(levels, fill_value=0.0)
+
+    index = pd.MultiIndex.from_product(
+        [taxonomy.EHCP_NEEDS, taxonomy.AGE_BAND_LABELS], names=["need", "age_band"]
+    )
+    counts = cell.reindex(index, fill_value=0.0).to_numpy(dtype=float)
+    need_counts = by_need.reindex(index.get_level_values("need"), fill_value=0.0).to_numpy(
+        dtype=float
+    )
+    overall_counts = np.broadcast_to(overall.to_numpy(dtype=float), counts.shape)
+    chosen = np.where(counts.sum(1, keepdims=True) > 0, counts,
+                      np.where(need_counts.sum(1, keepdims=True) > 0, need_counts,
+                               overall_counts))
+    totals = chosen.sum(1, keepdims=True)
+    shares = np.divide(chosen, totals, out=np.zeros_like(chosen), where=totals > 0)
+    out = pd.DataFrame(shares, index=index, columns=levels).stack().rename("share").reset_index()
+    out = out.rename(columns={"level_2": "level"})
+    return out
+
+
+def demand_by_level(forecast: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """Split projected children per need and age band into levels.
+
+    Args:
+        forecast: ``year, need, age_band, mean`` (projected children).
+        shares: Output of :func:`level_shares`.
+
+    Returns:
+        Frame ``year, need, age_band, level, children`` including ``not_placed`` rows.
+    """
+    f = forecast[["year", "need", "age_band", "mean"]].assign(
+        need=forecast["need"].astype(str), age_band=forecast["age_band"].astype(str)
+    )
+    merged = f.merge(shares, on=["need", "age_band"], how="left")
+    merged["children"] = merged["mean"] * merged["share"].fillna(0.0)
+    merged = merged[merged["children"] > 0]
+    out = merged[["year", "need", "age_band", "level", "children"]].reset_index(drop=True)
+    return out.sort_values(["year", "need", "age_band", "level"], ignore_index=True)

@@ -1,0 +1,223 @@
+"""The `sufficiency` command: run, validate, forecast, schema, example."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import SufficiencyError
+
+log = logging.getLogger("sufficiency")
+
+_STAGE_TEXT = {
+    "load": "loading scenario and inputs",
+    "forecast": "projecting demand",
+    "arrays": "building cost arrays",
+    "solve": "building and solving the allocation",
+}
+
+
+class _Progress:
+    """One line per stage on stderr, with its time (silent with --quiet)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.current: str | None = None
+        self.started = 0.0
+
+    def __call__(self, stage: str) -> None:
+        self.finish()
+        self.current, self.started = stage, time.perf_counter()
+        if self.enabled:
+            sys.stderr.write(f"  {_STAGE_TEXT.get(stage, stage)} … ")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.current is not None and self.enabled:
+            sys.stderr.write(f"{time.perf_counter() - self.started:.1f}s\n")
+        self.current = None
+
+    def abandon(self) -> None:
+        if self.current is not None and self.enabled:
+            sys.stderr.write("failed\n")
+        self.current = None
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario_file", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--scenario", "-s", help="named scenario (from the file's `scenarios`)")
+    p.add_argument(
+        "--override", "-o", action="append", default=[], help="override name to apply"
+    )
+    p.add_argument(
+        "--set",
+        dest="set_values",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a value by dotted key, e.g. --set horizon_years=12",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sufficiency",
+        description="SEND sufficiency planning: project demand, allocate places, compare scenarios.",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="log details")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="forecast, allocate and write the outputs of a scenario")
+    _scenario_args(p)
+    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+
+    p = sub.add_parser("validate", help="check a scenario and all its data without running it")
+    _scenario_args(p)
+
+    p = sub.add_parser("forecast", help="project demand only and write forecast tables")
+    _scenario_args(p)
+    p.add_argument("--out", required=True, help="output folder")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    p = sub.add_parser("example", help="copy the bundled example scenario and data into DIR")
+    p.add_argument("dir", metavar="DIR", help="folder to create")
+    return parser
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, inputs)
+    from .config import load_scenario
+    from .data import load_inputs
+
+    scenario = load_scenario(
+        args.scenario_file,
+        scenario=args.scenario,
+        overrides=args.override,
+        set_values=args.set_values,
+    )
+    return scenario, load_inputs(scenario)
+
+
+def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
+    from .pipeline import run
+
+    result = run(
+        args.scenario_file,
+        scenario=args.scenario,
+        overrides=args.override,
+        set_values=args.set_values,
+        on_stage=progress,
+    )
+    progress("write")
+    out = result.write(args.out)
+    progress.finish()
+    s = result.summary
+    last = s["by_year"][-1]
+    print(f"scenario {s['scenario']}: wrote {out}")
+    print(
+        f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: total cost £{s['total_cost']:,.0f}, "
+        f"shortfall {s['total_shortfall']:,.1f} child-years"
+    )
+    print(
+        f"  {last['year']}: {last['ehc_plans']:,.0f} EHC plans "
+        f"({last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f}), "
+        f"{last['placed']:,.0f} placed, {last['shortfall']:,.1f} without a place, "
+        f"cost £{last['cost']:,.0f}"
+    )
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
+    progress("load")
+    scenario, inputs = _load(args)
+    progress.finish()
+    years = sorted(inputs.caseload["year"].unique())
+    print(f"{args.scenario_file}: scenario {scenario.name!r} is valid")
+    print(
+        f"  caseload {years[0]}–{years[-1]}: {inputs.caseload['children'].sum():,.0f} "
+        f"child-years; {len(inputs.settings)} settings; plan years "
+        f"{scenario.plan_years[0]}–{scenario.plan_years[-1]}"
+    )
+    return 0
+
+
+def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
+    import pandas as pd
+
+    from .pipeline import project
+
+    progress("load")
+    scenario, inputs = _load(args)
+    progress("forecast")
+    ehcp, sen = project(scenario, inputs)
+    progress.finish()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = [ehcp.frame.assign(provision="ehc_plan")]
+    diags = [ehcp.diagnostics.assign(provision="ehc_plan")]
+    if sen is not None:
+        frames.append(sen.frame.assign(provision="sen_support"))
+        diags.append(sen.diagnostics.assign(provision="sen_support"))
+    pd.concat(frames).to_csv(out / "forecast.csv", index=False, float_format="%.6g")
+    pd.concat(diags).to_csv(out / "forecast_diagnostics.csv", index=False, float_format="%.6g")
+    print(f"wrote {out / 'forecast.csv'} and forecast_diagnostics.csv")
+    return 0
+
+
+def _cmd_schema(_args: argparse.Namespace, _progress: _Progress) -> int:
+    from .config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .datasets import write_example
+
+    path = write_example(args.dir)
+    print(f"example scenario written to {path}")
+    print(f"run it with: sufficiency run {path} --out out")
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "forecast": _cmd_forecast,
+    "schema": _cmd_schema,
+    "example": _cmd_example,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sufficiency` command.
+
+    Returns:
+        The exit code: 0 on success, 2 for bad input or a failed solve, 1 otherwise.
+    """
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    progress = _Progress(enabled=not args.quiet and args.command in ("run", "forecast", "validate"))
+    try:
+        return _COMMANDS[args.command](args, progress)
+    except SufficiencyError as exc:
+        progress.abandon()
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        progress.abandon()
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The Result of a run: its tables, summary and provenance, and writing an output folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import SufficiencyError
+
+log = logging.getLogger(__name__)
+
+#: Output files of a run, in the order they are written.
+TABLES: tuple[str, ...] = (
+    "demand",
+    "placements",
+    "shortfall",
+    "costs",
+    "capacity",
+    "forecast",
+)
+
+
+@dataclass
+class Result:
+    """Everything a run produced.
+
+    Attributes:
+        demand: Children to place: ``year, need, age_band, level, children``.
+        placements: ``year, need, age_band, level, setting, name, tier, in_area, children,
+            unit_cost, cost``.
+        shortfall: The sufficiency gap: ``year, need, age_band, level, children``.
+        costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
+            tier, in_area, unit_cost``.
+        capacity: ``year, setting, name, tier, in_area, places, used, spare,
+            value_per_place``.
+        forecast: Projected children with intervals: ``provision`` (``ehc_plan`` or
+            ``sen_support``), ``year, need, age_band, mean, lower, upper, method``.
+        summary: Headline figures, timings and provenance (what ``summary.json`` holds).
+        extras: Other objects for notebook users (the forecast diagnostics, the PuLP
+            model, the arrays).
+    """
+
+    demand: pd.DataFrame
+    placements: pd.DataFrame
+    shortfall: pd.DataFrame
+    costs: pd.DataFrame
+    capacity: pd.DataFrame
+    forecast: pd.DataFrame
+    summary: dict[str, Any]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def totals(self) -> pd.DataFrame:
+        """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""
+        return pd.DataFrame(self.summary["by_year"])
+
+    def write(self, out: str | Path) -> Path:
+        """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+
+        The files are written into a temporary folder beside ``out`` which then replaces
+        ``out``; if anything fails, ``out`` is left as it was (absent if it was absent).
+
+        Args:
+            out: Output folder.
+
+        Returns:
+            The output folder.
+
+        Raises:
+            SufficiencyError: If the folder cannot be written.
+        """
+        out = Path(out).resolve()
+        start = time.perf_counter()
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        except OSError as exc:
+            raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
+        try:
+            for name in TABLES:
+                frame: pd.DataFrame = getattr(self, name)
+                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+            summary = dict(self.summary)
+            timings = dict(summary.get("timings", {}))
+            timings["write"] = round(time.perf_counter() - start, 4)
+            summary["timings"] = timings
+            (tmp / "summary.json").write_text(
+                json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8"
+            )
+            self.summary = summary
+            if out.exists():
+                old = out.with_name(f".{out.name}.old-{os.getpid()}")
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(out)
+        except Exception as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, SufficiencyError):
+                raise
+            raise SufficiencyError(f"cannot write the output folder {out}: {exc}") from None
+        log.info("wrote %s", out)
+        return out

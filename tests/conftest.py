@@ -1,0 +1,95 @@
+"""Shared fixtures: a tiny hand-solvable borough written to a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    """A borough small enough to solve by hand.
+
+    2025 caseload: 12 ASD children aged 12 in the special school (10 places), 5 SEMH
+    children aged 12 in mainstream with top-up, 1 ASD child aged 12 not placed. History is
+    flat, so the naive forecast repeats 2025.
+    """
+    caseload = []
+    for year in range(2021, 2026):
+        caseload += [
+            {"year": year, "need": "ASD", "age": 12, "setting": "SS1", "children": 10},
+            {"year": year, "need": "Autism", "age": 12, "setting": "IND1", "children": 2},
+            {"year": year, "need": "SEMH", "age": 12, "setting": "MS1", "children": 5},
+            {"year": year, "need": "ASD", "age": 12, "setting": "NOT_PLACED", "children": 1},
+        ]
+    population = [
+        {"year": y, "age": a, "population": 1000, "kind": "estimate" if y <= 2025 else "projection"}
+        for y in range(2021, 2028)
+        for a in range(26)
+    ]
+    settings = [
+        {"setting": "MS1", "name": "Mainstream secondary", "tier": "sen_support", "in_area": "yes",
+         "places": "", "needs": "ALL", "age_min": 11, "age_max": 15, "cost_per_place": 8000,
+         "transport_per_place": 0},
+        {"setting": "SS1", "name": "Special school", "tier": "special_school", "in_area": "yes",
+         "places": 10, "needs": "ASD;SEMH", "age_min": 4, "age_max": 18, "cost_per_place": 30000,
+         "transport_per_place": 6000},
+        {"setting": "IND1", "name": "Independent school", "tier": "independent", "in_area": "no",
+         "places": 50, "needs": "ALL", "age_min": 5, "age_max": 18, "cost_per_place": 60000,
+         "transport_per_place": 20000},
+    ]
+    costs = [
+        {"year": y, "tier": "", "inflation": 0.03, "transport_inflation": 0.04}
+        for y in (2026, 2027)
+    ]
+    return {
+        "caseload": pd.DataFrame(caseload),
+        "population": pd.DataFrame(population),
+        "settings": pd.DataFrame(settings),
+        "cost_assumptions": pd.DataFrame(costs),
+    }
+
+
+def tiny_scenario_dict() -> dict:
+    return {
+        "name": "tiny",
+        "description": "hand-solvable test borough",
+        "data": {
+            "caseload": "data/caseload.csv",
+            "population": "data/population.csv",
+            "settings": "data/settings.csv",
+            "cost_assumptions": "data/cost_assumptions.csv",
+        },
+        "base_year": 2025,
+        "horizon_years": 2,
+        "forecast": {"method": "naive"},
+        "allocation": {"solver": "highs"},
+    }
+
+
+WriteBorough = Callable[..., Path]
+
+
+@pytest.fixture
+def write_tiny(tmp_path: Path) -> WriteBorough:
+    """Write the tiny borough (optionally altered) and return its scenario path."""
+
+    def write(
+        tables: dict[str, pd.DataFrame] | None = None,
+        scenario: dict | None = None,
+        folder: str = "tiny",
+    ) -> Path:
+        root = tmp_path / folder
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        for name, frame in (tables or tiny_tables()).items():
+            frame.to_csv(root / "data" / f"{name}.csv", index=False)
+        path = root / "scenario.yaml"
+        path.write_text(yaml.safe_dump(scenario or tiny_scenario_dict(), sort_keys=False))
+        return path
+
+    return write
