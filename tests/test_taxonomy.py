@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from sufficiency import taxonomy
+from sufficiency.errors import DataError
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("Autistic Spectrum Disorder", "ASD"),
+        ("ASC", "ASD"),
+        ("autism", "ASD"),
+        ("  Social, Emotional and Mental Health ", "SEMH"),
+        ("SLD - Severe Learning Difficulty", "SLD"),
+        ("Speech, Language and Communication Needs", "SLCN"),
+        ("spld", "SPLD"),
+        ("Multi-Sensory Impairment", "MSI"),
+        ("Profound & Multiple Learning Difficulty", "PMLD"),
+        ("Other Difficulty/Disability", "OTH"),
+        ("SEN support but no specialist assessment of type of need", "NSA"),
+    ],
+)
+def test_need_aliases(label: str, code: str) -> None:
+    assert taxonomy.need_code(label) == code
+
+
+def test_unknown_need_lists_accepted_values() -> None:
+    with pytest.raises(DataError) as err:
+        taxonomy.need_code("Dragons")
+    text = str(err.value)
+    assert "'Dragons'" in text and "ASD" in text and "SEMH" in text
+
+
+def test_tiers_ordered_and_aliases() -> None:
+    assert taxonomy.TIERS[0] == "mainstream" and taxonomy.TIERS[-1] == "independent"
+    assert taxonomy.tier_name(5) == "special_school"
+    assert taxonomy.tier_name("Resourced provision") == "enhanced_resource"
+    with pytest.raises(DataError):
+        taxonomy.tier_name("castle")
+
+
+def test_age_bands_and_phases() -> None:
+    ages = np.arange(26)
+    bands = taxonomy.age_band_of(ages)
+    assert list(bands[[0, 4, 5, 10, 11, 15, 16, 19, 20, 25]]) == [
+        "0-4", "0-4", "5-10", "5-10", "11-15", "11-15", "16-19", "16-19", "20-25", "20-25"
+    ]
+    assert taxonomy.age_band_label("Age 11 to 15") == "11-15"
+    assert list(taxonomy.phase_of([3, 4, 11, 16, 19])) == [
+        "early_years", "primary", "secondary", "post16", "post19"
+    ]
+
+
+def test_every_ehcp_need_has_a_broad_area() -> None:
+    assert set(taxonomy.BROAD_AREA) == set(taxonomy.NEEDS)
+    assert taxonomy.BROAD_AREA["ASD"] == "communication_and_interaction"
+
+
+def test_register_alias() -> None:
+    taxonomy.register_need_alias("Neurodivergent - autism pathway", "ASD")
+    assert taxonomy.need_code("neurodivergent autism pathway") == "ASD"
+    with pytest.raises(DataError):
+        taxonomy.register_need_alias("x", "XYZ")
