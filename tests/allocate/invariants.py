@@ -1,0 +1,58 @@
+"""Checks of the allocation contract, shared by the tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sufficiency import taxonomy
+from sufficiency.results import Result
+
+KEYS = ["year", "need", "age_band", "level"]
+
+
+def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for k in ("need", "age_band", "level"):
+        out[k] = out[k].astype(str)
+    return out
+
+
+def check_conservation(result: Result, tol: float = 1e-6) -> None:
+    demand = _key_frame(result.demand).groupby(KEYS)["children"].sum()
+    placed = _key_frame(result.placements).groupby(KEYS)["children"].sum()
+    short = _key_frame(result.shortfall).groupby(KEYS)["children"].sum()
+    total = placed.add(short, fill_value=0.0).reindex(demand.index, fill_value=0.0)
+    assert np.allclose(total.to_numpy(), demand.to_numpy(), atol=tol, rtol=0)
+    extra = set(placed.index).union(short.index) - set(demand.index)
+    assert not extra, f"placements for groups without demand: {sorted(extra)[:5]}"
+
+
+def check_capacity(result: Result, tol: float = 1e-6) -> None:
+    cap = result.capacity
+    limited = cap[cap["places"].notna()]
+    assert (limited["used"] <= limited["places"] + tol).all()
+    used = _key_frame(result.placements).groupby(["year", "setting"])["children"].sum()
+    recorded = cap.set_index(["year", "setting"])["used"].reindex(used.index)
+    assert np.allclose(used.to_numpy(), recorded.to_numpy(), atol=tol)
+
+
+def check_eligibility(result: Result, settings: pd.DataFrame) -> None:
+    p = _key_frame(result.placements).merge(
+        settings[["setting", "needs", "age_min", "age_max", "tier"]].rename(
+            columns={"tier": "setting_tier"}
+        ),
+        on="setting",
+    )
+    for row in p.itertuples():
+        lo, hi = taxonomy.band_ages(row.age_band)
+        assert row.need in row.needs, row
+        assert row.age_min <= hi and row.age_max >= lo, row
+        assert taxonomy.TIER_NUMBER[str(row.setting_tier)] >= taxonomy.TIER_NUMBER[row.level]
+        assert str(row.setting_tier) == str(row.tier)
+
+
+def check_all(result: Result) -> None:
+    check_conservation(result)
+    check_capacity(result)
+    check_eligibility(result, result.extras["inputs"].settings)

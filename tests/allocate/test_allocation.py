@@ -1,0 +1,148 @@
+"""The allocation LP: a hand-solved answer, and the contract on generated boroughs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_scenario_dict, tiny_tables
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from invariants import check_all
+
+import sufficiency
+from sufficiency import taxonomy
+
+
+def run_tables(tables: dict[str, pd.DataFrame], **changes) -> sufficiency.Result:
+    sc = {**tiny_scenario_dict(), **changes}
+    return sufficiency.run(sc, tables=tables)
+
+
+def test_hand_solved_tiny_borough() -> None:
+    """10 ASD children fill the special school, 2 level-6 go independent, 5 SEMH mainstream.
+
+    2026 prices: special £30,000×1.03 + £6,000×1.04 = £37,140; independent £60,000×1.03 +
+    £20,000×1.04 = £82,600; mainstream top-up £8,000×1.03 = £8,240.
+    """
+    r = run_tables(tiny_tables())
+    check_all(r)
+    y26 = r.placements[r.placements["year"] == 2026].set_index("setting")
+    assert y26.loc["SS1", "children"] == pytest.approx(10)
+    assert y26.loc["SS1", "unit_cost"] == pytest.approx(37_140)
+    assert y26.loc["IND1", "unit_cost"] == pytest.approx(82_600)
+    assert y26.loc["MS1", "unit_cost"] == pytest.approx(8_240)
+    assert r.summary["by_year"][0]["cost"] == pytest.approx(577_800)
+    assert r.summary["by_year"][0]["not_placed"] == pytest.approx(1)
+    assert r.summary["total_shortfall"] == pytest.approx(0)
+    # costs.csv lists every eligible pair, e.g. level-5 ASD may also go independent
+    c = r.costs[(r.costs["year"] == 2026) & (r.costs["level"] == "special_school")]
+    assert set(c["setting"]) == {"SS1", "IND1"}
+
+
+def test_shortfall_when_no_place() -> None:
+    tables = tiny_tables()
+    tables["settings"].loc[2, "places"] = 1  # independent has 1 place for 2 level-6 children
+    r = run_tables(tables)
+    check_all(r)
+    assert r.summary["by_year"][0]["shortfall"] == pytest.approx(1)
+    row = r.shortfall[r.shortfall["year"] == 2026].iloc[0]
+    assert (row["need"], row["age_band"], row["level"]) == ("ASD", "11-15", "independent")
+
+
+def test_overflow_goes_to_next_cheapest_eligible() -> None:
+    tables = tiny_tables()
+    tables["settings"].loc[1, "places"] = 7  # special school shrinks: 3 level-5 go independent
+    r = run_tables(tables)
+    check_all(r)
+    y = r.placements[(r.placements["year"] == 2026) & (r.placements["level"] == "special_school")]
+    assert y.set_index("setting")["children"].to_dict() == pytest.approx({"SS1": 7, "IND1": 3})
+    cap = r.capacity[(r.capacity["year"] == 2026) & (r.capacity["setting"] == "SS1")].iloc[0]
+    assert cap["value_per_place"] == pytest.approx(82_600 - 37_140)
+
+
+def test_solvers_agree() -> None:
+    tables = tiny_tables()
+    tables["settings"].loc[1, "places"] = 7
+    a = run_tables(tables)
+    b = run_tables(tables, allocation={"solver": "cbc"})
+    assert b.summary["solver"] == "cbc"
+    assert a.summary["objective"] == pytest.approx(b.summary["objective"], rel=1e-9)
+
+
+# ---------------------------------------------------------------- generated boroughs
+
+@st.composite
+def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
+    n_settings = draw(st.integers(1, 7))
+    needs = ["ASD", "SEMH", "SLCN", "MLD"]
+    settings_rows = []
+    for i in range(n_settings):
+        lo = draw(st.integers(0, 20))
+        hi = draw(st.integers(lo, 25))
+        served = draw(st.lists(st.sampled_from(needs), min_size=1, max_size=4, unique=True))
+        places = draw(st.one_of(st.none(), st.integers(0, 30)))
+        settings_rows.append(
+            {
+                "setting": f"S{i}",
+                "tier": draw(st.sampled_from(taxonomy.TIERS)),
+                "in_area": draw(st.booleans()),
+                "places": "" if places is None else places,
+                "needs": ";".join(served),
+                "age_min": lo,
+                "age_max": hi,
+                "cost_per_place": draw(st.integers(0, 90_000)),
+                "transport_per_place": draw(st.integers(0, 20_000)),
+            }
+        )
+    ids = [r["setting"] for r in settings_rows] + ["NOT_PLACED"]
+    caseload = []
+    for year in (2023, 2024, 2025):
+        for _ in range(draw(st.integers(1, 6))):
+            caseload.append(
+                {
+                    "year": year,
+                    "need": draw(st.sampled_from(needs)),
+                    "age": draw(st.integers(0, 25)),
+                    "setting": draw(st.sampled_from(ids)),
+                    "children": draw(st.integers(0, 25)),
+                }
+            )
+    for year in (2023, 2024):  # every cell present in history so the 2025 mix is used
+        caseload += [dict(c, year=year) for c in caseload if c["year"] == 2025]
+    population = [
+        {"year": y, "age": a, "population": 500} for y in range(2023, 2028) for a in range(26)
+    ]
+    costs = [{"year": y, "tier": "", "inflation": 0.02, "transport_inflation": 0.03}
+             for y in (2026, 2027)]
+    return {
+        "caseload": pd.DataFrame(caseload),
+        "population": pd.DataFrame(population),
+        "settings": pd.DataFrame(settings_rows),
+        "cost_assumptions": pd.DataFrame(costs),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=boroughs(), method=st.sampled_from(["naive", "drift"]))
+def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method: str) -> None:
+    r = run_tables(tables, forecast={"method": method})
+    check_all(r)
+    assert r.summary["status"] == "optimal"
+    total = sum(row["placed"] + row["shortfall"] for row in r.summary["by_year"])
+    assert total == pytest.approx(float(r.demand["children"].sum()), abs=1e-6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=boroughs(), extra=st.integers(1, 20))
+def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int) -> None:
+    base = run_tables(tables, forecast={"method": "naive"})
+    more = {k: v.copy() for k, v in tables.items()}
+    places = pd.to_numeric(more["settings"]["places"], errors="coerce")
+    more["settings"]["places"] = [
+        "" if np.isnan(p) else int(p) + extra for p in places
+    ]
+    bigger = run_tables(more, forecast={"method": "naive"})
+    assert bigger.summary["objective"] <= base.summary["objective"] + 1e-6 * (
+        1 + abs(base.summary["objective"])
+    )
