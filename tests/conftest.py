@@ -33,15 +33,42 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         for a in range(26)
     ]
     settings = [
-        {"setting": "MS1", "name": "Mainstream secondary", "tier": "sen_support", "in_area": "yes",
-         "places": "", "needs": "ALL", "age_min": 11, "age_max": 15, "cost_per_place": 8000,
-         "transport_per_place": 0},
-        {"setting": "SS1", "name": "Special school", "tier": "special_school", "in_area": "yes",
-         "places": 10, "needs": "ASD;SEMH", "age_min": 4, "age_max": 18, "cost_per_place": 30000,
-         "transport_per_place": 6000},
-        {"setting": "IND1", "name": "Independent school", "tier": "independent", "in_area": "no",
-         "places": 50, "needs": "ALL", "age_min": 5, "age_max": 18, "cost_per_place": 60000,
-         "transport_per_place": 20000},
+        {
+            "setting": "MS1",
+            "name": "Mainstream secondary",
+            "tier": "sen_support",
+            "in_area": "yes",
+            "places": "",
+            "needs": "ALL",
+            "age_min": 11,
+            "age_max": 15,
+            "cost_per_place": 8000,
+            "transport_per_place": 0,
+        },
+        {
+            "setting": "SS1",
+            "name": "Special school",
+            "tier": "special_school",
+            "in_area": "yes",
+            "places": 10,
+            "needs": "ASD;SEMH",
+            "age_min": 4,
+            "age_max": 18,
+            "cost_per_place": 30000,
+            "transport_per_place": 6000,
+        },
+        {
+            "setting": "IND1",
+            "name": "Independent school",
+            "tier": "independent",
+            "in_area": "no",
+            "places": 50,
+            "needs": "ALL",
+            "age_min": 5,
+            "age_max": 18,
+            "cost_per_place": 60000,
+            "transport_per_place": 20000,
+        },
     ]
     costs = [
         {"year": y, "tier": "", "inflation": 0.03, "transport_inflation": 0.04}

@@ -5,9 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import tiny_scenario_dict, tiny_tables
 
 from sufficiency.cli import main
+
+from conftest import tiny_scenario_dict, tiny_tables
 
 
 def run_cli(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -44,11 +44,24 @@ def test_age_bands_and_phases() -> None:
     ages = np.arange(26)
     bands = taxonomy.age_band_of(ages)
     assert list(bands[[0, 4, 5, 10, 11, 15, 16, 19, 20, 25]]) == [
-        "0-4", "0-4", "5-10", "5-10", "11-15", "11-15", "16-19", "16-19", "20-25", "20-25"
+        "0-4",
+        "0-4",
+        "5-10",
+        "5-10",
+        "11-15",
+        "11-15",
+        "16-19",
+        "16-19",
+        "20-25",
+        "20-25",
     ]
     assert taxonomy.age_band_label("Age 11 to 15") == "11-15"
     assert list(taxonomy.phase_of([3, 4, 11, 16, 19])) == [
-        "early_years", "primary", "secondary", "post16", "post19"
+        "early_years",
+        "primary",
+        "secondary",
+        "post16",
+        "post19",
     ]
 
 

@@ -9,8 +9,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SufficiencyError
+
+if TYPE_CHECKING:
+    from .config import Scenario
+    from .data import Inputs
 
 log = logging.getLogger("sufficiency")
 
@@ -51,9 +56,7 @@ class _Progress:
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario_file", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument("--scenario", "-s", help="named scenario (from the file's `scenarios`)")
-    p.add_argument(
-        "--override", "-o", action="append", default=[], help="override name to apply"
-    )
+    p.add_argument("--override", "-o", action="append", default=[], help="override name to apply")
     p.add_argument(
         "--set",
         dest="set_values",
@@ -67,7 +70,7 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sufficiency",
-        description="SEND sufficiency planning: project demand, allocate places, compare scenarios.",
+        description="SEND sufficiency planning: project demand, allocate places, report.",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log details")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
@@ -84,14 +87,17 @@ def _parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--out", required=True, help="output folder")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.add_argument(
+        "--markdown", action="store_true", help="print the field reference as Markdown instead"
+    )
 
     p = sub.add_parser("example", help="copy the bundled example scenario and data into DIR")
     p.add_argument("dir", metavar="DIR", help="folder to create")
     return parser
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, inputs)
+def _load(args: argparse.Namespace) -> tuple[Scenario, Inputs]:
     from .config import load_scenario
     from .data import load_inputs
 
@@ -170,10 +176,10 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     return 0
 
 
-def _cmd_schema(_args: argparse.Namespace, _progress: _Progress) -> int:
-    from .config import json_schema
+def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .config import json_schema, reference_markdown
 
-    print(json.dumps(json_schema(), indent=2))
+    print(reference_markdown() if args.markdown else json.dumps(json_schema(), indent=2))
     return 0
 
 

@@ -80,10 +80,14 @@ def _by_year(
                 "ehc_plans_lower": round(float(ehcp["lower"].sum()), 3),
                 "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
                 "sen_support": round(float(sen["mean"].sum()), 3),
-                "not_placed": round(float(not_placed.loc[not_placed["year"] == year, "children"].sum()), 3),
+                "not_placed": round(
+                    float(not_placed.loc[not_placed["year"] == year, "children"].sum()), 3
+                ),
                 "demand": round(float(demand.loc[demand["year"] == year, "children"].sum()), 3),
                 "placed": round(float(p["children"].sum()), 3),
-                "shortfall": round(float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3),
+                "shortfall": round(
+                    float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3
+                ),
                 "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
                 "cost": round(float(p["cost"].sum()), 2),
                 **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
@@ -141,7 +145,9 @@ def run(
         [f.assign(need=f["need"].astype(str), age_band=f["age_band"].astype(str)) for f in frames],
         ignore_index=True,
     )
-    forecast = forecast[["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]]
+    forecast = forecast[
+        ["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]
+    ]
     shares = level_shares(inputs.caseload, inputs.settings, sc.base_year)
     by_level = demand_by_level(ehcp.frame, shares)
     not_placed = by_level[by_level["level"] == NOT_PLACED_LEVEL]
@@ -206,8 +212,12 @@ def run(
             },
         },
     }
-    log.info("run %s: cost £%.0f, shortfall %.1f", sc.name, summary["total_cost"],
-             summary["total_shortfall"])
+    log.info(
+        "run %s: cost £%.0f, shortfall %.1f",
+        sc.name,
+        summary["total_cost"],
+        summary["total_shortfall"],
+    )
     return Result(
         demand=demand_out,
         placements=alloc.placements,

@@ -222,7 +222,8 @@ def _map_labels(
     out: list[str] = []
     unknown: dict[str, None] = {}
     for v in values:
-        code = table.get(_key(str(v))) if v is not None and not pd.isna(v) else None  # type: ignore[arg-type]
+        missing = v is None or (isinstance(v, float) and np.isnan(v))
+        code = None if missing else table.get(_key(str(v)))
         if code is None:
             unknown[str(v)] = None
             out.append("")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_scenario_dict, tiny_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check_all
 
 import sufficiency
 from sufficiency import taxonomy
+
+from conftest import tiny_scenario_dict, tiny_tables
+from contract import check_all
 
 
 def run_tables(tables: dict[str, pd.DataFrame], **changes) -> sufficiency.Result:
@@ -72,6 +73,7 @@ def test_solvers_agree() -> None:
 
 # ---------------------------------------------------------------- generated boroughs
 
+
 @st.composite
 def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     n_settings = draw(st.integers(1, 7))
@@ -113,8 +115,10 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     population = [
         {"year": y, "age": a, "population": 500} for y in range(2023, 2028) for a in range(26)
     ]
-    costs = [{"year": y, "tier": "", "inflation": 0.02, "transport_inflation": 0.03}
-             for y in (2026, 2027)]
+    costs = [
+        {"year": y, "tier": "", "inflation": 0.02, "transport_inflation": 0.03}
+        for y in (2026, 2027)
+    ]
     return {
         "caseload": pd.DataFrame(caseload),
         "population": pd.DataFrame(population),
@@ -139,9 +143,7 @@ def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int
     base = run_tables(tables, forecast={"method": "naive"})
     more = {k: v.copy() for k, v in tables.items()}
     places = pd.to_numeric(more["settings"]["places"], errors="coerce")
-    more["settings"]["places"] = [
-        "" if np.isnan(p) else int(p) + extra for p in places
-    ]
+    more["settings"]["places"] = ["" if np.isnan(p) else int(p) + extra for p in places]
     bigger = run_tables(more, forecast={"method": "naive"})
     assert bigger.summary["objective"] <= base.summary["objective"] + 1e-6 * (
         1 + abs(base.summary["objective"])

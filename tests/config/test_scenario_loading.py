@@ -111,12 +111,19 @@ def test_schema_documents_units() -> None:
     level=st.floats(0.05, 0.95),
     method=st.sampled_from(["poisson_glm", "naive", "drift", "auto"]),
 )
-def test_round_trip(tmp_path_factory: pytest.TempPathFactory, horizon: int, level: float,
-                    method: str) -> None:
+def test_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, horizon: int, level: float, method: str
+) -> None:
     d = tmp_path_factory.mktemp("rt")
     s = load_scenario(
-        write(d / "a.yaml", {**BASE, "horizon_years": horizon,
-                             "forecast": {"method": method, "interval_level": level}})
+        write(
+            d / "a.yaml",
+            {
+                **BASE,
+                "horizon_years": horizon,
+                "forecast": {"method": method, "interval_level": level},
+            },
+        )
     )
     again = load_scenario(write(d / "b.yaml", s.model_dump(mode="json")))
     assert again.model_dump() == s.model_dump()

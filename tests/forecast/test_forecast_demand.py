@@ -21,8 +21,14 @@ def constant_rate_history(rate_growth: float, seed: int = 3) -> pd.DataFrame:
     rows = []
     for y in range(2014, 2026):
         for band, base in (("5-10", 300.0), ("11-15", 420.0)):
-            rows.append({"year": y, "age_band": band, "need": "ASD",
-                         "children": rng.poisson(base * (1 + rate_growth) ** (y - 2014))})
+            rows.append(
+                {
+                    "year": y,
+                    "age_band": band,
+                    "need": "ASD",
+                    "children": rng.poisson(base * (1 + rate_growth) ** (y - 2014)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -68,8 +74,14 @@ def test_total_series_without_population_and_samples() -> None:
 
 
 def test_zero_series_and_fallback() -> None:
-    hist = pd.DataFrame({"year": [2023, 2024, 2025] * 2, "need": ["MSI"] * 3 + ["VI"] * 3,
-                         "age_band": ["5-10"] * 6, "children": [0, 0, 0, 0, 0, 2]})
+    hist = pd.DataFrame(
+        {
+            "year": [2023, 2024, 2025] * 2,
+            "need": ["MSI"] * 3 + ["VI"] * 3,
+            "age_band": ["5-10"] * 6,
+            "children": [0, 0, 0, 0, 0, 2],
+        }
+    )
     f = forecast_demand(hist, population(range(2023, 2030)), horizon=2, method="poisson_glm")
     d = f.diagnostics.set_index("need")
     assert d.loc["MSI", "method"] == "zero"

@@ -109,9 +109,7 @@ def allocate(
 
     n_years, n_settings = arrays.capacity.shape
     used = np.zeros((n_years, n_settings))
-    np.add.at(
-        used, (arrays.group_year[arrays.pair_group], arrays.pair_setting), solution.placed
-    )
+    np.add.at(used, (arrays.group_year[arrays.pair_group], arrays.pair_setting), solution.placed)
     value = np.zeros((n_years, n_settings))
     for (y, s), dual in solution.capacity_dual.items():
         value[y, s] = max(0.0, -dual)

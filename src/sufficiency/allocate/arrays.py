@@ -47,7 +47,9 @@ class AllocationArrays:
         return len(self.pair_group)
 
 
-def cost_index(costs: pd.DataFrame, base_year: int, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cost_index(
+    costs: pd.DataFrame, base_year: int, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative price indices relative to the base year.
 
     Args:
@@ -73,9 +75,7 @@ def cost_index(costs: pd.DataFrame, base_year: int, years: np.ndarray) -> tuple[
     return index[..., 0], index[..., 1]
 
 
-def eligibility(
-    groups: pd.DataFrame, settings: pd.DataFrame
-) -> np.ndarray:
+def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     """Boolean (G, S) matrix: may group g be placed in setting s?
 
     A setting is eligible for a group when it meets the group's need, serves at least one

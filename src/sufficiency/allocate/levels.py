@@ -13,9 +13,7 @@ NOT_PLACED_LEVEL = "not_placed"
 LEVELS: tuple[str, ...] = (*taxonomy.TIERS, NOT_PLACED_LEVEL)
 
 
-def level_shares(
-    caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int
-) -> pd.DataFrame:
+def level_shares(caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """Base-year mix of levels per need and age band.
 
     A child's level is the tier of the setting they are placed in in the base year (the
@@ -35,11 +33,17 @@ def level_shares(
     base = caseload[caseload["year"] == base_year]
     tier_of = dict(zip(settings["setting"], settings["tier"].astype(str), strict=True))
     tier_of[NOT_PLACED] = NOT_PLACED_LEVEL
-    base = base.assign(level=base["setting"].map(tier_of), need=base["need"].astype(str),
-                       age_band=base["age_band"].astype(str))
+    base = base.assign(
+        level=base["setting"].map(tier_of),
+        need=base["need"].astype(str),
+        age_band=base["age_band"].astype(str),
+    )
     levels = list(LEVELS)
     cell = base.pivot_table(
-        index=["need", "age_band"], columns="level", values="children", aggfunc="sum",
+        index=["need", "age_band"],
+        columns="level",
+        values="children",
+        aggfunc="sum",
         fill_value=0.0,
     ).reindex(columns=levels, fill_value=0.0)
     by_need = base.pivot_table(
@@ -55,14 +59,17 @@ def level_shares(
         dtype=float
     )
     overall_counts = np.broadcast_to(overall.to_numpy(dtype=float), counts.shape)
-    chosen = np.where(counts.sum(1, keepdims=True) > 0, counts,
-                      np.where(need_counts.sum(1, keepdims=True) > 0, need_counts,
-                               overall_counts))
+    chosen = np.where(
+        counts.sum(1, keepdims=True) > 0,
+        counts,
+        np.where(need_counts.sum(1, keepdims=True) > 0, need_counts, overall_counts),
+    )
     totals = chosen.sum(1, keepdims=True)
     shares = np.divide(chosen, totals, out=np.zeros_like(chosen), where=totals > 0)
-    out = pd.DataFrame(shares, index=index, columns=levels).stack().rename("share").reset_index()
-    out = out.rename(columns={"level_2": "level"})
-    return out
+    wide = pd.DataFrame(shares, index=index, columns=levels).reset_index()
+    return wide.melt(
+        id_vars=["need", "age_band"], var_name="level", value_name="share"
+    ).sort_values(["need", "age_band", "level"], ignore_index=True)
 
 
 def demand_by_level(forecast: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:

@@ -155,9 +155,7 @@ def _engine(name: str, time_limit: float) -> pulp.LpSolver:
     if name == "highs":
         return pulp.HiGHS(msg=False, timeLimit=time_limit)
     if name == "cbc":
-        return pulp.COIN_CMD(
-            path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, timeLimit=time_limit
-        )
+        return pulp.COIN_CMD(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, timeLimit=time_limit)
     raise SolveError(f"unknown solver {name!r}; use highs or cbc")
 
 

@@ -1,6 +1,12 @@
 """Scenario configuration: the schema and the loading of scenario files."""
 
-from .loading import json_schema, load_scenario, scenario_names, scenario_provenance
+from .loading import (
+    json_schema,
+    load_scenario,
+    reference_markdown,
+    scenario_names,
+    scenario_provenance,
+)
 from .schema import AllocationOptions, DataSources, ForecastOptions, Levers, Scenario
 
 __all__ = [
@@ -11,6 +17,7 @@ __all__ = [
     "Scenario",
     "json_schema",
     "load_scenario",
+    "reference_markdown",
     "scenario_names",
     "scenario_provenance",
 ]

@@ -160,14 +160,13 @@ def _describe_validation(exc: ValidationError, where: str, model: type[BaseModel
 def _allowed_keys(model: type[BaseModel], loc: Sequence[str]) -> list[str]:
     current: Any = model
     for part in loc:
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        field = getattr(current, "model_fields", {}).get(part)
         if field is None:
             return []
-        annotation = field.annotation
-        current = annotation if isinstance(annotation, type) else None
-        if current is None or not issubclass(current, BaseModel):
+        current = field.annotation
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
-    return list(current.model_fields) if isinstance(current, type) else []
+    return list(getattr(current, "model_fields", {}))
 
 
 def _parse_set(values: Iterable[str]) -> dict[str, Any]:
@@ -214,6 +213,7 @@ def load_scenario(
     """
     if isinstance(source, Scenario) and not (scenario or overrides or set_values):
         return source
+    sources: list[Path]
     if isinstance(source, Scenario):
         raw: dict[str, Any] = source.model_dump(mode="json")
         where, sources = f"scenario {source.name!r}", []
@@ -284,9 +284,7 @@ def load_scenario(
         raise ScenarioError("invalid scenario composition", problems)
 
     if set_values:
-        pairs = (
-            dict(set_values) if isinstance(set_values, Mapping) else _parse_set(set_values)
-        )
+        pairs = dict(set_values) if isinstance(set_values, Mapping) else _parse_set(set_values)
         for dotted, value in pairs.items():
             if dotted.startswith("data.") and isinstance(value, str):
                 value = str(Path(value).expanduser().resolve())
@@ -322,3 +320,37 @@ def json_schema() -> dict[str, Any]:
     schema = ScenarioFile.model_json_schema()
     schema["title"] = "sufficiency scenario"
     return schema
+
+
+def reference_markdown() -> str:
+    """The scenario file reference, field by field, as a Markdown table (from the schema)."""
+    from typing import get_args
+
+    from .schema import AllocationOptions, ForecastOptions, Levers, ScenarioFile
+
+    sections: list[tuple[str, type[BaseModel]]] = [
+        ("", ScenarioFile),
+        ("data.", DataSources),
+        ("forecast.", ForecastOptions),
+        ("allocation.", AllocationOptions),
+        ("levers.", Levers),
+    ]
+    nested = {"data", "forecast", "allocation", "levers"}
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for prefix, model in sections:
+        for key, info in model.model_fields.items():
+            if not prefix and key in nested:
+                continue
+            if info.is_required():
+                default = "required"
+            else:
+                value = info.get_default(call_default_factory=True)
+                default = (
+                    "—" if value is None or value == {} else f"`{json.dumps(value, default=str)}`"
+                )
+            text = (info.description or "").replace("|", "\\|")
+            choices = get_args(info.annotation)
+            if choices and all(isinstance(c, str) for c in choices):
+                text += " One of: " + ", ".join(f"`{c}`" for c in choices) + "."
+            lines.append(f"| `{prefix}{key}` | {default} | {text} |")
+    return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.schema import Scenario
-from ..errors import DataError, Problem
+from ..errors import Problem
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,16 @@ COST_COLUMNS = (
 )
 
 
+def _no_place_changes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "setting": pd.Series(dtype=object),
+            "year": pd.Series(dtype=int),
+            "places": pd.Series(dtype=float),
+        }
+    )
+
+
 @dataclass
 class Inputs:
     """Every input table of a run, validated, in the library's vocabulary.
@@ -88,12 +98,7 @@ class Inputs:
     settings: pd.DataFrame
     cost_assumptions: pd.DataFrame
     sen_support: pd.DataFrame | None = None
-    setting_places: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            {"setting": pd.Series(dtype=object), "year": pd.Series(dtype=int),
-             "places": pd.Series(dtype=float)}
-        )
-    )
+    setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -151,9 +156,7 @@ def _with_bands(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> 
     return out
 
 
-def _read(
-    name: str, source: TableSource, files: dict[str, tuple[str, str]]
-) -> RawTable:
+def _read(name: str, source: TableSource, files: dict[str, tuple[str, str]]) -> RawTable:
     raw = read_table(source, f"{name} table")
     if not isinstance(source, pd.DataFrame):
         path = Path(str(source).split("#")[0])
@@ -189,11 +192,15 @@ def load_inputs(
     missing = [
         Problem(f"{origin}data.{k}", f"file not found: {v}")
         for k, v in sources.items()
-        if v is not None and not isinstance(v, pd.DataFrame) and not Path(str(v).split("#")[0]).is_file()
+        if v is not None
+        and not isinstance(v, pd.DataFrame)
+        and not Path(str(v).split("#")[0]).is_file()
     ]
     raise_if(missing, "input files are missing")
 
-    def parse(name: str, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()) -> tuple[pd.DataFrame, RawTable]:
+    def parse(
+        name: str, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()
+    ) -> tuple[pd.DataFrame, RawTable]:
         source = sources[name]
         assert source is not None
         raw = _read(name, source, files)
@@ -219,7 +226,9 @@ def load_inputs(
     # --- settings register
     ids = settings["setting"]
     for i in np.flatnonzero(ids.duplicated().to_numpy()):
-        problems.append(Problem(settings_raw.where(int(i), "setting"), f"duplicate id {ids.iloc[i]!r}"))
+        problems.append(
+            Problem(settings_raw.where(int(i), "setting"), f"duplicate id {ids.iloc[i]!r}")
+        )
     for i in np.flatnonzero((ids == NOT_PLACED).to_numpy()):
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"{NOT_PLACED!r} is reserved")
@@ -252,10 +261,7 @@ def load_inputs(
                 + ", ".join(map(str, years)),
             )
         )
-    if "age" in caseload and (caseload["age"] < 0).any():
-        single = False
-    else:
-        single = True
+    single = not bool((caseload["age"] < 0).any())
 
     # --- setting places
     if setting_places is not None and places_raw is not None:
@@ -263,12 +269,12 @@ def load_inputs(
             problems.append(
                 Problem(
                     places_raw.where(int(i), "setting"),
-                    f"setting {setting_places['setting'].iloc[i]!r} is not in the settings register",
+                    f"setting {setting_places['setting'].iloc[i]!r} is not in the register",
                 )
             )
         setting_places["year"] = setting_places["year"].astype(int)
     else:
-        setting_places = Inputs.__dataclass_fields__["setting_places"].default_factory()  # type: ignore[misc]
+        setting_places = _no_place_changes()
 
     # --- population coverage
     first = scenario.forecast.history_start or min(years)
@@ -286,9 +292,7 @@ def load_inputs(
                 + " (needed for history and plan years)",
             )
         )
-    population = (
-        population.groupby(["year", "age"], as_index=False)["population"].sum()
-    )
+    population = population.groupby(["year", "age"])["population"].sum().reset_index()
     population["age_band"] = taxonomy.age_band_of(population["age"].to_numpy())
 
     # --- cost assumptions coverage
@@ -312,17 +316,24 @@ def load_inputs(
     raise_if(problems, "input tables are inconsistent")
 
     caseload["year"] = caseload["year"].astype(int)
-    caseload = caseload.groupby(
-        ["year", "need", "age", "age_band", "setting"], as_index=False, observed=True
-    )["children"].sum()
+    caseload = (
+        caseload.groupby(["year", "need", "age", "age_band", "setting"], observed=True)["children"]
+        .sum()
+        .reset_index()
+    )
     if sen_support is not None:
         sen_support["year"] = sen_support["year"].astype(int)
-        sen_support = sen_support.groupby(
-            ["year", "need", "age", "age_band"], as_index=False, observed=True
-        )["children"].sum()
+        sen_support = (
+            sen_support.groupby(["year", "need", "age", "age_band"], observed=True)["children"]
+            .sum()
+            .reset_index()
+        )
     log.info(
         "inputs: %d caseload rows, %d settings, years %s-%s",
-        len(caseload), len(settings), years[0], years[-1],
+        len(caseload),
+        len(settings),
+        years[0],
+        years[-1],
     )
     return Inputs(
         caseload=caseload,
@@ -334,4 +345,3 @@ def load_inputs(
         single_year_ages=single,
         files=files,
     )
-

@@ -89,9 +89,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            raise DataError(
-                f"{path}: unknown file type {suffix!r}; use .csv, .xlsx or .parquet"
-            )
+            raise DataError(f"{path}: unknown file type {suffix!r}; use .csv, .xlsx or .parquet")
     except DataError:
         raise
     except Exception as exc:  # every reader failure becomes one clear message
@@ -115,9 +113,11 @@ def _parse_number(
     bad = ~blank & numbers.isna().to_numpy()
     unit = f" ({col.unit})" if col.unit else ""
     for i in np.flatnonzero(bad):
-        problems.append(Problem(raw.where(int(i), col.name), f"not a number{unit}: {values.iloc[i]!r}"))
+        problems.append(
+            Problem(raw.where(int(i), col.name), f"not a number{unit}: {values.iloc[i]!r}")
+        )
     if col.kind == "int":
-        frac = ~blank & ~bad & (np.abs(numbers - np.round(numbers)) > 1e-9).to_numpy()
+        frac = ~blank & ~bad & ((numbers - numbers.round()).abs().to_numpy() > 1e-9)
         for i in np.flatnonzero(frac):
             problems.append(
                 Problem(raw.where(int(i), col.name), f"not a whole number: {values.iloc[i]!r}")
@@ -169,7 +169,9 @@ def _parse_labels(
     return values.astype("string").fillna("").map(lambda v: mapping.get(v) or "")
 
 
-def _parse_bool(raw: RawTable, col: Column, values: pd.Series, problems: list[Problem]) -> pd.Series:
+def _parse_bool(
+    raw: RawTable, col: Column, values: pd.Series, problems: list[Problem]
+) -> pd.Series:
     out = []
     for i, v in enumerate(values):
         s = str(v).strip().lower() if v is not None and not pd.isna(v) else ""
@@ -270,7 +272,9 @@ def check_table(
             blank = _blank(values)
             if not col.blank_ok:
                 for i in np.flatnonzero(blank):
-                    problems.append(Problem(raw.where(int(i), col.name), "empty cell; a value is required"))
+                    problems.append(
+                        Problem(raw.where(int(i), col.name), "empty cell; a value is required")
+                    )
             out[col.name] = values.astype("string").str.strip().fillna("").astype(object)
         else:
             out[col.name] = _PARSERS[col.kind](raw, col, values, problems)

@@ -87,9 +87,7 @@ def fit_poisson_glm(
     )
 
 
-def fit_drift(
-    y: np.ndarray, horizon: int, rng: np.random.Generator, n_draws: int
-) -> SeriesFit:
+def fit_drift(y: np.ndarray, horizon: int, rng: np.random.Generator, n_draws: int) -> SeriesFit:
     """Random walk with drift: last value plus the mean annual change, floored at zero."""
     diffs = np.diff(y)
     drift = float(diffs.mean())
@@ -104,9 +102,7 @@ def fit_drift(
     return SeriesFit("drift", mean, paths, params={"change_per_year": drift})
 
 
-def fit_naive(
-    y: np.ndarray, horizon: int, rng: np.random.Generator, n_draws: int
-) -> SeriesFit:
+def fit_naive(y: np.ndarray, horizon: int, rng: np.random.Generator, n_draws: int) -> SeriesFit:
     """Last value carried forward, with random-walk uncertainty."""
     diffs = np.diff(y)
     sigma = float(np.sqrt(np.mean(diffs**2))) if len(diffs) else np.sqrt(max(y[-1], 1.0))
@@ -154,4 +150,3 @@ def interval(paths: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     lower = np.quantile(paths, alpha, axis=-2)
     upper = np.quantile(paths, 1.0 - alpha, axis=-2)
     return lower, upper
-

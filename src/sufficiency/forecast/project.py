@@ -66,9 +66,7 @@ class DemandForecast:
         return out
 
 
-def _population_by(
-    population: pd.DataFrame, by: Sequence[str]
-) -> pd.DataFrame | None:
+def _population_by(population: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame | None:
     """Population summed to the age dimension of ``by`` (age_band, age or total)."""
     pop = population.copy()
     if "age_band" not in pop.columns and "age" in pop.columns:
@@ -76,7 +74,7 @@ def _population_by(
     keys = ["year"] + [k for k in by if k in ("age_band", "age")]
     if any(k not in pop.columns for k in keys):
         return None
-    return pop.groupby(keys, as_index=False, observed=True)["population"].sum()
+    return pop.groupby(keys, observed=True)["population"].sum().reset_index()
 
 
 def _backtest_mase(
@@ -151,9 +149,7 @@ def forecast_demand(
     by = tuple(by)
     missing = [c for c in ("year", "children", *by) if c not in history.columns]
     if missing:
-        raise ForecastError(
-            "history is missing columns", [Problem("history", ", ".join(missing))]
-        )
+        raise ForecastError("history is missing columns", [Problem("history", ", ".join(missing))])
     if horizon < 1:
         raise ForecastError(f"horizon must be at least 1 year, got {horizon}")
     if method not in (*FALLBACK_CHAIN, "auto"):
@@ -173,7 +169,10 @@ def forecast_demand(
 
     # complete grid of series × years (missing cells are zero children)
     if by:
-        cols = [hist[k].astype(str) if isinstance(hist[k].dtype, pd.CategoricalDtype) else hist[k] for k in by]
+        cols = [
+            hist[k].astype(str) if isinstance(hist[k].dtype, pd.CategoricalDtype) else hist[k]
+            for k in by
+        ]
         grouped = hist.assign(**{k: c for k, c in zip(by, cols, strict=True)})
         table = grouped.pivot_table(
             index=list(by), columns="year", values="children", aggfunc="sum", fill_value=0.0
@@ -201,7 +200,9 @@ def forecast_demand(
                 pop_table = pd.DataFrame([total.to_numpy()], index=["_all"], columns=all_years)
             if pop_table.isna().to_numpy().any() or (pop_table.to_numpy() <= 0).any():
                 gaps = sorted(
-                    int(y) for y in all_years if pop_table[y].isna().any() or (pop_table[y] <= 0).any()
+                    int(y)
+                    for y in all_years
+                    if pop_table[y].isna().any() or (pop_table[y] <= 0).any()
                 )
                 raise ForecastError(
                     "population does not cover every history and forecast year",
@@ -220,8 +221,8 @@ def forecast_demand(
         if pop_table is not None:
             age_keys = [k for k in by if k in ("age_band", "age")]
             label = str(keys.iloc[i][age_keys[0]]) if age_keys else "_all"
-            exposure = pop_table.loc[label, hist_years].to_numpy(dtype=float)
-            future_exposure = pop_table.loc[label, future_years].to_numpy(dtype=float)
+            row = pop_table.loc[[label]].to_numpy(dtype=float)[0]  # history, then future
+            exposure, future_exposure = row[:n_hist], row[n_hist:]
         diag: dict[str, object] = {"requested": method, "n_points": n_hist}
         candidates = [m for m in FALLBACK_CHAIN if m != "poisson_glm" or exposure is not None]
         if method == "auto":
@@ -249,7 +250,12 @@ def forecast_demand(
         if fit is None:
             raise ForecastError(
                 "no method could forecast a series",
-                [Problem(", ".join(f"{k}={keys.iloc[i][k]}" for k in by) or "total", "; ".join(reasons))],
+                [
+                    Problem(
+                        ", ".join(f"{k}={keys.iloc[i][k]}" for k in by) or "total",
+                        "; ".join(reasons),
+                    )
+                ],
             )
         paths[i] = fit.paths
         point[i] = fit.mean
@@ -285,4 +291,3 @@ def forecast_demand(
         _keys=keys.reset_index(drop=True),
         _years=future_years,
     )
-
