@@ -61,6 +61,7 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
 
 def _by_year(
     scenario: Scenario,
+    ehcp_total: pd.DataFrame,
     demand: pd.DataFrame,
     placements: pd.DataFrame,
     shortfall: pd.DataFrame,
@@ -71,7 +72,7 @@ def _by_year(
     for year in scenario.plan_years:
         p = placements[placements["year"] == year]
         tier_counts = p.groupby("tier", observed=False)["children"].sum()
-        ehcp = forecast[(forecast["provision"] == "ehc_plan") & (forecast["year"] == year)]
+        ehcp = ehcp_total[ehcp_total["year"] == year]
         sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
         rows.append(
             {
@@ -176,7 +177,9 @@ def run(
 
     demand_out = taxonomy.as_categories(demand)
     demand_out["level"] = demand_out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
-    by_year = _by_year(sc, demand, alloc.placements, alloc.shortfall, not_placed, forecast)
+    by_year = _by_year(
+        sc, ehcp.aggregate(()), demand, alloc.placements, alloc.shortfall, not_placed, forecast
+    )
     summary: dict[str, Any] = {
         "scenario": sc.name,
         "description": sc.description,

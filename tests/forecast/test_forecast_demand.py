@@ -94,3 +94,50 @@ def test_bad_inputs() -> None:
     hist = constant_rate_history(0.1)
     with pytest.raises(ForecastError, match="population"):
         forecast_demand(hist, population(range(2014, 2027)), horizon=5, method="poisson_glm")
+
+
+def test_small_series_borrow_parent_trend() -> None:
+    rng = np.random.default_rng(5)
+    rows = []
+    for y in range(2016, 2026):
+        rows.append(
+            {
+                "year": y,
+                "age_band": "5-10",
+                "need": "ASD",
+                "children": rng.poisson(400 * 1.1 ** (y - 2016)),
+            }
+        )
+        # a tiny series whose last points jump: alone it would extrapolate a steep trend
+        rows.append(
+            {
+                "year": y,
+                "age_band": "5-10",
+                "need": "MSI",
+                "children": [0, 0, 0, 1, 0, 1, 1, 2, 4, 6][y - 2016],
+            }
+        )
+    f = forecast_demand(
+        pd.DataFrame(rows), population(range(2016, 2036)), horizon=10, method="poisson_glm"
+    )
+    d = f.diagnostics.set_index("need")
+    assert d.loc["MSI", "pooled_trend"] == 1.0 and d.loc["ASD", "pooled_trend"] == 0.0
+    # the small series grows at the parent's rate, not its own explosive one
+    assert d.loc["MSI", "growth_per_year"] == pytest.approx(0.1, abs=0.02)
+
+
+def test_aggregate_means_add_and_intervals_come_from_joint_paths() -> None:
+    hist = constant_rate_history(0.1)
+    f = forecast_demand(hist, population(range(2014, 2036)), horizon=5, method="poisson_glm")
+    total = f.aggregate(())
+    sums = f.frame.groupby("year")[["mean", "lower", "upper"]].sum()
+    assert np.allclose(total["mean"].to_numpy(), sums["mean"].to_numpy())
+    # the interval of a sum is narrower than the sum of the intervals
+    assert (
+        total["upper"].to_numpy() - total["lower"].to_numpy()
+        < sums["upper"].to_numpy() - sums["lower"].to_numpy()
+    ).all()
+    by_band = f.aggregate(("age_band",))
+    assert set(by_band["age_band"].astype(str)) == {"5-10", "11-15"}
+    with pytest.raises(ForecastError):
+        f.aggregate(("setting",))

@@ -46,7 +46,9 @@ horizon_years: 10
 forecast:
   method: poisson_glm
   interval_level: 0.8
-  history_start: 2016
+  # Plans for ages 20-25 ramped up from 2015 to 2020 after the 2014 reforms: fitting
+  # from 2020 keeps that one-off ramp out of the trend.
+  history_start: 2020
 allocation:
   solver: highs
   unmet_penalty_gbp: 1000000

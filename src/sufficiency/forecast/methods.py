@@ -52,23 +52,37 @@ def fit_poisson_glm(
     future_exposure: np.ndarray,
     rng: np.random.Generator,
     n_draws: int,
+    pooled_slope: tuple[float, float] | None = None,
 ) -> SeriesFit:
     """Poisson GLM of counts per head with a log-linear trend, quasi-Poisson uncertainty.
 
     ``log E[y] = log(exposure) + a + b·t``; the dispersion is the Pearson χ²/df (at least 1).
     Sample paths draw the coefficients from their (dispersion-scaled) sampling distribution
     and then counts around each mean, so intervals include both parameter and count noise.
+
+    Args:
+        pooled_slope: ``(b, variance of b)`` borrowed from a parent series: only the level
+            ``a`` is fitted (small series borrow their parent's trend).
     """
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        x = sm.add_constant(t - t[-1], has_constant="add")
-        model = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(exposure))
-        res = model.fit()
-        df = max(len(y) - 2, 1)
-        phi = float(max(np.sum(res.resid_pearson**2) / df, 1.0)) if len(y) > 2 else 1.0
+        tt = t - t[-1]
+        if pooled_slope is None:
+            x = sm.add_constant(tt, has_constant="add")
+            offset = np.log(exposure)
+        else:
+            x = np.ones((len(y), 1))
+            offset = np.log(exposure) + pooled_slope[0] * tt
+        res = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
+        n_params = x.shape[1]
+        df = max(len(y) - n_params, 1)
+        phi = float(max(np.sum(res.resid_pearson**2) / df, 1.0)) if len(y) > n_params else 1.0
         params = np.asarray(res.params, dtype=float)
         cov = np.asarray(res.cov_params(), dtype=float) * phi
+        if pooled_slope is not None:
+            params = np.array([params[0], pooled_slope[0]])
+            cov = np.diag([cov[0, 0], pooled_slope[1]])
     caught = [f"{w.category.__name__}: {w.message}" for w in record]
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(cov)):
         raise FloatingPointError("GLM did not converge to finite parameters")
@@ -83,7 +97,13 @@ def fit_poisson_glm(
         mean,
         paths,
         caught,
-        params={"growth_per_year": float(np.expm1(params[1])), "dispersion": phi},
+        params={
+            "growth_per_year": float(np.expm1(params[1])),
+            "slope": float(params[1]),
+            "slope_var": float(cov[1, 1]),
+            "dispersion": phi,
+            "pooled_trend": float(pooled_slope is not None),
+        },
     )
 
 
@@ -121,8 +141,9 @@ def fit_method(
     future_exposure: np.ndarray | None,
     rng: np.random.Generator,
     n_draws: int,
+    pooled_slope: tuple[float, float] | None = None,
 ) -> SeriesFit:
-    """Fit ``method`` to one series.
+    """Fit ``method`` to one series (``pooled_slope``: see :func:`fit_poisson_glm`).
 
     Raises:
         ValueError: If the method cannot be used on this series (too short, no population).
@@ -136,7 +157,9 @@ def fit_method(
             raise ValueError("poisson_glm needs population")
         if y.sum() <= 0:
             raise ValueError("poisson_glm needs at least one non-zero count")
-        return fit_poisson_glm(y, t, exposure, future_t, future_exposure, rng, n_draws)
+        return fit_poisson_glm(
+            y, t, exposure, future_t, future_exposure, rng, n_draws, pooled_slope
+        )
     if method == "drift":
         return fit_drift(y, horizon, rng, n_draws)
     if method == "naive":

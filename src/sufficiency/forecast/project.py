@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 FALLBACK_CHAIN: tuple[str, ...] = ("poisson_glm", "drift", "naive")
 _N_DRAWS = 1000
 _BACKTEST_HORIZONS = 4
+#: Series averaging fewer children a year than this borrow their parent series' trend.
+POOL_BELOW = 20.0
 
 
 @dataclass
@@ -42,6 +44,50 @@ class DemandForecast:
     _paths: np.ndarray  # (n_series, n_draws, horizon)
     _keys: pd.DataFrame
     _years: np.ndarray
+
+    def aggregate(self, by: Sequence[str] = ()) -> pd.DataFrame:
+        """Forecast of coarser series (e.g. the total), with intervals from joint paths.
+
+        Means add up; intervals come from the summed sample paths, so they are the
+        intervals of the aggregate, not sums of the cells' intervals.
+
+        Args:
+            by: Subset of the forecast's ``by`` columns to keep; ``()`` for the total.
+
+        Returns:
+            Frame: ``by`` columns, ``year``, ``mean``, ``lower``, ``upper``.
+        """
+        by = tuple(by)
+        unknown = [k for k in by if k not in self.by]
+        if unknown:
+            raise ForecastError(f"cannot aggregate by {unknown}: forecast is by {self.by}")
+        n_series, _, horizon = self._paths.shape
+        groups = (
+            self._keys.groupby(list(by), sort=True).ngroup().to_numpy()
+            if by
+            else np.zeros(n_series, dtype=int)
+        )
+        n_groups = int(groups.max()) + 1 if n_series else 0
+        point = self.frame["mean"].to_numpy().reshape(n_series, horizon)
+        rows = []
+        for g in range(n_groups):
+            members = groups == g
+            summed = self._paths[members].sum(axis=0)
+            lower, upper = interval(summed, self.level)
+            mean = point[members].sum(axis=0)
+            key = self._keys[members].iloc[0] if by else None
+            for h in range(horizon):
+                row: dict[str, object] = {k: key[k] for k in by} if key is not None else {}
+                row.update(
+                    {
+                        "year": int(self._years[h]),
+                        "mean": float(mean[h]),
+                        "lower": float(min(lower[h], mean[h])),
+                        "upper": float(max(upper[h], mean[h])),
+                    }
+                )
+                rows.append(row)
+        return taxonomy.as_categories(pd.DataFrame(rows))
 
     def samples(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Draw ``n`` joint sample paths of every series.
@@ -215,14 +261,20 @@ def forecast_demand(
     rows: list[dict[str, object]] = []
     t_hist = hist_years.astype(float)
     t_future = future_years.astype(float)
+    age_keys = [k for k in by if k in ("age_band", "age")]
+    labels = keys[age_keys[0]].astype(str).to_numpy() if age_keys else np.full(n_series, "_all")
+    parent_slopes = (
+        _parent_slopes(values, labels, pop_table, n_hist, t_hist, rng)
+        if pop_table is not None and len(by) > len(age_keys)
+        else {}
+    )
     for i in range(n_series):
         y = values[i]
         exposure = future_exposure = None
         if pop_table is not None:
-            age_keys = [k for k in by if k in ("age_band", "age")]
-            label = str(keys.iloc[i][age_keys[0]]) if age_keys else "_all"
-            row = pop_table.loc[[label]].to_numpy(dtype=float)[0]  # history, then future
+            row = pop_table.loc[[labels[i]]].to_numpy(dtype=float)[0]  # history, then future
             exposure, future_exposure = row[:n_hist], row[n_hist:]
+        pooled = parent_slopes.get(labels[i]) if y.mean() < POOL_BELOW else None
         diag: dict[str, object] = {"requested": method, "n_points": n_hist}
         candidates = [m for m in FALLBACK_CHAIN if m != "poisson_glm" or exposure is not None]
         if method == "auto":
@@ -242,7 +294,15 @@ def forecast_demand(
             for m in order:
                 try:
                     fit = fit_method(
-                        m, y, t_hist, exposure, t_future, future_exposure, rng, _N_DRAWS
+                        m,
+                        y,
+                        t_hist,
+                        exposure,
+                        t_future,
+                        future_exposure,
+                        rng,
+                        _N_DRAWS,
+                        pooled if m == "poisson_glm" else None,
                     )
                     break
                 except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
@@ -291,3 +351,28 @@ def forecast_demand(
         _keys=keys.reset_index(drop=True),
         _years=future_years,
     )
+
+
+def _parent_slopes(
+    values: np.ndarray,
+    labels: np.ndarray,
+    pop_table: pd.DataFrame,
+    n_hist: int,
+    t_hist: np.ndarray,
+    rng: np.random.Generator,
+) -> dict[str, tuple[float, float]]:
+    """Rate trend (slope, variance) of each parent series: the sum over needs per age."""
+    out: dict[str, tuple[float, float]] = {}
+    for label in np.unique(labels):
+        y = values[labels == label].sum(axis=0)
+        if y.sum() <= 0 or len(y) < MIN_POINTS["poisson_glm"]:
+            continue
+        exposure = pop_table.loc[[label]].to_numpy(dtype=float)[0][:n_hist]
+        try:
+            fit = fit_method(
+                "poisson_glm", y, t_hist, exposure, t_hist[-1:] + 1, exposure[-1:], rng, 2
+            )
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            continue
+        out[str(label)] = (fit.params["slope"], fit.params["slope_var"])
+    return out
