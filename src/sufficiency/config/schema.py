@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-
-class _Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors and objects are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+from .forecast_options import ForecastOptions
+from .strict import Strict as _Strict
 
 
 class DataSources(_Strict):
@@ -30,47 +27,6 @@ class DataSources(_Strict):
     )
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
-    )
-
-
-ForecastMethod = Literal["poisson_glm", "naive", "drift", "auto"]
-
-
-class ForecastOptions(_Strict):
-    """How demand is projected."""
-
-    method: ForecastMethod = Field(
-        default="poisson_glm",
-        description=(
-            "Projection method: 'poisson_glm' (rate per head of population with a trend), "
-            "'naive' (last value), 'drift' (last value plus average change), or 'auto' "
-            "(per series, the method with the lowest rolling-origin backtest error)."
-        ),
-    )
-    interval_level: float = Field(
-        default=0.8,
-        gt=0.0,
-        lt=1.0,
-        description="Coverage of prediction intervals, as a fraction (0.8 = 80% intervals).",
-    )
-    history_start: int | None = Field(
-        default=None,
-        ge=1990,
-        le=2100,
-        description="First census year (calendar year) of history used to fit; default all.",
-    )
-    breaks: tuple[int, ...] = Field(
-        default=(),
-        description=(
-            "Census years (calendar years) at which a known structural break starts; "
-            "fits use only history from the latest break on."
-        ),
-    )
-    trend_years: int | None = Field(
-        default=None,
-        ge=2,
-        le=50,
-        description="Fit trends on only the last N history years (years); default all.",
     )
 
 
