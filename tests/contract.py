@@ -56,3 +56,25 @@ def check_all(result: Result) -> None:
     check_conservation(result)
     check_capacity(result)
     check_eligibility(result, result.extras["inputs"].settings)
+
+
+def check_continuity(result: Result, tol: float = 1e-6) -> None:
+    """Continuing children stay in their setting unless displaced; status agrees."""
+    plan = result.extras["plan"]
+    cont = plan.arrays.continuity
+    if cont is None or not len(cont.target):
+        return
+    sol = plan.allocation.solution
+    carried = cont.carried(sol.placed)
+    assert (sol.placed[cont.target] + sol.displaced >= carried - tol).all()
+    cont_by_pair = result.placements[result.placements["status"] == "continuing"]["children"].sum()
+    assert cont_by_pair <= carried.sum() + tol
+
+
+def check_out_of_area(result: Result, tol: float = 1e-6) -> None:
+    """Children counted by the out-of-area cap ≤ cap + the reported miss, every year."""
+    policy = result.extras["plan"].allocation.policy
+    if "out_of_area_cap" not in policy:
+        return
+    over = policy["out_of_area"] - policy["out_of_area_cap"] - policy["out_of_area_target_missed"]
+    assert (over <= tol * (1 + policy["out_of_area_cap"].abs())).all()

@@ -7,7 +7,7 @@ import pytest
 import sufficiency
 from sufficiency.cli import main
 
-from contract import check_all
+from contract import check_all, check_continuity, check_out_of_area
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
@@ -16,9 +16,12 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.y
 def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     result = sufficiency.run(path)
     check_all(result)
+    check_continuity(result)
+    check_out_of_area(result)
     assert result.summary["status"] == "optimal"
     out = result.write(tmp_path / "out")
-    for name in ("demand", "placements", "shortfall", "costs", "capacity", "forecast"):
+    for name in ("demand", "placements", "shortfall", "costs", "capacity", "forecast",
+                 "local_places", "displaced"):
         assert (out / f"{name}.csv").is_file()
     assert (out / "summary.json").is_file()
 

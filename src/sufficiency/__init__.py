@@ -6,14 +6,16 @@ provision with a linear programme, and report costs and the sufficiency gap.
 
 from . import datasets
 from .allocate import allocate, build_arrays
+from .comparison import Comparison
 from .config import Scenario, load_scenario
 from .data import load_inputs
 from .errors import DataError, ForecastError, ScenarioError, SolveError, SufficiencyError
 from .forecast import DemandForecast, forecast_demand
-from .pipeline import run
+from .pipeline import compare, run
 from .results import Result
 
 __all__ = [
+    "Comparison",
     "DataError",
     "DemandForecast",
     "ForecastError",
@@ -24,6 +26,7 @@ __all__ = [
     "SufficiencyError",
     "allocate",
     "build_arrays",
+    "compare",
     "datasets",
     "forecast_demand",
     "load_inputs",

@@ -22,8 +22,9 @@ log = logging.getLogger("sufficiency")
 _STAGE_TEXT = {
     "load": "loading scenario and inputs",
     "forecast": "projecting demand",
-    "arrays": "building cost arrays",
-    "solve": "building and solving the allocation",
+    "solve": "applying levers, building and solving the allocation",
+    "unmitigated": "solving the unmitigated allocation for comparison",
+    "write": "writing outputs",
 }
 
 
@@ -80,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--out", required=True, help="output folder (replaced atomically)")
 
+    p = sub.add_parser("compare", help="run several scenarios and compare them with the first")
+    p.add_argument(
+        "scenario_files",
+        metavar="SCENARIO",
+        nargs="+",
+        help="scenario YAML files; FILE@NAME runs the named scenario of FILE",
+    )
+    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+
     p = sub.add_parser("validate", help="check a scenario and all its data without running it")
     _scenario_args(p)
 
@@ -124,6 +134,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     out = result.write(args.out)
     progress.finish()
     s = result.summary
+    missed = s.get("out_of_area_target_missed")
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}")
     print(
@@ -136,6 +147,38 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         f"{last['placed']:,.0f} placed, {last['shortfall']:,.1f} without a place, "
         f"cost £{last['cost']:,.0f}"
     )
+    if "unmitigated_total_cost" in s:
+        saving = s["unmitigated_total_cost"] - s["total_cost"]
+        print(f"  against the unmitigated run: £{saving:,.0f} less spent over the plan years")
+    if missed:
+        worst = max(missed.items(), key=lambda kv: kv[1])
+        if worst[1] > 0.5:
+            print(
+                f"  out-of-area target missed by up to {worst[1]:,.0f} children ({worst[0]}); "
+                "see local_places.csv for the places needed"
+            )
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
+    from .pipeline import ScenarioSource, compare
+
+    sources: list[ScenarioSource] = []
+    for item in args.scenario_files:
+        path, sep, name = item.partition("@")
+        sources.append((path, name) if sep else path)
+    comparison = compare(sources, on_stage=progress)
+    progress("write")
+    out = comparison.write(args.out)
+    progress.finish()
+    t = comparison.table
+    print(f"compared {len(comparison.results)} scenarios: wrote {out / 'comparison.csv'}")
+    totals = t.groupby("scenario", sort=False)[["cost", "cost_diff", "shortfall"]].sum()
+    for name, row in totals.iterrows():
+        print(
+            f"  {name}: cost £{row['cost']:,.0f} ({row['cost_diff']:+,.0f} against the first), "
+            f"shortfall {row['shortfall']:,.1f} child-years"
+        )
     return 0
 
 
@@ -194,6 +237,7 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
 
 _COMMANDS = {
     "run": _cmd_run,
+    "compare": _cmd_compare,
     "validate": _cmd_validate,
     "forecast": _cmd_forecast,
     "schema": _cmd_schema,
@@ -212,7 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    progress = _Progress(enabled=not args.quiet and args.command in ("run", "forecast", "validate"))
+    progress = _Progress(
+        enabled=not args.quiet and args.command in ("run", "compare", "forecast", "validate")
+    )
     try:
         return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:

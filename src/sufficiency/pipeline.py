@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from . import taxonomy
-from .allocate import allocate, build_arrays, demand_by_level, level_shares
-from .allocate.levels import NOT_PLACED_LEVEL
-from .config import Scenario, load_scenario, scenario_provenance
+from .allocate.plan import Plan, plan
+from .comparison import Comparison, comparison_table
+from .config import Levers, Scenario, load_scenario, scenario_provenance
 from .data import Inputs, load_inputs
 from .data.tables import TableSource
+from .errors import Problem, ScenarioError
 from .forecast import DemandForecast, forecast_demand
 from .results import Result
 
@@ -62,39 +63,107 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
 def _by_year(
     scenario: Scenario,
     ehcp_total: pd.DataFrame,
-    demand: pd.DataFrame,
-    placements: pd.DataFrame,
-    shortfall: pd.DataFrame,
-    not_placed: pd.DataFrame,
+    mitigated: Plan,
+    unmitigated: Plan | None,
     forecast: pd.DataFrame,
 ) -> list[dict[str, Any]]:
+    alloc = mitigated.allocation
+    placements, shortfall, policy = alloc.placements, alloc.shortfall, alloc.policy
+    demand, not_placed = mitigated.demand, mitigated.not_placed
+    base_cost = (
+        unmitigated.allocation.placements.groupby("year")["cost"].sum()
+        if unmitigated is not None
+        else None
+    )
     rows = []
     for year in scenario.plan_years:
         p = placements[placements["year"] == year]
         tier_counts = p.groupby("tier", observed=False)["children"].sum()
         ehcp = ehcp_total[ehcp_total["year"] == year]
         sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
-        rows.append(
-            {
-                "year": year,
-                "ehc_plans": round(float(ehcp["mean"].sum()), 3),
-                "ehc_plans_lower": round(float(ehcp["lower"].sum()), 3),
-                "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
-                "sen_support": round(float(sen["mean"].sum()), 3),
-                "not_placed": round(
-                    float(not_placed.loc[not_placed["year"] == year, "children"].sum()), 3
-                ),
-                "demand": round(float(demand.loc[demand["year"] == year, "children"].sum()), 3),
-                "placed": round(float(p["children"].sum()), 3),
-                "shortfall": round(
-                    float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3
-                ),
-                "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
-                "cost": round(float(p["cost"].sum()), 2),
-                **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
-            }
-        )
+        pol = policy[policy["year"] == year].iloc[0]
+        placed_here = float(p["children"].sum())
+        unplaced = float(not_placed.loc[not_placed["year"] == year, "children"].sum())
+        to_place = float(demand.loc[demand["year"] == year, "children"].sum())
+        row: dict[str, Any] = {
+            "year": year,
+            # scenario demand (after any demand lever); interval from the projection
+            "ehc_plans": round(to_place + unplaced, 3),
+            "ehc_plans_projected": round(float(ehcp["mean"].sum()), 3),
+            "ehc_plans_lower": round(float(ehcp["lower"].sum()), 3),
+            "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
+            "sen_support": round(float(sen["mean"].sum()), 3),
+            "not_placed": round(unplaced, 3),
+            "demand": round(to_place, 3),
+            "placed": round(placed_here, 3),
+            "placed_new": round(float(p.loc[p["status"] == "new", "children"].sum()), 3),
+            "shortfall": round(
+                float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3
+            ),
+            "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
+            "displaced": round(float(pol["displaced"]), 3),
+            "cost": round(float(p["cost"].sum()), 2),
+            **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
+        }
+        if "out_of_area_cap" in pol:
+            row["out_of_area_counted"] = round(float(pol["out_of_area"]), 3)
+            row["out_of_area_cap"] = round(float(pol["out_of_area_cap"]), 3)
+            row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
+        if "budget" in pol:
+            row["budget"] = None if np.isnan(pol["budget"]) else round(float(pol["budget"]), 2)
+            row["budget_overrun"] = round(float(pol["budget_overrun"]), 2)
+        if base_cost is not None:
+            row["unmitigated_cost"] = round(float(base_cost.get(year, 0.0)), 2)
+        rows.append(row)
     return rows
+
+
+def local_places(mitigated: Plan, unmitigated: Plan | None) -> pd.DataFrame:
+    """In-area children by tier and year with and without the levers.
+
+    ``extra_local_places`` is how many more in-area places the levers use than the
+    unmitigated run; ``further_places_to_meet_target`` spreads any out-of-area target miss
+    over tiers in proportion to the out-of-area children counted in that year.
+    """
+
+    def in_area(pl: Plan) -> pd.Series:
+        p = pl.allocation.placements
+        return p[p["in_area"]].groupby(["year", "tier"], observed=False)["children"].sum()
+
+    index = pd.MultiIndex.from_product(
+        [mitigated.arrays.years, list(taxonomy.TIERS)], names=["year", "tier"]
+    )
+    out = pd.DataFrame(index=index)
+    out["in_area_mitigated"] = in_area(mitigated).reindex(index, fill_value=0.0)
+    out["in_area_unmitigated"] = (
+        in_area(unmitigated).reindex(index, fill_value=0.0)
+        if unmitigated is not None
+        else out["in_area_mitigated"]
+    )
+    out["extra_local_places"] = (out["in_area_mitigated"] - out["in_area_unmitigated"]).clip(
+        lower=0.0
+    )
+    out["further_places_to_meet_target"] = 0.0
+    ooa = mitigated.arrays.out_of_area
+    if ooa is not None:
+        policy = mitigated.allocation.policy.set_index("year")
+        counted_settings = set(mitigated.arrays.settings["setting"][ooa.settings])
+        p = mitigated.allocation.placements
+        p = p[p["setting"].isin(counted_settings)]
+        if ooa.new_only:
+            p = p[p["status"] == "new"]
+        by_tier = p.groupby(["year", "tier"], observed=False)["children"].sum()
+        for year in mitigated.arrays.years:
+            missed = float(policy.loc[year, "out_of_area_target_missed"])
+            if missed <= 0:
+                continue
+            shares = by_tier.loc[year] if year in by_tier.index.get_level_values(0) else None
+            if shares is None or shares.sum() <= 0:
+                continue
+            for tier, n in (shares / shares.sum()).items():
+                out.loc[(year, str(tier)), "further_places_to_meet_target"] = missed * float(n)
+    out = out.reset_index()
+    return taxonomy.as_categories(out)
 
 
 def run(
@@ -106,7 +175,10 @@ def run(
     tables: Mapping[str, TableSource] | None = None,
     on_stage: StageHook | None = None,
 ) -> Result:
-    """Run a scenario end to end: forecast demand, allocate it, summarise.
+    """Run a scenario end to end: forecast demand, apply levers, allocate it, summarise.
+
+    When the scenario sets levers, the same demand is also allocated without them (the
+    unmitigated run), so spending and local places can be shown side by side.
 
     Args:
         source: A scenario YAML path, mapping or :class:`~sufficiency.config.Scenario`.
@@ -127,14 +199,11 @@ def run(
     timings: dict[str, float] = {}
     hook = on_stage or (lambda _name: None)
 
-    def timed(name: str, start: float) -> None:
-        timings[name] = round(time.perf_counter() - start, 4)
-
     hook("load")
     t = time.perf_counter()
     sc = load_scenario(source, scenario=scenario, overrides=overrides, set_values=set_values)
     inputs = load_inputs(sc, tables=dict(tables) if tables else None)
-    timed("load", t)
+    timings["load"] = time.perf_counter() - t
 
     hook("forecast")
     t = time.perf_counter()
@@ -149,42 +218,31 @@ def run(
     forecast = forecast[
         ["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]
     ]
-    shares = level_shares(inputs.caseload, inputs.settings, sc.base_year)
-    by_level = demand_by_level(ehcp.frame, shares)
-    not_placed = by_level[by_level["level"] == NOT_PLACED_LEVEL]
-    demand = by_level[by_level["level"] != NOT_PLACED_LEVEL].reset_index(drop=True)
-    timed("forecast", t)
-
-    hook("arrays")
-    t = time.perf_counter()
-    arrays = build_arrays(
-        demand,
-        inputs,
-        base_year=sc.base_year,
-        years=sc.plan_years,
-        unmet_penalty=sc.allocation.unmet_penalty_gbp,
-    )
-    timed("arrays", t)
+    timings["forecast"] = time.perf_counter() - t
 
     hook("solve")
-    alloc = allocate(
-        arrays,
-        solver=sc.allocation.solver,
-        time_limit=sc.allocation.time_limit_seconds,
-        fallback=sc.allocation.fallback_solver,
-    )
-    timings.update({k: round(v, 4) for k, v in alloc.timings.items()})
+    mitigated = plan(sc, inputs, ehcp.frame)
+    for k, v in mitigated.timings.items():
+        timings[k] = v
+    unmitigated = None
+    if sc.levers.active:
+        hook("unmitigated")
+        t = time.perf_counter()
+        baseline = sc.model_copy(update={"levers": Levers()})
+        unmitigated = plan(baseline, inputs, ehcp.frame)
+        timings["unmitigated"] = time.perf_counter() - t
+    alloc = mitigated.allocation
 
-    demand_out = taxonomy.as_categories(demand)
+    demand_out = taxonomy.as_categories(mitigated.demand)
     demand_out["level"] = demand_out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
-    by_year = _by_year(
-        sc, ehcp.aggregate(()), demand, alloc.placements, alloc.shortfall, not_placed, forecast
-    )
+    by_year = _by_year(sc, ehcp.aggregate(()), mitigated, unmitigated, forecast)
+    base = mitigated.stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
     summary: dict[str, Any] = {
         "scenario": sc.name,
         "description": sc.description,
         "base_year": sc.base_year,
         "plan_years": sc.plan_years,
+        "levers": sc.levers.model_dump(mode="json", exclude_defaults=True),
         "objective": round(alloc.solution.objective, 2),
         "solver": alloc.solution.solver,
         "status": alloc.solution.status.value,
@@ -193,14 +251,16 @@ def run(
         "base_year_ehc_plans": float(
             inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
         ),
+        "base_year_out_of_area": float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
         "by_year": by_year,
         "model_size": {
-            "groups": len(arrays.groups),
-            "settings": len(arrays.settings),
-            "eligible_pairs": arrays.n_pairs,
+            "groups": len(mitigated.arrays.groups),
+            "settings": len(mitigated.arrays.settings),
+            "eligible_pairs": mitigated.arrays.n_pairs,
             "capacity_rows": len(alloc.model.capacity),
+            "continuity_rows": len(alloc.model.displaced),
         },
-        "timings": timings,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
         "provenance": {
             "package_version": package_version(),
             "python": platform.python_version(),
@@ -215,6 +275,14 @@ def run(
             },
         },
     }
+    if unmitigated is not None:
+        summary["unmitigated_total_cost"] = round(
+            float(unmitigated.allocation.placements["cost"].sum()), 2
+        )
+    if sc.levers.out_of_area is not None:
+        summary["out_of_area_target_missed"] = {
+            str(r["year"]): r["out_of_area_target_missed"] for r in by_year
+        }
     log.info(
         "run %s: cost £%.0f, shortfall %.1f",
         sc.name,
@@ -228,15 +296,53 @@ def run(
         costs=alloc.costs,
         capacity=alloc.capacity,
         forecast=forecast,
+        local_places=local_places(mitigated, unmitigated),
+        displaced=alloc.displaced,
         summary=summary,
         extras={
             "scenario": sc,
             "inputs": inputs,
             "ehcp_forecast": ehcp,
             "sen_support_forecast": sen,
-            "level_shares": shares,
-            "not_placed": not_placed.reset_index(drop=True),
-            "arrays": arrays,
+            "plan": mitigated,
+            "unmitigated": unmitigated,
+            "arrays": mitigated.arrays,
             "model": alloc.model,
+            "not_placed": mitigated.not_placed,
         },
     )
+
+
+ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]
+
+
+def compare(sources: Sequence[ScenarioSource], *, on_stage: StageHook | None = None) -> Comparison:
+    """Run several scenarios and compare them against the first.
+
+    Args:
+        sources: Scenario paths, mappings or objects; ``(path, name)`` runs the named
+            scenario of a file.
+        on_stage: Called with each stage's name as it starts.
+
+    Returns:
+        The comparison (``.table`` is what ``comparison.csv`` holds).
+
+    Raises:
+        ScenarioError: If fewer than one scenario is given or two share a name.
+    """
+    if not sources:
+        raise ScenarioError("compare needs at least one scenario")
+    results = []
+    for src in sources:
+        if isinstance(src, tuple):
+            results.append(run(src[0], scenario=src[1], on_stage=on_stage))
+        else:
+            results.append(run(src, on_stage=on_stage))
+    names = [r.summary["scenario"] for r in results]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ScenarioError(
+            "scenarios to compare must have different names",
+            [Problem("name", f"{d!r} appears {names.count(d)} times") for d in dupes],
+        )
+    return Comparison(comparison_table(results), results)

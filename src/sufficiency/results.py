@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ TABLES: tuple[str, ...] = (
     "costs",
     "capacity",
     "forecast",
+    "local_places",
+    "displaced",
 )
 
 
@@ -44,6 +47,11 @@ class Result:
             value_per_place``.
         forecast: Projected children with intervals: ``provision`` (``ehc_plan`` or
             ``sen_support``), ``year, need, age_band, mean, lower, upper, method``.
+        local_places: In-area children by ``year, tier`` with and without the scenario's
+            levers, the extra local places the levers use, and places still needed to
+            meet an out-of-area target.
+        displaced: Children moved between transfer points because a closure or falling
+            demand forced it.
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
             model, the arrays).
@@ -55,6 +63,8 @@ class Result:
     costs: pd.DataFrame
     capacity: pd.DataFrame
     forecast: pd.DataFrame
+    local_places: pd.DataFrame
+    displaced: pd.DataFrame
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -65,11 +75,8 @@ class Result:
     def write(self, out: str | Path) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
-        The files are written into a temporary folder beside ``out`` which then replaces
-        ``out``; if anything fails, ``out`` is left as it was (absent if it was absent).
-
         Args:
-            out: Output folder.
+            out: Output folder (see :func:`write_folder`).
 
         Returns:
             The output folder.
@@ -77,14 +84,9 @@ class Result:
         Raises:
             SufficiencyError: If the folder cannot be written.
         """
-        out = Path(out).resolve()
         start = time.perf_counter()
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        except OSError as exc:
-            raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
-        try:
+
+        def fill(tmp: Path) -> None:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
                 frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
@@ -92,21 +94,45 @@ class Result:
             timings = dict(summary.get("timings", {}))
             timings["write"] = round(time.perf_counter() - start, 4)
             summary["timings"] = timings
-            (tmp / "summary.json").write_text(
-                json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8"
-            )
+            write_json(tmp / "summary.json", summary)
             self.summary = summary
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                out.rename(old)
-                tmp.rename(out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(out)
-        except Exception as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, SufficiencyError):
-                raise
-            raise SufficiencyError(f"cannot write the output folder {out}: {exc}") from None
-        log.info("wrote %s", out)
-        return out
+
+        return write_folder(out, fill)
+
+
+def write_json(path: Path, content: Any) -> None:
+    """Write ``content`` as indented JSON (dates and paths as text)."""
+    path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def write_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
+    """Create output folder ``out`` atomically.
+
+    ``fill`` writes into a temporary folder beside ``out``, which then replaces ``out``; if
+    anything fails, ``out`` is left as it was (absent if it was absent).
+
+    Raises:
+        SufficiencyError: If the folder cannot be written.
+    """
+    out = Path(out).resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
+    try:
+        fill(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, SufficiencyError):
+            raise
+        raise SufficiencyError(f"cannot write the output folder {out}: {exc}") from None
+    log.info("wrote %s", out)
+    return out

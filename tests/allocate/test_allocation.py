@@ -12,10 +12,10 @@ import sufficiency
 from sufficiency import taxonomy
 
 from conftest import tiny_scenario_dict, tiny_tables
-from contract import check_all
+from contract import check_all, check_continuity, check_out_of_area
 
 
-def run_tables(tables: dict[str, pd.DataFrame], **changes) -> sufficiency.Result:
+def run_tables(tables: dict[str, pd.DataFrame], **changes: object) -> sufficiency.Result:
     sc = {**tiny_scenario_dict(), **changes}
     return sufficiency.run(sc, tables=tables)
 
@@ -148,3 +148,84 @@ def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int
     assert bigger.summary["objective"] <= base.summary["objective"] + 1e-6 * (
         1 + abs(base.summary["objective"])
     )
+
+
+# ---------------------------------------------------------------- levers on generated boroughs
+
+
+@st.composite
+def lever_sets(draw: st.DrawFn) -> dict:
+    levers: dict = {}
+    if draw(st.booleans()):
+        levers["out_of_area"] = {
+            "reduce_by": draw(st.floats(0.05, 1.0)),
+            "by_year": draw(st.sampled_from([2026, 2027])),
+            "applies_to": draw(st.sampled_from(["all", "new"])),
+            "independent_only": draw(st.booleans()),
+        }
+    if draw(st.booleans()):
+        levers["inclusion"] = [
+            {
+                "from_level": "special_school",
+                "to_level": "enhanced_resource",
+                "share": draw(st.floats(0.05, 1.0)),
+                "from_year": 2026,
+            }
+        ]
+    if draw(st.booleans()):
+        levers["demand"] = [
+            {"needs": ["ASD"], "multiplier": draw(st.floats(0.0, 3.0)), "from_year": 2027}
+        ]
+    if draw(st.booleans()):
+        levers["costs"] = [{"from_year": 2026, "extra_inflation": draw(st.floats(-0.2, 0.5))}]
+    if draw(st.booleans()):
+        levers["budget"] = {
+            "base_gbp": draw(st.floats(1e4, 5e6)),
+            "mode": draw(st.sampled_from(["hard", "soft"])),
+        }
+    return levers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=boroughs(), levers=lever_sets(), continuity=st.booleans())
+def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:
+    r = run_tables(
+        tables, forecast={"method": "naive"}, levers=levers, allocation={"continuity": continuity}
+    )
+    check_all(r)
+    check_continuity(r)
+    check_out_of_area(r)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tables=boroughs(),
+    tight=st.floats(0.1, 1.0),
+    slack=st.floats(0.0, 0.9),
+    applies_to=st.sampled_from(["all", "new"]),
+)
+def test_looser_cap_never_costs_more(tables, tight, slack, applies_to) -> None:
+    def objective(reduce_by: float) -> float:
+        lever = {"reduce_by": reduce_by, "by_year": 2027, "applies_to": applies_to}
+        r = run_tables(tables, forecast={"method": "naive"}, levers={"out_of_area": lever})
+        return r.summary["objective"]
+
+    looser = max(tight * (1 - slack), 1e-3)
+    assert objective(looser) <= objective(tight) + 1e-6 * (1 + abs(objective(tight)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=boroughs(), more=st.floats(1.0, 3.0))
+def test_more_demand_never_costs_less(tables, more) -> None:
+    """Without continuity (where more demand can spare a forced move) cost rises with demand."""
+
+    def cost(multiplier: float) -> float:
+        r = run_tables(
+            tables,
+            forecast={"method": "naive"},
+            allocation={"continuity": False},
+            levers={"demand": [{"multiplier": multiplier, "from_year": 2026}]},
+        )
+        return r.summary["objective"]
+
+    assert cost(more) >= cost(1.0) - 1e-6 * (1 + abs(cost(1.0)))

@@ -20,14 +20,20 @@ class Allocation:
     """The allocation's tables and the solve behind them.
 
     Attributes:
-        placements: ``year, need, age_band, level, setting, name, tier, in_area, children,
-            unit_cost, cost`` (rows with children > 0).
+        placements: ``year, need, age_band, level, setting, name, tier, in_area, status,
+            children, unit_cost, cost`` (rows with children > 0; ``status`` is
+            ``continuing`` for children carried over in their setting, else ``new``).
         shortfall: ``year, need, age_band, level, children`` — the sufficiency gap (> 0 rows).
         costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
             tier, in_area, unit_cost``.
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
+        policy: One row per plan year: ``out_of_area`` (children counted by the cap),
+            ``out_of_area_cap``, ``out_of_area_target_missed``, ``budget``, ``spend``,
+            ``budget_overrun``, ``displaced``.
+        displaced: Children moved between transfer points because a closure or falling
+            demand forced it: ``year, need, age_band, level, setting, children``.
         solution: The raw solve.
         model: The PuLP model that was solved.
         timings: Seconds spent building and solving.
@@ -37,6 +43,8 @@ class Allocation:
     shortfall: pd.DataFrame
     costs: pd.DataFrame
     capacity: pd.DataFrame
+    policy: pd.DataFrame
+    displaced: pd.DataFrame
     solution: Solution
     model: AllocationModel
     timings: dict[str, float] = field(default_factory=dict)
@@ -96,12 +104,45 @@ def allocate(
 
     pairs = _pair_frame(arrays)
     costs = pairs.drop(columns=["name"])
-    placed = pairs.assign(children=solution.placed)
+    continuing = np.zeros(arrays.n_pairs)
+    displaced = pairs.iloc[0:0][[*_KEYS, "setting"]].assign(children=0.0)
+    cont = arrays.continuity
+    if cont is not None and len(cont.target):
+        stay = np.maximum(cont.carried(solution.placed) - solution.displaced, 0.0)
+        continuing[cont.target] = np.minimum(solution.placed[cont.target], stay)
+        moved = solution.displaced > 1e-9
+        displaced = (
+            pairs.iloc[cont.target[moved]][[*_KEYS, "setting"]]
+            .assign(children=solution.displaced[moved])
+            .reset_index(drop=True)
+        )
+    new = solution.placed - continuing
+    placed = pd.concat(
+        [
+            pairs.assign(status="continuing", children=continuing),
+            pairs.assign(status="new", children=new),
+        ],
+        ignore_index=True,
+    )
     placed = placed[placed["children"] > 1e-9].copy()
     placed["cost"] = placed["children"] * placed["unit_cost"]
-    placements = placed[
-        [*_KEYS, "setting", "name", "tier", "in_area", "children", "unit_cost", "cost"]
-    ].reset_index(drop=True)
+    placements = (
+        placed[
+            [
+                *_KEYS,
+                "setting",
+                "name",
+                "tier",
+                "in_area",
+                "status",
+                "children",
+                "unit_cost",
+                "cost",
+            ]
+        ]
+        .sort_values([*_KEYS, "setting", "status"])
+        .reset_index(drop=True)
+    )
 
     groups = arrays.groups
     shortfall = groups[_KEYS].assign(children=solution.unmet)
@@ -133,7 +174,39 @@ def allocate(
         shortfall=_categorical(shortfall),
         costs=_categorical(costs),
         capacity=_categorical(capacity),
+        policy=_policy(arrays, solution, new),
+        displaced=_categorical(displaced),
         solution=solution,
         model=model,
         timings={"build": t1 - t0, "solve": t2 - t1},
     )
+
+
+def _policy(arrays: AllocationArrays, solution: Solution, new: np.ndarray) -> pd.DataFrame:
+    """Per plan year: the out-of-area cap and its miss, the budget and its overrun."""
+    pair_year = arrays.pair_year
+    n_years = len(arrays.years)
+    spend = np.bincount(pair_year, weights=solution.placed * arrays.unit_cost, minlength=n_years)
+    frame = pd.DataFrame({"year": arrays.years, "spend": spend})
+    ooa = arrays.out_of_area
+    if ooa is not None:
+        counted_values = new if ooa.new_only else solution.placed
+        frame["out_of_area"] = np.bincount(
+            pair_year[ooa.pairs], weights=counted_values[ooa.pairs], minlength=n_years
+        )
+        frame["out_of_area_cap"] = ooa.cap
+        frame["out_of_area_target_missed"] = [solution.over_cap.get(y, 0.0) for y in range(n_years)]
+    budget = arrays.budget
+    if budget is not None:
+        frame["budget"] = budget.limit
+        frame["budget_overrun"] = np.maximum(spend - np.nan_to_num(budget.limit, nan=np.inf), 0.0)
+    frame["displaced"] = (
+        np.bincount(
+            pair_year[arrays.continuity.target],
+            weights=solution.displaced,
+            minlength=n_years,
+        )
+        if arrays.continuity is not None and len(arrays.continuity.target)
+        else 0.0
+    )
+    return frame

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..config.levers import CostChange
 from ..data.inputs import Inputs
+from .levers import Budget, OutOfAreaCap, cost_factors
+from .stock import Continuity
 
 
 @dataclass
@@ -27,6 +31,9 @@ class AllocationArrays:
         transport_cost: £ per child per year by year and setting (inflated), shape (Y, S).
         capacity: Places by year and setting, ``inf`` where unlimited, shape (Y, S).
         unmet_penalty: £ per child per year left without a place.
+        continuity: Rows keeping continuing children in their setting, if modelled.
+        out_of_area: The out-of-area cap, if a lever sets one.
+        budget: Per-year budget, if a lever sets one.
     """
 
     groups: pd.DataFrame
@@ -40,11 +47,19 @@ class AllocationArrays:
     transport_cost: np.ndarray
     capacity: np.ndarray
     unmet_penalty: float
+    continuity: Continuity | None = None
+    out_of_area: OutOfAreaCap | None = None
+    budget: Budget | None = None
 
     @property
     def n_pairs(self) -> int:
         """Number of eligible pairs (LP placement columns)."""
         return len(self.pair_group)
+
+    @property
+    def pair_year(self) -> np.ndarray:
+        """Plan-year index of each pair, shape (K,)."""
+        return self.group_year[self.pair_group]
 
 
 def cost_index(
@@ -108,6 +123,7 @@ def build_arrays(
     base_year: int,
     years: list[int],
     unmet_penalty: float,
+    cost_changes: Sequence[CostChange] = (),
 ) -> AllocationArrays:
     """Build the cost arrays of an allocation with numpy broadcasting.
 
@@ -117,6 +133,7 @@ def build_arrays(
         base_year: Year of the register's prices.
         years: Plan years.
         unmet_penalty: £ per child per year left without a place.
+        cost_changes: Cost levers (extra inflation, one-off factors) to apply.
 
     Returns:
         The arrays; pairs are sorted by group, then setting.
@@ -131,6 +148,10 @@ def build_arrays(
     transport_cost = (
         settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
     )
+    if cost_changes:
+        place_factor, transport_factor = cost_factors(settings, yrs, cost_changes)
+        place_cost = place_cost * place_factor
+        transport_cost = transport_cost * transport_factor
     unit = place_cost + transport_cost  # (Y, S)
 
     places = inputs.places(list(yrs))

@@ -51,6 +51,10 @@ class AllocationModel:
         conservation: Constraint per group (named ``demand<g>``).
         capacity: Constraint per limited (year, setting), keyed by (year index, setting
             index) (named ``cap<y>_<s>``).
+        displaced: Slack per continuity row (named ``d<r>``; rows named ``stay<r>``).
+        over_cap: Children over the out-of-area cap per plan year (``m<y>``; ``ooa<y>``).
+        overrun: £ over budget per plan year for a soft budget (``o<y>``; ``budget<y>``).
+        budget: Budget constraint per plan year index.
     """
 
     problem: pulp.LpProblem
@@ -58,6 +62,10 @@ class AllocationModel:
     unmet: list[pulp.LpVariable]
     conservation: list[pulp.LpConstraint]
     capacity: dict[tuple[int, int], pulp.LpConstraint] = field(default_factory=dict)
+    displaced: list[pulp.LpVariable] = field(default_factory=list)
+    over_cap: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    overrun: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    budget: dict[int, pulp.LpConstraint] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +81,9 @@ class Solution:
         capacity_dual: Shadow price per limited (year index, setting index), £ per place
             (≤ 0 for a minimisation: the objective change from one more place).
         seconds: Solver wall time.
+        displaced: Children displaced per continuity row, shape (R,).
+        over_cap: Children over the out-of-area cap per plan year index.
+        overrun: £ over a soft budget per plan year index.
     """
 
     status: SolveStatus
@@ -82,6 +93,9 @@ class Solution:
     unmet: np.ndarray
     capacity_dual: dict[tuple[int, int], float]
     seconds: float
+    displaced: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    over_cap: dict[int, float] = field(default_factory=dict)
+    overrun: dict[int, float] = field(default_factory=dict)
 
 
 def _split(keys: np.ndarray, n: int) -> np.ndarray:
@@ -127,6 +141,104 @@ def add_capacity(model: AllocationModel, arrays: AllocationArrays) -> None:
     model.problem.extend(rows)
 
 
+def add_continuity(model: AllocationModel, arrays: AllocationArrays) -> None:
+    """Continuing children stay put: x[target] + displaced ≥ carried, one row per target."""
+    cont = arrays.continuity
+    if cont is None or len(cont.target) == 0:
+        return
+    prob = model.problem
+    model.displaced = [prob.add_variable(f"d{r}", lowBound=0) for r in range(len(cont.target))]
+    rows = []
+    for r, k in enumerate(cont.target):
+        a, b = cont.indptr[r], cont.indptr[r + 1]
+        terms = [(model.place[int(k)], 1.0), (model.displaced[r], 1.0)]
+        terms += [
+            (model.place[int(s)], -float(w))
+            for s, w in zip(cont.source[a:b], cont.rate[a:b], strict=True)
+        ]
+        name = f"stay{r}"
+        rows.append(
+            (
+                name,
+                pulp.LpConstraint(
+                    pulp.LpAffineExpression(terms), pulp.LpConstraintGE, name, float(cont.const[r])
+                ),
+            )
+        )
+    prob.extend(rows)
+
+
+def add_out_of_area(model: AllocationModel, arrays: AllocationArrays) -> None:
+    """Children counted out of area (new ones only, if so) ≤ cap + over-cap slack, per year."""
+    ooa = arrays.out_of_area
+    if ooa is None:
+        return
+    prob = model.problem
+    pair_year = arrays.pair_year
+    carried_terms: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    carried_const = np.zeros(len(arrays.years))
+    cont = arrays.continuity
+    if ooa.new_only and cont is not None:
+        for r, k in enumerate(cont.target):
+            if not ooa.pairs[k]:
+                continue
+            y = int(pair_year[k])
+            carried_const[y] += cont.const[r]
+            a, b = cont.indptr[r], cont.indptr[r + 1]
+            carried_terms.setdefault(y, []).extend(
+                (model.place[int(s)], -float(w))
+                for s, w in zip(cont.source[a:b], cont.rate[a:b], strict=True)
+            )
+    rows = []
+    for y in range(len(arrays.years)):
+        counted = np.flatnonzero(ooa.pairs & (pair_year == y))
+        miss = prob.add_variable(f"m{y}", lowBound=0)
+        model.over_cap[y] = miss
+        terms = [(model.place[int(k)], 1.0) for k in counted]
+        terms += carried_terms.get(y, [])
+        terms.append((miss, -1.0))
+        name = f"ooa{y}"
+        rhs = float(ooa.cap[y] + carried_const[y])
+        rows.append(
+            (
+                name,
+                pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, name, rhs),
+            )
+        )
+    prob.extend(rows)
+
+
+def add_budget(model: AllocationModel, arrays: AllocationArrays) -> None:
+    """Spending per year ≤ budget (+ overrun slack when the budget is soft)."""
+    budget = arrays.budget
+    if budget is None:
+        return
+    prob = model.problem
+    pair_year = arrays.pair_year
+    rows = []
+    for y in range(len(arrays.years)):
+        if np.isnan(budget.limit[y]):
+            continue
+        ks = np.flatnonzero(pair_year == y)
+        terms = [(model.place[int(k)], float(arrays.unit_cost[k])) for k in ks]
+        if not budget.hard:
+            over = prob.add_variable(f"o{y}", lowBound=0)
+            model.overrun[y] = over
+            terms.append((over, -1.0))
+        name = f"budget{y}"
+        con = pulp.LpConstraint(
+            pulp.LpAffineExpression(terms), pulp.LpConstraintLE, name, float(budget.limit[y])
+        )
+        model.budget[y] = con
+        rows.append((name, con))
+    prob.extend(rows)
+
+
+#: £ of objective per £ of soft-budget overrun: small, so the overrun is only reported
+#: (spending is already minimised) and never traded against placing a child.
+OVERRUN_PENALTY = 0.01
+
+
 def build_model(arrays: AllocationArrays, name: str = "allocation") -> AllocationModel:
     """Build the allocation LP from the arrays: least cost, everyone placed or counted unmet.
 
@@ -148,6 +260,18 @@ def build_model(arrays: AllocationArrays, name: str = "allocation") -> Allocatio
     model = AllocationModel(prob, place, unmet, [])
     add_conservation(model, arrays)
     add_capacity(model, arrays)
+    add_continuity(model, arrays)
+    add_out_of_area(model, arrays)
+    add_budget(model, arrays)
+    extra: list[tuple[pulp.LpVariable, float]] = []
+    if arrays.continuity is not None and model.displaced:
+        weights = arrays.continuity.row_penalties(arrays.pair_year, len(arrays.years))
+        extra += list(zip(model.displaced, weights.tolist(), strict=True))
+    if arrays.out_of_area is not None:
+        extra += [(m, arrays.out_of_area.penalty) for m in model.over_cap.values()]
+    extra += [(o, OVERRUN_PENALTY) for o in model.overrun.values()]
+    if extra:
+        prob.setObjective(objective + pulp.LpAffineExpression(extra))
     return model
 
 
@@ -187,6 +311,9 @@ def solve_model(
             placed = np.array([v.varValue or 0.0 for v in model.place], dtype=float)
             unmet = np.array([v.varValue or 0.0 for v in model.unmet], dtype=float)
             duals = {key: float(con.pi or 0.0) for key, con in model.capacity.items()}
+            displaced = np.array([v.varValue or 0.0 for v in model.displaced], dtype=float)
+            over_cap = {y: max(v.varValue or 0.0, 0.0) for y, v in model.over_cap.items()}
+            overrun = {y: max(v.varValue or 0.0, 0.0) for y, v in model.overrun.items()}
             log.info("solved with %s in %.2fs", engine, seconds)
             return Solution(
                 status,
@@ -196,6 +323,9 @@ def solve_model(
                 np.maximum(unmet, 0.0),
                 duals,
                 seconds,
+                np.maximum(displaced, 0.0),
+                over_cap,
+                overrun,
             )
         failures.append(f"{engine}: {status.value}")
         log.warning("solver %s ended with status %s", engine, status.value)

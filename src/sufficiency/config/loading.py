@@ -322,35 +322,53 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, str]:
+    """The pydantic model inside an annotation (``X``, ``X | None``, ``list[X]``), and a suffix."""
+    from typing import get_args, get_origin
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, ""
+    args = get_args(annotation)
+    if get_origin(annotation) is list and args:
+        inner, _ = _model_of(args[0])
+        return (inner, "[]") if inner is not None else (None, "")
+    for arg in args:
+        inner, suffix = _model_of(arg)
+        if inner is not None:
+            return inner, suffix
+    return None, ""
+
+
 def reference_markdown() -> str:
     """The scenario file reference, field by field, as a Markdown table (from the schema)."""
     from typing import get_args
 
-    from .schema import AllocationOptions, ForecastOptions, Levers, ScenarioFile
+    from .schema import ScenarioFile
 
-    sections: list[tuple[str, type[BaseModel]]] = [
-        ("", ScenarioFile),
-        ("data.", DataSources),
-        ("forecast.", ForecastOptions),
-        ("allocation.", AllocationOptions),
-        ("levers.", Levers),
-    ]
-    nested = {"data", "forecast", "allocation", "levers"}
     lines = ["| key | default | meaning |", "|---|---|---|"]
-    for prefix, model in sections:
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        nested: list[tuple[str, type[BaseModel], str]] = []
         for key, info in model.model_fields.items():
-            if not prefix and key in nested:
-                continue
+            inner, suffix = _model_of(info.annotation)
             if info.is_required():
                 default = "required"
             else:
                 value = info.get_default(call_default_factory=True)
-                default = (
-                    "—" if value is None or value == {} else f"`{json.dumps(value, default=str)}`"
-                )
+                empty = value is None or value == {} or value == []
+                shown = json.dumps(value, default=str) if not isinstance(value, BaseModel) else ""
+                default = "—" if empty or not shown else f"`{shown}`"
             text = (info.description or "").replace("|", "\\|")
             choices = get_args(info.annotation)
             if choices and all(isinstance(c, str) for c in choices):
                 text += " One of: " + ", ".join(f"`{c}`" for c in choices) + "."
-            lines.append(f"| `{prefix}{key}` | {default} | {text} |")
+            if inner is not None and not text:
+                text = (inner.__doc__ or "").strip().splitlines()[0]
+            lines.append(f"| `{prefix}{key}{suffix}` | {default} | {text} |")
+            if inner is not None:
+                nested.append((key, inner, suffix))
+        for key, inner, suffix in nested:
+            walk(inner, f"{prefix}{key}{suffix}.")
+
+    walk(ScenarioFile, "")
     return "\n".join(lines) + "\n"

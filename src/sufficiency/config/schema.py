@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .forecast_options import ForecastOptions
+from .levers import Levers
 from .strict import Strict as _Strict
 
 
@@ -51,10 +52,22 @@ class AllocationOptions(_Strict):
     time_limit_seconds: float = Field(
         default=60.0, gt=0.0, description="Solver time limit, in seconds."
     )
-
-
-class Levers(_Strict):
-    """Policy levers. Later releases add out-of-area, inclusion, budget and demand levers."""
+    continuity: bool = Field(
+        default=True,
+        description=(
+            "Children stay in their setting from year to year between phase transfers "
+            "(reception, Year 7, Year 12, age 19); false re-places everyone every year."
+        ),
+    )
+    displacement_penalty_gbp: float = Field(
+        default=400_000.0,
+        gt=0.0,
+        description=(
+            "Penalty in £ per child moved out of their setting between transfer points in the "
+            "last plan year; each earlier year adds one more multiple, so children move only "
+            "when and as far as a closure or falling demand forces it. Below the unmet penalty."
+        ),
+    )
 
 
 class Scenario(_Strict):
@@ -85,6 +98,25 @@ class Scenario(_Strict):
         if any(ch in v for ch in "/\\\n"):
             raise ValueError("must not contain slashes or line breaks")
         return v
+
+    @model_validator(mode="after")
+    def _penalties_ordered(self) -> Scenario:
+        unmet = self.allocation.unmet_penalty_gbp
+        displaced = self.allocation.displacement_penalty_gbp
+        if displaced >= unmet:
+            raise ValueError(
+                f"allocation.displacement_penalty_gbp ({displaced:g}) must be below "
+                f"allocation.unmet_penalty_gbp ({unmet:g})"
+            )
+        ooa = self.levers.out_of_area
+        if ooa is not None and ooa.miss_penalty_gbp >= displaced:
+            raise ValueError(
+                f"levers.out_of_area.miss_penalty_gbp ({ooa.miss_penalty_gbp:g}) must be below "
+                f"allocation.displacement_penalty_gbp ({displaced:g})"
+            )
+        if ooa is not None and ooa.by_year <= self.base_year:
+            raise ValueError("levers.out_of_area.by_year must be after base_year")
+        return self
 
     @model_validator(mode="after")
     def _history_before_base(self) -> Scenario:

@@ -1,0 +1,209 @@
+"""Scenario levers turned into data: changed demand, places and costs, caps and budgets."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..config.levers import (
+    BudgetLever,
+    CostChange,
+    DemandShock,
+    InclusionLever,
+    OutOfAreaLever,
+    SettingChange,
+)
+from ..data.inputs import Inputs
+from ..errors import Problem, ScenarioError
+from .stock import CarryRates, Continuity
+
+
+def _matches(frame: pd.DataFrame, needs: Sequence[str], bands: Sequence[str]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    if needs:
+        mask &= frame["need"].astype(str).isin(needs).to_numpy()
+    if bands:
+        mask &= frame["age_band"].astype(str).isin(bands).to_numpy()
+    return mask
+
+
+def apply_demand_shocks(frame: pd.DataFrame, shocks: Sequence[DemandShock]) -> pd.DataFrame:
+    """Multiply projected children (``mean``, ``lower``, ``upper``) by each shock from its year.
+
+    Shocks compound where they overlap.
+    """
+    out = frame.copy()
+    for shock in shocks:
+        mask = _matches(out, shock.needs, shock.age_bands) & (
+            out["year"].to_numpy() >= shock.from_year
+        )
+        for col in ("mean", "lower", "upper"):
+            if col in out.columns:
+                out.loc[mask, col] = out.loc[mask, col] * shock.multiplier
+    return out
+
+
+def apply_inclusion(
+    demand: pd.DataFrame, levers: Sequence[InclusionLever], rates: CarryRates | None
+) -> pd.DataFrame:
+    """Move a share of level-k demand to a lower level, as the caseload turns over.
+
+    The lever applies to new placements: children already placed keep their level. In plan
+    year y the share of a band's caseload placed since the lever started is
+    ``1 − stay^(y − from_year + 1)``, where ``stay`` is the band's same-band carry rate
+    (everyone, without continuity), so the moved demand is
+    ``share × demand × (1 − stay^(y − from_year + 1))``.
+    """
+    out = demand.copy()
+    needs = list(taxonomy.NEEDS)
+    bands = list(taxonomy.AGE_BAND_LABELS)
+    for lever in levers:
+        src = (
+            _matches(out, lever.needs, lever.age_bands)
+            & (out["level"].astype(str) == lever.from_level).to_numpy()
+            & (out["year"].to_numpy() >= lever.from_year)
+        )
+        if not src.any():
+            continue
+        rows = out[src]
+        n_idx = rows["need"].astype(str).map(needs.index).to_numpy()
+        b_idx = rows["age_band"].astype(str).map(bands.index).to_numpy()
+        stay = rates.carry[n_idx, b_idx, b_idx] if rates is not None else np.zeros(len(rows))
+        years_in = rows["year"].to_numpy() - lever.from_year + 1
+        moved = lever.share * rows["children"].to_numpy() * (1.0 - stay**years_in)
+        out.loc[src, "children"] = rows["children"].to_numpy() - moved
+        add = rows[["year", "need", "age_band"]].assign(level=lever.to_level, children=moved)
+        out = pd.concat([out, add], ignore_index=True)
+    out = (
+        out.assign(need=out["need"].astype(str), age_band=out["age_band"].astype(str))
+        .groupby(["year", "need", "age_band", "level"], as_index=False)["children"]
+        .sum()
+    )
+    return out[out["children"] > 0].reset_index(drop=True)
+
+
+def apply_setting_changes(inputs: Inputs, changes: Sequence[SettingChange]) -> Inputs:
+    """A copy of ``inputs`` whose dated place changes include the lever's changes (last wins).
+
+    Raises:
+        ScenarioError: Naming each lever entry whose setting is not in the register.
+    """
+    if not changes:
+        return inputs
+    known = set(inputs.settings["setting"])
+    problems = [
+        Problem(f"levers.settings[{i}].setting", f"{c.setting!r} is not in the settings register")
+        for i, c in enumerate(changes)
+        if c.setting not in known
+    ]
+    if problems:
+        raise ScenarioError("invalid scenario", problems)
+    out = copy.copy(inputs)
+    extra = pd.DataFrame(
+        {
+            "setting": [c.setting for c in changes],
+            "year": [c.from_year for c in changes],
+            "places": [float(c.places) for c in changes],
+        }
+    )
+    out.setting_places = pd.concat([inputs.setting_places, extra], ignore_index=True)
+    return out
+
+
+def cost_factors(
+    settings: pd.DataFrame, years: np.ndarray, changes: Sequence[CostChange]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Factors on place and transport costs by plan year and setting, shape (Y, S) each."""
+    place = np.ones((len(years), len(settings)))
+    transport = np.ones((len(years), len(settings)))
+    tiers = settings["tier"].astype(str).to_numpy()
+    in_area = settings["in_area"].to_numpy(dtype=bool)
+    for c in changes:
+        cols = np.ones(len(settings), dtype=bool)
+        if c.tiers:
+            cols &= np.isin(tiers, c.tiers)
+        if c.in_area is not None:
+            cols &= in_area == c.in_area
+        active = years >= c.from_year
+        grown = (1.0 + c.extra_inflation) ** np.maximum(years - c.from_year + 1, 0)
+        row_factor = np.where(active, c.place_cost_factor * grown, 1.0)
+        place[:, cols] *= row_factor[:, None]
+        transport[:, cols] *= np.where(active, c.transport_factor, 1.0)[:, None]
+    return place, transport
+
+
+@dataclass
+class OutOfAreaCap:
+    """The out-of-area cap, per plan year.
+
+    Attributes:
+        settings: Settings whose children count towards the cap, boolean (S,).
+        pairs: Pairs whose children count towards the cap, boolean (K,).
+        cap: Children allowed per plan year, (Y,).
+        base_count: Children counted in the base year.
+        new_only: Whether the cap is on new placements (children carried over excluded).
+        penalty: £ per child per year over the cap.
+    """
+
+    settings: np.ndarray
+    pairs: np.ndarray
+    cap: np.ndarray
+    base_count: float
+    new_only: bool
+    penalty: float
+
+
+def out_of_area_cap(
+    lever: OutOfAreaLever,
+    settings: pd.DataFrame,
+    pair_setting: np.ndarray,
+    stock: pd.DataFrame,
+    base_year: int,
+    years: np.ndarray,
+    continuity: Continuity | None,
+    pair_year: np.ndarray,
+) -> OutOfAreaCap:
+    """The cap ``(1 − reduce_by × glide(y)) × base count``, glide linear to ``by_year``.
+
+    With ``applies_to: new`` the base count is the base year's implied new out-of-area
+    placements: its out-of-area children less those who carry over into the first plan
+    year.
+    """
+    counted = ~settings["in_area"].to_numpy(dtype=bool)
+    if lever.independent_only:
+        counted &= (settings["tier"].astype(str) == "independent").to_numpy()
+    counted_ids = set(settings.loc[counted, "setting"])
+    base = float(stock.loc[stock["setting"].isin(counted_ids), "children"].sum())
+    pairs = counted[pair_setting]
+    new_only = lever.applies_to == "new" and continuity is not None
+    if new_only and continuity is not None:
+        first = (pair_year[continuity.target] == 0) & pairs[continuity.target]
+        base = max(base - float(continuity.const[first].sum()), 0.0)
+    glide = np.clip((years - base_year) / (lever.by_year - base_year), 0.0, 1.0)
+    cap = base * (1.0 - lever.reduce_by * glide)
+    return OutOfAreaCap(counted, pairs, cap, base, new_only, lever.miss_penalty_gbp)
+
+
+@dataclass
+class Budget:
+    """Per-year spending limits.
+
+    Attributes:
+        limit: £ per plan year, NaN where there is none, (Y,).
+        hard: Whether spending may not exceed the limit.
+    """
+
+    limit: np.ndarray
+    hard: bool
+
+
+def budget_limits(lever: BudgetLever, years: np.ndarray) -> Budget:
+    """The budget of each plan year."""
+    first = int(years[0])
+    limit = np.array([np.nan if (b := lever.for_year(int(y), first)) is None else b for y in years])
+    return Budget(limit, lever.mode == "hard")

@@ -1,0 +1,123 @@
+"""One allocation of a scenario: levers applied to projected demand, arrays built, LP solved."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..config.schema import Scenario
+from ..data.inputs import Inputs
+from .allocation import Allocation, allocate
+from .arrays import AllocationArrays, build_arrays
+from .levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
+from .levers import (
+    apply_demand_shocks,
+    apply_inclusion,
+    apply_setting_changes,
+    budget_limits,
+    out_of_area_cap,
+)
+from .stock import CarryRates, base_stock, carry_rates, continuity_arrays
+
+
+@dataclass
+class Plan:
+    """An allocation with the demand behind it.
+
+    Attributes:
+        demand: Children to place: ``year, need, age_band, level, children``.
+        not_placed: Children with plans not in an education placement, same columns.
+        arrays: The cost arrays and constraint data.
+        allocation: The solved allocation.
+        stock: Base-year placements that seed continuity.
+        rates: Carry-over rates used for continuity and the inclusion lever.
+        timings: Seconds per stage (``arrays``, ``build``, ``solve``).
+    """
+
+    demand: pd.DataFrame
+    not_placed: pd.DataFrame
+    arrays: AllocationArrays
+    allocation: Allocation
+    stock: pd.DataFrame
+    rates: CarryRates
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
+    """Apply the scenario's levers to projected demand and allocate it.
+
+    Args:
+        scenario: The resolved scenario (its levers and allocation options are used).
+        inputs: Validated inputs.
+        forecast: Projected EHC plans: ``year, need, age_band, mean``.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ScenarioError: If a lever names something the inputs do not have.
+        SolveError: If the model cannot be solved.
+    """
+    t0 = time.perf_counter()
+    levers = scenario.levers
+    opts = scenario.allocation
+    years = scenario.plan_years
+    projected = apply_demand_shocks(forecast, levers.demand)
+    shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
+    by_level = demand_by_level(projected, shares)
+    not_placed = by_level[by_level["level"] == NOT_PLACED_LEVEL].reset_index(drop=True)
+    demand = by_level[by_level["level"] != NOT_PLACED_LEVEL].reset_index(drop=True)
+    rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
+    demand = apply_inclusion(demand, levers.inclusion, rates)
+    inputs = apply_setting_changes(inputs, levers.settings)
+    arrays = build_arrays(
+        demand,
+        inputs,
+        base_year=scenario.base_year,
+        years=years,
+        unmet_penalty=opts.unmet_penalty_gbp,
+        cost_changes=levers.costs,
+    )
+    stock = base_stock(inputs, scenario.base_year)
+    if opts.continuity:
+        arrays.continuity = continuity_arrays(
+            arrays.groups,
+            arrays.settings,
+            arrays.pair_group,
+            arrays.pair_setting,
+            arrays.group_year,
+            stock,
+            rates,
+            opts.displacement_penalty_gbp,
+        )
+    if levers.out_of_area is not None:
+        arrays.out_of_area = out_of_area_cap(
+            levers.out_of_area,
+            arrays.settings,
+            arrays.pair_setting,
+            stock,
+            scenario.base_year,
+            arrays.years,
+            arrays.continuity,
+            arrays.pair_year,
+        )
+    if levers.budget is not None:
+        arrays.budget = budget_limits(levers.budget, arrays.years)
+    t1 = time.perf_counter()
+    allocation = allocate(
+        arrays,
+        solver=opts.solver,
+        time_limit=opts.time_limit_seconds,
+        fallback=opts.fallback_solver,
+    )
+    return Plan(
+        demand=demand,
+        not_placed=not_placed,
+        arrays=arrays,
+        allocation=allocation,
+        stock=stock,
+        rates=rates,
+        timings={"arrays": t1 - t0, **allocation.timings},
+    )

@@ -1,0 +1,277 @@
+"""Placement continuity: the base-year stock and how children carry over from year to year.
+
+A child stays in their setting next year unless their plan ceases or they reach a phase
+transfer — starting reception (age 4), Year 7 (11), Year 12 (16) or age 19 — when they
+may move. With age bands, the share of a band's children who stay in the same setting next
+year is
+
+    carry(n, b → b') = Σ over ages a in b with a + 1 in b' and a + 1 not a transfer age of
+                       share(n, a | b) × continuation(a)
+
+where ``share(n, a | b)`` is the base-year share of need-n children in band b who are aged
+a, and ``continuation(a)`` is the chance that a plan held at age a is still held at a + 1.
+Continuation is estimated from single-year history as the cohort ratio
+Σ_y N(a+1, y+1) / Σ_y N(a, y), capped at 1: new plans at a + 1 inflate the ratio, so this
+understates ceasing where many plans start (young ages) and measures it where few do
+(16 and over, where ceasing is concentrated). No plan continues past 25. With only age
+bands, ages are taken as evenly spread within each band and continuation as 1 below 25.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..data.inputs import NOT_PLACED, Inputs
+
+#: Ages at which a child starts a new phase and may change setting.
+TRANSFER_AGES: tuple[int, ...] = (4, 11, 16, 19)
+
+
+@dataclass
+class CarryRates:
+    """Year-on-year carry-over rates.
+
+    Attributes:
+        continuation: Chance a plan held at age a is held at a + 1, shape (26,).
+        age_share: Share of a band's children at each age, by need, shape (needs, 26).
+        carry: Share of band-b children of need n still in the same setting next year and
+            in band b', shape (needs, bands, bands).
+    """
+
+    continuation: np.ndarray
+    age_share: np.ndarray
+    carry: np.ndarray
+
+
+def continuation_by_age(caseload: pd.DataFrame, first_year: int | None = None) -> np.ndarray:
+    """Cohort-ratio estimate of plan continuation by single year of age (see module doc)."""
+    cont = np.ones(len(taxonomy.AGES))
+    cont[-1] = 0.0
+    single = caseload[caseload["age"] >= 0]
+    if first_year is not None:
+        single = single[single["year"] >= first_year]
+    if single.empty:
+        return cont
+    table = (
+        single.groupby(["year", "age"])["children"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(columns=list(taxonomy.AGES), fill_value=0.0)
+    )
+    years = table.index.to_numpy()
+    values = table.to_numpy(dtype=float)
+    follows = np.flatnonzero(np.isin(years + 1, years))
+    if len(follows) == 0:
+        return cont
+    nxt = np.searchsorted(years, years[follows] + 1)
+    now = values[follows, :-1].sum(axis=0)
+    later = values[nxt, 1:].sum(axis=0)
+    ratio = np.divide(later, now, out=np.ones_like(now), where=now > 0)
+    cont[:-1] = np.clip(ratio, 0.0, 1.0)
+    return cont
+
+
+def age_shares(caseload: pd.DataFrame, base_year: int) -> np.ndarray:
+    """Share of each need's band total at each single age in the base year, (needs, 26).
+
+    Needs with no single-age data in a band use the all-needs profile, then an even spread.
+    """
+    needs = list(taxonomy.NEEDS)
+    band_of_age = taxonomy.age_band_of(np.array(taxonomy.AGES))
+    base = caseload[(caseload["year"] == base_year) & (caseload["age"] >= 0)]
+    counts = np.zeros((len(needs), len(taxonomy.AGES)))
+    if not base.empty:
+        grouped = base.groupby(["need", "age"], observed=True)["children"].sum()
+        for (need, age), n in grouped.items():
+            counts[needs.index(str(need)), int(age)] += float(n)
+    overall = counts.sum(axis=0)
+    shares = np.zeros_like(counts)
+    for band in taxonomy.AGE_BAND_LABELS:
+        cols = band_of_age == band
+        even = np.full(cols.sum(), 1.0 / cols.sum())
+        all_total = overall[cols].sum()
+        fallback = overall[cols] / all_total if all_total > 0 else even
+        for i in range(len(needs)):
+            total = counts[i, cols].sum()
+            shares[i, cols] = counts[i, cols] / total if total > 0 else fallback
+    return shares
+
+
+def carry_rates(inputs: Inputs, base_year: int, first_year: int | None = None) -> CarryRates:
+    """Carry-over rates between age bands for every need (see module doc)."""
+    cont = continuation_by_age(inputs.caseload[inputs.caseload["year"] <= base_year], first_year)
+    share = age_shares(inputs.caseload, base_year)
+    bands = list(taxonomy.AGE_BAND_LABELS)
+    band_idx = np.array([bands.index(b) for b in taxonomy.age_band_of(np.array(taxonomy.AGES))])
+    carry = np.zeros((len(taxonomy.NEEDS), len(bands), len(bands)))
+    for a in taxonomy.AGES[:-1]:
+        if a + 1 in TRANSFER_AGES:
+            continue
+        carry[:, band_idx[a], band_idx[a + 1]] += share[:, a] * cont[a]
+    return CarryRates(continuation=cont, age_share=share, carry=carry)
+
+
+def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
+    """Base-year placements: ``need, age_band, level, setting, children`` (level = tier)."""
+    base = inputs.caseload[
+        (inputs.caseload["year"] == base_year) & (inputs.caseload["setting"] != NOT_PLACED)
+    ]
+    tier_of = dict(
+        zip(inputs.settings["setting"], inputs.settings["tier"].astype(str), strict=True)
+    )
+    out = (
+        base.assign(
+            need=base["need"].astype(str),
+            age_band=base["age_band"].astype(str),
+            level=base["setting"].map(tier_of),
+        )
+        .groupby(["need", "age_band", "level", "setting"])["children"]
+        .sum()
+        .reset_index()
+    )
+    return out[out["children"] > 0].reset_index(drop=True)
+
+
+@dataclass
+class Continuity:
+    """Lower bounds that keep continuing children in their setting, as sparse rows.
+
+    Row r reads: ``x[target[r]] + displaced[r] ≥ const[r] + Σ rate · x[source]`` over the
+    row's sources (placements of the previous plan year), ``const`` being the children
+    carried over from the base year's actual placements.
+
+    Attributes:
+        target: Pair index of each row, shape (R,).
+        const: Children carried from the base year, shape (R,).
+        indptr: Row r's sources are ``source[indptr[r]:indptr[r+1]]``, shape (R+1,).
+        source: Pair index of each source, shape (nnz,).
+        rate: Carry rate of each source, shape (nnz,).
+        penalty: £ per child displaced in the last plan year (see :meth:`row_penalties`).
+    """
+
+    target: np.ndarray
+    const: np.ndarray
+    indptr: np.ndarray
+    source: np.ndarray
+    rate: np.ndarray
+    penalty: float
+
+    def row_penalties(self, pair_year: np.ndarray, n_years: int) -> np.ndarray:
+        """Penalty of each row's displacement: ``penalty × (years left in the plan)``.
+
+        Displacing a child earlier than necessary would lower the next year's carried
+        children and save on placement costs; making each earlier year cost one more
+        multiple of the penalty means children move only when, and only as far as, a
+        closure or falling demand forces it.
+        """
+        return self.penalty * (n_years - pair_year[self.target]).astype(float)
+
+    def carried(self, placed: np.ndarray) -> np.ndarray:
+        """Children carried into each row's pair, given the placements ``placed`` (K,)."""
+        rows = np.repeat(np.arange(len(self.target)), np.diff(self.indptr))
+        flow = np.bincount(
+            rows, weights=self.rate * placed[self.source], minlength=len(self.target)
+        )
+        return self.const + flow
+
+
+def continuity_arrays(
+    groups: pd.DataFrame,
+    settings: pd.DataFrame,
+    pair_group: np.ndarray,
+    pair_setting: np.ndarray,
+    group_year: np.ndarray,
+    stock: pd.DataFrame,
+    rates: CarryRates,
+    penalty: float,
+) -> Continuity:
+    """Build the continuity rows for eligible pairs, vectorised over pairs.
+
+    Args:
+        groups: Demand groups ``need, age_band, level`` (row = group).
+        settings: The register (row = setting).
+        pair_group, pair_setting: The eligible pairs.
+        group_year: Plan-year index of each group.
+        stock: Base-year placements (:func:`base_stock`).
+        rates: Carry rates (:func:`carry_rates`).
+        penalty: £ per child per year displaced.
+    """
+    needs = list(taxonomy.NEEDS)
+    bands = list(taxonomy.AGE_BAND_LABELS)
+    levels = list(taxonomy.TIERS)
+    n_b, n_l, n_s = len(bands), len(levels), len(settings)
+    setting_index = {s: i for i, s in enumerate(settings["setting"])}
+
+    def codes(
+        year: np.ndarray, need: np.ndarray, band: np.ndarray, level: np.ndarray, setting: np.ndarray
+    ) -> np.ndarray:
+        return (((year * len(needs) + need) * n_b + band) * n_l + level) * n_s + setting
+
+    g_need = pd.Categorical(groups["need"].astype(str), categories=needs).codes.astype(np.int64)
+    g_band = pd.Categorical(groups["age_band"].astype(str), categories=bands).codes.astype(np.int64)
+    g_level = pd.Categorical(groups["level"].astype(str), categories=levels).codes.astype(np.int64)
+    p_year = group_year[pair_group].astype(np.int64)
+    p_need, p_band, p_level = g_need[pair_group], g_band[pair_group], g_level[pair_group]
+    p_set = pair_setting.astype(np.int64)
+    pair_codes = codes(p_year, p_need, p_band, p_level, p_set)
+    order = np.argsort(pair_codes)
+    sorted_codes = pair_codes[order]
+
+    def find(target_codes: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(sorted_codes, target_codes)
+        pos = np.minimum(pos, len(sorted_codes) - 1) if len(sorted_codes) else pos
+        found = len(sorted_codes) > 0
+        hit = (sorted_codes[pos] == target_codes) if found else np.zeros(len(target_codes), bool)
+        return np.where(hit, order[pos] if found else -1, -1)
+
+    tgt_list, src_list, rate_list = [], [], []
+    const_t, const_v = [], []
+    n_years = int(group_year.max()) + 1 if len(group_year) else 0
+    for step in (0, 1):  # same band, next band
+        next_band = p_band + step
+        ok = (next_band < n_b) & (p_year + 1 < n_years)
+        rate = np.zeros(len(p_band))
+        rate[ok] = rates.carry[p_need[ok], p_band[ok], next_band[ok]]
+        ok &= rate > 0
+        tgt = find(codes(p_year[ok] + 1, p_need[ok], next_band[ok], p_level[ok], p_set[ok]))
+        keep = tgt >= 0
+        tgt_list.append(tgt[keep])
+        src_list.append(np.flatnonzero(ok)[keep])
+        rate_list.append(rate[ok][keep])
+
+        # the base year's actual placements carry into the first plan year
+        if len(stock):
+            s_need = pd.Categorical(stock["need"], categories=needs).codes.astype(np.int64)
+            s_band = pd.Categorical(stock["age_band"], categories=bands).codes.astype(np.int64)
+            s_level = pd.Categorical(stock["level"], categories=levels).codes.astype(np.int64)
+            s_set = stock["setting"].map(setting_index).to_numpy(dtype=np.int64)
+            nb = s_band + step
+            okb = nb < n_b
+            r = np.zeros(len(stock))
+            r[okb] = rates.carry[s_need[okb], s_band[okb], nb[okb]]
+            okb &= r > 0
+            zeros = np.zeros(okb.sum(), dtype=np.int64)
+            tb = find(codes(zeros, s_need[okb], nb[okb], s_level[okb], s_set[okb]))
+            kb = tb >= 0
+            const_t.append(tb[kb])
+            const_v.append((r[okb] * stock["children"].to_numpy(dtype=float)[okb])[kb])
+
+    tgt_all = np.concatenate(tgt_list + const_t) if tgt_list else np.array([], dtype=np.int64)
+    rows = np.unique(tgt_all)
+    const = np.zeros(len(rows))
+    for t, v in zip(const_t, const_v, strict=True):
+        np.add.at(const, np.searchsorted(rows, t), v)
+    tgt = np.concatenate(tgt_list)
+    src = np.concatenate(src_list)
+    rate = np.concatenate(rate_list)
+    row_idx = np.searchsorted(rows, tgt)
+    sort = np.lexsort((src, row_idx))
+    row_idx, src, rate = row_idx[sort], src[sort], rate[sort]
+    indptr = np.searchsorted(row_idx, np.arange(len(rows) + 1))
+    return Continuity(
+        target=rows, const=const, indptr=indptr, source=src, rate=rate, penalty=float(penalty)
+    )

@@ -1,0 +1,206 @@
+"""The `levers` section of a scenario: policy and what-if changes to demand, costs and places."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .. import taxonomy
+from .strict import Strict
+
+TierName = Literal[
+    "mainstream", "sen_support", "partnership", "enhanced_resource", "special_school", "independent"
+]
+
+
+def _needs(values: list[str]) -> list[str]:
+    out = []
+    for v in values:
+        code = taxonomy.lookup("need", v)
+        if code is None:
+            raise ValueError(f"unknown need {v!r}; accepted: {', '.join(taxonomy.NEEDS)}")
+        out.append(code)
+    return out
+
+
+def _bands(values: list[str]) -> list[str]:
+    out = []
+    for v in values:
+        code = taxonomy.lookup("age_band", v)
+        if code is None:
+            raise ValueError(
+                f"unknown age band {v!r}; accepted: {', '.join(taxonomy.AGE_BAND_LABELS)}"
+            )
+        out.append(code)
+    return out
+
+
+class _Filter(Strict):
+    """Which demand a lever touches: needs and age bands (empty = all)."""
+
+    needs: list[str] = Field(default_factory=list, description="Need codes or labels; [] = all.")
+    age_bands: list[str] = Field(
+        default_factory=list, description="SEN2 age bands, e.g. '11-15'; [] = all."
+    )
+
+    @field_validator("needs")
+    @classmethod
+    def _check_needs(cls, v: list[str]) -> list[str]:
+        return _needs(v)
+
+    @field_validator("age_bands")
+    @classmethod
+    def _check_bands(cls, v: list[str]) -> list[str]:
+        return _bands(v)
+
+
+class OutOfAreaLever(Strict):
+    """Cap children in out-of-area settings relative to the base year, with a glide path."""
+
+    reduce_by: float = Field(
+        gt=0.0, le=1.0, description="Reduction from the base-year count, as a fraction (0.3 = 30%)."
+    )
+    by_year: int = Field(
+        ge=1990, le=2100, description="Census year (calendar year) the full reduction applies."
+    )
+    independent_only: bool = Field(
+        default=False, description="Count only out-of-area settings in the independent tier."
+    )
+    applies_to: Literal["all", "new"] = Field(
+        default="all",
+        description=(
+            "'all': the cap is on every child out of area; 'new': on new out-of-area "
+            "placements each year, relative to the base year's implied new placements."
+        ),
+    )
+    miss_penalty_gbp: float = Field(
+        default=200_000.0,
+        gt=0.0,
+        description=(
+            "Penalty in £ per child per year over the cap. Below the displacement and "
+            "unmet-demand penalties: the model misses the target rather than move a "
+            "continuing child or leave one without a place."
+        ),
+    )
+
+
+class InclusionLever(_Filter):
+    """Meet a share of level-k demand at a lower level from a year (new placements first)."""
+
+    from_level: TierName = Field(description="Level whose demand moves.")
+    to_level: TierName = Field(description="Lower level that will meet it.")
+    share: float = Field(gt=0.0, le=1.0, description="Share of new placements moved (fraction).")
+    from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+
+    @model_validator(mode="after")
+    def _lower(self) -> InclusionLever:
+        if taxonomy.TIER_NUMBER[self.to_level] >= taxonomy.TIER_NUMBER[self.from_level]:
+            raise ValueError("to_level must be less specialist than from_level")
+        return self
+
+
+class DemandShock(_Filter):
+    """Multiply projected demand for some needs and ages from a year."""
+
+    multiplier: float = Field(ge=0.0, le=10.0, description="Factor on demand (1.2 = +20%).")
+    from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+
+
+class CostChange(Strict):
+    """Change unit costs from a year: extra annual inflation, or a one-off factor."""
+
+    tiers: list[TierName] = Field(default_factory=list, description="Tiers affected; [] = all.")
+    in_area: bool | None = Field(
+        default=None, description="Only in-area (true) or out-of-area (false) settings."
+    )
+    from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+    extra_inflation: float = Field(
+        default=0.0,
+        ge=-0.5,
+        le=1.0,
+        description="Extra place-cost inflation per year from from_year, as a fraction.",
+    )
+    place_cost_factor: float = Field(
+        default=1.0, gt=0.0, le=10.0, description="One-off factor on place costs (a ratio)."
+    )
+    transport_factor: float = Field(
+        default=1.0, ge=0.0, le=10.0, description="One-off factor on transport costs (a ratio)."
+    )
+
+
+class SettingChange(Strict):
+    """A setting closing, opening or changing its places from a year."""
+
+    setting: str = Field(min_length=1, description="Setting id from the register.")
+    places: int = Field(ge=0, description="Places from from_year on (0 closes it); places.")
+    from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+
+
+class BudgetLever(Strict):
+    """A High Needs Block budget for placements, per year."""
+
+    gbp_by_year: dict[int, float] = Field(
+        default_factory=dict,
+        description="Budget in £ (cash) by census year; years not listed follow the growth rule.",
+    )
+    base_gbp: float | None = Field(
+        default=None, gt=0.0, description="Budget in £ for the first plan year (cash)."
+    )
+    growth: float = Field(
+        default=0.0, ge=-0.5, le=1.0, description="Annual growth of base_gbp, as a fraction."
+    )
+    mode: Literal["hard", "soft"] = Field(
+        default="soft",
+        description=(
+            "'hard': spending may not exceed the budget (children go unplaced instead); "
+            "'soft': spending may exceed it and the overrun is reported."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _some_budget(self) -> BudgetLever:
+        if not self.gbp_by_year and self.base_gbp is None:
+            raise ValueError("give gbp_by_year or base_gbp")
+        return self
+
+    def for_year(self, year: int, first_year: int) -> float | None:
+        """Budget in £ for ``year``, or None if none applies."""
+        if year in self.gbp_by_year:
+            return float(self.gbp_by_year[year])
+        if self.base_gbp is None:
+            return None
+        return float(self.base_gbp * (1.0 + self.growth) ** (year - first_year))
+
+
+class Levers(Strict):
+    """Policy levers and what-if changes. All optional; none means the unmitigated baseline."""
+
+    out_of_area: OutOfAreaLever | None = Field(
+        default=None, description="Reduce children in out-of-area settings by a target year."
+    )
+    inclusion: list[InclusionLever] = Field(
+        default_factory=list, description="Move a share of demand to a less specialist level."
+    )
+    demand: list[DemandShock] = Field(
+        default_factory=list, description="Demand multipliers (shocks) by need and age band."
+    )
+    costs: list[CostChange] = Field(
+        default_factory=list, description="Changes to place and transport costs."
+    )
+    settings: list[SettingChange] = Field(
+        default_factory=list, description="Settings closing, opening or changing places."
+    )
+    budget: BudgetLever | None = Field(default=None, description="High Needs Block budget.")
+
+    @property
+    def active(self) -> bool:
+        """Whether any lever is set."""
+        return bool(
+            self.out_of_area
+            or self.inclusion
+            or self.demand
+            or self.costs
+            or self.settings
+            or self.budget
+        )
