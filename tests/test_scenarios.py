@@ -20,8 +20,16 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     check_out_of_area(result)
     assert result.summary["status"] == "optimal"
     out = result.write(tmp_path / "out")
-    for name in ("demand", "placements", "shortfall", "costs", "capacity", "forecast",
-                 "local_places", "displaced"):
+    for name in (
+        "demand",
+        "placements",
+        "shortfall",
+        "costs",
+        "capacity",
+        "forecast",
+        "local_places",
+        "displaced",
+    ):
         assert (out / f"{name}.csv").is_file()
     assert (out / "summary.json").is_file()
 
@@ -52,3 +60,29 @@ def test_cli_run_writes_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     } <= set(placements.columns)
     capacity = pd.read_csv(out / "capacity.csv")
     assert {"year", "setting", "tier", "in_area", "places", "used"} <= set(capacity.columns)
+
+
+def test_reduce_out_of_area_on_the_bundled_borough() -> None:
+    path = next(p for p in SCENARIOS if p.stem == "reduce_out_of_area")
+    r = sufficiency.run(path)
+    check_out_of_area(r)
+    t = r.totals().set_index("year")
+    unmitigated = r.extras["unmitigated"]
+    # the lever never moves a child mid-phase: displacement is what the baseline forces too
+    base_displaced = unmitigated.allocation.policy.set_index("year")["displaced"]
+    assert (t["displaced"] <= base_displaced.reindex(t.index) + 1e-6).all()
+    # out-of-area children fall to the cap, or the miss is reported
+    assert (
+        t["out_of_area_counted"] <= t["out_of_area_cap"] + t["out_of_area_target_missed"] + 1e-6
+    ).all()
+    assert t.loc[2028, "out_of_area_cap"] == pytest.approx(0.7 * r.summary["base_year_out_of_area"])
+    # cost beside the baseline, and the local places needed, every year
+    assert t["unmitigated_cost"].notna().all()
+    places = r.local_places.groupby("year")[
+        ["extra_local_places", "further_places_to_meet_target"]
+    ].sum()
+    needed = places.sum(axis=1)
+    assert needed.loc[2028] == pytest.approx(
+        t.loc[2028, "out_of_area_target_missed"] + places.loc[2028, "extra_local_places"],
+        abs=0.01,
+    )
