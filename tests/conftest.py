@@ -95,7 +95,7 @@ def tiny_scenario_dict() -> dict:
         "base_year": 2025,
         "horizon_years": 2,
         "forecast": {"method": "naive"},
-        "allocation": {"solver": "highs"},
+        "allocation": {},
     }
 
 

@@ -257,8 +257,10 @@ def run(
             "groups": len(mitigated.arrays.groups),
             "settings": len(mitigated.arrays.settings),
             "eligible_pairs": mitigated.arrays.n_pairs,
-            "capacity_rows": len(alloc.model.capacity),
-            "continuity_rows": len(alloc.model.displaced),
+            "columns": alloc.model.matrix.n_cols,
+            "rows": alloc.model.matrix.n_rows,
+            "capacity_rows": alloc.model.capacity_rows,
+            "continuity_rows": alloc.model.continuity_rows,
         },
         "timings": {k: round(v, 4) for k, v in timings.items()},
         "provenance": {

@@ -147,7 +147,7 @@ def test_example_scenario_file_has_exactly_the_schema_keys() -> None:
     assert scenario["base_year"] == 2025 and scenario["horizon_years"] == 10
     assert scenario["forecast"] == {"method": "poisson_glm", "interval_level": 0.8,
                                     "history_start": 2020}  # fmt: skip
-    assert scenario["allocation"] == {"solver": "highs", "unmet_penalty_gbp": 1000000,
+    assert scenario["allocation"] == {"solver": "auto", "unmet_penalty_gbp": 1000000,
                                       "time_limit_seconds": 60}  # fmt: skip
     for table, rel in scenario["data"].items():
         assert (EXAMPLE.parent / rel).is_file(), table

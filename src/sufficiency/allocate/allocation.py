@@ -78,7 +78,7 @@ def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
 def allocate(
     arrays: AllocationArrays,
     *,
-    solver: str = "highs",
+    solver: str = "auto",
     time_limit: float = 60.0,
     fallback: bool = True,
 ) -> Allocation:
@@ -86,7 +86,7 @@ def allocate(
 
     Args:
         arrays: Output of :func:`~sufficiency.allocate.arrays.build_arrays`.
-        solver: ``highs`` or ``cbc``.
+        solver: ``auto``, ``highs``, ``cbc``, ``pulp-highs`` or ``pulp-cbc``.
         time_limit: Seconds per solve.
         fallback: Try the other engine if the first fails.
 

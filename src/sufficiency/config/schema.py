@@ -34,9 +34,14 @@ class DataSources(_Strict):
 class AllocationOptions(_Strict):
     """How the allocation linear programme is built and solved."""
 
-    solver: Literal["highs", "cbc"] = Field(
-        default="highs",
-        description="LP engine: 'highs' (HiGHS via highspy) or 'cbc' (the CBC binary PuLP ships).",
+    solver: Literal["auto", "highs", "cbc", "pulp-highs", "pulp-cbc"] = Field(
+        default="auto",
+        description=(
+            "Engine: 'auto' (chosen by benchmark: Clp for linear programmes, HiGHS when "
+            "there are build decisions), 'highs' (HiGHS given the whole matrix), 'cbc' (the "
+            "CBC/Clp binary PuLP ships, on an MPS file), or PuLP's own solver classes "
+            "'pulp-highs' / 'pulp-cbc' (slower; a last resort)."
+        ),
     )
     fallback_solver: bool = Field(
         default=True, description="Retry with the other engine if the first one fails."

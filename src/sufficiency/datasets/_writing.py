@@ -50,7 +50,7 @@ forecast:
   # from 2020 keeps that one-off ramp out of the trend.
   history_start: 2020
 allocation:
-  solver: highs
+  solver: auto
   unmet_penalty_gbp: 1000000
   time_limit_seconds: 60
 """

@@ -1,0 +1,215 @@
+"""Solver engines that take the whole matrix at once: HiGHS via passModel, CBC/Clp via MPS.
+
+PuLP's own solver classes build the model one row at a time (HiGHS) or write the MPS file
+in Python (CBC); handing the engine the whole sparse matrix, or an MPS file written by
+HiGHS's compiled writer, removes that overhead. Both engines return the same
+:class:`EngineResult`: values and reduced costs per column, activities and duals per row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from .matrix import LpMatrix
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineResult:
+    """What an engine returns.
+
+    Attributes:
+        status: ``optimal``, ``infeasible``, ``unbounded``, ``time_limit`` or ``error``.
+        objective: Objective value (NaN if none).
+        col_value: Value per column.
+        col_dual: Reduced cost per column (zeros for a MIP).
+        row_value: Activity per row.
+        row_dual: Dual value per row (zeros for a MIP).
+        mip_gap: Relative optimality gap of a MIP (None for an LP).
+        seconds: Wall time of the engine, including writing and reading files.
+        message: Engine's own words when it did not reach optimality.
+    """
+
+    status: str
+    objective: float
+    col_value: np.ndarray
+    col_dual: np.ndarray
+    row_value: np.ndarray
+    row_dual: np.ndarray
+    mip_gap: float | None
+    seconds: float
+    message: str = ""
+
+
+def _highs_model(m: LpMatrix) -> highspy.Highs:
+    """A Highs object holding the model (passed in one call), quiet."""
+    a, lower, upper = m.stacked()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = m.n_cols
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = m.cost
+    lp.col_lower_ = np.where(np.isfinite(m.lower), m.lower, -inf)
+    lp.col_upper_ = np.where(np.isfinite(m.upper), m.upper, inf)
+    lp.row_lower_ = np.where(np.isfinite(lower), lower, -inf)
+    lp.row_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.a_matrix_.num_col_ = m.n_cols
+    lp.a_matrix_.num_row_ = a.shape[0]
+    if m.integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in m.integer
+        ]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+    return h
+
+
+_HIGHS_STATUS = {
+    "kOptimal": "optimal",
+    "kInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kUnboundedOrInfeasible": "infeasible",
+    "kTimeLimit": "time_limit",
+}
+
+
+def solve_highs(m: LpMatrix, *, time_limit: float = 60.0, mip_gap: float = 1e-4) -> EngineResult:
+    """Solve with HiGHS, the whole model passed in one ``passModel`` call."""
+    start = time.perf_counter()
+    h = _highs_model(m)
+    h.setOptionValue("time_limit", float(time_limit))
+    if m.integer.any():
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.run()
+    model_status = h.getModelStatus()
+    status = _HIGHS_STATUS.get(model_status.name, "error")
+    sol = h.getSolution()
+    info = h.getInfo()
+    n_rows = sum(b.matrix.shape[0] for b in m.blocks)
+    has_primal = bool(sol.value_valid)
+    has_dual = bool(sol.dual_valid)
+    result = EngineResult(
+        status=status,
+        objective=float(info.objective_function_value) if has_primal else float("nan"),
+        col_value=np.asarray(sol.col_value, float) if has_primal else np.zeros(m.n_cols),
+        col_dual=np.asarray(sol.col_dual, float) if has_dual else np.zeros(m.n_cols),
+        row_value=np.asarray(sol.row_value, float) if has_primal else np.zeros(n_rows),
+        row_dual=np.asarray(sol.row_dual, float) if has_dual else np.zeros(n_rows),
+        mip_gap=float(info.mip_gap) if m.integer.any() else None,
+        seconds=time.perf_counter() - start,
+        message=h.modelStatusToString(model_status),
+    )
+    if status == "time_limit" and has_primal:
+        result.status = "time_limit"
+    return result
+
+
+def write_mps(m: LpMatrix, path: str | Path) -> Path:
+    """Write the model as a free-format MPS file with HiGHS's compiled writer.
+
+    Columns are named ``c<j>`` and rows ``r<i>`` in matrix order.
+    """
+    path = Path(path)
+    h = _highs_model(m)
+    h.writeModel(str(path))
+    return path
+
+
+_CBC_STATUS = {
+    "Optimal": "optimal",
+    "Infeasible": "infeasible",
+    "Integer": "infeasible",
+    "Unbounded": "unbounded",
+    "Stopped": "time_limit",
+}
+
+
+def solve_cbc(
+    m: LpMatrix,
+    cbc_path: str,
+    *,
+    time_limit: float = 60.0,
+    mip_gap: float = 1e-4,
+    mps: str | Path | None = None,
+) -> EngineResult:
+    """Solve with the CBC binary (Clp for an LP) on an MPS file written by HiGHS.
+
+    Args:
+        m: The model.
+        cbc_path: Path of the ``cbc`` executable.
+        time_limit: Seconds.
+        mip_gap: Relative gap for a MIP.
+        mps: Use this already-written MPS file of ``m`` instead of writing one.
+    """
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sufficiency-cbc-") as tmp:
+        model = Path(mps) if mps is not None else write_mps(m, Path(tmp) / "model.mps")
+        solution = Path(tmp) / "solution.txt"
+        args = [cbc_path, str(model), "-sec", str(float(time_limit))]
+        if m.integer.any():
+            args += ["-ratio", str(mip_gap), "-solve"]
+        else:
+            args += ["-dualSimplex"]
+        args += ["-printingOptions", "all", "-solution", str(solution)]
+        proc = subprocess.run(
+            args, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+            env={**os.environ},
+        )
+        if proc.returncode != 0 or not solution.is_file():
+            return EngineResult(
+                "error", float("nan"), np.zeros(m.n_cols), np.zeros(m.n_cols),
+                np.zeros(m.n_rows), np.zeros(m.n_rows), None, time.perf_counter() - start,
+                (proc.stderr or proc.stdout)[-500:],
+            )
+        result = _read_cbc_solution(solution, m)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _read_cbc_solution(path: Path, m: LpMatrix) -> EngineResult:
+    """Parse CBC's ``-printingOptions all`` solution file (rows ``r<i>``, columns ``c<j>``)."""
+    n_rows = m.n_rows
+    col_value, col_dual = np.zeros(m.n_cols), np.zeros(m.n_cols)
+    row_value, row_dual = np.zeros(n_rows), np.zeros(n_rows)
+    with path.open() as fh:
+        head = fh.readline().split()
+        status = _CBC_STATUS.get(head[0] if head else "", "error")
+        objective = float("nan")
+        if "objective" in head:
+            objective = float(head[head.index("objective") + 2])
+            if status == "time_limit" and m.integer.any():
+                status = "time_limit"
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 4:
+                continue
+            if parts[0] == "**":
+                parts = parts[1:]
+            name, value, dual = parts[1], float(parts[2]), float(parts[3])
+            index = int(name[1:])
+            if name[0] == "c":
+                col_value[index], col_dual[index] = value, dual
+            elif name[0] == "r":
+                row_value[index], row_dual[index] = value, dual
+    return EngineResult(
+        status, objective, col_value, col_dual, row_value, row_dual,
+        None, 0.0, " ".join(head),
+    )

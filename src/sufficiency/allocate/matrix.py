@@ -1,0 +1,291 @@
+"""The allocation LP as sparse matrices: columns, and one builder per constraint family.
+
+Every family is built from the indexed arrays with numpy (no loop over rows) as a block of
+rows in compressed sparse row form. The PuLP problem, the HiGHS model and the MPS file are
+all made from the same :class:`LpMatrix`, so every engine solves exactly the same model.
+
+Columns, in order: ``x`` placements (one per eligible pair), ``u`` unmet demand (one per
+group), ``d`` displaced children (one per continuity row), ``m`` children over the
+out-of-area cap (one per plan year), ``o`` £ over a soft budget (one per budgeted year),
+then any extra columns a caller adds (capital decisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .arrays import AllocationArrays
+
+#: £ of objective per £ of soft-budget overrun: small, so the overrun is only reported
+#: (spending is already minimised) and never traded against placing a child.
+OVERRUN_PENALTY = 0.01
+
+
+@dataclass
+class Block:
+    """One constraint family: rows ``lower ≤ A x ≤ upper``.
+
+    Attributes:
+        name: Family name; its rows are named ``<name><i>``.
+        matrix: The rows, CSR, over all columns.
+        lower: Row lower bounds (``-inf`` for none).
+        upper: Row upper bounds (``inf`` for none).
+        keys: A domain key per row (e.g. group index, or year index × settings + setting).
+    """
+
+    name: str
+    matrix: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    keys: np.ndarray
+
+
+@dataclass
+class LpMatrix:
+    """The whole model: column data, column groups and constraint blocks.
+
+    Attributes:
+        cost: Objective coefficient per column.
+        lower: Column lower bounds.
+        upper: Column upper bounds.
+        integer: Whether each column is integer (binary with bounds 0–1).
+        columns: Column group name -> slice of column positions.
+        blocks: The constraint families, in row order.
+    """
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    columns: dict[str, slice]
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns."""
+        return len(self.cost)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return sum(b.matrix.shape[0] for b in self.blocks)
+
+    def row_slices(self) -> dict[str, slice]:
+        """Family name -> slice of row positions."""
+        out, start = {}, 0
+        for b in self.blocks:
+            out[b.name] = slice(start, start + b.matrix.shape[0])
+            start += b.matrix.shape[0]
+        return out
+
+    def stacked(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """All rows as one CSR matrix with their bounds."""
+        if not self.blocks:
+            return sp.csr_matrix((0, self.n_cols)), np.zeros(0), np.zeros(0)
+        a = sp.vstack([b.matrix for b in self.blocks], format="csr")
+        lower = np.concatenate([b.lower for b in self.blocks])
+        upper = np.concatenate([b.upper for b in self.blocks])
+        return a, lower, upper
+
+    def add_columns(
+        self, name: str, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+        integer: bool = False,
+    ) -> slice:
+        """Append a group of columns (before any block uses them); returns their slice."""
+        start = self.n_cols
+        self.cost = np.concatenate([self.cost, cost])
+        self.lower = np.concatenate([self.lower, lower])
+        self.upper = np.concatenate([self.upper, upper])
+        self.integer = np.concatenate([self.integer, np.full(len(cost), integer)])
+        for b in self.blocks:
+            b.matrix = sp.csr_matrix(
+                (b.matrix.data, b.matrix.indices, b.matrix.indptr),
+                shape=(b.matrix.shape[0], self.n_cols),
+            )
+        self.columns[name] = slice(start, self.n_cols)
+        return self.columns[name]
+
+    def add_block(
+        self,
+        name: str,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        keys: np.ndarray | None = None,
+    ) -> Block:
+        """Append a family from triplets (duplicates are summed)."""
+        n = len(lower)
+        matrix = sp.csr_matrix(
+            (np.asarray(vals, float), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+            shape=(n, self.n_cols),
+        )
+        matrix.sum_duplicates()
+        block = Block(
+            name, matrix, np.asarray(lower, float), np.asarray(upper, float),
+            np.arange(n) if keys is None else np.asarray(keys),
+        )
+        self.blocks.append(block)
+        return block
+
+
+def _columns(arrays: AllocationArrays) -> LpMatrix:
+    k, g = arrays.n_pairs, len(arrays.groups)
+    cost = [arrays.unit_cost, np.full(g, arrays.unmet_penalty)]
+    names = {"x": slice(0, k), "u": slice(k, k + g)}
+    start = k + g
+    cont = arrays.continuity
+    if cont is not None and len(cont.target):
+        r = len(cont.target)
+        cost.append(cont.row_penalties(arrays.pair_year, len(arrays.years)))
+        names["d"] = slice(start, start + r)
+        start += r
+    if arrays.out_of_area is not None:
+        y = len(arrays.years)
+        cost.append(np.full(y, arrays.out_of_area.penalty))
+        names["m"] = slice(start, start + y)
+        start += y
+    if arrays.budget is not None and not arrays.budget.hard:
+        n = int(np.isfinite(arrays.budget.limit).sum())
+        cost.append(np.full(n, OVERRUN_PENALTY))
+        names["o"] = slice(start, start + n)
+        start += n
+    c = np.concatenate(cost)
+    return LpMatrix(
+        cost=c,
+        lower=np.zeros(len(c)),
+        upper=np.full(len(c), np.inf),
+        integer=np.zeros(len(c), dtype=bool),
+        columns=names,
+    )
+
+
+def conservation(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """Placed + unmet = demand, one row per group."""
+    g = len(arrays.groups)
+    u = m.columns["u"]
+    rows = np.concatenate([arrays.pair_group, np.arange(g)])
+    cols = np.concatenate([np.arange(arrays.n_pairs), np.arange(u.start, u.stop)])
+    demand = arrays.groups["children"].to_numpy(dtype=float)
+    m.add_block("demand", rows, cols, np.ones(len(rows)), demand, demand)
+
+
+def capacity(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """Children placed in a setting in a year ≤ its places, for each limited setting-year."""
+    n_settings = arrays.capacity.shape[1]
+    cell = arrays.pair_year * n_settings + arrays.pair_setting
+    limited = np.isfinite(arrays.capacity.reshape(-1))
+    used_cells = np.unique(cell[limited[cell]])
+    rows = np.searchsorted(used_cells, cell)
+    keep = limited[cell]
+    upper = arrays.capacity.reshape(-1)[used_cells]
+    m.add_block(
+        "cap",
+        rows[keep],
+        np.flatnonzero(keep),
+        np.ones(int(keep.sum())),
+        np.full(len(used_cells), -np.inf),
+        upper,
+        keys=used_cells,
+    )
+
+
+def continuity(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """x[target] + displaced − Σ rate · x[source] ≥ carried from the base year."""
+    cont = arrays.continuity
+    if cont is None or not len(cont.target):
+        return
+    r = len(cont.target)
+    d = m.columns["d"]
+    src_row = np.repeat(np.arange(r), np.diff(cont.indptr))
+    rows = np.concatenate([np.arange(r), np.arange(r), src_row])
+    cols = np.concatenate([cont.target, np.arange(d.start, d.stop), cont.source])
+    vals = np.concatenate([np.ones(r), np.ones(r), -cont.rate])
+    m.add_block("stay", rows, cols, vals, cont.const, np.full(r, np.inf))
+
+
+def out_of_area(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """Children counted out of area (new ones only, if so) − over-cap slack ≤ cap, per year."""
+    ooa = arrays.out_of_area
+    if ooa is None:
+        return
+    n_years = len(arrays.years)
+    counted = np.flatnonzero(ooa.pairs)
+    rows = [arrays.pair_year[counted]]
+    cols = [counted]
+    vals = [np.ones(len(counted))]
+    carried_const = np.zeros(n_years)
+    cont = arrays.continuity
+    if ooa.new_only and cont is not None and len(cont.target):
+        hit = ooa.pairs[cont.target]
+        row_year = arrays.pair_year[cont.target]
+        np.add.at(carried_const, row_year[hit], cont.const[hit])
+        src_row = np.repeat(np.arange(len(cont.target)), np.diff(cont.indptr))
+        take = hit[src_row]
+        rows.append(row_year[src_row[take]])
+        cols.append(cont.source[take])
+        vals.append(-cont.rate[take])
+    slack = m.columns["m"]
+    rows.append(np.arange(n_years))
+    cols.append(np.arange(slack.start, slack.stop))
+    vals.append(-np.ones(n_years))
+    m.add_block(
+        "ooa",
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        np.full(n_years, -np.inf),
+        ooa.cap + carried_const,
+    )
+
+
+def budget(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """Spending per budgeted year ≤ budget (+ overrun slack when soft)."""
+    b = arrays.budget
+    if b is None:
+        return
+    years = np.flatnonzero(np.isfinite(b.limit))
+    row_of_year = np.full(len(arrays.years), -1)
+    row_of_year[years] = np.arange(len(years))
+    pr = row_of_year[arrays.pair_year]
+    keep = pr >= 0
+    rows = [pr[keep]]
+    cols = [np.flatnonzero(keep)]
+    vals = [arrays.unit_cost[keep]]
+    if not b.hard:
+        o = m.columns["o"]
+        rows.append(np.arange(len(years)))
+        cols.append(np.arange(o.start, o.stop))
+        vals.append(-np.ones(len(years)))
+    m.add_block(
+        "budget",
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        np.full(len(years), -np.inf),
+        b.limit[years],
+        keys=years,
+    )
+
+
+#: The constraint families, in row order.
+FAMILIES: tuple[Callable[[LpMatrix, AllocationArrays], None], ...] = (
+    conservation,
+    capacity,
+    continuity,
+    out_of_area,
+    budget,
+)
+
+
+def build_matrix(arrays: AllocationArrays) -> LpMatrix:
+    """The allocation model in matrix form (see the module doc)."""
+    m = _columns(arrays)
+    for family in FAMILIES:
+        family(m, arrays)
+    return m
