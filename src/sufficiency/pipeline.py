@@ -15,9 +15,12 @@ import numpy as np
 import pandas as pd
 
 from . import taxonomy
+from .allocate.allocation import builds_table, cost_without
+from .allocate.arrays import cost_comparison
 from .allocate.plan import Plan, plan
 from .comparison import Comparison, comparison_table
 from .config import Levers, Scenario, load_scenario, scenario_provenance
+from .config.capital import Capital
 from .data import Inputs, load_inputs
 from .data.tables import TableSource
 from .errors import Problem, ScenarioError
@@ -166,6 +169,87 @@ def local_places(mitigated: Plan, unmitigated: Plan | None) -> pd.DataFrame:
     return taxonomy.as_categories(out)
 
 
+def capital_value(mitigated: Plan) -> pd.DataFrame:
+    """The builds table with what each built option saves, by re-solving without it.
+
+    With the other decisions as taken, each built option is removed in turn and the
+    linear programme solved again. ``running_cost_saving`` is the placement cost without
+    it minus with it (£ over the plan years); ``net_saving`` subtracts the annualised
+    capital cost for the plan years it is open; ``shortfall_avoided`` and
+    ``out_of_area_avoided`` are child-years; ``payback_years`` is capital cost over the
+    yearly running-cost saving (blank when it saves nothing).
+    """
+    arrays, alloc = mitigated.arrays, mitigated.allocation
+    table = builds_table(arrays, alloc)
+    cap = arrays.capital
+    extra = [
+        "running_cost_saving",
+        "net_saving",
+        "shortfall_avoided",
+        "out_of_area_avoided",
+        "payback_years",
+    ]
+    for col in extra:
+        table[col] = np.nan
+    if cap is None or table.empty:
+        return table
+    x = alloc.solution.placed
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    with_cost = float(x @ arrays.unit_cost)
+    with_short = float(alloc.solution.unmet.sum())
+    with_ooa = float(x[~in_area].sum())
+    for i, row in table.iterrows():
+        if not row["built"]:
+            continue
+        cost, short, ooa, _ = cost_without(alloc, int(i))
+        open_years = int((arrays.years >= row["open_year"]).sum())
+        saving = cost - with_cost
+        table.loc[i, "running_cost_saving"] = saving
+        table.loc[i, "net_saving"] = saving - row["annualised_cost"] * open_years
+        table.loc[i, "shortfall_avoided"] = short - with_short
+        table.loc[i, "out_of_area_avoided"] = ooa - with_ooa
+        if saving > 0 and open_years:
+            table.loc[i, "payback_years"] = row["capital_cost"] / (saving / open_years)
+    return table
+
+
+def shadow_prices(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Limited settings' ``value_per_place`` by year, with places and use.
+
+    Columns: ``year, setting, name, tier, in_area, places, used, value_per_place`` (£ a year
+    saved by one more place; zero where places are spare).
+    """
+    cols = ["year", "setting", "name", "tier", "in_area", "places", "used", "value_per_place"]
+    limited = capacity[capacity["places"].notna()]
+    return limited[cols].reset_index(drop=True)
+
+
+def most_valuable_places(shadow: pd.DataFrame, n: int = 10) -> list[dict[str, Any]]:
+    """The ``n`` settings where one more place saves most, with the first year it does."""
+    valued = shadow[shadow["value_per_place"] > 1e-6]
+    if valued.empty:
+        return []
+    best = (
+        valued.sort_values(["value_per_place", "year"], ascending=[False, True])
+        .groupby("setting", sort=False, observed=True)
+        .head(1)
+        .head(n)
+    )
+    first = valued.groupby("setting", observed=True)["year"].min()
+    return [
+        {
+            "setting": str(r.setting),
+            "name": str(r.name),
+            "tier": str(r.tier),
+            "in_area": bool(r.in_area),
+            "value_per_place": round(float(r.value_per_place), 2),
+            "year_of_highest_value": int(r.year),
+            "first_year_valuable": int(first[r.setting]),
+        }
+        for r in best.itertuples()
+    ]
+
+
 def run(
     source: str | Path | Mapping[str, Any] | Scenario,
     *,
@@ -225,10 +309,10 @@ def run(
     for k, v in mitigated.timings.items():
         timings[k] = v
     unmitigated = None
-    if sc.levers.active:
+    if sc.levers.active or mitigated.arrays.capital is not None:
         hook("unmitigated")
         t = time.perf_counter()
-        baseline = sc.model_copy(update={"levers": Levers()})
+        baseline = sc.model_copy(update={"levers": Levers(), "capital": Capital()})
         unmitigated = plan(baseline, inputs, ehcp.frame)
         timings["unmitigated"] = time.perf_counter() - t
     alloc = mitigated.allocation
@@ -285,6 +369,15 @@ def run(
         summary["out_of_area_target_missed"] = {
             str(r["year"]): r["out_of_area_target_missed"] for r in by_year
         }
+    builds = capital_value(mitigated)
+    shadow = shadow_prices(alloc.capacity)
+    if mitigated.arrays.capital is not None:
+        summary["capital"] = {
+            "mip_gap": alloc.solution.mip_gap,
+            "built": builds.loc[builds["built"].astype(bool), "option"].tolist(),
+            "capital_cost": round(float(builds["capital_cost"].sum()), 2),
+        }
+    summary["most_valuable_places"] = most_valuable_places(shadow)
     log.info(
         "run %s: cost £%.0f, shortfall %.1f",
         sc.name,
@@ -300,6 +393,9 @@ def run(
         forecast=forecast,
         local_places=local_places(mitigated, unmitigated),
         displaced=alloc.displaced,
+        builds=builds,
+        shadow_prices=shadow,
+        cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
         summary=summary,
         extras={
             "scenario": sc,

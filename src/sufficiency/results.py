@@ -29,6 +29,9 @@ TABLES: tuple[str, ...] = (
     "forecast",
     "local_places",
     "displaced",
+    "builds",
+    "shadow_prices",
+    "cost_avoided",
 )
 
 
@@ -52,6 +55,10 @@ class Result:
             meet an out-of-area target.
         displaced: Children moved between transfer points because a closure or falling
             demand forced it.
+        builds: Capital options: built or not, opening year, places, costs, children
+            served by year, savings (see :func:`sufficiency.pipeline.capital_value`).
+        shadow_prices: £ a year saved by one more place, by year and limited setting.
+        cost_avoided: Cheapest local against cheapest out-of-area place per demand group.
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
             model, the arrays).
@@ -65,6 +72,9 @@ class Result:
     forecast: pd.DataFrame
     local_places: pd.DataFrame
     displaced: pd.DataFrame
+    builds: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    cost_avoided: pd.DataFrame
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -10,7 +10,9 @@ import pandas as pd
 
 from .. import taxonomy
 from .arrays import AllocationArrays
-from .lp import AllocationModel, Solution, build_model, solve_model
+from .engines import solve_cbc
+from .lp import AllocationModel, Solution, build_model, cbc_path, solve_model
+from .matrix import fix_integers
 
 _KEYS = ["year", "need", "age_band", "level"]
 
@@ -210,3 +212,73 @@ def _policy(arrays: AllocationArrays, solution: Solution, new: np.ndarray) -> pd
         else 0.0
     )
     return frame
+
+
+def builds_table(arrays: AllocationArrays, allocation: Allocation) -> pd.DataFrame:
+    """One row per capital option: whether and when it opens, its places, costs and use.
+
+    Columns: ``option, decision, built, open_year, places, capital_cost,
+    annualised_cost`` (£ a year), and ``served_<year>`` (children placed there each year).
+    """
+    cap = arrays.capital
+    if cap is None:
+        return pd.DataFrame(
+            columns=[
+                "option",
+                "decision",
+                "built",
+                "open_year",
+                "places",
+                "capital_cost",
+                "annualised_cost",
+            ]
+        )
+    model = allocation.model
+    b = model.matrix.columns["b"]
+    chosen = np.round(allocation.solution.columns[b]) > 0.5
+    used = allocation.capacity.set_index(["year", "setting"])["used"]
+    rows = []
+    for i, o in enumerate(cap.options):
+        cols = np.flatnonzero((cap.col_option == i) & chosen)
+        built = len(cols) > 0
+        row: dict[str, object] = {
+            "option": o.name,
+            "decision": o.decision,
+            "built": built,
+            "open_year": int(cap.col_year[cols[0]]) if built else None,
+            "places": o.places if built else 0,
+            "capital_cost": o.capital_cost_gbp if built else 0.0,
+            "annualised_cost": float(cap.annual_cost[i]) if built else 0.0,
+        }
+        for y in arrays.years:
+            row[f"served_{y}"] = float(used.get((int(y), o.name), 0.0))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cost_without(
+    allocation: Allocation, option: int, time_limit: float = 60.0
+) -> tuple[float, float, float, float]:
+    """Placement cost, shortfall, out-of-area child-years and objective without one build.
+
+    The other build decisions stay as taken; the option's columns are fixed at zero and
+    the linear programme is solved again.
+    """
+    model = allocation.model
+    arrays = model.arrays
+    cap = arrays.capital
+    assert cap is not None
+    values = allocation.solution.columns.copy()
+    b = model.matrix.columns["b"]
+    values[b.start + np.flatnonzero(cap.col_option == option)] = 0.0
+    fixed = fix_integers(model.matrix, values)
+    result = solve_cbc(fixed, cbc_path(), time_limit=time_limit)
+    x = result.col_value[model.matrix.columns["x"]]
+    u = result.col_value[model.matrix.columns["u"]]
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    return (
+        float(x @ arrays.unit_cost),
+        float(u.sum()),
+        float(x[~in_area].sum()),
+        float(result.objective),
+    )

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.levers import CostChange
 from ..data.inputs import Inputs
+from .capital import CapitalArrays
 from .levers import Budget, OutOfAreaCap, cost_factors
 from .stock import Continuity
 
@@ -34,6 +35,7 @@ class AllocationArrays:
         continuity: Rows keeping continuing children in their setting, if modelled.
         out_of_area: The out-of-area cap, if a lever sets one.
         budget: Per-year budget, if a lever sets one.
+        capital: Build decisions, if the scenario offers capital options.
     """
 
     groups: pd.DataFrame
@@ -50,6 +52,7 @@ class AllocationArrays:
     continuity: Continuity | None = None
     out_of_area: OutOfAreaCap | None = None
     budget: Budget | None = None
+    capital: CapitalArrays | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -179,3 +182,31 @@ def build_arrays(
         capacity=capacity,
         unmet_penalty=float(unmet_penalty),
     )
+
+
+def cost_comparison(arrays: AllocationArrays) -> pd.DataFrame:
+    """Cheapest local against cheapest out-of-area place for every demand group.
+
+    For each (year, need, age band, level), the least unit cost among eligible in-area
+    settings and among eligible out-of-area settings, with the settings, and the saving
+    per child moved back in area (out-of-area minus local; NaN where either is missing).
+    Computed with a segmented minimum over the pairs (sorted by group), no row loop.
+    """
+    n_groups = len(arrays.groups)
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    ids = arrays.settings["setting"].to_numpy()
+    out = arrays.groups[["year", "need", "age_band", "level"]].copy()
+    for label, mask in (("local", in_area), ("out_of_area", ~in_area)):
+        cost = np.where(mask, arrays.unit_cost, np.inf)
+        best = np.full(n_groups, np.inf)
+        np.minimum.at(best, arrays.pair_group, cost)
+        # the setting that attains it: first pair of the group at the minimum
+        hit = mask & (cost == best[arrays.pair_group])
+        setting = np.full(n_groups, "", dtype=object)
+        first = np.flatnonzero(hit)
+        groups_hit, pos = np.unique(arrays.pair_group[first], return_index=True)
+        setting[groups_hit] = ids[arrays.pair_setting[first[pos]]]
+        out[f"{label}_setting"] = setting
+        out[f"{label}_unit_cost"] = np.where(np.isfinite(best), best, np.nan)
+    out["saving_per_child"] = out["out_of_area_unit_cost"] - out["local_unit_cost"]
+    return out.reset_index(drop=True)

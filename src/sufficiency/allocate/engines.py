@@ -170,13 +170,23 @@ def solve_cbc(
             args += ["-dualSimplex"]
         args += ["-printingOptions", "all", "-solution", str(solution)]
         proc = subprocess.run(
-            args, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
+            args,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
             env={**os.environ},
         )
         if proc.returncode != 0 or not solution.is_file():
             return EngineResult(
-                "error", float("nan"), np.zeros(m.n_cols), np.zeros(m.n_cols),
-                np.zeros(m.n_rows), np.zeros(m.n_rows), None, time.perf_counter() - start,
+                "error",
+                float("nan"),
+                np.zeros(m.n_cols),
+                np.zeros(m.n_cols),
+                np.zeros(m.n_rows),
+                np.zeros(m.n_rows),
+                None,
+                time.perf_counter() - start,
                 (proc.stderr or proc.stdout)[-500:],
             )
         result = _read_cbc_solution(solution, m)
@@ -210,6 +220,13 @@ def _read_cbc_solution(path: Path, m: LpMatrix) -> EngineResult:
             elif name[0] == "r":
                 row_value[index], row_dual[index] = value, dual
     return EngineResult(
-        status, objective, col_value, col_dual, row_value, row_dual,
-        None, 0.0, " ".join(head),
+        status,
+        objective,
+        col_value,
+        col_dual,
+        row_value,
+        row_dual,
+        None,
+        0.0,
+        " ".join(head),
     )

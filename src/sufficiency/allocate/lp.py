@@ -23,7 +23,7 @@ import pulp
 from ..errors import SolveError
 from . import engines
 from .arrays import AllocationArrays
-from .matrix import LpMatrix, build_matrix
+from .matrix import LpMatrix, build_matrix, fix_integers
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,7 @@ def to_pulp(matrix: LpMatrix, name: str = "allocation") -> pulp.LpProblem:
             upBound=float(up) if np.isfinite(up) else None,
             cat=str(c),
         )
-        for n, lo, up, c in zip(_column_names(matrix), matrix.lower, matrix.upper, cat,
-                                strict=True)
+        for n, lo, up, c in zip(_column_names(matrix), matrix.lower, matrix.upper, cat, strict=True)
     ]
     nz = np.flatnonzero(matrix.cost)
     prob.setObjective(
@@ -190,10 +189,12 @@ def to_pulp(matrix: LpMatrix, name: str = "allocation") -> pulp.LpProblem:
             if np.isfinite(lo) and np.isfinite(up) and lo == up:
                 rows.append((rname, pulp.LpConstraint(expr, pulp.LpConstraintEQ, rname, lo)))
             elif np.isfinite(lo) and np.isfinite(up):
-                rows.append((f"{rname}_lo", pulp.LpConstraint(expr, pulp.LpConstraintGE,
-                                                              f"{rname}_lo", lo)))
-                rows.append((f"{rname}_up", pulp.LpConstraint(expr, pulp.LpConstraintLE,
-                                                              f"{rname}_up", up)))
+                rows.append(
+                    (f"{rname}_lo", pulp.LpConstraint(expr, pulp.LpConstraintGE, f"{rname}_lo", lo))
+                )
+                rows.append(
+                    (f"{rname}_up", pulp.LpConstraint(expr, pulp.LpConstraintLE, f"{rname}_up", up))
+                )
             elif np.isfinite(lo):
                 rows.append((rname, pulp.LpConstraint(expr, pulp.LpConstraintGE, rname, lo)))
             elif np.isfinite(up):
@@ -250,8 +251,14 @@ def _solve_pulp(model: AllocationModel, engine: str, time_limit: float) -> engin
         pulp.LpStatusUnbounded: "unbounded",
     }.get(code, "error")
     return engines.EngineResult(
-        status, float(pulp.value(prob.objective) or 0.0), value, dj, np.array(acts),
-        np.array(duals), None, time.perf_counter() - start,
+        status,
+        float(pulp.value(prob.objective) or 0.0),
+        value,
+        dj,
+        np.array(acts),
+        np.array(duals),
+        None,
+        time.perf_counter() - start,
     )
 
 
@@ -259,10 +266,11 @@ def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engine
     """Solve ``model`` with one engine (no fallback)."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
+    gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
     if engine == "highs":
-        return engines.solve_highs(model.matrix, time_limit=time_limit)
+        return engines.solve_highs(model.matrix, time_limit=time_limit, mip_gap=gap)
     if engine == "cbc":
-        return engines.solve_cbc(model.matrix, cbc_path(), time_limit=time_limit)
+        return engines.solve_cbc(model.matrix, cbc_path(), time_limit=time_limit, mip_gap=gap)
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
     raise SolveError(f"unknown solver {engine!r}; use one of {', '.join(ENGINES)}")
@@ -291,6 +299,8 @@ def solve_model(
         except (pulp.PulpSolverError, OSError, RuntimeError) as exc:
             failures.append(f"{engine}: {exc}")
             continue
+        if result.status == "optimal" and model.matrix.integer.any():
+            result = _duals_with_builds_fixed(model, result, time_limit)
         if result.status == "optimal":
             model.result = result
             model._problem = None
@@ -301,11 +311,30 @@ def solve_model(
     raise SolveError("the allocation model could not be solved: " + "; ".join(failures))
 
 
+def _duals_with_builds_fixed(
+    model: AllocationModel, mip: engines.EngineResult, time_limit: float
+) -> engines.EngineResult:
+    """Re-solve the LP with the build decisions fixed at the MIP's, for values and duals.
+
+    The returned result has the LP's values and duals, the MIP's gap and both solve times.
+    """
+    fixed = fix_integers(model.matrix, mip.col_value)
+    lp = engines.solve_cbc(fixed, cbc_path(), time_limit=time_limit)
+    if lp.status != "optimal":
+        lp = engines.solve_highs(fixed, time_limit=time_limit)
+    if lp.status != "optimal":
+        return mip
+    lp.mip_gap = mip.mip_gap
+    lp.seconds += mip.seconds
+    return lp
+
+
 def _solution(model: AllocationModel, engine: str, result: engines.EngineResult) -> Solution:
     m, arrays = model.matrix, model.arrays
     value = result.col_value
 
     def group(name: str) -> np.ndarray:
+        """Values of one column group (non-negative)."""
         cols = m.columns.get(name)
         return np.maximum(value[cols], 0.0) if cols is not None else np.zeros(0)
 

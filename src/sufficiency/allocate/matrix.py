@@ -92,7 +92,11 @@ class LpMatrix:
         return a, lower, upper
 
     def add_columns(
-        self, name: str, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+        self,
+        name: str,
+        cost: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
         integer: bool = False,
     ) -> slice:
         """Append a group of columns (before any block uses them); returns their slice."""
@@ -127,7 +131,10 @@ class LpMatrix:
         )
         matrix.sum_duplicates()
         block = Block(
-            name, matrix, np.asarray(lower, float), np.asarray(upper, float),
+            name,
+            matrix,
+            np.asarray(lower, float),
+            np.asarray(upper, float),
             np.arange(n) if keys is None else np.asarray(keys),
         )
         self.blocks.append(block)
@@ -156,13 +163,18 @@ def _columns(arrays: AllocationArrays) -> LpMatrix:
         names["o"] = slice(start, start + n)
         start += n
     c = np.concatenate(cost)
-    return LpMatrix(
+    m = LpMatrix(
         cost=c,
         lower=np.zeros(len(c)),
         upper=np.full(len(c), np.inf),
         integer=np.zeros(len(c), dtype=bool),
         columns=names,
     )
+    cap = arrays.capital
+    if cap is not None and len(cap.col_option):
+        j = len(cap.col_option)
+        m.add_columns("b", cap.objective, cap.forced.astype(float), np.ones(j), integer=True)
+    return m
 
 
 def conservation(m: LpMatrix, arrays: AllocationArrays) -> None:
@@ -184,11 +196,24 @@ def capacity(m: LpMatrix, arrays: AllocationArrays) -> None:
     rows = np.searchsorted(used_cells, cell)
     keep = limited[cell]
     upper = arrays.capacity.reshape(-1)[used_cells]
+    r, c, v = [rows[keep]], [np.flatnonzero(keep)], [np.ones(int(keep.sum()))]
+    cap = arrays.capital
+    if cap is not None and "b" in m.columns:
+        # places a build adds: Σ x − Σ places(open year, y) · b ≤ places already there
+        b = m.columns["b"]
+        jj, yy = np.nonzero(cap.places)
+        cells = yy * n_settings + cap.setting[cap.col_option[jj]]
+        pos = np.searchsorted(used_cells, cells)
+        pos = np.minimum(pos, max(len(used_cells) - 1, 0))
+        found = (used_cells[pos] == cells) if len(used_cells) else np.zeros(len(cells), bool)
+        r.append(pos[found])
+        c.append(b.start + jj[found])
+        v.append(-cap.places[jj[found], yy[found]])
     m.add_block(
         "cap",
-        rows[keep],
-        np.flatnonzero(keep),
-        np.ones(int(keep.sum())),
+        np.concatenate(r),
+        np.concatenate(c),
+        np.concatenate(v),
         np.full(len(used_cells), -np.inf),
         upper,
         keys=used_cells,
@@ -273,6 +298,49 @@ def budget(m: LpMatrix, arrays: AllocationArrays) -> None:
     )
 
 
+def capital(m: LpMatrix, arrays: AllocationArrays) -> None:
+    """Build decisions: one opening year per option, exclusive groups, capital budgets."""
+    cap = arrays.capital
+    if cap is None or "b" not in m.columns:
+        return
+    b = m.columns["b"].start
+    j_all = np.arange(len(cap.col_option))
+    rows, cols, vals, upper = [], [], [], []
+
+    def row(js: np.ndarray, coef: np.ndarray, limit: float) -> None:
+        n = len(upper)
+        rows.append(np.full(len(js), n))
+        cols.append(b + js)
+        vals.append(coef)
+        upper.append(limit)
+
+    for i in range(len(cap.options)):
+        js = j_all[cap.col_option == i]
+        if len(js) > 1:
+            row(js, np.ones(len(js)), 1.0)
+    for group in cap.exclusive:
+        js = j_all[np.isin(cap.col_option, group)]
+        if len(js):
+            row(js, np.ones(len(js)), 1.0)
+    spend = cap.capital_cost[cap.col_option]
+    for year, limit in sorted(cap.budget_by_year.items()):
+        js = j_all[cap.col_year == year]
+        if len(js):
+            row(js, spend[js], limit)
+    if cap.budget_total is not None and len(j_all):
+        row(j_all, spend, cap.budget_total)
+    if not upper:
+        return
+    m.add_block(
+        "build",
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(vals),
+        np.full(len(upper), -np.inf),
+        np.array(upper),
+    )
+
+
 #: The constraint families, in row order.
 FAMILIES: tuple[Callable[[LpMatrix, AllocationArrays], None], ...] = (
     conservation,
@@ -280,6 +348,7 @@ FAMILIES: tuple[Callable[[LpMatrix, AllocationArrays], None], ...] = (
     continuity,
     out_of_area,
     budget,
+    capital,
 )
 
 
@@ -289,3 +358,23 @@ def build_matrix(arrays: AllocationArrays) -> LpMatrix:
     for family in FAMILIES:
         family(m, arrays)
     return m
+
+
+def fix_integers(m: LpMatrix, values: np.ndarray) -> LpMatrix:
+    """A copy of ``m`` with every integer column fixed at its rounded value, as an LP.
+
+    Solving it gives the duals of the linear programme around a mixed-integer solution
+    (shadow prices of places with the build decisions taken).
+    """
+    fixed = np.round(values[m.integer])
+    lower, upper = m.lower.copy(), m.upper.copy()
+    lower[m.integer] = fixed
+    upper[m.integer] = fixed
+    return LpMatrix(
+        cost=m.cost,
+        lower=lower,
+        upper=upper,
+        integer=np.zeros(m.n_cols, dtype=bool),
+        columns=dict(m.columns),
+        blocks=list(m.blocks),
+    )

@@ -11,6 +11,7 @@ from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from .allocation import Allocation, allocate
 from .arrays import AllocationArrays, build_arrays
+from .capital import add_capital_settings, add_spot_purchase, capital_arrays
 from .levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
 from .levers import (
     apply_demand_shocks,
@@ -72,6 +73,12 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
     rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
     demand = apply_inclusion(demand, levers.inclusion, rates)
     inputs = apply_setting_changes(inputs, levers.settings)
+    inputs = add_capital_settings(inputs, scenario.capital)
+    spot = opts.spot_purchase
+    if spot is not None:
+        inputs = add_spot_purchase(
+            inputs, spot.tier, spot.cost_per_place_gbp, spot.transport_per_place_gbp
+        )
     arrays = build_arrays(
         demand,
         inputs,
@@ -105,6 +112,9 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         )
     if levers.budget is not None:
         arrays.budget = budget_limits(levers.budget, arrays.years)
+    arrays.capital = capital_arrays(
+        scenario.capital, arrays.settings, arrays.years, scenario.base_year
+    )
     t1 = time.perf_counter()
     allocation = allocate(
         arrays,

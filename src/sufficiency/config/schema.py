@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from .capital import Capital
 from .forecast_options import ForecastOptions
 from .levers import Levers
 from .strict import Strict as _Strict
@@ -28,6 +29,20 @@ class DataSources(_Strict):
     )
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
+    )
+
+
+class SpotPurchase(_Strict):
+    """An unlimited, out-of-area fallback at a high price: the independent market."""
+
+    tier: Literal["special_school", "independent"] = Field(
+        default="independent", description="Tier of spot-purchased places."
+    )
+    cost_per_place_gbp: float = Field(
+        gt=0.0, description="Fee, £ per place per year (base-year prices)."
+    )
+    transport_per_place_gbp: float = Field(
+        default=0.0, ge=0.0, description="Transport, £ per child per year (base-year prices)."
     )
 
 
@@ -64,6 +79,14 @@ class AllocationOptions(_Strict):
             "(reception, Year 7, Year 12, age 19); false re-places everyone every year."
         ),
     )
+    spot_purchase: SpotPurchase | None = Field(
+        default=None,
+        description=(
+            "If set, children who find no place in the register are placed out of area at "
+            "this price (setting id SPOT, every need and age) instead of being left "
+            "without a place; they then show as SPOT placements, not as shortfall."
+        ),
+    )
     displacement_penalty_gbp: float = Field(
         default=400_000.0,
         gt=0.0,
@@ -93,6 +116,7 @@ class Scenario(_Strict):
     forecast: ForecastOptions = Field(default_factory=ForecastOptions)
     allocation: AllocationOptions = Field(default_factory=AllocationOptions)
     levers: Levers = Field(default_factory=Levers)
+    capital: Capital = Field(default_factory=Capital)
 
     _sources: tuple[Path, ...] = PrivateAttr(default=())
     _applied: tuple[str, ...] = PrivateAttr(default=())
