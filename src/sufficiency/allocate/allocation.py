@@ -158,6 +158,11 @@ def allocate(
         value[y, s] = max(0.0, -dual)
     sett = arrays.settings
     places = np.where(np.isfinite(arrays.capacity), arrays.capacity, np.nan)
+    cap = arrays.capital
+    if cap is not None and "b" in model.matrix.columns:
+        built = np.round(solution.columns[model.matrix.columns["b"]])
+        for j in np.flatnonzero(built > 0.5):
+            places[:, cap.setting[cap.col_option[j]]] += cap.places[j]
     capacity = pd.DataFrame(
         {
             "year": np.repeat(arrays.years, n_settings),

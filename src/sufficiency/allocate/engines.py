@@ -163,12 +163,13 @@ def solve_cbc(
     with tempfile.TemporaryDirectory(prefix="sufficiency-cbc-") as tmp:
         model = Path(mps) if mps is not None else write_mps(m, Path(tmp) / "model.mps")
         solution = Path(tmp) / "solution.txt"
+        binary = Path(tmp) / "solution.bin"
         args = [cbc_path, str(model), "-sec", str(float(time_limit))]
         if m.integer.any():
             args += ["-ratio", str(mip_gap), "-solve"]
         else:
             args += ["-dualSimplex"]
-        args += ["-printingOptions", "all", "-solution", str(solution)]
+        args += ["-saveSolution", str(binary), "-solution", str(solution)]
         proc = subprocess.run(
             args,
             capture_output=True,
@@ -189,43 +190,52 @@ def solve_cbc(
                 time.perf_counter() - start,
                 (proc.stderr or proc.stdout)[-500:],
             )
-        result = _read_cbc_solution(solution, m)
+        result = _read_cbc_solution(solution, binary, m)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _read_cbc_solution(path: Path, m: LpMatrix) -> EngineResult:
-    """Parse CBC's ``-printingOptions all`` solution file (rows ``r<i>``, columns ``c<j>``)."""
-    n_rows = m.n_rows
-    col_value, col_dual = np.zeros(m.n_cols), np.zeros(m.n_cols)
-    row_value, row_dual = np.zeros(n_rows), np.zeros(n_rows)
-    with path.open() as fh:
+def _read_cbc_solution(text: Path, binary: Path, m: LpMatrix) -> EngineResult:
+    """Status from CBC's solution file; values at full precision from ``-saveSolution``.
+
+    The text file prints eight significant figures, too few for conservation checks on
+    counts in the thousands; the binary file holds the doubles: number of rows and
+    columns (int32), objective, then row activities, row duals, column values and reduced
+    costs (float64).
+    """
+    with text.open() as fh:
         head = fh.readline().split()
-        status = _CBC_STATUS.get(head[0] if head else "", "error")
-        objective = float("nan")
-        if "objective" in head:
-            objective = float(head[head.index("objective") + 2])
-            if status == "time_limit" and m.integer.any():
-                status = "time_limit"
-        for line in fh:
-            parts = line.split()
-            if len(parts) < 4:
-                continue
-            if parts[0] == "**":
-                parts = parts[1:]
-            name, value, dual = parts[1], float(parts[2]), float(parts[3])
-            index = int(name[1:])
-            if name[0] == "c":
-                col_value[index], col_dual[index] = value, dual
-            elif name[0] == "r":
-                row_value[index], row_dual[index] = value, dual
+    status = _CBC_STATUS.get(head[0] if head else "", "error")
+    n_rows, n_cols = m.n_rows, m.n_cols
+    empty = EngineResult(
+        "error",
+        float("nan"),
+        np.zeros(n_cols),
+        np.zeros(n_cols),
+        np.zeros(n_rows),
+        np.zeros(n_rows),
+        None,
+        0.0,
+        " ".join(head),
+    )
+    if not binary.is_file():
+        return empty
+    raw = binary.read_bytes()
+    rows, cols = (int(v) for v in np.frombuffer(raw[:8], dtype=np.int32))
+    if (rows, cols) != (n_rows, n_cols):
+        return empty
+    objective = float(np.frombuffer(raw[8:16], dtype=np.float64)[0])
+    values = np.frombuffer(raw[16:], dtype=np.float64)
+    row_value, row_dual = values[:rows], values[rows : 2 * rows]
+    col_value = values[2 * rows : 2 * rows + cols]
+    col_dual = values[2 * rows + cols : 2 * rows + 2 * cols]
     return EngineResult(
         status,
         objective,
-        col_value,
-        col_dual,
-        row_value,
-        row_dual,
+        col_value.copy(),
+        col_dual.copy(),
+        row_value.copy(),
+        row_dual.copy(),
         None,
         0.0,
         " ".join(head),
