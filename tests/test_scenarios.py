@@ -86,3 +86,21 @@ def test_reduce_out_of_area_on_the_bundled_borough() -> None:
         t.loc[2028, "out_of_area_target_missed"] + places.loc[2028, "extra_local_places"],
         abs=0.01,
     )
+
+
+def test_write_mps_exports_the_model_solved(tmp_path: Path) -> None:
+    import highspy
+
+    mps = tmp_path / "model.mps"
+    out = tmp_path / "out"
+    assert (
+        main(["--quiet", "run", str(SCENARIOS[0]), "--out", str(out), "--write-mps", str(mps)]) == 0
+    )
+    import json
+
+    summary = json.loads((out / "summary.json").read_text())
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(mps))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(summary["objective"], rel=1e-7)

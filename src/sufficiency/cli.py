@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="forecast, allocate and write the outputs of a scenario")
     _scenario_args(p)
     p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--write-mps", metavar="FILE", help="also export the model solved as MPS")
 
     p = sub.add_parser("compare", help="run several scenarios and compare them with the first")
     p.add_argument(
@@ -132,6 +133,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     )
     progress("write")
     out = result.write(args.out)
+    if args.write_mps:
+        result.extras["model"].write_mps(args.write_mps)
     progress.finish()
     s = result.summary
     missed = s.get("out_of_area_target_missed")
