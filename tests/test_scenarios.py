@@ -104,3 +104,20 @@ def test_write_mps_exports_the_model_solved(tmp_path: Path) -> None:
     h.readModel(str(mps))
     h.run()
     assert h.getInfo().objective_function_value == pytest.approx(summary["objective"], rel=1e-7)
+
+
+def test_capital_programme_on_the_bundled_borough() -> None:
+    path = next(p for p in SCENARIOS if p.stem == "capital_programme")
+    r = sufficiency.run(path)
+    gap = r.summary["capital"]["mip_gap"]
+    assert gap is not None and gap <= 1e-4
+    b = r.builds.set_index("option")
+    assert bool(b.loc["expand_greenbank", "built"])  # forced
+    assert not bool(b.loc["tiny_hi_unit", "built"])  # clearly uneconomic
+    assert not (
+        b.loc["semh_free_school_north", "built"] and b.loc["semh_free_school_south", "built"]
+    )
+    built = b[b["built"].astype(bool)]
+    assert (built["open_year"] >= 2027).all()
+    assert r.summary["capital"]["capital_cost"] <= 30_000_000
+    assert len(r.summary["most_valuable_places"]) <= 10

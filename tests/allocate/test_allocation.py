@@ -62,13 +62,26 @@ def test_overflow_goes_to_next_cheapest_eligible() -> None:
     assert cap["value_per_place"] == pytest.approx(82_600 - 37_140)
 
 
-def test_solvers_agree() -> None:
+@pytest.mark.parametrize("engine", ["highs", "cbc", "pulp-highs", "pulp-cbc"])
+def test_every_engine_gives_the_same_answer(engine: str) -> None:
     tables = tiny_tables()
     tables["settings"].loc[1, "places"] = 7
-    a = run_tables(tables)
-    b = run_tables(tables, allocation={"solver": "cbc"})
-    assert b.summary["solver"] == "cbc"
-    assert a.summary["objective"] == pytest.approx(b.summary["objective"], rel=1e-9)
+    reference = run_tables(tables, allocation={"solver": "highs", "fallback_solver": False})
+    r = run_tables(tables, allocation={"solver": engine, "fallback_solver": False})
+    assert r.summary["solver"] == engine
+    assert r.summary["objective"] == pytest.approx(reference.summary["objective"], rel=1e-9)
+    check_all(r)
+    cap = r.capacity[(r.capacity["year"] == 2026) & (r.capacity["setting"] == "SS1")].iloc[0]
+    assert cap["value_per_place"] == pytest.approx(82_600 - 37_140)
+
+
+def test_pulp_problem_carries_the_solution() -> None:
+    r = run_tables(tiny_tables())
+    prob = r.extras["model"].problem
+    values = {v.name: v.varValue for v in prob.variables()}
+    placed = r.extras["plan"].allocation.solution.placed
+    assert [values[f"x{k}"] for k in range(len(placed))] == pytest.approx(placed.tolist())
+    assert prob.objective.value() == pytest.approx(r.summary["objective"], abs=0.01)
 
 
 # ---------------------------------------------------------------- generated boroughs
