@@ -8,11 +8,17 @@ import pytest
 from test_levers import INFL, borough, run
 
 import sufficiency
-from conftest import tiny_scenario_dict, tiny_tables
 from sufficiency.config.capital import Capital
 
-OUT = {"setting": "OUT", "tier": "special_school", "cost_per_place": 60_000, "in_area": "no",
-       "places": 100}
+from conftest import tiny_scenario_dict, tiny_tables
+
+OUT = {
+    "setting": "OUT",
+    "tier": "special_school",
+    "cost_per_place": 60_000,
+    "in_area": "no",
+    "places": 100,
+}
 ANNUAL = Capital().annual_cost  # 3.5% over 40 years
 
 
@@ -33,12 +39,17 @@ def run_capital(options: list[dict], horizon: int = 2, **capital: object) -> suf
     tables = borough([OUT], {"OUT": 10}, age=15)
     if horizon != 2:
         tables["population"] = pd.DataFrame(
-            [{"year": y, "age": a, "population": 1000} for y in range(2023, 2026 + horizon)
-             for a in range(26)]
+            [
+                {"year": y, "age": a, "population": 1000}
+                for y in range(2023, 2026 + horizon)
+                for a in range(26)
+            ]
         )
         tables["cost_assumptions"] = pd.DataFrame(
-            [{"year": y, "tier": "", "inflation": INFL - 1, "transport_inflation": 0.0}
-             for y in range(2026, 2026 + horizon)]
+            [
+                {"year": y, "tier": "", "inflation": INFL - 1, "transport_inflation": 0.0}
+                for y in range(2026, 2026 + horizon)
+            ]
         )
     scenario = {
         "name": "capital",
@@ -106,8 +117,11 @@ def test_forced_build_equals_lp_with_the_capacity() -> None:
     forced = run_capital([option("A", 1e8, decision="build")])
     assert bool(builds(forced).loc["A", "built"])
     # the same places as an ordinary setting of the register
-    tables = borough([OUT, {"setting": "A", "tier": "special_school", "cost_per_place": 30_000,
-                            "places": 10}], {"OUT": 10}, age=15)
+    tables = borough(
+        [OUT, {"setting": "A", "tier": "special_school", "cost_per_place": 30_000, "places": 10}],
+        {"OUT": 10},
+        age=15,
+    )
     plain = run(tables)
     assert forced.summary["total_cost"] == pytest.approx(plain.summary["total_cost"], abs=0.02)
     assert forced.summary["objective"] == pytest.approx(
@@ -150,8 +164,9 @@ def test_cost_avoided_matches_a_direct_search() -> None:
         in_area = arrays.settings["in_area"].to_numpy(bool)[arrays.pair_setting[pairs]]
         local = arrays.unit_cost[pairs][in_area]
         away = arrays.unit_cost[pairs][~in_area]
-        assert row["local_unit_cost"] == pytest.approx(local.min() if len(local) else np.nan,
-                                                       nan_ok=True)
+        assert row["local_unit_cost"] == pytest.approx(
+            local.min() if len(local) else np.nan, nan_ok=True
+        )
         assert row["out_of_area_unit_cost"] == pytest.approx(away.min(), nan_ok=True)
 
 
