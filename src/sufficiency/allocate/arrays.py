@@ -71,26 +71,35 @@ def cost_index(
     """Cumulative price indices relative to the base year.
 
     Args:
-        costs: ``year, tier, inflation, transport_inflation`` (tier "" applies to all tiers).
+        costs: ``year, tier, inflation, transport_inflation`` (tier "" applies to all tiers
+            without a row of their own; the last row for a year and tier wins).
         base_year: Prices of the register.
         years: Plan years (consecutive, starting base_year + 1).
 
     Returns:
         ``(place_index, transport_index)``, each of shape (len(years), 6 tiers).
     """
-    n_tiers = len(taxonomy.TIERS)
-    rates = np.zeros((len(years), n_tiers, 2))
-    default = costs[costs["tier"] == ""].set_index("year")
-    for t, tier in enumerate(taxonomy.TIERS):
-        own = costs[costs["tier"] == tier].set_index("year")
-        for y, year in enumerate(years):
-            row = own.loc[year] if year in own.index else default.loc[year]
-            if isinstance(row, pd.DataFrame):
-                row = row.iloc[-1]
-            rates[y, t, 0] = float(row["inflation"])
-            rates[y, t, 1] = float(row["transport_inflation"])
-    index = np.cumprod(1.0 + rates, axis=0)
-    return index[..., 0], index[..., 1]
+    tiers = ["", *taxonomy.TIERS]
+    rates = np.full((len(tiers), len(years), 2), np.nan)
+    t_idx = costs["tier"].astype(str).map({t: i for i, t in enumerate(tiers)}).to_numpy()
+    y_idx = np.searchsorted(years, costs["year"].to_numpy(dtype=int))
+    inside = (y_idx < len(years)) & (years[np.minimum(y_idx, len(years) - 1)] == costs["year"])
+    values = costs[["inflation", "transport_inflation"]].to_numpy(dtype=float)
+    rates[t_idx[inside], y_idx[inside]] = values[inside]  # later rows overwrite earlier
+    own = rates[1:]
+    filled = np.where(np.isnan(own), rates[:1], own)  # (6, Y, 2)
+    index = np.cumprod(1.0 + filled, axis=1)
+    return index[..., 0].T, index[..., 1].T
+
+
+def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
+    """Position of each label in ``categories`` (labels must all be known)."""
+    return np.asarray(
+        pd.Categorical(
+            values.to_numpy(dtype=object).astype(str), categories=list(categories)
+        ).codes,
+        dtype=np.int64,
+    )
 
 
 def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
@@ -100,22 +109,25 @@ def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     age of the group's age band, and its tier is at or above the group's level.
     """
     needs = list(taxonomy.NEEDS)
+    need_pos = {n: i for i, n in enumerate(needs)}
+    lists = settings["needs"].tolist()
+    counts = np.fromiter((len(c) for c in lists), dtype=int, count=len(lists))
+    codes = np.fromiter((need_pos[c] for cs in lists for c in cs), dtype=int, count=counts.sum())
     serves = np.zeros((len(needs), len(settings)), dtype=bool)
-    for s, codes in enumerate(settings["needs"]):
-        serves[[needs.index(c) for c in codes], s] = True
+    serves[codes, np.repeat(np.arange(len(lists)), counts)] = True
     lo = np.array([taxonomy.band_ages(b)[0] for b in taxonomy.AGE_BAND_LABELS])
     hi = np.array([taxonomy.band_ages(b)[1] for b in taxonomy.AGE_BAND_LABELS])
     amin = settings["age_min"].to_numpy(dtype=int)
     amax = settings["age_max"].to_numpy(dtype=int)
     age_ok = (amin[None, :] <= hi[:, None]) & (amax[None, :] >= lo[:, None])  # (B, S)
-    tier_no = settings["tier"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int)
+    tier_no = _codes(settings["tier"], taxonomy.TIERS) + 1
     level_ok = tier_no[None, :] >= np.arange(1, len(taxonomy.TIERS) + 1)[:, None]  # (L, S)
 
-    need_idx = pd.Categorical(groups["need"].astype(str), categories=needs).codes
+    need_idx = _codes(groups["need"], needs)
     band_idx = pd.Categorical(
         groups["age_band"].astype(str), categories=list(taxonomy.AGE_BAND_LABELS)
     ).codes
-    level_idx = groups["level"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int) - 1
+    level_idx = _codes(groups["level"], taxonomy.TIERS)
     return serves[need_idx] & age_ok[band_idx] & level_ok[level_idx]
 
 
@@ -146,7 +158,7 @@ def build_arrays(
     groups = groups[groups["year"].isin(yrs)].reset_index(drop=True)
     settings = inputs.settings.reset_index(drop=True)
     place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
-    tier_col = settings["tier"].astype(str).map(taxonomy.TIER_NUMBER).to_numpy(dtype=int) - 1
+    tier_col = _codes(settings["tier"], taxonomy.TIERS)
     place_cost = settings["cost_per_place"].to_numpy(float)[None, :] * place_index[:, tier_col]
     transport_cost = (
         settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
@@ -157,12 +169,7 @@ def build_arrays(
         transport_cost = transport_cost * transport_factor
     unit = place_cost + transport_cost  # (Y, S)
 
-    places = inputs.places(list(yrs))
-    capacity = (
-        places.pivot(index="year", columns="setting", values="places")
-        .reindex(index=yrs, columns=settings["setting"])
-        .to_numpy(dtype=float)
-    )
+    capacity = inputs.places_array(yrs)
     capacity = np.where(np.isnan(capacity), np.inf, capacity)
 
     group_year = np.searchsorted(yrs, groups["year"].to_numpy(dtype=int))

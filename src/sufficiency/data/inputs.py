@@ -102,27 +102,37 @@ class Inputs:
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def places_array(self, years: list[int] | np.ndarray) -> np.ndarray:
+        """Places by year and register position after dated changes, shape (Y, S).
+
+        NaN means no limit. Changes apply from their year on, later rows for the same
+        setting and year winning.
+        """
+        yrs = np.asarray(years, dtype=int)
+        grid = np.tile(self.settings["places"].to_numpy(dtype=float), (len(yrs), 1))
+        if len(self.setting_places):
+            position = {s: i for i, s in enumerate(self.settings["setting"])}
+            changes = self.setting_places.sort_values(["year"], kind="stable")
+            for setting, year, places in zip(
+                changes["setting"], changes["year"], changes["places"], strict=True
+            ):
+                grid[yrs >= int(year), position[setting]] = float(places)
+        return grid
+
     def places(self, years: list[int]) -> pd.DataFrame:
         """Places per setting and year (NaN = no limit), after dated changes.
 
         Returns:
             Frame ``year, setting, places`` for every setting and each of ``years``.
         """
-        base = self.settings[["setting", "places"]]
-        grid = pd.DataFrame(
+        grid = self.places_array(years)
+        return pd.DataFrame(
             {
-                "year": np.repeat(years, len(base)),
-                "setting": np.tile(base["setting"].to_numpy(), len(years)),
-                "places": np.tile(base["places"].to_numpy(dtype=float), len(years)),
+                "year": np.repeat(np.asarray(years, dtype=int), grid.shape[1]),
+                "setting": np.tile(self.settings["setting"].to_numpy(), len(years)),
+                "places": grid.reshape(-1),
             }
         )
-        if len(self.setting_places):
-            changes = self.setting_places.sort_values(["setting", "year"])
-            for setting, rows in changes.groupby("setting", sort=False):
-                for year, places in zip(rows["year"], rows["places"], strict=True):
-                    mask = (grid["setting"] == setting) & (grid["year"] >= year)
-                    grid.loc[mask, "places"] = float(places)
-        return grid
 
 
 def _sha256(path: Path) -> str:
