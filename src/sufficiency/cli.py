@@ -203,22 +203,27 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     import pandas as pd
 
     from .pipeline import project
+    from .results import write_folder
 
     progress("load")
     scenario, inputs = _load(args)
     progress("forecast")
     ehcp, sen = project(scenario, inputs)
+    progress("write")
+    parts = [("ehc_plan", ehcp)] + ([("sen_support", sen)] if sen is not None else [])
+
+    def fill(tmp: Path) -> None:
+        tables = {
+            "forecast": [f.frame.assign(provision=p) for p, f in parts],
+            "forecast_diagnostics": [f.diagnostics.assign(provision=p) for p, f in parts],
+            "backtest": [f.backtest_summary(by_series=True).assign(provision=p) for p, f in parts],
+        }
+        for name, frames in tables.items():
+            pd.concat(frames).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+
+    out = write_folder(args.out, fill)
     progress.finish()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    frames = [ehcp.frame.assign(provision="ehc_plan")]
-    diags = [ehcp.diagnostics.assign(provision="ehc_plan")]
-    if sen is not None:
-        frames.append(sen.frame.assign(provision="sen_support"))
-        diags.append(sen.diagnostics.assign(provision="sen_support"))
-    pd.concat(frames).to_csv(out / "forecast.csv", index=False, float_format="%.6g")
-    pd.concat(diags).to_csv(out / "forecast_diagnostics.csv", index=False, float_format="%.6g")
-    print(f"wrote {out / 'forecast.csv'} and forecast_diagnostics.csv")
+    print(f"wrote {out / 'forecast.csv'}, forecast_diagnostics.csv and backtest.csv")
     return 0
 
 

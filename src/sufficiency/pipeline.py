@@ -42,7 +42,12 @@ def package_version() -> str:
 
 
 def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandForecast | None]:
-    """Forecast EHC plans (and SEN support, if given) by need and age band."""
+    """Forecast EHC plans (and SEN support, if given) by need and age band.
+
+    Every option of the scenario's ``forecast`` section is passed on to
+    :func:`~sufficiency.forecast_demand`; sample paths are seeded from the scenario's
+    seed (SEN support from seed + 1).
+    """
     options = scenario.forecast
     common: dict[str, Any] = {
         "horizon": scenario.horizon_years,
@@ -52,14 +57,25 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
         "history_start": options.history_start,
         "breaks": options.breaks,
         "trend_years": options.trend_years,
-        "seed": scenario.seed,
+        "series_start": dict(options.series_start),
+        "candidates": options.candidates,
+        "reconcile": options.reconcile,
+        "backtest_origins": options.backtest_origins,
+        "backtest_horizon": options.backtest_horizon,
+        "damping": options.damping,
+        "pool_below": options.pool_below,
+        "n_draws": options.sample_paths,
     }
     history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
-    ehcp = forecast_demand(history, inputs.population, **common)
+    ehcp = forecast_demand(
+        history, inputs.population, rng=np.random.default_rng(scenario.seed), **common
+    )
     sen = None
     if inputs.sen_support is not None and len(inputs.sen_support):
         sen_hist = inputs.sen_support[inputs.sen_support["year"] <= scenario.base_year]
-        sen = forecast_demand(sen_hist, inputs.population, **{**common, "seed": scenario.seed + 1})
+        sen = forecast_demand(
+            sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
+        )
     return ehcp, sen
 
 
@@ -198,10 +214,10 @@ def capital_value(mitigated: Plan) -> pd.DataFrame:
     with_cost = float(x @ arrays.unit_cost)
     with_short = float(alloc.solution.unmet.sum())
     with_ooa = float(x[~in_area].sum())
-    for i, row in table.iterrows():
+    for i, row in enumerate(table.to_dict("records")):
         if not row["built"]:
             continue
-        cost, short, ooa, _ = cost_without(alloc, int(i))
+        cost, short, ooa, _ = cost_without(alloc, i)
         open_years = int((arrays.years >= row["open_year"]).sum())
         saving = cost - with_cost
         table.loc[i, "running_cost_saving"] = saving
@@ -238,15 +254,15 @@ def most_valuable_places(shadow: pd.DataFrame, n: int = 10) -> list[dict[str, An
     first = valued.groupby("setting", observed=True)["year"].min()
     return [
         {
-            "setting": str(r.setting),
-            "name": str(r.name),
-            "tier": str(r.tier),
-            "in_area": bool(r.in_area),
-            "value_per_place": round(float(r.value_per_place), 2),
-            "year_of_highest_value": int(r.year),
-            "first_year_valuable": int(first[r.setting]),
+            "setting": str(r["setting"]),
+            "name": str(r["name"]),
+            "tier": str(r["tier"]),
+            "in_area": bool(r["in_area"]),
+            "value_per_place": round(float(r["value_per_place"]), 2),
+            "year_of_highest_value": int(r["year"]),
+            "first_year_valuable": int(first[r["setting"]]),
         }
-        for r in best.itertuples()
+        for r in best.to_dict("records")
     ]
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from sufficiency.errors import ForecastError
-from sufficiency.forecast import forecast_demand
+from sufficiency.forecast import DEFAULT_CANDIDATES, forecast_demand
 
 
 def population(years: range, size: float = 4000.0, growth: float = 0.0) -> pd.DataFrame:
@@ -59,16 +59,25 @@ def test_auto_records_backtest_and_choice() -> None:
     hist = constant_rate_history(0.1)
     f = forecast_demand(hist, population(range(2014, 2036)), horizon=3, method="auto")
     d = f.diagnostics
-    assert {"mase_poisson_glm", "mase_drift", "mase_naive"} <= set(d.columns)
-    for row in d.itertuples():
-        scores = {m: getattr(row, f"mase_{m}") for m in ("poisson_glm", "drift", "naive")}
-        assert row.method == min(scores, key=scores.get)
+    assert {"mase_poisson_glm", "mase_drift", "mase_naive", "mase_auto"} <= set(d.columns)
+    candidates = [m for m in DEFAULT_CANDIDATES if f"mase_{m}" in d.columns]
+    for _, row in d.iterrows():
+        scores = {m: row[f"mase_{m}"] for m in candidates if np.isfinite(row[f"mase_{m}"])}
+        chosen = row["method"]
+        # one-standard-error rule: the choice is close to the best, and every candidate
+        # preferred to it did worse
+        assert scores[chosen] <= 1.5 * min(scores.values())
+        for m in candidates[: candidates.index(chosen)]:
+            assert m not in scores or scores[m] > scores[chosen]
 
 
 def test_total_series_without_population_and_samples() -> None:
     hist = constant_rate_history(0.05)
     f = forecast_demand(hist, None, horizon=4, method="auto", by=())
-    assert len(f.frame) == 4 and f.frame["method"].iloc[0] in ("drift", "naive")
+    # without population the rate and cohort models are skipped
+    assert len(f.frame) == 4
+    assert f.frame["method"].iloc[0] in ("drift", "naive", "ets_add", "ets_mul", "arima")
+    assert "mase_poisson_glm" not in f.diagnostics.columns
     s = f.samples(7, np.random.default_rng(0))
     assert len(s) == 7 * 4 and set(s["sample"]) == set(range(7))
 

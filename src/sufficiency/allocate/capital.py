@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
                     Problem(f"{where}.expands", f"{o.expands!r} is not in the settings register")
                 )
                 continue
-            base = reg.iloc[known[o.expands]]
+            base: dict[Any, Any] = reg.iloc[[known[o.expands]]].to_dict("records")[0]
             rows.append(
                 {
                     "setting": o.name,

@@ -79,12 +79,13 @@ def apply_inclusion(
         out.loc[src, "children"] = rows["children"].to_numpy() - moved
         add = rows[["year", "need", "age_band"]].assign(level=lever.to_level, children=moved)
         out = pd.concat([out, add], ignore_index=True)
-    out = (
+    summed = (
         out.assign(need=out["need"].astype(str), age_band=out["age_band"].astype(str))
-        .groupby(["year", "need", "age_band", "level"], as_index=False)["children"]
+        .groupby(["year", "need", "age_band", "level"])["children"]
         .sum()
+        .reset_index()
     )
-    return out[out["children"] > 0].reset_index(drop=True)
+    return summed[summed["children"] > 0].reset_index(drop=True)
 
 
 def apply_setting_changes(inputs: Inputs, changes: Sequence[SettingChange]) -> Inputs:

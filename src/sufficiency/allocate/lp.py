@@ -349,7 +349,9 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
     over = group("m")
     overrun = group("o")
     budget_years = (
-        np.flatnonzero(np.isfinite(arrays.budget.limit)) if arrays.budget is not None else []
+        np.flatnonzero(np.isfinite(arrays.budget.limit))
+        if arrays.budget is not None
+        else np.zeros(0, dtype=int)
     )
     return Solution(
         status=SolveStatus.OPTIMAL,

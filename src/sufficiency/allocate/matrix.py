@@ -305,7 +305,10 @@ def capital(m: LpMatrix, arrays: AllocationArrays) -> None:
         return
     b = m.columns["b"].start
     j_all = np.arange(len(cap.col_option))
-    rows, cols, vals, upper = [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    upper: list[float] = []
 
     def row(js: np.ndarray, coef: np.ndarray, limit: float) -> None:
         n = len(upper)

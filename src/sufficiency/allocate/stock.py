@@ -59,7 +59,8 @@ def continuation_by_age(caseload: pd.DataFrame, first_year: int | None = None) -
     table = (
         single.groupby(["year", "age"])["children"]
         .sum()
-        .unstack(fill_value=0.0)
+        .unstack()
+        .fillna(0.0)
         .reindex(columns=list(taxonomy.AGES), fill_value=0.0)
     )
     years = table.index.to_numpy()
@@ -85,9 +86,12 @@ def age_shares(caseload: pd.DataFrame, base_year: int) -> np.ndarray:
     base = caseload[(caseload["year"] == base_year) & (caseload["age"] >= 0)]
     counts = np.zeros((len(needs), len(taxonomy.AGES)))
     if not base.empty:
-        grouped = base.groupby(["need", "age"], observed=True)["children"].sum()
-        for (need, age), n in grouped.items():
-            counts[needs.index(str(need)), int(age)] += float(n)
+        need_idx = pd.Categorical(base["need"].astype(str), categories=needs).codes
+        np.add.at(
+            counts,
+            (need_idx, base["age"].to_numpy(dtype=int)),
+            base["children"].to_numpy(dtype=float),
+        )
     overall = counts.sum(axis=0)
     shares = np.zeros_like(counts)
     for band in taxonomy.AGE_BAND_LABELS:

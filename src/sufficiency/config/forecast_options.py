@@ -4,11 +4,40 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .strict import Strict
 
-ForecastMethod = Literal["poisson_glm", "naive", "drift", "auto"]
+ForecastMethod = Literal[
+    "auto",
+    "poisson_glm",
+    "poisson_glm_damped",
+    "negbin_glm",
+    "negbin_glm_damped",
+    "ets_add",
+    "ets_mul",
+    "ets_log",
+    "arima",
+    "cohort",
+    "share",
+    "drift",
+    "naive",
+]
+CandidateMethod = Literal[
+    "poisson_glm",
+    "poisson_glm_damped",
+    "negbin_glm",
+    "negbin_glm_damped",
+    "ets_add",
+    "ets_mul",
+    "ets_log",
+    "arima",
+    "cohort",
+    "share",
+    "drift",
+    "naive",
+]
+Reconciliation = Literal["bottom_up", "ols", "wls_struct", "mint_shrink"]
 
 
 class ForecastOptions(Strict):
@@ -17,9 +46,16 @@ class ForecastOptions(Strict):
     method: ForecastMethod = Field(
         default="poisson_glm",
         description=(
-            "Projection method: 'poisson_glm' (rate per head of population with a trend), "
-            "'naive' (last value), 'drift' (last value plus average change), or 'auto' "
-            "(per series, the method with the lowest rolling-origin backtest error)."
+            "Projection method: 'auto' (per series, by rolling-origin backtest MASE: the "
+            "first candidate in order of preference within one standard error of the "
+            "best), or one of 'poisson_glm' / 'negbin_glm' (rate per "
+            "head of population with a linear trend; '_damped' variants damp the trend), "
+            "'ets_add' / 'ets_mul' / 'ets_log' (exponential smoothing with a damped trend: "
+            "additive or multiplicative errors on counts, or on log counts), 'arima' (ARIMA "
+            "with drift on counts), 'cohort' (cohort component by single year of age), "
+            "'share' (last year's share of the parent series times the parent's recent "
+            "linear trend), 'drift' (last value plus average change) or 'naive' (last "
+            "value)."
         ),
     )
     interval_level: float = Field(
@@ -47,3 +83,74 @@ class ForecastOptions(Strict):
         le=50,
         description="Fit trends on only the last N history years (years); default all.",
     )
+    series_start: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "First census year (calendar year) of history for some series, keyed by an age "
+            "band or need ('20-25', 'ASD') or 'column=value'; e.g. {'20-25': 2020} keeps the "
+            "2015-2020 ramp of plans for ages 20-25 out of that band's trend."
+        ),
+    )
+    candidates: tuple[CandidateMethod, ...] | None = Field(
+        default=None,
+        description=(
+            "Methods 'auto' chooses among (names as for 'method'); default every method the "
+            "data supports. Naive and drift are always backtested and reported."
+        ),
+    )
+    reconcile: Reconciliation = Field(
+        default="bottom_up",
+        description=(
+            "How forecasts by need and age band are made to add up to the total: "
+            "'bottom_up' (cells as forecast, totals their sums), or optimal combination of "
+            "forecasts of every level: 'ols', 'wls_struct' (weighted by the number of cells "
+            "a series sums) or 'mint_shrink' (weighted by the shrunk covariance of backtest "
+            "errors)."
+        ),
+    )
+    backtest_origins: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description=(
+            "Most rolling origins of the backtest (years): the latest census years each "
+            "method is refitted from and scored on."
+        ),
+    )
+    backtest_horizon: int = Field(
+        default=4,
+        ge=1,
+        le=15,
+        description="Longest horizon scored in the backtest (years after the origin).",
+    )
+    damping: float = Field(
+        default=0.9,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Damping of damped trends, a factor per year: the trend added in the h-th "
+            "projected year is damping^h times the fitted yearly trend (1 = no damping)."
+        ),
+    )
+    pool_below: float = Field(
+        default=20.0,
+        ge=0.0,
+        description=(
+            "Series averaging fewer children a year than this (children per year) borrow "
+            "strength from their parent series: the parent's rate trend, or a share of it."
+        ),
+    )
+    sample_paths: int = Field(
+        default=1000,
+        ge=100,
+        le=100_000,
+        description="Sample paths drawn per series for intervals and uncertainty (a count).",
+    )
+
+    @field_validator("series_start")
+    @classmethod
+    def _years(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = {k: v for k, v in value.items() if not 1990 <= v <= 2100}
+        if bad:
+            raise ValueError(f"years must be between 1990 and 2100, got {bad}")
+        return value

@@ -20,12 +20,14 @@ DEFAULT_SEED = 20250101
 
 if TYPE_CHECKING:
     from ._writing import example_path, synthetic_borough, write_borough, write_example
+    from .dfe import read_dfe_ehcp
     from .generator import generate_borough
 
 __all__ = [
     "DEFAULT_SEED",
     "example_path",
     "generate_borough",
+    "read_dfe_ehcp",
     "synthetic_borough",
     "write_borough",
     "write_example",
@@ -37,6 +39,7 @@ _LAZY = {
     "write_borough": "._writing",
     "write_example": "._writing",
     "generate_borough": ".generator",
+    "read_dfe_ehcp": ".dfe",
 }
 
 

@@ -1,5 +1,17 @@
-"""Demand projection: children by need and age, with intervals and sample paths."""
+"""Demand projection: children by need and age, with backtests, intervals and sample paths."""
 
-from .project import DemandForecast, forecast_demand
+from .evaluate import backtest_table, summarise_backtest
+from .methods import METHOD_NAMES
+from .project import DEFAULT_CANDIDATES, forecast_demand
+from .reconcile import RECONCILE_METHODS
+from .result import DemandForecast
 
-__all__ = ["DemandForecast", "forecast_demand"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "METHOD_NAMES",
+    "RECONCILE_METHODS",
+    "DemandForecast",
+    "backtest_table",
+    "forecast_demand",
+    "summarise_backtest",
+]

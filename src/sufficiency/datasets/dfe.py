@@ -1,0 +1,604 @@
+"""Reader of the DfE's published EHC plan statistics, in the library's vocabulary.
+
+The Department for Education publishes "Education, health and care plans" (Explore
+Education Statistics, Open Government Licence v3.0) for England, its regions and every
+local authority (LA). :func:`read_dfe_ehcp` reads three layouts of those files:
+
+* **by age** (January 2010–2022): ``characteristic_age`` (Under 5, Age 5 to 10, …) with
+  counts of statements (``Total_st``), EHC plans (``Total_ehc``) and both (``Total_all``);
+* **by establishment** (January 2010–2022): ``establishment_group`` and
+  ``establishment_type`` (44 types) with the same three counts;
+* **caseload** (January 2019–2023, ``time_period`` 201819 …): one row per area with a
+  column per placement type (``mainstream_*``, ``special_*``, ``ap_pru_*``, FE, NEET …).
+
+It returns a long frame a council can hand to :func:`sufficiency.forecast_demand` as
+history, and says in ``frame.attrs`` (and the log) which symbols it met and which
+boundary changes it applied.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..errors import DataError, Problem
+
+log = logging.getLogger(__name__)
+
+Boundaries = Literal["current", "combined", "as_published"]
+
+#: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
+#: missing value (never 0), and the reader counts them.
+SYMBOLS: dict[str, str] = {
+    "z": "not applicable",
+    "x": "not available",
+    "c": "confidential (suppressed small number)",
+    "low": "rounds to zero but is not zero",
+    "u": "low reliability",
+    ":": "not available",
+    "..": "not available",
+}
+
+#: Code and name the reader gives the national rows (the files leave them blank).
+ENGLAND = ("E92000001", "England")
+
+NOT_PLACED = "not_placed"
+
+
+@dataclass(frozen=True)
+class BoundaryChange:
+    """One change of LA boundaries or codes between January snapshots.
+
+    Attributes:
+        first_year: First January snapshot published under the new codes.
+        old: Codes that stop.
+        new: Codes that start.
+        kind: ``recode`` (same area under a new code: the series continue) or
+            ``reorganised`` (areas split or merged across old borders: the published
+            figures cannot be apportioned, so series stop and start).
+        note: What happened.
+    """
+
+    first_year: int
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    kind: Literal["recode", "reorganised"]
+    note: str
+
+
+#: Boundary and code changes of English LAs that these files span (GSS codes).
+BOUNDARY_CHANGES: tuple[BoundaryChange, ...] = (
+    BoundaryChange(
+        2014, ("E08000020",), ("E08000037",), "recode", "Gateshead: new code, same area (2013)"
+    ),
+    BoundaryChange(
+        2014,
+        ("E06000048",),
+        ("E06000057",),
+        "recode",
+        "Northumberland: new code, same area (2013)",
+    ),
+    BoundaryChange(
+        2020,
+        ("E06000028", "E06000029", "E10000009"),
+        ("E06000058", "E06000059"),
+        "reorganised",
+        "Bournemouth, Poole and Dorset county (which included Christchurch) became "
+        "Bournemouth, Christchurch and Poole and the Dorset unitary (April 2019)",
+    ),
+    BoundaryChange(
+        2021,
+        ("E10000002",),
+        ("E06000060",),
+        "recode",
+        "Buckinghamshire: the county became a unitary council, same area (April 2020)",
+    ),
+    BoundaryChange(
+        2022,
+        ("E10000021",),
+        ("E06000061", "E06000062"),
+        "reorganised",
+        "Northamptonshire split into North and West Northamptonshire (April 2021)",
+    ),
+    BoundaryChange(
+        2024,
+        ("E10000006",),
+        ("E06000063", "E06000064"),
+        "reorganised",
+        "Cumbria split into Cumberland and Westmorland and Furness (April 2023)",
+    ),
+    BoundaryChange(
+        2024,
+        ("E10000023",),
+        ("E06000065",),
+        "recode",
+        "North Yorkshire: the county became a unitary council, same area (April 2023)",
+    ),
+    BoundaryChange(
+        2024,
+        ("E10000027",),
+        ("E06000066",),
+        "recode",
+        "Somerset: the county became a unitary council, same area (April 2023)",
+    ),
+)
+
+# establishment_type (2010–2022 files) -> tier. Mainstream schools and general FE cannot be
+# told apart by top-up in the published tables, so they are all `sen_support`.
+_ESTABLISHMENT_TIER: dict[str, str] = {
+    "AP/PRU - Academy": "partnership",
+    "AP/PRU - Free school": "partnership",
+    "AP/PRU - LA maintained": "partnership",
+    "Hospital School": "partnership",
+    "Mainstream - Academy": "sen_support",
+    "Mainstream - Free school": "sen_support",
+    "Mainstream - Independent": "sen_support",
+    "Mainstream - LA maintained": "sen_support",
+    "Mainstream - Academy - Resourced Provision": "enhanced_resource",
+    "Mainstream - Academy - SEN unit": "enhanced_resource",
+    "Mainstream - Free school - Resourced provision": "enhanced_resource",
+    "Mainstream - Free school - SEN unit": "enhanced_resource",
+    "Mainstream - LA maintained - Resourced provision": "enhanced_resource",
+    "Mainstream - LA maintained - SEN unit": "enhanced_resource",
+    "Special - Academy": "special_school",
+    "Special - Academy/free": "special_school",
+    "Special - Free school": "special_school",
+    "Special - LA maintained": "special_school",
+    "Special - Independent": "independent",
+    "Special - Non-maintained": "independent",
+    "General FE and tertiary colleges/HE": "sen_support",
+    "Other FE": "sen_support",
+    "Sixth form college": "sen_support",
+    "Independent specialist providers": "independent",
+    "Specialist post-16 institutions": "independent",
+    "Non-maintained early years": "sen_support",
+    "Apprenticeship": "sen_support",
+    "Supported Internship": "sen_support",
+    "Traineeship": "sen_support",
+    "Work-based learning": "sen_support",
+    "NEET": NOT_PLACED,
+    "Other": NOT_PLACED,
+    "Elective home education": NOT_PLACED,
+    "Other arrangements by local authority": NOT_PLACED,
+    "Other arrangements by parents": NOT_PLACED,
+    "Permanently excluded": NOT_PLACED,
+    "Awaiting provision - total": NOT_PLACED,
+    "Awaiting provision - above compulsory school age and in education": NOT_PLACED,
+    "Awaiting provision - above compulsory school age and not in education": NOT_PLACED,
+    "Awaiting provision - below compulsory school age and in education": NOT_PLACED,
+    "Awaiting provision - below compulsory school age and not in education": NOT_PLACED,
+    "Awaiting provision - compulsory school age and in education": NOT_PLACED,
+    "Awaiting provision - compulsory school age and not in education": NOT_PLACED,
+}
+
+# column (2019–2023 caseload file) -> tier
+_CASELOAD_TIER: dict[str, str] = {
+    "mainstream_la_maintained": "sen_support",
+    "mainstream_academy": "sen_support",
+    "mainstream_free_school": "sen_support",
+    "mainstream_independent": "sen_support",
+    "mainstream_la_maintained_resourced_provision": "enhanced_resource",
+    "mainstream_la_maintained_senunit": "enhanced_resource",
+    "mainstream_academy_resourced_provision": "enhanced_resource",
+    "mainstream_academy_senunit": "enhanced_resource",
+    "mainstream_free_school_resourced_provision": "enhanced_resource",
+    "mainstream_free_school_senunit": "enhanced_resource",
+    "special_la_maintained": "special_school",
+    "special_academy_free": "special_school",
+    "special_independent": "independent",
+    "special_non_maintained": "independent",
+    "ap_pru_academy": "partnership",
+    "ap_pru_free_school": "partnership",
+    "ap_pru_la_maintained": "partnership",
+    "general_fe_tertiary_colleges": "sen_support",
+    "ukrlp_provider": "sen_support",
+    "specialist_post_16_institutions": "independent",
+    "nm_early_years": "sen_support",
+    "elective_home_education": NOT_PLACED,
+    "other_arrangements_la": NOT_PLACED,
+    "other_arrangements_parents": NOT_PLACED,
+    "online_provider": NOT_PLACED,
+    "w_settings": NOT_PLACED,
+    "other_schools": NOT_PLACED,
+    "other_placement_settings": NOT_PLACED,
+    "neet": NOT_PLACED,
+    "neet_ntci": NOT_PLACED,
+    "neet_other": NOT_PLACED,
+    "neet_other_csa": NOT_PLACED,
+    "placement_unknown": NOT_PLACED,
+}
+#: Placement label of the plans the caseload file counts but lists under no column
+#: (awaiting provision and permanently excluded, in 2019–2022).
+UNLISTED = "unlisted (ehcplans minus the listed placements)"
+
+_GEO = ["time_period", "geographic_level", "region_code", "region_name", "new_la_code", "la_name"]
+
+
+def read_dfe_ehcp(
+    path: str | Path,
+    la: str | Sequence[str] | None = None,
+    *,
+    boundaries: Boundaries = "current",
+) -> pd.DataFrame:
+    """Read a published DfE EHC plan file as history in the library's vocabulary.
+
+    Layout (by age, by establishment, or the 2019–2023 caseload) is recognised from the
+    columns.
+
+    Counts. In the 2010–2022 files the children count is ``Total_all``: statements of SEN
+    plus EHC plans. Statements were converted to plans between 2014 and 2018, so only the
+    sum is a continuous series of children with a statutory plan; ``Total_ehc`` alone
+    would show a spurious ramp. The caseload file counts plans (``ehcplans``).
+
+    Age bands. ``Under 5`` … ``Age 20 to 25`` become ``0-4`` … ``20-25``; the published
+    ``Total`` rows are dropped (they are the sum). The 20–25 band is published only from
+    2015 (the 2014 reforms extended plans to 25): earlier years have no row for it, and it
+    ramps up to about 2020 — a structural break to declare when forecasting (see
+    ``series_start`` in :func:`sufficiency.forecast_demand`).
+
+    Tiers. Placement types map to the six-tier vocabulary: resourced provision and SEN
+    units are ``enhanced_resource``; state special schools (LA maintained, academy, free)
+    ``special_school``; independent and non-maintained special schools, independent
+    specialist providers and specialist post-16 institutions ``independent``; AP/PRU and
+    hospital schools ``partnership``. The published tables cannot tell top-up from no
+    top-up, so mainstream schools (including independent mainstream), general FE and
+    sixth-form colleges, non-maintained early years, apprenticeships, supported
+    internships, traineeships, work-based learning and UKRLP training providers are all
+    ``sen_support`` (none is ``mainstream``). NEET, educated elsewhere, elective home
+    education, other arrangements (by the LA or parents), permanently excluded, awaiting
+    provision, other and unknown placements are ``not_placed``. (The 2015–2016 releases
+    list apprenticeships, supported internships, traineeships and work-based learning
+    under a group called "Unknown"; the placement itself is known — education or
+    training with support, like general FE — so they are ``sen_support``.) In the caseload file,
+    plans counted in ``ehcplans`` but in no listed column (awaiting provision and
+    permanently excluded, 2019–2022) become one ``not_placed`` row labelled
+    :data:`UNLISTED`. Where the 2010–2022 file gives both "Awaiting provision - total" and
+    its parts, only the parts are kept.
+
+    Symbols. ``z``, ``x``, ``c``, ``low``, ``u`` (see :data:`SYMBOLS`) become missing
+    values, never 0; how many of each the reader met in the rows it returns is in
+    ``frame.attrs["symbols"]`` and the log. Any other text in a count is an error.
+
+    Boundaries (see :data:`BOUNDARY_CHANGES`):
+
+    * ``"current"``: areas that only changed code (Gateshead and Northumberland 2013,
+      Buckinghamshire 2020, North Yorkshire and Somerset 2023) carry one series under the
+      newest code found in the file. Areas reorganised across old borders (Bournemouth,
+      Poole and Dorset into BCP and Dorset in 2019; Northamptonshire into North and West
+      in 2021; Cumbria in 2023) keep their published codes, so their series stop and
+      start.
+    * ``"combined"``: as ``"current"``, and each reorganised group is summed into one area
+      whose code joins the new codes with ``+`` (Bournemouth + Poole + Dorset county =
+      BCP + Dorset), so every series runs over all years.
+    * ``"as_published"``: no change.
+
+    The changes applied are in ``frame.attrs["boundary_changes"]``.
+
+    Args:
+        path: The CSV file.
+        la: Areas to return: LA codes or names (case-insensitive), region codes or names,
+            or ``"England"``; ``None`` for every local authority.
+        boundaries: How to handle boundary and code changes (above).
+
+    Returns:
+        Long frame: ``la_code``, ``la_name``, ``year`` (January of the snapshot), then
+        ``age_band`` (age file) or ``tier`` and ``placement`` (the published label; the
+        other two files), and ``children`` (float; missing where the file had a symbol).
+
+    Raises:
+        DataError: If the file is missing or of an unknown layout, a count holds unknown
+            text, or an area in ``la`` is not in the file.
+    """
+    if boundaries not in ("current", "combined", "as_published"):
+        raise DataError(
+            f"unknown boundaries option {boundaries!r}; use current, combined or as_published"
+        )
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"DfE file not found: {p}")
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: cannot read the file: {exc}") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in _GEO if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{p}: not a DfE EHC plan file", [Problem(str(p), "missing " + ", ".join(missing))]
+        )
+    raw = _geography(raw)
+    raw = _select(raw, la, p, boundaries)
+    if "characteristic_age" in raw.columns:
+        layout, long = "by_age", _by_age(raw, p)
+    elif "establishment_type" in raw.columns:
+        layout, long = "by_establishment", _by_establishment(raw, p)
+    elif "ehcplans" in raw.columns:
+        layout, long = "caseload", _caseload(raw, p)
+    else:
+        raise DataError(
+            f"{p}: unknown DfE layout",
+            [Problem(str(p), "expected characteristic_age, establishment_type or ehcplans")],
+        )
+    symbols = long.attrs.pop("symbols", {})
+    key = "age_band" if layout == "by_age" else "placement"
+    frame, applied = _apply_boundaries(long, boundaries, key)
+    frame = frame.sort_values(["la_code", "year", key], ignore_index=True)
+    if layout == "by_age":
+        frame["age_band"] = frame["age_band"].astype(taxonomy.AGE_BAND_DTYPE)
+        frame = frame.sort_values(["la_code", "year", "age_band"], ignore_index=True)
+    frame.attrs = {
+        "source": str(p),
+        "layout": layout,
+        "children_column": "ehcplans" if layout == "caseload" else "Total_all",
+        "symbols": symbols,
+        "boundary_changes": applied,
+    }
+    if symbols:
+        log.info(
+            "%s: %s as missing values",
+            p.name,
+            ", ".join(f"{n} × {s!r} ({SYMBOLS[s]})" for s, n in sorted(symbols.items())),
+        )
+    for note in applied:
+        log.info("%s: %s", p.name, note)
+    return frame
+
+
+def _geography(raw: pd.DataFrame) -> pd.DataFrame:
+    """Add ``la_code``/``la_name`` for every row (national and regional rows too)."""
+    level = raw["geographic_level"].str.strip().str.lower()
+    code = raw["new_la_code"].str.strip()
+    name = raw["la_name"].str.strip()
+    regional = level == "regional"
+    national = level == "national"
+    code = code.mask(regional, raw["region_code"].str.strip()).mask(national, ENGLAND[0])
+    name = name.mask(regional, raw["region_name"].str.strip()).mask(national, ENGLAND[1])
+    out = raw.assign(la_code=code, la_name=name, _level=level)
+    out["year"] = _year(out["time_period"])
+    return out
+
+
+def _year(period: pd.Series) -> pd.Series:
+    """Calendar year of the January snapshot: 2019 or 201819 -> 2019."""
+    text = period.str.strip()
+    bad = ~text.str.fullmatch(r"\d{4}|\d{6}")
+    if bad.any():
+        raise DataError(
+            "unknown time_period values",
+            [Problem("time_period", ", ".join(sorted(set(text[bad])))[:200])],
+        )
+    return text.map(lambda s: int(s) if len(s) == 4 else int(s[:2] + s[4:])).astype(int)
+
+
+def _select(
+    raw: pd.DataFrame, la: str | Sequence[str] | None, path: Path, boundaries: Boundaries
+) -> pd.DataFrame:
+    """Rows of the requested areas (every LA when ``la`` is None)."""
+    if la is None:
+        return raw[raw["_level"] == "local authority"].copy()
+    wanted = [la] if isinstance(la, str) else list(la)
+    codes: set[str] = set()
+    unknown: list[Problem] = []
+    lookup: dict[str, set[str]] = {}
+    for c, n in zip(raw["la_code"], raw["la_name"], strict=True):
+        lookup.setdefault(c.lower(), set()).add(c)
+        lookup.setdefault(n.lower(), set()).add(c)  # a name may have had several codes
+    lookup.setdefault("england", set()).add(ENGLAND[0])
+    lookup.setdefault("national", set()).add(ENGLAND[0])
+    for item in wanted:
+        text = str(item).strip()
+        found = lookup.get(text.lower())
+        if found is None:
+            close = difflib.get_close_matches(text, sorted(set(raw["la_name"])), n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            unknown.append(Problem(str(path), f"no area {text!r} in the file{hint}"))
+        else:
+            codes |= found
+    if unknown:
+        raise DataError("unknown area(s) in la=", unknown)
+    # include the other codes an area had, so its series can be chained (or combined)
+    for change in BOUNDARY_CHANGES:
+        group = set(change.old) | set(change.new)
+        if codes & group and (change.kind == "recode" or boundaries == "combined"):
+            codes |= group
+    return raw[raw["la_code"].isin(codes)].copy()
+
+
+def _numbers(values: pd.Series, column: str, path: Path, symbols: dict[str, int]) -> np.ndarray:
+    """Counts as floats: symbols become NaN (and are counted); other text is an error."""
+    text = values.str.strip()
+    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    blank = text == ""
+    bad_mask = np.isnan(num) & ~blank.to_numpy()
+    if bad_mask.any():
+        found = text[bad_mask]
+        unknown = sorted(set(found) - set(SYMBOLS))
+        if unknown:
+            raise DataError(
+                f"{path}: unknown text in count column {column!r}",
+                [Problem(f"{path}, column {column!r}", ", ".join(repr(u) for u in unknown[:10]))],
+            )
+        for s, n in found.value_counts().items():
+            symbols[str(s)] = symbols.get(str(s), 0) + int(n)
+    if blank.any():
+        symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
+    return num
+
+
+def _by_age(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    rows = raw[raw["characteristic_age"].str.strip().str.lower() != "total"]
+    symbols: dict[str, int] = {}
+    bands = [taxonomy.age_band_label(v) for v in rows["characteristic_age"]]
+    out = pd.DataFrame(
+        {
+            "la_code": rows["la_code"].to_numpy(),
+            "la_name": rows["la_name"].to_numpy(),
+            "year": rows["year"].to_numpy(),
+            "age_band": bands,
+            "children": _numbers(rows["Total_all"], "Total_all", path, symbols),
+        }
+    )
+    out.attrs["symbols"] = symbols
+    return out
+
+
+def _by_establishment(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    kind = raw["establishment_type"].str.strip()
+    group = raw["establishment_group"].str.strip()
+    rows = raw[(kind != "Total") & (group != "Total")].copy()
+    rows["placement"] = rows["establishment_type"].str.strip()
+    unknown = sorted(set(rows["placement"]) - set(_ESTABLISHMENT_TIER))
+    if unknown:
+        raise DataError(
+            f"{path}: establishment types with no tier",
+            [Problem(str(path), ", ".join(repr(u) for u in unknown))],
+        )
+    # drop "Awaiting provision - total" where its parts are published too
+    awaiting = rows["placement"].str.startswith("Awaiting provision")
+    total = rows["placement"] == "Awaiting provision - total"
+    with_parts = set(
+        zip(
+            rows.loc[awaiting & ~total, "la_code"], rows.loc[awaiting & ~total, "year"], strict=True
+        )
+    )
+    keys = list(zip(rows["la_code"], rows["year"], strict=True))
+    rows = rows[~(total.to_numpy() & np.array([k in with_parts for k in keys], dtype=bool))]
+    symbols: dict[str, int] = {}
+    out = pd.DataFrame(
+        {
+            "la_code": rows["la_code"].to_numpy(),
+            "la_name": rows["la_name"].to_numpy(),
+            "year": rows["year"].to_numpy(),
+            "tier": rows["placement"].map(_ESTABLISHMENT_TIER).to_numpy(),
+            "placement": rows["placement"].to_numpy(),
+            "children": _numbers(rows["Total_all"], "Total_all", path, symbols),
+        }
+    )
+    out.attrs["symbols"] = symbols
+    return out
+
+
+def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    symbols: dict[str, int] = {}
+    known = set(_CASELOAD_TIER) | {"ehcplans", "breakdown_topic", "breakdown"}
+    derived = {
+        c
+        for c in raw.columns
+        if c.lower().endswith(("_pc", "_total")) or c in ("ed_elsewhere", "fe_total")
+    }
+    extra = [
+        c
+        for c in raw.columns
+        if c not in known and c not in derived and c not in _GEO and not c.startswith("_")
+    ]
+    extra = [c for c in extra if c not in ("la_code", "la_name", "year")]
+    if extra:
+        raise DataError(
+            f"{path}: caseload columns with no tier",
+            [Problem(str(path), ", ".join(repr(c) for c in extra))],
+        )
+    if "breakdown_topic" in raw.columns:
+        raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
+    total = _numbers(raw["ehcplans"], "ehcplans", path, symbols)
+    listed = np.zeros(len(raw))
+    parts = []
+    for column, tier in _CASELOAD_TIER.items():
+        if column not in raw.columns:
+            continue
+        values = _numbers(raw[column], column, path, symbols)
+        listed += np.nan_to_num(values)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "la_code": raw["la_code"].to_numpy(),
+                    "la_name": raw["la_name"].to_numpy(),
+                    "year": raw["year"].to_numpy(),
+                    "tier": tier,
+                    "placement": column,
+                    "children": values,
+                }
+            )
+        )
+    rest = total - listed
+    if (rest < -0.5).any():
+        i = int(np.argmax(rest < -0.5))
+        raise DataError(
+            f"{path}: listed placements exceed ehcplans",
+            [Problem(f"{path}, area {raw['la_code'].iloc[i]}", f"by {-rest[i]:g} plans")],
+        )
+    parts.append(
+        pd.DataFrame(
+            {
+                "la_code": raw["la_code"].to_numpy(),
+                "la_name": raw["la_name"].to_numpy(),
+                "year": raw["year"].to_numpy(),
+                "tier": NOT_PLACED,
+                "placement": UNLISTED,
+                "children": np.maximum(rest, 0.0),
+            }
+        )
+    )
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["symbols"] = symbols
+    return out
+
+
+def _apply_boundaries(
+    frame: pd.DataFrame, boundaries: Boundaries, key: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Chain recoded areas and (``combined``) merge reorganised ones; say what was done."""
+    applied: list[str] = []
+    if boundaries == "as_published":
+        return frame, applied
+    present = set(frame["la_code"])
+    code_map: dict[str, str] = {}
+    name_map: dict[str, str] = {}
+    latest_name = (
+        frame.sort_values("year").groupby("la_code", sort=False)["la_name"].last().to_dict()
+    )
+    for change in BOUNDARY_CHANGES:
+        old = [c for c in change.old if c in present]
+        new = [c for c in change.new if c in present]
+        if not old or not new:
+            continue
+        if change.kind == "recode":
+            for c in old:
+                code_map[c] = new[0]
+            name_map[new[0]] = latest_name[new[0]]
+            applied.append(f"chained {', '.join(old)} into {new[0]}: {change.note}")
+        elif boundaries == "combined":
+            code = "+".join(change.new)
+            name = " + ".join(latest_name.get(c, c) for c in change.new)
+            for c in (*change.old, *change.new):
+                code_map[c] = code
+            name_map[code] = name
+            applied.append(
+                f"combined {', '.join(change.old + change.new)} as {code}: {change.note}"
+            )
+        else:
+            applied.append(
+                f"series of {', '.join(old)} stop in {change.first_year - 1} and those of "
+                f"{', '.join(new)} start in {change.first_year}: {change.note}"
+            )
+    if not code_map:
+        return frame, applied
+    moved = frame["la_code"].isin(code_map).to_numpy()
+    out = frame[moved].copy()
+    out["la_code"] = out["la_code"].map(code_map)
+    out["la_name"] = out["la_code"].map(name_map)
+    keys = ["la_code", "la_name", "year", key] + (["tier"] if "tier" in out.columns else [])
+    grouped = out.groupby(keys, sort=False, dropna=False, observed=True)["children"]
+    sums = grouped.sum(min_count=1)
+    # a sum over areas is missing if any part is (never a partial total)
+    sums[grouped.count() < grouped.size()] = np.nan
+    merged = pd.concat([frame[~moved], sums.reset_index()], ignore_index=True)
+    merged.attrs = {}
+    return merged, applied

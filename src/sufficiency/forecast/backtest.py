@@ -1,0 +1,301 @@
+"""Rolling-origin backtests of every candidate method on every series, and the automatic choice.
+
+At each origin (a year of the history) each method is fitted to the years before it and
+projects up to ``horizon`` years, which are compared with what happened. Where a method
+cannot be used at an origin (too few years, a failed fit) its fallback's forecast stands
+in, so every method is scored on the same origins — as it would behave in use.
+
+Scores per series: MAE, MASE (MAE over the in-sample mean absolute year-on-year change)
+and MAPE (over years with children). ``auto`` keeps the first candidate, in order of
+preference, whose MASE is within one standard error of the lowest (:func:`choose`). Its
+own honest record (:func:`auto_forecasts`) re-runs the choice at each origin with only
+the errors known by then, so the errors used to calibrate intervals include the cost of
+choosing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .base import MethodUnavailableError, Settings, captured
+from .cohort import fit_cohort, project_cohort
+from .methods import METHODS, fit_series
+from .panel import Panel
+
+log = logging.getLogger(__name__)
+
+#: Fewest history years before an origin for it to be backtested.
+MIN_BACKTEST_POINTS = 3
+FIT_ERRORS = (MethodUnavailableError, FloatingPointError, ValueError, np.linalg.LinAlgError)
+
+
+@dataclass
+class Backtest:
+    """Rolling-origin forecasts of each method.
+
+    Attributes:
+        methods: Methods backtested.
+        origins: Year index of each origin (history is the years before it) ``(O,)``.
+        horizon: Longest horizon scored.
+        forecasts: Method -> ``(S, O, H)`` forecasts, the fallback's where the method could
+            not be used (NaN where no method could, or the origin is too early).
+        fell_back: Method -> ``(S, O)`` whether the fallback stood in.
+        actual: ``(S, O, H)`` what happened (NaN beyond the history).
+        n_warnings: Warnings captured per series.
+        messages: Distinct warning texts per series (``method: text``).
+    """
+
+    methods: list[str]
+    origins: np.ndarray
+    horizon: int
+    forecasts: dict[str, np.ndarray]
+    fell_back: dict[str, np.ndarray]
+    actual: np.ndarray
+    n_warnings: np.ndarray
+    messages: list[set[str]] = field(default_factory=list)
+
+    def known(self) -> np.ndarray:
+        """``(S, O, H)`` mask of scored entries (an actual exists)."""
+        return np.isfinite(self.actual)
+
+
+def mase_scale(panel: Panel) -> np.ndarray:
+    """MASE scale per series: in-sample mean absolute year-on-year change (≥ a floor)."""
+    out = np.ones(panel.n_series)
+    for i in range(panel.n_series):
+        y = panel.values[i, int(panel.start[i]) :]
+        d = float(np.mean(np.abs(np.diff(y)))) if len(y) > 1 else 0.0
+        out[i] = d if d > 0 else max(float(np.mean(y)) if len(y) else 0.0, 1.0)
+    return out
+
+
+def _cohort_backtest(
+    panel: Panel, series: np.ndarray, origin: int, horizon: int
+) -> dict[int, np.ndarray]:
+    """Cohort forecasts for the given series at one origin (missing where it fails)."""
+    out: dict[int, np.ndarray] = {}
+    if panel.cohort_counts is None or panel.cohort_population is None:
+        return out
+    groups = {int(panel.cohort_group[i]) for i in series if panel.cohort_group[i] >= 0}
+    for g in groups:
+        members = [i for i in series if panel.cohort_group[i] == g]
+        first = max(int(panel.start[i]) for i in members)
+        if origin - first < METHODS["cohort"].min_points:
+            continue
+        try:
+            with captured():
+                fit = fit_cohort(
+                    panel.cohort_counts[g][:, first:origin],
+                    panel.cohort_population[:, first:origin],
+                )
+                proj = project_cohort(
+                    fit,
+                    panel.cohort_counts[g][:, origin - 1],
+                    panel.cohort_population[:, origin : origin + horizon],
+                )
+        except FIT_ERRORS:
+            continue
+        for i in members:
+            out[i] = proj[panel.cohort_ages[i]].sum(0)
+    return out
+
+
+def run_backtest(
+    panel: Panel,
+    methods: Sequence[str],
+    settings: Settings,
+    *,
+    horizon: int = 4,
+    max_origins: int = 8,
+) -> Backtest:
+    """Backtest ``methods`` (fallbacks are added) on every series of ``panel``.
+
+    Args:
+        panel: The series.
+        methods: Methods to score; their fallback chains are scored too.
+        settings: Method settings.
+        horizon: Longest horizon scored (years).
+        max_origins: Most origins used (the latest ones).
+
+    Returns:
+        The backtest.
+    """
+    wanted: list[str] = []
+    for m in methods:
+        chain = [m]
+        while (nxt := METHODS[chain[-1]].fallback) is not None:
+            chain.append(nxt)
+        wanted += [c for c in chain if c not in wanted]
+    n_series, n = panel.values.shape
+    first = max(MIN_BACKTEST_POINTS, n - max_origins)
+    origins = np.arange(first, n) if first < n else np.zeros(0, dtype=int)
+    n_orig = len(origins)
+    raw = {m: np.full((n_series, n_orig, horizon), np.nan) for m in wanted}
+    actual = np.full((n_series, n_orig, horizon), np.nan)
+    n_warn = np.zeros(n_series, dtype=int)
+    messages: list[set[str]] = [set() for _ in range(n_series)]
+    for j, o in enumerate(origins):
+        h = min(horizon, n - o)
+        ready = np.array([o - int(panel.start[i]) >= MIN_BACKTEST_POINTS for i in range(n_series)])
+        idx = np.flatnonzero(ready)
+        actual[idx, j, :h] = panel.values[idx, o : o + h]
+        if "cohort" in wanted:
+            for member, f in _cohort_backtest(panel, idx, int(o), h).items():
+                raw["cohort"][member, j, :h] = f
+        for i in idx:
+            data = panel.data(int(i), int(o), h, settings.pool_below)
+            if not np.any(data.y > 0):
+                for m in wanted:
+                    raw[m][i, j, :h] = 0.0
+                continue
+            for m in wanted:
+                spec = METHODS[m]
+                if spec.fit is None or len(data.y) < spec.min_points:
+                    continue
+                try:
+                    fit = fit_series(m, data, h, settings)
+                except FIT_ERRORS:
+                    continue
+                raw[m][i, j, :h] = fit.mean
+                if fit.warnings:
+                    n_warn[i] += len(fit.warnings)
+                    messages[i].update(f"{m}: {w}" for w in fit.warnings[:3])
+    forecasts: dict[str, np.ndarray] = {}
+    fell_back: dict[str, np.ndarray] = {}
+
+    def resolve(m: str) -> np.ndarray:
+        if m not in forecasts:
+            f = raw[m].copy()
+            missing = ~np.isfinite(f[:, :, 0])
+            nxt = METHODS[m].fallback
+            if nxt is not None:
+                f[missing] = resolve(nxt)[missing]
+            forecasts[m] = f
+            fell_back[m] = missing & np.isfinite(f[:, :, 0])
+        return forecasts[m]
+
+    for m in wanted:
+        resolve(m)
+    return Backtest(
+        methods=wanted,
+        origins=origins,
+        horizon=horizon,
+        forecasts=forecasts,
+        fell_back=fell_back,
+        actual=actual,
+        n_warnings=n_warn,
+        messages=messages,
+    )
+
+
+def scores(bt: Backtest, panel: Panel, forecasts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-series ``mae``, ``mase`` and ``mape`` (%) of ``(S, O, H)`` forecasts."""
+    err = np.abs(forecasts - bt.actual)
+    ok = np.isfinite(err)
+    count = ok.sum(axis=(1, 2))
+    mae = np.where(
+        count > 0, np.where(ok, err, 0.0).sum(axis=(1, 2)) / np.maximum(count, 1), np.inf
+    )
+    pos = ok & (bt.actual > 0)
+    ape = np.where(pos, err / np.where(pos, bt.actual, 1.0), 0.0)
+    n_pos = pos.sum(axis=(1, 2))
+    mape = np.where(n_pos > 0, 100.0 * ape.sum(axis=(1, 2)) / np.maximum(n_pos, 1), np.nan)
+    return {"mae": mae, "mase": mae / mase_scale(panel), "mape": mape}
+
+
+def _pick(err: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one-standard-error choice among candidates, per series.
+
+    Args:
+        err: ``(C, S, E)`` absolute errors of each candidate (NaN: not scored).
+        usable: ``(C, S)`` whether a candidate may be chosen.
+
+    Returns:
+        ``(S,)`` index of the choice (-1: no usable candidate has errors) and ``(C, S)``
+        mean errors (inf where not scored or not usable).
+    """
+    n = np.isfinite(err).sum(axis=2)
+    with np.errstate(all="ignore"):
+        mean = np.where(n > 0, np.nansum(err, axis=2) / np.maximum(n, 1), np.inf)
+        sq = np.nansum(err * err, axis=2)
+        var = np.where(n > 1, (sq - n * mean * mean) / np.maximum(n - 1, 1), 0.0)
+    mean = np.where(usable, mean, np.inf)
+    best = np.argmin(mean, axis=0)
+    cols = np.arange(err.shape[1])
+    best_mean = mean[best, cols]
+    se = np.sqrt(np.maximum(var[best, cols], 0.0) / np.maximum(n[best, cols], 1))
+    within = mean <= (best_mean + se)[None, :]
+    choice = np.where(np.isfinite(best_mean), np.argmax(within, axis=0), -1)
+    return choice, mean
+
+
+def choose(
+    bt: Backtest, panel: Panel, candidates: Sequence[str], eligible: np.ndarray
+) -> tuple[list[list[str]], dict[str, dict[str, np.ndarray]]]:
+    """Choose each series' method: the one-standard-error rule over the backtest.
+
+    The candidate with the lowest mean absolute (scaled) error is found; the choice is
+    the first candidate, in ``candidates`` order (of preference), whose error is within
+    one standard error of that lowest one. With a dozen noisy backtest errors, a more
+    elaborate method must win clearly to be preferred (Hastie, Tibshirani & Friedman's
+    rule for cross-validation). Without any backtest error, the first eligible candidate.
+
+    Args:
+        bt: The backtest.
+        panel: The series.
+        candidates: Methods to choose from, in order of preference.
+        eligible: ``(S, len(candidates))`` whether a candidate may be used on a series.
+
+    Returns:
+        Per series, the eligible candidates, the choice first and then by backtest
+        error; and per method, its scores (``mae``, ``mase``, ``mape``).
+    """
+    table = {m: scores(bt, panel, bt.forecasts[m]) for m in bt.methods}
+    n_series = panel.n_series
+    err = np.stack([np.abs(bt.forecasts[m] - bt.actual).reshape(n_series, -1) for m in candidates])
+    choice, mean = _pick(err, eligible.T)
+    ranking: list[list[str]] = []
+    for i in range(n_series):
+        ok = [k for k in range(len(candidates)) if eligible[i, k]]
+        ranked = sorted(ok, key=lambda k: (mean[k, i], k))
+        if choice[i] >= 0:
+            ranked.remove(int(choice[i]))
+            ranked.insert(0, int(choice[i]))
+        ranking.append([candidates[k] for k in ranked])
+    return ranking, table
+
+
+def auto_forecasts(
+    bt: Backtest, candidates: Sequence[str], eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What ``auto`` would have forecast at each origin, choosing with only past errors.
+
+    Returns:
+        ``(S, O, H)`` forecasts and ``(S, O)`` index (into ``candidates``) of the choice.
+    """
+    n_series, n_orig, horizon = bt.actual.shape
+    out = np.full((n_series, n_orig, horizon), np.nan)
+    picked = np.full((n_series, n_orig), -1, dtype=int)
+    if n_orig == 0:
+        return out, picked
+    # target year index of each (origin, horizon) entry
+    target = bt.origins[:, None] + np.arange(horizon)[None, :]
+    stack = np.stack([bt.forecasts[m] for m in candidates])  # (C, S, O, H)
+    err = np.abs(stack - bt.actual[None])
+    cols = np.arange(n_series)
+    for j, o in enumerate(bt.origins):
+        seen = target < o  # entries whose outcome was known at origin o
+        e = np.where(seen[None, None], err, np.nan).reshape(len(candidates), n_series, -1)
+        usable = eligible.T & np.isfinite(stack[:, :, j, 0])  # (C, S)
+        choice, _ = _pick(e, usable)
+        # no errors known yet: the first usable candidate (order of preference)
+        default = np.argmax(usable, axis=0)
+        best = np.where(choice >= 0, choice, default)
+        has = usable.any(axis=0)
+        picked[has, j] = best[has]
+        out[cols[has], j] = stack[best[has], cols[has], j]
+    return out, picked

@@ -1,0 +1,106 @@
+"""Shared types of the projection methods: one series' data, a fit, settings, warning capture."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class MethodUnavailableError(ValueError):
+    """A method cannot be used on this series (too short, no population, no parent…)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tuning shared by the methods.
+
+    Attributes:
+        damping: Per-year damping factor of damped trends (0 < φ ≤ 1): the trend added in
+            the h-th future year is φ^h times the fitted one.
+        pool_below: Series averaging fewer children a year than this borrow the rate trend
+            of their parent series in the rate models.
+        share_years: Number of latest years whose share of the parent a ``share`` forecast
+            keeps.
+        trend_window: Number of latest years a ``share`` forecast's parent trend is
+            estimated over.
+    """
+
+    damping: float = 0.9
+    pool_below: float = 20.0
+    share_years: int = 1
+    trend_window: int = 5
+
+
+@dataclass
+class SeriesData:
+    """History of one series up to a forecast origin, and what a method may borrow.
+
+    Attributes:
+        y: Children per history year.
+        t: History years.
+        exposure: Population for the history years (``None``: no population).
+        future_exposure: Population for the forecast years.
+        parent_y: The parent series' history (e.g. all needs at this age), if any.
+        parent_exposure: Parent population for the history years.
+        parent_future_exposure: Parent population for the forecast years.
+        small: Whether the series is small enough to borrow strength from its parent.
+    """
+
+    y: np.ndarray
+    t: np.ndarray
+    exposure: np.ndarray | None = None
+    future_exposure: np.ndarray | None = None
+    parent_y: np.ndarray | None = None
+    parent_exposure: np.ndarray | None = None
+    parent_future_exposure: np.ndarray | None = None
+    small: bool = False
+
+
+@dataclass
+class Fit:
+    """Point forecast of one series from one method.
+
+    Attributes:
+        method: Method name.
+        mean: Point forecast per future year (children, non-negative).
+        params: Fitted parameters worth reporting (e.g. ``growth_per_year``).
+        warnings: Text of warnings raised while fitting.
+    """
+
+    method: str
+    mean: np.ndarray
+    params: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def captured() -> Iterator[list[str]]:
+    """Record every warning raised inside (statsmodels, numpy) instead of showing it.
+
+    Yields:
+        A list that receives ``"Category: message"`` for each warning.
+    """
+    out: list[str] = []
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            with np.errstate(all="ignore"):
+                yield out
+        finally:
+            out.extend(f"{w.category.__name__}: {w.message}" for w in record)
+
+
+def finite_forecast(mean: np.ndarray, method: str) -> np.ndarray:
+    """Check a point forecast is finite and floor it at zero.
+
+    Raises:
+        FloatingPointError: If any value is not finite.
+    """
+    mean = np.asarray(mean, dtype=float)
+    if not np.all(np.isfinite(mean)):
+        raise FloatingPointError(f"{method} produced a non-finite forecast")
+    return np.maximum(mean, 0.0)

@@ -1,0 +1,111 @@
+"""The final fit of each series: its chosen method, down the ranking when a fit fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backtest import FIT_ERRORS
+from .base import Fit, MethodUnavailableError, Settings, captured
+from .cohort import fit_cohort, project_cohort
+from .methods import METHODS, fit_series
+from .panel import Panel
+
+
+@dataclass
+class FinalFit:
+    """The forecast of one series and how it was reached.
+
+    Attributes:
+        fit: The fit used.
+        reasons: Why methods ranked above it were not used.
+        warnings: Warnings captured in every attempt.
+    """
+
+    fit: Fit
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class CohortCache:
+    """Cohort projections of each group over the full history, computed once."""
+
+    def __init__(self, panel: Panel, horizon: int) -> None:
+        self.panel = panel
+        self.horizon = horizon
+        self._done: dict[int, tuple[np.ndarray, dict[str, float], list[str]] | str] = {}
+
+    def series(self, i: int) -> Fit:
+        """Cohort forecast of series ``i`` (the sum of its ages).
+
+        Raises:
+            MethodUnavailableError: Without single-age history, or if the group cannot be fitted.
+        """
+        p = self.panel
+        g = int(p.cohort_group[i])
+        if p.cohort_counts is None or p.cohort_population is None or g < 0:
+            raise MethodUnavailableError("cohort needs single-year-of-age history and population")
+        if g not in self._done:
+            self._done[g] = self._fit(g)
+        done = self._done[g]
+        if isinstance(done, str):
+            raise MethodUnavailableError(done)
+        proj, params, warns = done
+        return Fit("cohort", proj[p.cohort_ages[i]].sum(0), dict(params), list(warns))
+
+    def _fit(self, g: int) -> tuple[np.ndarray, dict[str, float], list[str]] | str:
+        p = self.panel
+        assert p.cohort_counts is not None and p.cohort_population is not None
+        members = np.flatnonzero(p.cohort_group == g)
+        first = int(p.start[members].max()) if len(members) else 0
+        n = len(p.years)
+        try:
+            with captured() as warns:
+                fit = fit_cohort(p.cohort_counts[g][:, first:], p.cohort_population[:, first:n])
+                proj = project_cohort(
+                    fit, p.cohort_counts[g][:, n - 1], p.cohort_population[:, n : n + self.horizon]
+                )
+        except FIT_ERRORS as exc:
+            return f"cohort: {exc}"
+        cont = np.asarray(fit["continuation"], dtype=float)[1:]
+        params = {
+            "growth_per_year": float(np.expm1(float(np.asarray(fit["growth"])))),
+            "mean_continuation": float(cont.mean()),
+        }
+        return proj, params, list(warns)
+
+
+def final_fit(
+    panel: Panel,
+    i: int,
+    ranking: Sequence[str],
+    settings: Settings,
+    cohort: CohortCache,
+) -> FinalFit | None:
+    """Fit series ``i`` with the first method of ``ranking`` that works (``None``: none did)."""
+    n = len(panel.years)
+    horizon = len(panel.future_years)
+    data = panel.data(i, n, horizon, settings.pool_below)
+    out = FinalFit(Fit("zero", np.zeros(horizon)))
+    if not np.any(data.y > 0):
+        out.reasons.append("no children in history: projected as zero")
+        return out
+    for m in ranking:
+        try:
+            if m == "cohort":
+                fit = cohort.series(i)
+            else:
+                if len(data.y) < METHODS[m].min_points:
+                    raise MethodUnavailableError(
+                        f"needs at least {METHODS[m].min_points} points, has {len(data.y)}"
+                    )
+                fit = fit_series(m, data, horizon, settings)
+        except FIT_ERRORS as exc:
+            out.reasons.append(f"{m}: {exc}")
+            continue
+        out.fit = fit
+        out.warnings += [f"{m}: {w}" for w in fit.warnings]
+        return out
+    return None
