@@ -153,6 +153,15 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     if "unmitigated_total_cost" in s:
         saving = s["unmitigated_total_cost"] - s["total_cost"]
         print(f"  against the unmitigated run: £{saving:,.0f} less spent over the plan years")
+    if "capital" in s:
+        cap = s["capital"]
+        built = ", ".join(cap["built"]) or "nothing"
+        print(f"  capital: builds {built} (£{cap['capital_cost']:,.0f}); see builds.csv")
+        top = s.get("most_valuable_places", [])
+        if top:
+            print("  most valuable places to add (£ a year one more place saves):")
+            for p in top:
+                print(f"    {p['setting']:<24} {p['value_per_place']:>12,.0f}  {p['name']}")
     if missed:
         worst = max(missed.items(), key=lambda kv: kv[1])
         if worst[1] > 0.5:
