@@ -131,7 +131,8 @@ def cost_factors(
         if c.in_area is not None:
             cols &= in_area == c.in_area
         active = years >= c.from_year
-        grown = (1.0 + c.extra_inflation) ** np.maximum(years - c.from_year + 1, 0)
+        # a running product, not a power: exact and the same on every CPU
+        grown = np.cumprod(np.where(active, 1.0 + c.extra_inflation, 1.0))
         row_factor = np.where(active, c.place_cost_factor * grown, 1.0)
         place[:, cols] *= row_factor[:, None]
         transport[:, cols] *= np.where(active, c.transport_factor, 1.0)[:, None]

@@ -1,0 +1,317 @@
+"""Stage drivers: each stage of a run on its own, so it can be timed alone.
+
+The stages, in pipeline order: ``load`` (scenario and inputs), ``forecast``, ``arrays``
+(levers, levels, cost arrays and continuity rows, as :func:`~sufficiency.allocate.plan`
+builds them), ``cost_arrays`` (:func:`~sufficiency.allocate.build_arrays` alone) and its
+per-row ``reference``, ``matrix``, ``pulp`` (the PuLP problem), the engines (HiGHS given the
+matrix, HiGHS and Clp each on the exported MPS file), ``build_solve`` (arrays → matrix →
+solve with the default engine, timed together) and ``end_to_end`` (``sufficiency run`` in a
+subprocess, with its peak memory). ``run.py`` and the pytest-benchmark tests both call these.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar
+from unittest import mock
+
+import highspy
+import pandas as pd
+import pulp
+
+from sufficiency import Scenario, load_scenario
+from sufficiency.allocate import AllocationArrays, build_arrays
+from sufficiency.allocate.engines import EngineResult, solve_cbc, solve_highs, write_mps
+from sufficiency.allocate.levers import apply_setting_changes
+from sufficiency.allocate.lp import Solution, build_model, cbc_path, solve_model, to_pulp
+from sufficiency.allocate.matrix import LpMatrix, build_matrix
+from sufficiency.data import Inputs, load_inputs
+from sufficiency.pipeline import project
+
+from .reference_arrays import ReferenceArrays, reference_arrays
+from .sizes import Borough
+
+T = TypeVar("T")
+
+#: The module (``sufficiency.allocate.plan`` the name is shadowed by the function).
+plan_module = importlib.import_module("sufficiency.allocate.plan")
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """``fn()`` and its wall time in seconds."""
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- in-process stages
+
+
+def load(path: Path, set_values: Sequence[str] = ()) -> tuple[Scenario, Inputs]:
+    """Scenario and validated inputs (the ``load`` stage of ``run()``)."""
+    scenario = load_scenario(path, set_values=list(set_values))
+    return scenario, load_inputs(scenario)
+
+
+def forecast(scenario: Scenario, inputs: Inputs) -> pd.DataFrame:
+    """Projected EHC plans (the ``forecast`` stage of ``run()``, SEN support included)."""
+    ehcp, _sen = project(scenario, inputs)
+    return ehcp.frame
+
+
+def plan_arrays(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> AllocationArrays:
+    """The arrays :func:`~sufficiency.allocate.plan` hands to ``allocate``, without solving.
+
+    ``plan`` is run with ``allocate`` replaced by a stub that keeps its arrays, so this
+    times exactly the code ``run()`` times as ``arrays`` and follows any change to it.
+    """
+    captured: list[AllocationArrays] = []
+
+    def keep(arrays: AllocationArrays, **_options: Any) -> SimpleNamespace:
+        captured.append(arrays)
+        return SimpleNamespace(timings={})
+
+    with mock.patch.object(plan_module, "allocate", keep):
+        plan_module.plan(scenario, inputs, projected)
+    if len(captured) != 1:
+        raise RuntimeError(f"plan() called allocate {len(captured)} times, expected once")
+    return captured[0]
+
+
+def cost_arrays(scenario: Scenario, inputs: Inputs, arrays: AllocationArrays) -> AllocationArrays:
+    """:func:`~sufficiency.allocate.build_arrays` alone, on the groups ``plan`` placed."""
+    return build_arrays(
+        arrays.groups,
+        apply_setting_changes(inputs, scenario.levers.settings),
+        base_year=scenario.base_year,
+        years=scenario.plan_years,
+        unmet_penalty=scenario.allocation.unmet_penalty_gbp,
+        cost_changes=scenario.levers.costs,
+    )
+
+
+def reference(scenario: Scenario, inputs: Inputs, arrays: AllocationArrays) -> ReferenceArrays:
+    """The per-row reference of :func:`cost_arrays`."""
+    return reference_arrays(
+        arrays.groups,
+        apply_setting_changes(inputs, scenario.levers.settings),
+        years=scenario.plan_years,
+        cost_changes=scenario.levers.costs,
+    )
+
+
+def same_arrays(fast: AllocationArrays, ref: ReferenceArrays) -> bool:
+    """Same pairs in the same order and bit-identical unit costs."""
+    return (
+        fast.pair_group.tolist() == ref.pair_group
+        and fast.pair_setting.tolist() == ref.pair_setting
+        and fast.unit_cost.tolist() == ref.unit_cost
+    )
+
+
+def matrix(arrays: AllocationArrays) -> LpMatrix:
+    """The LP as sparse matrices."""
+    return build_matrix(arrays)
+
+
+def pulp_problem(m: LpMatrix) -> pulp.LpProblem:
+    """The LP as a PuLP problem (what ``AllocationModel.problem`` builds on demand)."""
+    return to_pulp(m)
+
+
+def highs(m: LpMatrix, time_limit: float) -> EngineResult:
+    """HiGHS given the whole matrix in one ``passModel`` call."""
+    return solve_highs(m, time_limit=time_limit)
+
+
+def export_mps(m: LpMatrix, path: Path) -> Path:
+    """The model as an MPS file (HiGHS's writer)."""
+    return write_mps(m, path)
+
+
+@dataclass
+class SolverRun:
+    """One solver on one MPS file: its own time, status and objective."""
+
+    seconds: float
+    status: str
+    objective: float
+
+
+def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
+    """HiGHS (default options) on the MPS file; ``seconds`` is ``run()`` alone."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    h.setOptionValue("time_limit", float(time_limit))
+    _, seconds = timed(h.run)
+    status = h.modelStatusToString(h.getModelStatus())
+    objective = float(h.getInfo().objective_function_value)
+    return SolverRun(seconds, status, objective)
+
+
+def clp_on_mps(m: LpMatrix, path: Path, time_limit: float) -> SolverRun:
+    """The CBC binary (Clp's dual simplex for an LP) on the MPS file.
+
+    ``seconds`` is the binary's run (reading the file, solving, writing its solution) plus
+    reading the solution back.
+    """
+    result = solve_cbc(m, cbc_path(), time_limit=time_limit, mps=path)
+    return SolverRun(result.seconds, result.status, result.objective)
+
+
+def build_solve(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> Solution:
+    """Arrays → matrix → solve with the default engine (no fallback), as ``plan`` does it."""
+    arrays = plan_arrays(scenario, inputs, projected)
+    model = build_model(arrays)
+    options = scenario.allocation
+    return solve_model(
+        model, solver=options.solver, time_limit=options.time_limit_seconds, fallback=False
+    )
+
+
+# ---------------------------------------------------------------- the command, end to end
+
+
+@dataclass
+class Measured:
+    """A finished subprocess: exit code, wall time, peak resident memory and output."""
+
+    returncode: int
+    seconds: float
+    max_rss: int
+    stdout: str
+    stderr: str
+
+
+def max_rss_bytes(ru_maxrss: int) -> int:
+    """``ru_maxrss`` in bytes (Linux reports KiB, macOS bytes)."""
+    return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
+
+
+def run_measured(args: Sequence[str], *, cwd: Path | None = None) -> Measured:
+    """Run a command, measuring wall time and the peak memory of it and its children.
+
+    The child is reaped with ``os.wait4``, whose resource usage is that child's own (with
+    its waited-for children, e.g. the CBC binary), not every child this process has had.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(args), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            proc.returncode, seconds, max_rss_bytes(usage.ru_maxrss), out.read(), err.read()
+        )
+
+
+def sufficiency_command() -> list[str]:
+    """The ``sufficiency`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("sufficiency")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("sufficiency")
+    return [found] if found else [sys.executable, "-m", "sufficiency.cli"]
+
+
+@dataclass
+class EndToEnd:
+    """``sufficiency run SCENARIO --out DIR`` measured from outside.
+
+    Attributes:
+        seconds: Wall time of the command (interpreter start, imports and writing included).
+        max_rss: Peak resident memory in bytes (the command and the solver it started).
+        timings: The run's own stage timings from ``summary.json``.
+        model_size: ``summary.json``'s model size.
+        objective: Objective of the solve.
+        solver: Engine that solved it.
+    """
+
+    seconds: float
+    max_rss: int
+    timings: dict[str, float] = field(default_factory=dict)
+    model_size: dict[str, int] = field(default_factory=dict)
+    objective: float = float("nan")
+    solver: str = ""
+
+
+def end_to_end(scenario: Path, out: Path, set_values: Sequence[str] = ()) -> EndToEnd:
+    """Run the command in a subprocess and read back its summary.
+
+    Raises:
+        RuntimeError: If the command fails (with its error output).
+    """
+    args = [*sufficiency_command(), "run", str(scenario), "--out", str(out)]
+    for value in set_values:
+        args += ["--set", value]
+    done = run_measured(args)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    summary = json.loads((out / "summary.json").read_text())
+    return EndToEnd(
+        done.seconds,
+        done.max_rss,
+        {k: float(v) for k, v in summary["timings"].items()},
+        summary.get("model_size", {}),
+        float(summary["objective"]),
+        str(summary.get("solver", "")),
+    )
+
+
+# ---------------------------------------------------------------- a loaded borough
+
+
+@dataclass
+class Case:
+    """One borough loaded and projected, with the later stages' outputs kept once built."""
+
+    borough: Borough
+    path: Path
+    set_values: tuple[str, ...]
+    scenario: Scenario
+    inputs: Inputs
+    projected: pd.DataFrame
+    _arrays: AllocationArrays | None = None
+    _matrix: LpMatrix | None = None
+
+    @property
+    def time_limit(self) -> float:
+        """The scenario's solver time limit."""
+        return float(self.scenario.allocation.time_limit_seconds)
+
+    @property
+    def arrays(self) -> AllocationArrays:
+        """The plan's arrays (built on first use)."""
+        if self._arrays is None:
+            self._arrays = plan_arrays(self.scenario, self.inputs, self.projected)
+        return self._arrays
+
+    @property
+    def matrix(self) -> LpMatrix:
+        """The LP matrix (built on first use)."""
+        if self._matrix is None:
+            self._matrix = matrix(self.arrays)
+        return self._matrix
+
+
+def prepare(borough: Borough, folder: Path, set_values: Sequence[str] = ()) -> Case:
+    """Write (if synthetic), load and project one borough."""
+    path = borough.scenario(folder)
+    scenario, inputs = load(path, set_values)
+    return Case(borough, path, tuple(set_values), scenario, inputs, forecast(scenario, inputs))

@@ -1,0 +1,141 @@
+"""A per-row Python reference for the cost arrays, to check and time ``build_arrays`` against.
+
+It loops over demand groups and settings and reads the rules straight from their
+definitions, with no numpy broadcasting:
+
+- a setting is eligible for a group when it serves the group's need, serves at least one
+  age of the group's age band, and its tier is at or above the group's level;
+- unit cost = cost_per_place × place index(tier, year) + transport_per_place × transport
+  index(tier, year), each index the running product of (1 + inflation) over the plan
+  years, a tier's own row for a year overriding the blank-tier row (the last such row
+  wins);
+- cost levers multiply place costs by ``place_cost_factor × (1 + extra_inflation)^(years
+  since from_year, counting from_year as 1)`` and transport costs by ``transport_factor``
+  from ``from_year``, for settings of the listed tiers (all if none) and area.
+
+``tests/allocate/test_arrays_reference.py`` checks ``build_arrays`` against it and
+``benchmarks/run.py`` times it (acceptance: the vectorised arrays ≥ 50× faster at region
+size). Kept deliberately slow and obvious: do not vectorise it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sufficiency import taxonomy
+from sufficiency.config.levers import CostChange
+from sufficiency.data.inputs import Inputs
+
+
+@dataclass
+class ReferenceArrays:
+    """Eligible pairs and their unit costs, in group then setting order.
+
+    Attributes:
+        groups: The demand groups that are placed (levels that are tiers, plan years only).
+        pair_group: Row of ``groups`` of each eligible pair.
+        pair_setting: Row of the register of each eligible pair.
+        unit_cost: £ per child per year of each pair.
+    """
+
+    groups: pd.DataFrame
+    pair_group: list[int]
+    pair_setting: list[int]
+    unit_cost: list[float]
+
+
+def _band_ages(label: str) -> tuple[int, int]:
+    """First and last age of a band label such as ``"5-10"``."""
+    first, last = label.split("-")
+    return int(first), int(last)
+
+
+def price_indices(
+    costs: pd.DataFrame, years: Sequence[int]
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Place and transport price index by (tier, plan year), relative to the base year."""
+    rows = costs[["year", "tier", "inflation", "transport_inflation"]].to_dict("records")
+    out: dict[tuple[str, int], tuple[float, float]] = {}
+    for tier in taxonomy.TIERS:
+        place = transport = 1.0
+        for year in years:
+            own = [r for r in rows if int(r["year"]) == year and str(r["tier"]) == tier]
+            blank = [r for r in rows if int(r["year"]) == year and str(r["tier"]) == ""]
+            rate = own[-1] if own else blank[-1]
+            place *= 1.0 + float(rate["inflation"])
+            transport *= 1.0 + float(rate["transport_inflation"])
+            out[tier, year] = (place, transport)
+    return out
+
+
+def lever_factors(
+    tier: str, in_area: bool, year: int, changes: Sequence[CostChange]
+) -> tuple[float, float]:
+    """Factors of the cost levers on one setting's place and transport costs in one year."""
+    place = transport = 1.0
+    for c in changes:
+        if c.tiers and tier not in c.tiers:
+            continue
+        if c.in_area is not None and in_area != c.in_area:
+            continue
+        if year < c.from_year:
+            continue
+        place *= c.place_cost_factor * (1.0 + c.extra_inflation) ** (year - c.from_year + 1)
+        transport *= c.transport_factor
+    return place, transport
+
+
+def reference_arrays(
+    demand: pd.DataFrame,
+    inputs: Inputs,
+    *,
+    years: Sequence[int],
+    cost_changes: Sequence[CostChange] = (),
+) -> ReferenceArrays:
+    """Eligible pairs and unit costs, one group and one setting at a time.
+
+    Args:
+        demand: ``year, need, age_band, level, children`` (as given to ``build_arrays``).
+        inputs: Validated inputs (register and cost assumptions are used).
+        years: Plan years (consecutive, the first one after the base year).
+        cost_changes: Cost levers.
+
+    Returns:
+        The pairs, sorted by group then setting, as ``build_arrays`` orders them.
+    """
+    plan_years = [int(y) for y in years]
+    keep = [
+        str(level) in taxonomy.TIERS and int(year) in plan_years
+        for level, year in zip(demand["level"], demand["year"], strict=True)
+    ]
+    groups = demand[keep].reset_index(drop=True)
+    index = price_indices(inputs.cost_assumptions, plan_years)
+    settings = inputs.settings.to_dict("records")
+
+    pair_group: list[int] = []
+    pair_setting: list[int] = []
+    unit_cost: list[float] = []
+    for g, group in enumerate(groups.to_dict("records")):
+        need, level, year = str(group["need"]), str(group["level"]), int(group["year"])
+        band_first, band_last = _band_ages(str(group["age_band"]))
+        for s, setting in enumerate(settings):
+            tier = str(setting["tier"])
+            if need not in setting["needs"]:
+                continue
+            if setting["age_max"] < band_first or setting["age_min"] > band_last:
+                continue
+            if taxonomy.TIERS.index(tier) < taxonomy.TIERS.index(level):
+                continue
+            place_index, transport_index = index[tier, year]
+            place_factor, transport_factor = lever_factors(
+                tier, bool(setting["in_area"]), year, cost_changes
+            )
+            place = float(setting["cost_per_place"]) * place_index * place_factor
+            transport = float(setting["transport_per_place"]) * transport_index * transport_factor
+            pair_group.append(g)
+            pair_setting.append(s)
+            unit_cost.append(place + transport)
+    return ReferenceArrays(groups, pair_group, pair_setting, unit_cost)
