@@ -102,11 +102,12 @@ def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
     )
 
 
-def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
-    """Boolean (G, S) matrix: may group g be placed in setting s?
+def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Eligibility decided once per distinct (need, band, level) of ``groups``.
 
-    A setting is eligible for a group when it meets the group's need, serves at least one
-    age of the group's age band, and its tier is at or above the group's level.
+    Returns:
+        ``(mask, inverse)``: a (U, S) boolean matrix over the distinct combinations and
+        the combination of each group, so that group g's row is ``mask[inverse[g]]``.
     """
     needs = list(taxonomy.NEEDS)
     need_pos = {n: i for i, n in enumerate(needs)}
@@ -124,11 +125,43 @@ def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     level_ok = tier_no[None, :] >= np.arange(1, len(taxonomy.TIERS) + 1)[:, None]  # (L, S)
 
     need_idx = _codes(groups["need"], needs)
-    band_idx = pd.Categorical(
-        groups["age_band"].astype(str), categories=list(taxonomy.AGE_BAND_LABELS)
-    ).codes
+    band_idx = _codes(groups["age_band"], taxonomy.AGE_BAND_LABELS)
     level_idx = _codes(groups["level"], taxonomy.TIERS)
-    return serves[need_idx] & age_ok[band_idx] & level_ok[level_idx]
+    n_b, n_l = len(taxonomy.AGE_BAND_LABELS), len(taxonomy.TIERS)
+    combo = (need_idx * n_b + band_idx) * n_l + level_idx
+    unique, inverse = np.unique(combo, return_inverse=True)
+    u_need, rest = np.divmod(unique, n_b * n_l)
+    u_band, u_level = np.divmod(rest, n_l)
+    return serves[u_need] & age_ok[u_band] & level_ok[u_level], inverse
+
+
+def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
+    """Boolean (G, S) matrix: may group g be placed in setting s?
+
+    A setting is eligible for a group when it meets the group's need, serves at least one
+    age of the group's age band, and its tier is at or above the group's level.
+    """
+    mask, inverse = _combo_mask(groups, settings)
+    return mask[inverse]
+
+
+def eligible_pairs(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The eligible (group, setting) pairs, sorted by group then setting.
+
+    The same pairs as ``np.nonzero(eligibility(groups, settings))``, built from the
+    distinct combinations' rows without forming the (G, S) matrix.
+    """
+    mask, inverse = _combo_mask(groups, settings)
+    combo_row, combo_setting = np.nonzero(mask)
+    per_combo = np.bincount(combo_row, minlength=mask.shape[0])
+    starts = np.concatenate([[0], np.cumsum(per_combo)[:-1]])
+    per_group = per_combo[inverse]
+    total = int(per_group.sum())
+    pair_group = np.repeat(np.arange(len(inverse)), per_group)
+    first_of_group = np.repeat(np.cumsum(per_group) - per_group, per_group)
+    offset = np.arange(total) - first_of_group
+    pair_setting = combo_setting[np.repeat(starts[inverse], per_group) + offset]
+    return pair_group, pair_setting
 
 
 def build_arrays(
@@ -173,8 +206,7 @@ def build_arrays(
     capacity = np.where(np.isnan(capacity), np.inf, capacity)
 
     group_year = np.searchsorted(yrs, groups["year"].to_numpy(dtype=int))
-    mask = eligibility(groups, settings)
-    pair_group, pair_setting = np.nonzero(mask)
+    pair_group, pair_setting = eligible_pairs(groups, settings)
     unit_cost = unit[group_year[pair_group], pair_setting]
     return AllocationArrays(
         groups=groups,
