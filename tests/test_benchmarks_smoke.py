@@ -58,7 +58,9 @@ def test_runner_and_compare_on_a_smoke_size(tmp_path: Path, capsys: pytest.Captu
     assert all(figures[f"{s}_s"] >= 0 for s in stages)
     assert figures["end_to_end_s"] > figures["build_solve_s"] > 0
     assert figures["arrays_identical"] and figures["objectives_agree"] and figures["all_optimal"]
-    assert 0 < figures["end_to_end_peak_rss_mib"] < 1024
+    # recorded, not judged here: a child forked from this (large) test process inherits its
+    # resident size in ru_maxrss; the runner measures it from a small parent
+    assert figures["end_to_end_peak_rss_mib"] > 0
     assert {"load", "forecast", "arrays", "build", "solve", "write"} <= set(
         record["end_to_end_breakdown_s"]
     )

@@ -312,3 +312,11 @@ def test_penalty_order_is_validated() -> None:
             levers={"out_of_area": {"reduce_by": 0.3, "by_year": 2027, "miss_penalty_gbp": 5e5}},
         )
     assert np.isfinite(1.0)
+
+
+def test_cost_lever_that_started_before_the_plan_has_compounded() -> None:
+    tables = borough([SPECIAL_A], {"A": 10}, age=12)
+    r = run(tables, levers={"costs": [{"from_year": 2025, "extra_inflation": 0.10}]})
+    u = r.placements.groupby("year")["unit_cost"].first()
+    assert u[2026] == pytest.approx(30_000 * INFL * 1.1 * 1.1)
+    assert u[2027] == pytest.approx(30_000 * INFL**2 * 1.1**3)

@@ -131,8 +131,13 @@ def cost_factors(
         if c.in_area is not None:
             cols &= in_area == c.in_area
         active = years >= c.from_year
-        # a running product, not a power: exact and the same on every CPU
-        grown = np.cumprod(np.where(active, 1.0 + c.extra_inflation, 1.0))
+        # a running product from from_year (not a power): exact and the same on every CPU;
+        # a lever that started before the plan years has already compounded `lead` times
+        lead = max(int(years[0]) - c.from_year, 0)
+        steps = np.concatenate(
+            [np.full(lead, 1.0 + c.extra_inflation), np.where(active, 1.0 + c.extra_inflation, 1.0)]
+        )
+        grown = np.cumprod(steps)[lead:]
         row_factor = np.where(active, c.place_cost_factor * grown, 1.0)
         place[:, cols] *= row_factor[:, None]
         transport[:, cols] *= np.where(active, c.transport_factor, 1.0)[:, None]
