@@ -6,6 +6,7 @@ import pytest
 
 import sufficiency
 from sufficiency.cli import main
+from sufficiency.results import TABLES
 
 from contract import check_all, check_continuity, check_out_of_area
 
@@ -20,16 +21,9 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     check_out_of_area(result)
     assert result.summary["status"] == "optimal"
     out = result.write(tmp_path / "out")
-    for name in (
-        "demand",
-        "placements",
-        "shortfall",
-        "costs",
-        "capacity",
-        "forecast",
-        "local_places",
-        "displaced",
-    ):
+    contract = {"demand", "placements", "shortfall", "costs", "capacity"}  # DESIGN.md
+    assert contract <= set(TABLES)
+    for name in TABLES:
         assert (out / f"{name}.csv").is_file()
     assert (out / "summary.json").is_file()
 

@@ -8,21 +8,6 @@ from pydantic import Field, field_validator
 
 from .strict import Strict
 
-ForecastMethod = Literal[
-    "auto",
-    "poisson_glm",
-    "poisson_glm_damped",
-    "negbin_glm",
-    "negbin_glm_damped",
-    "ets_add",
-    "ets_mul",
-    "ets_log",
-    "arima",
-    "cohort",
-    "share",
-    "drift",
-    "naive",
-]
 CandidateMethod = Literal[
     "poisson_glm",
     "poisson_glm_damped",
@@ -37,6 +22,7 @@ CandidateMethod = Literal[
     "drift",
     "naive",
 ]
+ForecastMethod = Literal["auto", CandidateMethod]
 Reconciliation = Literal["bottom_up", "ols", "wls_struct", "mint_shrink"]
 
 
