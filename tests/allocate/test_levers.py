@@ -202,21 +202,21 @@ def test_independent_only_cap_ignores_other_out_of_area_settings() -> None:
 # ------------------------------------------------------------------------- inclusion
 
 
+#: Half of new special-school-level placements met in a resource base from 2026.
+HALF_TO_RESOURCE_BASE = {
+    "from_level": "special_school",
+    "to_level": "enhanced_resource",
+    "share": 0.5,
+    "from_year": 2026,
+}
+ERP = {"setting": "ERP", "tier": "enhanced_resource", "cost_per_place": 18_000}
+
+
 def test_inclusion_moves_share_of_new_demand_down_a_level() -> None:
-    erp = {"setting": "ERP", "tier": "enhanced_resource", "cost_per_place": 18_000}
-    tables = borough([SPECIAL_A, erp], {"A": 10}, age=15)  # all transfer: every place new
+    tables = borough([SPECIAL_A, ERP], {"A": 10}, age=15)  # all transfer: every place new
     r = run(
         tables,
-        levers={
-            "inclusion": [
-                {
-                    "from_level": "special_school",
-                    "to_level": "enhanced_resource",
-                    "share": 0.5,
-                    "from_year": 2026,
-                }
-            ]
-        },
+        levers={"inclusion": [HALF_TO_RESOURCE_BASE]},
     )
     assert placed(r, 2026) == {"A": pytest.approx(5), "ERP": pytest.approx(5)}
     d = r.demand[r.demand["year"] == 2026].set_index("level")["children"]
@@ -224,20 +224,10 @@ def test_inclusion_moves_share_of_new_demand_down_a_level() -> None:
 
 
 def test_inclusion_phases_in_as_the_caseload_turns_over() -> None:
-    erp = {"setting": "ERP", "tier": "enhanced_resource", "cost_per_place": 18_000}
-    tables = borough([SPECIAL_A, erp], {"A": 10}, age=12)  # nobody transfers
+    tables = borough([SPECIAL_A, ERP], {"A": 10}, age=12)  # nobody transfers
     r = run(
         tables,
-        levers={
-            "inclusion": [
-                {
-                    "from_level": "special_school",
-                    "to_level": "enhanced_resource",
-                    "share": 0.5,
-                    "from_year": 2026,
-                }
-            ]
-        },
+        levers={"inclusion": [HALF_TO_RESOURCE_BASE]},
     )
     # the band's stay rate is 1, so no place turns over and nothing moves
     assert placed(r, 2027) == {"A": pytest.approx(10)}
