@@ -81,9 +81,10 @@ def cost_index(
     """
     tiers = ["", *taxonomy.TIERS]
     rates = np.full((len(tiers), len(years), 2), np.nan)
-    t_idx = costs["tier"].astype(str).map({t: i for i, t in enumerate(tiers)}).to_numpy()
-    y_idx = np.searchsorted(years, costs["year"].to_numpy(dtype=int))
-    inside = (y_idx < len(years)) & (years[np.minimum(y_idx, len(years) - 1)] == costs["year"])
+    t_idx = _codes(costs["tier"], tiers)
+    cost_years = costs["year"].to_numpy(dtype=int)
+    y_idx = np.searchsorted(years, cost_years)
+    inside = (y_idx < len(years)) & (years[np.minimum(y_idx, len(years) - 1)] == cost_years)
     values = costs[["inflation", "transport_inflation"]].to_numpy(dtype=float)
     rates[t_idx[inside], y_idx[inside]] = values[inside]  # later rows overwrite earlier
     own = rates[1:]
@@ -93,13 +94,18 @@ def cost_index(
 
 
 def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Position of each label in ``categories`` (labels must all be known)."""
-    return np.asarray(
-        pd.Categorical(
-            values.to_numpy(dtype=object).astype(str), categories=list(categories)
-        ).codes,
-        dtype=np.int64,
-    )
+    """Position of each label in ``categories`` (labels must all be known).
+
+    Factorises the column (fast for strings and categoricals alike) and looks up only the
+    distinct labels, so the cost does not grow with string handling per row.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    position = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([position.get(str(u), -1) for u in uniques], dtype=np.int64)
+    if (lookup < 0).any() or (codes < 0).any():
+        unknown = sorted({str(u) for u, i in zip(uniques, lookup, strict=True) if i < 0})
+        raise ValueError(f"unknown labels {unknown}; expected one of {list(categories)}")
+    return lookup[codes]
 
 
 def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -154,14 +160,13 @@ def eligible_pairs(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.nda
     mask, inverse = _combo_mask(groups, settings)
     combo_row, combo_setting = np.nonzero(mask)
     per_combo = np.bincount(combo_row, minlength=mask.shape[0])
-    starts = np.concatenate([[0], np.cumsum(per_combo)[:-1]])
+    starts = np.cumsum(per_combo) - per_combo
     per_group = per_combo[inverse]
-    total = int(per_group.sum())
+    group_start = np.cumsum(per_group) - per_group
     pair_group = np.repeat(np.arange(len(inverse)), per_group)
-    first_of_group = np.repeat(np.cumsum(per_group) - per_group, per_group)
-    offset = np.arange(total) - first_of_group
-    pair_setting = combo_setting[np.repeat(starts[inverse], per_group) + offset]
-    return pair_group, pair_setting
+    # pair k of group g is entry (k - first pair of g) of g's combination's run
+    source = np.arange(int(per_group.sum())) + np.repeat(starts[inverse] - group_start, per_group)
+    return pair_group, combo_setting[source]
 
 
 def build_arrays(
