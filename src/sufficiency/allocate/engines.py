@@ -9,7 +9,6 @@ HiGHS's compiled writer, removes that overhead. Both engines return the same
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import tempfile
 import time
@@ -142,6 +141,71 @@ _CBC_STATUS = {
 }
 
 
+class CbcRun:
+    """A CBC process solving one model, started without waiting for it.
+
+    Starting writes the MPS file and launches the binary; :meth:`result` waits and reads
+    the solution. Several runs can be started before waiting on any, so independent parts
+    of a model are solved side by side while the next one's file is written.
+    """
+
+    def __init__(
+        self,
+        m: LpMatrix,
+        cbc_path: str,
+        *,
+        time_limit: float = 60.0,
+        mip_gap: float = 1e-4,
+        mps: str | Path | None = None,
+    ) -> None:
+        self.m = m
+        self.start = time.perf_counter()
+        self._tmp = tempfile.TemporaryDirectory(prefix="sufficiency-cbc-")
+        tmp = Path(self._tmp.name)
+        model = Path(mps) if mps is not None else write_mps(m, tmp / "model.mps")
+        self.solution = tmp / "solution.txt"
+        self.binary = tmp / "solution.bin"
+        args = [cbc_path, str(model), "-sec", str(float(time_limit))]
+        if m.integer.any():
+            args += ["-ratio", str(mip_gap), "-solve"]
+        else:
+            args += ["-dualSimplex"]
+        args += ["-saveSolution", str(self.binary), "-solution", str(self.solution)]
+        self._out = tempfile.TemporaryFile("w+", dir=tmp)  # noqa: SIM115 (closed in result)
+        self.proc = subprocess.Popen(
+            args,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def result(self) -> EngineResult:
+        """Wait for the process and read its solution (the temporary files are removed)."""
+        m = self.m
+        try:
+            self.proc.wait()
+            if self.proc.returncode != 0 or not self.solution.is_file():
+                self._out.seek(0)
+                return EngineResult(
+                    "error",
+                    float("nan"),
+                    np.zeros(m.n_cols),
+                    np.zeros(m.n_cols),
+                    np.zeros(m.n_rows),
+                    np.zeros(m.n_rows),
+                    None,
+                    time.perf_counter() - self.start,
+                    self._out.read()[-500:],
+                )
+            result = _read_cbc_solution(self.solution, self.binary, m)
+        finally:
+            self._out.close()
+            self._tmp.cleanup()
+        result.seconds = time.perf_counter() - self.start
+        return result
+
+
 def solve_cbc(
     m: LpMatrix,
     cbc_path: str,
@@ -159,40 +223,7 @@ def solve_cbc(
         mip_gap: Relative gap for a MIP.
         mps: Use this already-written MPS file of ``m`` instead of writing one.
     """
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="sufficiency-cbc-") as tmp:
-        model = Path(mps) if mps is not None else write_mps(m, Path(tmp) / "model.mps")
-        solution = Path(tmp) / "solution.txt"
-        binary = Path(tmp) / "solution.bin"
-        args = [cbc_path, str(model), "-sec", str(float(time_limit))]
-        if m.integer.any():
-            args += ["-ratio", str(mip_gap), "-solve"]
-        else:
-            args += ["-dualSimplex"]
-        args += ["-saveSolution", str(binary), "-solution", str(solution)]
-        proc = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            env={**os.environ},
-        )
-        if proc.returncode != 0 or not solution.is_file():
-            return EngineResult(
-                "error",
-                float("nan"),
-                np.zeros(m.n_cols),
-                np.zeros(m.n_cols),
-                np.zeros(m.n_rows),
-                np.zeros(m.n_rows),
-                None,
-                time.perf_counter() - start,
-                (proc.stderr or proc.stdout)[-500:],
-            )
-        result = _read_cbc_solution(solution, binary, m)
-    result.seconds = time.perf_counter() - start
-    return result
+    return CbcRun(m, cbc_path, time_limit=time_limit, mip_gap=mip_gap, mps=mps).result()
 
 
 def _read_cbc_solution(text: Path, binary: Path, m: LpMatrix) -> EngineResult:

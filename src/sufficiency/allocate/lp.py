@@ -24,6 +24,7 @@ from ..errors import SolveError
 from . import engines
 from .arrays import AllocationArrays
 from .matrix import LpMatrix, build_matrix, fix_integers
+from .split import split_model
 
 log = logging.getLogger(__name__)
 
@@ -262,15 +263,54 @@ def _solve_pulp(model: AllocationModel, engine: str, time_limit: float) -> engin
     )
 
 
+#: Most parts an LP is cut into (see :func:`solve_bulk`).
+MAX_PARTS = 10
+
+
+def solve_bulk(
+    matrix: LpMatrix,
+    engine: str,
+    *,
+    time_limit: float = 60.0,
+    mip_gap: float = 1e-4,
+    split: bool = True,
+) -> engines.EngineResult:
+    """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
+
+    An LP that falls into independent parts (:mod:`.split`; e.g. plan years without
+    continuity) is solved part by part and the results joined, which is exact. HiGHS
+    solves the parts one after another in this process; CBC runs one process per part,
+    each started as soon as its file is written, so parts are solved side by side.
+
+    Args:
+        matrix: The model.
+        engine: ``highs`` or ``cbc``.
+        time_limit: Seconds, per part.
+        mip_gap: Relative gap for a mixed-integer model.
+        split: Whether to look for independent parts at all.
+    """
+    parts = split_model(matrix, max_parts=MAX_PARTS) if split else None
+    if parts is None:
+        if engine == "highs":
+            return engines.solve_highs(matrix, time_limit=time_limit, mip_gap=mip_gap)
+        return engines.solve_cbc(matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap)
+    start = time.perf_counter()
+    if engine == "highs":
+        results = [engines.solve_highs(p.matrix, time_limit=time_limit) for p in parts.parts]
+    else:
+        runs = [engines.CbcRun(p.matrix, cbc_path(), time_limit=time_limit) for p in parts.parts]
+        results = [run.result() for run in runs]
+    log.debug("solved %d independent parts with %s", len(parts.parts), engine)
+    return parts.join(results, time.perf_counter() - start)
+
+
 def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engines.EngineResult:
     """Solve ``model`` with one engine (no fallback)."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
-    if engine == "highs":
-        return engines.solve_highs(model.matrix, time_limit=time_limit, mip_gap=gap)
-    if engine == "cbc":
-        return engines.solve_cbc(model.matrix, cbc_path(), time_limit=time_limit, mip_gap=gap)
+    if engine in ("highs", "cbc"):
+        return solve_bulk(model.matrix, engine, time_limit=time_limit, mip_gap=gap)
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
     raise SolveError(f"unknown solver {engine!r}; use one of {', '.join(ENGINES)}")
@@ -319,9 +359,9 @@ def _duals_with_builds_fixed(
     The returned result has the LP's values and duals, the MIP's gap and both solve times.
     """
     fixed = fix_integers(model.matrix, mip.col_value)
-    lp = engines.solve_cbc(fixed, cbc_path(), time_limit=time_limit)
+    lp = solve_bulk(fixed, "cbc", time_limit=time_limit)
     if lp.status != "optimal":
-        lp = engines.solve_highs(fixed, time_limit=time_limit)
+        lp = solve_bulk(fixed, "highs", time_limit=time_limit)
     if lp.status != "optimal":
         return mip
     lp.mip_gap = mip.mip_gap
