@@ -14,7 +14,6 @@ boundary, where the likelihood optimiser fails to converge and is slow.
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.tsa.arima.model import ARIMA
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
 
@@ -36,6 +35,8 @@ def arima_drift(data: SeriesData, horizon: int, settings: Settings) -> Fit:
         raise MethodUnavailableError(
             f"arima needs at least {MIN_POINTS_ARIMA} points, has {len(y)}"
         )
+    from statsmodels.tsa.arima.model import ARIMA  # imported when used (slow to import)
+
     z = y
     dz = np.diff(z)
     best: tuple[float, np.ndarray, tuple[int, int, int], float] | None = None

@@ -40,8 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import nnls
-from scipy.stats import norm
+from scipy.special import ndtri
 
 #: Weight of the prior, in pseudo-errors.
 PRIOR_WEIGHT = 8.0
@@ -176,6 +175,8 @@ def fit_error_model(
         ]
     )
     target = np.concatenate([sw[:, 0] * e * e, np.sqrt(w0) * (a0 * hp + b0 * hp * hp + inv0)])
+    from scipy.optimize import nnls  # imported when used: scipy.optimize is slow to import
+
     coef, _ = nnls(x, target)
     a, b, c = (float(v) for v in coef)
     if a + b <= 0:
@@ -214,7 +215,7 @@ def _calibrated_scale(e: np.ndarray, sd: np.ndarray, w: np.ndarray, level: float
     (``q`` the normal quantile; the shift keeps the paths' mean at the forecast); the
     weighted share of backtest errors inside it rises with ``k``.
     """
-    q = float(norm.ppf(0.5 + level / 2.0))
+    q = float(ndtri(0.5 + level / 2.0))  # the standard normal quantile
     half = q * _K_GRID[:, None] * sd[None, :]
     shift = (_K_GRID[:, None] * sd[None, :]) ** 2 / 2.0
     inside = (e[None, :] >= -half - shift) & (e[None, :] <= half - shift)

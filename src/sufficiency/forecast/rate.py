@@ -10,7 +10,6 @@ parent series (e.g. all needs at that age) and fit only their own level ``a``.
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
 
@@ -31,10 +30,12 @@ def _glm_fit(
     pooled: tuple[float, float] | None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Coefficients (a, b), their covariance and the Pearson dispersion of one GLM."""
+    # imported here, not with the package: statsmodels takes ≈1 s to import in full
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     family = (
-        sm.families.Poisson()
-        if alpha is None
-        else sm.families.NegativeBinomial(alpha=max(alpha, 1e-8))
+        families.Poisson() if alpha is None else families.NegativeBinomial(alpha=max(alpha, 1e-8))
     )
     if pooled is None:
         x = np.column_stack([np.ones_like(tt), tt])
@@ -42,7 +43,7 @@ def _glm_fit(
     else:
         x = np.ones((len(y), 1))
         off = offset + pooled[0] * tt
-    res = sm.GLM(y, x, family=family, offset=off).fit()
+    res = GLM(y, x, family=family, offset=off).fit()
     n_params = x.shape[1]
     df = len(y) - n_params
     phi = float(max(np.sum(res.resid_pearson**2) / df, 1.0)) if df > 0 else 1.0

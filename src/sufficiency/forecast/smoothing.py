@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
 
@@ -39,6 +38,8 @@ def ets(data: SeriesData, horizon: int, settings: Settings, *, variant: str = "a
     y = np.asarray(data.y, dtype=float)
     if len(y) < MIN_POINTS_ETS:
         raise MethodUnavailableError(f"{name} needs at least {MIN_POINTS_ETS} points, has {len(y)}")
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # slow to import
+
     if log:
         model = ETSModel(np.log1p(y), error="add", trend="add", damped_trend=True)
     elif variant == "mul":
