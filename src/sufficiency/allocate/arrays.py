@@ -85,7 +85,12 @@ def cost_index(
     cost_years = costs["year"].to_numpy(dtype=int)
     y_idx = np.searchsorted(years, cost_years)
     inside = (y_idx < len(years)) & (years[np.minimum(y_idx, len(years) - 1)] == cost_years)
-    values = costs[["inflation", "transport_inflation"]].to_numpy(dtype=float)
+    values = np.column_stack(
+        [
+            costs["inflation"].to_numpy(dtype=float),
+            costs["transport_inflation"].to_numpy(dtype=float),
+        ]
+    )
     rates[t_idx[inside], y_idx[inside]] = values[inside]  # later rows overwrite earlier
     own = rates[1:]
     filled = np.where(np.isnan(own), rates[:1], own)  # (6, Y, 2)
@@ -192,8 +197,10 @@ def build_arrays(
         The arrays; pairs are sorted by group, then setting.
     """
     yrs = np.asarray(years, dtype=int)
-    groups = demand[demand["level"].astype(str).isin(taxonomy.TIERS)]
-    groups = groups[groups["year"].isin(yrs)].reset_index(drop=True)
+    level, labels = pd.factorize(demand["level"], use_na_sentinel=False)
+    keep = np.isin(np.asarray(labels, dtype=str), taxonomy.TIERS)[level]
+    keep &= np.isin(demand["year"].to_numpy(dtype=int), yrs)
+    groups = (demand if keep.all() else demand[keep]).reset_index(drop=True)
     settings = inputs.settings.reset_index(drop=True)
     place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
     tier_col = _codes(settings["tier"], taxonomy.TIERS)

@@ -57,8 +57,10 @@ def choose_engine(matrix: LpMatrix) -> str:
     """The default engine, chosen by benchmark (``benchmarks/results``).
 
     Linear programmes go to Clp (CBC binary): on the placement LP it was 2× faster than
-    HiGHS on the bundled borough and more than 3× faster at region size. Mixed-integer
-    programmes (capital decisions) go to HiGHS, whose branch and bound is the stronger.
+    HiGHS on the bundled borough and more than 3× faster at region size, whole or in
+    independent parts (Clp processes run side by side; HiGHS parts run one after another).
+    Mixed-integer programmes (capital decisions) go to HiGHS, whose branch and bound is the
+    stronger.
     """
     return "highs" if matrix.integer.any() else "cbc"
 
