@@ -1,4 +1,4 @@
-"""Clp's methods: the barrier (chosen for large models) gives the dual simplex's answer."""
+"""Methods chosen by size: Clp's barrier and HiGHS's interior point give the simplex's answer."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from benchmarks.sizes import BASELINE
 
 from sufficiency.allocate import engines
 from sufficiency.allocate.lp import build_model, cbc_path
+from sufficiency.allocate.matrix import LpMatrix
 
 
-def test_method_chosen_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(scope="module")
+def bundled() -> LpMatrix:
+    """The bundled borough's model (with continuity: 13,034 rows)."""
     scenario, inputs = drivers.load(BASELINE)
-    model = build_model(drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs)))
-    m = model.matrix
+    arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
+    return build_model(arrays).matrix
+
+
+def test_clp_method_chosen_by_size(bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = bundled
     assert m.n_rows < engines.BARRIER_ROWS
     assert engines.lp_method(m) == "dual"
     with pytest.raises(ValueError, match="unknown LP method"):
@@ -31,3 +38,17 @@ def test_method_chosen_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_allclose(barrier.col_dual, m.cost - a.T @ barrier.row_dual, atol=1e-4)
     assert (barrier.row_value >= lower - 1e-6).all() and (barrier.row_value <= upper + 1e-6).all()
     assert (barrier.col_value >= -1e-7).all()
+
+
+def test_highs_interior_point_for_large_models(
+    bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = bundled
+    assert m.n_rows < engines.HIGHS_IPM_ROWS
+    simplex = engines.solve_highs(m)
+    monkeypatch.setattr(engines, "HIGHS_IPM_ROWS", 1000)
+    ipm = engines.solve_highs(m)
+    assert simplex.status == ipm.status == "optimal"
+    assert ipm.objective == pytest.approx(simplex.objective, rel=1e-9)
+    a = m.stacked()[0]
+    np.testing.assert_allclose(ipm.col_dual, m.cost - a.T @ ipm.row_dual, atol=1e-4)

@@ -90,13 +90,25 @@ _HIGHS_STATUS = {
 }
 
 
+#: Rows from which HiGHS's interior point (with crossover) beats its simplex on the
+#: allocation LP with continuity, by benchmark: 13k rows simplex 1.1 s / IPM 1.2 s, 24k rows
+#: 5.4 / 2.8 s, 52k rows 55 / 8.4 s, 138k rows > 900 / 72 s.
+HIGHS_IPM_ROWS = 20_000
+
+
 def solve_highs(m: LpMatrix, *, time_limit: float = 60.0, mip_gap: float = 1e-4) -> EngineResult:
-    """Solve with HiGHS, the whole model passed in one ``passModel`` call."""
+    """Solve with HiGHS, the whole model passed in one ``passModel`` call.
+
+    A linear programme of :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior
+    point method with crossover, a smaller one by HiGHS's default (simplex).
+    """
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
     if m.integer.any():
         h.setOptionValue("mip_rel_gap", float(mip_gap))
+    elif m.n_rows >= HIGHS_IPM_ROWS:
+        h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
     h.run()
     model_status = h.getModelStatus()
     status = _HIGHS_STATUS.get(model_status.name, "error")
