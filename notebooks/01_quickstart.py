@@ -84,6 +84,22 @@ full.groupby(["setting", "name", "tier"], observed=True)["value_per_place"].mean
 ).head(10).round(0)
 
 # %% [markdown]
+# ## Charts and the board report
+#
+# `sufficiency.report.charts` draws the report's charts as matplotlib figures (shown
+# here); `result.write(folder)` also saves them, with an Excel workbook and a one-page
+# HTML report, beside the CSV files.
+
+# %%
+from sufficiency.report import charts
+
+figures = charts(result)
+figures["placements_by_tier"]
+
+# %%
+figures["sufficiency_gap"]
+
+# %% [markdown]
 # ## The same run, stage by stage
 #
 # Each stage is a plain function over plain data, so you can stop, inspect or replace

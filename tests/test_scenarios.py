@@ -26,6 +26,7 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     for name in TABLES:
         assert (out / f"{name}.csv").is_file()
     assert (out / "summary.json").is_file()
+    assert (out / "workbook.xlsx").is_file() and (out / "report.html").is_file()
 
 
 def test_cli_run_writes_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     _scenario_args(p)
     p.add_argument("--out", required=True, help="output folder (replaced atomically)")
     p.add_argument("--write-mps", metavar="FILE", help="also export the model solved as MPS")
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write the CSV files and summary.json only (no workbook, charts or HTML report)",
+    )
 
     p = sub.add_parser("compare", help="run several scenarios and compare them with the first")
     p.add_argument(
@@ -132,7 +137,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         on_stage=progress,
     )
     progress("write")
-    out = result.write(args.out)
+    out = result.write(args.out, report=not args.no_report)
     if args.write_mps:
         result.extras["model"].write_mps(args.write_mps)
     progress.finish()

@@ -82,11 +82,15 @@ class Result:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""
         return pd.DataFrame(self.summary["by_year"])
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | Path, *, report: bool = True) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+
+        With ``report`` (the default) the folder also gets ``workbook.xlsx``,
+        ``report.html`` and ``charts/*.png`` (:func:`sufficiency.report.write_report`).
 
         Args:
             out: Output folder (see :func:`write_folder`).
+            report: Whether to write the workbook, charts and HTML report too.
 
         Returns:
             The output folder.
@@ -104,8 +108,13 @@ class Result:
             timings = dict(summary.get("timings", {}))
             timings["write"] = round(time.perf_counter() - start, 4)
             summary["timings"] = timings
-            write_json(tmp / "summary.json", summary)
             self.summary = summary
+            if report:
+                from .report import write_report  # matplotlib is imported only to report
+
+                write_report(self, tmp)
+                timings["write"] = round(time.perf_counter() - start, 4)
+            write_json(tmp / "summary.json", summary)
 
         return write_folder(out, fill)
 
@@ -113,6 +122,13 @@ class Result:
 def write_json(path: Path, content: Any) -> None:
     """Write ``content`` as indented JSON (dates and paths as text)."""
     path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _umask() -> int:
+    """The process's file-creation mask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
@@ -128,6 +144,7 @@ def write_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
     except OSError as exc:
         raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
     try:

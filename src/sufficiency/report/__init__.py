@@ -1,0 +1,35 @@
+"""Reports of a run: an Excel workbook, matplotlib charts and a self-contained HTML page.
+
+``Result.write`` calls :func:`write_report` so every output folder holds ``workbook.xlsx``,
+``report.html`` and ``charts/*.png`` beside the CSV files; notebooks can call
+:func:`charts` to show the figures, or the writers directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .html import write_html
+from .plots import CHARTS, charts, save_charts
+from .workbook import write_workbook
+
+if TYPE_CHECKING:
+    from ..results import Result
+
+__all__ = ["CHARTS", "charts", "write_html", "write_report", "write_workbook"]
+
+
+def write_report(result: Result, folder: str | Path) -> list[Path]:
+    """Write ``workbook.xlsx``, ``charts/<name>.png`` and ``report.html`` into ``folder``.
+
+    Returns:
+        The files written.
+    """
+    folder = Path(folder)
+    figures = charts(result)
+    images = save_charts(figures, folder / "charts")
+    written = [folder / "charts" / f"{name}.png" for name in images]
+    written.append(write_workbook(result, folder / "workbook.xlsx"))
+    written.append(write_html(result, folder / "report.html", images))
+    return written

@@ -1,0 +1,202 @@
+"""Charts of a run, drawn with matplotlib's object interface (no pyplot, no global state).
+
+Each chart is a :class:`matplotlib.figure.Figure`; :func:`charts` returns them by name,
+for a notebook to show or a report to save. Nothing here changes matplotlib's settings.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+from .. import taxonomy
+from . import tables
+
+if TYPE_CHECKING:
+    from ..results import Result
+
+#: Tier colours, least to most specialist (colour-blind safe, Okabe–Ito).
+TIER_COLOURS: dict[str, str] = {
+    "mainstream": "#56B4E9",
+    "sen_support": "#009E73",
+    "partnership": "#F0E442",
+    "enhanced_resource": "#E69F00",
+    "special_school": "#0072B2",
+    "independent": "#D55E00",
+}
+_GAP = "#CC79A7"
+_SIZE = (8.0, 4.5)
+
+#: Chart names in report order, with their titles.
+CHARTS: dict[str, str] = {
+    "ehc_plans": "Children and young people with an EHC plan",
+    "placements_by_tier": "Where children are placed, by tier",
+    "cost": "Cost of placements",
+    "sufficiency_gap": "Children without a place (the sufficiency gap), by need",
+}
+
+
+def _figure(title: str) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=_SIZE)
+    # fixed margins: a layout engine would cost more time than the whole chart
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.09)
+    ax = fig.add_subplot()
+    ax.set_title(title, loc="left", fontsize=12)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    return fig, ax
+
+
+def ehc_plans(result: Result) -> Figure:
+    """EHC plans: recorded history (where the inputs are at hand) and the projection with
+    its interval."""
+    fig, ax = _figure(CHARTS["ehc_plans"])
+    by_year = tables.headline(result)
+    years = by_year["Year"].to_numpy()
+    inputs = result.extras.get("inputs")
+    if inputs is not None:
+        history = inputs.caseload.groupby("year")["children"].sum()
+        history = history[history.index <= result.summary["base_year"]]
+        ax.plot(history.index, history.to_numpy(), color="black", marker="o", label="Recorded")
+        # join the projection to the base year's count
+        years = np.concatenate([[history.index[-1]], years])
+        base = float(history.iloc[-1])
+    else:
+        base = None
+
+    def joined(column: str) -> np.ndarray:
+        values = by_year[column].to_numpy(dtype=float)
+        return values if base is None else np.concatenate([[base], values])
+
+    ax.fill_between(
+        years,
+        joined("EHC plans (low)"),
+        joined("EHC plans (high)"),
+        color="#0072B2",
+        alpha=0.2,
+        label="Projection interval",
+    )
+    ax.plot(years, joined("EHC plans"), color="#0072B2", marker="o", label="Projected")
+    ax.set_ylabel("Children")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left")
+    return fig
+
+
+def placements_by_tier(result: Result) -> Figure:
+    """Children placed in each tier per plan year (stacked), and those without a place."""
+    fig, ax = _figure(CHARTS["placements_by_tier"])
+    table = tables.by_tier(result)
+    years = table["Year"].to_numpy()
+    bottom = np.zeros(len(years))
+    for tier in taxonomy.TIERS:
+        values = table[tables.TIER_LABELS[tier]].to_numpy(dtype=float)
+        ax.bar(
+            years,
+            values,
+            bottom=bottom,
+            color=TIER_COLOURS[tier],
+            label=tables.TIER_LABELS[tier],
+        )
+        bottom += values
+    gap = tables.gap_by_need(result)["Total"].to_numpy(dtype=float)
+    if gap.max(initial=0.0) >= 0.5:
+        ax.bar(
+            years, gap, bottom=bottom, color="white", edgecolor=_GAP, hatch="//", label="No place"
+        )
+    ax.set_ylabel("Children")
+    ax.set_xticks(years)
+    ax.legend(frameon=False, ncols=4, fontsize=8, loc="upper left")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.2)
+    return fig
+
+
+def cost(result: Result) -> Figure:
+    """Cost of placements per plan year (£ million), beside the unmitigated run's."""
+    fig, ax = _figure(CHARTS["cost"])
+    by_year = tables.headline(result)
+    years = by_year["Year"].to_numpy()
+    ax.bar(
+        years, by_year["Cost (£)"].to_numpy(dtype=float) / 1e6, color="#0072B2", label="Scenario"
+    )
+    if "Cost unmitigated (£)" in by_year.columns:
+        ax.plot(
+            years,
+            by_year["Cost unmitigated (£)"].to_numpy(dtype=float) / 1e6,
+            color="#D55E00",
+            marker="o",
+            label="Unmitigated (no levers, no new places)",
+        )
+        ax.legend(frameon=False, loc="upper left")
+    ax.set_ylabel("£ million a year")
+    ax.set_xticks(years)
+    return fig
+
+
+def sufficiency_gap(result: Result) -> Figure:
+    """Children without a place per plan year, stacked by primary need."""
+    fig, ax = _figure(CHARTS["sufficiency_gap"])
+    table = tables.gap_by_need(result)
+    years = table["Year"].to_numpy()
+    needs = [c for c in table.columns if c not in ("Year", "Total")]
+    if table["Total"].max() < 0.5:
+        ax.text(
+            0.5, 0.5, "Every child has a place", ha="center", va="center", transform=ax.transAxes
+        )
+        ax.set_xticks(years)
+        return fig
+    palette = colormaps["tab20"]
+    colour_of = {n: palette(i) for i, n in enumerate(taxonomy.NEEDS)}  # fixed per need
+    bottom = np.zeros(len(years))
+    for need in needs:
+        colour = colour_of[need]
+        values = table[need].to_numpy(dtype=float)
+        if values.max() < 0.05:
+            continue
+        ax.bar(years, values, bottom=bottom, color=colour, label=need)
+        bottom += values
+    ax.set_ylabel("Children")
+    ax.set_xticks(years)
+    ax.legend(frameon=False, ncols=6, fontsize=8, loc="upper left")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.2)
+    return fig
+
+
+_DRAW = {
+    "ehc_plans": ehc_plans,
+    "placements_by_tier": placements_by_tier,
+    "cost": cost,
+    "sufficiency_gap": sufficiency_gap,
+}
+
+
+def charts(result: Result) -> dict[str, Figure]:
+    """Every chart of a run, by name (see :data:`CHARTS`)."""
+    return {name: _DRAW[name](result) for name in CHARTS}
+
+
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def save_charts(figures: dict[str, Figure], folder: Path) -> dict[str, bytes]:
+    """Write each figure as ``<folder>/<name>.png``; returns the PNG bytes by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, fig in figures.items():
+        data = png(fig)
+        (folder / f"{name}.png").write_bytes(data)
+        out[name] = data
+    return out

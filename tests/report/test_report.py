@@ -1,0 +1,117 @@
+"""The workbook, charts and HTML report show the run's own figures, and fail cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import sufficiency
+from sufficiency.cli import main
+from sufficiency.errors import SufficiencyError
+from sufficiency.report import CHARTS, charts, tables
+from sufficiency.report import html as report_html
+from sufficiency.results import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Result:
+    """The bundled baseline: it has a sufficiency gap, so every table has rows."""
+    return sufficiency.run(ROOT / "scenarios" / "baseline.yaml")
+
+
+def test_tables_add_up_to_the_result(baseline: Result) -> None:
+    by_year = baseline.totals().set_index("year")
+    placed = baseline.placements.groupby("year")["children"].sum()
+    tier = tables.by_tier(baseline).set_index("Year")
+    np.testing.assert_allclose(tier["Total"], placed.reindex(tier.index), rtol=1e-9)
+    cost = tables.by_tier(baseline, value="cost").set_index("Year")["Total"]
+    np.testing.assert_allclose(cost, by_year["cost"].reindex(cost.index), rtol=1e-6)
+    gap = tables.gap_by_need(baseline).set_index("Year")["Total"]
+    short = baseline.shortfall.groupby("year")["children"].sum().reindex(gap.index, fill_value=0)
+    np.testing.assert_allclose(gap, short, atol=1e-9)
+    assert gap.iloc[-1] > 100  # the baseline runs out of places
+    plans = tables.ehc_plans_by_need(baseline).set_index("Year")["Total"]
+    np.testing.assert_allclose(
+        plans, by_year["ehc_plans_projected"].reindex(plans.index), rtol=1e-6
+    )
+    cap = tables.capacity_by_tier(baseline)
+    limited = baseline.capacity[baseline.capacity["places"].notna()]
+    assert cap["Used"].sum() == pytest.approx(limited["used"].sum())
+    assert cap["Places"].sum() == pytest.approx(limited["places"].sum())
+    assert len(tables.valuable_places(baseline)) == len(baseline.summary["most_valuable_places"])
+    detail = tables.gap_detail(baseline)
+    assert (detail["children"] >= 0.5).all()
+    assert detail["children"].sum() <= short.sum() + 1e-9
+
+
+def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> None:
+    out = baseline.write(tmp_path / "out")
+    for name in CHARTS:
+        assert (out / "charts" / f"{name}.png").read_bytes().startswith(PNG)
+    book = load_workbook(out / "workbook.xlsx", read_only=True)
+    assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "About"
+    assert {"Placements by tier", "Sufficiency gap", "Most valuable places"} <= set(book.sheetnames)
+    assert "Capital options" not in book.sheetnames  # the baseline offers no capital options
+    summary = pd.read_excel(out / "workbook.xlsx", sheet_name="Summary", skiprows=2)
+    np.testing.assert_allclose(summary["Cost (£)"], baseline.totals()["cost"], rtol=1e-12)
+    assert summary["Year"].tolist() == baseline.summary["plan_years"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == len(CHARTS)
+    assert "SEND sufficiency: baseline" in page
+    last = baseline.totals().iloc[-1]
+    assert f"{last['ehc_plans']:,.0f}" in page
+    assert baseline.summary["most_valuable_places"][0]["setting"] in page
+    assert "write" in baseline.summary["timings"]
+
+
+def test_text_from_the_scenario_is_escaped(baseline: Result) -> None:
+    summary = dict(baseline.summary, scenario="<script>alert(1)</script>", description="a & b")
+    result = Result(**{**baseline.__dict__, "summary": summary})
+    page = report_html.render(result, images={})
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "a &amp; b" in page
+
+
+def test_charts_are_figures_for_notebooks(baseline: Result) -> None:
+    figures = charts(baseline)
+    assert list(figures) == list(CHARTS)
+    for name, fig in figures.items():
+        ax = fig.axes[0]
+        assert ax.get_title(loc="left") == CHARTS[name]
+        assert ax.has_data() or name == "sufficiency_gap"
+
+
+def test_no_report_flag(write_tiny, tmp_path: Path) -> None:
+    path = write_tiny()
+    out = tmp_path / "plain"
+    assert main(["--quiet", "run", str(path), "--out", str(out), "--no-report"]) == 0
+    assert (out / "placements.csv").is_file()
+    assert not (out / "workbook.xlsx").exists() and not (out / "report.html").exists()
+    full = tmp_path / "full"
+    assert main(["--quiet", "run", str(path), "--out", str(full)]) == 0
+    assert (full / "workbook.xlsx").is_file() and (full / "report.html").is_file()
+    # a run with no sufficiency gap says so in its gap chart and has an empty detail sheet
+    detail = pd.read_excel(full / "workbook.xlsx", sheet_name="Gap detail", skiprows=2)
+    assert detail.empty or (detail["children"] >= 0.5).all()
+
+
+def test_a_failing_report_leaves_no_folder(
+    baseline: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("disk full")
+
+    monkeypatch.setattr("sufficiency.report.write_workbook", broken)
+    out = tmp_path / "out"
+    with pytest.raises(SufficiencyError, match="disk full"):
+        baseline.write(out)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
