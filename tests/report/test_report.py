@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,9 @@ def test_tables_add_up_to_the_result(baseline: Result) -> None:
 
 def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> None:
     out = baseline.write(tmp_path / "out")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask  # not left private like a temp folder
     for name in CHARTS:
         assert (out / "charts" / f"{name}.png").read_bytes().startswith(PNG)
     book = load_workbook(out / "workbook.xlsx", read_only=True)
