@@ -32,7 +32,13 @@ import pulp
 
 from sufficiency import Scenario, load_scenario
 from sufficiency.allocate import AllocationArrays, build_arrays
-from sufficiency.allocate.engines import EngineResult, solve_cbc, solve_highs, write_mps
+from sufficiency.allocate.engines import (
+    HIGHS_IPM_ROWS,
+    EngineResult,
+    solve_cbc,
+    solve_highs,
+    write_mps,
+)
 from sufficiency.allocate.levers import apply_setting_changes
 from sufficiency.allocate.lp import Solution, build_model, cbc_path, solve_model, to_pulp
 from sufficiency.allocate.matrix import LpMatrix, build_matrix
@@ -150,11 +156,17 @@ class SolverRun:
 
 
 def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
-    """HiGHS (default options) on the MPS file; ``seconds`` is ``run()`` alone."""
+    """HiGHS on the MPS file, with the method the engine would use (interior point for a
+    large LP, see :data:`~sufficiency.allocate.engines.HIGHS_IPM_ROWS`); ``seconds`` is
+    ``run()`` alone."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.readModel(str(path))
     h.setOptionValue("time_limit", float(time_limit))
+    lp = h.getLp()
+    integer = any(v == highspy.HighsVarType.kInteger for v in lp.integrality_)
+    if not integer and lp.num_row_ >= HIGHS_IPM_ROWS:
+        h.setOptionValue("solver", "ipm")
     _, seconds = timed(h.run)
     status = h.modelStatusToString(h.getModelStatus())
     objective = float(h.getInfo().objective_function_value)
@@ -162,7 +174,7 @@ def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
 
 
 def clp_on_mps(m: LpMatrix, path: Path, time_limit: float) -> SolverRun:
-    """The CBC binary (Clp's dual simplex for an LP) on the MPS file.
+    """The CBC binary on the MPS file (Clp's dual simplex or barrier for an LP, by size).
 
     ``seconds`` is the binary's run (reading the file, solving, writing its solution) plus
     reading the solution back.

@@ -120,7 +120,7 @@ SIZES: dict[str, Size] = {
             "region-continuity",
             "synthetic region, 600 settings, with placement continuity (slow)",
             (Borough(600, seed=3),),
-            # Clp takes ≈80 s here, HiGHS's default simplex over 300 s
+            # Clp's barrier takes ≈45 s here, HiGHS's interior point ≈60 s (simplex: > 900 s)
             set_values=("allocation.time_limit_seconds=900",),
             slow=True,
             repeat=1,
