@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario YAML files; FILE@NAME runs the named scenario of FILE",
     )
     p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--no-report", action="store_true", help="write no comparison.xlsx")
 
     p = sub.add_parser("validate", help="check a scenario and all its data without running it")
     _scenario_args(p)
@@ -186,7 +187,7 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
         sources.append((path, name) if sep else path)
     comparison = compare(sources, on_stage=progress)
     progress("write")
-    out = comparison.write(args.out)
+    out = comparison.write(args.out, report=not args.no_report)
     progress.finish()
     t = comparison.table
     print(f"compared {len(comparison.results)} scenarios: wrote {out / 'comparison.csv'}")

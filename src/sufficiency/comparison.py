@@ -55,11 +55,16 @@ class Comparison:
     table: pd.DataFrame
     results: list[Result]
 
-    def write(self, out: str | Path) -> Path:
-        """Write ``comparison.csv`` and ``summary.json`` (each run's headline summary)."""
+    def write(self, out: str | Path, *, report: bool = True) -> Path:
+        """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and,
+        with ``report``, ``comparison.xlsx`` (totals by scenario, then year by year)."""
 
         def fill(tmp: Path) -> None:
             self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+            if report:
+                from .report import write_comparison_workbook
+
+                write_comparison_workbook(self.table, tmp / "comparison.xlsx")
             write_json(
                 tmp / "summary.json",
                 [{k: v for k, v in r.summary.items() if k != "provenance"} for r in self.results],

@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING
 
 from .html import write_html
 from .plots import CHARTS, charts, save_charts
-from .workbook import write_workbook
+from .workbook import write_comparison_workbook, write_workbook
 
 if TYPE_CHECKING:
     from ..results import Result
 
-__all__ = ["CHARTS", "charts", "write_html", "write_report", "write_workbook"]
+__all__ = [
+    "CHARTS",
+    "charts",
+    "write_comparison_workbook",
+    "write_html",
+    "write_report",
+    "write_workbook",
+]
 
 
 def write_report(result: Result, folder: str | Path) -> list[Path]:

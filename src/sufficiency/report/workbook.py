@@ -127,3 +127,36 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         for sheet, frame, note in sheets:
             _sheet(writer, sheet, frame, note)
     return path
+
+
+def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a comparison of scenarios (``comparison.xlsx``): totals, then year by year.
+
+    Args:
+        table: The comparison table (:func:`sufficiency.comparison.comparison_table`).
+        path: File to write.
+    """
+    path = Path(path)
+    figures = ["cost", "cost_diff", "shortfall", "shortfall_diff", "out_of_area"]
+    totals = table.groupby("scenario", sort=False)[figures].sum().reset_index()
+    totals = totals.rename(
+        columns={
+            "scenario": "Scenario",
+            "cost": "Cost over the plan years (£)",
+            "cost_diff": "Cost against the first (£)",
+            "shortfall": "Without a place (child-years)",
+            "shortfall_diff": "Without a place against the first (child-years)",
+            "out_of_area": "Placed out of area (child-years)",
+        }
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        _sheet(
+            writer,
+            "Totals",
+            totals,
+            "Scenarios over the plan years; differences against the first.",
+        )
+        _sheet(
+            writer, "By year", table, "Every figure by scenario and year; *_diff against the first."
+        )
+    return path

@@ -1,0 +1,57 @@
+"""`sufficiency compare`: the comparison table, its workbook, and named scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sufficiency
+from sufficiency.cli import main
+from sufficiency.errors import ScenarioError
+
+from conftest import tiny_scenario_dict
+
+
+def test_compare_writes_table_and_workbook(write_tiny, tmp_path: Path, capsys) -> None:
+    base = write_tiny()
+    shocked = tiny_scenario_dict()
+    shocked["name"] = "shock"
+    shocked["levers"] = {"demand": [{"needs": ["ASD"], "multiplier": 1.5, "from_year": 2027}]}
+    shock = write_tiny(scenario=shocked, folder="shock")
+    out = tmp_path / "cmp"
+    assert main(["--quiet", "compare", str(base), str(shock), "--out", str(out)]) == 0
+    assert "compared 2 scenarios" in capsys.readouterr().out
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["scenario"].tolist() == ["tiny", "tiny", "shock", "shock"]
+    first = table[table["scenario"] == "tiny"]
+    assert (first.filter(like="_diff").abs() < 1e-9).all().all()
+    shock_rows = table[table["scenario"] == "shock"].set_index("year")
+    assert shock_rows.loc[2026, "demand_diff"] == pytest.approx(0.0)
+    assert shock_rows.loc[2027, "demand_diff"] > 0  # more ASD demand from 2027
+    assert shock_rows.loc[2027, "cost_diff"] > 0
+    totals = pd.read_excel(out / "comparison.xlsx", sheet_name="Totals", skiprows=2)
+    assert totals["Scenario"].tolist() == ["tiny", "shock"]
+    np.testing.assert_allclose(
+        totals["Cost against the first (£)"],
+        table.groupby("scenario", sort=False)["cost_diff"].sum().to_numpy(),
+    )
+    by_year = pd.read_excel(out / "comparison.xlsx", sheet_name="By year", skiprows=2)
+    assert len(by_year) == len(table)
+    plain = tmp_path / "plain"
+    assert (
+        main(["--quiet", "compare", str(base), str(shock), "--out", str(plain), "--no-report"]) == 0
+    )
+    assert (plain / "comparison.csv").is_file() and not (plain / "comparison.xlsx").exists()
+
+
+def test_compare_in_python(write_tiny) -> None:
+    again = tiny_scenario_dict()
+    again["name"] = "again"
+    comparison = sufficiency.compare([write_tiny(), write_tiny(scenario=again, folder="again")])
+    assert [r.summary["scenario"] for r in comparison.results] == ["tiny", "again"]
+    assert (comparison.table["cost_diff"].abs() < 1e-6).all()  # same borough, same answer
+    with pytest.raises(ScenarioError, match="different names"):
+        sufficiency.compare([write_tiny(), write_tiny(folder="twin")])
