@@ -9,6 +9,8 @@ parent series (e.g. all needs at that age) and fit only their own level ``a``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
@@ -64,15 +66,27 @@ def _nb_alpha(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
 
 
 def parent_slope(data: SeriesData) -> tuple[float, float] | None:
-    """Rate slope (and its variance) of the parent series, for small series to borrow."""
+    """Rate slope (and its variance) of the parent series, for small series to borrow.
+
+    Many small series share one parent at each backtest origin, so the fit is remembered
+    by the parent's data (the same numbers always give the same slope).
+    """
     if data.parent_y is None or data.parent_exposure is None:
         return None
-    py = data.parent_y
+    py = np.asarray(data.parent_y, dtype=float)
     if py.sum() <= 0 or len(py) < 3:
         return None
-    tt = data.t - data.t[-1]
+    tt = np.asarray(data.t - data.t[-1], dtype=float)
+    exposure = np.asarray(data.parent_exposure, dtype=float)
+    return _parent_slope(py.tobytes(), tt.tobytes(), exposure.tobytes())
+
+
+@lru_cache(maxsize=4096)
+def _parent_slope(y: bytes, t: bytes, exposure: bytes) -> tuple[float, float] | None:
+    """:func:`parent_slope` on the arrays' bytes (float64), memoised."""
+    py, tt, ex = (np.frombuffer(b, dtype=float) for b in (y, t, exposure))
     try:
-        params, cov, _ = _glm_fit(py, tt, np.log(data.parent_exposure), None, None)
+        params, cov, _ = _glm_fit(py, tt, np.log(ex), None, None)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         return None
     return float(params[1]), float(cov[1, 1])
