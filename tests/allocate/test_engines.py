@@ -52,3 +52,27 @@ def test_highs_interior_point_for_large_models(
     assert ipm.objective == pytest.approx(simplex.objective, rel=1e-9)
     a = m.stacked()[0]
     np.testing.assert_allclose(ipm.col_dual, m.cost - a.T @ ipm.row_dual, atol=1e-4)
+
+
+def test_dual_simplex_when_the_barrier_gives_no_answer(
+    bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "BARRIER_ROWS", 1000)
+    methods: list[str] = []
+    real_popen, real_read = engines.subprocess.Popen, engines._read_cbc_solution
+
+    def popen(args: list[str], **kwargs: object) -> object:
+        methods.append(next(a for a in args if a in ("-barrier", "-dualSimplex")))
+        return real_popen(args, **kwargs)
+
+    def read(*args: object) -> engines.EngineResult:
+        result = real_read(*args)
+        if len(methods) == 1:  # the barrier's answer is lost, as if it had stopped
+            result.status = "time_limit"
+        return result
+
+    monkeypatch.setattr(engines.subprocess, "Popen", popen)
+    monkeypatch.setattr(engines, "_read_cbc_solution", read)
+    result = engines.solve_cbc(bundled, cbc_path())
+    assert methods == ["-barrier", "-dualSimplex"]
+    assert result.status == "optimal"

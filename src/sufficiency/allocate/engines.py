@@ -50,6 +50,21 @@ class EngineResult:
     message: str = ""
 
 
+def _failed(m: LpMatrix, message: str, seconds: float = 0.0) -> EngineResult:
+    """An ``error`` result of the model's shape, carrying the engine's words."""
+    return EngineResult(
+        "error",
+        float("nan"),
+        np.zeros(m.n_cols),
+        np.zeros(m.n_cols),
+        np.zeros(m.n_rows),
+        np.zeros(m.n_rows),
+        None,
+        seconds,
+        message,
+    )
+
+
 def _highs_model(m: LpMatrix) -> highspy.Highs:
     """A Highs object holding the model (passed in one call), quiet."""
     a, lower, upper = m.stacked()
@@ -92,7 +107,7 @@ _HIGHS_STATUS = {
 
 #: Rows from which HiGHS's interior point (with crossover) beats its simplex on the
 #: allocation LP with continuity, by benchmark: 13k rows simplex 1.1 s / IPM 1.2 s, 24k rows
-#: 5.4 / 2.8 s, 52k rows 55 / 8.4 s, 138k rows > 900 / 72 s.
+#: 5.4 / 2.8 s, 52k rows 55 / 8.4 s, 138k rows > 900 / 52–57 s.
 HIGHS_IPM_ROWS = 20_000
 
 
@@ -171,11 +186,16 @@ def lp_method(m: LpMatrix, method: str = "auto") -> str:
     return "barrier" if m.n_rows >= BARRIER_ROWS else "dual"
 
 
+#: Statuses that answer the question; anything else after Clp's barrier means try again.
+_FINAL = ("optimal", "infeasible", "unbounded")
+
+
 class CbcRun:
     """A CBC process solving one model, started without waiting for it.
 
     Starting writes the MPS file and launches the binary; :meth:`result` waits and reads
-    the solution. Several runs can be started before waiting on any, so independent parts
+    the solution (running Clp's dual simplex on the same file if the barrier gave no
+    answer). Several runs can be started before waiting on any, so independent parts
     of a model are solved side by side while the next one's file is written.
     """
 
@@ -190,13 +210,15 @@ class CbcRun:
         method: str = "auto",
     ) -> None:
         self.m = m
+        self.cbc_path = cbc_path
+        self.time_limit = time_limit
         self.start = time.perf_counter()
         self._tmp = tempfile.TemporaryDirectory(prefix="sufficiency-cbc-")
         tmp = Path(self._tmp.name)
-        model = Path(mps) if mps is not None else write_mps(m, tmp / "model.mps")
+        self.model = Path(mps) if mps is not None else write_mps(m, tmp / "model.mps")
         self.solution = tmp / "solution.txt"
         self.binary = tmp / "solution.bin"
-        args = [cbc_path, str(model), "-sec", str(float(time_limit))]
+        args = [cbc_path, str(self.model), "-sec", str(float(time_limit))]
         self.method = "branch_and_bound" if m.integer.any() else lp_method(m, method)
         if self.method == "branch_and_bound":
             args += ["-ratio", str(mip_gap), "-solve"]
@@ -221,18 +243,15 @@ class CbcRun:
             self.proc.wait()
             if self.proc.returncode != 0 or not self.solution.is_file():
                 self._out.seek(0)
-                return EngineResult(
-                    "error",
-                    float("nan"),
-                    np.zeros(m.n_cols),
-                    np.zeros(m.n_cols),
-                    np.zeros(m.n_rows),
-                    np.zeros(m.n_rows),
-                    None,
-                    time.perf_counter() - self.start,
-                    self._out.read()[-500:],
+                result = _failed(m, self._out.read()[-500:])
+            else:
+                result = _read_cbc_solution(self.solution, self.binary, m)
+            if self.method == "barrier" and result.status not in _FINAL:
+                log.warning("Clp's barrier ended with %s; trying its dual simplex", result.status)
+                dual = CbcRun(
+                    m, self.cbc_path, time_limit=self.time_limit, mps=self.model, method="dual"
                 )
-            result = _read_cbc_solution(self.solution, self.binary, m)
+                result = dual.result()
         finally:
             self._out.close()
             self._tmp.cleanup()
@@ -260,16 +279,9 @@ def solve_cbc(
         method: Clp's method for an LP (:data:`LP_METHODS`; ``auto``: :func:`lp_method`).
             If the barrier ends without an answer, the dual simplex is tried.
     """
-    run = CbcRun(m, cbc_path, time_limit=time_limit, mip_gap=mip_gap, mps=mps, method=method)
-    result = run.result()
-    if run.method == "barrier" and result.status not in ("optimal", "infeasible", "unbounded"):
-        log.warning("Clp's barrier ended with %s; trying its dual simplex", result.status)
-        elapsed = result.seconds
-        result = CbcRun(
-            m, cbc_path, time_limit=time_limit, mip_gap=mip_gap, mps=mps, method="dual"
-        ).result()
-        result.seconds += elapsed
-    return result
+    return CbcRun(
+        m, cbc_path, time_limit=time_limit, mip_gap=mip_gap, mps=mps, method=method
+    ).result()
 
 
 def _read_cbc_solution(text: Path, binary: Path, m: LpMatrix) -> EngineResult:
@@ -284,17 +296,7 @@ def _read_cbc_solution(text: Path, binary: Path, m: LpMatrix) -> EngineResult:
         head = fh.readline().split()
     status = _CBC_STATUS.get(head[0] if head else "", "error")
     n_rows, n_cols = m.n_rows, m.n_cols
-    empty = EngineResult(
-        "error",
-        float("nan"),
-        np.zeros(n_cols),
-        np.zeros(n_cols),
-        np.zeros(n_rows),
-        np.zeros(n_rows),
-        None,
-        0.0,
-        " ".join(head),
-    )
+    empty = _failed(m, " ".join(head))
     if not binary.is_file():
         return empty
     raw = binary.read_bytes()

@@ -302,11 +302,6 @@ def solve_bulk(
     else:
         runs = [engines.CbcRun(p.matrix, cbc_path(), time_limit=time_limit) for p in parts.parts]
         results = [run.result() for run in runs]
-        for i, (run, r) in enumerate(zip(runs, results, strict=True)):
-            if run.method == "barrier" and r.status not in ("optimal", "infeasible", "unbounded"):
-                results[i] = engines.solve_cbc(
-                    parts.parts[i].matrix, cbc_path(), time_limit=time_limit, method="dual"
-                )
     log.debug("solved %d independent parts with %s", len(parts.parts), engine)
     return parts.join(results, time.perf_counter() - start)
 
