@@ -104,17 +104,14 @@ class Result:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
                 frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
-            summary = dict(self.summary)
-            timings = dict(summary.get("timings", {}))
-            timings["write"] = round(time.perf_counter() - start, 4)
-            summary["timings"] = timings
-            self.summary = summary
             if report:
                 from .report import write_report  # matplotlib is imported only to report
 
                 write_report(self, tmp)
-                timings["write"] = round(time.perf_counter() - start, 4)
-            write_json(tmp / "summary.json", summary)
+            timings = {**self.summary.get("timings", {})}
+            timings["write"] = round(time.perf_counter() - start, 4)
+            self.summary = {**self.summary, "timings": timings}
+            write_json(tmp / "summary.json", self.summary)
 
         return write_folder(out, fill)
 
