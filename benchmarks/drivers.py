@@ -32,18 +32,18 @@ import pulp
 
 from sufficiency import Scenario, load_scenario
 from sufficiency.allocate import AllocationArrays, build_arrays
-from sufficiency.allocate.engines import (
+from sufficiency.data import Inputs, load_inputs
+from sufficiency.model.levers import apply_setting_changes
+from sufficiency.pipeline import project
+from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
     EngineResult,
     solve_cbc,
     solve_highs,
     write_mps,
 )
-from sufficiency.allocate.levers import apply_setting_changes
-from sufficiency.allocate.lp import Solution, build_model, cbc_path, solve_model, to_pulp
-from sufficiency.allocate.matrix import LpMatrix, build_matrix
-from sufficiency.data import Inputs, load_inputs
-from sufficiency.pipeline import project
+from sufficiency.solve.lp import Solution, build_model, cbc_path, solve_model, to_pulp
+from sufficiency.solve.matrix import LpMatrix, build_matrix
 
 from .reference_arrays import ReferenceArrays, reference_arrays
 from .sizes import Borough
@@ -157,7 +157,7 @@ class SolverRun:
 
 def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
     """HiGHS on the MPS file, with the method the engine would use (interior point for a
-    large LP, see :data:`~sufficiency.allocate.engines.HIGHS_IPM_ROWS`); ``seconds`` is
+    large LP, see :data:`~sufficiency.solve.engines.HIGHS_IPM_ROWS`); ``seconds`` is
     ``run()`` alone."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

@@ -38,7 +38,7 @@ def _version(package: str) -> str:
 
 
 def _cbc_version() -> str:
-    from sufficiency.allocate.lp import cbc_path
+    from sufficiency.solve.lp import cbc_path
 
     try:
         out = subprocess.run(

@@ -16,7 +16,7 @@ import pytest
 from benchmarks import compare, drivers, run
 from benchmarks.sizes import BASELINE, N_LAS, SIZES, select
 
-from sufficiency.allocate.lp import ENGINES, build_model, run_engine
+from sufficiency.solve.lp import ENGINES, build_model, run_engine
 
 #: PuLP's CBC route reads values back from text files: its objective differs by ~1e-9.
 OBJECTIVE_RTOL = 1e-8

@@ -6,13 +6,12 @@ provision with a linear programme, and report costs and the sufficiency gap.
 
 from . import datasets
 from .allocate import allocate, build_arrays
-from .comparison import Comparison
 from .config import Scenario, load_scenario
 from .data import load_inputs
 from .errors import DataError, ForecastError, ScenarioError, SolveError, SufficiencyError
 from .forecast import DemandForecast, forecast_demand
 from .pipeline import compare, run
-from .results import Result
+from .results import Comparison, Result
 
 __all__ = [
     "Comparison",

@@ -217,8 +217,8 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
 def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     import pandas as pd
 
+    from .outputs import write_folder
     from .pipeline import project
-    from .results import write_folder
 
     progress("load")
     scenario, inputs = _load(args)

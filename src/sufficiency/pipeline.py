@@ -1,4 +1,5 @@
-"""run(): the stages chained — load, forecast, levels, arrays, allocate — timed and recorded."""
+"""run() and compare(): the stages chained — load, forecast, allocate, postprocess — timed and
+recorded with provenance."""
 
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ import numpy as np
 import pandas as pd
 
 from . import taxonomy
-from .allocate.allocation import builds_table, cost_without
-from .allocate.arrays import cost_comparison
-from .allocate.plan import Plan, plan
-from .comparison import Comparison, comparison_table
+from .allocate.plan import plan, value_builds
 from .config import Levers, Scenario, load_scenario, scenario_provenance
 from .config.capital import Capital
 from .data import Inputs, load_inputs
 from .data.tables import TableSource
 from .errors import Problem, ScenarioError
 from .forecast import DemandForecast, forecast_demand
-from .results import Result
+from .model.arrays import cost_comparison
+from .postprocess.comparison import comparison_table
+from .postprocess.headline import demand_table, forecast_table, summarise
+from .postprocess.places import local_places, shadow_prices
+from .results import Comparison, Result
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,22 @@ def package_version() -> str:
         return metadata.version("sufficiency")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _provenance(sc: Scenario, inputs: Inputs) -> dict[str, Any]:
+    """What produced a run: versions, creation time, the scenario as resolved, input hashes."""
+    return {
+        "package_version": package_version(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **scenario_provenance(sc),
+        "scenario": sc.model_dump(mode="json"),
+        "input_files": {
+            name: {"path": path, "sha256": digest} for name, (path, digest) in inputs.files.items()
+        },
+    }
 
 
 def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandForecast | None]:
@@ -77,193 +95,6 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
             sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
         )
     return ehcp, sen
-
-
-def _by_year(
-    scenario: Scenario,
-    ehcp_total: pd.DataFrame,
-    mitigated: Plan,
-    unmitigated: Plan | None,
-    forecast: pd.DataFrame,
-) -> list[dict[str, Any]]:
-    alloc = mitigated.allocation
-    placements, shortfall, policy = alloc.placements, alloc.shortfall, alloc.policy
-    demand, not_placed = mitigated.demand, mitigated.not_placed
-    base_cost = (
-        unmitigated.allocation.placements.groupby("year")["cost"].sum()
-        if unmitigated is not None
-        else None
-    )
-    rows = []
-    for year in scenario.plan_years:
-        p = placements[placements["year"] == year]
-        tier_counts = p.groupby("tier", observed=False)["children"].sum()
-        ehcp = ehcp_total[ehcp_total["year"] == year]
-        sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
-        pol = policy[policy["year"] == year].iloc[0]
-        placed_here = float(p["children"].sum())
-        unplaced = float(not_placed.loc[not_placed["year"] == year, "children"].sum())
-        to_place = float(demand.loc[demand["year"] == year, "children"].sum())
-        row: dict[str, Any] = {
-            "year": year,
-            # scenario demand (after any demand lever); interval from the projection
-            "ehc_plans": round(to_place + unplaced, 3),
-            "ehc_plans_projected": round(float(ehcp["mean"].sum()), 3),
-            "ehc_plans_lower": round(float(ehcp["lower"].sum()), 3),
-            "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
-            "sen_support": round(float(sen["mean"].sum()), 3),
-            "not_placed": round(unplaced, 3),
-            "demand": round(to_place, 3),
-            "placed": round(placed_here, 3),
-            "placed_new": round(float(p.loc[p["status"] == "new", "children"].sum()), 3),
-            "shortfall": round(
-                float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3
-            ),
-            "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
-            "displaced": round(float(pol["displaced"]), 3),
-            "cost": round(float(p["cost"].sum()), 2),
-            **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
-        }
-        if "out_of_area_cap" in pol:
-            row["out_of_area_counted"] = round(float(pol["out_of_area"]), 3)
-            row["out_of_area_cap"] = round(float(pol["out_of_area_cap"]), 3)
-            row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
-        if "budget" in pol:
-            row["budget"] = None if np.isnan(pol["budget"]) else round(float(pol["budget"]), 2)
-            row["budget_overrun"] = round(float(pol["budget_overrun"]), 2)
-        if base_cost is not None:
-            row["unmitigated_cost"] = round(float(base_cost.get(year, 0.0)), 2)
-        rows.append(row)
-    return rows
-
-
-def local_places(mitigated: Plan, unmitigated: Plan | None) -> pd.DataFrame:
-    """In-area children by tier and year with and without the levers.
-
-    ``extra_local_places`` is how many more in-area places the levers use than the
-    unmitigated run; ``further_places_to_meet_target`` spreads any out-of-area target miss
-    over tiers in proportion to the out-of-area children counted in that year.
-    """
-
-    def in_area(pl: Plan) -> pd.Series:
-        p = pl.allocation.placements
-        return p[p["in_area"]].groupby(["year", "tier"], observed=False)["children"].sum()
-
-    index = pd.MultiIndex.from_product(
-        [mitigated.arrays.years, list(taxonomy.TIERS)], names=["year", "tier"]
-    )
-    out = pd.DataFrame(index=index)
-    out["in_area_mitigated"] = in_area(mitigated).reindex(index, fill_value=0.0)
-    out["in_area_unmitigated"] = (
-        in_area(unmitigated).reindex(index, fill_value=0.0)
-        if unmitigated is not None
-        else out["in_area_mitigated"]
-    )
-    out["extra_local_places"] = (out["in_area_mitigated"] - out["in_area_unmitigated"]).clip(
-        lower=0.0
-    )
-    out["further_places_to_meet_target"] = 0.0
-    ooa = mitigated.arrays.out_of_area
-    if ooa is not None:
-        policy = mitigated.allocation.policy.set_index("year")
-        counted_settings = set(mitigated.arrays.settings["setting"][ooa.settings])
-        p = mitigated.allocation.placements
-        p = p[p["setting"].isin(counted_settings)]
-        if ooa.new_only:
-            p = p[p["status"] == "new"]
-        by_tier = p.groupby(["year", "tier"], observed=False)["children"].sum()
-        for year in mitigated.arrays.years:
-            missed = float(policy.loc[year, "out_of_area_target_missed"])
-            if missed <= 0:
-                continue
-            shares = by_tier.loc[year] if year in by_tier.index.get_level_values(0) else None
-            if shares is None or shares.sum() <= 0:
-                continue
-            for tier, n in (shares / shares.sum()).items():
-                out.loc[(year, str(tier)), "further_places_to_meet_target"] = missed * float(n)
-    out = out.reset_index()
-    return taxonomy.as_categories(out)
-
-
-def capital_value(mitigated: Plan) -> pd.DataFrame:
-    """The builds table with what each built option saves, by re-solving without it.
-
-    With the other decisions as taken, each built option is removed in turn and the
-    linear programme solved again. ``running_cost_saving`` is the placement cost without
-    it minus with it (£ over the plan years); ``net_saving`` subtracts the annualised
-    capital cost for the plan years it is open; ``shortfall_avoided`` and
-    ``out_of_area_avoided`` are child-years; ``payback_years`` is capital cost over the
-    yearly running-cost saving (blank when it saves nothing).
-    """
-    arrays, alloc = mitigated.arrays, mitigated.allocation
-    table = builds_table(arrays, alloc)
-    cap = arrays.capital
-    extra = [
-        "running_cost_saving",
-        "net_saving",
-        "shortfall_avoided",
-        "out_of_area_avoided",
-        "payback_years",
-    ]
-    for col in extra:
-        table[col] = np.nan
-    if cap is None or table.empty:
-        return table
-    x = alloc.solution.placed
-    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
-    with_cost = float(x @ arrays.unit_cost)
-    with_short = float(alloc.solution.unmet.sum())
-    with_ooa = float(x[~in_area].sum())
-    for i, row in enumerate(table.to_dict("records")):
-        if not row["built"]:
-            continue
-        cost, short, ooa, _ = cost_without(alloc, i)
-        open_years = int((arrays.years >= row["open_year"]).sum())
-        saving = cost - with_cost
-        table.loc[i, "running_cost_saving"] = saving
-        table.loc[i, "net_saving"] = saving - row["annualised_cost"] * open_years
-        table.loc[i, "shortfall_avoided"] = short - with_short
-        table.loc[i, "out_of_area_avoided"] = ooa - with_ooa
-        if saving > 0 and open_years:
-            table.loc[i, "payback_years"] = row["capital_cost"] / (saving / open_years)
-    return table
-
-
-def shadow_prices(capacity: pd.DataFrame) -> pd.DataFrame:
-    """Limited settings' ``value_per_place`` by year, with places and use.
-
-    Columns: ``year, setting, name, tier, in_area, places, used, value_per_place`` (£ a year
-    saved by one more place; zero where places are spare).
-    """
-    cols = ["year", "setting", "name", "tier", "in_area", "places", "used", "value_per_place"]
-    limited = capacity[capacity["places"].notna()]
-    return limited[cols].reset_index(drop=True)
-
-
-def most_valuable_places(shadow: pd.DataFrame, n: int = 10) -> list[dict[str, Any]]:
-    """The ``n`` settings where one more place saves most, with the first year it does."""
-    valued = shadow[shadow["value_per_place"] > 1e-6]
-    if valued.empty:
-        return []
-    best = (
-        valued.sort_values(["value_per_place", "year"], ascending=[False, True])
-        .groupby("setting", sort=False, observed=True)
-        .head(1)
-        .head(n)
-    )
-    first = valued.groupby("setting", observed=True)["year"].min()
-    return [
-        {
-            "setting": str(r["setting"]),
-            "name": str(r["name"]),
-            "tier": str(r["tier"]),
-            "in_area": bool(r["in_area"]),
-            "value_per_place": round(float(r["value_per_place"]), 2),
-            "year_of_highest_value": int(r["year"]),
-            "first_year_valuable": int(first[r["setting"]]),
-        }
-        for r in best.to_dict("records")
-    ]
 
 
 def run(
@@ -308,16 +139,7 @@ def run(
     hook("forecast")
     t = time.perf_counter()
     ehcp, sen = project(sc, inputs)
-    frames = [ehcp.frame.assign(provision="ehc_plan")]
-    if sen is not None:
-        frames.append(sen.frame.assign(provision="sen_support"))
-    forecast = pd.concat(
-        [f.assign(need=f["need"].astype(str), age_band=f["age_band"].astype(str)) for f in frames],
-        ignore_index=True,
-    )
-    forecast = forecast[
-        ["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]
-    ]
+    forecast = forecast_table(ehcp.frame, sen.frame if sen is not None else None)
     timings["forecast"] = time.perf_counter() - t
 
     hook("solve")
@@ -332,68 +154,26 @@ def run(
         unmitigated = plan(baseline, inputs, ehcp.frame)
         timings["unmitigated"] = time.perf_counter() - t
     alloc = mitigated.allocation
+    unalloc = unmitigated.allocation if unmitigated is not None else None
 
-    demand_out = taxonomy.as_categories(mitigated.demand)
-    demand_out["level"] = demand_out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
-    by_year = _by_year(sc, ehcp.aggregate(()), mitigated, unmitigated, forecast)
-    base = mitigated.stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
-    summary: dict[str, Any] = {
-        "scenario": sc.name,
-        "description": sc.description,
-        "base_year": sc.base_year,
-        "plan_years": sc.plan_years,
-        "levers": sc.levers.model_dump(mode="json", exclude_defaults=True),
-        "objective": round(alloc.solution.objective, 2),
-        "solver": alloc.solution.solver,
-        "status": alloc.solution.status.value,
-        "total_cost": round(float(alloc.placements["cost"].sum()), 2),
-        "total_shortfall": round(float(alloc.shortfall["children"].sum()), 3),
-        "base_year_ehc_plans": float(
-            inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
-        ),
-        "base_year_out_of_area": float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
-        "by_year": by_year,
-        "model_size": {
-            "groups": len(mitigated.arrays.groups),
-            "settings": len(mitigated.arrays.settings),
-            "eligible_pairs": mitigated.arrays.n_pairs,
-            "columns": alloc.model.matrix.n_cols,
-            "rows": alloc.model.matrix.n_rows,
-            "capacity_rows": alloc.model.capacity_rows,
-            "continuity_rows": alloc.model.continuity_rows,
-        },
-        "timings": {k: round(v, 4) for k, v in timings.items()},
-        "provenance": {
-            "package_version": package_version(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            **scenario_provenance(sc),
-            "scenario": sc.model_dump(mode="json"),
-            "input_files": {
-                name: {"path": path, "sha256": digest}
-                for name, (path, digest) in inputs.files.items()
-            },
-        },
-    }
-    if unmitigated is not None:
-        summary["unmitigated_total_cost"] = round(
-            float(unmitigated.allocation.placements["cost"].sum()), 2
-        )
-    if sc.levers.out_of_area is not None:
-        summary["out_of_area_target_missed"] = {
-            str(r["year"]): r["out_of_area_target_missed"] for r in by_year
-        }
-    builds = capital_value(mitigated)
+    builds = value_builds(mitigated)
     shadow = shadow_prices(alloc.capacity)
-    if mitigated.arrays.capital is not None:
-        summary["capital"] = {
-            "mip_gap": alloc.solution.mip_gap,
-            "built": builds.loc[builds["built"].astype(bool), "option"].tolist(),
-            "capital_cost": round(float(builds["capital_cost"].sum()), 2),
-        }
-    summary["most_valuable_places"] = most_valuable_places(shadow)
+    head, tail = summarise(
+        sc,
+        inputs,
+        ehcp.aggregate(()),
+        forecast,
+        (alloc, mitigated.demand, mitigated.not_placed, mitigated.stock),
+        unalloc,
+        builds,
+        shadow,
+    )
+    summary: dict[str, Any] = {
+        **head,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "provenance": _provenance(sc, inputs),
+        **tail,
+    }
     log.info(
         "run %s: cost £%.0f, shortfall %.1f",
         sc.name,
@@ -401,13 +181,13 @@ def run(
         summary["total_shortfall"],
     )
     return Result(
-        demand=demand_out,
+        demand=demand_table(mitigated.demand),
         placements=alloc.placements,
         shortfall=alloc.shortfall,
         costs=alloc.costs,
         capacity=alloc.capacity,
         forecast=forecast,
-        local_places=local_places(mitigated, unmitigated),
+        local_places=local_places(mitigated.arrays, alloc, unalloc),
         displaced=alloc.displaced,
         builds=builds,
         shadow_prices=shadow,
@@ -459,4 +239,4 @@ def compare(sources: Sequence[ScenarioSource], *, on_stage: StageHook | None = N
             "scenarios to compare must have different names",
             [Problem("name", f"{d!r} appears {names.count(d)} times") for d in dupes],
         )
-    return Comparison(comparison_table(results), results)
+    return Comparison(comparison_table([r.summary for r in results]), results)

@@ -1,23 +1,16 @@
-"""The Result of a run: its tables, summary and provenance, and writing an output folder."""
+"""The Result of a run (its tables, summary and provenance) and the Comparison of several.
+
+Writing them to a folder is :mod:`sufficiency.outputs`' job; ``Result.write`` and
+``Comparison.write`` hand over to it, so a notebook user can still call them.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import shutil
-import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from .errors import SufficiencyError
-
-log = logging.getLogger(__name__)
 
 #: Output files of a run, in the order they are written.
 TABLES: tuple[str, ...] = (
@@ -56,7 +49,7 @@ class Result:
         displaced: Children moved between transfer points because a closure or falling
             demand forced it.
         builds: Capital options: built or not, opening year, places, costs, children
-            served by year, savings (see :func:`sufficiency.pipeline.capital_value`).
+            served by year, savings (see :func:`sufficiency.postprocess.capital.capital_value`).
         shadow_prices: £ a year saved by one more place, by year and limited setting.
         cost_avoided: Cheapest local against cheapest out-of-area place per demand group.
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
@@ -86,10 +79,10 @@ class Result:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
         With ``report`` (the default) the folder also gets ``workbook.xlsx``,
-        ``report.html`` and ``charts/*.png`` (:func:`sufficiency.report.write_report`).
+        ``report.html`` and ``charts/*.png``. See :func:`sufficiency.outputs.write_result`.
 
         Args:
-            out: Output folder (see :func:`write_folder`).
+            out: Output folder (see :func:`sufficiency.outputs.write_folder`).
             report: Whether to write the workbook, charts and HTML report too.
 
         Returns:
@@ -98,65 +91,26 @@ class Result:
         Raises:
             SufficiencyError: If the folder cannot be written.
         """
-        start = time.perf_counter()
+        from .outputs import write_result  # the one late import: outputs sits above results
 
-        def fill(tmp: Path) -> None:
-            for name in TABLES:
-                frame: pd.DataFrame = getattr(self, name)
-                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
-            if report:
-                from .report import write_report  # matplotlib is imported only to report
-
-                write_report(self, tmp)
-            timings = {**self.summary.get("timings", {})}
-            timings["write"] = round(time.perf_counter() - start, 4)
-            self.summary = {**self.summary, "timings": timings}
-            write_json(tmp / "summary.json", self.summary)
-
-        return write_folder(out, fill)
+        return write_result(self, out, report=report)
 
 
-def write_json(path: Path, content: Any) -> None:
-    """Write ``content`` as indented JSON (dates and paths as text)."""
-    path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+@dataclass
+class Comparison:
+    """Several scenario runs and their comparison table.
 
-
-def _umask() -> int:
-    """The process's file-creation mask."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
-    """Create output folder ``out`` atomically.
-
-    ``fill`` writes into a temporary folder beside ``out``, which then replaces ``out``; if
-    anything fails, ``out`` is left as it was (absent if it was absent).
-
-    Raises:
-        SufficiencyError: If the folder cannot be written.
+    Attributes:
+        table: See :func:`sufficiency.postprocess.comparison.comparison_table`.
+        results: The runs, first one the reference.
     """
-    out = Path(out).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
-    except OSError as exc:
-        raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
-    try:
-        fill(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except Exception as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, SufficiencyError):
-            raise
-        raise SufficiencyError(f"cannot write the output folder {out}: {exc}") from None
-    log.info("wrote %s", out)
-    return out
+
+    table: pd.DataFrame
+    results: list[Result]
+
+    def write(self, out: str | Path, *, report: bool = True) -> Path:
+        """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and,
+        with ``report``, ``comparison.xlsx``. See :func:`sufficiency.outputs.write_comparison`."""
+        from .outputs import write_comparison  # the one late import: outputs sits above results
+
+        return write_comparison(self, out, report=report)

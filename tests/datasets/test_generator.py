@@ -131,7 +131,7 @@ def example() -> dict[str, pd.DataFrame]:
 
 
 def test_regenerating_the_example_reproduces_every_file(tmp_path: Path) -> None:
-    from sufficiency.datasets._writing import write_example_files
+    from sufficiency.datasets.generator import write_example_files
 
     written = write_example_files(tmp_path)
     assert written == tmp_path / "scenario.yaml"

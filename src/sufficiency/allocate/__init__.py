@@ -1,10 +1,15 @@
-"""Allocation: demand by level, cost arrays, the placement LP and its solution."""
+"""The allocation stage: demand by level, cost arrays, the placement LP and its tables.
 
-from .allocation import Allocation, allocate
-from .arrays import AllocationArrays, build_arrays, eligibility
-from .levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
-from .lp import SolveStatus
-from .plan import Plan, plan
+This package is the stage's face (:mod:`.plan`); the work is done in
+:mod:`sufficiency.model` (preprocessing), :mod:`sufficiency.solve` (the LP backend) and
+:mod:`sufficiency.postprocess` (tables from a solution).
+"""
+
+from ..model.arrays import AllocationArrays, build_arrays, eligibility
+from ..model.levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
+from ..postprocess.allocation import Allocation
+from ..solve.lp import SolveStatus
+from .plan import Plan, allocate, plan, value_builds
 
 __all__ = [
     "NOT_PLACED_LEVEL",
@@ -18,4 +23,5 @@ __all__ = [
     "eligibility",
     "level_shares",
     "plan",
+    "value_builds",
 ]

@@ -1,4 +1,11 @@
-"""One allocation of a scenario: levers applied to projected demand, arrays built, LP solved."""
+"""The allocation stage's face: model → solve → postprocess for one scenario.
+
+:func:`plan` applies a scenario's levers to projected demand and builds the model data
+(:mod:`sufficiency.model`), :func:`allocate` builds and solves the linear programme
+(:mod:`sufficiency.solve`) and turns the solution into tables
+(:mod:`sufficiency.postprocess`), and :func:`value_builds` values each capital build by
+solving again without it.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,49 @@ import pandas as pd
 
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
-from .allocation import Allocation, allocate
-from .arrays import AllocationArrays, build_arrays
-from .capital import add_capital_settings, add_spot_purchase, capital_arrays
-from .levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
-from .levers import (
+from ..model.arrays import AllocationArrays, build_arrays
+from ..model.capital import add_capital_settings, add_spot_purchase, capital_arrays
+from ..model.levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
+from ..model.levers import (
     apply_demand_shocks,
     apply_inclusion,
     apply_setting_changes,
     budget_limits,
     out_of_area_cap,
 )
-from .stock import CarryRates, base_stock, carry_rates, continuity_arrays
+from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
+from ..postprocess.allocation import Allocation, builds_table, tables
+from ..postprocess.capital import Without, capital_value
+from ..solve.lp import build_model, cost_without, solve_model
+
+
+def allocate(
+    arrays: AllocationArrays,
+    *,
+    solver: str = "auto",
+    time_limit: float = 60.0,
+    fallback: bool = True,
+) -> Allocation:
+    """Place every demand group at least cost within places, counting what cannot be placed.
+
+    Args:
+        arrays: Output of :func:`~sufficiency.model.arrays.build_arrays`.
+        solver: ``auto``, ``highs``, ``cbc``, ``pulp-highs`` or ``pulp-cbc``.
+        time_limit: Seconds per solve.
+        fallback: Try the other engine if the first fails.
+
+    Returns:
+        The allocation tables.
+
+    Raises:
+        SolveError: If the model cannot be solved to optimality.
+    """
+    t0 = time.perf_counter()
+    model = build_model(arrays)
+    t1 = time.perf_counter()
+    solution = solve_model(model, solver=solver, time_limit=time_limit, fallback=fallback)
+    t2 = time.perf_counter()
+    return tables(arrays, model, solution, {"build": t1 - t0, "solve": t2 - t1})
 
 
 @dataclass
@@ -131,3 +169,17 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         rates=rates,
         timings={"arrays": t1 - t0, **allocation.timings},
     )
+
+
+def value_builds(p: Plan) -> pd.DataFrame:
+    """The builds table with what each built option saves (re-solving without each one).
+
+    See :func:`sufficiency.postprocess.capital.capital_value` for the columns.
+    """
+    arrays, alloc = p.arrays, p.allocation
+    without: dict[int, Without] = {}
+    if arrays.capital is not None:
+        built = builds_table(arrays, alloc)["built"].to_numpy(dtype=bool)
+        for i in map(int, built.nonzero()[0]):
+            without[i] = cost_without(alloc.model, alloc.solution.columns, i)
+    return capital_value(arrays, alloc, without)

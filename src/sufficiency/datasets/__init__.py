@@ -7,7 +7,8 @@
 >>> path = datasets.synthetic_borough(600, seed=3, path="big")  # a borough of any size
 
 The functions are loaded on first use, so that ``python -m sufficiency.datasets.generator``
-(which regenerates the shipped example) runs the generator module only once.
+(which regenerates the shipped example) runs the generator module only once, and importing
+:mod:`sufficiency` does not import the generator.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-#: Seed of the shipped example.
-DEFAULT_SEED = 20250101
-
 if TYPE_CHECKING:
-    from ._writing import example_path, synthetic_borough, write_borough, write_example
+    from ._writing import write_borough
+    from .bundled import example_path, synthetic_borough, write_example
     from .dfe import read_dfe_ehcp
-    from .generator import generate_borough
+    from .generator import DEFAULT_SEED, generate_borough
 
 __all__ = [
     "DEFAULT_SEED",
@@ -34,10 +33,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "example_path": "._writing",
-    "synthetic_borough": "._writing",
+    "DEFAULT_SEED": ".generator",
+    "example_path": ".bundled",
+    "synthetic_borough": ".bundled",
     "write_borough": "._writing",
-    "write_example": "._writing",
+    "write_example": ".bundled",
     "generate_borough": ".generator",
     "read_dfe_ehcp": ".dfe",
 }

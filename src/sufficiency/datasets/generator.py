@@ -94,6 +94,7 @@ and language needs early and SpLD and SEMH later.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,22 +103,15 @@ import numpy as np
 import pandas as pd
 
 from ..taxonomy import AGES, EHCP_NEEDS
-from . import DEFAULT_SEED
 from . import _targets as tg
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
+from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
 
 log = logging.getLogger(__name__)
 
+#: Seed of the shipped example.
+DEFAULT_SEED = 20250101
 NOT_PLACED = "NOT_PLACED"
-EXAMPLE_DIR = Path(__file__).resolve().parent / "example"
-TABLES: tuple[str, ...] = (
-    "caseload",
-    "sen_support",
-    "population",
-    "settings",
-    "setting_places",
-    "cost_assumptions",
-)
 SEN_SUPPORT_NEEDS: tuple[str, ...] = (*EHCP_NEEDS, "NSA")
 
 _N_AGES = len(AGES)
@@ -556,9 +550,23 @@ def generate_borough(
     }
 
 
-if __name__ == "__main__":
-    from ._writing import write_example_files
+def write_example_files(path: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> Path:
+    """Regenerate the shipped example (Ashworth) into a folder; returns the scenario path."""
+    header = HEADER.format(
+        title="Metropolitan Borough of Ashworth: baseline scenario (fictional example data).",
+        seed=seed,
+        command="python -m sufficiency.datasets.generator",
+    )
+    return write_borough(
+        generate_borough(seed),
+        path,
+        name=EXAMPLE_NAME,
+        description=EXAMPLE_DESCRIPTION,
+        header=header,
+    )
 
+
+if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     written = write_example_files(EXAMPLE_DIR)
     log.info("example written to %s", written)

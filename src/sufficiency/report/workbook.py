@@ -133,7 +133,7 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
     """Write a comparison of scenarios (``comparison.xlsx``): totals, then year by year.
 
     Args:
-        table: The comparison table (:func:`sufficiency.comparison.comparison_table`).
+        table: The comparison table (:func:`sufficiency.postprocess.comparison.comparison_table`).
         path: File to write.
     """
     path = Path(path)

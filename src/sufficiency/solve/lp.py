@@ -21,8 +21,8 @@ import numpy as np
 import pulp
 
 from ..errors import SolveError
+from ..model.arrays import AllocationArrays
 from . import engines
-from .arrays import AllocationArrays
 from .matrix import LpMatrix, build_matrix, fix_integers
 from .split import split_model
 
@@ -408,4 +408,31 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
         overrun={int(y): float(v) for y, v in zip(budget_years, overrun, strict=False)},
         columns=value,
         mip_gap=result.mip_gap,
+    )
+
+
+def cost_without(
+    model: AllocationModel, columns: np.ndarray, option: int, time_limit: float = 60.0
+) -> tuple[float, float, float, float]:
+    """Placement cost, shortfall, out-of-area child-years and objective without one build.
+
+    The other build decisions stay as taken in ``columns`` (the solved column values);
+    the option's columns are fixed at zero and the linear programme is solved again.
+    """
+    arrays = model.arrays
+    cap = arrays.capital
+    assert cap is not None
+    values = columns.copy()
+    b = model.matrix.columns["b"]
+    values[b.start + np.flatnonzero(cap.col_option == option)] = 0.0
+    fixed = fix_integers(model.matrix, values)
+    result = engines.solve_cbc(fixed, cbc_path(), time_limit=time_limit)
+    x = result.col_value[model.matrix.columns["x"]]
+    u = result.col_value[model.matrix.columns["u"]]
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    return (
+        float(x @ arrays.unit_cost),
+        float(u.sum()),
+        float(x[~in_area].sum()),
+        float(result.objective),
     )

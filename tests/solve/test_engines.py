@@ -7,9 +7,9 @@ import pytest
 from benchmarks import drivers
 from benchmarks.sizes import BASELINE
 
-from sufficiency.allocate import engines
-from sufficiency.allocate.lp import build_model, cbc_path
-from sufficiency.allocate.matrix import LpMatrix
+from sufficiency.solve import engines
+from sufficiency.solve.lp import build_model, cbc_path
+from sufficiency.solve.matrix import LpMatrix
 
 
 @pytest.fixture(scope="module")

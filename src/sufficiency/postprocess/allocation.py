@@ -1,18 +1,15 @@
-"""Allocating demand to settings: build the arrays and LP, solve, return tidy tables."""
+"""From a solved allocation to tidy tables: placements, gap, costs, capacity, policy, builds."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from .arrays import AllocationArrays
-from .engines import solve_cbc
-from .lp import AllocationModel, Solution, build_model, cbc_path, solve_model
-from .matrix import fix_integers
+from ..model.arrays import AllocationArrays
+from ..solve.lp import AllocationModel, Solution
 
 _KEYS = ["year", "need", "age_band", "level"]
 
@@ -77,33 +74,23 @@ def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def allocate(
+def tables(
     arrays: AllocationArrays,
-    *,
-    solver: str = "auto",
-    time_limit: float = 60.0,
-    fallback: bool = True,
+    model: AllocationModel,
+    solution: Solution,
+    timings: dict[str, float] | None = None,
 ) -> Allocation:
-    """Place every demand group at least cost within places, counting what cannot be placed.
+    """The allocation's tidy tables from a solved model.
 
     Args:
-        arrays: Output of :func:`~sufficiency.allocate.arrays.build_arrays`.
-        solver: ``auto``, ``highs``, ``cbc``, ``pulp-highs`` or ``pulp-cbc``.
-        time_limit: Seconds per solve.
-        fallback: Try the other engine if the first fails.
+        arrays: The arrays the model was built from.
+        model: The model that was solved.
+        solution: Its (optimal) solution.
+        timings: Seconds spent building and solving, kept on the result.
 
     Returns:
         The allocation tables.
-
-    Raises:
-        SolveError: If the model cannot be solved to optimality.
     """
-    t0 = time.perf_counter()
-    model = build_model(arrays)
-    t1 = time.perf_counter()
-    solution = solve_model(model, solver=solver, time_limit=time_limit, fallback=fallback)
-    t2 = time.perf_counter()
-
     pairs = _pair_frame(arrays)
     costs = pairs.drop(columns=["name"])
     continuing = np.zeros(arrays.n_pairs)
@@ -185,7 +172,7 @@ def allocate(
         displaced=_categorical(displaced),
         solution=solution,
         model=model,
-        timings={"build": t1 - t0, "solve": t2 - t1},
+        timings=dict(timings or {}),
     )
 
 
@@ -259,31 +246,3 @@ def builds_table(arrays: AllocationArrays, allocation: Allocation) -> pd.DataFra
             row[f"served_{y}"] = float(used.get((int(y), o.name), 0.0))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def cost_without(
-    allocation: Allocation, option: int, time_limit: float = 60.0
-) -> tuple[float, float, float, float]:
-    """Placement cost, shortfall, out-of-area child-years and objective without one build.
-
-    The other build decisions stay as taken; the option's columns are fixed at zero and
-    the linear programme is solved again.
-    """
-    model = allocation.model
-    arrays = model.arrays
-    cap = arrays.capital
-    assert cap is not None
-    values = allocation.solution.columns.copy()
-    b = model.matrix.columns["b"]
-    values[b.start + np.flatnonzero(cap.col_option == option)] = 0.0
-    fixed = fix_integers(model.matrix, values)
-    result = solve_cbc(fixed, cbc_path(), time_limit=time_limit)
-    x = result.col_value[model.matrix.columns["x"]]
-    u = result.col_value[model.matrix.columns["u"]]
-    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
-    return (
-        float(x @ arrays.unit_cost),
-        float(u.sum()),
-        float(x[~in_area].sum()),
-        float(result.objective),
-    )

@@ -9,10 +9,10 @@ from benchmarks.sizes import BASELINE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sufficiency.allocate import engines
-from sufficiency.allocate.lp import AllocationModel, build_model, solve_bulk
-from sufficiency.allocate.matrix import LpMatrix, fix_integers
-from sufficiency.allocate.split import Split, split_model
+from sufficiency.solve import engines
+from sufficiency.solve.lp import AllocationModel, build_model, solve_bulk
+from sufficiency.solve.matrix import LpMatrix, fix_integers
+from sufficiency.solve.split import Split, split_model
 
 
 @st.composite

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .arrays import AllocationArrays
+from ..model.arrays import AllocationArrays
 
 #: £ of objective per £ of soft-budget overrun: small, so the overrun is only reported
 #: (spending is already minimised) and never traded against placing a child.

@@ -1,0 +1,1 @@
+"""Preprocessing: levers, need levels, continuity stock, capital options and cost arrays."""

@@ -1,0 +1,46 @@
+"""Scenarios side by side: one table of headline figures by scenario and year."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .. import taxonomy
+
+#: Figures compared, with their difference against the first scenario.
+COMPARED: tuple[str, ...] = (
+    "ehc_plans",
+    "demand",
+    "placed",
+    "cost",
+    "out_of_area",
+    "shortfall",
+    *(f"placed_by_tier_{t}" for t in taxonomy.TIERS),
+)
+
+
+def comparison_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per scenario and plan year, with differences against the first scenario.
+
+    Args:
+        summaries: Each run's summary (``Result.summary``), the first the reference.
+
+    Returns:
+        Columns ``scenario, year``, the figures in :data:`COMPARED`, and ``<figure>_diff``
+        (this scenario minus the first; zero for the first).
+    """
+    frames = []
+    for summary in summaries:
+        t = pd.DataFrame(summary["by_year"]).rename(
+            columns={f"placed_{t}": f"placed_by_tier_{t}" for t in taxonomy.TIERS}
+        )
+        t.insert(0, "scenario", summary["scenario"])
+        frames.append(t[["scenario", "year", *COMPARED]])
+    table = pd.concat(frames, ignore_index=True)
+    first = frames[0].set_index("year")[list(COMPARED)]
+    aligned = first.reindex(table["year"]).to_numpy()
+    for i, col in enumerate(COMPARED):
+        table[f"{col}_diff"] = table[col].to_numpy() - aligned[:, i]
+    return table

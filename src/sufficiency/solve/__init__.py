@@ -1,0 +1,1 @@
+"""The LP backend: sparse matrices, the PuLP face (the only ``import pulp``), engines, parts."""
