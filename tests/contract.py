@@ -19,13 +19,26 @@ def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_conservation(result: Result, tol: float = 1e-6) -> None:
+    """Placed (commissioned places and market) + no place = demand; gap = market + none."""
     demand = _key_frame(result.demand).groupby(KEYS)["children"].sum()
-    placed = _key_frame(result.placements).groupby(KEYS)["children"].sum()
-    short = _key_frame(result.shortfall).groupby(KEYS)["children"].sum()
-    total = placed.add(short, fill_value=0.0).reindex(demand.index, fill_value=0.0)
+    placements = _key_frame(result.placements)
+    placed = placements.groupby(KEYS)["children"].sum()
+    gap = _key_frame(result.shortfall).groupby(KEYS)[["children", "market", "no_place"]].sum()
+    total = placed.add(gap["no_place"], fill_value=0.0).reindex(demand.index, fill_value=0.0)
     assert np.allclose(total.to_numpy(), demand.to_numpy(), atol=tol, rtol=0)
-    extra = set(placed.index).union(short.index) - set(demand.index)
+    extra = set(placed.index).union(gap.index) - set(demand.index)
     assert not extra, f"placements for groups without demand: {sorted(extra)[:5]}"
+    market = placements[placements["setting"] == "MARKET"].groupby(KEYS)["children"].sum()
+    market = market.reindex(gap.index, fill_value=0.0)
+    assert np.allclose(market.to_numpy(), gap["market"].to_numpy(), atol=tol)
+    assert np.allclose(gap["children"], gap["market"] + gap["no_place"], atol=tol)
+    if result.extras["arrays"].market is not None:
+        assert gap["no_place"].sum() <= tol, "the market is on: every child has a place"
+    money = placements["hnb_cost"] + placements["transport_cost"]
+    assert np.allclose(money, placements["total_cost"], rtol=1e-12, atol=1e-6)
+    assert np.allclose(
+        placements["children"] * placements["unit_cost"], placements["total_cost"], rtol=1e-9
+    )
 
 
 def check_capacity(result: Result, tol: float = 1e-6) -> None:
@@ -55,7 +68,7 @@ def check_eligibility(result: Result, settings: pd.DataFrame) -> None:
 def check_all(result: Result) -> None:
     check_conservation(result)
     check_capacity(result)
-    check_eligibility(result, result.extras["inputs"].settings)
+    check_eligibility(result, result.extras["arrays"].settings)
 
 
 def check_continuity(result: Result, tol: float = 1e-6) -> None:

@@ -6,6 +6,7 @@ If a deliberate change moves them, update the figures here and say why in the co
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sufficiency
@@ -28,11 +29,13 @@ def test_headline_figures(result: sufficiency.Result) -> None:
     assert (
         t.loc[2026, "ehc_plans_lower"] < t.loc[2026, "ehc_plans"] < t.loc[2026, "ehc_plans_upper"]
     )
-    # special schools are full, so a gap opens once independent places run out
-    assert t.loc[2026, "shortfall"] == pytest.approx(0, abs=1)
-    assert t.loc[2035, "shortfall"] > 500
+    # special schools are full, so a gap opens: the market places what the register cannot
+    assert t.loc[2026, "shortfall"] == pytest.approx(5.5, abs=2)
+    assert t.loc[2035, "shortfall"] == pytest.approx(1470, rel=0.05)
+    assert (t["market"] == t["shortfall"]).all() and (t["no_place"] == 0).all()
     # continuing children stay in their (sometimes dearer) settings
-    assert t.loc[2026, "cost"] == pytest.approx(77.3e6, rel=0.03)
+    assert t.loc[2026, "total_cost"] == pytest.approx(79.9e6, rel=0.03)  # other arrangements incl.
+    assert t.loc[2035, "total_cost"] == pytest.approx(339.2e6, rel=0.05)
     assert t.loc[2026, "placed_new"] < 0.4 * t.loc[2026, "placed"]
     assert result.summary["status"] == "optimal"
 
@@ -50,3 +53,52 @@ def test_example_and_schema_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert "allocation" in schema["properties"]
+
+
+def test_every_child_placed_and_priced_within_hand_bounds(result: sufficiency.Result) -> None:
+    """Each year's cost lies between every child at their cheapest eligible price (places
+    ignored) and every child at the market price, equals the placements' costs, and is
+    split by payer."""
+    arrays = result.extras["arrays"]
+    market = arrays.pair_setting == arrays.market
+    groups = arrays.groups
+    cheapest = np.full(len(groups), np.inf)
+    np.minimum.at(cheapest, arrays.pair_group, arrays.unit_cost)
+    market_price = np.zeros(len(groups))
+    market_price[arrays.pair_group[market]] = arrays.unit_cost[market]
+    children = groups["children"].to_numpy()
+    year = groups["year"].to_numpy()
+    nis = result.not_in_school.groupby("year")["hnb_cost"].sum()
+    placed = result.placements.groupby("year")[["hnb_cost", "transport_cost", "total_cost"]].sum()
+    for row in result.summary["by_year"]:
+        y = row["year"]
+        here = year == y
+        lower = float((children * cheapest)[here].sum()) + float(nis.get(y, 0.0))
+        upper = float((children * market_price)[here].sum()) + float(nis.get(y, 0.0))
+        assert row["no_place"] == 0
+        assert row["placed"] == pytest.approx(row["demand"], abs=1e-2)
+        assert lower - 1 <= row["total_cost"] <= upper + 1
+        assert row["total_cost"] == pytest.approx(
+            placed.loc[y, "total_cost"] + nis.get(y, 0.0), abs=1
+        )
+        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
+        assert row["hnb_cost"] == pytest.approx(placed.loc[y, "hnb_cost"] + nis.get(y, 0.0), abs=1)
+
+
+def test_value_of_a_place_is_money(result: sufficiency.Result) -> None:
+    """No value per place exceeds the dearest market price less the cheapest local cost of
+    the groups the setting can take."""
+    arrays = result.extras["arrays"]
+    market = arrays.pair_setting == arrays.market
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    year_of = arrays.years[arrays.pair_year]
+    cap = result.capacity[result.capacity["value_per_place"] > 1e-6]
+    ids = arrays.settings["setting"].to_numpy()
+    assert len(cap) > 0
+    for row in cap.itertuples():
+        s = int(np.flatnonzero(ids == row.setting)[0])
+        groups = np.unique(arrays.pair_group[(arrays.pair_setting == s) & (year_of == row.year)])
+        take = np.isin(arrays.pair_group, groups)
+        dearest_market = arrays.unit_cost[take & market].max()
+        cheapest_local = arrays.unit_cost[take & in_area].min()
+        assert row.value_per_place <= dearest_market - cheapest_local + 1e-6, row

@@ -20,6 +20,26 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     check_continuity(result)
     check_out_of_area(result)
     assert result.summary["status"] == "optimal"
+    # every child with a plan has a placement and a cost: the market takes what the
+    # register cannot, and nothing is left with no place at all
+    assert result.summary["total_no_place"] == 0 and "unlawful" not in result.summary
+    for row in result.summary["by_year"]:
+        assert row["placed"] == pytest.approx(row["demand"], abs=1e-2)
+        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
+    # a build that loses money over its life is never chosen unless forced
+    built = result.builds[result.builds["built"].astype(bool)]
+    losing = built[(built["decision"] != "build") & (built["net_saving"] < -1e-6)]
+    assert losing.empty, losing
+    if path.stem == "inclusion_mainstream":
+        t = result.totals().set_index("year")
+        lever_years = t.index >= 2027
+        assert (t.loc[lever_years, "total_cost"] < t.loc[lever_years, "unmitigated_cost"]).all()
+        assert (t.loc[~lever_years, "total_cost"] <= t.loc[~lever_years, "unmitigated_cost"]).all()
+    if path.stem == "budget_cap":
+        t = result.totals().set_index("year")
+        assert (t["budget_overrun"] >= 0).all() and t["budget_overrun"].max() > 0
+        over = (t["hnb_cost"] - t["budget"]).clip(lower=0)
+        assert t["budget_overrun"].to_numpy() == pytest.approx(over.to_numpy(), abs=0.02)
     out = result.write(tmp_path / "out")
     contract = {"demand", "placements", "shortfall", "costs", "capacity"}  # DESIGN.md
     assert contract <= set(TABLES)

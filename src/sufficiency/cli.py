@@ -147,18 +147,36 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}")
     print(
-        f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: total cost £{s['total_cost']:,.0f}, "
-        f"shortfall {s['total_shortfall']:,.1f} child-years"
+        f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: total cost £{s['total_cost']:,.0f} "
+        f"(High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
+        f"£{s['total_transport_cost']:,.0f}); sufficiency gap "
+        f"{s['total_shortfall']:,.1f} child-years"
     )
     print(
         f"  {last['year']}: {last['ehc_plans']:,.0f} EHC plans "
         f"({last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f}), "
-        f"{last['placed']:,.0f} placed, {last['shortfall']:,.1f} without a place, "
-        f"cost £{last['cost']:,.0f}"
+        f"{last['placed']:,.0f} placed ({last['market']:,.1f} by the market: the gap), "
+        f"{last['not_placed']:,.0f} not in school; cost £{last['total_cost']:,.0f}"
     )
+    if "unlawful" in s:
+        print(
+            f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "
+            "switch the market of last resort back on (allocation.market.enabled)"
+        )
+    overruns = [r for r in s["by_year"] if r.get("budget_overrun", 0) > 0]
+    if overruns:
+        worst = max(overruns, key=lambda r: r["budget_overrun"])
+        print(
+            f"  High Needs Block budget overrun in {len(overruns)} year(s), up to "
+            f"£{worst['budget_overrun']:,.0f} ({worst['year']}): the saving needed"
+        )
     if "unmitigated_total_cost" in s:
         saving = s["unmitigated_total_cost"] - s["total_cost"]
-        print(f"  against the unmitigated run: £{saving:,.0f} less spent over the plan years")
+        more_or_less = "less" if saving >= 0 else "more"
+        print(
+            f"  against the unmitigated run: £{abs(saving):,.0f} {more_or_less} spent over the "
+            "plan years"
+        )
     if "capital" in s:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import taxonomy
-from .allocate.plan import plan, value_builds
+from .allocate.plan import plan
 from .config import Levers, Scenario, load_scenario, scenario_provenance
 from .config.capital import Capital
 from .data import Inputs, load_inputs
@@ -153,18 +153,16 @@ def run(
         baseline = sc.model_copy(update={"levers": Levers(), "capital": Capital()})
         unmitigated = plan(baseline, inputs, ehcp.frame)
         timings["unmitigated"] = time.perf_counter() - t
-    alloc = mitigated.allocation
+    alloc, builds = mitigated.allocation, mitigated.builds
     unalloc = unmitigated.allocation if unmitigated is not None else None
-
-    builds = value_builds(mitigated)
     shadow = shadow_prices(alloc.capacity)
     head, tail = summarise(
         sc,
         inputs,
         ehcp.aggregate(()),
         forecast,
-        (alloc, mitigated.demand, mitigated.not_placed, mitigated.stock),
-        unalloc,
+        (alloc, mitigated.demand, mitigated.not_in_school, mitigated.stock),
+        (unmitigated.allocation, unmitigated.not_in_school) if unmitigated is not None else None,
         builds,
         shadow,
     )
@@ -175,11 +173,18 @@ def run(
         **tail,
     }
     log.info(
-        "run %s: cost £%.0f, shortfall %.1f",
+        "run %s: total cost £%.0f, gap %.1f",
         sc.name,
         summary["total_cost"],
         summary["total_shortfall"],
     )
+    if "unlawful" in summary:
+        log.warning(
+            "%s: %.1f child-years with no place: %s",
+            sc.name,
+            summary["total_no_place"],
+            summary["unlawful"],
+        )
     return Result(
         demand=demand_table(mitigated.demand),
         placements=alloc.placements,
@@ -192,6 +197,7 @@ def run(
         builds=builds,
         shadow_prices=shadow,
         cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
+        not_in_school=taxonomy.as_categories(mitigated.not_in_school),
         summary=summary,
         extras={
             "scenario": sc,

@@ -25,6 +25,7 @@ TABLES: tuple[str, ...] = (
     "builds",
     "shadow_prices",
     "cost_avoided",
+    "not_in_school",
 )
 
 
@@ -52,6 +53,8 @@ class Result:
             served by year, savings (see :func:`sufficiency.postprocess.capital.capital_value`).
         shadow_prices: £ a year saved by one more place, by year and limited setting.
         cost_avoided: Cheapest local against cheapest out-of-area place per demand group.
+        not_in_school: Children with plans not in a school or college by ``year, need,
+            age_band, arrangement``, with ``unit_cost`` and ``hnb_cost`` (£).
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
             model, the arrays).
@@ -70,6 +73,7 @@ class Result:
     cost_avoided: pd.DataFrame
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
+    not_in_school: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

@@ -38,17 +38,43 @@ def test_hand_solved_tiny_borough() -> None:
     assert r.summary["total_shortfall"] == pytest.approx(0)
     # costs.csv lists every eligible pair, e.g. level-5 ASD may also go independent
     c = r.costs[(r.costs["year"] == 2026) & (r.costs["level"] == "special_school")]
-    assert set(c["setting"]) == {"SS1", "IND1"}
+    assert set(c["setting"]) == {"SS1", "IND1", "MARKET"}
 
 
-def test_shortfall_when_no_place() -> None:
+def test_gap_placed_by_the_market() -> None:
+    """1 independent place for 2 level-6 children: the second is bought on the market.
+
+    Market 2026: £70,000 × 1.03 fee + £18,000 × 1.04 transport (tiny borough's general
+    rates; the independent tier has no rates of its own there) = £90,820.
+    """
     tables = tiny_tables()
     tables["settings"].loc[2, "places"] = 1  # independent has 1 place for 2 level-6 children
     r = run_tables(tables)
     check_all(r)
-    assert r.summary["by_year"][0]["shortfall"] == pytest.approx(1)
+    y26 = r.summary["by_year"][0]
+    assert y26["shortfall"] == pytest.approx(1)
+    assert y26["market"] == pytest.approx(1)
+    assert y26["no_place"] == pytest.approx(0)
     row = r.shortfall[r.shortfall["year"] == 2026].iloc[0]
     assert (row["need"], row["age_band"], row["level"]) == ("ASD", "11-15", "independent")
+    m = r.placements[(r.placements["setting"] == "MARKET") & (r.placements["year"] == 2026)]
+    assert m["children"].sum() == pytest.approx(1)
+    assert m["hnb_cost"].sum() == pytest.approx(70_000 * 1.03)
+    assert m["transport_cost"].sum() == pytest.approx(18_000 * 1.04)
+    assert not m["in_area"].any()
+    assert "unlawful" not in r.summary
+
+
+def test_market_off_leaves_no_place_and_says_unlawful() -> None:
+    tables = tiny_tables()
+    tables["settings"].loc[2, "places"] = 1
+    r = run_tables(tables, allocation={"market": {"enabled": False}})
+    check_all(r)
+    y26 = r.summary["by_year"][0]
+    assert y26["no_place"] == pytest.approx(1)
+    assert y26["market"] == pytest.approx(0)
+    assert "unlawful" in r.summary
+    assert (r.placements["setting"] != "MARKET").all()
 
 
 def test_overflow_goes_to_next_cheapest_eligible() -> None:
@@ -146,7 +172,7 @@ def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method:
     r = run_tables(tables, forecast={"method": method})
     check_all(r)
     assert r.summary["status"] == "optimal"
-    total = sum(row["placed"] + row["shortfall"] for row in r.summary["by_year"])
+    total = sum(row["placed"] + row["no_place"] for row in r.summary["by_year"])
     # summary figures are rounded to 3 decimals per year
     assert total == pytest.approx(float(r.demand["children"].sum()), abs=1e-2)
 
@@ -162,6 +188,14 @@ def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int
     assert bigger.summary["objective"] <= base.summary["objective"] + 1e-6 * (
         1 + abs(base.summary["objective"])
     )
+    # without continuity's policy weights the objective is money: total cost never rises
+    plain = {"continuity": False}
+    base = run_tables(tables, forecast={"method": "naive"}, allocation=plain)
+    bigger = run_tables(more, forecast={"method": "naive"}, allocation=plain)
+    assert bigger.summary["total_cost"] <= base.summary["total_cost"] + 1e-6 * (
+        1 + base.summary["total_cost"]
+    )
+    assert bigger.summary["total_no_place"] == base.summary["total_no_place"] == 0
 
 
 # ---------------------------------------------------------------- levers on generated boroughs
@@ -193,10 +227,7 @@ def lever_sets(draw: st.DrawFn) -> dict:
     if draw(st.booleans()):
         levers["costs"] = [{"from_year": 2026, "extra_inflation": draw(st.floats(-0.2, 0.5))}]
     if draw(st.booleans()):
-        levers["budget"] = {
-            "base_gbp": draw(st.floats(1e4, 5e6)),
-            "mode": draw(st.sampled_from(["hard", "soft"])),
-        }
+        levers["budget"] = {"base_gbp": draw(st.floats(1e4, 5e6))}
     return levers
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from sufficiency import datasets
+from sufficiency.data import NOT_IN_SCHOOL
 from sufficiency.taxonomy import AGE_BANDS, EHCP_NEEDS, NEEDS, TIERS, age_band_of
 
 EXAMPLE = datasets.example_path()
@@ -46,7 +47,7 @@ def placement_group(caseload: pd.DataFrame, settings: pd.DataFrame) -> pd.Series
                       "enhanced_resource": "resourced", "special_school": "state_special",
                       "independent": "independent", "partnership": "ap_pru"})  # fmt: skip
     group[tier.isin(["sen_support", "independent"]) & post16] = "fe_post16"
-    group[caseload["setting"] == "NOT_PLACED"] = "not_placed"
+    group[caseload["setting"].isin(list(NOT_IN_SCHOOL))] = "not_placed"
     return group
 
 
@@ -82,7 +83,7 @@ def assert_borough_rules(tables: dict[str, pd.DataFrame], n_settings: int | None
     assert set(tables["sen_support"]["need"]) <= set(NEEDS)
 
     # ids and eligibility
-    placed = caseload[caseload["setting"] != "NOT_PLACED"]
+    placed = caseload[~caseload["setting"].isin(list(NOT_IN_SCHOOL))]
     assert set(placed["setting"]) <= set(reg.index)
     needs = placed["setting"].map(reg["needs"])
     need_ok = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_levers import INFL, borough, run
 
 import sufficiency
@@ -34,9 +36,16 @@ def option(name: str, capital: float, **extra: object) -> dict:
     }
 
 
-def run_capital(options: list[dict], horizon: int = 2, **capital: object) -> sufficiency.Result:
+def run_capital(
+    options: list[dict],
+    horizon: int = 2,
+    levers: dict | None = None,
+    allocation: dict | None = None,
+    out_places: int = 100,
+    **capital: object,
+) -> sufficiency.Result:
     # 10 children aged 15 each year: all at a transfer point, so free to move
-    tables = borough([OUT], {"OUT": 10}, age=15)
+    tables = borough([{**OUT, "places": out_places}], {"OUT": 10}, age=15)
     if horizon != 2:
         tables["population"] = pd.DataFrame(
             [
@@ -58,6 +67,8 @@ def run_capital(options: list[dict], horizon: int = 2, **capital: object) -> suf
         "horizon_years": horizon,
         "forecast": {"method": "naive"},
         "capital": {"options": options, **capital},
+        "levers": levers or {},
+        "allocation": allocation or {},
     }
     return sufficiency.run(scenario, tables=tables)
 
@@ -170,16 +181,73 @@ def test_cost_avoided_matches_a_direct_search() -> None:
         assert row["out_of_area_unit_cost"] == pytest.approx(away.min(), nan_ok=True)
 
 
-def test_spot_purchase_replaces_the_gap() -> None:
+def test_market_prices_from_the_scenario() -> None:
+    """The most specific row applies: a level-6 ASD child aged 11-15 pays the
+    communication-and-interaction secondary price, not the catch-all."""
     tables = tiny_tables()
-    tables["settings"].loc[2, "places"] = 1  # independent full: one child would go unplaced
+    tables["settings"].loc[2, "places"] = 1  # independent full: one child goes to the market
     sc = tiny_scenario_dict()
-    sc["allocation"] = {"spot_purchase": {"cost_per_place_gbp": 100_000}}
+    sc["allocation"] = {
+        "market": {
+            "prices": [
+                {"fee_per_place_gbp": 100_000, "transport_per_place_gbp": 0},
+                {
+                    "need_group": "communication_and_interaction",
+                    "phase": "secondary",
+                    "fee_per_place_gbp": 120_000,
+                    "transport_per_place_gbp": 10_000,
+                },
+                {"phase": "secondary", "fee_per_place_gbp": 90_000, "transport_per_place_gbp": 0},
+            ]
+        }
+    }
     r = sufficiency.run(sc, tables=tables)
-    assert r.summary["total_shortfall"] == pytest.approx(0)
-    spot = r.placements[(r.placements["setting"] == "SPOT") & (r.placements["year"] == 2026)]
-    assert spot["children"].sum() == pytest.approx(1)
-    assert spot["unit_cost"].iloc[0] == pytest.approx(100_000 * 1.03)
+    assert r.summary["total_shortfall"] == pytest.approx(2)  # one child a year, two years
+    m = r.placements[(r.placements["setting"] == "MARKET") & (r.placements["year"] == 2026)]
+    assert m["children"].sum() == pytest.approx(1)
+    assert m["unit_cost"].iloc[0] == pytest.approx(120_000 * 1.03 + 10_000 * 1.04)
+
+
+def test_market_price_rows_must_be_unambiguous() -> None:
+    sc = tiny_scenario_dict()
+    sc["allocation"] = {
+        "market": {
+            "prices": [
+                {"level": "independent", "fee_per_place_gbp": 1, "transport_per_place_gbp": 0}
+            ]
+        }
+    }
+    with pytest.raises(sufficiency.ScenarioError, match="catch-all"):
+        sufficiency.run(sc, tables=tiny_tables())
+    sc["allocation"] = {
+        "market": {"prices": [{"fee_per_place_gbp": -5, "transport_per_place_gbp": 0}]}
+    }
+    with pytest.raises(
+        sufficiency.ScenarioError, match=r"allocation\.market\.prices\.0\.fee_per_place_gbp"
+    ):
+        sufficiency.run(sc, tables=tiny_tables())
+    sc["allocation"] = {"spot_purchase": {"cost_per_place_gbp": 1}}
+    with pytest.raises(sufficiency.ScenarioError, match="'spot_purchase' was removed: replaced by 'market'"):
+        sufficiency.run(sc, tables=tiny_tables())
+
+
+def test_losing_build_is_not_built_unless_forced() -> None:
+    """An out-of-area target's policy weight (£200k a child-year) would pull in a £30m
+    option that saves only £0.6m of real money over two years: it is not built; forced, it
+    is, and its negative net saving is reported."""
+    target = {"reduce_by": 1.0, "by_year": 2026}
+    r = run_capital([option("A", 3e7)], levers={"out_of_area": target})
+    b = builds(r)
+    assert not bool(b.loc["A", "built"])
+    assert r.summary["by_year"][0]["out_of_area_target_missed"] == pytest.approx(10)
+    forced = run_capital([option("A", 3e7, decision="build")], levers={"out_of_area": target})
+    fb = builds(forced)
+    assert bool(fb.loc["A", "built"]) and fb.loc["A", "net_saving"] < 0
+
+
+def test_economic_build_kept_under_the_rule() -> None:
+    r = run_capital([option("A", 1e6)], levers={"out_of_area": {"reduce_by": 1.0, "by_year": 2026}})
+    assert bool(builds(r).loc["A", "built"]) and builds(r).loc["A", "net_saving"] > 0
 
 
 def test_option_errors_name_the_yaml_path() -> None:
@@ -187,3 +255,30 @@ def test_option_errors_name_the_yaml_path() -> None:
         run_capital([{**option("A", 1e6), "creates": None, "expands": "NOPE"}])
     with pytest.raises(sufficiency.ScenarioError, match="exactly one of"):
         run_capital([{**option("A", 1e6), "expands": "OUT"}])
+
+
+def _market(fee: float) -> dict:
+    return {"market": {"prices": [{"fee_per_place_gbp": fee, "transport_per_place_gbp": 0}]}}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fee=st.floats(20_000, 150_000),
+    dearer=st.floats(1.0, 3.0),
+    out_places=st.integers(0, 10),
+    capital=st.floats(1e5, 2e7),
+)
+def test_dearer_market_never_lowers_the_places_wanted(
+    fee: float, dearer: float, out_places: int, capital: float
+) -> None:
+    """With a dearer market the model builds at least as many places, and a place is
+    worth at least as much."""
+    runs = [
+        run_capital([option("A", capital)], allocation=_market(f), out_places=out_places)
+        for f in (fee, fee * dearer)
+    ]
+    built = [float(builds(r)["places"].sum()) for r in runs]
+    assert built[1] >= built[0]
+    for r in runs:
+        assert r.summary["total_no_place"] == 0
+        assert (r.builds.loc[r.builds["built"].astype(bool), "net_saving"] >= -1e-6).all()

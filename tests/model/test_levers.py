@@ -274,24 +274,23 @@ def test_setting_change_unknown_setting_is_a_scenario_error() -> None:
 # ------------------------------------------------------------------------- budget
 
 
-def test_hard_budget_leaves_children_unplaced() -> None:
+def test_budget_never_leaves_a_child_without_a_place() -> None:
+    """The budget is compared with High Needs Block spending; every child is placed."""
     tables = borough([SPECIAL_A], {"A": 10}, age=15)
-    r = run(tables, levers={"budget": {"gbp_by_year": {2026: 200_000, 2027: 1e9}, "mode": "hard"}})
-    t = r.totals().set_index("year")
-    assert t.loc[2026, "placed"] == pytest.approx(200_000 / (30_000 * INFL), abs=1e-3)
-    assert t.loc[2026, "shortfall"] == pytest.approx(10 - 200_000 / (30_000 * INFL), abs=1e-3)
-    assert t.loc[2026, "cost"] == pytest.approx(200_000)
-    assert t.loc[2027, "shortfall"] == pytest.approx(0)
-
-
-def test_soft_budget_reports_overrun() -> None:
-    tables = borough([SPECIAL_A], {"A": 10}, age=15)
-    r = run(tables, levers={"budget": {"base_gbp": 200_000, "growth": 0.1, "mode": "soft"}})
+    r = run(tables, levers={"budget": {"base_gbp": 200_000, "growth": 0.1}})
     t = r.totals().set_index("year")
     assert t["shortfall"].sum() == pytest.approx(0)
+    assert t["placed"].tolist() == pytest.approx([10, 10])
     assert t.loc[2026, "budget"] == pytest.approx(200_000)
     assert t.loc[2027, "budget"] == pytest.approx(220_000)
-    assert t.loc[2026, "budget_overrun"] == pytest.approx(10 * 30_000 * INFL - 200_000)
+    hnb = t.loc[2026, "hnb_cost"]
+    assert t.loc[2026, "budget_overrun"] == pytest.approx(hnb - 200_000)
+
+
+def test_hard_budget_mode_is_refused_with_the_reason() -> None:
+    tables = borough([SPECIAL_A], {"A": 10}, age=15)
+    with pytest.raises(sufficiency.ScenarioError, match="never leaves a child without a place"):
+        run(tables, levers={"budget": {"base_gbp": 200_000, "mode": "hard"}})
 
 
 def test_penalty_order_is_validated() -> None:

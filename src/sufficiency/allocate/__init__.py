@@ -6,12 +6,13 @@ This package is the stage's face (:mod:`.plan`); the work is done in
 """
 
 from ..model.arrays import AllocationArrays, build_arrays, eligibility
-from ..model.levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
+from ..model.levels import NOT_IN_SCHOOL_LEVELS, NOT_PLACED_LEVEL, demand_by_level, level_shares
 from ..postprocess.allocation import Allocation
 from ..solve.lp import SolveStatus
 from .plan import Plan, allocate, plan, value_builds
 
 __all__ = [
+    "NOT_IN_SCHOOL_LEVELS",
     "NOT_PLACED_LEVEL",
     "Allocation",
     "AllocationArrays",

@@ -17,8 +17,8 @@ import pandas as pd
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.arrays import AllocationArrays, build_arrays
-from ..model.capital import add_capital_settings, add_spot_purchase, capital_arrays
-from ..model.levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
+from ..model.capital import add_capital_settings, capital_arrays
+from ..model.levels import NOT_IN_SCHOOL_LEVELS, demand_by_level, level_shares
 from ..model.levers import (
     apply_demand_shocks,
     apply_inclusion,
@@ -26,6 +26,8 @@ from ..model.levers import (
     budget_limits,
     out_of_area_cap,
 )
+from ..model.market import add_market
+from ..model.not_in_school import not_in_school_table
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
@@ -67,7 +69,11 @@ class Plan:
 
     Attributes:
         demand: Children to place: ``year, need, age_band, level, children``.
-        not_placed: Children with plans not in an education placement, same columns.
+        not_placed: Children with plans not in a school or college, same columns (level =
+            their arrangement).
+        not_in_school: The same by arrangement, costed
+            (:func:`~sufficiency.model.not_in_school.not_in_school_table`).
+        builds: Capital options with what each built one saves (:func:`value_builds`).
         arrays: The cost arrays and constraint data.
         allocation: The solved allocation.
         stock: Base-year placements that seed continuity.
@@ -77,10 +83,12 @@ class Plan:
 
     demand: pd.DataFrame
     not_placed: pd.DataFrame
+    not_in_school: pd.DataFrame
     arrays: AllocationArrays
     allocation: Allocation
     stock: pd.DataFrame
     rates: CarryRates
+    builds: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -106,17 +114,15 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
     projected = apply_demand_shocks(forecast, levers.demand)
     shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
     by_level = demand_by_level(projected, shares)
-    not_placed = by_level[by_level["level"] == NOT_PLACED_LEVEL].reset_index(drop=True)
-    demand = by_level[by_level["level"] != NOT_PLACED_LEVEL].reset_index(drop=True)
+    out_of_school = by_level["level"].isin(NOT_IN_SCHOOL_LEVELS)
+    not_placed = by_level[out_of_school].reset_index(drop=True)
+    demand = by_level[~out_of_school].reset_index(drop=True)
     rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
     demand = apply_inclusion(demand, levers.inclusion, rates)
     inputs = apply_setting_changes(inputs, levers.settings)
     inputs = add_capital_settings(inputs, scenario.capital)
-    spot = opts.spot_purchase
-    if spot is not None:
-        inputs = add_spot_purchase(
-            inputs, spot.tier, spot.cost_per_place_gbp, spot.transport_per_place_gbp
-        )
+    if opts.market.enabled:
+        inputs = add_market(inputs, opts.market)
     arrays = build_arrays(
         demand,
         inputs,
@@ -124,6 +130,7 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         years=years,
         unmet_penalty=opts.unmet_penalty_gbp,
         cost_changes=levers.costs,
+        market=opts.market.prices if opts.market.enabled else None,
     )
     stock = base_stock(inputs, scenario.base_year)
     if opts.continuity:
@@ -154,32 +161,59 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         scenario.capital, arrays.settings, arrays.years, scenario.base_year
     )
     t1 = time.perf_counter()
-    allocation = allocate(
-        arrays,
-        solver=opts.solver,
-        time_limit=opts.time_limit_seconds,
-        fallback=opts.fallback_solver,
+    allocation, builds = _allocate_builds(
+        arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver
     )
     return Plan(
         demand=demand,
         not_placed=not_placed,
+        not_in_school=not_in_school_table(
+            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
+        ),
         arrays=arrays,
         allocation=allocation,
         stock=stock,
         rates=rates,
+        builds=builds,
         timings={"arrays": t1 - t0, **allocation.timings},
     )
 
 
-def value_builds(p: Plan) -> pd.DataFrame:
+def value_builds(arrays: AllocationArrays, allocation: Allocation) -> pd.DataFrame:
     """The builds table with what each built option saves (re-solving without each one).
 
     See :func:`sufficiency.postprocess.capital.capital_value` for the columns.
     """
-    arrays, alloc = p.arrays, p.allocation
     without: dict[int, Without] = {}
     if arrays.capital is not None:
-        built = builds_table(arrays, alloc)["built"].to_numpy(dtype=bool)
+        built = builds_table(arrays, allocation)["built"].to_numpy(dtype=bool)
         for i in map(int, built.nonzero()[0]):
-            without[i] = cost_without(alloc.model, alloc.solution.columns, i)
-    return capital_value(arrays, alloc, without)
+            without[i] = cost_without(allocation.model, allocation.solution.columns, i)
+    return capital_value(arrays, allocation, without)
+
+
+def _allocate_builds(
+    arrays: AllocationArrays, solver: str, time_limit: float, fallback: bool
+) -> tuple[Allocation, pd.DataFrame]:
+    """Allocate, then rule out every optional build that loses money over its life.
+
+    A build chosen by the optimiser can still have a negative whole-life net saving when
+    a policy weight (an out-of-area target, keeping children in their setting) pulled it
+    in. Such an option is not built unless the scenario forces it (``decision: build``):
+    it is excluded and the model solved again, until every build pays for itself.
+    """
+    allocation = allocate(arrays, solver=solver, time_limit=time_limit, fallback=fallback)
+    builds = value_builds(arrays, allocation)
+    cap = arrays.capital
+    while cap is not None:
+        losing = (
+            builds["built"].astype(bool)
+            & (builds["decision"] != "build")
+            & (builds["net_saving"] < -1e-6)
+        ).to_numpy()
+        if not losing.any():
+            break
+        cap.excluded = cap.excluded | losing
+        allocation = allocate(arrays, solver=solver, time_limit=time_limit, fallback=fallback)
+        builds = value_builds(arrays, allocation)
+    return allocation, builds

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .. import taxonomy
-from .strict import Strict
+from .strict import Strict, refuse_removed
 
 TierName = Literal[
     "mainstream", "sen_support", "partnership", "enhanced_resource", "special_school", "independent"
@@ -78,7 +78,8 @@ class OutOfAreaLever(Strict):
         default=200_000.0,
         gt=0.0,
         description=(
-            "Penalty in £ per child per year over the cap. Below the displacement and "
+            "Policy weight in £ of objective (not money) per child per year over the cap. "
+            "Below the displacement and "
             "unmet-demand penalties: the model misses the target rather than move a "
             "continuing child or leave one without a place."
         ),
@@ -138,25 +139,32 @@ class SettingChange(Strict):
 
 
 class BudgetLever(Strict):
-    """A High Needs Block budget for placements, per year."""
+    """A High Needs Block budget for placements, per year, compared with High Needs Block
+    spending (transport, paid from the general fund, is not counted)."""
 
-    gbp_by_year: dict[int, float] = Field(
+    gbp_by_year: dict[int, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="Budget in £ (cash) by census year; years not listed follow the growth rule.",
     )
     base_gbp: float | None = Field(
-        default=None, gt=0.0, description="Budget in £ for the first plan year (cash)."
+        default=None,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Budget in £ for the first plan year (cash).",
     )
     growth: float = Field(
         default=0.0, ge=-0.5, le=1.0, description="Annual growth of base_gbp, as a fraction."
     )
-    mode: Literal["hard", "soft"] = Field(
-        default="soft",
-        description=(
-            "'hard': spending may not exceed the budget (children go unplaced instead); "
-            "'soft': spending may exceed it and the overrun is reported."
-        ),
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_mode(cls, data: Any) -> Any:
+        return refuse_removed(
+            data,
+            "mode",
+            "a budget never leaves a child without a place; the run compares High Needs Block "
+            "spending with the budget and reports the overrun (the saving needed) each year",
+        )
 
     @model_validator(mode="after")
     def _some_budget(self) -> BudgetLever:

@@ -356,6 +356,8 @@ def reference_markdown() -> str:
             else:
                 value = info.get_default(call_default_factory=True)
                 empty = value is None or value == {} or value == []
+                if isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+                    value = [v.model_dump(mode="json", exclude_none=True) for v in value]
                 shown = json.dumps(value, default=str) if not isinstance(value, BaseModel) else ""
                 default = "—" if empty or not shown else f"`{shown}`"
             text = (info.description or "").replace("|", "\\|")

@@ -9,8 +9,9 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .capital import Capital
 from .forecast_options import ForecastOptions
-from .levers import Levers
+from .levers import Levers, TierName
 from .strict import Strict as _Strict
+from .strict import refuse_removed
 
 
 class DataSources(_Strict):
@@ -32,22 +33,149 @@ class DataSources(_Strict):
     )
 
 
-class SpotPurchase(_Strict):
-    """An unlimited, out-of-area fallback at a high price: the independent market."""
+NeedGroup = Literal[
+    "communication_and_interaction",
+    "cognition_and_learning",
+    "social_emotional_and_mental_health",
+    "sensory_and_physical",
+    "other",
+]
+Phase = Literal["early_years", "primary", "secondary", "post16", "post19"]
 
-    tier: Literal["special_school", "independent"] = Field(
-        default="independent", description="Tier of spot-purchased places."
+
+class MarketPrice(_Strict):
+    """One row of the market's price table: a fee and transport for the groups it matches.
+
+    A demand group takes the most specific row matching its level, need group and phase
+    (phase of the age band's first age); blank fields match everything.
+    """
+
+    level: TierName | None = Field(
+        default=None, description="Level (least specialist tier that meets the need); blank = all."
     )
-    cost_per_place_gbp: float = Field(
-        gt=0.0, description="Fee, £ per place per year (base-year prices)."
+    need_group: NeedGroup | None = Field(
+        default=None, description="Broad area of need of the SEND Code of Practice; blank = all."
+    )
+    phase: Phase | None = Field(
+        default=None, description="Phase of the age band's first age; blank = all."
+    )
+    fee_per_place_gbp: float = Field(
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Fee, £ per child per year (base-year prices; High Needs Block).",
     )
     transport_per_place_gbp: float = Field(
-        default=0.0, ge=0.0, description="Transport, £ per child per year (base-year prices)."
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Home-to-school transport, £ per child per year (base-year prices; "
+        "the council's general fund).",
+    )
+
+
+#: Default market prices, base-year (2024/25) prices. Specialist levels: £70,000, the top of
+#: councils' mean fees for independent and non-maintained special schools (£58k-70k; the
+#: national mean is £64k, DOMAIN.md) because a spot purchase beyond the commissioned places
+#: is bought at the dear end of the market; transport £18,000, about twice the ≈£8,100 SEND
+#: average, for out-of-area and often single-occupancy journeys (a judgement). Lower levels:
+#: a mainstream top-up (£9k, the top of the £6k-9k range) or alternative provision bought
+#: in (£18k, a judgement), with average transport.
+DEFAULT_MARKET_PRICES: tuple[dict[str, Any], ...] = (
+    {"fee_per_place_gbp": 70_000.0, "transport_per_place_gbp": 18_000.0},
+    {"level": "mainstream", "fee_per_place_gbp": 9_000.0, "transport_per_place_gbp": 8_100.0},
+    {"level": "sen_support", "fee_per_place_gbp": 9_000.0, "transport_per_place_gbp": 8_100.0},
+    {"level": "partnership", "fee_per_place_gbp": 18_000.0, "transport_per_place_gbp": 8_100.0},
+)
+
+
+class Market(_Strict):
+    """The market of last resort: spot purchase beyond the register's commissioned places.
+
+    A council must place every child with an EHC plan, so children whom no commissioned
+    place can take are placed by the market (an unlimited, out-of-area setting ``MARKET``)
+    at its price, inflated at the market tier's rates of the cost assumptions.
+    """
+
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Place children the register cannot take with the market (the lawful default). "
+            "false leaves them with no place at all, which the run reports as unlawful."
+        ),
+    )
+    tier: Literal["special_school", "independent"] = Field(
+        default="independent",
+        description="Tier of market placements (and whose inflation rates apply).",
+    )
+    prices: list[MarketPrice] = Field(
+        default_factory=lambda: [MarketPrice(**p) for p in DEFAULT_MARKET_PRICES],
+        min_length=1,
+        description=(
+            "Price table (replaces the defaults when given): the most specific row matching "
+            "a group's level, need group and phase applies. Defaults: £70,000 fee + "
+            "£18,000 transport for enhanced resource, special and independent levels; "
+            "£9,000 + £8,100 for mainstream and SEN support; £18,000 + £8,100 for "
+            "partnership (base-year prices)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_row_per_match(self) -> Market:
+        keys = [(p.level, p.need_group, p.phase) for p in self.prices]
+        dupes = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"two price rows match the same groups: {', '.join(dupes)}")
+        if (None, None, None) not in keys:
+            raise ValueError(
+                "give a catch-all row (no level, need_group or phase) so every group has a price"
+            )
+        return self
+
+
+class NotInSchool(_Strict):
+    """Costs of children with plans not in a school or college (caseload setting codes).
+
+    ``OTHER_ARRANGEMENTS`` (other arrangements made by the council, education otherwise
+    than at school) are High Needs Block spend; ``EHE`` (elective home education), ``NEET``
+    and ``NOT_PLACED`` (not recorded) are counted but cost nothing unless given here.
+    """
+
+    other_arrangements_gbp: float = Field(
+        default=20_000.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description=(
+            "£ per child per year (base-year prices, High Needs Block) of other arrangements "
+            "made by the council. Default £20,000: a judgement for an education-otherwise "
+            "package, between alternative provision and a special school place; replace it "
+            "with your own average."
+        ),
+    )
+    elective_home_education_gbp: float = Field(
+        default=0.0, ge=0.0, allow_inf_nan=False, description="£ per child per year (EHE)."
+    )
+    neet_gbp: float = Field(
+        default=0.0, ge=0.0, allow_inf_nan=False, description="£ per young person per year (NEET)."
+    )
+    not_recorded_gbp: float = Field(
+        default=0.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="£ per child per year with no recorded arrangement (NOT_PLACED).",
     )
 
 
 class AllocationOptions(_Strict):
     """How the allocation linear programme is built and solved."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spot_purchase_replaced(cls, data: Any) -> Any:
+        return refuse_removed(
+            data,
+            "spot_purchase",
+            "replaced by 'market' (on by default): give the price as "
+            "market: {prices: [{fee_per_place_gbp: ..., transport_per_place_gbp: ...}]}",
+        )
 
     solver: Literal["auto", "highs", "cbc", "pulp-highs", "pulp-cbc"] = Field(
         default="auto",
@@ -64,9 +192,11 @@ class AllocationOptions(_Strict):
     unmet_penalty_gbp: float = Field(
         default=1_000_000.0,
         gt=0.0,
+        allow_inf_nan=False,
         description=(
-            "Penalty in £ per child per year left without a place (the sufficiency gap). "
-            "Must exceed any unit cost so that the model places every child it can."
+            "Policy weight in £ of objective (not money) per child per year left with no "
+            "place at all; used only when the market is switched off. Must exceed any unit "
+            "cost so that the model places every child it can."
         ),
     )
     time_limit_seconds: float = Field(
@@ -79,21 +209,23 @@ class AllocationOptions(_Strict):
             "(reception, Year 7, Year 12, age 19); false re-places everyone every year."
         ),
     )
-    spot_purchase: SpotPurchase | None = Field(
-        default=None,
-        description=(
-            "If set, children who find no place in the register are placed out of area at "
-            "this price (setting id SPOT, every need and age) instead of being left "
-            "without a place; they then show as SPOT placements, not as shortfall."
-        ),
+    market: Market = Field(
+        default_factory=Market,
+        description="The market of last resort for children the register cannot take.",
+    )
+    not_in_school: NotInSchool = Field(
+        default_factory=lambda: NotInSchool(),
+        description="Costs of children with plans who are not in a school or college.",
     )
     displacement_penalty_gbp: float = Field(
         default=400_000.0,
         gt=0.0,
+        allow_inf_nan=False,
         description=(
-            "Penalty in £ per child moved out of their setting between transfer points in the "
-            "last plan year; each earlier year adds one more multiple, so children move only "
-            "when and as far as a closure or falling demand forces it. Below the unmet penalty."
+            "Policy weight in £ of objective (not money) per child moved out of their setting "
+            "between transfer points in the last plan year; each earlier year adds one more "
+            "multiple, so children move only when and as far as a closure or falling demand "
+            "forces it. Below the unmet penalty."
         ),
     )
 

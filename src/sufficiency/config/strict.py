@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -9,3 +11,10 @@ class Strict(BaseModel):
     """Base of every scenario model: unknown keys are errors and objects are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def refuse_removed(data: Any, key: str, why: str) -> Any:
+    """For a ``mode="before"`` validator: refuse a key that was removed, saying why."""
+    if isinstance(data, dict) and key in data:
+        raise ValueError(f"{key!r} was removed: {why}")
+    return data

@@ -17,8 +17,18 @@ from .tables import Column, RawTable, TableSource, check_table, raise_if, read_t
 
 log = logging.getLogger(__name__)
 
-#: Caseload `setting` value for children with a plan but no education placement.
+#: Caseload `setting` value for children with a plan but no recorded education placement.
 NOT_PLACED = "NOT_PLACED"
+#: Caseload `setting` codes of children with a plan who are not in a school or college, and
+#: the arrangement each stands for (SEN2 codes: other arrangements made by the council or
+#: education otherwise than at school, elective home education, not in education,
+#: employment or training, and not recorded).
+NOT_IN_SCHOOL: dict[str, str] = {
+    "OTHER_ARRANGEMENTS": "other_arrangements",
+    "EHE": "elective_home_education",
+    "NEET": "neet",
+    NOT_PLACED: "not_placed",
+}
 
 _COUNT = Column("children", "float", minimum=0, unit="children")
 _YEAR = Column("year", "int", minimum=1990, maximum=2100)
@@ -239,9 +249,9 @@ def load_inputs(
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"duplicate id {ids.iloc[i]!r}")
         )
-    for i in np.flatnonzero((ids == NOT_PLACED).to_numpy()):
+    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, "MARKET"]).to_numpy()):
         problems.append(
-            Problem(settings_raw.where(int(i), "setting"), f"{NOT_PLACED!r} is reserved")
+            Problem(settings_raw.where(int(i), "setting"), f"{ids.iloc[i]!r} is reserved")
         )
     for i in np.flatnonzero((settings["age_min"] > settings["age_max"]).to_numpy()):
         problems.append(
@@ -253,13 +263,15 @@ def load_inputs(
     known = set(ids)
 
     # --- caseload
-    unknown_settings = sorted(set(caseload["setting"]) - known - {NOT_PLACED})
+    unknown_settings = sorted(set(caseload["setting"]) - known - set(NOT_IN_SCHOOL))
     for s in unknown_settings[:20]:
         row = int(np.flatnonzero((caseload["setting"] == s).to_numpy())[0])
         problems.append(
             Problem(
                 caseload_raw.where(row, "setting"),
-                f"setting {s!r} is not in the settings register (or {NOT_PLACED!r})",
+                f"setting {s!r} is not in the settings register (nor one of "
+                + ", ".join(NOT_IN_SCHOOL)
+                + ")",
             )
         )
     years = sorted(caseload["year"].astype(int).unique())

@@ -462,6 +462,50 @@ def _cost_assumptions() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "tier", "inflation", "transport_inflation"])
 
 
+#: How children with plans not in a school or college split between arrangements, by the
+#: first age of each range (a judgement: other arrangements and home education for
+#: school-age children, NEET for young people after 16; the rest not recorded).
+_NOT_IN_SCHOOL_SHARES: tuple[tuple[int, dict[str, float]], ...] = (
+    (0, {"OTHER_ARRANGEMENTS": 0.6, NOT_PLACED: 0.4}),
+    (5, {"EHE": 0.45, "OTHER_ARRANGEMENTS": 0.4, NOT_PLACED: 0.15}),
+    (16, {"NEET": 0.55, "OTHER_ARRANGEMENTS": 0.2, "EHE": 0.05, NOT_PLACED: 0.2}),
+)
+
+
+def _not_in_school(caseload: pd.DataFrame) -> pd.DataFrame:
+    """Split the ``NOT_PLACED`` children into arrangements, deterministically.
+
+    Within each year and age range the children (in row order) are dealt to arrangements
+    by systematic rounding of the shares, so the totals hit the shares to one child and no
+    random numbers are drawn. Rows keep their order; a split row's parts take its place.
+    """
+    frame = caseload.reset_index(drop=True)
+    frame["_pos"] = frame.index.astype(float)
+    out = frame[frame["setting"] != NOT_PLACED]
+    away = frame[(frame["setting"] == NOT_PLACED) & (frame["children"] > 0)]
+    starts = [a for a, _ in _NOT_IN_SCHOOL_SHARES]
+    rng_of = np.searchsorted(starts, away["age"].to_numpy(), side="right") - 1
+    pieces = []
+    for (_, r), rows in away.groupby([away["year"], rng_of], sort=True):
+        shares = _NOT_IN_SCHOOL_SHARES[int(r)][1]  # type: ignore[call-overload]
+        each = rows.loc[rows.index.repeat(rows["children"].astype(int))]
+        position = (np.arange(len(each)) + 0.5) / len(each)
+        cut = np.cumsum(list(shares.values()))
+        pick = np.searchsorted(cut, position, side="right")
+        code = np.array(list(shares))[pick]
+        pieces.append(each.assign(setting=code, children=1, _pos=each["_pos"] + 0.01 * pick))
+    if not pieces:
+        return caseload
+    split = pd.DataFrame(
+        pd.concat(pieces)
+        .groupby(["_pos", "year", "need", "age", "setting"], as_index=False)["children"]
+        .sum()
+    )
+    merged = pd.concat([out, split], ignore_index=True)
+    merged = merged.sort_values("_pos", kind="stable")
+    return merged[list(caseload.columns)].reset_index(drop=True)
+
+
 def generate_borough(
     seed: int = DEFAULT_SEED, n_settings: int | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -497,11 +541,13 @@ def generate_borough(
     log.debug("generated %d settings, %d EHC plans in 2025", len(register), counts[-1].sum())
 
     ids = [s.setting for s in register] + [NOT_PLACED]
-    caseload = _long(
-        counts.transpose(0, 2, 1, 3),
-        [("year", list(_YEARS)), ("need", list(EHCP_NEEDS)), ("age", list(AGES)),
-         ("setting", ids)],
-        "children",
+    caseload = _not_in_school(
+        _long(
+            counts.transpose(0, 2, 1, 3),
+            [("year", list(_YEARS)), ("need", list(EHCP_NEEDS)), ("age", list(AGES)),
+             ("setting", ids)],
+            "children",
+        )
     )  # fmt: skip
     sen_support = _long(
         sen.transpose(0, 2, 1),

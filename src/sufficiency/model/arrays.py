@@ -10,9 +10,12 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.levers import CostChange
+from ..config.schema import MarketPrice
 from ..data.inputs import Inputs
+from ..errors import Problem, ScenarioError
 from .capital import CapitalArrays
 from .levers import Budget, OutOfAreaCap, cost_factors
+from .market import MARKET, market_prices
 from .stock import Continuity
 
 
@@ -27,11 +30,19 @@ class AllocationArrays:
         group_year: Year index of each group, shape (G,).
         pair_group: Group of each eligible pair, shape (K,), sorted by group.
         pair_setting: Setting of each eligible pair, shape (K,).
-        unit_cost: £ per child per year of each pair, shape (K,).
-        place_cost: £ per place per year by year and setting (inflated), shape (Y, S).
-        transport_cost: £ per child per year by year and setting (inflated), shape (Y, S).
+        unit_cost: £ per child per year of each pair, shape (K,): ``unit_hnb`` +
+            ``unit_transport``.
+        unit_hnb: £ per child per year paid from the High Needs Block (place funding and
+            top-up, or fee), shape (K,).
+        unit_transport: £ per child per year of home-to-school transport (the council's
+            general fund), shape (K,).
+        place_cost: £ per place per year by year and setting (inflated), shape (Y, S); NaN
+            for the market, whose prices are per group.
+        transport_cost: £ per child per year by year and setting (inflated), shape (Y, S);
+            NaN for the market.
         capacity: Places by year and setting, ``inf`` where unlimited, shape (Y, S).
-        unmet_penalty: £ per child per year left without a place.
+        unmet_penalty: Policy weight per child per year left with no place at all.
+        market: Register position of the market of last resort, or None when it is off.
         continuity: Rows keeping continuing children in their setting, if modelled.
         out_of_area: The out-of-area cap, if a lever sets one.
         budget: Per-year budget, if a lever sets one.
@@ -45,10 +56,13 @@ class AllocationArrays:
     pair_group: np.ndarray
     pair_setting: np.ndarray
     unit_cost: np.ndarray
+    unit_hnb: np.ndarray
+    unit_transport: np.ndarray
     place_cost: np.ndarray
     transport_cost: np.ndarray
     capacity: np.ndarray
     unmet_penalty: float
+    market: int | None = None
     continuity: Continuity | None = None
     out_of_area: OutOfAreaCap | None = None
     budget: Budget | None = None
@@ -182,6 +196,7 @@ def build_arrays(
     years: list[int],
     unmet_penalty: float,
     cost_changes: Sequence[CostChange] = (),
+    market: Sequence[MarketPrice] | None = None,
 ) -> AllocationArrays:
     """Build the cost arrays of an allocation with numpy broadcasting.
 
@@ -190,8 +205,10 @@ def build_arrays(
         inputs: Validated inputs (register, places, cost assumptions).
         base_year: Year of the register's prices.
         years: Plan years.
-        unmet_penalty: £ per child per year left without a place.
+        unmet_penalty: Policy weight per child per year left with no place at all.
         cost_changes: Cost levers (extra inflation, one-off factors) to apply.
+        market: Price table of the market of last resort, needed when the register has
+            the ``MARKET`` setting (:func:`~sufficiency.model.market.add_market`).
 
     Returns:
         The arrays; pairs are sorted by group, then setting.
@@ -208,18 +225,36 @@ def build_arrays(
     transport_cost = (
         settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
     )
-    if cost_changes:
-        place_factor, transport_factor = cost_factors(settings, yrs, cost_changes)
-        place_cost = place_cost * place_factor
-        transport_cost = transport_cost * transport_factor
-    unit = place_cost + transport_cost  # (Y, S)
-
+    factors = cost_factors(settings, yrs, cost_changes) if cost_changes else None
+    if factors is not None:
+        place_cost = place_cost * factors[0]
+        transport_cost = transport_cost * factors[1]
     capacity = inputs.places_array(yrs)
     capacity = np.where(np.isnan(capacity), np.inf, capacity)
 
     group_year = np.searchsorted(yrs, groups["year"].to_numpy(dtype=int))
     pair_group, pair_setting = eligible_pairs(groups, settings)
-    unit_cost = unit[group_year[pair_group], pair_setting]
+    pair_year = group_year[pair_group]
+    unit_hnb = place_cost[pair_year, pair_setting]
+    unit_transport = transport_cost[pair_year, pair_setting]
+    ids = settings["setting"].to_numpy()
+    at = np.flatnonzero(ids == MARKET)
+    market_at = int(at[0]) if len(at) else None
+    if market_at is not None:
+        if market is None:
+            raise ScenarioError(
+                "invalid register", [Problem("settings", "the market setting has no prices")]
+            )
+        tier = tier_col[market_at]
+        base = market_prices(groups, market)  # (G, 2), base-year prices
+        hit = np.flatnonzero(pair_setting == market_at)
+        g, y = pair_group[hit], pair_year[hit]
+        unit_hnb[hit] = base[g, 0] * place_index[y, tier]
+        unit_transport[hit] = base[g, 1] * transport_index[y, tier]
+        if factors is not None:
+            unit_hnb[hit] *= factors[0][y, market_at]
+            unit_transport[hit] *= factors[1][y, market_at]
+    unit_cost = unit_hnb + unit_transport
     return AllocationArrays(
         groups=groups,
         settings=settings,
@@ -228,10 +263,13 @@ def build_arrays(
         pair_group=pair_group,
         pair_setting=pair_setting,
         unit_cost=unit_cost,
+        unit_hnb=unit_hnb,
+        unit_transport=unit_transport,
         place_cost=place_cost,
         transport_cost=transport_cost,
         capacity=capacity,
         unmet_penalty=float(unmet_penalty),
+        market=market_at,
     )
 
 

@@ -11,7 +11,7 @@ objective coefficient is the equivalent annual capital cost (see
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ class CapitalArrays:
         budget_total: Total capital budget, £, or None.
         budget_by_year: Capital budget by opening year, £.
         mip_gap: Relative gap to stop at.
+        excluded: Options ruled out after a solve because, built, they would lose money over
+            their life (negative whole-life net saving), (O,).
     """
 
     options: list[CapitalOption]
@@ -56,6 +58,11 @@ class CapitalArrays:
     budget_total: float | None
     budget_by_year: dict[int, float]
     mip_gap: float
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.excluded) != len(self.options):
+            self.excluded = np.zeros(len(self.options), dtype=bool)
 
 
 def active_options(capital: Capital) -> list[CapitalOption]:
@@ -127,38 +134,6 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
     added = pd.DataFrame(rows)
     added["tier_number"] = added["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     settings = pd.concat([reg, added[reg.columns]], ignore_index=True)
-    settings["tier"] = settings["tier"].astype(str)
-    out = copy.copy(inputs)
-    out.settings = settings
-    return out
-
-
-#: Setting id of spot-purchased places.
-SPOT = "SPOT"
-
-
-def add_spot_purchase(inputs: Inputs, tier: str, cost: float, transport: float) -> Inputs:
-    """A copy of ``inputs`` whose register has an unlimited out-of-area setting ``SPOT``."""
-    reg = inputs.settings
-    row = {
-        "setting": SPOT,
-        "name": "Spot-purchased placements (independent market, out of area)",
-        "tier": tier,
-        "in_area": False,
-        "places": np.nan,
-        "needs": taxonomy.EHCP_NEEDS,
-        "age_min": 0,
-        "age_max": 25,
-        "cost_per_place": float(cost),
-        "transport_per_place": float(transport),
-        "tier_number": taxonomy.TIER_NUMBER[tier],
-    }
-    if SPOT in set(reg["setting"]):
-        raise ScenarioError(
-            "invalid scenario",
-            [Problem("allocation.spot_purchase", f"{SPOT!r} is already a setting id")],
-        )
-    settings = pd.concat([reg, pd.DataFrame([row])[reg.columns]], ignore_index=True)
     settings["tier"] = settings["tier"].astype(str)
     out = copy.copy(inputs)
     out.settings = settings

@@ -6,20 +6,22 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.inputs import NOT_PLACED
+from ..data.inputs import NOT_IN_SCHOOL, NOT_PLACED
 
-#: Level label for children with a plan who are not in an education placement.
-NOT_PLACED_LEVEL = "not_placed"
-LEVELS: tuple[str, ...] = (*taxonomy.TIERS, NOT_PLACED_LEVEL)
+#: Level label for children with a plan and no recorded education placement.
+NOT_PLACED_LEVEL = NOT_IN_SCHOOL[NOT_PLACED]
+#: Level labels of children with a plan not in a school or college (not allocated).
+NOT_IN_SCHOOL_LEVELS: tuple[str, ...] = tuple(NOT_IN_SCHOOL.values())
+LEVELS: tuple[str, ...] = (*taxonomy.TIERS, *NOT_IN_SCHOOL_LEVELS)
 
 
 def level_shares(caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """Base-year mix of levels per need and age band.
 
     A child's level is the tier of the setting they are placed in in the base year (the
-    least specialist tier their needs are being met in); children not placed get
-    ``not_placed``. Cells with no children in the base year borrow the need's mix over
-    all ages, then the overall mix.
+    least specialist tier their needs are being met in); children not in a school or
+    college get their arrangement (:data:`NOT_IN_SCHOOL_LEVELS`). Cells with no children
+    in the base year borrow the need's mix over all ages, then the overall mix.
 
     Args:
         caseload: Validated caseload (``year, need, age_band, setting, children``).
@@ -32,7 +34,7 @@ def level_shares(caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int)
     """
     base = caseload[caseload["year"] == base_year]
     tier_of = dict(zip(settings["setting"], settings["tier"].astype(str), strict=True))
-    tier_of[NOT_PLACED] = NOT_PLACED_LEVEL
+    tier_of.update(NOT_IN_SCHOOL)
     base = base.assign(
         level=base["setting"].map(tier_of),
         need=base["need"].astype(str),
@@ -80,7 +82,8 @@ def demand_by_level(forecast: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFram
         shares: Output of :func:`level_shares`.
 
     Returns:
-        Frame ``year, need, age_band, level, children`` including ``not_placed`` rows.
+        Frame ``year, need, age_band, level, children`` including rows of children not in
+        a school or college.
     """
     f = forecast[["year", "need", "age_band", "mean"]].assign(
         need=forecast["need"].astype(str), age_band=forecast["age_band"].astype(str)

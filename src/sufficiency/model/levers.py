@@ -198,19 +198,17 @@ def out_of_area_cap(
 
 @dataclass
 class Budget:
-    """Per-year spending limits.
+    """Per-year High Needs Block budgets, compared with spending after the allocation.
 
     Attributes:
         limit: £ per plan year, NaN where there is none, (Y,).
-        hard: Whether spending may not exceed the limit.
     """
 
     limit: np.ndarray
-    hard: bool
 
 
 def budget_limits(lever: BudgetLever, years: np.ndarray) -> Budget:
     """The budget of each plan year."""
     first = int(years[0])
     limit = np.array([np.nan if (b := lever.for_year(int(y), first)) is None else b for y in years])
-    return Budget(limit, lever.mode == "hard")
+    return Budget(limit)

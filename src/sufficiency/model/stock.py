@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.inputs import NOT_PLACED, Inputs
+from ..data.inputs import NOT_IN_SCHOOL, Inputs
 
 #: Ages at which a child starts a new phase and may change setting.
 TRANSFER_AGES: tuple[int, ...] = (4, 11, 16, 19)
@@ -122,7 +122,8 @@ def carry_rates(inputs: Inputs, base_year: int, first_year: int | None = None) -
 def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
     """Base-year placements: ``need, age_band, level, setting, children`` (level = tier)."""
     base = inputs.caseload[
-        (inputs.caseload["year"] == base_year) & (inputs.caseload["setting"] != NOT_PLACED)
+        (inputs.caseload["year"] == base_year)
+        & ~inputs.caseload["setting"].isin(list(NOT_IN_SCHOOL))
     ]
     tier_of = dict(
         zip(inputs.settings["setting"], inputs.settings["tier"].astype(str), strict=True)

@@ -20,17 +20,21 @@ class Allocation:
 
     Attributes:
         placements: ``year, need, age_band, level, setting, name, tier, in_area, status,
-            children, unit_cost, cost`` (rows with children > 0; ``status`` is
+            children, unit_cost, hnb_cost, transport_cost, total_cost`` (``cost``: the
+            earlier name of ``total_cost``) (rows with children > 0; ``status`` is
             ``continuing`` for children carried over in their setting, else ``new``).
-        shortfall: ``year, need, age_band, level, children`` — the sufficiency gap (> 0 rows).
+        shortfall: The sufficiency gap, children the register's commissioned places cannot
+            take: ``year, need, age_band, level, children`` (> 0 rows), split into
+            ``market`` (placed by the market of last resort) and ``no_place`` (no place
+            at all: only when the market is switched off — unlawful).
         costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
-            tier, in_area, unit_cost``.
+            tier, in_area, hnb_unit_cost, transport_unit_cost, unit_cost``.
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
-        policy: One row per plan year: ``out_of_area`` (children counted by the cap),
-            ``out_of_area_cap``, ``out_of_area_target_missed``, ``budget``, ``spend``,
-            ``budget_overrun``, ``displaced``.
+        policy: One row per plan year: ``hnb_spend`` and ``transport_spend`` on
+            placements (£), ``out_of_area`` (children counted by the cap),
+            ``out_of_area_cap``, ``out_of_area_target_missed``, ``budget``, ``displaced``.
         displaced: Children moved between transfer points because a closure or falling
             demand forced it: ``year, need, age_band, level, setting, children``.
         solution: The raw solve.
@@ -62,6 +66,8 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
             "name": sett["name"].to_numpy(),
             "tier": sett["tier"].astype(str).to_numpy(),
             "in_area": sett["in_area"].to_numpy(dtype=bool),
+            "hnb_unit_cost": arrays.unit_hnb,
+            "transport_unit_cost": arrays.unit_transport,
             "unit_cost": arrays.unit_cost,
         }
     )
@@ -114,7 +120,10 @@ def tables(
         ignore_index=True,
     )
     placed = placed[placed["children"] > 1e-9].copy()
-    placed["cost"] = placed["children"] * placed["unit_cost"]
+    placed["hnb_cost"] = placed["children"] * placed["hnb_unit_cost"]
+    placed["transport_cost"] = placed["children"] * placed["transport_unit_cost"]
+    placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"]
+    placed["cost"] = placed["total_cost"]  # the earlier name, kept for one release
     placements = (
         placed[
             [
@@ -126,6 +135,9 @@ def tables(
                 "status",
                 "children",
                 "unit_cost",
+                "hnb_cost",
+                "transport_cost",
+                "total_cost",
                 "cost",
             ]
         ]
@@ -134,7 +146,13 @@ def tables(
     )
 
     groups = arrays.groups
-    shortfall = groups[_KEYS].assign(children=solution.unmet)
+    by_market = np.zeros(len(groups))
+    if arrays.market is not None:
+        hit = arrays.pair_setting == arrays.market
+        np.add.at(by_market, arrays.pair_group[hit], solution.placed[hit])
+    shortfall = groups[_KEYS].assign(
+        children=by_market + solution.unmet, market=by_market, no_place=solution.unmet
+    )
     shortfall = shortfall[shortfall["children"] > 1e-9].reset_index(drop=True)
 
     n_years, n_settings = arrays.capacity.shape
@@ -177,11 +195,20 @@ def tables(
 
 
 def _policy(arrays: AllocationArrays, solution: Solution, new: np.ndarray) -> pd.DataFrame:
-    """Per plan year: the out-of-area cap and its miss, the budget and its overrun."""
+    """Per plan year: placement spending by payer, the out-of-area cap and its miss."""
     pair_year = arrays.pair_year
     n_years = len(arrays.years)
-    spend = np.bincount(pair_year, weights=solution.placed * arrays.unit_cost, minlength=n_years)
-    frame = pd.DataFrame({"year": arrays.years, "spend": spend})
+    frame = pd.DataFrame(
+        {
+            "year": arrays.years,
+            "hnb_spend": np.bincount(
+                pair_year, weights=solution.placed * arrays.unit_hnb, minlength=n_years
+            ),
+            "transport_spend": np.bincount(
+                pair_year, weights=solution.placed * arrays.unit_transport, minlength=n_years
+            ),
+        }
+    )
     ooa = arrays.out_of_area
     if ooa is not None:
         counted_values = new if ooa.new_only else solution.placed
@@ -190,10 +217,8 @@ def _policy(arrays: AllocationArrays, solution: Solution, new: np.ndarray) -> pd
         )
         frame["out_of_area_cap"] = ooa.cap
         frame["out_of_area_target_missed"] = [solution.over_cap.get(y, 0.0) for y in range(n_years)]
-    budget = arrays.budget
-    if budget is not None:
-        frame["budget"] = budget.limit
-        frame["budget_overrun"] = np.maximum(spend - np.nan_to_num(budget.limit, nan=np.inf), 0.0)
+    if arrays.budget is not None:
+        frame["budget"] = arrays.budget.limit
     frame["displaced"] = (
         np.bincount(
             pair_year[arrays.continuity.target],

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
+from ..model.levels import NOT_IN_SCHOOL_LEVELS
 from .allocation import Allocation
 from .places import most_valuable_places
 
@@ -21,10 +22,17 @@ def by_year(
     forecast: pd.DataFrame,
     allocation: Allocation,
     demand: pd.DataFrame,
-    not_placed: pd.DataFrame,
-    unmitigated: Allocation | None,
+    not_in_school: pd.DataFrame,
+    unmitigated: tuple[Allocation, pd.DataFrame] | None,
 ) -> list[dict[str, Any]]:
     """One dict of headline figures per plan year (what ``summary['by_year']`` holds).
+
+    Money is in pounds and split by payer: ``hnb_cost`` (High Needs Block: placements and
+    other arrangements), ``transport_cost`` (the council's general fund) and
+    ``total_cost`` (their sum; ``cost`` is its earlier name). The sufficiency gap
+    (``shortfall``) is the children the register's commissioned places cannot take:
+    ``market`` placed by the market of last resort, ``no_place`` left with none (only
+    when the market is switched off).
 
     Args:
         years: The plan years.
@@ -32,13 +40,22 @@ def by_year(
         forecast: The forecast table (``provision, year, …, mean``), for SEN support.
         allocation: The scenario's allocation.
         demand: Children to place by year, need, age band and level.
-        not_placed: Children with plans not in an education placement.
-        unmitigated: The same demand allocated without levers, if any were set.
+        not_in_school: Children not in a school or college, costed.
+        unmitigated: The same demand allocated without levers (its allocation and
+            not-in-school table), if any lever was set.
     """
     placements, shortfall, policy = allocation.placements, allocation.shortfall, allocation.policy
-    base_cost = (
-        unmitigated.placements.groupby("year")["cost"].sum() if unmitigated is not None else None
-    )
+
+    def yearly(frame: pd.DataFrame, column: str) -> pd.Series:
+        return frame.groupby("year")[column].sum()
+
+    base_cost = None
+    if unmitigated is not None:
+        un_alloc, un_nis = unmitigated
+        base_cost = yearly(un_alloc.placements, "total_cost").add(
+            yearly(un_nis, "hnb_cost"), fill_value=0.0
+        )
+    nis_cost = yearly(not_in_school, "hnb_cost")
     rows = []
     for year in years:
         p = placements[placements["year"] == year]
@@ -46,9 +63,14 @@ def by_year(
         ehcp = ehcp_total[ehcp_total["year"] == year]
         sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
         pol = policy[policy["year"] == year].iloc[0]
-        placed_here = float(p["children"].sum())
-        unplaced = float(not_placed.loc[not_placed["year"] == year, "children"].sum())
+        nis = not_in_school[not_in_school["year"] == year]
+        gap = shortfall[shortfall["year"] == year]
+        unplaced = float(nis["children"].sum())
         to_place = float(demand.loc[demand["year"] == year, "children"].sum())
+        other = float(nis_cost.get(year, 0.0))
+        hnb = float(p["hnb_cost"].sum()) + other
+        transport = float(p["transport_cost"].sum())
+        by_arrangement = nis.groupby("arrangement")["children"].sum()
         row: dict[str, Any] = {
             "year": year,
             # scenario demand (after any demand lever); interval from the projection
@@ -58,15 +80,23 @@ def by_year(
             "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
             "sen_support": round(float(sen["mean"].sum()), 3),
             "not_placed": round(unplaced, 3),
+            **{
+                f"not_in_school_{a}": round(float(by_arrangement.get(a, 0.0)), 3)
+                for a in NOT_IN_SCHOOL_LEVELS
+            },
             "demand": round(to_place, 3),
-            "placed": round(placed_here, 3),
+            "placed": round(float(p["children"].sum()), 3),
             "placed_new": round(float(p.loc[p["status"] == "new", "children"].sum()), 3),
-            "shortfall": round(
-                float(shortfall.loc[shortfall["year"] == year, "children"].sum()), 3
-            ),
+            "shortfall": round(float(gap["children"].sum()), 3),
+            "market": round(float(gap["market"].sum()), 3),
+            "no_place": round(float(gap["no_place"].sum()), 3),
             "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
             "displaced": round(float(pol["displaced"]), 3),
-            "cost": round(float(p["cost"].sum()), 2),
+            "hnb_cost": round(hnb, 2),
+            "transport_cost": round(transport, 2),
+            "total_cost": round(hnb + transport, 2),
+            "not_in_school_cost": round(other, 2),
+            "cost": round(hnb + transport, 2),
             **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
         }
         if "out_of_area_cap" in pol:
@@ -74,8 +104,10 @@ def by_year(
             row["out_of_area_cap"] = round(float(pol["out_of_area_cap"]), 3)
             row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
         if "budget" in pol:
-            row["budget"] = None if np.isnan(pol["budget"]) else round(float(pol["budget"]), 2)
-            row["budget_overrun"] = round(float(pol["budget_overrun"]), 2)
+            budget = float(pol["budget"])
+            row["budget"] = None if np.isnan(budget) else round(budget, 2)
+            overrun = 0.0 if np.isnan(budget) else max(hnb - budget, 0.0)
+            row["budget_overrun"] = round(overrun, 2)
         if base_cost is not None:
             row["unmitigated_cost"] = round(float(base_cost.get(year, 0.0)), 2)
         rows.append(row)
@@ -84,7 +116,6 @@ def by_year(
 
 def totals(
     allocation: Allocation,
-    unmitigated: Allocation | None,
     base_year_plans: float,
     base_year_out_of_area: float,
     rows: list[dict[str, Any]],
@@ -93,7 +124,6 @@ def totals(
 
     Args:
         allocation: The scenario's allocation.
-        unmitigated: The same demand allocated without levers, if any were set.
         base_year_plans: EHC plans recorded in the base year.
         base_year_out_of_area: Children placed out of area in the base year.
         rows: The figures by year (:func:`by_year`).
@@ -104,8 +134,12 @@ def totals(
         "objective": round(solution.objective, 2),
         "solver": solution.solver,
         "status": solution.status.value,
-        "total_cost": round(float(allocation.placements["cost"].sum()), 2),
+        "total_cost": round(sum(r["total_cost"] for r in rows), 2),
+        "total_hnb_cost": round(sum(r["hnb_cost"] for r in rows), 2),
+        "total_transport_cost": round(sum(r["transport_cost"] for r in rows), 2),
         "total_shortfall": round(float(allocation.shortfall["children"].sum()), 3),
+        "total_no_place": round(float(allocation.shortfall["no_place"].sum()), 3),
+        "market": arrays.market is not None,
         "base_year_ehc_plans": base_year_plans,
         "base_year_out_of_area": base_year_out_of_area,
         "by_year": rows,
@@ -119,8 +153,8 @@ def totals(
             "continuity_rows": model.continuity_rows,
         },
     }
-    if unmitigated is not None:
-        out["unmitigated_total_cost"] = round(float(unmitigated.placements["cost"].sum()), 2)
+    if any("unmitigated_cost" in r for r in rows):
+        out["unmitigated_total_cost"] = round(sum(r["unmitigated_cost"] for r in rows), 2)
     return out
 
 
@@ -162,7 +196,7 @@ def summarise(
     ehcp_total: pd.DataFrame,
     forecast: pd.DataFrame,
     mitigated: tuple[Allocation, pd.DataFrame, pd.DataFrame, pd.DataFrame],
-    unmitigated: Allocation | None,
+    unmitigated: tuple[Allocation, pd.DataFrame] | None,
     builds: pd.DataFrame,
     shadow: pd.DataFrame,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -173,8 +207,10 @@ def summarise(
         inputs: Its validated inputs.
         ehcp_total: Projected EHC plans in total by year.
         forecast: The forecast table (:func:`forecast_table`).
-        mitigated: The scenario's allocation, demand, children not placed and base stock.
-        unmitigated: The same demand allocated without levers, if any were set.
+        mitigated: The scenario's allocation, demand, children not in school (costed) and
+            base stock.
+        unmitigated: The same demand allocated without levers (allocation and children
+            not in school), if any lever was set.
         builds: The builds table with savings.
         shadow: Shadow prices of limited settings.
 
@@ -182,12 +218,11 @@ def summarise(
         The head (scenario, solve and totals, by year) and the tail (unmitigated total,
         out-of-area target missed, capital, most valuable places).
     """
-    alloc, demand, not_placed, stock = mitigated
-    rows = by_year(sc.plan_years, ehcp_total, forecast, alloc, demand, not_placed, unmitigated)
+    alloc, demand, not_in_school, stock = mitigated
+    rows = by_year(sc.plan_years, ehcp_total, forecast, alloc, demand, not_in_school, unmitigated)
     base = stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
     figures = totals(
         alloc,
-        unmitigated,
         base_year_plans=float(
             inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
         ),
@@ -205,6 +240,12 @@ def summarise(
     if alloc.model.arrays.capital is not None:
         tail["capital"] = capital_summary(builds, alloc.solution.mip_gap)
     tail["most_valuable_places"] = most_valuable_places(shadow)
+    if figures["total_no_place"] > 1e-6:
+        tail["unlawful"] = (
+            "the market of last resort is switched off and children with EHC plans are left "
+            "with no place at all; a council must secure a place for every one of them "
+            "(Children and Families Act 2014, s.42)"
+        )
     head = {
         "scenario": sc.name,
         "description": sc.description,

@@ -82,7 +82,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         _card(f"Cost, {years[0]}", _money(float(first["Cost (£)"]))),
         _card(f"Cost, {years[-1]}", _money(float(last["Cost (£)"]))),
         _card(
-            f"Without a place, {years[0]}–{years[-1]}",
+            f"Sufficiency gap, {years[0]}–{years[-1]}",
             f"{s.get('total_shortfall', 0):,.0f} child-years",
         ),
     ]
@@ -120,9 +120,9 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     if not valuable.empty:
         parts += [
             "<h2>Most valuable places to add</h2>",
-            '<p class="note">£ a year one more place would save, from the shadow prices of '
-            "the allocation (where a place also spares a child from going without a place, "
-            "the value includes that penalty).</p>",
+            '<p class="note">£ a year one more place would save: the market price and '
+            "transport it avoids, less the local cost, from a money-only solve of each year "
+            "(policy weights are never counted as money).</p>",
             _table(valuable),
         ]
     capital = tables.builds(result)

@@ -39,7 +39,7 @@ CHARTS: dict[str, str] = {
     "ehc_plans": "Children and young people with an EHC plan",
     "placements_by_tier": "Where children are placed, by tier",
     "cost": "Cost of placements",
-    "sufficiency_gap": "Children without a place (the sufficiency gap), by need",
+    "sufficiency_gap": "Sufficiency gap: children placed by the market, by need",
 }
 
 
@@ -93,7 +93,7 @@ def ehc_plans(result: Result) -> Figure:
 
 
 def placements_by_tier(result: Result) -> Figure:
-    """Children placed in each tier per plan year (stacked), and those without a place."""
+    """Children placed in each tier per plan year (stacked), and any with no place at all."""
     fig, ax = _figure(CHARTS["placements_by_tier"])
     table = tables.by_tier(result)
     years = table["Year"].to_numpy()
@@ -108,7 +108,12 @@ def placements_by_tier(result: Result) -> Figure:
             label=tables.TIER_LABELS[tier],
         )
         bottom += values
-    gap = tables.gap_by_need(result)["Total"].to_numpy(dtype=float)
+    short = result.shortfall
+    gap = (
+        short.groupby("year")["no_place"].sum().reindex(years, fill_value=0.0).to_numpy(float)
+        if "no_place" in short
+        else np.zeros(len(years))
+    )
     if gap.max(initial=0.0) >= 0.5:
         ax.bar(
             years, gap, bottom=bottom, color="white", edgecolor=_GAP, hatch="//", label="No place"
@@ -143,7 +148,7 @@ def cost(result: Result) -> Figure:
 
 
 def sufficiency_gap(result: Result) -> Figure:
-    """Children without a place per plan year, stacked by primary need."""
+    """The sufficiency gap per plan year (children placed by the market), by primary need."""
     fig, ax = _figure(CHARTS["sufficiency_gap"])
     table = tables.gap_by_need(result)
     years = table["Year"].to_numpy()

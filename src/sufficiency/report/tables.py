@@ -24,9 +24,13 @@ HEADLINE: dict[str, str] = {
     "sen_support": "SEN support",
     "demand": "Children to place",
     "placed": "Placed",
-    "shortfall": "Without a place",
+    "shortfall": "Sufficiency gap",
+    "no_place": "No place at all",
+    "not_placed": "Not in school",
     "out_of_area": "Placed out of area",
     "displaced": "Moved mid-phase",
+    "hnb_cost": "High Needs Block (£)",
+    "transport_cost": "Transport (£)",
     "cost": "Cost (£)",
     "unmitigated_cost": "Cost unmitigated (£)",
 }
@@ -50,7 +54,9 @@ def headline(result: Result) -> pd.DataFrame:
 
 
 def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
-    """Children placed (or ``cost``) by plan year and tier, tiers as columns, with a total."""
+    """Children placed (or a cost column) by plan year and tier, tiers as columns, with a
+    total; for ``hnb_cost``, ``total_cost`` or ``cost`` the High Needs Block cost of children
+    not in a school or college is a column too, so the total is the year's."""
     p = result.placements
     table = (
         p.assign(tier=p["tier"].astype(str))
@@ -59,6 +65,10 @@ def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
         .reindex(result.summary["plan_years"], fill_value=0.0)
     )
     table.columns = [TIER_LABELS[t] for t in taxonomy.TIERS]
+    nis = result.not_in_school
+    if value in ("hnb_cost", "total_cost", "cost") and len(nis) and "hnb_cost" in nis:
+        other = nis.groupby("year")["hnb_cost"].sum()
+        table["Not in school"] = other.reindex(table.index, fill_value=0.0).to_numpy()
     table["Total"] = table.sum(axis=1)
     table.index.name = "Year"
     return table.reset_index()
@@ -82,7 +92,8 @@ def ehc_plans_by_need(result: Result) -> pd.DataFrame:
 
 
 def gap_by_need(result: Result) -> pd.DataFrame:
-    """The sufficiency gap: children without a place by plan year and need, with a total."""
+    """The sufficiency gap: children the register's places cannot take (placed by the market,
+    or with no place when the market is off) by plan year and need, with a total."""
     s = result.shortfall
     years = result.summary["plan_years"]
     if s.empty:
@@ -184,7 +195,10 @@ def about(result: Result) -> pd.DataFrame:
         ("Solver", s.get("solver", "")),
         ("Status", s.get("status", "")),
         ("Total cost over the plan years (£)", s.get("total_cost", "")),
-        ("Children without a place (child-years)", s.get("total_shortfall", "")),
+        ("High Needs Block over the plan years (£)", s.get("total_hnb_cost", "")),
+        ("Transport over the plan years (£, general fund)", s.get("total_transport_cost", "")),
+        ("Sufficiency gap (child-years placed by the market)", s.get("total_shortfall", "")),
+        ("Children with no place at all (child-years; unlawful)", s.get("total_no_place", "")),
     ]
     if "unmitigated_total_cost" in s:
         rows.append(("Total cost unmitigated (£)", s["unmitigated_total_cost"]))

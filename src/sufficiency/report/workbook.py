@@ -36,7 +36,7 @@ def _number_format(column: str) -> str | None:
         return "0"
     if "payback" in label:
         return "0.0"
-    return _ONE_DP if label in ("without a place", "moved mid-phase") else _WHOLE
+    return _ONE_DP if label in ("sufficiency gap", "no place at all", "moved mid-phase") else _WHOLE
 
 
 def _sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, note: str) -> None:
@@ -99,12 +99,13 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         (
             "Sufficiency gap",
             tables.gap_by_need(result),
-            "Children without an eligible place, by primary need and plan year.",
+            "Children the register's commissioned places cannot take (placed by the market "
+            "of last resort), by primary need and plan year.",
         ),
         (
             "Gap detail",
             tables.gap_detail(result),
-            "Groups with at least half a child without a place, largest first each year.",
+            "Groups with at least half a child in the gap, largest first each year.",
         ),
         (
             "Capacity",
@@ -114,7 +115,8 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         (
             "Most valuable places",
             tables.valuable_places(result),
-            "£ a year one more place would save (objective pounds, penalties included).",
+            "£ a year one more place would save: the market price and transport avoided less "
+            "the local cost (real money; policy weights are never included).",
         ),
     ]
     capital = tables.builds(result)
@@ -144,8 +146,8 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
             "scenario": "Scenario",
             "cost": "Cost over the plan years (£)",
             "cost_diff": "Cost against the first (£)",
-            "shortfall": "Without a place (child-years)",
-            "shortfall_diff": "Without a place against the first (child-years)",
+            "shortfall": "Sufficiency gap (child-years)",
+            "shortfall_diff": "Sufficiency gap against the first (child-years)",
             "out_of_area": "Placed out of area (child-years)",
         }
     )

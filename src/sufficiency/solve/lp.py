@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pulp
+import scipy.sparse as sp
 
 from ..errors import SolveError
 from ..model.arrays import AllocationArrays
 from . import engines
-from .matrix import LpMatrix, build_matrix, fix_integers
+from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .split import split_model
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,6 @@ class Solution:
         seconds: Engine wall time.
         displaced: Children displaced per continuity row, shape (R,).
         over_cap: Children over the out-of-area cap per plan year index.
-        overrun: £ over a soft budget per plan year index.
         columns: Value of every column, in matrix order.
         mip_gap: Relative optimality gap of a mixed-integer solve.
     """
@@ -94,7 +94,6 @@ class Solution:
     seconds: float
     displaced: np.ndarray = field(default_factory=lambda: np.zeros(0))
     over_cap: dict[int, float] = field(default_factory=dict)
-    overrun: dict[int, float] = field(default_factory=dict)
     columns: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mip_gap: float | None = None
 
@@ -344,6 +343,7 @@ def solve_model(
         if result.status == "optimal" and model.matrix.integer.any():
             result = _duals_with_builds_fixed(model, result, time_limit)
         if result.status == "optimal":
+            result = _money_duals(model, result, time_limit)
             model.result = result
             model._problem = None
             log.info("solved with %s in %.2fs", engine, result.seconds)
@@ -351,6 +351,83 @@ def solve_model(
         failures.append(f"{engine}: {result.status} {result.message}".strip())
         log.warning("solver %s ended with status %s", engine, result.status)
     raise SolveError("the allocation model could not be solved: " + "; ".join(failures))
+
+
+def _year_by_year(m: LpMatrix, values: np.ndarray) -> list[Block]:
+    """The blocks with every link to another year's placements held at its solved value.
+
+    Continuity rows (and an out-of-area cap on new placements) refer to last year's
+    placements with negative coefficients; those terms are moved into the row bounds at
+    their values, so each plan year stands alone.
+    """
+    x = m.columns["x"]
+    out = []
+    for block in m.blocks:
+        if block.name not in ("stay", "ooa"):
+            out.append(block)
+            continue
+        a = block.matrix.tocsr(copy=True)
+        cols = a.indices
+        link = (cols >= x.start) & (cols < x.stop) & (a.data < 0)
+        linked = sp.csr_matrix((np.where(link, a.data, 0.0), a.indices, a.indptr), shape=a.shape)
+        held = linked @ values
+        a.data = np.where(link, 0.0, a.data)
+        a.eliminate_zeros()
+        out.append(Block(block.name, a, block.lower - held, block.upper - held, block.keys))
+    return out
+
+
+def _money_duals(
+    model: AllocationModel, solved: engines.EngineResult, time_limit: float
+) -> engines.EngineResult:
+    """Row duals in pounds: the value of one more place, money only, year by year.
+
+    The objective of the model mixes money with policy weights (children with no place,
+    displaced, over an out-of-area cap), and plan years are linked by continuity, so its
+    duals are not pounds. This solves the model again with the policy columns (and any
+    build decisions) fixed at their values and priced at zero, and with last year's
+    placements held as they are (:func:`_year_by_year`): the dual of a capacity row is
+    then the pounds one more place in that setting saves in that year. Values and the
+    objective stay those of the first solve (still optimal for this model).
+
+    Raises:
+        SolveError: If neither engine solves the money-only model to optimality.
+    """
+    m = model.matrix
+    values = solved.col_value
+    lower, upper, cost = m.lower.copy(), m.upper.copy(), m.cost.copy()
+    for name in POLICY_COLUMNS:
+        if name in m.columns:
+            c = m.columns[name]
+            fixed = np.maximum(values[c], 0.0)
+            lower[c], upper[c], cost[c] = fixed, fixed, 0.0
+    if m.integer.any():
+        fixed_b = np.round(values[m.integer])
+        lower[m.integer], upper[m.integer] = fixed_b, fixed_b
+        cost[m.integer] = 0.0
+    money = LpMatrix(
+        cost=cost,
+        lower=lower,
+        upper=upper,
+        integer=np.zeros(m.n_cols, dtype=bool),
+        columns=dict(m.columns),
+        blocks=_year_by_year(m, values),
+    )
+    failures = []
+    for engine in ("cbc", "highs"):
+        lp = solve_bulk(money, engine, time_limit=time_limit)
+        if lp.status == "optimal":
+            lp.col_value = values
+            lp.row_value = solved.row_value
+            lp.objective = solved.objective
+            lp.mip_gap = solved.mip_gap
+            lp.seconds += solved.seconds
+            return lp
+        failures.append(f"{engine}: {lp.status} {lp.message}".strip())
+    raise SolveError(
+        "the allocation was solved, but the value of places in pounds could not be: "
+        + "; ".join(failures)
+    )
 
 
 def _duals_with_builds_fixed(
@@ -389,12 +466,6 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
         for key, d in zip(cap.keys.tolist(), dual.tolist(), strict=True):
             duals[divmod(int(key), n_settings)] = float(d)
     over = group("m")
-    overrun = group("o")
-    budget_years = (
-        np.flatnonzero(np.isfinite(arrays.budget.limit))
-        if arrays.budget is not None
-        else np.zeros(0, dtype=int)
-    )
     return Solution(
         status=SolveStatus.OPTIMAL,
         solver=engine,
@@ -405,7 +476,6 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
         seconds=result.seconds,
         displaced=group("d"),
         over_cap={y: float(v) for y, v in enumerate(over)},
-        overrun={int(y): float(v) for y, v in zip(budget_years, overrun, strict=False)},
         columns=value,
         mip_gap=result.mip_gap,
     )

@@ -4,10 +4,14 @@ Every family is built from the indexed arrays with numpy (no loop over rows) as 
 rows in compressed sparse row form. The PuLP problem, the HiGHS model and the MPS file are
 all made from the same :class:`LpMatrix`, so every engine solves exactly the same model.
 
-Columns, in order: ``x`` placements (one per eligible pair), ``u`` unmet demand (one per
-group), ``d`` displaced children (one per continuity row), ``m`` children over the
-out-of-area cap (one per plan year), ``o`` £ over a soft budget (one per budgeted year),
-then any extra columns a caller adds (capital decisions).
+Columns, in order: ``x`` placements (one per eligible pair, the market of last resort
+included), ``u`` children with no place at all (one per group; priced by the policy weight
+``unmet_penalty``, used only when the market is off), ``d`` displaced children (one per
+continuity row), ``m`` children over the out-of-area cap (one per plan year), then any
+extra columns a caller adds (capital decisions). Objective coefficients of ``x`` are money
+(£); those of ``u``, ``d`` and ``m`` are policy weights. A High Needs Block budget is not a
+constraint: no child may go without a place to meet it, so it is compared with spending
+after the solve.
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ import scipy.sparse as sp
 
 from ..model.arrays import AllocationArrays
 
-#: £ of objective per £ of soft-budget overrun: small, so the overrun is only reported
-#: (spending is already minimised) and never traded against placing a child.
-OVERRUN_PENALTY = 0.01
+#: Column groups whose objective coefficients are policy weights, not money.
+POLICY_COLUMNS: tuple[str, ...] = ("u", "d", "m")
 
 
 @dataclass
@@ -157,11 +160,6 @@ def _columns(arrays: AllocationArrays) -> LpMatrix:
         cost.append(np.full(y, arrays.out_of_area.penalty))
         names["m"] = slice(start, start + y)
         start += y
-    if arrays.budget is not None and not arrays.budget.hard:
-        n = int(np.isfinite(arrays.budget.limit).sum())
-        cost.append(np.full(n, OVERRUN_PENALTY))
-        names["o"] = slice(start, start + n)
-        start += n
     c = np.concatenate(cost)
     m = LpMatrix(
         cost=c,
@@ -172,8 +170,8 @@ def _columns(arrays: AllocationArrays) -> LpMatrix:
     )
     cap = arrays.capital
     if cap is not None and len(cap.col_option):
-        j = len(cap.col_option)
-        m.add_columns("b", cap.objective, cap.forced.astype(float), np.ones(j), integer=True)
+        upper = np.where(cap.excluded[cap.col_option], 0.0, 1.0)
+        m.add_columns("b", cap.objective, cap.forced.astype(float), upper, integer=True)
     return m
 
 
@@ -269,35 +267,6 @@ def out_of_area(m: LpMatrix, arrays: AllocationArrays) -> None:
     )
 
 
-def budget(m: LpMatrix, arrays: AllocationArrays) -> None:
-    """Spending per budgeted year ≤ budget (+ overrun slack when soft)."""
-    b = arrays.budget
-    if b is None:
-        return
-    years = np.flatnonzero(np.isfinite(b.limit))
-    row_of_year = np.full(len(arrays.years), -1)
-    row_of_year[years] = np.arange(len(years))
-    pr = row_of_year[arrays.pair_year]
-    keep = pr >= 0
-    rows = [pr[keep]]
-    cols = [np.flatnonzero(keep)]
-    vals = [arrays.unit_cost[keep]]
-    if not b.hard:
-        o = m.columns["o"]
-        rows.append(np.arange(len(years)))
-        cols.append(np.arange(o.start, o.stop))
-        vals.append(-np.ones(len(years)))
-    m.add_block(
-        "budget",
-        np.concatenate(rows),
-        np.concatenate(cols),
-        np.concatenate(vals),
-        np.full(len(years), -np.inf),
-        b.limit[years],
-        keys=years,
-    )
-
-
 def capital(m: LpMatrix, arrays: AllocationArrays) -> None:
     """Build decisions: one opening year per option, exclusive groups, capital budgets."""
     cap = arrays.capital
@@ -350,7 +319,6 @@ FAMILIES: tuple[Callable[[LpMatrix, AllocationArrays], None], ...] = (
     capacity,
     continuity,
     out_of_area,
-    budget,
     capital,
 )
 

@@ -1,0 +1,93 @@
+"""The market of last resort: spot purchase as an unlimited out-of-area setting, priced by group.
+
+A council must secure a place for every child with an EHC plan. Whatever the register's
+commissioned places cannot take is bought on the market — independent or out-of-area
+providers at their price. The market is one more setting in the register (id ``MARKET``):
+out of area, of every need and age, with no place limit, and a price that depends on the
+child's level, broad area of need and phase rather than on the setting.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..config.schema import Market, MarketPrice
+from ..data.inputs import Inputs
+from ..errors import Problem, ScenarioError
+
+#: Setting id of market placements.
+MARKET = "MARKET"
+MARKET_NAME = "Market of last resort (spot-purchased places)"
+
+
+def add_market(inputs: Inputs, market: Market) -> Inputs:
+    """A copy of ``inputs`` whose register ends with the market setting.
+
+    Its ``cost_per_place`` and ``transport_per_place`` are NaN: market prices are per
+    group (:func:`market_prices`), not per setting.
+
+    Raises:
+        ScenarioError: If the register already has a setting called ``MARKET``.
+    """
+    reg = inputs.settings
+    if MARKET in set(reg["setting"]):
+        raise ScenarioError(
+            "invalid register",
+            [Problem("settings", f"{MARKET!r} is reserved for the market of last resort")],
+        )
+    row = {
+        "setting": MARKET,
+        "name": MARKET_NAME,
+        "tier": market.tier,
+        "in_area": False,
+        "places": np.nan,
+        "needs": taxonomy.EHCP_NEEDS,
+        "age_min": taxonomy.MIN_AGE,
+        "age_max": taxonomy.MAX_AGE,
+        "cost_per_place": np.nan,
+        "transport_per_place": np.nan,
+        "tier_number": taxonomy.TIER_NUMBER[market.tier],
+    }
+    extra = pd.DataFrame([{c: row.get(c, np.nan) for c in reg.columns}])
+    settings = pd.concat([reg, extra.astype({"in_area": bool})], ignore_index=True)
+    settings["tier"] = settings["tier"].astype(str)
+    out = copy.copy(inputs)
+    out.settings = settings
+    return out
+
+
+def _specificity(p: MarketPrice) -> int:
+    """Rank of a price row: a level beats a need group, which beats a phase."""
+    return 4 * (p.level is not None) + 2 * (p.need_group is not None) + (p.phase is not None)
+
+
+def market_prices(groups: pd.DataFrame, prices: Sequence[MarketPrice]) -> np.ndarray:
+    """Base-year fee and transport of every demand group, shape (G, 2).
+
+    Each group takes the matching row of highest rank (level, then need group, then phase
+    of the band's first age); the table always has a catch-all row.
+    """
+    level = groups["level"].astype(str).to_numpy()
+    need_group = groups["need"].astype(str).map(taxonomy.BROAD_AREA).to_numpy()
+    first_age = [taxonomy.band_ages(str(b))[0] for b in groups["age_band"].astype(str)]
+    phase = np.asarray(taxonomy.phase_of(np.asarray(first_age, dtype=int)), dtype=object)
+    out = np.full((len(groups), 2), np.nan)
+    best = np.full(len(groups), -1)
+    for p in prices:
+        hit = np.ones(len(groups), dtype=bool)
+        if p.level is not None:
+            hit &= level == p.level
+        if p.need_group is not None:
+            hit &= need_group == p.need_group
+        if p.phase is not None:
+            hit &= phase == p.phase
+        rank = _specificity(p)
+        take = hit & (rank > best)
+        out[take] = (p.fee_per_place_gbp, p.transport_per_place_gbp)
+        best[take] = rank
+    return out
