@@ -73,6 +73,9 @@ class Plan:
         stock: Base-year placements that seed continuity.
         rates: Carry-over rates used for continuity and the inclusion lever.
         timings: Seconds per stage (``arrays``, ``build``, ``solve``).
+        solver: Engine asked for (``allocation.solver``); re-solves use it too.
+        time_limit: Seconds per solve (``allocation.time_limit_seconds``).
+        fallback: Whether other engines are tried (``allocation.fallback_solver``).
     """
 
     demand: pd.DataFrame
@@ -82,6 +85,9 @@ class Plan:
     stock: pd.DataFrame
     rates: CarryRates
     timings: dict[str, float] = field(default_factory=dict)
+    solver: str = "auto"
+    time_limit: float = 60.0
+    fallback: bool = True
 
 
 def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
@@ -168,18 +174,32 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         stock=stock,
         rates=rates,
         timings={"arrays": t1 - t0, **allocation.timings},
+        solver=opts.solver,
+        time_limit=opts.time_limit_seconds,
+        fallback=opts.fallback_solver,
     )
 
 
 def value_builds(p: Plan) -> pd.DataFrame:
     """The builds table with what each built option saves (re-solving without each one).
 
-    See :func:`sufficiency.postprocess.capital.capital_value` for the columns.
+    See :func:`sufficiency.postprocess.capital.capital_value` for the columns. Each
+    re-solve uses the plan's engines, time limit and fallback.
+
+    Raises:
+        SolveError: If a re-solve fails on every engine.
     """
     arrays, alloc = p.arrays, p.allocation
     without: dict[int, Without] = {}
     if arrays.capital is not None:
         built = builds_table(arrays, alloc)["built"].to_numpy(dtype=bool)
         for i in map(int, built.nonzero()[0]):
-            without[i] = cost_without(alloc.model, alloc.solution.columns, i)
+            without[i] = cost_without(
+                alloc.model,
+                alloc.solution.columns,
+                i,
+                p.time_limit,
+                solver=p.solver,
+                fallback=p.fallback,
+            )
     return capital_value(arrays, alloc, without)
