@@ -17,6 +17,7 @@ import pandas as pd
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.arrays import AllocationArrays, build_arrays
+from ..model.canonical import canonical
 from ..model.capital import add_capital_settings, add_spot_purchase, capital_arrays
 from ..model.levels import NOT_PLACED_LEVEL, demand_by_level, level_shares
 from ..model.levers import (
@@ -95,7 +96,8 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
 
     Args:
         scenario: The resolved scenario (its levers and allocation options are used).
-        inputs: Validated inputs.
+        inputs: Validated inputs (put in canonical row order first, see
+            :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
 
     Returns:
@@ -106,6 +108,7 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         SolveError: If the model cannot be solved.
     """
     t0 = time.perf_counter()
+    inputs = canonical(inputs)  # the same model, whatever the order of the input rows
     levers = scenario.levers
     opts = scenario.allocation
     years = scenario.plan_years
