@@ -18,6 +18,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from ..errors import SufficiencyError
 from .matrix import LpMatrix
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ def write_mps(m: LpMatrix, path: str | Path) -> Path:
     """
     path = Path(path)
     h = _highs_model(m)
-    h.writeModel(str(path))
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError or not path.is_file():
+        raise SufficiencyError(f"cannot write the model to {path}")
     return path
 
 
