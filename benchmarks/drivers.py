@@ -34,7 +34,7 @@ from sufficiency import Scenario, load_scenario
 from sufficiency.allocate import AllocationArrays, build_arrays
 from sufficiency.data import Inputs, load_inputs
 from sufficiency.model.levers import apply_setting_changes
-from sufficiency.pipeline import project
+from sufficiency.forecast.scenario import project
 from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
     EngineResult,

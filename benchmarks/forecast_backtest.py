@@ -135,7 +135,7 @@ def time_example(repeats: int = 3) -> list[float]:
     """Seconds for the whole example forecast with ``auto`` (EHC plans and SEN support)."""
     import sufficiency
     from sufficiency.data import load_inputs
-    from sufficiency.pipeline import project
+    from sufficiency.forecast.scenario import project
 
     scenario = sufficiency.load_scenario(
         ROOT / "scenarios" / "baseline.yaml", set_values={"forecast.method": "auto"}

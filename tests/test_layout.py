@@ -27,6 +27,7 @@ RANK: dict[str, int] = {
     "postprocess": 6,
     "allocate": 7,
     "results": 8,
+    "cells": 8,
     "report": 9,
     "outputs": 10,
     "pipeline": 11,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +56,12 @@ class _Progress:
         self.current = None
 
 
+_FORCE_HELP = (
+    "replace an existing output folder that sufficiency did not write (never one holding "
+    "the scenario or its data files)"
+)
+
+
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario_file", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument("--scenario", "-s", help="named scenario (from the file's `scenarios`)")
@@ -79,7 +87,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="forecast, allocate and write the outputs of a scenario")
     _scenario_args(p)
-    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output folder: new, empty, or written by sufficiency before (replaced atomically)",
+    )
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument("--write-mps", metavar="FILE", help="also export the model solved as MPS")
     p.add_argument(
         "--no-report",
@@ -94,7 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         help="scenario YAML files; FILE@NAME runs the named scenario of FILE",
     )
-    p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output folder: new, empty, or written by sufficiency before (replaced atomically)",
+    )
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument("--no-report", action="store_true", help="write no comparison.xlsx")
 
     p = sub.add_parser("validate", help="check a scenario and all its data without running it")
@@ -102,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forecast", help="project demand only and write forecast tables")
     _scenario_args(p)
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument(
+        "--out", required=True, help="output folder: new, empty, or written by sufficiency before"
+    )
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
 
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.add_argument(
@@ -110,7 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("example", help="copy the bundled example scenario and data into DIR")
-    p.add_argument("dir", metavar="DIR", help="folder to create")
+    p.add_argument("dir", metavar="DIR", help="folder to create (new or empty)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty (files of the same names are replaced)",
+    )
     return parser
 
 
@@ -127,9 +153,26 @@ def _load(args: argparse.Namespace) -> tuple[Scenario, Inputs]:
     return scenario, load_inputs(scenario)
 
 
+def _check_mps_target(path: str, scenario_file: str) -> Path:
+    """Refuse an MPS export that could not be written, or would replace the scenario."""
+    target = Path(path).absolute()
+    if not target.parent.is_dir():
+        raise SufficiencyError(
+            f"--write-mps {path}: the folder {target.parent} does not exist; create it first"
+        )
+    if target.is_dir():
+        raise SufficiencyError(f"--write-mps {path}: is a folder; name a file such as model.mps")
+    if target.exists() and target.resolve() == Path(scenario_file).resolve():
+        raise SufficiencyError(f"--write-mps {path}: is the scenario file itself")
+    return target
+
+
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
+    from .outputs import check_output_folder, input_paths
     from .pipeline import run
 
+    check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
+    mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
     result = run(
         args.scenario_file,
         scenario=args.scenario,
@@ -138,9 +181,11 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         on_stage=progress,
     )
     progress("write")
-    out = result.write(args.out, report=not args.no_report)
-    if args.write_mps:
-        result.extras["model"].write_mps(args.write_mps)
+    if mps is not None and mps.resolve() in {p.resolve() for p in input_paths(result)}:
+        raise SufficiencyError(f"--write-mps {args.write_mps}: is one of the scenario's data files")
+    out = result.write(args.out, report=not args.no_report, force=args.force)
+    if mps is not None:
+        result.extras["model"].write_mps(mps)
     progress.finish()
     s = result.summary
     missed = s.get("out_of_area_target_missed")
@@ -197,15 +242,18 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
+    from .outputs import check_output_folder
     from .pipeline import ScenarioSource, compare
 
     sources: list[ScenarioSource] = []
     for item in args.scenario_files:
         path, sep, name = item.partition("@")
         sources.append((path, name) if sep else path)
+    files = [item.partition("@")[0] for item in args.scenario_files]
+    check_output_folder(args.out, force=args.force, protect=files)  # fail before running
     comparison = compare(sources, on_stage=progress)
     progress("write")
-    out = comparison.write(args.out, report=not args.no_report)
+    out = comparison.write(args.out, report=not args.no_report, force=args.force)
     progress.finish()
     t = comparison.table
     print(f"compared {len(comparison.results)} scenarios: wrote {out / 'comparison.csv'}")
@@ -235,9 +283,10 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
 def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     import pandas as pd
 
-    from .outputs import write_folder
+    from .outputs import check_output_folder, write_csv, write_folder
     from .pipeline import project
 
+    check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
     progress("load")
     scenario, inputs = _load(args)
     progress("forecast")
@@ -252,9 +301,10 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
             "backtest": [f.backtest_summary(by_series=True).assign(provision=p) for p, f in parts],
         }
         for name, frames in tables.items():
-            pd.concat(frames).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+            write_csv(pd.concat(frames), tmp / f"{name}.csv")
 
-    out = write_folder(args.out, fill)
+    inputs_read: list[str | Path] = [*scenario._sources, *(p for p, _ in inputs.files.values())]
+    out = write_folder(args.out, fill, force=args.force, protect=inputs_read)
     progress.finish()
     print(f"wrote {out / 'forecast.csv'}, forecast_diagnostics.csv and backtest.csv")
     return 0
@@ -270,7 +320,7 @@ def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
 def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
     from .datasets import write_example
 
-    path = write_example(args.dir)
+    path = write_example(args.dir, force=args.force)
     print(f"example scenario written to {path}")
     print(f"run it with: sufficiency run {path} --out out")
     return 0
@@ -284,6 +334,15 @@ _COMMANDS = {
     "schema": _cmd_schema,
     "example": _cmd_example,
 }
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that every ``finally`` and cleanup runs
+    (as Ctrl-C raises KeyboardInterrupt). Not an ``Exception``: nothing swallows it."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -300,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = _Progress(
         enabled=not args.quiet and args.command in ("run", "compare", "forecast", "validate")
     )
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:
@@ -310,6 +371,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.abandon()
         sys.stderr.write("interrupted\n")
         return 130
+    except Terminated:
+        progress.abandon()
+        sys.stderr.write("terminated\n")
+        return 128 + signal.SIGTERM
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
+import math
 import os
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from .cells import safe_cells
 from .errors import SufficiencyError
 from .results import TABLES, Comparison, Result
 
 log = logging.getLogger(__name__)
 
 
-def write_result(result: Result, out: str | Path, *, report: bool = True) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV, text cells that would start a formula escaped
+    (:func:`sufficiency.cells.safe_cells`)."""
+    safe_cells(frame).to_csv(path, index=False, float_format="%.6g")
+
+
+def input_paths(result: Result) -> list[Path]:
+    """The scenario files and input data files a run read (what outputs must not touch)."""
+    paths: list[Path] = []
+    scenario = result.extras.get("scenario")
+    if scenario is not None:
+        paths += [Path(p) for p in getattr(scenario, "_sources", ())]
+    inputs = result.extras.get("inputs")
+    if inputs is not None:
+        paths += [Path(path) for path, _ in inputs.files.values()]
+    return paths
+
+
+def write_result(
+    result: Result, out: str | Path, *, report: bool = True, force: bool = False
+) -> Path:
     """Write every table of ``result`` as CSV plus ``summary.json`` into ``out``, atomically.
 
     With ``report`` (the default) the folder also gets ``workbook.xlsx``,
@@ -29,21 +54,22 @@ def write_result(result: Result, out: str | Path, *, report: bool = True) -> Pat
 
     Args:
         result: The run's result.
-        out: Output folder (see :func:`write_folder`).
+        out: Output folder: new, empty or written by the library before (see
+            :func:`write_folder`); never one holding the run's scenario or data files.
         report: Whether to write the workbook, charts and HTML report too.
+        force: Replace an existing folder the library did not write.
 
     Returns:
         The output folder.
 
     Raises:
-        SufficiencyError: If the folder cannot be written.
+        SufficiencyError: If the folder may not be replaced or cannot be written.
     """
     start = time.perf_counter()
 
     def fill(tmp: Path) -> None:
         for name in TABLES:
-            frame: pd.DataFrame = getattr(result, name)
-            frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+            write_csv(getattr(result, name), tmp / f"{name}.csv")
         if report:
             from .report import write_report  # matplotlib is imported only to report
 
@@ -53,19 +79,23 @@ def write_result(result: Result, out: str | Path, *, report: bool = True) -> Pat
         result.summary = {**result.summary, "timings": timings}
         write_json(tmp / "summary.json", result.summary)
 
-    return write_folder(out, fill)
+    return write_folder(out, fill, force=force, protect=input_paths(result))
 
 
-def write_comparison(comparison: Comparison, out: str | Path, *, report: bool = True) -> Path:
+def write_comparison(
+    comparison: Comparison, out: str | Path, *, report: bool = True, force: bool = False
+) -> Path:
     """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and, with
     ``report``, ``comparison.xlsx`` (totals by scenario, then year by year) into ``out``.
 
+    ``out`` and ``force`` as for :func:`write_result` (no run's inputs may be inside).
+
     Raises:
-        SufficiencyError: If the folder cannot be written.
+        SufficiencyError: If the folder may not be replaced or cannot be written.
     """
 
     def fill(tmp: Path) -> None:
-        comparison.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        write_csv(comparison.table, tmp / "comparison.csv")
         if report:
             from .report import write_comparison_workbook
 
@@ -75,12 +105,157 @@ def write_comparison(comparison: Comparison, out: str | Path, *, report: bool = 
             [{k: v for k, v in r.summary.items() if k != "provenance"} for r in comparison.results],
         )
 
-    return write_folder(out, fill)
+    protect = [p for r in comparison.results for p in input_paths(r)]
+    return write_folder(out, fill, force=force, protect=protect)
 
 
 def write_json(path: Path, content: Any) -> None:
-    """Write ``content`` as indented JSON (dates and paths as text)."""
-    path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+    """Write ``content`` as strict, indented JSON (see :func:`json_safe`)."""
+    text = json.dumps(json_safe(content), indent=2, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every figure JSON can hold: NaN and infinity become null, numpy
+    numbers plain numbers, dates and paths text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+#: File an output folder holds, listing the files the library wrote into it.
+MANIFEST = ".sufficiency-output.json"
+
+#: File in a temporary folder naming the process writing it.
+_PID_FILE = ".sufficiency-pid"
+
+
+def _files(root: Path) -> list[str]:
+    """Every file (and link) under ``root``, as sorted relative POSIX paths."""
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()
+    )
+
+
+def _foreign_files(folder: Path) -> list[str] | None:
+    """Files in ``folder`` that the library did not write there.
+
+    Returns:
+        None if ``folder`` has no manifest (nothing shows the library wrote it), else the
+        files it holds that the manifest does not list (empty: the folder is the library's).
+    """
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        written = set(manifest["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return [f for f in _files(folder) if f != MANIFEST and f not in written]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_folder(
+    out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+) -> Path:
+    """Refuse an output folder whose replacement could destroy anything not ours.
+
+    Accepted: a folder that does not exist, an empty folder, or one the library wrote
+    before (its :data:`MANIFEST` lists every file in it). Any other folder is refused
+    unless ``force``. Never accepted, even with ``force``: an existing file; a folder that
+    holds (or is) any path of ``protect`` (the scenario file and its data files) or the
+    current working folder.
+
+    Returns:
+        The output folder as an absolute path.
+
+    Raises:
+        SufficiencyError: If the folder may not be replaced.
+    """
+    out = Path(out).absolute()
+    real = out.resolve()
+    guarded = [Path(p).resolve() for p in protect]
+    for p in guarded:
+        if _inside(p, real):
+            raise SufficiencyError(
+                f"output folder {out} holds the input {p}: writing there would delete it; "
+                "choose another folder (--force does not override this)"
+            )
+    if _inside(Path.cwd().resolve(), real):
+        raise SufficiencyError(
+            f"output folder {out} holds the current folder: choose a folder inside it or "
+            "elsewhere (--force does not override this)"
+        )
+    if not (out.exists() or out.is_symlink()):
+        return out
+    if not out.is_dir():
+        raise SufficiencyError(
+            f"output folder {out} is an existing file, not a folder: choose another name"
+        )
+    if not any(out.iterdir()):
+        return out
+    foreign = _foreign_files(out)
+    if foreign == [] or force:
+        return out
+    why = "was not written by sufficiency"
+    if foreign is not None:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        why = f"holds files sufficiency did not write ({', '.join(foreign[:5])}{more})"
+    raise SufficiencyError(
+        f"output folder {out} already exists and {why}: replacing it would delete what it "
+        "holds; "
+        "choose a new or empty folder, or use --force (force=True) to replace it"
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (True when unsure)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove temporary folders of earlier writes of ``out`` whose process has died.
+
+    A write that is killed outright (SIGKILL, power cut) cannot clean up; it leaves a
+    hidden ``.NAME.*`` folder beside ``out`` holding :data:`_PID_FILE`, or a replaced
+    output ``.NAME.old-PID-N`` holding a :data:`MANIFEST`. Only those are removed, and only
+    when the process that made them no longer runs.
+    """
+    old = re.compile(rf"\.{re.escape(out.name)}\.old-(\d+)-\d+")
+    for entry in out.parent.glob(f".{glob.escape(out.name)}.*"):
+        if not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            if (entry / _PID_FILE).is_file():
+                pid = int((entry / _PID_FILE).read_text(encoding="utf-8").strip())
+            elif (match := old.fullmatch(entry.name)) and (entry / MANIFEST).is_file():
+                pid = int(match.group(1))
+            else:
+                continue
+        except (OSError, ValueError):
+            continue
+        if not _pid_alive(pid):
+            log.info("removing %s, left by process %d that no longer runs", entry, pid)
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _umask() -> int:
@@ -90,34 +265,58 @@ def _umask() -> int:
     return mask
 
 
-def write_folder(out: str | Path, fill: Callable[[Path], None]) -> Path:
-    """Create output folder ``out`` atomically.
+def write_folder(
+    out: str | Path,
+    fill: Callable[[Path], None],
+    *,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+) -> Path:
+    """Create output folder ``out`` atomically, never replacing what is not ours.
 
-    ``fill`` writes into a temporary folder beside ``out``, which then replaces ``out``; if
-    anything fails, ``out`` is left as it was (absent if it was absent).
+    ``out`` is first checked (:func:`check_output_folder`). ``fill`` then writes into a
+    hidden temporary folder beside ``out``; the library lists what it wrote in
+    :data:`MANIFEST` and the folder replaces ``out`` (only ``out``: nothing beside it is
+    touched). On any failure, an exception or an interrupt (Ctrl-C, or SIGTERM turned
+    into an exception by the command), the temporary folder is removed and ``out`` is
+    left as it was. Only a kill that cannot be caught (SIGKILL) can leave the temporary
+    folder behind; the next write of ``out`` removes it once its process has gone.
+
+    Args:
+        out: The output folder.
+        fill: Writes the files into the folder it is given.
+        force: Replace an existing folder the library did not write.
+        protect: Paths the folder must not hold (the scenario and its data files).
 
     Raises:
-        SufficiencyError: If the folder cannot be written.
+        SufficiencyError: If the folder may not be replaced or cannot be written.
     """
-    out = Path(out).resolve()
+    out = check_output_folder(out, force=force, protect=protect)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
     except OSError as exc:
         raise SufficiencyError(f"cannot create the output folder {out}: {exc}") from None
     try:
+        (tmp / _PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
         fill(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        (tmp / _PID_FILE).unlink()
+        manifest = {"written_by": "sufficiency", "files": _files(tmp)}
+        write_json(tmp / MANIFEST, manifest)
+        if out.exists() or out.is_symlink():
+            n = 0
+            while (old := out.with_name(f".{out.name}.old-{os.getpid()}-{n}")).exists():
+                n += 1
             out.rename(old)
             tmp.rename(out)
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)
-    except Exception as exc:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, SufficiencyError):
+        if isinstance(exc, SufficiencyError) or not isinstance(exc, Exception):
             raise
         raise SufficiencyError(f"cannot write the output folder {out}: {exc}") from None
     log.info("wrote %s", out)

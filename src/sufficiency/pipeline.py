@@ -4,6 +4,7 @@ recorded with provenance."""
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,8 +23,9 @@ from .config.capital import Capital
 from .data import Inputs, load_inputs
 from .data.tables import TableSource
 from .errors import Problem, ScenarioError
-from .forecast import DemandForecast, forecast_demand
+from .forecast.scenario import project
 from .model.arrays import cost_comparison
+from .model.canonical import canonical
 from .postprocess.comparison import comparison_table
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
@@ -44,7 +46,12 @@ def package_version() -> str:
 
 
 def _provenance(sc: Scenario, inputs: Inputs) -> dict[str, Any]:
-    """What produced a run: versions, creation time, the scenario as resolved, input hashes."""
+    """What produced a run: versions, creation time, the scenario as resolved, input hashes;
+    files named relative to the scenario file (or working folder), never by absolute path."""
+    home = Path(sc._sources[-1]).parent if sc._sources else Path.cwd()
+    rel = lambda p: Path(os.path.relpath(Path(p).absolute(), home.absolute())).as_posix()  # noqa: E731
+    scenario = sc.model_dump(mode="json")
+    scenario["data"] = {k: rel(v) if isinstance(v, str) else v for k, v in scenario["data"].items()}
     return {
         "package_version": package_version(),
         "python": platform.python_version(),
@@ -52,49 +59,10 @@ def _provenance(sc: Scenario, inputs: Inputs) -> dict[str, Any]:
         "pandas": pd.__version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **scenario_provenance(sc),
-        "scenario": sc.model_dump(mode="json"),
-        "input_files": {
-            name: {"path": path, "sha256": digest} for name, (path, digest) in inputs.files.items()
-        },
+        "scenario_files": [rel(p) for p in sc._sources],
+        "scenario": scenario,
+        "input_files": {n: {"path": rel(p), "sha256": h} for n, (p, h) in inputs.files.items()},
     }
-
-
-def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandForecast | None]:
-    """Forecast EHC plans (and SEN support, if given) by need and age band.
-
-    Every option of the scenario's ``forecast`` section is passed on to
-    :func:`~sufficiency.forecast_demand`; sample paths are seeded from the scenario's
-    seed (SEN support from seed + 1).
-    """
-    options = scenario.forecast
-    common: dict[str, Any] = {
-        "horizon": scenario.horizon_years,
-        "method": options.method,
-        "by": ("need", "age_band"),
-        "level": options.interval_level,
-        "history_start": options.history_start,
-        "breaks": options.breaks,
-        "trend_years": options.trend_years,
-        "series_start": dict(options.series_start),
-        "candidates": options.candidates,
-        "reconcile": options.reconcile,
-        "backtest_origins": options.backtest_origins,
-        "backtest_horizon": options.backtest_horizon,
-        "damping": options.damping,
-        "pool_below": options.pool_below,
-        "n_draws": options.sample_paths,
-    }
-    history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
-    ehcp = forecast_demand(
-        history, inputs.population, rng=np.random.default_rng(scenario.seed), **common
-    )
-    sen = None
-    if inputs.sen_support is not None and len(inputs.sen_support):
-        sen_hist = inputs.sen_support[inputs.sen_support["year"] <= scenario.base_year]
-        sen = forecast_demand(
-            sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
-        )
-    return ehcp, sen
 
 
 def run(
@@ -133,7 +101,7 @@ def run(
     hook("load")
     t = time.perf_counter()
     sc = load_scenario(source, scenario=scenario, overrides=overrides, set_values=set_values)
-    inputs = load_inputs(sc, tables=dict(tables) if tables else None)
+    inputs = canonical(load_inputs(sc, tables=dict(tables) if tables else None))
     timings["load"] = time.perf_counter() - t
 
     hook("forecast")

@@ -79,15 +79,18 @@ class Result:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""
         return pd.DataFrame(self.summary["by_year"])
 
-    def write(self, out: str | Path, *, report: bool = True) -> Path:
+    def write(self, out: str | Path, *, report: bool = True, force: bool = False) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
         With ``report`` (the default) the folder also gets ``workbook.xlsx``,
         ``report.html`` and ``charts/*.png``. See :func:`sufficiency.outputs.write_result`.
 
         Args:
-            out: Output folder (see :func:`sufficiency.outputs.write_folder`).
+            out: Output folder: new, empty or written by the library before (see
+                :func:`sufficiency.outputs.write_folder`); never one holding the
+                scenario or its data files.
             report: Whether to write the workbook, charts and HTML report too.
+            force: Replace an existing folder the library did not write.
 
         Returns:
             The output folder.
@@ -97,7 +100,7 @@ class Result:
         """
         from .outputs import write_result  # the one late import: outputs sits above results
 
-        return write_result(self, out, report=report)
+        return write_result(self, out, report=report, force=force)
 
 
 @dataclass
@@ -112,9 +115,10 @@ class Comparison:
     table: pd.DataFrame
     results: list[Result]
 
-    def write(self, out: str | Path, *, report: bool = True) -> Path:
+    def write(self, out: str | Path, *, report: bool = True, force: bool = False) -> Path:
         """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and,
-        with ``report``, ``comparison.xlsx``. See :func:`sufficiency.outputs.write_comparison`."""
+        with ``report``, ``comparison.xlsx``; ``force`` replaces a folder the library did
+        not write. See :func:`sufficiency.outputs.write_comparison`."""
         from .outputs import write_comparison  # the one late import: outputs sits above results
 
-        return write_comparison(self, out, report=report)
+        return write_comparison(self, out, report=report, force=force)

@@ -14,7 +14,7 @@ from sufficiency.data import load_inputs
 from sufficiency.errors import ForecastError, ScenarioError
 from sufficiency.forecast import forecast_demand
 from sufficiency.forecast.evaluate import backtest_table, summarise_backtest
-from sufficiency.pipeline import project
+from sufficiency.forecast.scenario import project
 
 from conftest import WriteBorough, tiny_scenario_dict
 

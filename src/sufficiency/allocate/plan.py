@@ -17,6 +17,7 @@ import pandas as pd
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.arrays import AllocationArrays, build_arrays
+from ..model.canonical import canonical
 from ..model.capital import add_capital_settings, capital_arrays
 from ..model.levels import NOT_IN_SCHOOL_LEVELS, demand_by_level, level_shares
 from ..model.levers import (
@@ -79,6 +80,9 @@ class Plan:
         stock: Base-year placements that seed continuity.
         rates: Carry-over rates used for continuity and the inclusion lever.
         timings: Seconds per stage (``arrays``, ``build``, ``solve``).
+        solver: Engine asked for (``allocation.solver``); re-solves use it too.
+        time_limit: Seconds per solve (``allocation.time_limit_seconds``).
+        fallback: Whether other engines are tried (``allocation.fallback_solver``).
     """
 
     demand: pd.DataFrame
@@ -97,7 +101,8 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
 
     Args:
         scenario: The resolved scenario (its levers and allocation options are used).
-        inputs: Validated inputs.
+        inputs: Validated inputs (put in canonical row order first, see
+            :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
 
     Returns:
@@ -108,6 +113,7 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         SolveError: If the model cannot be solved.
     """
     t0 = time.perf_counter()
+    inputs = canonical(inputs)  # the same model, whatever the order of the input rows
     levers = scenario.levers
     opts = scenario.allocation
     years = scenario.plan_years
@@ -179,16 +185,33 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
     )
 
 
-def value_builds(arrays: AllocationArrays, allocation: Allocation) -> pd.DataFrame:
+def value_builds(
+    arrays: AllocationArrays,
+    allocation: Allocation,
+    solver: str = "auto",
+    time_limit: float = 60.0,
+    fallback: bool = True,
+) -> pd.DataFrame:
     """The builds table with what each built option saves (re-solving without each one).
 
-    See :func:`sufficiency.postprocess.capital.capital_value` for the columns.
+    See :func:`sufficiency.postprocess.capital.capital_value` for the columns. Each
+    re-solve uses the plan's engines, time limit and fallback.
+
+    Raises:
+        SolveError: If a re-solve fails on every engine.
     """
     without: dict[int, Without] = {}
     if arrays.capital is not None:
         built = builds_table(arrays, allocation)["built"].to_numpy(dtype=bool)
         for i in map(int, built.nonzero()[0]):
-            without[i] = cost_without(allocation.model, allocation.solution.columns, i)
+            without[i] = cost_without(
+                allocation.model,
+                allocation.solution.columns,
+                i,
+                time_limit,
+                solver=solver,
+                fallback=fallback,
+            )
     return capital_value(arrays, allocation, without)
 
 
@@ -202,8 +225,9 @@ def _allocate_builds(
     in. Such an option is not built unless the scenario forces it (``decision: build``):
     it is excluded and the model solved again, until every build pays for itself.
     """
-    allocation = allocate(arrays, solver=solver, time_limit=time_limit, fallback=fallback)
-    builds = value_builds(arrays, allocation)
+    engines = {"solver": solver, "time_limit": time_limit, "fallback": fallback}
+    allocation = allocate(arrays, **engines)  # type: ignore[arg-type]
+    builds = value_builds(arrays, allocation, **engines)  # type: ignore[arg-type]
     cap = arrays.capital
     while cap is not None:
         losing = (
@@ -214,6 +238,6 @@ def _allocate_builds(
         if not losing.any():
             break
         cap.excluded = cap.excluded | losing
-        allocation = allocate(arrays, solver=solver, time_limit=time_limit, fallback=fallback)
-        builds = value_builds(arrays, allocation)
+        allocation = allocate(arrays, **engines)  # type: ignore[arg-type]
+        builds = value_builds(arrays, allocation, **engines)  # type: ignore[arg-type]
     return allocation, builds

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..errors import SufficiencyError
 from ._writing import EXAMPLE_DIR, HEADER, TABLES, write_borough
 from .generator import generate_borough
 
@@ -48,19 +49,34 @@ def example_path() -> Path:
     return EXAMPLE_DIR / "scenario.yaml"
 
 
-def write_example(path: str | os.PathLike[str]) -> Path:
+def write_example(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Copy the shipped example scenario and its data into a folder.
 
     Args:
-        path: Folder to write into; created if missing. Existing files of the same names
-            are replaced.
+        path: Folder to write into: new or empty (created if missing).
+        force: Write into a folder that is not empty; files of the same names
+            (``scenario.yaml``, ``data/*.csv``) are then replaced, others kept.
 
     Returns:
         The path of the copied scenario file.
+
+    Raises:
+        SufficiencyError: If ``path`` is a file, a folder that is not empty (without
+            ``force``), or cannot be written.
     """
     root = Path(path)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
-    for table in TABLES:
-        shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
+    if root.exists() and not root.is_dir():
+        raise SufficiencyError(f"{root} is a file, not a folder: name a new or empty folder")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise SufficiencyError(
+            f"{root} is not empty: name a new or empty folder, or use --force (force=True) "
+            "to write the example into it, replacing scenario.yaml and data/*.csv"
+        )
+    try:
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
+        for table in TABLES:
+            shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
+    except OSError as exc:
+        raise SufficiencyError(f"cannot write the example into {root}: {exc}") from None
     return root / "scenario.yaml"

@@ -43,6 +43,10 @@ def _sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, note: str) ->
     """One sheet: a note in the first row, the table below it, formatted."""
     frame.to_excel(writer, sheet_name=name, index=False, startrow=2)
     ws: Worksheet = writer.sheets[name]
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            if cell.data_type == "f":  # text starting with "=": keep it text, never a formula
+                cell.data_type = "s"
     ws["A1"] = note
     ws["A1"].font = Font(italic=True)
     for j, column in enumerate(frame.columns, start=1):

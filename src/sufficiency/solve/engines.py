@@ -18,6 +18,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from ..errors import SufficiencyError
 from .matrix import LpMatrix
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,11 @@ _HIGHS_STATUS = {
 }
 
 
+def highs_status(model_status: highspy.HighsModelStatus) -> str:
+    """Our status word for a HiGHS model status (anything unlisted is ``error``)."""
+    return _HIGHS_STATUS.get(model_status.name, "error")
+
+
 #: Rows from which HiGHS's interior point (with crossover) beats its simplex on the
 #: allocation LP with continuity, by benchmark: 13k rows simplex 1.1 s / IPM 1.2 s, 24k rows
 #: 5.4 / 2.8 s, 52k rows 55 / 8.4 s, 138k rows > 900 / 52–57 s.
@@ -126,7 +132,7 @@ def solve_highs(m: LpMatrix, *, time_limit: float = 60.0, mip_gap: float = 1e-4)
         h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
     h.run()
     model_status = h.getModelStatus()
-    status = _HIGHS_STATUS.get(model_status.name, "error")
+    status = highs_status(model_status)
     sol = h.getSolution()
     info = h.getInfo()
     n_rows = sum(b.matrix.shape[0] for b in m.blocks)
@@ -155,7 +161,8 @@ def write_mps(m: LpMatrix, path: str | Path) -> Path:
     """
     path = Path(path)
     h = _highs_model(m)
-    h.writeModel(str(path))
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError or not path.is_file():
+        raise SufficiencyError(f"cannot write the model to {path}")
     return path
 
 
@@ -228,13 +235,18 @@ class CbcRun:
             args += ["-dualSimplex"]
         args += ["-saveSolution", str(self.binary), "-solution", str(self.solution)]
         self._out = tempfile.TemporaryFile("w+", dir=tmp)  # noqa: SIM115 (closed in result)
-        self.proc = subprocess.Popen(
-            args,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                args,
+                stdout=self._out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        except BaseException:  # a missing or unrunnable binary: leave no files behind
+            self._out.close()
+            self._tmp.cleanup()
+            raise
 
     def result(self) -> EngineResult:
         """Wait for the process and read its solution (the temporary files are removed)."""
@@ -253,6 +265,9 @@ class CbcRun:
                 )
                 result = dual.result()
         finally:
+            if self.proc.poll() is None:  # interrupted while waiting: stop the process
+                self.proc.kill()
+                self.proc.wait()
             self._out.close()
             self._tmp.cleanup()
         result.seconds = time.perf_counter() - self.start

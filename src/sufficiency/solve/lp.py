@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from ..errors import SolveError
 from ..model.arrays import AllocationArrays
 from . import engines
+from .checks import allocation_violations, matrix_violations
 from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .split import split_model
 
@@ -252,6 +253,11 @@ def _solve_pulp(model: AllocationModel, engine: str, time_limit: float) -> engin
         pulp.LpStatusInfeasible: "infeasible",
         pulp.LpStatusUnbounded: "unbounded",
     }.get(code, "error")
+    if status == "optimal" and prob.sol_status != pulp.LpSolutionOptimal:
+        status = "time_limit"  # PuLP says "optimal" for a run stopped by a limit
+    highs = getattr(prob, "solverModel", None) if engine == "pulp-highs" else None
+    if highs is not None:
+        status = engines.highs_status(highs.getModelStatus())  # the engine's own word
     return engines.EngineResult(
         status,
         float(pulp.value(prob.objective) or 0.0),
@@ -306,7 +312,7 @@ def solve_bulk(
 
 
 def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engines.EngineResult:
-    """Solve ``model`` with one engine (no fallback)."""
+    """Solve ``model`` with one engine (no fallback, no checks of the values)."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
@@ -315,6 +321,77 @@ def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engine
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
     raise SolveError(f"unknown solver {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+#: Engines tried after the first one fails, in order (when fallback is on).
+FALLBACK: tuple[str, ...] = ("highs", "cbc", "pulp-highs")
+
+
+def engine_order(first: str, matrix: LpMatrix, *, fallback: bool = True) -> list[str]:
+    """The engines to try for ``matrix``: ``first`` (``auto`` chosen by
+    :func:`choose_engine`), then, with ``fallback``, the others of :data:`FALLBACK`."""
+    order = [choose_engine(matrix) if first == "auto" else first]
+    if fallback:
+        order += [e for e in FALLBACK if e not in order]
+    return order
+
+
+def _failure(engine: str, result: engines.EngineResult, time_limit: float) -> str:
+    """What went wrong with one engine, in words for the user."""
+    if result.status == "time_limit":
+        return (
+            f"{engine}: stopped at the time limit of {time_limit:g} s "
+            "(allocation.time_limit_seconds) before reaching an optimal solution"
+        )
+    return f"{engine}: {result.status} {result.message}".strip()
+
+
+def solve_checked(
+    model: AllocationModel, order: list[str], time_limit: float, *, what: str
+) -> tuple[str, engines.EngineResult]:
+    """The first engine of ``order`` whose result is optimal and passes the checks.
+
+    A result counts only if the engine reports optimality *and* its values hold every
+    row and bound of the model and the allocation's conservation and capacity
+    (:mod:`.checks`); an engine that cannot run (missing or failing binary) is skipped.
+
+    Args:
+        model: The model to solve.
+        order: Engines to try (see :func:`engine_order`).
+        time_limit: Seconds per engine.
+        what: What is being solved, for the error message.
+
+    Returns:
+        The engine's name and its result.
+
+    Raises:
+        SolveError: If no engine gives a checked optimal solution; each engine's failure
+            is named.
+    """
+    failures = []
+    for engine in order:
+        try:
+            result = run_engine(model, engine, time_limit)
+        except (pulp.PulpSolverError, OSError, RuntimeError, ValueError, IndexError) as exc:
+            failures.append(f"{engine}: could not run ({type(exc).__name__}: {exc})")
+            log.warning("solver %s could not run: %s", engine, exc)
+            continue
+        if result.status != "optimal":
+            failures.append(_failure(engine, result, time_limit))
+            log.warning("solver %s ended with status %s", engine, result.status)
+            continue
+        problems = matrix_violations(model.matrix, result.col_value)
+        problems += allocation_violations(model.arrays, model.matrix, result.col_value)
+        if problems:
+            failures.append(
+                f"{engine}: reported optimal, but its solution breaks the model: "
+                + "; ".join(problems)
+            )
+            log.warning("solver %s returned a solution that breaks the model", engine)
+            continue
+        log.info("solved %s with %s in %.2fs", what, engine, result.seconds)
+        return engine, result
+    raise SolveError(f"{what} could not be solved: " + "; ".join(failures))
 
 
 def solve_model(
@@ -327,30 +404,17 @@ def solve_model(
     """Solve the model, trying the other bulk engine, then PuLP's, if one fails.
 
     Raises:
-        SolveError: If no engine reaches an optimal solution; no values are read then.
+        SolveError: If no engine reaches a checked optimal solution (see
+            :func:`solve_checked`); no values are read then.
     """
-    first = choose_engine(model.matrix) if solver == "auto" else solver
-    order = [first]
-    if fallback:
-        order += [e for e in ("highs", "cbc", "pulp-highs") if e not in order]
-    failures = []
-    for engine in order:
-        try:
-            result = run_engine(model, engine, time_limit)
-        except (pulp.PulpSolverError, OSError, RuntimeError) as exc:
-            failures.append(f"{engine}: {exc}")
-            continue
-        if result.status == "optimal" and model.matrix.integer.any():
-            result = _duals_with_builds_fixed(model, result, time_limit)
-        if result.status == "optimal":
-            result = _money_duals(model, result, time_limit)
-            model.result = result
-            model._problem = None
-            log.info("solved with %s in %.2fs", engine, result.seconds)
-            return _solution(model, engine, result)
-        failures.append(f"{engine}: {result.status} {result.message}".strip())
-        log.warning("solver %s ended with status %s", engine, result.status)
-    raise SolveError("the allocation model could not be solved: " + "; ".join(failures))
+    order = engine_order(solver, model.matrix, fallback=fallback)
+    engine, result = solve_checked(model, order, time_limit, what="the allocation model")
+    if model.matrix.integer.any():
+        result = _duals_with_builds_fixed(model, result, time_limit, solver, fallback=fallback)
+    result = _money_duals(model, result, time_limit, solver, fallback=fallback)
+    model.result = result
+    model._problem = None
+    return _solution(model, engine, result)
 
 
 def _year_by_year(m: LpMatrix, values: np.ndarray) -> list[Block]:
@@ -378,7 +442,12 @@ def _year_by_year(m: LpMatrix, values: np.ndarray) -> list[Block]:
 
 
 def _money_duals(
-    model: AllocationModel, solved: engines.EngineResult, time_limit: float
+    model: AllocationModel,
+    solved: engines.EngineResult,
+    time_limit: float,
+    solver: str = "auto",
+    *,
+    fallback: bool = True,
 ) -> engines.EngineResult:
     """Row duals in pounds: the value of one more place, money only, year by year.
 
@@ -391,7 +460,7 @@ def _money_duals(
     objective stay those of the first solve (still optimal for this model).
 
     Raises:
-        SolveError: If neither engine solves the money-only model to optimality.
+        SolveError: If no engine solves the money-only model (:func:`solve_checked`).
     """
     m = model.matrix
     values = solved.col_value
@@ -413,36 +482,42 @@ def _money_duals(
         columns=dict(m.columns),
         blocks=_year_by_year(m, values),
     )
-    failures = []
-    for engine in ("cbc", "highs"):
-        lp = solve_bulk(money, engine, time_limit=time_limit)
-        if lp.status == "optimal":
-            lp.col_value = values
-            lp.row_value = solved.row_value
-            lp.objective = solved.objective
-            lp.mip_gap = solved.mip_gap
-            lp.seconds += solved.seconds
-            return lp
-        failures.append(f"{engine}: {lp.status} {lp.message}".strip())
-    raise SolveError(
-        "the allocation was solved, but the value of places in pounds could not be: "
-        + "; ".join(failures)
+    _, lp = solve_checked(
+        AllocationModel(model.arrays, money),
+        engine_order(solver, money, fallback=fallback),
+        time_limit,
+        what="the value of places in pounds (the allocation with policy outcomes held)",
     )
+    lp.col_value = values
+    lp.row_value = solved.row_value
+    lp.objective = solved.objective
+    lp.mip_gap = solved.mip_gap
+    lp.seconds += solved.seconds
+    return lp
 
 
 def _duals_with_builds_fixed(
-    model: AllocationModel, mip: engines.EngineResult, time_limit: float
+    model: AllocationModel,
+    mip: engines.EngineResult,
+    time_limit: float,
+    solver: str = "auto",
+    *,
+    fallback: bool = True,
 ) -> engines.EngineResult:
     """Re-solve the LP with the build decisions fixed at the MIP's, for values and duals.
 
     The returned result has the LP's values and duals, the MIP's gap and both solve times.
+
+    Raises:
+        SolveError: If no engine solves the fixed linear programme.
     """
-    fixed = fix_integers(model.matrix, mip.col_value)
-    lp = solve_bulk(fixed, "cbc", time_limit=time_limit)
-    if lp.status != "optimal":
-        lp = solve_bulk(fixed, "highs", time_limit=time_limit)
-    if lp.status != "optimal":
-        return mip
+    fixed = AllocationModel(model.arrays, fix_integers(model.matrix, mip.col_value))
+    _, lp = solve_checked(
+        fixed,
+        engine_order(solver, fixed.matrix, fallback=fallback),
+        time_limit,
+        what="the allocation with the builds fixed (for shadow prices)",
+    )
     lp.mip_gap = mip.mip_gap
     lp.seconds += mip.seconds
     return lp
@@ -482,12 +557,22 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
 
 
 def cost_without(
-    model: AllocationModel, columns: np.ndarray, option: int, time_limit: float = 60.0
+    model: AllocationModel,
+    columns: np.ndarray,
+    option: int,
+    time_limit: float = 60.0,
+    *,
+    solver: str = "auto",
+    fallback: bool = True,
 ) -> tuple[float, float, float, float]:
     """Placement cost, shortfall, out-of-area child-years and objective without one build.
 
     The other build decisions stay as taken in ``columns`` (the solved column values);
-    the option's columns are fixed at zero and the linear programme is solved again.
+    the option's columns are fixed at zero and the linear programme is solved again, with
+    the same engines and fallback as the main solve (:func:`solve_checked`).
+
+    Raises:
+        SolveError: If no engine solves the programme without the build.
     """
     arrays = model.arrays
     cap = arrays.capital
@@ -495,8 +580,13 @@ def cost_without(
     values = columns.copy()
     b = model.matrix.columns["b"]
     values[b.start + np.flatnonzero(cap.col_option == option)] = 0.0
-    fixed = fix_integers(model.matrix, values)
-    result = engines.solve_cbc(fixed, cbc_path(), time_limit=time_limit)
+    fixed = AllocationModel(arrays, fix_integers(model.matrix, values))
+    _, result = solve_checked(
+        fixed,
+        engine_order(solver, fixed.matrix, fallback=fallback),
+        time_limit,
+        what=f"the allocation without capital option {cap.options[option].name!r}",
+    )
     x = result.col_value[model.matrix.columns["x"]]
     u = result.col_value[model.matrix.columns["u"]]
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]

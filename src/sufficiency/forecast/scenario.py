@@ -1,0 +1,50 @@
+"""The forecast stage for a scenario: EHC plans and SEN support projected with its options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config.schema import Scenario
+from ..data.inputs import Inputs
+from .project import forecast_demand
+from .result import DemandForecast
+
+
+def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandForecast | None]:
+    """Forecast EHC plans (and SEN support, if given) by need and age band.
+
+    Every option of the scenario's ``forecast`` section is passed on to
+    :func:`~sufficiency.forecast_demand`; sample paths are seeded from the scenario's
+    seed (SEN support from seed + 1).
+    """
+    options = scenario.forecast
+    common: dict[str, Any] = {
+        "horizon": scenario.horizon_years,
+        "method": options.method,
+        "by": ("need", "age_band"),
+        "level": options.interval_level,
+        "history_start": options.history_start,
+        "breaks": options.breaks,
+        "trend_years": options.trend_years,
+        "series_start": dict(options.series_start),
+        "candidates": options.candidates,
+        "reconcile": options.reconcile,
+        "backtest_origins": options.backtest_origins,
+        "backtest_horizon": options.backtest_horizon,
+        "damping": options.damping,
+        "pool_below": options.pool_below,
+        "n_draws": options.sample_paths,
+    }
+    history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
+    ehcp = forecast_demand(
+        history, inputs.population, rng=np.random.default_rng(scenario.seed), **common
+    )
+    sen = None
+    if inputs.sen_support is not None and len(inputs.sen_support):
+        sen_hist = inputs.sen_support[inputs.sen_support["year"] <= scenario.base_year]
+        sen = forecast_demand(
+            sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
+        )
+    return ehcp, sen
