@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -140,9 +140,12 @@ class SettingChange(Strict):
 class BudgetLever(Strict):
     """A High Needs Block budget for placements, per year."""
 
-    gbp_by_year: dict[int, float] = Field(
+    gbp_by_year: dict[int, Annotated[float, Field(gt=0.0)]] = Field(
         default_factory=dict,
-        description="Budget in £ (cash) by census year; years not listed follow the growth rule.",
+        description=(
+            "Budget in £ (cash) by census year, each above 0; years not listed follow the "
+            "growth rule."
+        ),
     )
     base_gbp: float | None = Field(
         default=None, gt=0.0, description="Budget in £ for the first plan year (cash)."

@@ -12,6 +12,60 @@ from .forecast_options import ForecastOptions
 from .levers import Levers
 from .strict import Strict as _Strict
 
+#: The input tables a scenario names, in the order they are read.
+TABLES = (
+    "caseload",
+    "population",
+    "settings",
+    "cost_assumptions",
+    "sen_support",
+    "setting_places",
+)
+
+
+class NumberFormat(_Strict):
+    """How numbers are written in one table's text cells (CSV, or text in a workbook)."""
+
+    decimal: Literal[".", ","] = Field(
+        default=".", description="Decimal separator: '.' (1.5) or ',' (1,5)."
+    )
+    thousands: Literal[",", ".", " ", "'", ""] | None = Field(
+        default=None,
+        description=(
+            "Thousands separator: ',' (1,234), '.' (1.234), ' ', \"'\" or '' for none; by "
+            "default ',' when the decimal separator is '.', and '.' when it is ','."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> NumberFormat:
+        if self.thousands == self.decimal:
+            raise ValueError("decimal and thousands separators must differ")
+        return self
+
+    @property
+    def grouping(self) -> str:
+        """The thousands separator in use ('' for none)."""
+        if self.thousands is not None:
+            return self.thousands
+        return "," if self.decimal == "." else "."
+
+
+class NumberFormats(_Strict):
+    """Number formats by table; a table not named here uses 1,234.5 (English)."""
+
+    caseload: NumberFormat | None = None
+    population: NumberFormat | None = None
+    settings: NumberFormat | None = None
+    cost_assumptions: NumberFormat | None = None
+    sen_support: NumberFormat | None = None
+    setting_places: NumberFormat | None = None
+
+    def of(self, table: str) -> NumberFormat:
+        """The format of ``table`` (English if not given)."""
+        given = getattr(self, table, None)
+        return given if given is not None else NumberFormat()
+
 
 class DataSources(_Strict):
     """Where the input tables live. Relative paths are relative to the YAML file."""
@@ -30,6 +84,17 @@ class DataSources(_Strict):
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
     )
+    number_formats: NumberFormats = Field(
+        default_factory=NumberFormats,
+        description=(
+            "Number formats of tables written with a decimal comma, by table, e.g. "
+            "{settings: {decimal: ',', thousands: '.'}}; see docs/data-formats.md."
+        ),
+    )
+
+    def paths(self) -> dict[str, Path | None]:
+        """The table paths by name (None for an optional table not given)."""
+        return {name: getattr(self, name) for name in TABLES}
 
 
 class SpotPurchase(_Strict):
@@ -39,10 +104,13 @@ class SpotPurchase(_Strict):
         default="independent", description="Tier of spot-purchased places."
     )
     cost_per_place_gbp: float = Field(
-        gt=0.0, description="Fee, £ per place per year (base-year prices)."
+        gt=0.0, le=1e7, description="Fee, £ per place per year (base-year prices)."
     )
     transport_per_place_gbp: float = Field(
-        default=0.0, ge=0.0, description="Transport, £ per child per year (base-year prices)."
+        default=0.0,
+        ge=0.0,
+        le=1e6,
+        description="Transport, £ per child per year (base-year prices).",
     )
 
 
@@ -64,13 +132,14 @@ class AllocationOptions(_Strict):
     unmet_penalty_gbp: float = Field(
         default=1_000_000.0,
         gt=0.0,
+        le=1e9,
         description=(
             "Penalty in £ per child per year left without a place (the sufficiency gap). "
             "Must exceed any unit cost so that the model places every child it can."
         ),
     )
     time_limit_seconds: float = Field(
-        default=60.0, gt=0.0, description="Solver time limit, in seconds."
+        default=60.0, gt=0.0, le=86_400.0, description="Solver time limit, in seconds."
     )
     continuity: bool = Field(
         default=True,
@@ -90,6 +159,7 @@ class AllocationOptions(_Strict):
     displacement_penalty_gbp: float = Field(
         default=400_000.0,
         gt=0.0,
+        le=1e9,
         description=(
             "Penalty in £ per child moved out of their setting between transfer points in the "
             "last plan year; each earlier year adds one more multiple, so children move only "
