@@ -47,7 +47,7 @@ def duplicate_keys(
         if key not in first:
             first[key] = int(i)
             continue
-        shown = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True) if v not in ("", -1))
+        shown = _describe(dict(zip(keys, key, strict=True)))
         problems.append(
             Problem(
                 raw.where(int(i)),
@@ -55,6 +55,21 @@ def duplicate_keys(
                 "once: add the rows up or remove one",
             )
         )
+
+
+def _describe(key: dict[str, object]) -> str:
+    """``year 2025, need ASD, age 12`` (a band only where no single age was given)."""
+    age = key.get("age")
+    if isinstance(age, int | float | np.number) and float(age) >= 0:
+        key = {k: v for k, v in key.items() if k != "age_band"}
+    parts = []
+    for k, v in key.items():
+        if v == "" or (k == "age" and v == -1):
+            continue
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            v = int(v)
+        parts.append(f"{k} {v}")
+    return ", ".join(parts)
 
 
 def scenario_references(scenario: Scenario, setting_ids: set[str], origin: str) -> list[Problem]:

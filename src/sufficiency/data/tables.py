@@ -202,6 +202,11 @@ def _why_not_a_number(text: str, fmt: NumberFormat, table: str) -> str:
     return f"not a number: {text!r}"
 
 
+def _figure(value: float) -> str:
+    """A limit as people write it: 100,000 or 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def _parse_number(
     raw: RawTable,
     col: Column,
@@ -289,7 +294,7 @@ def _parse_number(
             problems.append(
                 Problem(
                     raw.where(int(i), col.name),
-                    f"{values.iloc[i]!s} is below the minimum {col.minimum:g}{unit}",
+                    f"{values.iloc[i]!s} is below the minimum {_figure(col.minimum)}{unit}",
                 )
             )
     if col.maximum is not None:
@@ -297,7 +302,7 @@ def _parse_number(
             problems.append(
                 Problem(
                     raw.where(int(i), col.name),
-                    f"{values.iloc[i]!s} is above the maximum {col.maximum:,g}{unit}",
+                    f"{values.iloc[i]!s} is above the maximum {_figure(col.maximum)}{unit}",
                 )
             )
     if not col.blank_ok:
