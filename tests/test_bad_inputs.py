@@ -206,12 +206,9 @@ def shrink(attribute: str, value: int) -> Callable[[pytest.MonkeyPatch], None]:
     return patch
 
 
-ALIAS_BOMB = (
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    + "".join(
-        f"{b}: &{b} [*{a},*{a},*{a},*{a},*{a},*{a},*{a},*{a},*{a}]\n"
-        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
-    )
+ALIAS_BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{b}: &{b} [*{a},*{a},*{a},*{a},*{a},*{a},*{a},*{a},*{a}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
 
@@ -425,7 +422,9 @@ CASES = [
     ),
     Case(
         "zero-spot-purchase-price",
-        replace_yaml("  solver: auto\n", "  solver: auto\n  spot_purchase: {cost_per_place_gbp: 0}\n"),
+        replace_yaml(
+            "  solver: auto\n", "  solver: auto\n  spot_purchase: {cost_per_place_gbp: 0}\n"
+        ),
         (f"{YAML}: allocation.spot_purchase.cost_per_place_gbp", "greater than 0"),
     ),
     Case(
