@@ -241,22 +241,28 @@ CASES = [
     Case(
         "yaml-duplicate-top-level-key",
         append_yaml("base_year: 2024\n"),
-        (f"{YAML}, line 33", "duplicate key 'base_year': first given on line 21"),
+        (f"{YAML}: base_year, line 33", "duplicate key 'base_year': first given on line 21"),
     ),
     Case(
         "yaml-duplicate-nested-key",
         replace_yaml("  solver: auto\n", "  solver: auto\n  solver: highs\n"),
-        (f"{YAML}, line 31", "duplicate key 'solver': first given on line 30"),
+        (f"{YAML}: allocation.solver, line 31", "duplicate key 'solver': first given on line 30"),
     ),
     Case(
         "yaml-duplicate-year-in-flow-mapping",
         append_yaml("levers:\n  budget: {gbp_by_year: {2026: 9.0e7, 2026: 1.0e8}}\n"),
-        (f"{YAML}, line 34", "duplicate key 2026: first given on line 34"),
+        (
+            f"{YAML}: levers.budget.gbp_by_year.2026, line 34",
+            "duplicate key 2026: first given on line 34",
+        ),
     ),
     Case(
         "yaml-duplicate-key-int-and-string",
         append_yaml("levers:\n  budget:\n    gbp_by_year:\n      2026: 9.0e7\n      '2026': 1\n"),
-        (f"{YAML}, line 37", "duplicate key '2026': first given on line 36"),
+        (
+            f"{YAML}: levers.budget.gbp_by_year.2026, line 37",
+            "duplicate key '2026': first given on line 36",
+        ),
     ),
     Case(
         "yaml-alias-bomb-in-description",
@@ -286,17 +292,17 @@ CASES = [
     Case(
         "yaml-nan-budget",
         append_yaml("levers:\n  budget: {gbp_by_year: {2026: .nan}}\n"),
-        (f"{YAML}, line 34", "'.nan' is not a finite number"),
+        (f"{YAML}: levers.budget.gbp_by_year.2026, line 34", "'.nan' is not a finite number"),
     ),
     Case(
         "yaml-inf-unmet-penalty",
         replace_yaml("unmet_penalty_gbp: 1000000", "unmet_penalty_gbp: .inf"),
-        (f"{YAML}, line 31", "'.inf' is not a finite number"),
+        (f"{YAML}: allocation.unmet_penalty_gbp, line 31", "'.inf' is not a finite number"),
     ),
     Case(
         "yaml-negative-inf-time-limit",
         replace_yaml("time_limit_seconds: 60", "time_limit_seconds: -.Inf"),
-        (f"{YAML}, line 32", "not a finite number"),
+        (f"{YAML}: allocation.time_limit_seconds, line 32", "not a finite number"),
     ),
     Case(
         "yaml-syntax-error",
@@ -438,7 +444,12 @@ CASES = [
             "capital:\n  options:\n    - {name: x, expands: SS01, places: 10, "
             "earliest_year: 2028, capital_cost_gbp: 1.0e6, cost_per_place_gbp: -5}\n"
         ),
-        (f"{YAML}: capital.options.0.cost_per_place_gbp", "greater than or equal to 0"),
+        (f"{YAML}: capital.options.0.cost_per_place_gbp", "greater than 0"),
+    ),
+    Case(
+        "negative-capital-budget-by-year",
+        append_yaml("capital:\n  budget_by_year_gbp: {2028: -1.0e6}\n"),
+        (f"{YAML}: capital.budget_by_year_gbp.2028", "greater than or equal to 0"),
     ),
     Case(
         "set-non-finite-value",
@@ -456,7 +467,7 @@ CASES = [
     Case(
         "lever-unknown-setting",
         append_yaml("levers:\n  settings: [{setting: NOPE01, places: 10, from_year: 2027}]\n"),
-        (f"{YAML}: levers.settings.0.setting", "'NOPE01' is not in the settings register"),
+        (f"{YAML}: levers.settings[0].setting", "'NOPE01' is not in the settings register"),
     ),
     Case(
         "capital-expands-unknown-setting",
@@ -464,7 +475,7 @@ CASES = [
             "capital:\n  options:\n    - {name: x, expands: NOPE01, places: 10, "
             "earliest_year: 2028, capital_cost_gbp: 1.0e6, cost_per_place_gbp: 20000}\n"
         ),
-        (f"{YAML}: capital.options.0.expands", "'NOPE01' is not in the settings register"),
+        (f"{YAML}: capital.options[0].expands", "'NOPE01' is not in the settings register"),
     ),
     Case(
         "capital-option-named-like-a-setting",
@@ -472,7 +483,7 @@ CASES = [
             "capital:\n  options:\n    - {name: MAIN01, expands: SENS03, places: 10, "
             "earliest_year: 2028, capital_cost_gbp: 1.0e6, cost_per_place_gbp: 20000}\n"
         ),
-        (f"{YAML}: capital.options.0.name", "'MAIN01' is already a setting id"),
+        (f"{YAML}: capital.options[0].name", "'MAIN01' is already a setting id"),
     ),
     Case(
         "spot-purchase-id-taken",

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Problem, ScenarioError
 
@@ -17,12 +17,25 @@ MAX_YAML_BYTES = 1_000_000
 
 
 class _Refused(yaml.YAMLError):
-    """A construct the strict loader does not accept, with the line it is on."""
+    """A construct the strict loader does not accept, with its line and dotted path."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, path: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.path = path
+
+
+def _paths(node: Node, path: str, out: dict[int, str]) -> None:
+    """Record the dotted path (``levers.budget.gbp_by_year.2026``) of every node."""
+    out[id(node)] = path
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            name = key.value if isinstance(key, ScalarNode) else "?"
+            _paths(value, f"{path}.{name}" if path else str(name), out)
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            _paths(item, f"{path}.{i}" if path else str(i), out)
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -43,6 +56,17 @@ class StrictLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_document(self, node: Node) -> Any:
+        self._node_paths: dict[int, str] = {}
+        _paths(node, "", self._node_paths)
+        return super().construct_document(node)
+
+    def _path_of(self, node: Node, key: str | None = None) -> str:
+        path = getattr(self, "_node_paths", {}).get(id(node), "")
+        if key is None:
+            return path
+        return f"{path}.{key}" if path else key
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[str, int] = {}
         for key_node, _ in node.value:
@@ -56,6 +80,7 @@ class StrictLoader(yaml.SafeLoader):
                 raise _Refused(
                     line,
                     f"duplicate key {key!r}: first given on line {first}, again on line {line}",
+                    self._path_of(node, str(key_node.value)),
                 )
             seen[str(key)] = line
         return super().construct_mapping(node, deep=deep)
@@ -66,6 +91,7 @@ class StrictLoader(yaml.SafeLoader):
             raise _Refused(
                 node.start_mark.line + 1,
                 f"{node.value!r} is not a finite number; give a number (no .nan or .inf)",
+                self._path_of(node),
             )
         return float(value)
 
@@ -75,7 +101,8 @@ StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_y
 
 def _refusal(exc: yaml.YAMLError, where: str) -> Problem:
     if isinstance(exc, _Refused):
-        return Problem(f"{where}, line {exc.line}", exc.message)
+        path = f": {exc.path}" if exc.path else ""
+        return Problem(f"{where}{path}, line {exc.line}", exc.message)
     mark = getattr(exc, "problem_mark", None)
     located = f"{where}, line {mark.line + 1}" if mark is not None else where
     return Problem(located, getattr(exc, "problem", None) or str(exc))
@@ -93,6 +120,8 @@ def parse_yaml(text: str, where: str) -> Any:
     """
     try:
         return yaml.load(text, Loader=StrictLoader)
+    except _Refused as exc:
+        raise ScenarioError("scenario file refused", [_refusal(exc, where)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError("scenario file is not valid YAML", [_refusal(exc, where)]) from None
 

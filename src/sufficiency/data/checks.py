@@ -88,14 +88,14 @@ def scenario_references(scenario: Scenario, setting_ids: set[str], origin: str) 
         if change.setting not in setting_ids:
             problems.append(
                 Problem(
-                    f"{origin}levers.settings.{i}.setting",
+                    f"{origin}levers.settings[{i}].setting",
                     f"{change.setting!r} is not in the settings register",
                 )
             )
     for i, option in enumerate(scenario.capital.options):
         if option.decision == "never":
             continue
-        where = f"{origin}capital.options.{i}"
+        where = f"{origin}capital.options[{i}]"
         if option.name in setting_ids:
             problems.append(Problem(f"{where}.name", f"{option.name!r} is already a setting id"))
         if option.expands is not None and option.expands not in setting_ids:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.schema import Scenario
-from ..errors import Problem
+from ..errors import Problem, ScenarioError
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
@@ -299,7 +299,7 @@ def load_inputs(
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     settings["places"] = settings["places"].astype(float)
     known = set(ids)
-    problems.extend(scenario_references(scenario, known, origin))
+    references = scenario_references(scenario, known, origin)
 
     # --- caseload
     unknown_settings = sorted(set(caseload["setting"]) - known - {NOT_PLACED})
@@ -371,7 +371,10 @@ def load_inputs(
                 + " (add a row with a blank tier to cover every tier)",
             )
         )
-    raise_if(problems, "input tables are inconsistent")
+    if problems:  # the scenario's own problems are reported beside the tables'
+        raise_if(problems + references, "input tables are inconsistent")
+    if references:
+        raise ScenarioError("the scenario names settings the register does not have", references)
 
     caseload["year"] = caseload["year"].astype(int)
     counted = [("caseload", caseload, caseload_raw, "children")]
