@@ -114,3 +114,11 @@ def test_plausible_inputs_do_not_warn(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="sufficiency.data"):
         load_inputs(load_scenario(tiny_scenario_dict()), tables=tiny_tables())
     assert not caplog.records
+
+
+def test_csv_saved_by_excel_with_a_byte_order_mark(tmp_path) -> None:
+    tables: dict = tiny_tables()
+    path = tmp_path / "settings.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + tables["settings"].to_csv(index=False).encode())
+    tables["settings"] = path
+    assert _settings_cost(tables)["SS1"] == 30000.0

@@ -136,8 +136,13 @@ def read_table(source: TableSource, label: str) -> RawTable:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, skipinitialspace=True, nrows=MAX_ROWS + 1
+            frame = pd.read_csv(  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                nrows=MAX_ROWS + 1,
+                encoding="utf-8-sig",
             )
         elif suffix in (".xlsx", ".xlsm", ".xls"):
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
