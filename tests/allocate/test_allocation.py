@@ -158,8 +158,9 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
         {"year": y, "tier": "", "inflation": 0.02, "transport_inflation": 0.03}
         for y in (2026, 2027)
     ]
+    keys = ["year", "need", "age", "setting"]  # one row per key: draws that repeat add up
     return {
-        "caseload": pd.DataFrame(caseload),
+        "caseload": pd.DataFrame(caseload).groupby(keys, as_index=False)["children"].sum(),
         "population": pd.DataFrame(population),
         "settings": pd.DataFrame(settings_rows),
         "cost_assumptions": pd.DataFrame(costs),

@@ -150,7 +150,7 @@ def registers(draw: st.DrawFn) -> list[dict[str, object]]:
 
 @st.composite
 def cost_tables(draw: st.DrawFn) -> pd.DataFrame:
-    """A blank-tier row for every plan year, some tier rows, some repeated (last wins)."""
+    """A blank-tier row for every plan year and some tier rows (one per year and tier)."""
     rows = [
         {"year": y, "tier": "", "inflation": draw(RATES), "transport_inflation": draw(RATES)}
         for y in YEARS
@@ -164,7 +164,7 @@ def cost_tables(draw: st.DrawFn) -> pd.DataFrame:
                 "transport_inflation": draw(RATES),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).drop_duplicates(["year", "tier"], keep="last")
 
 
 cost_changes = st.lists(
@@ -188,7 +188,10 @@ def test_generated_registers(
 ) -> None:
     tiny = tiny_tables()
     tables: dict[str, TableSource] = {
-        "caseload": tiny["caseload"].assign(setting="NOT_PLACED"),
+        "caseload": tiny["caseload"]
+        .assign(setting="NOT_PLACED", need=tiny["caseload"]["need"].replace("Autism", "ASD"))
+        .groupby(["year", "need", "age", "setting"], as_index=False)["children"]
+        .sum(),
         "population": pd.DataFrame(
             [
                 {"year": y, "age": a, "population": 1000}

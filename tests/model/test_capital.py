@@ -227,7 +227,9 @@ def test_market_price_rows_must_be_unambiguous() -> None:
     ):
         sufficiency.run(sc, tables=tiny_tables())
     sc["allocation"] = {"spot_purchase": {"cost_per_place_gbp": 1}}
-    with pytest.raises(sufficiency.ScenarioError, match="'spot_purchase' was removed: replaced by 'market'"):
+    with pytest.raises(
+        sufficiency.ScenarioError, match="'spot_purchase' was removed: replaced by 'market'"
+    ):
         sufficiency.run(sc, tables=tiny_tables())
 
 

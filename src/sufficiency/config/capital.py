@@ -8,7 +8,7 @@ the option is open, beside the running cost of its places.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -65,9 +65,13 @@ class CapitalOption(Strict):
     lead_time_years: int = Field(
         default=0, ge=0, le=20, description="Years from decision to opening (years)."
     )
-    capital_cost_gbp: float = Field(ge=0.0, description="Capital cost, £ (base-year prices).")
+    capital_cost_gbp: float = Field(
+        ge=0.0, le=1e10, description="Capital cost, £ (base-year prices)."
+    )
     cost_per_place_gbp: float = Field(
-        ge=0.0, description="Running cost, £ per place per year once open (base-year prices)."
+        gt=0.0,
+        le=5e6,
+        description="Running cost, £ per place per year once open (base-year prices).",
     )
     decision: Literal["optimise", "build", "never"] = Field(
         default="optimise",
@@ -104,7 +108,7 @@ class Capital(Strict):
     budget_gbp: float | None = Field(
         default=None, ge=0.0, description="Total capital budget over the plan, £."
     )
-    budget_by_year_gbp: dict[int, float] = Field(
+    budget_by_year_gbp: dict[int, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=dict,
         description="Capital budget by opening year, £ (capital is spent in the year it opens).",
     )

@@ -144,7 +144,10 @@ class BudgetLever(Strict):
 
     gbp_by_year: dict[int, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(
         default_factory=dict,
-        description="Budget in £ (cash) by census year; years not listed follow the growth rule.",
+        description=(
+            "Budget in £ (cash) by census year, each above 0; years not listed follow the "
+            "growth rule."
+        ),
     )
     base_gbp: float | None = Field(
         default=None,

@@ -9,42 +9,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from .schema import DataSources, Scenario, ScenarioFile
+from .schema import TABLES, Scenario, ScenarioFile
+from .yaml_strict import parse_value, read_yaml
 
 _COMPOSITION_KEYS = ("extends", "overrides", "scenarios")
-_DATA_KEYS = tuple(DataSources.model_fields)
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML file into a mapping.
-
-    Raises:
-        ScenarioError: If the file is missing, is not valid YAML, or is not a mapping.
-    """
-    if not path.is_file():
-        raise ScenarioError(f"scenario file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError("scenario file is not valid YAML", [Problem(where, problem)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario file {path}: {exc}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ScenarioError(
-            "scenario file must be a mapping of keys to values",
-            [Problem(str(path), f"found a {type(raw).__name__} at the top level")],
-        )
-    return raw
+_DATA_KEYS = TABLES
 
 
 def _absolute_data_paths(block: Any, base: Path) -> Any:
@@ -93,8 +65,15 @@ def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
-    """Read ``path`` and everything it extends, with data paths made absolute."""
+Layer = tuple[Path, dict[str, Any]]
+
+
+def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Layer]]:
+    """Read ``path`` and everything it extends, with data paths made absolute.
+
+    Returns:
+        The merged mapping, and each file with its own content, the furthest parent first.
+    """
     path = path.resolve()
     if path in chain:
         loop = " -> ".join(str(p) for p in (*chain, path))
@@ -117,10 +96,10 @@ def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, A
             else:
                 fixed[name] = body
         raw["overrides"] = fixed
-    sources = [path]
     parent_ref = raw.pop("extends", None)
+    layers: list[Layer] = [(path, raw)]
     if parent_ref is None:
-        return raw, sources
+        return raw, layers
     if not isinstance(parent_ref, str):
         raise ScenarioError(
             "invalid scenario file", [Problem(f"{path}: extends", "must be a file path")]
@@ -129,44 +108,101 @@ def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, A
     if not parent_path.is_absolute():
         parent_path = base / parent_path
     if not parent_path.is_file():
+        what = "is a directory" if parent_path.is_dir() else "does not exist"
         raise ScenarioError(
-            "scenario file extends a file that does not exist",
+            f"scenario file extends a file that {what}",
             [Problem(f"{path}: extends", f"{parent_ref!r} (looked for {parent_path})")],
         )
-    parent, parent_sources = _resolve_file(parent_path, (*chain, path))
-    return _deep_merge(parent, raw), parent_sources + sources
+    parent, parent_layers = _resolve_file(parent_path, (*chain, path))
+    return _deep_merge(parent, raw), parent_layers + layers
 
 
-def _describe_validation(exc: ValidationError, where: str, model: type[BaseModel]) -> ScenarioError:
+def _depth(node: Any, loc: Sequence[str]) -> int:
+    """How many leading parts of ``loc`` are present in ``node``."""
+    for n, part in enumerate(loc):
+        digit = str(part).isdigit()
+        if isinstance(node, dict) and (part in node or (digit and int(part) in node)):
+            node = node[part] if part in node else node[int(part)]
+        elif isinstance(node, list) and digit and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return n
+    return len(loc)
+
+
+def _blame(layers: Sequence[Layer], loc: Sequence[str]) -> Path:
+    """The file of ``layers`` that gave the value at ``loc``: the one holding most of the
+    path, the child on a tie (a child's value replaces its parent's)."""
+    best = max(range(len(layers)), key=lambda i: (_depth(layers[i][1], loc), i))
+    return layers[best][0]
+
+
+def _describe_validation(
+    exc: ValidationError,
+    where: str,
+    model: type[BaseModel],
+    layers: Sequence[Layer] = (),
+) -> ScenarioError:
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         dotted = ".".join(loc)
+        place = str(_blame(layers, loc)) if len(layers) > 1 else where
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1])
             guess = difflib.get_close_matches(loc[-1], allowed, n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            msg = f"unknown key {loc[-1]!r}{hint} Accepted keys here: {', '.join(allowed)}"
+            listed = f"; accepted keys here: {', '.join(allowed)}" if allowed else ""
+            msg = f"unknown key {loc[-1]!r}{hint}{listed}"
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:
             value = err.get("input")
             shown = json.dumps(value, default=str) if not isinstance(value, dict) else "a mapping"
             msg = f"{err['msg']} (got {shown})"
-        problems.append(Problem(f"{where}: {dotted}" if dotted else where, msg))
+        problems.append(Problem(f"{place}: {dotted}" if dotted else place, msg))
     return ScenarioError("invalid scenario", problems)
 
 
+def _without_none(annotation: Any) -> Any:
+    """``X`` for ``X | None``; other annotations unchanged."""
+    from typing import get_args
+
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and type(None) in get_args(annotation):
+        return args[0]
+    return annotation
+
+
 def _allowed_keys(model: type[BaseModel], loc: Sequence[str]) -> list[str]:
+    """The keys accepted at ``loc`` (a pydantic error location) inside ``model``.
+
+    Optional sections, list items (``inclusion.0``) and mapping values are stepped
+    through, so the keys of the model the bad key sits in are listed.
+    """
+    from typing import get_args, get_origin
+
     current: Any = model
     for part in loc:
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = field.annotation
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-    return list(getattr(current, "model_fields", {}))
+        current = _without_none(current)
+        origin, args = get_origin(current), get_args(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return []
+            current = field.annotation
+        elif origin in (list, tuple) and args and str(part).isdigit():
+            current = args[0]
+        elif origin is dict and len(args) == 2:
+            current = args[1]
+        else:  # a union of models: pydantic names the member it tried
+            current = next((a for a in args if getattr(a, "__name__", None) == part), None)
+            if current is None:
+                return []
+    current = _without_none(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
 
 
 def _parse_set(values: Iterable[str]) -> dict[str, Any]:
@@ -177,10 +213,7 @@ def _parse_set(values: Iterable[str]) -> dict[str, Any]:
             raise ScenarioError(
                 "invalid --set value", [Problem(item, "expected KEY=VALUE, e.g. horizon_years=12")]
             )
-        try:
-            out[key.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            out[key.strip()] = text
+        out[key.strip()] = parse_value(text, f"--set {key.strip()}")
     return out
 
 
@@ -214,6 +247,7 @@ def load_scenario(
     if isinstance(source, Scenario) and not (scenario or overrides or set_values):
         return source
     sources: list[Path]
+    layers: list[Layer] = []
     if isinstance(source, Scenario):
         raw: dict[str, Any] = source.model_dump(mode="json")
         where, sources = f"scenario {source.name!r}", []
@@ -229,13 +263,14 @@ def load_scenario(
         where, sources = "scenario mapping", []
     else:
         path = Path(source)
-        raw, sources = _resolve_file(path)
+        raw, layers = _resolve_file(path)
+        sources = [p for p, _ in layers]
         where = str(path)
 
     try:
         ScenarioFile.model_validate(raw)
     except ValidationError as exc:
-        raise _describe_validation(exc, where, ScenarioFile) from None
+        raise _describe_validation(exc, where, ScenarioFile, layers) from None
 
     available_overrides: dict[str, dict[str, Any]] = raw.get("overrides") or {}
     named: dict[str, list[str]] = raw.get("scenarios") or {}
@@ -286,7 +321,7 @@ def load_scenario(
     if set_values:
         pairs = dict(set_values) if isinstance(set_values, Mapping) else _parse_set(set_values)
         for dotted, value in pairs.items():
-            if dotted.startswith("data.") and isinstance(value, str):
+            if dotted.startswith("data.") and dotted[5:] in _DATA_KEYS and isinstance(value, str):
                 value = str(Path(value).expanduser().resolve())
             _set_path(resolved, dotted, value)
 

@@ -13,6 +13,60 @@ from .levers import Levers, TierName
 from .strict import Strict as _Strict
 from .strict import refuse_removed
 
+#: The input tables a scenario names, in the order they are read.
+TABLES = (
+    "caseload",
+    "population",
+    "settings",
+    "cost_assumptions",
+    "sen_support",
+    "setting_places",
+)
+
+
+class NumberFormat(_Strict):
+    """How numbers are written in one table's text cells (CSV, or text in a workbook)."""
+
+    decimal: Literal[".", ","] = Field(
+        default=".", description="Decimal separator: '.' (1.5) or ',' (1,5)."
+    )
+    thousands: Literal[",", ".", " ", "'", ""] | None = Field(
+        default=None,
+        description=(
+            "Thousands separator: ',' (1,234), '.' (1.234), ' ', \"'\" or '' for none; by "
+            "default ',' when the decimal separator is '.', and '.' when it is ','."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> NumberFormat:
+        if self.thousands == self.decimal:
+            raise ValueError("decimal and thousands separators must differ")
+        return self
+
+    @property
+    def grouping(self) -> str:
+        """The thousands separator in use ('' for none)."""
+        if self.thousands is not None:
+            return self.thousands
+        return "," if self.decimal == "." else "."
+
+
+class NumberFormats(_Strict):
+    """Number formats by table; a table not named here uses 1,234.5 (English)."""
+
+    caseload: NumberFormat | None = None
+    population: NumberFormat | None = None
+    settings: NumberFormat | None = None
+    cost_assumptions: NumberFormat | None = None
+    sen_support: NumberFormat | None = None
+    setting_places: NumberFormat | None = None
+
+    def of(self, table: str) -> NumberFormat:
+        """The format of ``table`` (English if not given)."""
+        given = getattr(self, table, None)
+        return given if given is not None else NumberFormat()
+
 
 class DataSources(_Strict):
     """Where the input tables live. Relative paths are relative to the YAML file."""
@@ -31,6 +85,17 @@ class DataSources(_Strict):
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
     )
+    number_formats: NumberFormats = Field(
+        default_factory=NumberFormats,
+        description=(
+            "Number formats of tables written with a decimal comma, by table, e.g. "
+            "{settings: {decimal: ',', thousands: '.'}}; see docs/data-formats.md."
+        ),
+    )
+
+    def paths(self) -> dict[str, Path | None]:
+        """The table paths by name (None for an optional table not given)."""
+        return {name: getattr(self, name) for name in TABLES}
 
 
 NeedGroup = Literal[
@@ -61,12 +126,12 @@ class MarketPrice(_Strict):
     )
     fee_per_place_gbp: float = Field(
         gt=0.0,
-        allow_inf_nan=False,
+        le=1e7,
         description="Fee, £ per child per year (base-year prices; High Needs Block).",
     )
     transport_per_place_gbp: float = Field(
         ge=0.0,
-        allow_inf_nan=False,
+        le=1e6,
         description="Home-to-school transport, £ per child per year (base-year prices; "
         "the council's general fund).",
     )
@@ -142,7 +207,6 @@ class NotInSchool(_Strict):
     other_arrangements_gbp: float = Field(
         default=20_000.0,
         ge=0.0,
-        allow_inf_nan=False,
         description=(
             "£ per child per year (base-year prices, High Needs Block) of other arrangements "
             "made by the council. Default £20,000: a judgement for an education-otherwise "
@@ -151,15 +215,14 @@ class NotInSchool(_Strict):
         ),
     )
     elective_home_education_gbp: float = Field(
-        default=0.0, ge=0.0, allow_inf_nan=False, description="£ per child per year (EHE)."
+        default=0.0, ge=0.0, description="£ per child per year (EHE)."
     )
     neet_gbp: float = Field(
-        default=0.0, ge=0.0, allow_inf_nan=False, description="£ per young person per year (NEET)."
+        default=0.0, ge=0.0, description="£ per young person per year (NEET)."
     )
     not_recorded_gbp: float = Field(
         default=0.0,
         ge=0.0,
-        allow_inf_nan=False,
         description="£ per child per year with no recorded arrangement (NOT_PLACED).",
     )
 
@@ -192,7 +255,7 @@ class AllocationOptions(_Strict):
     unmet_penalty_gbp: float = Field(
         default=1_000_000.0,
         gt=0.0,
-        allow_inf_nan=False,
+        le=1e9,
         description=(
             "Policy weight in £ of objective (not money) per child per year left with no "
             "place at all; used only when the market is switched off. Must exceed any unit "
@@ -200,7 +263,7 @@ class AllocationOptions(_Strict):
         ),
     )
     time_limit_seconds: float = Field(
-        default=60.0, gt=0.0, description="Solver time limit, in seconds."
+        default=60.0, gt=0.0, le=86_400.0, description="Solver time limit, in seconds."
     )
     continuity: bool = Field(
         default=True,
@@ -220,7 +283,7 @@ class AllocationOptions(_Strict):
     displacement_penalty_gbp: float = Field(
         default=400_000.0,
         gt=0.0,
-        allow_inf_nan=False,
+        le=1e9,
         description=(
             "Policy weight in £ of objective (not money) per child moved out of their setting "
             "between transfer points in the last plan year; each earlier year adds one more "

@@ -1,4 +1,4 @@
-"""The base of every scenario model: unknown keys rejected, objects immutable."""
+"""The base of every scenario model: unknown keys rejected, objects immutable, numbers finite."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors and objects are immutable."""
+    """Base of every scenario model: unknown keys are errors, objects are immutable, and
+    numbers are finite (``.nan`` and ``.inf`` are refused wherever a number is expected)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 def refuse_removed(data: Any, key: str, why: str) -> Any:

@@ -12,7 +12,8 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.schema import Scenario
-from ..errors import Problem
+from ..errors import Problem, ScenarioError
+from .checks import duplicate_keys, scenario_references, warn_implausible
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,18 @@ NOT_IN_SCHOOL: dict[str, str] = {
     NOT_PLACED: "not_placed",
 }
 
-_COUNT = Column("children", "float", minimum=0, unit="children")
+#: Largest count of children in one row: more than any council's caseload in one cell.
+MAX_CHILDREN = 100_000
+#: Largest number of residents of one single year of age in one row (England has ~700,000).
+MAX_RESIDENTS = 2_000_000
+#: Largest number of places of one setting.
+MAX_PLACES = 100_000
+#: Largest cost of a place, £ per year (the dearest residential placements cost ~£1m).
+MAX_COST_GBP = 5_000_000
+#: Largest transport cost, £ per child per year.
+MAX_TRANSPORT_GBP = 1_000_000
+
+_COUNT = Column("children", "float", minimum=0, maximum=MAX_CHILDREN, unit="children")
 _YEAR = Column("year", "int", minimum=1990, maximum=2100)
 _AGE = Column("age", "int", required=False, minimum=0, maximum=25, unit="years")
 _BAND = Column("age_band", "age_band", required=False)
@@ -47,7 +59,7 @@ SEN_SUPPORT_COLUMNS = (_YEAR, Column("need", "need"), _AGE, _BAND, _COUNT)
 POPULATION_COLUMNS = (
     _YEAR,
     Column("age", "int", minimum=0, maximum=25, unit="years"),
-    Column("population", "float", minimum=0, unit="residents"),
+    Column("population", "float", minimum=0, maximum=MAX_RESIDENTS, unit="residents"),
     Column("kind", "text", required=False, blank_ok=True),
 )
 SETTINGS_COLUMNS = (
@@ -55,17 +67,23 @@ SETTINGS_COLUMNS = (
     Column("name", "text", required=False, blank_ok=True),
     Column("tier", "tier"),
     Column("in_area", "bool"),
-    Column("places", "int", blank_ok=True, minimum=0, unit="places per year"),
+    Column("places", "int", blank_ok=True, minimum=0, maximum=MAX_PLACES, unit="places per year"),
     Column("needs", "needs_list"),
     Column("age_min", "int", minimum=0, maximum=25, unit="years"),
     Column("age_max", "int", minimum=0, maximum=25, unit="years"),
-    Column("cost_per_place", "float", minimum=0, unit="£ per place per year"),
-    Column("transport_per_place", "float", minimum=0, unit="£ per child per year"),
+    Column("cost_per_place", "float", minimum=0, maximum=MAX_COST_GBP, unit="£ per place per year"),
+    Column(
+        "transport_per_place",
+        "float",
+        minimum=0,
+        maximum=MAX_TRANSPORT_GBP,
+        unit="£ per child per year",
+    ),
 )
 SETTING_PLACES_COLUMNS = (
     Column("setting", "text"),
     _YEAR,
-    Column("places", "int", minimum=0, unit="places per year"),
+    Column("places", "int", minimum=0, maximum=MAX_PLACES, unit="places per year"),
 )
 COST_COLUMNS = (
     _YEAR,
@@ -203,19 +221,21 @@ def load_inputs(
     Raises:
         DataError: Listing every problem found, each naming file, row and column.
     """
-    sources: dict[str, TableSource | None] = dict(scenario.data.model_dump())
+    sources: dict[str, TableSource | None] = dict(scenario.data.paths())
     sources.update(tables or {})
     files: dict[str, tuple[str, str]] = {}
     problems: list[Problem] = []
 
     origin = f"{scenario._sources[-1]}: " if scenario._sources else ""
-    missing = [
-        Problem(f"{origin}data.{k}", f"file not found: {v}")
-        for k, v in sources.items()
-        if v is not None
-        and not isinstance(v, pd.DataFrame)
-        and not Path(str(v).split("#")[0]).is_file()
-    ]
+    missing = []
+    for key, value in sources.items():
+        if value is None or isinstance(value, pd.DataFrame):
+            continue
+        path = Path(str(value).split("#")[0])
+        if path.is_dir():
+            missing.append(Problem(f"{origin}data.{key}", f"{path} is a directory, not a table"))
+        elif not path.is_file():
+            missing.append(Problem(f"{origin}data.{key}", f"file not found: {path}"))
     raise_if(missing, "input files are missing")
 
     def parse(
@@ -224,13 +244,19 @@ def load_inputs(
         source = sources[name]
         assert source is not None
         raw = _read(name, source, files)
-        return check_table(raw, columns, problems, one_of=one_of), raw
+        fmt = scenario.data.number_formats.of(name)
+        frame = check_table(raw, columns, problems, one_of=one_of, number_format=fmt, table=name)
+        if raw.frame.empty and name != "setting_places":
+            problems.append(
+                Problem(raw.label, "the table has a header but no rows; it needs at least one")
+            )
+        return frame, raw
 
     ages = (("age", "age_band"),)
     caseload, caseload_raw = parse("caseload", CASELOAD_COLUMNS, ages)
-    population, _ = parse("population", POPULATION_COLUMNS)
+    population, population_raw = parse("population", POPULATION_COLUMNS)
     settings, settings_raw = parse("settings", SETTINGS_COLUMNS)
-    costs, _ = parse("cost_assumptions", COST_COLUMNS)
+    costs, costs_raw = parse("cost_assumptions", COST_COLUMNS)
     sen_support = setting_places = None
     sen_raw = places_raw = None
     if sources.get("sen_support") is not None:
@@ -243,12 +269,34 @@ def load_inputs(
     if sen_support is not None and sen_raw is not None:
         sen_support = _with_bands(sen_support, sen_raw, problems)
 
+    # --- one row per key in every table
+    duplicate_keys(
+        caseload,
+        caseload_raw,
+        ["year", "need", "age", "age_band", "setting"],
+        problems,
+        "year, need, age and setting",
+    )
+    if sen_support is not None and sen_raw is not None:
+        duplicate_keys(
+            sen_support,
+            sen_raw,
+            ["year", "need", "age", "age_band"],
+            problems,
+            "year, need and age",
+        )
+    duplicate_keys(population, population_raw, ["year", "age"], problems, "year and age")
+    duplicate_keys(settings, settings_raw, ["setting"], problems, "setting id")
+    if "tier" not in costs:
+        costs["tier"] = ""
+    duplicate_keys(costs, costs_raw, ["year", "tier"], problems, "year and tier")
+    if setting_places is not None and places_raw is not None:
+        duplicate_keys(
+            setting_places, places_raw, ["setting", "year"], problems, "setting and year"
+        )
+
     # --- settings register
     ids = settings["setting"]
-    for i in np.flatnonzero(ids.duplicated().to_numpy()):
-        problems.append(
-            Problem(settings_raw.where(int(i), "setting"), f"duplicate id {ids.iloc[i]!r}")
-        )
     for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, "MARKET"]).to_numpy()):
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"{ids.iloc[i]!r} is reserved")
@@ -261,6 +309,7 @@ def load_inputs(
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     settings["places"] = settings["places"].astype(float)
     known = set(ids)
+    references = scenario_references(scenario, known, origin)
 
     # --- caseload
     unknown_settings = sorted(set(caseload["setting"]) - known - set(NOT_IN_SCHOOL))
@@ -314,13 +363,12 @@ def load_inputs(
                 + " (needed for history and plan years)",
             )
         )
+    population_as_read = population
     population = population.groupby(["year", "age"])["population"].sum().reset_index()
     population["age_band"] = taxonomy.age_band_of(population["age"].to_numpy())
 
     # --- cost assumptions coverage
     costs["year"] = costs["year"].astype(int)
-    if "tier" not in costs:
-        costs["tier"] = ""
     covered_all = set(costs.loc[costs["tier"] == "", "year"])
     gaps_cost = []
     for tier in taxonomy.TIERS:
@@ -335,9 +383,19 @@ def load_inputs(
                 + " (add a row with a blank tier to cover every tier)",
             )
         )
-    raise_if(problems, "input tables are inconsistent")
+    if problems:  # the scenario's own problems are reported beside the tables'
+        raise_if(problems + references, "input tables are inconsistent")
+    if references:
+        raise ScenarioError("the scenario names settings the register does not have", references)
 
     caseload["year"] = caseload["year"].astype(int)
+    counted = [("caseload", caseload, caseload_raw, "children")]
+    if sen_support is not None and sen_raw is not None:
+        sen_support["year"] = sen_support["year"].astype(int)
+        counted.append(("sen_support", sen_support, sen_raw, "children"))
+    counted.append(("population", population_as_read, population_raw, "population"))
+    warn_implausible(caseload, caseload_raw, population_as_read, population_raw, counted)
+
     caseload = (
         caseload.groupby(["year", "need", "age", "age_band", "setting"], observed=True)["children"]
         .sum()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..config.schema import NumberFormat
 from ..errors import DataError, Problem
 
 TableSource = str | Path | pd.DataFrame
@@ -58,6 +60,44 @@ class RawTable:
         return f"{text}, column {column!r}" if column else text
 
 
+#: Largest input file read, in bytes (a council's tables are a few megabytes).
+MAX_FILE_BYTES = 100_000_000
+#: Most rows an input table may have.
+MAX_ROWS = 1_000_000
+
+
+def _too_many_rows(label: str, rows: int) -> DataError:
+    return DataError(
+        f"{label}: more than {MAX_ROWS:,} rows ({rows:,} read); input tables are limited to "
+        f"{MAX_ROWS:,} rows: aggregate the table (one row per year, need, age and setting)"
+    )
+
+
+def _unsaved_formulas(path: Path, sheet: str | int) -> list[str]:
+    """Cells of ``sheet`` holding a formula whose value was never saved (at most 5)."""
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(path, read_only=True, data_only=False)
+        values = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # the pandas reader already read the file; no extra diagnosis
+        return []
+    try:
+        name = sheet if isinstance(sheet, str) else formulas.sheetnames[sheet]
+        found: list[str] = []
+        for row_f, row_v in zip(formulas[name].iter_rows(), values[name].iter_rows(), strict=False):
+            for cell_f, cell_v in zip(row_f, row_v, strict=False):
+                text = cell_f.value
+                if isinstance(text, str) and text.startswith("=") and cell_v.value is None:
+                    found.append(str(cell_f.coordinate))
+                    if len(found) == 5:
+                        return found
+        return found
+    finally:
+        formulas.close()
+        values.close()
+
+
 def read_table(source: TableSource, label: str) -> RawTable:
     """Read a table from a CSV, Excel or Parquet file, or take a DataFrame.
 
@@ -67,9 +107,13 @@ def read_table(source: TableSource, label: str) -> RawTable:
         label: How messages name the table when ``source`` is a DataFrame.
 
     Raises:
-        DataError: If the file is missing, unreadable or of an unknown type.
+        DataError: If the file is missing, a folder, unreadable, of an unknown type, larger
+            than :data:`MAX_FILE_BYTES` or :data:`MAX_ROWS`, or a workbook whose formulas
+            have no saved values.
     """
     if isinstance(source, pd.DataFrame):
+        if len(source) > MAX_ROWS:
+            raise _too_many_rows(label, len(source))
         frame = source.reset_index(drop=True).copy()
         frame.columns = [str(c).strip().lower() for c in frame.columns]
         return RawTable(frame, label, 0)
@@ -78,14 +122,30 @@ def read_table(source: TableSource, label: str) -> RawTable:
     if "#" in text and text.lower().split("#")[0].endswith((".xlsx", ".xlsm", ".xls")):
         text, sheet = text.split("#", 1)
     path = Path(text)
+    if path.is_dir():
+        raise DataError(f"{label}: {path} is a directory; give the table's file")
     if not path.is_file():
         raise DataError(f"{label}: file not found: {path}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            f"{path}: the file is {size / 1e6:,.0f} MB; input tables are limited to "
+            f"{MAX_FILE_BYTES / 1e6:,.0f} MB and {MAX_ROWS:,} rows: aggregate the table "
+            "(one row per year, need, age and setting)"
+        )
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            frame = pd.read_csv(  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                nrows=MAX_ROWS + 1,
+                encoding="utf-8-sig",
+            )
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
@@ -94,6 +154,16 @@ def read_table(source: TableSource, label: str) -> RawTable:
         raise
     except Exception as exc:  # every reader failure becomes one clear message
         raise DataError(f"{path}: cannot read the table: {exc}") from None
+    if len(frame) > MAX_ROWS:
+        raise _too_many_rows(str(path), len(frame))
+    if suffix in (".xlsx", ".xlsm") and bool(frame.isna().to_numpy().any()):
+        cells = _unsaved_formulas(path, sheet)
+        if cells:
+            raise DataError(
+                f"{path}: the workbook has formulas without saved values (cells "
+                f"{', '.join(cells)}{' …' if len(cells) == 5 else ''}); open it in Excel "
+                "and save it, or export the sheet as CSV"
+            )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return RawTable(frame, str(path), 2)
 
@@ -103,47 +173,147 @@ def _blank(values: pd.Series) -> np.ndarray:
     return np.asarray(values.isna() | (as_text == "").fillna(True), dtype=bool)
 
 
-def _parse_number(
-    raw: RawTable, col: Column, values: pd.Series, problems: list[Problem]
-) -> pd.Series:
-    blank = _blank(values)
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
-    text = text.str.replace("£", "", regex=False)
-    numbers = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
-    bad = ~blank & numbers.isna().to_numpy()
-    unit = f" ({col.unit})" if col.unit else ""
-    for i in np.flatnonzero(bad):
-        problems.append(
-            Problem(raw.where(int(i), col.name), f"not a number{unit}: {values.iloc[i]!r}")
+_NOT_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def _number_patterns(fmt: NumberFormat) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """Regular expressions of a plain number and of one with thousands separators."""
+    d, g = re.escape(fmt.decimal), re.escape(fmt.grouping)
+    plain = re.compile(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?")
+    grouped = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{g}\d{{3}})+(?:{d}\d+)?") if g else None
+    return plain, grouped
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*,\d+|[+-]?\d+,\d+")
+_DECIMAL_POINT = re.compile(r"[+-]?\d{1,3}(?:,\d{3})*\.\d+|[+-]?\d+\.\d+")
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+
+
+def _why_not_a_number(text: str, fmt: NumberFormat, table: str) -> str:
+    """Why ``text`` is not a number in ``fmt``, in words a user can act on."""
+    if text.lower() in _NOT_FINITE:
+        return f"not a finite number: {text!r}; give a number"
+    if fmt.decimal == "." and _DECIMAL_COMMA.fullmatch(text):
+        return (
+            f"{text!r} is written with a decimal comma; write it with a decimal point "
+            f"(e.g. 1.5), or declare the table's format in the scenario: "
+            f"data.number_formats.{table}: {{decimal: ',', thousands: '.'}}"
         )
+    if fmt.decimal == "," and _DECIMAL_POINT.fullmatch(text):
+        return (
+            f"{text!r} is written with a decimal point, but data.number_formats.{table} "
+            "declares a decimal comma"
+        )
+    return f"not a number: {text!r}"
+
+
+def _figure(value: float) -> str:
+    """A limit as people write it: 100,000 or 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def _parse_number(
+    raw: RawTable,
+    col: Column,
+    values: pd.Series,
+    problems: list[Problem],
+    fmt: NumberFormat | None = None,
+    table: str = "",
+) -> pd.Series:
+    fmt = fmt or NumberFormat()
+    unit = f" ({col.unit})" if col.unit else ""
+    blank = _blank(values)
+    numbers = np.full(len(values), np.nan)
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_bool = values.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    direct = ~is_text & ~is_bool & ~blank
+    if direct.any():  # numbers already (Excel, Parquet, DataFrame): no text to parse
+        numbers[direct] = pd.to_numeric(values[direct], errors="coerce").to_numpy(dtype=float)
+    bad = np.zeros(len(values), dtype=bool)
+    for k in np.flatnonzero(is_bool & ~blank):
+        problems.append(Problem(raw.where(int(k), col.name), f"not a number: {values.iloc[k]!r}"))
+        bad[k] = True
+    text_rows = np.flatnonzero(is_text & ~blank)
+    if len(text_rows):
+        plain, grouped = _number_patterns(fmt)
+        cells = values.iloc[text_rows].str.strip().str.replace(r"^([+-]?)£", r"\1", regex=True)
+        cells = cells.str.strip()
+        is_plain = cells.str.fullmatch(plain.pattern).to_numpy(dtype=bool)
+        is_grouped = (
+            cells.str.fullmatch(grouped.pattern).to_numpy(dtype=bool)
+            if grouped is not None
+            else np.zeros(len(cells), dtype=bool)
+        )
+        ok = is_plain | is_grouped
+        canonical = cells.where(~is_grouped, cells.str.replace(fmt.grouping, "", regex=False))
+        canonical = canonical.str.replace(fmt.decimal, ".", regex=False)
+        numbers[text_rows[ok]] = pd.to_numeric(canonical[ok], errors="coerce").to_numpy(dtype=float)
+        for j in np.flatnonzero(~ok):
+            row = int(text_rows[j])
+            problems.append(
+                Problem(
+                    raw.where(row, col.name),
+                    _why_not_a_number(str(cells.iloc[j]), fmt, table) + unit,
+                )
+            )
+            bad[row] = True
+        # 1,234 and 1.234 in one column: one of them must be a decimal separator
+        ambiguous = is_grouped & cells.str.fullmatch(_AMBIGUOUS.pattern).to_numpy(dtype=bool)
+        other_sep = "." if fmt.grouping == "," else ","
+        if fmt.grouping in ",." and ambiguous.any():
+            clash = is_plain & cells.str.fullmatch(
+                rf"[+-]?\d{{1,3}}{re.escape(other_sep)}\d{{3}}"
+            ).to_numpy(dtype=bool)
+            if clash.any():
+                a, b = (
+                    int(text_rows[np.flatnonzero(ambiguous)[0]]),
+                    int(text_rows[np.flatnonzero(clash)[0]]),
+                )
+                problems.append(
+                    Problem(
+                        raw.where(a, col.name),
+                        f"{values.iloc[a]!r} and {values.iloc[b]!r} (row {b + raw.first_row}) "
+                        "use ',' and '.' the same way: the number format is ambiguous; "
+                        f"declare it in the scenario as data.number_formats.{table}",
+                    )
+                )
+                bad[a] = True
+    infinite = ~blank & ~bad & np.isinf(numbers)
+    unparsed = direct & np.isnan(numbers)
+    for i in np.flatnonzero(infinite | unparsed):
+        problems.append(
+            Problem(raw.where(int(i), col.name), f"not a finite number: {values.iloc[i]!r}{unit}")
+        )
+    bad |= infinite | unparsed
+    numbers[bad] = np.nan
+    series = pd.Series(numbers, index=values.index, dtype=float)
+    good = ~blank & ~bad
     if col.kind == "int":
-        frac = ~blank & ~bad & ((numbers - numbers.round()).abs().to_numpy() > 1e-9)
+        frac = good & (np.abs(numbers - np.round(numbers)) > 1e-9)
         for i in np.flatnonzero(frac):
             problems.append(
                 Problem(raw.where(int(i), col.name), f"not a whole number: {values.iloc[i]!r}")
             )
     if col.minimum is not None:
-        low = (numbers < col.minimum).to_numpy()
-        for i in np.flatnonzero(low):
+        for i in np.flatnonzero(good & (numbers < col.minimum)):
             problems.append(
                 Problem(
                     raw.where(int(i), col.name),
-                    f"{values.iloc[i]!s} is below the minimum {col.minimum:g}{unit}",
+                    f"{values.iloc[i]!s} is below the minimum {_figure(col.minimum)}{unit}",
                 )
             )
     if col.maximum is not None:
-        high = (numbers > col.maximum).to_numpy()
-        for i in np.flatnonzero(high):
+        for i in np.flatnonzero(good & (numbers > col.maximum)):
             problems.append(
                 Problem(
                     raw.where(int(i), col.name),
-                    f"{values.iloc[i]!s} is above the maximum {col.maximum:g}{unit}",
+                    f"{values.iloc[i]!s} is above the maximum {_figure(col.maximum)}{unit}",
                 )
             )
     if not col.blank_ok:
         for i in np.flatnonzero(blank):
             problems.append(Problem(raw.where(int(i), col.name), "empty cell; a value is required"))
-    return numbers
+    return series
 
 
 def _parse_labels(
@@ -220,8 +390,6 @@ def _parse_needs_list(
 
 
 _PARSERS: dict[str, Callable[[RawTable, Column, pd.Series, list[Problem]], pd.Series]] = {
-    "int": _parse_number,
-    "float": _parse_number,
     "need": _parse_labels,
     "tier": _parse_labels,
     "age_band": _parse_labels,
@@ -236,6 +404,8 @@ def check_table(
     problems: list[Problem],
     *,
     one_of: Sequence[tuple[str, ...]] = (),
+    number_format: NumberFormat | None = None,
+    table: str = "",
 ) -> pd.DataFrame:
     """Parse and check ``raw`` against ``columns``, appending every problem found.
 
@@ -245,6 +415,8 @@ def check_table(
         problems: Collector for problems (the caller raises once).
         one_of: Groups of column names of which at least one must be present
             (e.g. ``("age", "age_band")``); those columns are specified as not required.
+        number_format: How numbers are written in text cells (English by default).
+        table: The table's name in the scenario's ``data`` section, for messages.
 
     Returns:
         The parsed frame (possibly with placeholder values where problems were found).
@@ -276,6 +448,8 @@ def check_table(
                         Problem(raw.where(int(i), col.name), "empty cell; a value is required")
                     )
             out[col.name] = values.astype("string").str.strip().fillna("").astype(object)
+        elif col.kind in ("int", "float"):
+            out[col.name] = _parse_number(raw, col, values, problems, number_format, table)
         else:
             out[col.name] = _PARSERS[col.kind](raw, col, values, problems)
     return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,124 @@
+"""Strict input that is accepted: declared number formats, English thousands, and the
+plausibility checks that warn rather than refuse."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import pytest
+
+from sufficiency.config import load_scenario
+from sufficiency.data import load_inputs
+from sufficiency.errors import DataError, ScenarioError
+
+from conftest import tiny_scenario_dict, tiny_tables
+
+
+def _settings_cost(tables: dict[str, pd.DataFrame], **formats: dict[str, str]) -> pd.Series:
+    sc = tiny_scenario_dict()
+    sc["data"]["number_formats"] = formats
+    inputs = load_inputs(load_scenario(sc), tables=tables)
+    return inputs.settings.set_index("setting")["cost_per_place"]
+
+
+def test_declared_decimal_comma_reads_european_numbers() -> None:
+    tables = tiny_tables()
+    settings = tables["settings"].astype(str)
+    settings["cost_per_place"] = ["8.000,00", "29.610,50", "60000"]
+    settings["places"] = ["", "1.000", "50"]
+    tables["settings"] = settings
+    cost = _settings_cost(tables, settings={"decimal": ","})
+    assert cost.to_dict() == {"MS1": 8000.0, "SS1": 29610.5, "IND1": 60000.0}
+
+
+def test_declared_format_with_space_thousands() -> None:
+    tables = tiny_tables()
+    settings = tables["settings"].astype(str)
+    settings["cost_per_place"] = ["8 000", "29 610,5", "£60 000"]
+    tables["settings"] = settings
+    cost = _settings_cost(tables, settings={"decimal": ",", "thousands": " "})
+    assert cost.to_dict() == {"MS1": 8000.0, "SS1": 29610.5, "IND1": 60000.0}
+
+
+def test_english_thousands_and_pounds_are_read() -> None:
+    tables = tiny_tables()
+    settings = tables["settings"].astype(str)
+    settings["cost_per_place"] = ["£8,000", "29,610.50", " 1,060,000 "]
+    tables["settings"] = settings
+    cost = _settings_cost(tables)
+    assert cost.to_dict() == {"MS1": 8000.0, "SS1": 29610.5, "IND1": 1_060_000.0}
+
+
+def test_numbers_in_a_workbook_ignore_the_declared_format(tmp_path) -> None:
+    """Numeric cells are numbers already: a declared decimal comma applies to text only."""
+    tables = tiny_tables()
+    tables["settings"]["cost_per_place"] = [8000.5, 29610.25, 60000.0]
+    book = tmp_path / "settings.xlsx"
+    tables["settings"].to_excel(book, index=False)
+    tables["settings"] = book  # type: ignore[assignment]
+    cost = _settings_cost(tables, settings={"decimal": ","})
+    assert cost.to_dict() == {"MS1": 8000.5, "SS1": 29610.25, "IND1": 60000.0}
+
+
+def test_every_problem_of_a_table_is_reported_together() -> None:
+    tables = tiny_tables()
+    cl = tables["caseload"].astype(str)
+    cl.loc[0, "children"] = "1,5"
+    cl.loc[1, "children"] = "inf"
+    cl.loc[2, "children"] = "2e6"
+    tables["caseload"] = cl
+    with pytest.raises(DataError) as err:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    text = str(err.value)
+    assert "decimal comma" in text and "not a finite number" in text and "maximum" in text
+    assert len(err.value.problems) == 3
+
+
+def test_non_finite_refused_in_a_scenario_mapping() -> None:
+    sc = tiny_scenario_dict()
+    sc["allocation"] = {"unmet_penalty_gbp": float("inf")}
+    sc["levers"] = {"budget": {"gbp_by_year": {2026: float("nan")}}}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(sc)
+    text = str(err.value)
+    assert "allocation.unmet_penalty_gbp" in text and "finite number" in text
+    assert "levers.budget.gbp_by_year.2026" in text
+
+
+def test_more_plans_than_residents_warns_naming_rows(caplog: pytest.LogCaptureFixture) -> None:
+    tables = tiny_tables()
+    pop = tables["population"]
+    pop.loc[(pop["year"] == 2025) & (pop["age"] == 12), "population"] = 10
+    with caplog.at_level(logging.WARNING, logger="sufficiency.data"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    (message,) = [r.getMessage() for r in caplog.records if "residents" in r.getMessage()]
+    assert "18 EHC plans at age 12 in 2025" in message
+    # DataFrames are named by position (0-based): 2025 is the fifth year of four rows
+    assert "caseload table: 18 EHC plans at age 12 in 2025 (rows 16, 17, 18 …)" in message
+    assert "the 10 residents of that age (population table, row 116)" in message
+
+
+def test_a_tenfold_jump_warns_naming_the_year(caplog: pytest.LogCaptureFixture) -> None:
+    tables = tiny_tables()
+    cl = tables["caseload"]
+    cl.loc[cl["year"] == 2024, "children"] *= 12
+    with caplog.at_level(logging.WARNING, logger="sufficiency.data"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    jumps = [r.getMessage() for r in caplog.records if "×" in r.getMessage()]
+    assert any("216 in 2024 against 18 in 2023 (×12.0)" in m for m in jumps), jumps
+    assert any("18 in 2025 against 216 in 2024 (×0.1)" in m for m in jumps), jumps
+
+
+def test_plausible_inputs_do_not_warn(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="sufficiency.data"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tiny_tables())
+    assert not caplog.records
+
+
+def test_csv_saved_by_excel_with_a_byte_order_mark(tmp_path) -> None:
+    tables: dict = tiny_tables()
+    path = tmp_path / "settings.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + tables["settings"].to_csv(index=False).encode())
+    tables["settings"] = path
+    assert _settings_cost(tables)["SS1"] == 30000.0
