@@ -43,7 +43,7 @@ def write_result(result: Result, out: str | Path, *, report: bool = True) -> Pat
     def fill(tmp: Path) -> None:
         for name in TABLES:
             frame: pd.DataFrame = getattr(result, name)
-            frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+            clean_residues(frame).to_csv(tmp / f"{name}.csv", index=False)
         if report:
             from .report import write_report  # matplotlib is imported only to report
 
@@ -65,7 +65,7 @@ def write_comparison(comparison: Comparison, out: str | Path, *, report: bool = 
     """
 
     def fill(tmp: Path) -> None:
-        comparison.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        comparison.table.to_csv(tmp / "comparison.csv", index=False)
         if report:
             from .report import write_comparison_workbook
 
@@ -76,6 +76,27 @@ def write_comparison(comparison: Comparison, out: str | Path, *, report: bool = 
         )
 
     return write_folder(out, fill)
+
+
+#: Children below this are what the LP's floating point leaves behind, not children.
+RESIDUE = 1e-6
+
+
+def clean_residues(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the LP's residues: rows whose ``children`` is not 0 but below
+    :data:`RESIDUE` in size (a placement of 2e-08 children) are dropped, and ``used``
+    places below it are 0. Floats are then written in full (round-trip) precision, so
+    ``cost == children × unit_cost`` holds from the files."""
+    out = frame
+    if "children" in out.columns and len(out):
+        keep = (out["children"].abs() >= RESIDUE) | (out["children"] == 0)
+        if not keep.all():
+            out = out[keep].reset_index(drop=True)
+    if "used" in out.columns and len(out):
+        used = out["used"].abs() < RESIDUE
+        if (used & (out["used"] != 0)).any():
+            out = out.assign(used=out["used"].mask(used, 0.0))
+    return out
 
 
 def write_json(path: Path, content: Any) -> None:

@@ -48,12 +48,20 @@ def example_path() -> Path:
     return EXAMPLE_DIR / "scenario.yaml"
 
 
-def write_example(path: str | os.PathLike[str]) -> Path:
+def example_scenarios() -> list[Path]:
+    """Paths of the bundled lever scenarios (baseline, out of area, inclusion, demand
+    shock, budget cap, capital…), which extend the example scenario."""
+    return sorted((EXAMPLE_DIR / "scenarios").glob("*.yaml"))
+
+
+def write_example(path: str | os.PathLike[str], *, scenarios: bool = False) -> Path:
     """Copy the shipped example scenario and its data into a folder.
 
     Args:
         path: Folder to write into; created if missing. Existing files of the same names
             are replaced.
+        scenarios: Also copy every bundled lever scenario into ``scenarios/`` (each
+            extends ``../scenario.yaml``, so they run from the copy).
 
     Returns:
         The path of the copied scenario file.
@@ -63,4 +71,8 @@ def write_example(path: str | os.PathLike[str]) -> Path:
     shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
     for table in TABLES:
         shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
+    if scenarios:
+        (root / "scenarios").mkdir(exist_ok=True)
+        for file in example_scenarios():
+            shutil.copyfile(file, root / "scenarios" / file.name)
     return root / "scenario.yaml"
