@@ -34,3 +34,13 @@ def test_residues_are_dropped_not_rounded() -> None:
     assert cleaned["children"].tolist() == [0.0, 0.5]
     used = clean_residues(frame.drop(columns="children"))["used"].tolist()
     assert used == [0.0, 1.0, 0.0, 2.0]
+
+
+def test_forecast_age_bands_in_age_order(baseline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sufficiency import taxonomy
+
+    assert baseline.forecast["age_band"].dtype == taxonomy.AGE_BAND_DTYPE
+    out = baseline.write(tmp_path / "out", report=False)
+    forecast = pd.read_csv(out / "forecast.csv")
+    asd = forecast[(forecast["provision"] == "ehc_plan") & (forecast["need"] == "ASD")]
+    assert asd["age_band"].drop_duplicates().tolist() == [b[0] for b in taxonomy.AGE_BANDS]
