@@ -30,11 +30,13 @@ import highspy
 import pandas as pd
 import pulp
 
+import sufficiency
 from sufficiency import Scenario, load_scenario
 from sufficiency.allocate import AllocationArrays, build_arrays
 from sufficiency.data import Inputs, load_inputs
-from sufficiency.model.levers import apply_setting_changes
 from sufficiency.forecast.scenario import project
+from sufficiency.model.levers import apply_setting_changes
+from sufficiency.results import Result
 from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
     EngineResult,
@@ -205,6 +207,18 @@ class Measured:
     max_rss: int
     stdout: str
     stderr: str
+
+
+def result(path: Path, set_values: Sequence[str] = ()) -> Result:
+    """A whole run in process, for the report stage."""
+    return sufficiency.run(path, set_values=list(set_values))
+
+
+def report(run: Result, folder: Path) -> list[Path]:
+    """Write the run's workbook, charts and HTML page (what ``--no-report`` leaves out)."""
+    from sufficiency.report import write_report
+
+    return write_report(run, folder)
 
 
 def max_rss_bytes(ru_maxrss: int) -> int:

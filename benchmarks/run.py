@@ -93,6 +93,7 @@ STAGES: tuple[str, ...] = (
     "highs_mps",
     "clp_mps",
     "build_solve",
+    "report",
 )
 STAGE_TEXT = {
     "load": "load scenario and inputs",
@@ -107,6 +108,7 @@ STAGE_TEXT = {
     "highs_mps": "HiGHS on the MPS, solve alone",
     "clp_mps": "Clp (CBC binary) on the MPS",
     "build_solve": "arrays → matrix → solve, default engine",
+    "report": "workbook, charts (PNG and SVG) and HTML page of the run",
     "end_to_end": "`sufficiency run … --out DIR` (subprocess)",
 }
 
@@ -160,6 +162,9 @@ def measure_borough(
         highs_mps = stage("highs_mps", lambda: drivers.highs_on_mps(mps, limit))
         clp_mps = stage("clp_mps", lambda: drivers.clp_on_mps(m, mps, limit))
     solution = stage("build_solve", lambda: drivers.build_solve(scenario, inputs, projected))
+    result = drivers.result(path, size.set_values)
+    with tempfile.TemporaryDirectory(prefix="sufficiency-report-") as tmp:
+        stage("report", lambda: drivers.report(result, Path(tmp)))
     a, _, _ = m.stacked()
     return {
         "borough": borough.label,
@@ -350,6 +355,13 @@ ACCEPTANCE: tuple[Check, ...] = (
         "<",
         5.0,
         "`sufficiency run scenarios/baseline.yaml --out DIR` under 5 s",
+    ),
+    Check(
+        "borough",
+        "report_s",
+        "<",
+        1.5,
+        "workbook, charts and HTML page written in under 1.5 s",
     ),
     Check("borough", "objectives_agree", "==", True, "every engine gives the same objective"),
     Check(

@@ -139,3 +139,14 @@ def test_end_to_end(benchmark: Any, rounds: int, cases: list[Case], tmp_path: Pa
     )
     assert all(r.timings for r in out)
     benchmark.extra_info["peak_rss_mib"] = max(r.max_rss for r in out) / 2**20
+
+
+def test_report(benchmark: Any, rounds: int, cases: list[Case], tmp_path: Path) -> None:
+    runs = {c.borough.label: drivers.result(c.path, c.set_values) for c in cases}
+    out = bench(
+        benchmark,
+        rounds,
+        cases,
+        lambda c: drivers.report(runs[c.borough.label], tmp_path / c.borough.label),
+    )
+    assert all(any(p.name == "workbook.xlsx" for p in files) for files in out)

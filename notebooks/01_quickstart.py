@@ -114,6 +114,16 @@ fc = sufficiency.forecast_demand(
 )
 fc.frame.round(0).head(10)
 
+# %% [markdown]
+# The forecast's headline (`fc.summary()`: the total with its interval) and its chart,
+# by age band:
+
+# %%
+fc.summary().round(0)
+
+# %%
+fc.plot(by="age_band")
+
 # %%
 fc.diagnostics[["age_band", "method", "mase_poisson_glm", "mase_drift", "mase_naive"]].round(2)
 

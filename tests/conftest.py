@@ -120,3 +120,17 @@ def write_tiny(tmp_path: Path) -> WriteBorough:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def baseline():  # type: ignore[no-untyped-def]
+    """The bundled baseline, run once: it has a sufficiency gap, so every table has rows."""
+    import sufficiency
+
+    return sufficiency.run(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+
+
+@pytest.fixture(scope="session")
+def baseline_out(baseline, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """The baseline's output folder, report included."""
+    return baseline.write(tmp_path_factory.mktemp("baseline") / "out")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -66,14 +67,32 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario_file", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument("--scenario", "-s", help="named scenario (from the file's `scenarios`)")
     p.add_argument("--override", "-o", action="append", default=[], help="override name to apply")
+    _set_arg(p, "set a value by dotted key, e.g. --set horizon_years=12")
+
+
+def _set_arg(p: argparse.ArgumentParser, text: str) -> None:
     p.add_argument(
-        "--set",
-        dest="set_values",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set a value by dotted key, e.g. --set horizon_years=12",
+        "--set", dest="set_values", action="append", default=[], metavar="KEY=VALUE", help=text
     )
+
+
+def _global_flags(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--verbose`` and ``--quiet``, accepted before or after the command: on the
+    command's parser they default to "not given", so they never undo the top level's."""
+    default: object = False if top else argparse.SUPPRESS
+    p.add_argument("--verbose", "-v", action="store_true", default=default, help="log details")
+    p.add_argument(
+        "--quiet", "-q", action="store_true", default=default, help="no progress display"
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sufficiency")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,11 +100,15 @@ def _parser() -> argparse.ArgumentParser:
         prog="sufficiency",
         description="SEND sufficiency planning: project demand, allocate places, report.",
     )
-    parser.add_argument("--verbose", "-v", action="store_true", help="log details")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    parser.add_argument("--version", action="version", version=f"sufficiency {_version()}")
+    _global_flags(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
+    flags = argparse.ArgumentParser(add_help=False)
+    _global_flags(flags, top=False)
 
-    p = sub.add_parser("run", help="forecast, allocate and write the outputs of a scenario")
+    p = sub.add_parser(
+        "run", parents=[flags], help="forecast, allocate and write the outputs of a scenario"
+    )
     _scenario_args(p)
     p.add_argument(
         "--out",
@@ -100,13 +123,26 @@ def _parser() -> argparse.ArgumentParser:
         help="write the CSV files and summary.json only (no workbook, charts or HTML report)",
     )
 
-    p = sub.add_parser("compare", help="run several scenarios and compare them with the first")
+    p = sub.add_parser(
+        "compare", parents=[flags], help="run several scenarios and compare them with the first"
+    )
     p.add_argument(
         "scenario_files",
         metavar="SCENARIO",
         nargs="+",
         help="scenario YAML files; FILE@NAME runs the named scenario of FILE",
     )
+    p.add_argument(
+        "--scenario",
+        "-s",
+        dest="scenario_names",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="named scenario: once for every file, or once per file in order "
+        "(FILE@NAME also works)",
+    )
+    _set_arg(p, "set a value by dotted key in every scenario, e.g. --set horizon_years=12")
     p.add_argument(
         "--out",
         required=True,
@@ -115,23 +151,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument("--no-report", action="store_true", help="write no comparison.xlsx")
 
-    p = sub.add_parser("validate", help="check a scenario and all its data without running it")
+    p = sub.add_parser(
+        "validate", parents=[flags], help="check a scenario and all its data without running it"
+    )
     _scenario_args(p)
 
-    p = sub.add_parser("forecast", help="project demand only and write forecast tables")
+    p = sub.add_parser(
+        "forecast", parents=[flags], help="project demand only and write forecast tables"
+    )
     _scenario_args(p)
     p.add_argument(
         "--out", required=True, help="output folder: new, empty, or written by sufficiency before"
     )
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p = sub.add_parser("schema", parents=[flags], help="print the JSON Schema of scenario files")
     p.add_argument(
         "--markdown", action="store_true", help="print the field reference as Markdown instead"
     )
 
-    p = sub.add_parser("example", help="copy the bundled example scenario and data into DIR")
+    p = sub.add_parser(
+        "example", parents=[flags], help="copy the bundled example scenario and data into DIR"
+    )
     p.add_argument("dir", metavar="DIR", help="folder to create (new or empty)")
+    p.add_argument(
+        "--all",
+        dest="all_scenarios",
+        action="store_true",
+        help="also copy every bundled lever scenario (scenarios/*.yaml)",
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -241,28 +289,69 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     return 0
 
 
+def _compare_sources(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Each file of ``compare`` with its named scenario (``FILE@NAME`` or ``--scenario``)."""
+    from .errors import ScenarioError
+
+    names: list[str] = args.scenario_names
+    files: list[str] = args.scenario_files
+    if names and len(names) not in (1, len(files)):
+        raise ScenarioError(
+            f"--scenario was given {len(names)} times for {len(files)} files: give it once "
+            "(for every file) or once per file, in order"
+        )
+    sources: list[tuple[str, str | None]] = []
+    for i, item in enumerate(files):
+        path, sep, name = item.partition("@")
+        given = names[0] if len(names) == 1 else names[i] if names else None
+        sources.append((path, name if sep else given))
+    return sources
+
+
 def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     from .outputs import check_output_folder
     from .pipeline import ScenarioSource, compare
 
-    sources: list[ScenarioSource] = []
-    for item in args.scenario_files:
-        path, sep, name = item.partition("@")
-        sources.append((path, name) if sep else path)
-    files = [item.partition("@")[0] for item in args.scenario_files]
-    check_output_folder(args.out, force=args.force, protect=files)  # fail before running
-    comparison = compare(sources, on_stage=progress)
+    pairs = _compare_sources(args)
+    sources: list[ScenarioSource] = [(p, n) if n else p for p, n in pairs]
+    queue = [f"{p}@{n}" if n else p for p, n in pairs]
+    check_output_folder(args.out, force=args.force, protect=[p for p, _ in pairs])
+
+    def on_stage(stage: str) -> None:
+        if stage == "load" and queue:  # each run starts by loading: name it
+            progress.finish()
+            if progress.enabled:
+                done = len(pairs) - len(queue) + 1
+                sys.stderr.write(f"scenario {done}/{len(pairs)}: {queue.pop(0)}\n")
+        progress(stage)
+
+    comparison = compare(sources, set_values=args.set_values, on_stage=on_stage)
     progress("write")
     out = comparison.write(args.out, report=not args.no_report, force=args.force)
     progress.finish()
     t = comparison.table
-    print(f"compared {len(comparison.results)} scenarios: wrote {out / 'comparison.csv'}")
+    written = ["comparison.csv"] + ([] if args.no_report else ["comparison.xlsx"])
+    print(
+        f"compared {len(comparison.results)} scenarios: wrote "
+        + ", ".join(str(out / name) for name in [*written, "summary.json"])
+    )
     totals = t.groupby("scenario", sort=False)[["cost", "cost_diff", "shortfall"]].sum()
-    for name, row in totals.iterrows():
+    for result in comparison.results:
+        s = result.summary
+        row = totals.loc[s["scenario"]]
         print(
-            f"  {name}: cost £{row['cost']:,.0f} ({row['cost_diff']:+,.0f} against the first), "
-            f"shortfall {row['shortfall']:,.1f} child-years"
+            f"  {s['scenario']}: cost £{row['cost']:,.0f} ({row['cost_diff']:+,.0f} against the "
+            f"first), shortfall {row['shortfall']:,.1f} child-years"
         )
+        last = s["by_year"][-1]
+        line = f"    out of area in {last['year']}: {last.get('out_of_area', 0):,.0f} children"
+        missed = s.get("out_of_area_target_missed") or {}
+        worst = max(missed.values(), default=0.0)
+        if "out_of_area_cap" in last:
+            line += f" (cap {last['out_of_area_cap']:,.0f})"
+        if worst > 0.5:
+            line += f"; target missed by up to {worst:,.0f} children"
+        print(line)
     return 0
 
 
@@ -302,26 +391,46 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
         }
         for name, frames in tables.items():
             write_csv(pd.concat(frames), tmp / f"{name}.csv")
+        from .report.plots import DPI, png
+
+        (tmp / "charts").mkdir()
+        (tmp / "charts" / "forecast.png").write_bytes(png(ehcp.plot(), dpi=DPI))
 
     inputs_read: list[str | Path] = [*scenario._sources, *(p for p, _ in inputs.files.values())]
     out = write_folder(args.out, fill, force=args.force, protect=inputs_read)
     progress.finish()
-    print(f"wrote {out / 'forecast.csv'}, forecast_diagnostics.csv and backtest.csv")
+    total = ehcp.summary()
+    first, last = total.index[0], total.index[-1]
+    print(f"scenario {scenario.name}: wrote {out}")
+    print(
+        f"  EHC plans {first}: {total.loc[first, 'mean']:,.0f}; {last}: "
+        f"{total.loc[last, 'mean']:,.0f} ({round(100 * ehcp.level):g}% interval "
+        f"{total.loc[last, 'lower']:,.0f}–{total.loc[last, 'upper']:,.0f})"
+    )
+    print("  files: forecast.csv, forecast_diagnostics.csv, backtest.csv, charts/forecast.png")
     return 0
 
 
 def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
     from .config import json_schema, reference_markdown
 
-    print(reference_markdown() if args.markdown else json.dumps(json_schema(), indent=2))
+    text = reference_markdown() if args.markdown else json.dumps(json_schema(), indent=2)
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `sufficiency schema | head`: the reader has all it wants
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
     return 0
 
 
 def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
     from .datasets import write_example
 
-    path = write_example(args.dir, force=args.force)
+    path = write_example(args.dir, force=args.force, scenarios=args.all_scenarios)
     print(f"example scenario written to {path}")
+    if args.all_scenarios:
+        print(f"lever scenarios written to {path.parent / 'scenarios'}")
     print(f"run it with: sufficiency run {path} --out out")
     return 0
 

@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as CSV, text cells that would start a formula escaped
+    """Write ``frame`` as CSV at full (round-trip) precision, LP residues cleaned
+    (:func:`clean_residues`) and text cells that would start a formula escaped
     (:func:`sufficiency.cells.safe_cells`)."""
-    safe_cells(frame).to_csv(path, index=False, float_format="%.6g")
+    safe_cells(clean_residues(frame)).to_csv(path, index=False)
 
 
 def input_paths(result: Result) -> list[Path]:
@@ -107,6 +108,27 @@ def write_comparison(
 
     protect = [p for r in comparison.results for p in input_paths(r)]
     return write_folder(out, fill, force=force, protect=protect)
+
+
+#: Children below this are what the LP's floating point leaves behind, not children.
+RESIDUE = 1e-6
+
+
+def clean_residues(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the LP's residues: rows whose ``children`` is not 0 but below
+    :data:`RESIDUE` in size (a placement of 2e-08 children) are dropped, and ``used``
+    places below it are 0. Floats are then written in full (round-trip) precision, so
+    ``cost == children × unit_cost`` holds from the files."""
+    out = frame
+    if "children" in out.columns and len(out):
+        keep = (out["children"].abs() >= RESIDUE) | (out["children"] == 0)
+        if not keep.all():
+            out = out[keep].reset_index(drop=True)
+    if "used" in out.columns and len(out):
+        used = out["used"].abs() < RESIDUE
+        if (used & (out["used"] != 0)).any():
+            out = out.assign(used=out["used"].mask(used, 0.0))
+    return out
 
 
 def write_json(path: Path, content: Any) -> None:

@@ -184,12 +184,18 @@ def run(
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]
 
 
-def compare(sources: Sequence[ScenarioSource], *, on_stage: StageHook | None = None) -> Comparison:
+def compare(
+    sources: Sequence[ScenarioSource],
+    *,
+    set_values: Sequence[str] = (),
+    on_stage: StageHook | None = None,
+) -> Comparison:
     """Run several scenarios and compare them against the first.
 
     Args:
         sources: Scenario paths, mappings or objects; ``(path, name)`` runs the named
             scenario of a file.
+        set_values: ``KEY=VALUE`` settings applied to every scenario (as ``--set``).
         on_stage: Called with each stage's name as it starts.
 
     Returns:
@@ -203,9 +209,9 @@ def compare(sources: Sequence[ScenarioSource], *, on_stage: StageHook | None = N
     results = []
     for src in sources:
         if isinstance(src, tuple):
-            results.append(run(src[0], scenario=src[1], on_stage=on_stage))
+            results.append(run(src[0], scenario=src[1], set_values=set_values, on_stage=on_stage))
         else:
-            results.append(run(src, on_stage=on_stage))
+            results.append(run(src, set_values=set_values, on_stage=on_stage))
     names = [r.summary["scenario"] for r in results]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -6,6 +6,7 @@ Writing them to a folder is :mod:`sufficiency.outputs`' job; ``Result.write`` an
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,25 @@ TABLES: tuple[str, ...] = (
     "cost_avoided",
     "not_in_school",
 )
+
+
+#: Headers of the short HTML summaries shown in notebooks.
+_HEADERS = {
+    "year": "Year",
+    "ehc_plans": "EHC plans",
+    "placed": "Placed",
+    "shortfall": "Sufficiency gap",
+    "out_of_area": "Out of area",
+    "cost": "Cost (£)",
+    "cost_diff": "Cost against the first (£)",
+}
+
+
+def _headline_html(by_year: pd.DataFrame) -> str:
+    """The headline figures by year as a small HTML table (whole numbers)."""
+    columns = [c for c in _HEADERS if c in by_year.columns and c != "cost_diff"]
+    shown = by_year[columns].rename(columns=_HEADERS)
+    return shown.to_html(index=False, border=0, float_format=lambda v: f"{v:,.0f}")
 
 
 @dataclass
@@ -79,6 +99,27 @@ class Result:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""
         return pd.DataFrame(self.summary["by_year"])
 
+    def __repr__(self) -> str:
+        s = self.summary
+        years = s.get("plan_years") or [None]
+        return (
+            f"<Result {s.get('scenario', '')!r}: {years[0]}–{years[-1]}, total cost "
+            f"£{s.get('total_cost', 0):,.0f}, sufficiency gap {s.get('total_shortfall', 0):,.1f} "
+            "child-years; .totals(), .placements, .shortfall, .write(folder)>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        return (
+            f"<p><b>Scenario {html.escape(str(s.get('scenario', '')))}</b>: "
+            f"{html.escape(str(s.get('description', '')))}</p>"
+            + _headline_html(self.totals())
+            + "<p>Next: <code>.totals()</code> (every figure by year), <code>.placements</code>,"
+            " <code>.shortfall</code> (the sufficiency gap), <code>.capacity</code>, "
+            "<code>sufficiency.report.charts(result)</code>, <code>.write(folder)</code> for "
+            "the CSV files, workbook and report.</p>"
+        )
+
     def write(self, out: str | Path, *, report: bool = True, force: bool = False) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
@@ -114,6 +155,22 @@ class Comparison:
 
     table: pd.DataFrame
     results: list[Result]
+
+    def __repr__(self) -> str:
+        names = ", ".join(repr(r.summary.get("scenario", "")) for r in self.results)
+        return f"<Comparison of {len(self.results)} scenarios ({names}); .table, .results>"
+
+    def _repr_html_(self) -> str:
+        figures = [c for c in ("cost", "cost_diff", "shortfall", "out_of_area") if c in self.table]
+        totals = self.table.groupby("scenario", sort=False)[figures].sum().round(0)
+        totals.columns = [_HEADERS.get(c, c) for c in figures]
+        return (
+            "<p><b>Comparison</b> over the plan years (£; child-years), against the first "
+            "scenario:</p>"
+            + totals.to_html(border=0, float_format=lambda v: f"{v:,.0f}")
+            + "<p>Next: <code>.table</code> (every figure by scenario and year), "
+            "<code>.results[i]</code> (each run), <code>.write(folder)</code>.</p>"
+        )
 
     def write(self, out: str | Path, *, report: bool = True, force: bool = False) -> Path:
         """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and,

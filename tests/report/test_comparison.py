@@ -11,6 +11,7 @@ import pytest
 import sufficiency
 from sufficiency.cli import main
 from sufficiency.errors import ScenarioError
+from sufficiency.report import labels
 
 from conftest import tiny_scenario_dict
 
@@ -35,7 +36,7 @@ def test_compare_writes_table_and_workbook(write_tiny, tmp_path: Path, capsys) -
     totals = pd.read_excel(out / "comparison.xlsx", sheet_name="Totals", skiprows=2)
     assert totals["Scenario"].tolist() == ["tiny", "shock"]
     np.testing.assert_allclose(
-        totals["Cost against the first (£)"],
+        totals[labels.label("cost_diff")],
         table.groupby("scenario", sort=False)["cost_diff"].sum().to_numpy(),
     )
     by_year = pd.read_excel(out / "comparison.xlsx", sheet_name="By year", skiprows=2)

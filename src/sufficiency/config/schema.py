@@ -217,9 +217,7 @@ class NotInSchool(_Strict):
     elective_home_education_gbp: float = Field(
         default=0.0, ge=0.0, description="£ per child per year (EHE)."
     )
-    neet_gbp: float = Field(
-        default=0.0, ge=0.0, description="£ per young person per year (NEET)."
-    )
+    neet_gbp: float = Field(default=0.0, ge=0.0, description="£ per young person per year (NEET).")
     not_recorded_gbp: float = Field(
         default=0.0,
         ge=0.0,

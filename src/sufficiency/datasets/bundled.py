@@ -49,13 +49,24 @@ def example_path() -> Path:
     return EXAMPLE_DIR / "scenario.yaml"
 
 
-def write_example(path: str | os.PathLike[str], *, force: bool = False) -> Path:
+def example_scenarios() -> list[Path]:
+    """Paths of the bundled lever scenarios (baseline, out of area, inclusion, demand
+    shock, budget cap, capital…), which extend the example scenario."""
+    return sorted((EXAMPLE_DIR / "scenarios").glob("*.yaml"))
+
+
+def write_example(
+    path: str | os.PathLike[str], *, force: bool = False, scenarios: bool = False
+) -> Path:
     """Copy the shipped example scenario and its data into a folder.
 
     Args:
         path: Folder to write into: new or empty (created if missing).
         force: Write into a folder that is not empty; files of the same names
-            (``scenario.yaml``, ``data/*.csv``) are then replaced, others kept.
+            (``scenario.yaml``, ``data/*.csv``, ``scenarios/*.yaml``) are then replaced,
+            others kept.
+        scenarios: Also copy every bundled lever scenario into ``scenarios/`` (each
+            extends ``../scenario.yaml``, so they run from the copy).
 
     Returns:
         The path of the copied scenario file.
@@ -77,6 +88,10 @@ def write_example(path: str | os.PathLike[str], *, force: bool = False) -> Path:
         shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
         for table in TABLES:
             shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
+        if scenarios:
+            (root / "scenarios").mkdir(exist_ok=True)
+            for file in example_scenarios():
+                shutil.copyfile(file, root / "scenarios" / file.name)
     except OSError as exc:
         raise SufficiencyError(f"cannot write the example into {root}: {exc}") from None
     return root / "scenario.yaml"

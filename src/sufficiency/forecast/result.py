@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,3 +202,90 @@ class DemandForecast:
             .reset_index()
         )
         return taxonomy.as_categories(out)
+
+    def summary(self) -> pd.DataFrame:
+        """The total by year with its interval, and how each series was projected, as a
+        statsmodels user expects from ``.summary()``.
+
+        Returns:
+            Frame by year: ``mean``, ``lower``, ``upper`` of the total (intervals from the
+            joint sample paths), with the interval's coverage in ``attrs['level']`` and
+            the methods used (series per method) in ``attrs['methods']``.
+        """
+        total = self.aggregate().set_index("year")[["mean", "lower", "upper"]]
+        total.attrs["level"] = self.level
+        total.attrs["methods"] = self.diagnostics["method"].value_counts().to_dict()
+        return total
+
+    def plot(self, by: str | None = None) -> Any:
+        """Chart of the projection with its interval: the total, or one line per value of
+        ``by`` (e.g. ``"need"``). The figure shows itself when returned in a notebook.
+
+        Returns:
+            A :class:`matplotlib.figure.Figure`.
+        """
+        figure = _chart_class()(figsize=(8.0, 4.5))
+        figure.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.09)
+        ax = figure.add_subplot()
+        coverage = f"{round(100 * self.level):g}% interval"
+        if by is None:
+            total = self.aggregate()
+            ax.fill_between(
+                total["year"], total["lower"], total["upper"], alpha=0.2, label=coverage
+            )
+            ax.plot(total["year"], total["mean"], marker="o", label="Projected")
+        else:
+            for key, part in self.aggregate((by,)).groupby(by, observed=True, sort=True):
+                line = ax.plot(part["year"], part["mean"], label=str(key))[0]
+                ax.fill_between(
+                    part["year"], part["lower"], part["upper"], alpha=0.12, color=line.get_color()
+                )
+        ax.set_title(f"Projected children ({coverage})", loc="left", fontsize=12)
+        ax.set_ylabel("Children")
+        ax.set_ylim(bottom=0)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(frameon=False, fontsize=8, ncols=4 if by else 1, loc="upper left")
+        return figure
+
+    def __repr__(self) -> str:
+        years = self.frame["year"]
+        return (
+            f"<DemandForecast by {', '.join(self.by) or 'total'}: {len(self.diagnostics)} "
+            f"series, {years.min()}–{years.max()}, {round(100 * self.level):g}% intervals; "
+            ".summary(), .plot(), .frame, .diagnostics>"
+        )
+
+    def _repr_html_(self) -> str:
+        table = self.summary().round(0).astype(int).reset_index()
+        methods = ", ".join(f"{m} ({n})" for m, n in self.summary().attrs["methods"].items())
+        return (
+            f"<p><b>Demand forecast</b> by {', '.join(self.by) or 'total'}, "
+            f"{len(self.diagnostics)} series; methods: {methods}. Total with its "
+            f"{round(100 * self.level):g}% interval:</p>"
+            + table.to_html(index=False, border=0)
+            + "<p>Next: <code>.plot()</code> (or <code>.plot(by='need')</code>), "
+            "<code>.frame</code> for every series, <code>.diagnostics</code> for how each "
+            "was chosen, <code>.backtest_summary()</code> for its record.</p>"
+        )
+
+
+_CHART: type | None = None
+
+
+def _chart_class() -> type:
+    """A matplotlib Figure that shows itself in Jupyter as PNG (no pyplot, no magic);
+    made on first use so importing the forecast does not import matplotlib."""
+    global _CHART
+    if _CHART is None:
+        import io
+
+        from matplotlib.figure import Figure
+
+        class ForecastFigure(Figure):
+            def _repr_png_(self) -> bytes:
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", dpi=100)
+                return buffer.getvalue()
+
+        _CHART = ForecastFigure
+    return _CHART

@@ -167,11 +167,19 @@ def forecast_table(ehcp: pd.DataFrame, sen_support: pd.DataFrame | None) -> pd.D
     frames = [ehcp.assign(provision="ehc_plan")]
     if sen_support is not None:
         frames.append(sen_support.assign(provision="sen_support"))
-    forecast = pd.concat(
-        [f.assign(need=f["need"].astype(str), age_band=f["age_band"].astype(str)) for f in frames],
-        ignore_index=True,
+    forecast = taxonomy.as_categories(
+        pd.concat(
+            [
+                f.assign(need=f["need"].astype(str), age_band=f["age_band"].astype(str))
+                for f in frames
+            ],
+            ignore_index=True,
+        )
     )
-    return forecast[["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]]
+    # categorical need and age band: rows in need order, then age order ("5-10" before "11-15")
+    forecast = forecast.sort_values(["provision", "need", "age_band", "year"], kind="stable")
+    columns = ["provision", "year", "need", "age_band", "mean", "lower", "upper", "method"]
+    return forecast[columns].reset_index(drop=True)
 
 
 def demand_table(demand: pd.DataFrame) -> pd.DataFrame:

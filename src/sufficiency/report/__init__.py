@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .html import write_html
-from .plots import CHARTS, charts, save_charts
+from .plots import CHARTS, Chart, charts, save_charts
 from .workbook import write_comparison_workbook, write_workbook
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHARTS",
+    "Chart",
     "charts",
     "write_comparison_workbook",
     "write_html",
@@ -28,7 +29,8 @@ __all__ = [
 
 
 def write_report(result: Result, folder: str | Path) -> list[Path]:
-    """Write ``workbook.xlsx``, ``charts/<name>.png`` and ``report.html`` into ``folder``.
+    """Write ``workbook.xlsx``, ``charts/<name>.png`` (and ``.svg``) and ``report.html``
+    into ``folder``.
 
     Returns:
         The files written.
@@ -36,7 +38,7 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     figures = charts(result)
     images = save_charts(figures, folder / "charts")
-    written = [folder / "charts" / f"{name}.png" for name in images]
+    written = [folder / "charts" / f"{name}.{ext}" for name in images for ext in ("png", "svg")]
     written.append(write_workbook(result, folder / "workbook.xlsx"))
     written.append(write_html(result, folder / "report.html", images))
     return written

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import tables
+from . import labels, tables
 from .plots import CHARTS
 
 if TYPE_CHECKING:
@@ -28,11 +28,14 @@ h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 .cards { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 1rem 0; }
 .card { border: 1px solid #ccc; border-radius: 6px; padding: 0.6rem 0.9rem; min-width: 11rem; }
 .card b { display: block; font-size: 1.3rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
-th, td { border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: right; }
+th, td { border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #ddebf7; }
-td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: bold; background: #f2f2f2; }
+figure { margin: 1rem 0; }
+img { max-width: 100%; height: auto; }
 .note { color: #555; font-size: 0.85rem; }
 """
 
@@ -41,20 +44,44 @@ def _money(value: float) -> str:
     return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e6 else f"£{value:,.0f}"
 
 
-def _table(frame: pd.DataFrame, money: tuple[str, ...] = (), decimals: int = 0) -> str:
-    """A frame as an HTML table: numbers rounded, £ columns as pounds, text escaped."""
-    shown = frame.copy()
-    for column in shown.columns:
-        values = shown[column]
-        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-            continue
-        if column in money or "£" in str(column):
-            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}")
-        elif str(column).lower() in ("year", "year of highest value", "first year valuable"):
-            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{int(v)}")
-        else:
-            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}")
-    return shown.to_html(index=False, escape=True, border=0, na_rep="")
+def _table(
+    frame: pd.DataFrame,
+    *,
+    default: str = "text",
+    total: bool = False,
+    interval: float | None = None,
+) -> str:
+    """A frame as an HTML table in a scrolling wrapper: plain-English headers
+    (:func:`.labels.label`), values formatted by kind (£, years, counts), numbers
+    right-aligned and text left-aligned, everything escaped.
+
+    Args:
+        frame: The table, with code-named columns.
+        default: Kind of the columns the label table does not know (pivot values).
+        total: Whether to add a totals row (:func:`.tables.with_total`).
+        interval: Coverage of the forecast interval, named in interval headers.
+    """
+    if total:
+        frame = tables.with_total(frame, default)
+    kinds = [labels.kind(c, default) for c in frame.columns]
+    numeric = [k in labels.EXCEL_FORMATS for k in kinds]
+    head = "".join(
+        f"<th{' class=num' if num else ''}>{html.escape(labels.label(c, interval=interval))}</th>"
+        for c, num in zip(frame.columns, numeric, strict=True)
+    )
+    rows = []
+    last = len(frame) - 1
+    for i, values in enumerate(frame.itertuples(index=False)):
+        cells = "".join(
+            f"<td{' class=num' if num else ''}>{html.escape(labels.format_value(v, how))}</td>"
+            for v, how, num in zip(values, kinds, numeric, strict=True)
+        )
+        opening = '<tr class="total">' if total and i == last else "<tr>"
+        rows.append(f"{opening}{cells}</tr>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _card(label: str, value: str) -> str:
@@ -72,18 +99,19 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     years = s["plan_years"]
     by_year = tables.headline(result)
     first, last = by_year.iloc[0], by_year.iloc[-1]
+    interval = tables.interval_level(result)
     cards = [
         _card(f"EHC plans, {s['base_year']}", f"{s.get('base_year_ehc_plans', 0):,.0f}"),
         _card(
             f"EHC plans, {years[-1]} (projected)",
-            f"{last['EHC plans']:,.0f} ({last['EHC plans (low)']:,.0f}–"
-            f"{last['EHC plans (high)']:,.0f})",
+            f"{last['ehc_plans']:,.0f} ({labels.interval_name(interval)} "
+            f"{last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f})",
         ),
-        _card(f"Cost, {years[0]}", _money(float(first["Cost (£)"]))),
-        _card(f"Cost, {years[-1]}", _money(float(last["Cost (£)"]))),
+        _card(f"Cost, {years[0]}", _money(float(first["total_cost"]))),
+        _card(f"Cost, {years[-1]}", _money(float(last["total_cost"]))),
         _card(
             f"Sufficiency gap, {years[0]}–{years[-1]}",
-            f"{s.get('total_shortfall', 0):,.0f} child-years",
+            f"{s.get('total_shortfall', 0):,.1f} child-years placed by the market",
         ),
     ]
     if "unmitigated_total_cost" in s:
@@ -97,22 +125,28 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         f"<h1>SEND sufficiency: {html.escape(str(s.get('scenario', '')))}</h1>",
         f'<p class="lede">{html.escape(str(s.get("description", "")))}</p>',
         f'<p class="note">Base year {s["base_year"]}; plan years {years[0]}–{years[-1]}. '
-        "Children are counts of children and young people with an EHC plan; costs are £ a "
-        "year at each year's prices. Figures are rounded.</p>",
+        "Children are counts of children and young people with an EHC plan: whole numbers, "
+        "except those without a place and those moved, to one decimal; costs are £ a year at "
+        "each year's prices. Intervals are "
+        f"{html.escape(labels.interval_name(interval))}s of the projection.</p>",
         f'<div class="cards">{"".join(cards)}</div>',
     ]
-    for name, title in CHARTS.items():
-        if name in images:
-            data = base64.b64encode(images[name]).decode("ascii")
-            parts.append(f"<h2>{html.escape(title)}</h2>")
-            parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data}">')
+    shown = [name for name in CHARTS if name in images]
+    if shown:
+        parts.append("<h2>Charts</h2>")  # each chart carries its own title
+    for name in shown:
+        data = base64.b64encode(images[name]).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{html.escape(CHARTS[name])}" width="800" '
+            f'src="data:image/png;base64,{data}"></figure>'
+        )
     parts += [
         "<h2>Headline figures by year</h2>",
-        _table(by_year),
+        _table(by_year, default="children", total=True, interval=interval),
         "<h2>Children placed by tier</h2>",
-        _table(tables.by_tier(result)),
+        _table(tables.by_tier(result), default="children"),
         "<h2>Sufficiency gap by need</h2>",
-        _table(tables.gap_by_need(result), decimals=1),
+        _table(tables.gap_by_need(result), default="children_1dp", total=True),
         "<h2>Capacity of settings with limited places</h2>",
         _table(tables.capacity_by_tier(result)),
     ]
@@ -127,7 +161,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         ]
     capital = tables.builds(result)
     if not capital.empty:
-        parts += ["<h2>Capital options</h2>", _table(capital, decimals=1)]
+        parts += ["<h2>Capital options</h2>", _table(capital)]
     parts += ["<h2>About this run</h2>", _table(tables.about(result)), "</body></html>"]
     return "\n".join(parts)
 

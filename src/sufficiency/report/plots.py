@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib import colormaps
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from .. import taxonomy
-from . import tables
+from . import labels, tables
 
 if TYPE_CHECKING:
     from ..results import Result
@@ -31,8 +31,26 @@ TIER_COLOURS: dict[str, str] = {
     "special_school": "#0072B2",
     "independent": "#D55E00",
 }
+#: Need colours: twelve distinct hues (the largest needs get the strongest), NSA pale.
+NEED_COLOURS: dict[str, str] = {
+    "ASD": "#1f77b4",
+    "SEMH": "#d62728",
+    "SLCN": "#ff7f0e",
+    "MLD": "#2ca02c",
+    "SLD": "#9467bd",
+    "PMLD": "#e377c2",
+    "SPLD": "#17becf",
+    "HI": "#7f7f7f",
+    "VI": "#8c564b",
+    "MSI": "#222222",
+    "PD": "#ffd92f",
+    "OTH": "#c7c7c7",
+    "NSA": "#e5e5e5",
+}
 _GAP = "#CC79A7"
 _SIZE = (8.0, 4.5)
+#: Resolution of the saved PNG files (print quality); an SVG copy is saved beside each.
+DPI = 200
 
 #: Chart names in report order, with their titles.
 CHARTS: dict[str, str] = {
@@ -43,8 +61,16 @@ CHARTS: dict[str, str] = {
 }
 
 
+class Chart(Figure):
+    """A matplotlib figure that shows itself in Jupyter (as PNG) with no ``%matplotlib``
+    magic and no pyplot: return it from a cell and the picture appears."""
+
+    def _repr_png_(self) -> bytes:
+        return png(self)
+
+
 def _figure(title: str) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=_SIZE)
+    fig = Chart(figsize=_SIZE)
     # fixed margins: a layout engine would cost more time than the whole chart
     fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.09)
     ax = fig.add_subplot()
@@ -61,7 +87,7 @@ def ehc_plans(result: Result) -> Figure:
     its interval."""
     fig, ax = _figure(CHARTS["ehc_plans"])
     by_year = tables.headline(result)
-    years = by_year["Year"].to_numpy()
+    years = by_year["year"].to_numpy()
     inputs = result.extras.get("inputs")
     if inputs is not None:
         history = inputs.caseload.groupby("year")["children"].sum()
@@ -79,13 +105,14 @@ def ehc_plans(result: Result) -> Figure:
 
     ax.fill_between(
         years,
-        joined("EHC plans (low)"),
-        joined("EHC plans (high)"),
+        joined("ehc_plans_lower"),
+        joined("ehc_plans_upper"),
         color="#0072B2",
         alpha=0.2,
-        label="Projection interval",
+        label=labels.interval_name(tables.interval_level(result)).capitalize()
+        + " of the projection",
     )
-    ax.plot(years, joined("EHC plans"), color="#0072B2", marker="o", label="Projected")
+    ax.plot(years, joined("ehc_plans"), color="#0072B2", marker="o", label="Projected")
     ax.set_ylabel("Children")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left")
@@ -96,16 +123,20 @@ def placements_by_tier(result: Result) -> Figure:
     """Children placed in each tier per plan year (stacked), and any with no place at all."""
     fig, ax = _figure(CHARTS["placements_by_tier"])
     table = tables.by_tier(result)
-    years = table["Year"].to_numpy()
+    years = table["year"].to_numpy()
     bottom = np.zeros(len(years))
+    last = int(years[-1])
     for tier in taxonomy.TIERS:
-        values = table[tables.TIER_LABELS[tier]].to_numpy(dtype=float)
+        values = table[tier].to_numpy(dtype=float)
+        # a thin band is still seen: white edges between bands, its size in the legend
         ax.bar(
             years,
             values,
             bottom=bottom,
             color=TIER_COLOURS[tier],
-            label=tables.TIER_LABELS[tier],
+            edgecolor="white",
+            linewidth=0.6,
+            label=f"{labels.label(tier)} ({values[-1]:,.0f} in {last})",
         )
         bottom += values
     short = result.shortfall
@@ -120,23 +151,31 @@ def placements_by_tier(result: Result) -> Figure:
         )
     ax.set_ylabel("Children")
     ax.set_xticks(years)
-    ax.legend(frameon=False, ncols=4, fontsize=8, loc="upper left")
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.2)
+    ax.legend(frameon=False, ncols=3, fontsize=8, loc="upper left")
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.25)
     return fig
 
 
 def cost(result: Result) -> Figure:
-    """Cost of placements per plan year (£ million), beside the unmitigated run's."""
+    """Cost per plan year (£ million) by payer, High Needs Block and transport stacked,
+    beside the unmitigated run's total."""
     fig, ax = _figure(CHARTS["cost"])
     by_year = tables.headline(result)
-    years = by_year["Year"].to_numpy()
+    years = by_year["year"].to_numpy()
+    hnb = by_year["hnb_cost"].to_numpy(dtype=float) / 1e6
+    ax.bar(years, hnb, color="#0072B2", label="High Needs Block")
     ax.bar(
-        years, by_year["Cost (£)"].to_numpy(dtype=float) / 1e6, color="#0072B2", label="Scenario"
+        years,
+        by_year["transport_cost"].to_numpy(dtype=float) / 1e6,
+        bottom=hnb,
+        color="#56B4E9",
+        label="Transport (general fund)",
     )
-    if "Cost unmitigated (£)" in by_year.columns:
+    ax.legend(frameon=False, loc="upper left")
+    if "unmitigated_cost" in by_year.columns:
         ax.plot(
             years,
-            by_year["Cost unmitigated (£)"].to_numpy(dtype=float) / 1e6,
+            by_year["unmitigated_cost"].to_numpy(dtype=float) / 1e6,
             color="#D55E00",
             marker="o",
             label="Unmitigated (no levers, no new places)",
@@ -151,28 +190,33 @@ def sufficiency_gap(result: Result) -> Figure:
     """The sufficiency gap per plan year (children placed by the market), by primary need."""
     fig, ax = _figure(CHARTS["sufficiency_gap"])
     table = tables.gap_by_need(result)
-    years = table["Year"].to_numpy()
-    needs = [c for c in table.columns if c not in ("Year", "Total")]
-    if table["Total"].max() < 0.5:
+    years = table["year"].to_numpy()
+    needs = [c for c in table.columns if c not in ("year", "total")]
+    ax.set_xticks(years)
+    ax.set_ylabel("Children")
+    if table["total"].max() < 0.5:
         ax.text(
             0.5, 0.5, "Every child has a place", ha="center", va="center", transform=ax.transAxes
         )
-        ax.set_xticks(years)
+        ax.set_ylim(0, 1)
         return fig
-    palette = colormaps["tab20"]
-    colour_of = {n: palette(i) for i, n in enumerate(taxonomy.NEEDS)}  # fixed per need
     bottom = np.zeros(len(years))
     for need in needs:
-        colour = colour_of[need]
         values = table[need].to_numpy(dtype=float)
         if values.max() < 0.05:
             continue
-        ax.bar(years, values, bottom=bottom, color=colour, label=need)
+        ax.bar(
+            years,
+            values,
+            bottom=bottom,
+            color=NEED_COLOURS.get(need, "#999999"),
+            edgecolor="white",
+            linewidth=0.4,
+            label=need,
+        )
         bottom += values
-    ax.set_ylabel("Children")
-    ax.set_xticks(years)
     ax.legend(frameon=False, ncols=6, fontsize=8, loc="upper left")
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.2)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.2)
     return fig
 
 
@@ -190,18 +234,22 @@ def charts(result: Result) -> dict[str, Figure]:
 
 
 def png(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes (100 dpi for a screen; :data:`DPI` to print)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # light compression: a third faster than the default, files a little larger
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
 def save_charts(figures: dict[str, Figure], folder: Path) -> dict[str, bytes]:
-    """Write each figure as ``<folder>/<name>.png``; returns the PNG bytes by name."""
+    """Write each figure as ``<folder>/<name>.png`` (at :data:`DPI`) and
+    ``<folder>/<name>.svg``; returns the PNG bytes by name."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name, fig in figures.items():
-        data = png(fig)
+        data = png(fig, dpi=DPI)
         (folder / f"{name}.png").write_bytes(data)
+        with rc_context({"svg.fonttype": "none"}):  # text as text: editable, and faster
+            fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
         out[name] = data
     return out

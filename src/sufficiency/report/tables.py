@@ -11,46 +11,67 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import taxonomy
+from . import labels
 
 if TYPE_CHECKING:
     from ..results import Result
 
-#: Headline columns by plan year (``summary['by_year']`` keys) and their labels.
-HEADLINE: dict[str, str] = {
-    "year": "Year",
-    "ehc_plans": "EHC plans",
-    "ehc_plans_lower": "EHC plans (low)",
-    "ehc_plans_upper": "EHC plans (high)",
-    "sen_support": "SEN support",
-    "demand": "Children to place",
-    "placed": "Placed",
-    "shortfall": "Sufficiency gap",
-    "no_place": "No place at all",
-    "not_placed": "Not in school",
-    "out_of_area": "Placed out of area",
-    "displaced": "Moved mid-phase",
-    "hnb_cost": "High Needs Block (£)",
-    "transport_cost": "Transport (£)",
-    "cost": "Cost (£)",
-    "unmitigated_cost": "Cost unmitigated (£)",
-}
-
-#: Tier labels for tables and charts, least to most specialist.
-TIER_LABELS: dict[str, str] = {
-    "mainstream": "Mainstream",
-    "sen_support": "SEN support",
-    "partnership": "Partnership",
-    "enhanced_resource": "Enhanced resource",
-    "special_school": "Special school",
-    "independent": "Independent",
-}
+#: Headline columns by plan year (``summary['by_year']`` keys), in the order shown; their
+#: labels and formats are in :mod:`.labels`.
+HEADLINE: tuple[str, ...] = (
+    "year",
+    "ehc_plans",
+    "ehc_plans_lower",
+    "ehc_plans_upper",
+    "sen_support",
+    "not_placed",
+    "demand",
+    "placed",
+    "shortfall",
+    "no_place",
+    "out_of_area",
+    "displaced",
+    "hnb_cost",
+    "transport_cost",
+    "total_cost",
+    "unmitigated_cost",
+)
 
 
 def headline(result: Result) -> pd.DataFrame:
     """Headline figures by plan year: plans, children placed and not, out of area, cost."""
     frame = pd.DataFrame(result.summary["by_year"])
     columns = [c for c in HEADLINE if c in frame.columns]
-    return frame[columns].rename(columns=HEADLINE).reset_index(drop=True)
+    extra = [c for c in frame.columns if c.endswith("_cost") and c not in columns]
+    return frame[columns + extra].reset_index(drop=True)
+
+
+def interval_level(result: Result) -> float | None:
+    """Coverage of the forecast interval the run used (0.8), from its provenance."""
+    scenario = result.summary.get("provenance", {}).get("scenario", {})
+    level = scenario.get("forecast", {}).get("interval_level") if scenario else None
+    return None if level is None else float(level)
+
+
+def with_total(frame: pd.DataFrame, default: str = "text") -> pd.DataFrame:
+    """``frame`` with a totals row: the sum over rows of every column that adds up over
+    plan years (money, child-years without a place; see :data:`.labels.ADDITIVE`), blank
+    elsewhere, and "Total" in the first column.
+
+    Args:
+        frame: A table with code-named columns.
+        default: Kind of the columns the label table does not know (pivot values).
+    """
+    if frame.empty:
+        return frame
+    row: dict[str, object] = {}
+    for column in frame.columns:
+        additive = labels.kind(column, default) in labels.ADDITIVE
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        row[column] = frame[column].sum() if additive and numeric else None
+    row[frame.columns[0]] = "Total"
+    total = pd.DataFrame([row], columns=frame.columns)
+    return pd.concat([frame.astype(object), total.astype(object)], ignore_index=True)
 
 
 def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
@@ -64,13 +85,13 @@ def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
         .reindex(columns=list(taxonomy.TIERS), fill_value=0.0)
         .reindex(result.summary["plan_years"], fill_value=0.0)
     )
-    table.columns = [TIER_LABELS[t] for t in taxonomy.TIERS]
+    table.columns = list(taxonomy.TIERS)
     nis = result.not_in_school
     if value in ("hnb_cost", "total_cost", "cost") and len(nis) and "hnb_cost" in nis:
         other = nis.groupby("year")["hnb_cost"].sum()
-        table["Not in school"] = other.reindex(table.index, fill_value=0.0).to_numpy()
-    table["Total"] = table.sum(axis=1)
-    table.index.name = "Year"
+        table["not_in_school"] = other.reindex(table.index, fill_value=0.0).to_numpy()
+    table["total"] = table.sum(axis=1)
+    table.index.name = "year"
     return table.reset_index()
 
 
@@ -85,8 +106,8 @@ def ehc_plans_by_need(result: Result) -> pd.DataFrame:
         .pivot_table(index="year", columns="need", values="mean", aggfunc="sum", fill_value=0.0)
         .reindex(columns=needs, fill_value=0.0)
     )
-    table["Total"] = table.sum(axis=1)
-    table.index.name = "Year"
+    table["total"] = table.sum(axis=1)
+    table.index.name = "year"
     table.columns.name = None
     return table.reset_index()
 
@@ -97,7 +118,7 @@ def gap_by_need(result: Result) -> pd.DataFrame:
     s = result.shortfall
     years = result.summary["plan_years"]
     if s.empty:
-        return pd.DataFrame({"Year": years, "Total": [0.0] * len(years)})
+        return pd.DataFrame({"year": years, "total": [0.0] * len(years)})
     table = (
         s.assign(need=s["need"].astype(str))
         .pivot_table(index="year", columns="need", values="children", aggfunc="sum", fill_value=0.0)
@@ -105,8 +126,8 @@ def gap_by_need(result: Result) -> pd.DataFrame:
     )
     order = [n for n in taxonomy.NEEDS if n in table.columns]
     table = table[order]
-    table["Total"] = table.sum(axis=1)
-    table.index.name = "Year"
+    table["total"] = table.sum(axis=1)
+    table.index.name = "year"
     table.columns.name = None
     return table.reset_index()
 
@@ -118,8 +139,9 @@ def gap_detail(result: Result, threshold: float = 0.5) -> pd.DataFrame:
     if s.empty:
         return pd.DataFrame(columns=cols)
     out = s.loc[s["children"] >= threshold, cols].copy()
-    for c in ("need", "age_band", "level"):
+    for c in ("need", "age_band"):
         out[c] = out[c].astype(str)
+    out["level"] = out["level"].map(lambda t: labels.TIER_LABELS.get(str(t), str(t)))
     return out.sort_values(["year", "children"], ascending=[True, False]).reset_index(drop=True)
 
 
@@ -137,17 +159,8 @@ def capacity_by_tier(result: Result) -> pd.DataFrame:
     )
     table["order"] = table["tier"].map({t: i for i, t in enumerate(taxonomy.TIERS)})
     table = table.sort_values(["year", "order"]).drop(columns="order")
-    table["tier"] = table["tier"].map(TIER_LABELS)
-    return table.rename(
-        columns={
-            "year": "Year",
-            "tier": "Tier",
-            "places": "Places",
-            "used": "Used",
-            "settings": "Settings",
-            "full": "Settings full",
-        }
-    ).reset_index(drop=True)
+    table["tier"] = table["tier"].map(labels.TIER_LABELS)
+    return table.reset_index(drop=True)
 
 
 def valuable_places(result: Result) -> pd.DataFrame:
@@ -165,18 +178,8 @@ def valuable_places(result: Result) -> pd.DataFrame:
             "first_year_valuable",
         ],
     )
-    frame["tier"] = frame["tier"].map(lambda t: TIER_LABELS.get(str(t), str(t)))
-    return frame.rename(
-        columns={
-            "setting": "Setting",
-            "name": "Name",
-            "tier": "Tier",
-            "in_area": "In area",
-            "value_per_place": "£ a year one more place saves",
-            "year_of_highest_value": "Year of highest value",
-            "first_year_valuable": "First year valuable",
-        }
-    )
+    frame["tier"] = frame["tier"].map(lambda t: labels.TIER_LABELS.get(str(t), str(t)))
+    return frame
 
 
 def builds(result: Result) -> pd.DataFrame:
@@ -185,27 +188,43 @@ def builds(result: Result) -> pd.DataFrame:
 
 
 def about(result: Result) -> pd.DataFrame:
-    """What was run: scenario, years, solver, model size, timings and input files."""
+    """What was run: scenario, years, solver, model size, timings and input files.
+
+    Values are text, formatted for reading (£ with separators, counts whole).
+    """
     s = result.summary
-    rows: list[tuple[str, object]] = [
-        ("Scenario", s.get("scenario", "")),
-        ("Description", s.get("description", "")),
-        ("Base year", s.get("base_year", "")),
+    money = labels.format_value
+    rows: list[tuple[str, str]] = [
+        ("Scenario", str(s.get("scenario", ""))),
+        ("Description", str(s.get("description", ""))),
+        ("Base year", str(s.get("base_year", ""))),
         ("Plan years", f"{s['plan_years'][0]}–{s['plan_years'][-1]}"),
-        ("Solver", s.get("solver", "")),
-        ("Status", s.get("status", "")),
-        ("Total cost over the plan years (£)", s.get("total_cost", "")),
-        ("High Needs Block over the plan years (£)", s.get("total_hnb_cost", "")),
-        ("Transport over the plan years (£, general fund)", s.get("total_transport_cost", "")),
-        ("Sufficiency gap (child-years placed by the market)", s.get("total_shortfall", "")),
-        ("Children with no place at all (child-years; unlawful)", s.get("total_no_place", "")),
+        ("Solver", str(s.get("solver", ""))),
+        ("Status", str(s.get("status", ""))),
+        ("Total cost over the plan years", money(s.get("total_cost"), "money")),
+        ("High Needs Block over the plan years", money(s.get("total_hnb_cost"), "money")),
+        (
+            "Transport over the plan years (general fund)",
+            money(s.get("total_transport_cost"), "money"),
+        ),
+        (
+            "Sufficiency gap (child-years placed by the market)",
+            money(s.get("total_shortfall"), "children_1dp"),
+        ),
+        (
+            "Children with no place at all (child-years; unlawful)",
+            money(s.get("total_no_place"), "children_1dp"),
+        ),
     ]
     if "unmitigated_total_cost" in s:
-        rows.append(("Total cost unmitigated (£)", s["unmitigated_total_cost"]))
+        rows.append(("Total cost unmitigated", money(s["unmitigated_total_cost"], "money")))
+    level = interval_level(result)
+    if level is not None:
+        rows.append(("Projection interval", labels.interval_name(level)))
     for key, value in s.get("model_size", {}).items():
-        rows.append((f"Model: {key.replace('_', ' ')}", value))
+        rows.append((f"Model: {key.replace('_', ' ')}", money(value, "whole")))
     for key, value in s.get("timings", {}).items():
-        rows.append((f"Seconds: {key}", value))
+        rows.append((f"Seconds: {key}", f"{float(value):.2f}"))
     provenance = s.get("provenance", {})
     for name, entry in provenance.get("input_files", {}).items():
         rows.append(
@@ -213,13 +232,13 @@ def about(result: Result) -> pd.DataFrame:
         )
     for key, label in (("package_version", "sufficiency version"), ("created", "Created")):
         if key in provenance:
-            rows.append((label, provenance[key]))
+            rows.append((label, str(provenance[key])))
     rows.append(
         (
             "Units",
-            "Children are counts of children and young people with an EHC plan (fractions come "
-            "from the linear programme and are rounded in this report); costs are £ a year at "
-            "each year's prices.",
+            "EHC plans, children placed and places are whole numbers; children without a "
+            "place and children moved are to one decimal (the linear programme places "
+            "fractions of a child); costs are £ a year at each year's prices.",
         )
     )
     return pd.DataFrame(rows, columns=["Item", "Value"])

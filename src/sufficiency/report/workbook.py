@@ -16,32 +16,54 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import tables
+from . import labels, tables
 
 if TYPE_CHECKING:
     from ..results import Result
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WHOLE = "#,##0"
-_ONE_DP = "#,##0.0"
-_POUNDS = "£#,##0"
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_HEADER_ROW = 3
 
 
-def _number_format(column: str) -> str | None:
-    """Excel number format for a column, from its label."""
-    label = column.lower()
-    if "£" in label or "cost" in label or "saving" in label or "value" in label:
-        return _POUNDS
-    if label in ("year", "year of highest value", "first year valuable", "open_year"):
-        return "0"
-    if "payback" in label:
-        return "0.0"
-    return _ONE_DP if label in ("sufficiency gap", "no place at all", "moved mid-phase") else _WHOLE
+def _shown(frame: pd.DataFrame, default: str) -> tuple[pd.DataFrame, list[str]]:
+    """The frame as written (area and yes/no columns as words) and each column's kind."""
+    kinds = [labels.kind(c, default) for c in frame.columns]
+    shown = frame.copy()
+    for column, how in zip(frame.columns, kinds, strict=True):
+        if how in ("area", "flag"):
+            shown[column] = frame[column].map(lambda v, h=how: labels.format_value(v, h))
+    return shown, kinds
 
 
-def _sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, note: str) -> None:
-    """One sheet: a note in the first row, the table below it, formatted."""
-    frame.to_excel(writer, sheet_name=name, index=False, startrow=2)
+def _sheet(
+    writer: pd.ExcelWriter,
+    name: str,
+    frame: pd.DataFrame,
+    note: str,
+    *,
+    default: str = "text",
+    total: bool = False,
+    interval: float | None = None,
+) -> None:
+    """One sheet: a note in the first row, the table below it with plain-English headers
+    (:func:`.labels.label`), number formats by kind, an optional totals row, and set up to
+    print landscape, one page wide, with the header row repeated.
+
+    Args:
+        writer: The open workbook.
+        name: Sheet name.
+        frame: The table, with code-named columns.
+        note: What the table shows, written above it.
+        default: Kind of the columns the label table does not know (pivot values).
+        total: Whether to add a totals row (:func:`.tables.with_total`).
+        interval: Coverage of the forecast interval, named in interval headers.
+    """
+    if total:
+        frame = tables.with_total(frame, default)
+    shown, kinds = _shown(frame, default)
+    shown.columns = [labels.label(c, interval=interval) for c in frame.columns]
+    shown.to_excel(writer, sheet_name=name, index=False, startrow=_HEADER_ROW - 1)
     ws: Worksheet = writer.sheets[name]
     for row in ws.iter_rows(min_row=3):
         for cell in row:
@@ -49,22 +71,34 @@ def _sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, note: str) ->
                 cell.data_type = "s"
     ws["A1"] = note
     ws["A1"].font = Font(italic=True)
-    for j, column in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=3, column=j)
+    last = _HEADER_ROW + len(frame)
+    for j, (column, how) in enumerate(zip(shown.columns, kinds, strict=True), start=1):
+        fmt = labels.EXCEL_FORMATS.get(how)
+        horizontal = "right" if fmt is not None else "left"
+        cell = ws.cell(row=_HEADER_ROW, column=j)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
-            frame[column]
-        )
-        fmt = _number_format(str(column)) if numeric else None
-        if fmt is not None:
-            for row in range(4, 4 + len(frame)):
-                ws.cell(row=row, column=j).number_format = fmt
-        values = frame[column].astype(str).str.len()
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=horizontal)
+        for row in range(_HEADER_ROW + 1, last + 1):
+            body = ws.cell(row=row, column=j)
+            if fmt is not None:
+                body.number_format = fmt
+            else:
+                body.alignment = Alignment(horizontal="left")
+        values = shown[column].map(lambda v, h=how: labels.format_value(v, h)).str.len()
         width = max(len(str(column)) * 0.8, float(values.max()) if len(values) else 0.0)
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 80)
-    ws.freeze_panes = "B4"
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
+    if total and len(frame):
+        for j in range(1, len(shown.columns) + 1):
+            ws.cell(row=last, column=j).font = Font(bold=True)
+            ws.cell(row=last, column=j).fill = _TOTAL_FILL
+    ws.freeze_panes = ws.cell(row=_HEADER_ROW + 1, column=2)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
 
 
 def write_workbook(result: Result, path: str | Path) -> Path:
@@ -79,59 +113,93 @@ def write_workbook(result: Result, path: str | Path) -> Path:
     """
     path = Path(path)
     name = result.summary.get("scenario", "")
-    sheets: list[tuple[str, pd.DataFrame, str]] = [
+    interval = tables.interval_level(result)
+    # (sheet, table, note, kind of unlabelled columns, totals row)
+    sheets: list[tuple[str, pd.DataFrame, str, str, bool]] = [
         (
             "Summary",
             tables.headline(result),
-            f"Scenario {name}: headline figures by plan year (children; £ a year).",
+            f"Scenario {name}: headline figures by plan year. Children whole, those without "
+            "a place and moved to one decimal; £ a year. Totals: £ and child-years.",
+            "children",
+            True,
         ),
         (
             "Placements by tier",
             tables.by_tier(result),
-            "Children placed by tier of provision and plan year.",
+            "Children placed by tier of provision and plan year (whole children).",
+            "children",
+            False,
         ),
         (
             "Cost by tier",
             tables.by_tier(result, value="cost"),
             "Cost of placements (£ a year, each year's prices) by tier and plan year.",
+            "money",
+            True,
         ),
         (
             "EHC plans by need",
             tables.ehc_plans_by_need(result),
             "Projected children with an EHC plan by primary need (mean of the projection).",
+            "children",
+            False,
         ),
         (
             "Sufficiency gap",
             tables.gap_by_need(result),
             "Children the register's commissioned places cannot take (placed by the market "
-            "of last resort), by primary need and plan year.",
+            "of last resort), by primary need and plan year (one decimal); the totals row "
+            "is child-years.",
+            "children_1dp",
+            True,
         ),
         (
             "Gap detail",
             tables.gap_detail(result),
             "Groups with at least half a child in the gap, largest first each year.",
+            "text",
+            True,
         ),
         (
             "Capacity",
             tables.capacity_by_tier(result),
             "Settings with limited places: places, places used and settings full, by tier.",
+            "text",
+            False,
         ),
         (
             "Most valuable places",
             tables.valuable_places(result),
             "£ a year one more place would save: the market price and transport avoided less "
             "the local cost (real money; policy weights are never included).",
+            "text",
+            False,
         ),
     ]
     capital = tables.builds(result)
     if not capital.empty:
         sheets.append(
-            ("Capital options", capital, "Capital options: built or not, costs and savings.")
+            (
+                "Capital options",
+                capital,
+                "Capital options: built or not, costs and savings (£), children served.",
+                "text",
+                False,
+            )
         )
-    sheets.append(("About", tables.about(result), "What was run, with which files and solver."))
+    sheets.append(
+        (
+            "About",
+            tables.about(result),
+            "What was run, with which files and solver.",
+            "text",
+            False,
+        )
+    )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame, note in sheets:
-            _sheet(writer, sheet, frame, note)
+        for sheet, frame, note, default, total in sheets:
+            _sheet(writer, sheet, frame, note, default=default, total=total, interval=interval)
     return path
 
 
@@ -143,26 +211,26 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
         path: File to write.
     """
     path = Path(path)
-    figures = ["cost", "cost_diff", "shortfall", "shortfall_diff", "out_of_area"]
-    totals = table.groupby("scenario", sort=False)[figures].sum().reset_index()
-    totals = totals.rename(
-        columns={
-            "scenario": "Scenario",
-            "cost": "Cost over the plan years (£)",
-            "cost_diff": "Cost against the first (£)",
-            "shortfall": "Sufficiency gap (child-years)",
-            "shortfall_diff": "Sufficiency gap against the first (child-years)",
-            "out_of_area": "Placed out of area (child-years)",
-        }
-    )
+    figures = [c for c in table.columns if c not in ("scenario", "year")]
+    additive = [
+        c
+        for c in figures
+        if labels.kind(c, "children") in labels.ADDITIVE or c in ("out_of_area", "displaced")
+    ]
+    totals = table.groupby("scenario", sort=False)[additive].sum().reset_index()
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         _sheet(
             writer,
             "Totals",
             totals,
-            "Scenarios over the plan years; differences against the first.",
+            "Scenarios over the plan years (£; child-years); differences against the first.",
+            default="children",
         )
         _sheet(
-            writer, "By year", table, "Every figure by scenario and year; *_diff against the first."
+            writer,
+            "By year",
+            table,
+            "Every figure by scenario and year; differences against the first scenario.",
+            default="children",
         )
     return path

@@ -9,9 +9,14 @@ HiGHS's compiled writer, removes that overhead. Both engines return the same
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
+import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +71,43 @@ def _failed(m: LpMatrix, message: str, seconds: float = 0.0) -> EngineResult:
     )
 
 
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_saved_stdout: int | None = None
+
+
+@contextmanager
+def quiet_native_output() -> Iterator[None]:
+    """Keep what compiled solver code prints (HiGHS's "Running HiGHS … Copyright" banner,
+    written to file descriptor 1 when a ``Highs`` object is made) out of the caller's
+    stdout, unless this module logs at INFO (``sufficiency --verbose``).
+
+    Redirects the descriptor itself, so it works in notebooks and terminals alike;
+    re-entrant and thread-safe (the first to enter redirects, the last to leave restores).
+    """
+    global _quiet_depth, _saved_stdout
+    if log.isEnabledFor(logging.INFO):
+        yield
+        return
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            sys.stdout.flush()
+            _saved_stdout = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stdout is not None:
+                os.dup2(_saved_stdout, 1)
+                os.close(_saved_stdout)
+                _saved_stdout = None
+
+
 def _highs_model(m: LpMatrix) -> highspy.Highs:
     """A Highs object holding the model (passed in one call), quiet."""
     a, lower, upper = m.stacked()
@@ -89,8 +131,9 @@ def _highs_model(m: LpMatrix) -> highspy.Highs:
             highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
             for i in m.integer
         ]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    with quiet_native_output():  # HiGHS prints its banner when constructed
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")

@@ -235,7 +235,8 @@ def _solve_pulp(model: AllocationModel, engine: str, time_limit: float) -> engin
         else pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=time_limit)
     )
     start = time.perf_counter()
-    code = prob.solve(solver)
+    with engines.quiet_native_output():
+        code = prob.solve(solver)
     matrix = model.matrix
     names = _column_names(matrix)
     variables = {v.name: v for v in prob.variables()}

@@ -1,0 +1,263 @@
+"""The one label table: plain-English names, units and number formats of every output column.
+
+The workbook, the HTML page and the charts all take their headers from :func:`label` and
+their number formats from :func:`kind`, so a quantity renamed or a column added is done
+here, once. Tables in :mod:`.tables` keep code names (``year``, ``cost``, ``shortfall``…)
+and are labelled only when shown.
+
+Kinds, and how each is shown:
+
+- ``money``: whole pounds with thousands separators (``£1,234,567``);
+- ``year``: a year as four digits (``2027``), never with a separator;
+- ``whole``: a count of places or settings, whole, with separators;
+- ``children``: children (a stock such as EHC plans), whole, with separators;
+- ``children_1dp``: children or child-years of a small quantity (the gap, children moved),
+  to one decimal, so half a child is not rounded away;
+- ``years``: a duration in years to one decimal (payback);
+- ``ratio``: a fraction shown as a percentage;
+- ``area``: ``in_area`` as the words "In area" / "Out of area";
+- ``flag``: yes / no;
+- ``text``: left as text, left-aligned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .. import taxonomy
+
+#: Plain-English header of each code name. ``{interval}`` is replaced by the interval's
+#: coverage ("80% interval").
+LABELS: dict[str, str] = {
+    # keys of the headline and of summary["by_year"]
+    "year": "Year",
+    "ehc_plans": "EHC plans",
+    "ehc_plans_projected": "EHC plans (projected)",
+    "ehc_plans_lower": "EHC plans, {interval} low",
+    "ehc_plans_upper": "EHC plans, {interval} high",
+    "sen_support": "SEN support",
+    "not_placed": "Not in school",
+    "not_in_school": "Not in school (other arrangements)",
+    "no_place": "No place at all (unlawful)",
+    "market": "Placed by the market",
+    "demand": "Children to place",
+    "placed": "Placed",
+    "placed_new": "Placed new",
+    "shortfall": "Sufficiency gap (placed by the market)",
+    "out_of_area": "Placed out of area",
+    "out_of_area_cap": "Out-of-area cap",
+    "out_of_area_counted": "Out of area counted to the cap",
+    "out_of_area_target_missed": "Out-of-area target missed by",
+    "displaced": "Moved mid-phase",
+    "cost": "Cost",
+    "unmitigated_cost": "Cost unmitigated",
+    "hnb_cost": "High Needs Block cost",
+    "transport_cost": "Transport cost",
+    "total_cost": "Total cost",
+    "budget": "Budget",
+    "budget_overrun": "Over budget by",
+    # keys of the frames
+    "scenario": "Scenario",
+    "provision": "Provision",
+    "need": "Need",
+    "age_band": "Age band",
+    "level": "Level",
+    "tier": "Tier",
+    "setting": "Setting",
+    "name": "Name",
+    "in_area": "Area",
+    "status": "Status",
+    "children": "Children",
+    "unit_cost": "Cost per child a year",
+    "places": "Places",
+    "used": "Used",
+    "spare": "Spare",
+    "settings": "Settings",
+    "full": "Settings full",
+    "value_per_place": "£ a year one more place saves",
+    "year_of_highest_value": "Year of highest value",
+    "first_year_valuable": "First year valuable",
+    "mean": "Projected",
+    "lower": "{interval} low",
+    "upper": "{interval} high",
+    "method": "Method",
+    # capital options (builds.csv)
+    "option": "Option",
+    "description": "Description",
+    "decision": "Decision",
+    "built": "Built",
+    "open_year": "Opens",
+    "capital_cost": "Capital cost",
+    "annualised_cost": "Annualised cost a year",
+    "running_cost_saving": "Running cost saving",
+    "net_saving": "Net saving",
+    "shortfall_avoided": "Gap avoided (child-years)",
+    "out_of_area_avoided": "Out of area avoided",
+    "payback_years": "Payback (years)",
+    # comparison
+    "cost_diff": "Cost against the first",
+    "shortfall_diff": "Sufficiency gap against the first",
+    "out_of_area_diff": "Out of area against the first",
+    "saving_per_child": "Saving per child moved back in area",
+    # pivot columns
+    "total": "Total",
+}
+
+#: How each code name is shown (see the module docstring); anything else is ``text``
+#: unless :func:`kind` recognises its pattern.
+KINDS: dict[str, str] = {
+    "year": "year",
+    "open_year": "year",
+    "year_of_highest_value": "year",
+    "first_year_valuable": "year",
+    "base_year": "year",
+    "earliest_year": "year",
+    "ehc_plans": "children",
+    "ehc_plans_projected": "children",
+    "ehc_plans_lower": "children",
+    "ehc_plans_upper": "children",
+    "not_placed": "children",
+    "demand": "children",
+    "placed": "children",
+    "placed_new": "children",
+    "out_of_area": "children",
+    "out_of_area_cap": "children",
+    "out_of_area_counted": "children",
+    "mean": "children",
+    "lower": "children",
+    "upper": "children",
+    "shortfall": "children_1dp",
+    "no_place": "children_1dp",
+    "market": "children_1dp",
+    "shortfall_diff": "children_1dp",
+    "out_of_area_diff": "children_1dp",
+    "out_of_area_target_missed": "children_1dp",
+    "displaced": "children_1dp",
+    "children": "children_1dp",
+    "shortfall_avoided": "children_1dp",
+    "out_of_area_avoided": "children_1dp",
+    "places": "whole",
+    "used": "whole",
+    "spare": "whole",
+    "settings": "whole",
+    "full": "whole",
+    "payback_years": "years",
+    "in_area": "area",
+    "built": "flag",
+    "value_per_place": "money",
+    "saving_per_child": "money",
+}
+
+#: Kinds that add up over plan years, so a table of them gets a totals row.
+ADDITIVE = frozenset({"money", "children_1dp"})
+
+#: Excel number format of each numeric kind.
+EXCEL_FORMATS: dict[str, str] = {
+    "money": '"£"#,##0',
+    "year": "0",
+    "whole": "#,##0",
+    "children": "#,##0",
+    "children_1dp": "#,##0.0",
+    "years": "0.0",
+    "ratio": "0%",
+}
+
+#: Tier labels, least to most specialist.
+TIER_LABELS: dict[str, str] = {
+    "mainstream": "Mainstream",
+    "sen_support": "SEN support",
+    "partnership": "Partnership",
+    "enhanced_resource": "Enhanced resource",
+    "special_school": "Special school",
+    "independent": "Independent",
+}
+
+#: Words for ``in_area``.
+AREA_WORDS = {True: "In area", False: "Out of area"}
+
+_MONEY = re.compile(r"(^|_)(cost|costs|saving|gbp|budget)($|_)")
+
+
+def interval_name(level: float | None) -> str:
+    """The interval's coverage in words: ``"80% interval"`` (``"interval"`` when unknown)."""
+    if level is None:
+        return "interval"
+    return f"{round(100 * float(level)):g}% interval"
+
+
+def label(column: object, *, interval: float | None = None) -> str:
+    """The plain-English header of a column code name (``"cost"`` → ``"Cost"``).
+
+    Tier codes become tier labels, ``placed_<tier>`` / ``placed_by_tier_<tier>`` become
+    "Placed: <tier>", ``served_<year>`` "Children served <year>"; need codes and anything
+    unknown are returned as they are (an unknown code name with its underscores as
+    spaces, capitalised).
+
+    Args:
+        column: The code name.
+        interval: Coverage of the forecast interval (0.8), named in interval columns.
+    """
+    name = str(column)
+    if name in LABELS:
+        text = LABELS[name].replace("{interval}", interval_name(interval))
+        return text[0].upper() + text[1:]
+    if name in TIER_LABELS:
+        return TIER_LABELS[name]
+    if name in taxonomy.NEEDS:
+        return name
+    for prefix in ("placed_by_tier_", "placed_"):
+        if name.startswith(prefix) and name[len(prefix) :] in TIER_LABELS:
+            return f"Placed: {TIER_LABELS[name[len(prefix) :]]}"
+    if name.startswith("served_") and name[7:].isdigit():
+        return f"Children served {name[7:]}"
+    if "_" in name and name.islower():
+        text = name.replace("_", " ")
+        return text[0].upper() + text[1:]
+    return name
+
+
+def kind(column: object, default: str = "text") -> str:
+    """How a column is shown (see the module docstring).
+
+    Args:
+        column: The code name.
+        default: The kind of a column the table does not know (the values of a pivot table:
+            tier and need columns hold children or money).
+    """
+    name = str(column)
+    if name in TIER_LABELS or name in taxonomy.NEEDS or name == "total":
+        return default  # the columns of a pivot table hold its values
+    if name in KINDS:
+        return KINDS[name]
+    if _MONEY.search(name) or name.endswith("_cost"):
+        return "money"
+    if name.startswith(("placed_by_tier_", "placed_")):
+        return "children"
+    if name.startswith("served_"):
+        return "children_1dp"
+    return default
+
+
+def format_value(value: Any, how: str) -> str:
+    """One value as text for a reader, by kind (blank for a missing value)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if how == "area":
+        return AREA_WORDS.get(bool(value), str(value))
+    if how == "flag":
+        return "Yes" if bool(value) else "No"
+    if how == "text" or isinstance(value, str):
+        return str(value)
+    number = float(value)
+    if how == "money":
+        sign = "−" if number < -0.5 else ""
+        return f"{sign}£{abs(number):,.0f}"
+    if how == "year":
+        return f"{number:.0f}"
+    if how in ("children_1dp", "years"):
+        return f"{number:,.1f}"
+    if how == "ratio":
+        return f"{number:.0%}"
+    return f"{number:,.0f}"

@@ -1,0 +1,104 @@
+"""One CLI: --version, global flags anywhere, compare's options and report, forecast's
+headline and chart, schema into a closed pipe, and the example with every scenario."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sufficiency.cli import main
+
+from conftest import tiny_scenario_dict
+
+SUFFICIENCY = [sys.executable, "-m", "sufficiency.cli"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("sufficiency ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_global_flags_before_or_after_the_command(
+    write_tiny, tmp_path: Path, capfd: pytest.CaptureFixture[str], where: str
+) -> None:
+    path = str(write_tiny())
+    args = ["validate", path, "--quiet"] if where == "after" else ["--quiet", "validate", path]
+    assert main(args) == 0
+    out, err = capfd.readouterr()
+    assert "is valid" in out and err == ""  # no progress line
+
+
+def test_compare_options_names_and_files(
+    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_tiny()
+    doubled = tiny_scenario_dict()
+    doubled["name"] = "named"
+    doubled["overrides"] = {"shock": {"levers": {"demand": [{"multiplier": 2, "from_year": 2027}]}}}
+    doubled["scenarios"] = {"shocked": ["shock"]}
+    other = write_tiny(scenario=doubled, folder="other")
+    out = tmp_path / "cmp"
+    code = main(
+        [
+            "compare",
+            str(base),
+            str(other),
+            "--scenario",
+            "",
+            "--scenario",
+            "shocked",
+            "--set",
+            "horizon_years=1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert f"scenario 1/2: {base}" in captured.err
+    assert f"scenario 2/2: {other}@shocked" in captured.err
+    assert str(out / "comparison.csv") in captured.out
+    assert str(out / "comparison.xlsx") in captured.out
+    assert "out of area in 2026" in captured.out  # horizon_years=1 applied to both
+    assert main(["compare", str(base), str(other), "-s", "a", "-s", "b", "-s", "c", "--out", "x"])
+    assert "once per file" in capsys.readouterr().err
+
+
+def test_forecast_prints_a_headline_and_writes_its_chart(
+    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "fc"
+    assert main(["forecast", str(write_tiny()), "--out", str(out), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "EHC plans 2026:" in text and "% interval" in text
+    assert (out / "charts" / "forecast.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_schema_into_a_closed_pipe() -> None:
+    shell = f"{sys.executable} -m sufficiency.cli schema --markdown | head -n 2"
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("| key |")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_example_all_copies_every_scenario_and_they_load(tmp_path: Path) -> None:
+    from sufficiency.config import load_scenario
+    from sufficiency.datasets.bundled import example_scenarios
+
+    folder = tmp_path / "elsewhere"
+    assert main(["example", str(folder), "--all"]) == 0
+    copied = sorted((folder / "scenarios").glob("*.yaml"))
+    assert [p.name for p in copied] == [p.name for p in example_scenarios()]
+    assert len(copied) >= 8
+    repo = Path(__file__).resolve().parents[1] / "scenarios"
+    assert {p.name for p in repo.glob("*.yaml")} == {p.name for p in copied}
+    for path in copied:  # resolved inside the copy, not the package or the checkout
+        scenario = load_scenario(path)
+        assert scenario.data.caseload.is_relative_to(folder), path
+        assert load_scenario(repo / path.name).name == scenario.name
