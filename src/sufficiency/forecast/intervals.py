@@ -10,10 +10,10 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    ``m`` years of history is uncertain in proportion to ``1/(m − 1)``, as a drift is),
    common to the series of the forecast, plus count noise (Poisson has ``c ≈ 1``) that
    matters for small series. ``a, b, c ≥ 0`` are fitted by non-negative least squares
-   to ``e²`` (each ``|e|`` clipped at :data:`MAX_FIT_ERROR`), together with a few pseudo-errors from a prior (the series' own
-   year-on-year volatility), so a forecast with few backtest errors is not
-   over-confident. Errors on older outcomes count less (``RECENCY`` a year), so the
-   model follows a change of regime.
+   to ``e²`` (each ``|e|`` clipped at :data:`MAX_FIT_ERROR`), together with a few
+   pseudo-errors from a prior (the series' own year-on-year volatility), so a forecast
+   with few backtest errors is not over-confident. Errors on older outcomes count less
+   (``RECENCY`` a year), so the model follows a change of regime.
 3. Each series gets its own factor ``s_i`` on that variance: the mean of its squared
    standardised errors ``e² / v``, shrunk towards 1 with the same prior weight — a band
    ramping up after a reform is less predictable than a steady one.
@@ -25,8 +25,9 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    the backtest horizon the last one holds.
 5. Sample paths are ``y = (f + 1)·exp(k_h·s_i·z − σ²/2) − 1`` (floored at 0), where σ²
    is the variance of ``k_h·s_i·z`` (its square root held at :data:`MAX_LOG_SD` at
-   most, a little more each year ahead: beyond it a lognormal interval no longer holds its mean), so that the paths average the point forecast (means
-   of cells add up to the means of totals, and each interval holds its mean), with
+   most, a little more each year ahead, so the interval keeps its mean), so that the
+   paths average the point forecast (means of cells add up to the means of totals, and
+   each interval holds its mean), with
    ``z = √a·W_h + √b·h·B + √(c/(f+1))·ε``: a random walk ``W``, a trend shock ``B`` and
    noise ``ε``. A share ``ρ`` of ``W`` and ``B`` is common to every series, estimated from
    how errors of different series at the same origin move together, so totals (summed
