@@ -65,6 +65,11 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
         "damping": options.damping,
         "pool_below": options.pool_below,
         "n_draws": options.sample_paths,
+        "max_rate_per_head": options.max_rate_per_head,
+        "max_growth_multiple": options.max_growth_multiple,
+        "growth_floor_per_year": options.growth_floor_per_year,
+        "ramp_ratio": options.ramp_ratio,
+        "reference_region": options.reference_region,
     }
     history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
     ehcp = forecast_demand(
@@ -76,7 +81,16 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
         sen = forecast_demand(
             sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
         )
+    for name, fc in (("EHC plans", ehcp), ("SEN support", sen)):
+        for line in fc.warnings if fc is not None else ():
+            log.warning("forecast of %s: %s", name, line)
     return ehcp, sen
+
+
+def forecast_warnings(ehcp: DemandForecast, sen: DemandForecast | None) -> list[str]:
+    """Every forecast warning, prefixed by the provision (for ``summary.json``)."""
+    out = [f"EHC plans: {w}" for w in ehcp.warnings]
+    return out + [f"SEN support: {w}" for w in (sen.warnings if sen is not None else [])]
 
 
 def _by_year(
@@ -353,6 +367,7 @@ def run(
         ),
         "base_year_out_of_area": float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
         "by_year": by_year,
+        "forecast_warnings": forecast_warnings(ehcp, sen),
         "model_size": {
             "groups": len(mitigated.arrays.groups),
             "settings": len(mitigated.arrays.settings),
