@@ -60,10 +60,10 @@ SIZES = ("one", "region", "all")
 DFE_OPTIONS = {"series_start": {"20-25": 2015}}
 
 
-def _one_la(args: tuple[pd.DataFrame, tuple[int, ...]]) -> pd.DataFrame:
+def _one_la(args: tuple[pd.DataFrame, tuple[int, ...], str | None]) -> pd.DataFrame:
     from sufficiency.forecast.evaluate import backtest_table
 
-    frame, origins = args
+    frame, origins, region = args
     table = backtest_table(
         frame,
         None,
@@ -71,6 +71,7 @@ def _one_la(args: tuple[pd.DataFrame, tuple[int, ...]]) -> pd.DataFrame:
         horizon=HORIZON,
         methods=METHODS,
         by=("age_band",),
+        reference_region=region,
         **DFE_OPTIONS,
     )
     table.insert(0, "la_code", frame["la_code"].iloc[0])
@@ -87,17 +88,57 @@ def dfe_backtest(size: str, data: Path, workers: int) -> pd.DataFrame:
         origins: tuple[int, ...] = (2017, 2019)
     else:
         origins = DFE_ORIGINS
+    regions = la_regions(data)
     if size == "region":
-        raw = pd.read_csv(data, dtype=str, usecols=["new_la_code", "region_name"])
-        north_east = set(raw.loc[raw["region_name"] == "North East", "new_la_code"])
-        frame = frame[frame["la_code"].isin(north_east)]
-    jobs = [(g.reset_index(drop=True), origins) for _, g in frame.groupby("la_code")]
+        frame = frame[frame["la_code"].map(regions) == "North East"]
+    jobs = [
+        (g.reset_index(drop=True), origins, regions.get(code))
+        for code, g in frame.groupby("la_code")
+    ]
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(_one_la, jobs, chunksize=1))
     else:
         parts = [_one_la(job) for job in jobs]
     return pd.concat(parts, ignore_index=True)
+
+
+def la_regions(data: Path) -> dict[str, str]:
+    """Region of each LA code (combined areas: the region of their first part)."""
+    from sufficiency.datasets import read_dfe_ehcp
+
+    raw = pd.read_csv(data, dtype=str, usecols=["new_la_code", "region_name"]).dropna()
+    by_code = dict(zip(raw["new_la_code"], raw["region_name"], strict=True))
+    codes = read_dfe_ehcp(data, boundaries="combined")["la_code"].unique()
+    return {c: by_code.get(c.split("+")[0]) for c in codes if c.split("+")[0] in by_code}
+
+
+def _forecast_one(args: tuple[pd.DataFrame, str | None]) -> float:
+    """Seconds for one LA's whole forecast by age band (auto, all history, 10 years)."""
+    from sufficiency.forecast import forecast_demand
+
+    frame, region = args
+    started = time.perf_counter()
+    forecast_demand(
+        frame, None, horizon=10, by=("age_band",), reference_region=region, **DFE_OPTIONS
+    )
+    return time.perf_counter() - started
+
+
+def time_all_las(data: Path, workers: int) -> float:
+    """Wall seconds to forecast every LA by age band with ``auto`` on ``workers`` processes."""
+    from sufficiency.datasets import read_dfe_ehcp
+
+    frame = read_dfe_ehcp(data, boundaries="combined")
+    regions = la_regions(data)
+    jobs = [(g.reset_index(drop=True), regions.get(c)) for c, g in frame.groupby("la_code")]
+    started = time.perf_counter()
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_forecast_one, jobs, chunksize=4))
+    else:
+        [_forecast_one(job) for job in jobs]
+    return time.perf_counter() - started
 
 
 def example_backtest(by: tuple[str, ...]) -> pd.DataFrame:
@@ -126,9 +167,36 @@ def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out = []
     for name, table in tables.items():
         s = summarise_backtest(table, ("method", "horizon"))
+        err = (table["mean"] - table["actual"]).abs()
+        w = (
+            table.assign(err=err)
+            .groupby(["method", "horizon"], observed=True)
+            .apply(lambda g: g["err"].sum() / g["actual"].sum(), include_groups=False)
+        )
+        s["wape"] = [float(w.loc[(m, h)]) for m, h in zip(s["method"], s["horizon"], strict=True)]
         s.insert(0, "dataset", name)
         out.append(s)
     return pd.concat(out, ignore_index=True)
+
+
+def overall(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Issue 11's acceptance, horizons 1-4 pooled: WAPE of auto against drift, coverage."""
+    lines = []
+    for name, table in tables.items():
+        err = (table["mean"] - table["actual"]).abs()
+        by = table.assign(err=err).groupby("method", observed=True)
+        wape = by["err"].sum() / by["actual"].sum()
+        if not {"auto", "drift"} <= set(wape.index):
+            continue
+        cov = float(table.loc[table["method"] == "auto", "covered"].mean())
+        gain = 1.0 - wape["auto"] / wape["drift"]
+        ok = gain >= 0.15 and 0.70 <= cov <= 0.90
+        lines.append(
+            f"{name}, horizons 1-4: WAPE auto {wape['auto']:.4f} vs drift {wape['drift']:.4f} "
+            f"/ naive {wape.get('naive', float('nan')):.4f} ({gain:.1%} below drift; target "
+            f">= 15%); 80% coverage {cov:.1%} (target 70-90%) -> {'PASS' if ok else 'FAIL'}"
+        )
+    return lines
 
 
 def time_example(repeats: int = 3) -> list[float]:
@@ -202,14 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     s = summary(tables)
     pd.set_option("display.width", 160)
     print(s.round(3).to_string(index=False))
-    lines = verdict(s)
+    lines = overall(tables) + verdict(s)
     print("\n".join(lines))
     print(f"elapsed {elapsed:.0f}s with {args.workers} worker(s)")
     timings = time_example() if args.size != "one" else []
     if timings:
         print(f"example forecast with auto: {', '.join(f'{t:.1f}s' for t in timings)}")
+    all_las = time_all_las(args.data, args.workers) if args.size == "all" else None
+    if all_las is not None:
+        print(f"forecast of all LAs by age band: {all_las:.0f}s with {args.workers} worker(s)")
     if write:
-        write_results(s, lines, dfe, args, elapsed, timings)
+        write_results(s, lines, dfe, args, elapsed, timings, all_las)
     return 0
 
 
@@ -220,6 +291,7 @@ def write_results(
     args: argparse.Namespace,
     elapsed: float,
     timings: list[float],
+    all_las: float | None = None,
 ) -> None:
     """``benchmarks/results/forecast_backtest.csv`` and ``.md``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -235,7 +307,7 @@ def write_results(
     )
     chosen = auto["chosen"].value_counts(normalize=True).round(3)
     md = [
-        "# Forecast backtest (issue 3 acceptance)",
+        "# Forecast backtest (issues 3 and 11 acceptance)",
         "",
         "Produced by `python benchmarks/forecast_backtest.py` "
         f"(size `{args.size}`, {args.workers} workers, {elapsed:.0f} s on this machine).",
@@ -281,6 +353,12 @@ def write_results(
         "EHC plans and SEN support by need x age band, 10 years): "
         + ", ".join(f"{t:.1f} s" for t in timings)
         + f" ({os.cpu_count()} cores).",
+        "",
+        "## Forecast of every LA",
+        "",
+        f"All {dfe['la_code'].nunique()} LAs by age band, `auto`, history 2010-2022, 10 "
+        f"years ahead: {all_las:.0f} s wall with {args.workers} worker(s) "
+        f"({os.cpu_count()} cores, shared with other work).",
         "",
     ]
     (RESULTS / "forecast_backtest.md").write_text("\n".join(md), encoding="utf-8")

@@ -23,7 +23,7 @@ from .config.capital import Capital
 from .data import Inputs, load_inputs
 from .data.tables import TableSource
 from .errors import Problem, ScenarioError
-from .forecast.scenario import project
+from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
 from .postprocess.comparison import comparison_table
@@ -136,6 +136,7 @@ def run(
     )
     summary: dict[str, Any] = {
         **head,
+        "forecast_warnings": forecast_warnings(ehcp, sen),
         "timings": {k: round(v, 4) for k, v in timings.items()},
         "provenance": _provenance(sc, inputs),
         **tail,

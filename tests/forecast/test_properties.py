@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sufficiency.errors import ForecastError
 from sufficiency.forecast import forecast_demand
 from sufficiency.forecast.reconcile import hierarchy, reconcile, reconciliation_matrix
 
@@ -62,6 +64,11 @@ def test_forecast_invariants(
     data: tuple[pd.DataFrame, pd.DataFrame | None], method: str, reconcile_method: str
 ) -> None:
     history, pop = data
+    if method == "poisson_glm" and pop is None:
+        # a method asked for that cannot run says so: it is never swapped silently
+        with pytest.raises(ForecastError, match="poisson_glm"):
+            forecast_demand(history, pop, horizon=6, method=method, reconcile=reconcile_method)
+        return
     f = forecast_demand(
         history, pop, horizon=6, method=method, reconcile=reconcile_method, n_draws=300
     )
@@ -116,3 +123,48 @@ def test_reconciliation_is_coherent_and_unbiased(
     assert (cells >= 0).all()
     totals = s @ cells
     assert np.isclose(totals[0], cells.sum())
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    n_years=st.integers(3, 10),
+    level=st.floats(5.0, 5000.0),
+    growth=st.floats(-0.1, 0.3),
+    seed=st.integers(0, 2**31 - 1),
+    method=st.sampled_from(["auto", "drift", "pooled", "naive"]),
+)
+def test_intervals_ordered_and_not_degenerate(
+    n_years: int, level: float, growth: float, seed: int, method: str
+) -> None:
+    """Random positive histories: lower < mean < upper in every year, never "0 to mean"."""
+    rng = np.random.default_rng(seed)
+    years = range(2025 - n_years + 1, 2026)
+    rows = [
+        {
+            "year": y,
+            "age_band": band,
+            "children": float(max(rng.poisson(level * share * (1 + growth) ** t), 1)),
+        }
+        for band, share in (("5-10", 1.0), ("11-15", 0.7))
+        for t, y in enumerate(years)
+    ]
+    f = forecast_demand(
+        pd.DataFrame(rows), None, horizon=8, method=method, by=("age_band",), n_draws=400
+    )
+    fr = f.frame
+    live = fr["mean"] > 0.5
+    assert (fr.loc[live, "lower"] < fr.loc[live, "mean"]).all()
+    assert (fr["mean"] < fr["upper"]).all()
+    for _, g in fr.groupby("age_band", observed=True):
+        g = g.sort_values("year")
+        width = (g["upper"] - g["lower"]).to_numpy()
+        assert (np.diff(width) >= -1e-6).all()
+        mean = g["mean"].to_numpy()
+        # widening with the horizon (in children, or relative to a falling forecast)
+        if mean[-1] > 0.5:
+            relative = width[-1] / mean[-1] > width[0] / max(mean[0], 1.0)
+            assert width[-1] > width[0] or relative
+    total = f.aggregate(())
+    live = total["mean"] > 0.5
+    assert (total.loc[live, "lower"] < total.loc[live, "mean"]).all()
+    assert (total["mean"] < total["upper"]).all()

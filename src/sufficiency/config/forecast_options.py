@@ -19,8 +19,20 @@ CandidateMethod = Literal[
     "arima",
     "cohort",
     "share",
+    "pooled",
     "drift",
     "naive",
+]
+Region = Literal[
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
 ]
 ForecastMethod = Literal["auto", CandidateMethod]
 Reconciliation = Literal["bottom_up", "ols", "wls_struct", "mint_shrink"]
@@ -40,8 +52,11 @@ class ForecastOptions(Strict):
             "additive or multiplicative errors on counts, or on log counts), 'arima' (ARIMA "
             "with drift on counts), 'cohort' (cohort component by single year of age), "
             "'share' (last year's share of the parent series times the parent's recent "
-            "linear trend), 'drift' (last value plus average change) or 'naive' (last "
-            "value)."
+            "linear trend), 'pooled' (the area's recent growth shrunk toward its region's "
+            "and England's, from the shipped DfE reference panel), 'drift' (last value plus "
+            "average change) or 'naive' (last value). A method asked for that cannot run on "
+            "the data is an error; where it cannot run on some series, the fallback used is "
+            "listed in the run's warnings."
         ),
     )
     interval_level: float = Field(
@@ -124,6 +139,52 @@ class ForecastOptions(Strict):
         description=(
             "Series averaging fewer children a year than this (children per year) borrow "
             "strength from their parent series: the parent's rate trend, or a share of it."
+        ),
+    )
+    max_rate_per_head: float = Field(
+        default=0.25,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Most children a projection may hold per resident of the series' ages (a "
+            "fraction of the population; applies when a population is given). A method "
+            "projecting more is rejected for that series."
+        ),
+    )
+    max_growth_multiple: float = Field(
+        default=3.0,
+        ge=1.0,
+        description=(
+            "Largest yearly growth of a projection, as a multiple of the series' own "
+            "recorded yearly growth (of the rate per head when a population is given); a "
+            "method projecting faster growth is rejected for that series."
+        ),
+    )
+    growth_floor_per_year: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Recorded growth assumed at least (a fraction a year) by the growth bound, so a "
+            "flat or falling series may still grow by max_growth_multiple times this."
+        ),
+    )
+    ramp_ratio: float | None = Field(
+        default=2.0,
+        gt=1.0,
+        description=(
+            "A year-on-year rise of more than this ratio from a year at most a quarter of "
+            "the series' later peak marks a structural start (a band created or "
+            "redefined, e.g. 20-25 after 2014: 1, 6, 40): the series is fitted from after "
+            "it and the run warns. null: no detection."
+        ),
+    )
+    reference_region: Region | None = Field(
+        default=None,
+        description=(
+            "Region whose published series (with England's) the 'pooled' method shrinks "
+            "the area's trend toward; default England only. Reference data: Department "
+            "for Education, OGL v3.0."
         ),
     )
     sample_paths: int = Field(

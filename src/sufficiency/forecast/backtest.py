@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .base import MethodUnavailableError, Settings, captured
+from .bounds import BoundError, check
 from .cohort import fit_cohort, project_cohort
 from .methods import METHODS, fit_series
 from .panel import Panel
@@ -47,6 +48,8 @@ class Backtest:
         actual: ``(S, O, H)`` what happened (NaN beyond the history).
         n_warnings: Warnings captured per series.
         messages: Distinct warning texts per series (``method: text``).
+        rejected: Method -> ``(S, O)`` whether its projection broke a bound there (its
+            fallback stood in).
     """
 
     methods: list[str]
@@ -57,6 +60,7 @@ class Backtest:
     actual: np.ndarray
     n_warnings: np.ndarray
     messages: list[set[str]] = field(default_factory=list)
+    rejected: dict[str, np.ndarray] = field(default_factory=dict)
 
     def known(self) -> np.ndarray:
         """``(S, O, H)`` mask of scored entries (an actual exists)."""
@@ -74,12 +78,14 @@ def mase_scale(panel: Panel) -> np.ndarray:
 
 
 def _cohort_backtest(
-    panel: Panel, series: np.ndarray, origin: int, horizon: int
-) -> dict[int, np.ndarray]:
-    """Cohort forecasts for the given series at one origin (missing where it fails)."""
+    panel: Panel, series: np.ndarray, origin: int, horizon: int, settings: Settings
+) -> tuple[dict[int, np.ndarray], set[int]]:
+    """Cohort forecasts for the given series at one origin (missing where it fails), and
+    the series where it broke a bound."""
     out: dict[int, np.ndarray] = {}
+    broke: set[int] = set()
     if panel.cohort_counts is None or panel.cohort_population is None:
-        return out
+        return out, broke
     groups = {int(panel.cohort_group[i]) for i in series if panel.cohort_group[i] >= 0}
     for g in groups:
         members = [i for i in series if panel.cohort_group[i] == g]
@@ -100,8 +106,15 @@ def _cohort_backtest(
         except FIT_ERRORS:
             continue
         for i in members:
-            out[i] = proj[panel.cohort_ages[i]].sum(0)
-    return out
+            mean = proj[panel.cohort_ages[i]].sum(0)
+            data = panel.data(int(i), origin, horizon, settings.pool_below)
+            try:
+                check(mean, data, settings, panel.years[0] + origin + np.arange(horizon), False)
+            except BoundError:
+                broke.add(int(i))
+                continue
+            out[i] = mean
+    return out, broke
 
 
 def run_backtest(
@@ -135,6 +148,7 @@ def run_backtest(
     origins = np.arange(first, n) if first < n else np.zeros(0, dtype=int)
     n_orig = len(origins)
     raw = {m: np.full((n_series, n_orig, horizon), np.nan) for m in wanted}
+    rejected = {m: np.zeros((n_series, n_orig), dtype=bool) for m in wanted}
     actual = np.full((n_series, n_orig, horizon), np.nan)
     n_warn = np.zeros(n_series, dtype=int)
     messages: list[set[str]] = [set() for _ in range(n_series)]
@@ -144,8 +158,10 @@ def run_backtest(
         idx = np.flatnonzero(ready)
         actual[idx, j, :h] = panel.values[idx, o : o + h]
         if "cohort" in wanted:
-            for member, f in _cohort_backtest(panel, idx, int(o), h).items():
+            done, broke = _cohort_backtest(panel, idx, int(o), h, settings)
+            for member, f in done.items():
                 raw["cohort"][member, j, :h] = f
+            rejected["cohort"][list(broke), j] = True
         for i in idx:
             data = panel.data(int(i), int(o), h, settings.pool_below)
             if not np.any(data.y > 0):
@@ -158,6 +174,9 @@ def run_backtest(
                     continue
                 try:
                     fit = fit_series(m, data, h, settings)
+                except BoundError:
+                    rejected[m][i, j] = True
+                    continue
                 except FIT_ERRORS:
                     continue
                 raw[m][i, j, :h] = fit.mean
@@ -189,6 +208,7 @@ def run_backtest(
         actual=actual,
         n_warnings=n_warn,
         messages=messages,
+        rejected=rejected,
     )
 
 

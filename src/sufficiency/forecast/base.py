@@ -25,14 +25,26 @@ class Settings:
             of their parent series in the rate models.
         share_years: Number of latest years whose share of the parent a ``share`` forecast
             keeps.
-        trend_window: Number of latest years a ``share`` forecast's parent trend is
-            estimated over.
+        trend_window: Number of latest years a ``share`` forecast's parent trend (and a
+            ``pooled`` forecast's own trend, and the recorded growth of the growth bound)
+            is estimated over.
+        max_rate_per_head: Most children per resident of a series' ages (a fraction).
+        max_growth_multiple: Largest yearly growth of a projection, as a multiple of the
+            series' recorded yearly growth (see :mod:`.bounds`).
+        growth_floor_per_year: Recorded growth assumed at least (a fraction a year), so a
+            flat or falling series may still grow a little.
+        pool_prior_sd: Spread of areas' true yearly growth around their region's and
+            England's (log growth a year): the prior of the ``pooled`` method.
     """
 
     damping: float = 0.9
     pool_below: float = 20.0
     share_years: int = 1
     trend_window: int = 5
+    max_rate_per_head: float = 0.25
+    max_growth_multiple: float = 3.0
+    growth_floor_per_year: float = 0.05
+    pool_prior_sd: float = 0.05
 
 
 @dataclass
@@ -48,6 +60,8 @@ class SeriesData:
         parent_exposure: Parent population for the history years.
         parent_future_exposure: Parent population for the forecast years.
         small: Whether the series is small enough to borrow strength from its parent.
+        reference: Reference series (the region's, England's) for the same ages over the
+            history years ``(R, len(y))``, NaN where not published; or ``None``.
     """
 
     y: np.ndarray
@@ -58,6 +72,7 @@ class SeriesData:
     parent_exposure: np.ndarray | None = None
     parent_future_exposure: np.ndarray | None = None
     small: bool = False
+    reference: np.ndarray | None = None
 
 
 @dataclass

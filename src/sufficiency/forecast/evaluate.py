@@ -29,6 +29,17 @@ def _series_history(history: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return h.groupby(["_key", "year"])["children"].sum(min_count=1).unstack("year")
 
 
+def _known_at(options: dict[str, Any], origin: int) -> dict[str, Any]:
+    """The options as a user at ``origin`` would have set them: ``series_start`` and
+    ``breaks`` after the origin were not known yet (and would be outside the history)."""
+    out = dict(options)
+    if out.get("series_start"):
+        out["series_start"] = {k: v for k, v in out["series_start"].items() if v <= origin}
+    if out.get("breaks"):
+        out["breaks"] = [b for b in out["breaks"] if b <= origin]
+    return out
+
+
 def backtest_table(
     history: pd.DataFrame,
     population: pd.DataFrame | None = None,
@@ -53,7 +64,8 @@ def backtest_table(
         by: Series keys.
         level: Interval coverage.
         **options: Further options of :func:`~sufficiency.forecast_demand` (``series_start``,
-            ``history_start``, ``seed`` …).
+            ``history_start``, ``seed`` …); ``series_start`` and ``breaks`` after an origin
+            are left out of that origin's forecast.
 
     Returns:
         One row per series, origin, method and horizon with an outcome: the ``by``
@@ -71,9 +83,10 @@ def backtest_table(
         past = history[history["year"].astype(int) <= origin]
         if past.empty or origin >= last:
             continue
+        known = _known_at(options, origin)
         for method in methods:
             fc = forecast_demand(
-                past, population, horizon=horizon, method=method, by=by, level=level, **options
+                past, population, horizon=horizon, method=method, by=by, level=level, **known
             )
             f = fc.frame.copy()
             keys = (

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import bounds
 from .backtest import FIT_ERRORS
 from .base import Fit, MethodUnavailableError, Settings, captured
 from .cohort import fit_cohort, project_cohort
@@ -22,11 +23,13 @@ class FinalFit:
         fit: The fit used.
         reasons: Why methods ranked above it were not used.
         warnings: Warnings captured in every attempt.
+        rejected: Methods whose projection broke a bound, with the reason.
     """
 
     fit: Fit
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
 
 
 class CohortCache:
@@ -84,7 +87,11 @@ def final_fit(
     settings: Settings,
     cohort: CohortCache,
 ) -> FinalFit | None:
-    """Fit series ``i`` with the first method of ``ranking`` that works (``None``: none did)."""
+    """Fit series ``i`` with the first method of ``ranking`` that works and stays in bounds.
+
+    When every method fails or breaks a bound, the last value (``naive``) held within the
+    bounds stands in, and the reasons say so (``None`` only without any history).
+    """
     n = len(panel.years)
     horizon = len(panel.future_years)
     data = panel.data(i, n, horizon, settings.pool_below)
@@ -96,16 +103,26 @@ def final_fit(
         try:
             if m == "cohort":
                 fit = cohort.series(i)
+                bounds.check(fit.mean, data, settings, panel.future_years, growth=False)
             else:
                 if len(data.y) < METHODS[m].min_points:
                     raise MethodUnavailableError(
                         f"needs at least {METHODS[m].min_points} points, has {len(data.y)}"
                     )
                 fit = fit_series(m, data, horizon, settings)
+        except bounds.BoundError as exc:
+            out.reasons.append(f"{m}: rejected, {exc}")
+            out.rejected.append(f"{m} {exc}")
+            continue
         except FIT_ERRORS as exc:
             out.reasons.append(f"{m}: {exc}")
             continue
         out.fit = fit
         out.warnings += [f"{m}: {w}" for w in fit.warnings]
         return out
-    return None
+    if len(data.y) == 0:
+        return None
+    last = np.full(horizon, float(data.y[-1]))
+    out.fit = Fit("naive", bounds.clip(last, data, settings), {"clipped_to_bounds": 1.0})
+    out.reasons.append("naive: last value held within the bounds (no method could be used)")
+    return out

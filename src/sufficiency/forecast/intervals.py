@@ -10,10 +10,10 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    ``m`` years of history is uncertain in proportion to ``1/(m − 1)``, as a drift is),
    common to the series of the forecast, plus count noise (Poisson has ``c ≈ 1``) that
    matters for small series. ``a, b, c ≥ 0`` are fitted by non-negative least squares
-   to ``e²``, together with a few pseudo-errors from a prior (the series' own
-   year-on-year volatility), so a forecast with few backtest errors is not
-   over-confident. Errors on older outcomes count less (``RECENCY`` a year), so the
-   model follows a change of regime.
+   to ``e²`` (each ``|e|`` clipped at :data:`MAX_FIT_ERROR`), together with a few
+   pseudo-errors from a prior (the series' own year-on-year volatility), so a forecast
+   with few backtest errors is not over-confident. Errors on older outcomes count less
+   (``RECENCY`` a year), so the model follows a change of regime.
 3. Each series gets its own factor ``s_i`` on that variance: the mean of its squared
    standardised errors ``e² / v``, shrunk towards 1 with the same prior weight — a band
    ramping up after a reform is less predictable than a steady one.
@@ -24,8 +24,10 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    towards 1, with the same prior weight; it never decreases with the horizon, and beyond
    the backtest horizon the last one holds.
 5. Sample paths are ``y = (f + 1)·exp(k_h·s_i·z − σ²/2) − 1`` (floored at 0), where σ²
-   is the variance of ``k_h·s_i·z``, so that the paths average the point forecast (means
-   of cells add up to the means of totals, and each interval holds its mean), with
+   is the variance of ``k_h·s_i·z`` (its square root held at :data:`MAX_LOG_SD` at
+   most, a little more each year ahead, so the interval keeps its mean), so that the
+   paths average the point forecast (means of cells add up to the means of totals, and
+   each interval holds its mean), with
    ``z = √a·W_h + √b·h·B + √(c/(f+1))·ε``: a random walk ``W``, a trend shock ``B`` and
    noise ``ε``. A share ``ρ`` of ``W`` and ``B`` is common to every series, estimated from
    how errors of different series at the same origin move together, so totals (summed
@@ -46,6 +48,17 @@ from scipy.special import ndtri
 PRIOR_WEIGHT = 8.0
 #: Weight of an error per year of age (errors on older outcomes count less).
 RECENCY = 0.75
+#: Largest standard deviation of a path's log error one year ahead, rising by
+#: ``MAX_LOG_SD_STEP`` a year to ``MAX_LOG_SD_CAP``. Unbounded, a badly calibrated σ gave
+#: intervals reading "0 to the forecast": a lognormal's upper 90% point falls below its
+#: mean once σ > 2.56, and its ratio to the mean already shrinks beyond σ ≈ 1.28, so an
+#: interval held below that still widens, relative to the forecast, with the horizon.
+MAX_LOG_SD = 0.8
+MAX_LOG_SD_STEP = 0.05
+MAX_LOG_SD_CAP = 1.25
+#: Log errors beyond this are clipped when fitting the variance model (not when
+#: calibrating coverage): one band ramping from nothing must not swamp every other series.
+MAX_FIT_ERROR = 1.5
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -174,7 +187,10 @@ def fit_error_model(
             np.sqrt(w0) * np.column_stack([hp, hp * hp, inv0]),
         ]
     )
-    target = np.concatenate([sw[:, 0] * e * e, np.sqrt(w0) * (a0 * hp + b0 * hp * hp + inv0)])
+    e_fit = np.clip(e, -MAX_FIT_ERROR, MAX_FIT_ERROR)
+    target = np.concatenate(
+        [sw[:, 0] * e_fit * e_fit, np.sqrt(w0) * (a0 * hp + b0 * hp * hp + inv0)]
+    )
     from scipy.optimize import nnls  # imported when used: scipy.optimize is slow to import
 
     coef, _ = nnls(x, target)
@@ -281,6 +297,10 @@ def sample_paths(
     var = factor**2 * (
         model.a * h[None, :] + model.b * h[None, :] ** 2 / _years(m)[:, None] + model.c / (f + 1.0)
     )
-    z = z * factor[:, None, :] - var[:, None, :] / 2.0
+    # hold the standard deviation at MAX_LOG_SD at most, so the interval keeps its mean
+    cap = np.minimum(MAX_LOG_SD + MAX_LOG_SD_STEP * (h - 1.0), MAX_LOG_SD_CAP)
+    shrink = np.minimum(1.0, cap[None, :] / np.sqrt(np.maximum(var, 1e-12)))
+    var = var * shrink**2
+    z = z * (factor * shrink)[:, None, :] - var[:, None, :] / 2.0
     paths = (f[:, None, :] + 1.0) * np.exp(np.clip(z, -30, 30)) - 1.0
     return np.maximum(paths, 0.0)

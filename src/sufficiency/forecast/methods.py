@@ -8,11 +8,13 @@ from functools import partial
 
 import numpy as np
 
+from . import bounds
 from .arima import MIN_POINTS_ARIMA, arima_drift
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, captured
 from .baselines import drift, naive
 from .borrow import MIN_POINTS_SHARE, share
 from .cohort import MIN_POINTS_COHORT
+from .pooled import MIN_POINTS_POOLED, pooled
 from .rate import rate_glm
 from .smoothing import MIN_POINTS_ETS, ets
 
@@ -25,7 +27,8 @@ class MethodSpec:
 
     Attributes:
         name: Name used in options, frames and diagnostics.
-        family: ``rate``, ``smoothing``, ``arima``, ``cohort``, ``share`` or ``baseline``.
+        family: ``rate``, ``smoothing``, ``arima``, ``cohort``, ``share``, ``pooled`` or
+            ``baseline``.
         min_points: Fewest history years it is tried on.
         needs_population: Skipped when no population is given.
         needs_ages: Needs single-year-of-age history and population (cohort).
@@ -99,6 +102,7 @@ METHODS: dict[str, MethodSpec] = {
         MethodSpec("arima", "arima", MIN_POINTS_ARIMA, False, False, "drift", arima_drift),
         MethodSpec("cohort", "cohort", MIN_POINTS_COHORT, True, True, "poisson_glm", None),
         MethodSpec("share", "share", MIN_POINTS_SHARE, False, False, "drift", share),
+        MethodSpec("pooled", "pooled", MIN_POINTS_POOLED, False, False, "naive", pooled),
     )
 }
 
@@ -123,6 +127,7 @@ def fit_series(method: str, data: SeriesData, horizon: int, settings: Settings) 
 
     Raises:
         MethodUnavailableError: If the method cannot be used on this series.
+        bounds.BoundError: If its projection breaks a physical bound (see :mod:`.bounds`).
         FloatingPointError, ValueError, numpy.linalg.LinAlgError: If the fit fails.
     """
     spec = METHODS[method]
@@ -133,7 +138,14 @@ def fit_series(method: str, data: SeriesData, horizon: int, settings: Settings) 
     with captured() as caught:
         fit = spec.fit(data, horizon, settings)
     fit.warnings = caught + fit.warnings
+    bounds.check(fit.mean, data, settings, future_years(data, horizon))
     return fit
+
+
+def future_years(data: SeriesData, horizon: int) -> np.ndarray:
+    """The years a fit of ``data`` projects."""
+    last = int(data.t[-1]) if len(data.t) else 0
+    return np.arange(last + 1, last + horizon + 1)
 
 
 def interval(paths: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:

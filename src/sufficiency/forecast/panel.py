@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,14 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import ForecastError, Problem
 from .base import SeriesData
+from .reference import reference_arrays
+
+#: Longest run of consecutive missing history years that is interpolated.
+MAX_MISSING_RUN = 2
+#: Smallest rise (children) of a year-on-year jump that marks a structural start.
+MIN_RAMP_JUMP = 5.0
+#: A structural start: the year before was at most this share of the series' later peak.
+RAMP_SHARE = 0.25
 
 #: Key value of a dimension summed over (in aggregate series of a hierarchy).
 ALL = "*"
@@ -40,6 +48,13 @@ class Panel:
         pop_tables: Population over history and forecast years by ``age_band=…``,
             ``age=…`` and ``*`` (total).
         cohort_labels: Need of each cohort group (``*``: all needs).
+        missing_years: History years with no rows at all, interpolated.
+        detected_start: Year index of a structural start found in each series' history
+            (a ramp such as a band created by a reform; -1: none) ``(S,)``.
+        reference: Reference series for each series' ages ``(S, R, n)`` (see
+            :mod:`.reference`), or ``None``.
+        region: Region of the reference (``None``: England only).
+        raw_values: Children before structural starts were cut off ``(S, n)``.
     """
 
     by: tuple[str, ...]
@@ -59,6 +74,11 @@ class Panel:
     n_missing: np.ndarray
     pop_tables: dict[str, np.ndarray]
     cohort_labels: list[str]
+    missing_years: list[int] = field(default_factory=list)
+    detected_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    reference: np.ndarray | None = None
+    region: str | None = None
+    raw_values: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -87,6 +107,7 @@ class Panel:
             parent_exposure=None if p < 0 or pexp is None else pexp[p, s:origin],
             parent_future_exposure=None if p < 0 or pexp is None else pexp[p, fut],
             small=bool(len(y) and np.mean(y) < pool_below),
+            reference=None if self.reference is None else self.reference[i][:, s:origin],
         )
 
 
@@ -177,6 +198,83 @@ def _pop_key(key: Mapping[str, str] | pd.Series, by: Sequence[str]) -> str:
     return ALL
 
 
+def missing_years(present: set[int], years: np.ndarray) -> list[int]:
+    """History years with no rows at all; an error where a gap is too long to interpolate.
+
+    Raises:
+        ForecastError: If more than :data:`MAX_MISSING_RUN` consecutive years are missing.
+    """
+    gone = [int(y) for y in years if int(y) not in present]
+    run: list[int] = []
+    for y in gone:
+        run = [*run, y] if run and y == run[-1] + 1 else [y]
+        if len(run) > MAX_MISSING_RUN:
+            raise ForecastError(
+                "history has a gap too long to interpolate",
+                [
+                    Problem(
+                        "history",
+                        f"no rows for {run[0]}–{run[-1]} (at most "
+                        f"{MAX_MISSING_RUN} consecutive missing years are interpolated)",
+                    )
+                ],
+            )
+    return gone
+
+
+def ramp_start(y: np.ndarray, ratio: float) -> int:
+    """Index of the year after the last structural jump of ``y`` (0: none).
+
+    A jump is a rise of more than ``ratio`` times (on ``y + 1``) and at least
+    :data:`MIN_RAMP_JUMP` children from a year at most :data:`RAMP_SHARE` of the series'
+    later peak: a band created or redefined (1 → 6 → 40), not a steady trend.
+    """
+    k = 0
+    for j in range(1, len(y)):
+        prev, cur = float(y[j - 1]), float(y[j])
+        if (
+            cur + 1.0 > ratio * (prev + 1.0)
+            and cur - prev >= MIN_RAMP_JUMP
+            and prev <= RAMP_SHARE * float(np.max(y[j:]))
+        ):
+            k = j
+    return k
+
+
+def _series_starts(
+    keys: pd.DataFrame,
+    by: tuple[str, ...],
+    series_start: Mapping[str, int],
+    first_year: int,
+    span: tuple[int, int],
+) -> np.ndarray:
+    """Index of each series' first year, from ``series_start``; errors name the option."""
+    n_series = len(keys)
+    n = span[1] - first_year + 1
+    start = np.zeros(n_series, dtype=int)
+    problems: list[Problem] = []
+    for label, year in series_start.items():
+        where = f"forecast.series_start.{label}"
+        col, _, val = str(label).rpartition("=")
+        if col and col not in by:
+            problems.append(Problem(where, f"{col!r} is not a series key (keys: {', '.join(by)})"))
+            continue
+        hits = [
+            i for i in range(n_series) if any(keys.iloc[i][k] == val for k in by if col in ("", k))
+        ]
+        if not hits:
+            problems.append(Problem(where, f"{val!r} matches no series"))
+            continue
+        if not span[0] <= int(year) <= span[1]:
+            problems.append(Problem(where, f"{year} is outside the history ({span[0]}–{span[1]})"))
+            continue
+        for i in hits:
+            start[i] = max(start[i], min(max(int(year) - first_year, 0), n - 1))
+    if problems:
+        raise ForecastError("series_start does not fit the history", problems)
+    return start
+
+
 def build_panel(
     history: pd.DataFrame,
     population: pd.DataFrame | None,
@@ -186,18 +284,27 @@ def build_panel(
     last_year: int,
     horizon: int,
     series_start: Mapping[str, int] | None = None,
+    ramp_ratio: float | None = None,
+    region: str | None = None,
+    use_reference: bool = True,
 ) -> Panel:
     """Arrange history (and population) as a panel of series.
 
-    Cells with no rows are zero children; cells whose rows all have missing children are
-    interpolated (and counted in ``n_missing``).
+    Cells with no rows are zero children; cells whose rows all have missing children, and
+    years without any row (at most :data:`MAX_MISSING_RUN` in a row), are interpolated
+    (and counted in ``n_missing``). With ``ramp_ratio``, each series starts after its last
+    structural jump (:func:`ramp_start`).
     """
     years = np.arange(first_year, last_year + 1)
     future_years = np.arange(last_year + 1, last_year + horizon + 1)
     all_years = np.concatenate([years, future_years])
+    span = (int(history["year"].min()), last_year)
     hist = history[(history["year"] >= first_year) & (history["year"] <= last_year)]
     hist = hist.assign(**{k: hist[k].astype(str) for k in by})
     table = _series_table(hist, by, years)
+    gone = missing_years({int(y) for y in hist["year"].unique()}, years)
+    if gone:
+        table.loc[:, gone] = np.nan
     keys = (
         table.index.to_frame(index=False).astype(str)
         if by
@@ -205,17 +312,20 @@ def build_panel(
     )
     values = np.array(table.to_numpy(dtype=float), copy=True)
     n_series, n = values.shape
-    start = np.zeros(n_series, dtype=int)
-    for label, year in (series_start or {}).items():
-        col, _, val = str(label).rpartition("=")
-        for i in range(n_series):
-            hit = any(keys.iloc[i][k] == val for k in by if (not col or col == k))
-            if hit:
-                start[i] = max(start[i], min(max(int(year) - first_year, 0), n - 1))
+    start = _series_starts(keys, by, series_start or {}, first_year, span)
     values[np.arange(n)[None, :] < start[:, None]] = np.nan
     n_missing = np.zeros(n_series, dtype=int)
+    detected = np.full(n_series, -1, dtype=int)
+    raw_values = values.copy()
     for i in range(n_series):
         values[i], n_missing[i] = _fill_missing(values[i], int(start[i]))
+        raw_values[i] = values[i]
+        if ramp_ratio is not None:
+            k = ramp_start(values[i, start[i] :], ramp_ratio)
+            if k > 0:
+                detected[i] = start[i] + k
+                start[i] += k
+                values[i, : start[i]] = np.nan
 
     tables, single = _population_tables(population, all_years)
     pop_keys = [_pop_key(keys.iloc[i], by) for i in range(n_series)] if by else [ALL]
@@ -268,6 +378,11 @@ def build_panel(
         n_missing=n_missing,
         pop_tables=tables,
         cohort_labels=cohort_labels,
+        missing_years=gone,
+        detected_start=detected,
+        reference=reference_arrays(keys, by, years, region) if use_reference else None,
+        region=region,
+        raw_values=raw_values,
     )
 
 
@@ -317,6 +432,15 @@ def node_panel(panel: Panel, s: np.ndarray, node_keys: pd.DataFrame) -> Panel:
         n_missing=np.concatenate([np.zeros(n_agg, dtype=int), panel.n_missing]),
         pop_tables=panel.pop_tables,
         cohort_labels=panel.cohort_labels,
+        missing_years=panel.missing_years,
+        detected_start=np.concatenate([np.full(n_agg, -1, dtype=int), panel.detected_start]),
+        reference=(
+            None
+            if panel.reference is None
+            else reference_arrays(node_keys, by, panel.years, panel.region)
+        ),
+        region=panel.region,
+        raw_values=None if panel.raw_values is None else s @ np.nan_to_num(panel.raw_values),
     )
 
 

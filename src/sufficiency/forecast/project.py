@@ -12,14 +12,16 @@ from threadpoolctl import threadpool_limits
 from .. import taxonomy
 from ..errors import ForecastError, Problem
 from .assemble import backtest_record, diagnostics_frame, interval_frame, one_step_errors
-from .backtest import auto_forecasts, choose, run_backtest
+from .backtest import Backtest, auto_forecasts, choose, run_backtest
 from .base import Settings
 from .calibrate import calibrated_paths
 from .final import CohortCache, FinalFit, final_fit
 from .methods import BASELINES, METHOD_NAMES, METHODS, fallback_chain
+from .notes import annotate, forecast_warnings
 from .panel import AGE_KEYS, Panel, build_panel, node_panel
 from .reconcile import RECONCILE_METHODS, hierarchy, reconciliation_matrix
 from .reconcile import reconcile as apply_reconciliation
+from .reference import REGIONS
 from .result import DemandForecast
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ DEFAULT_CANDIDATES: tuple[str, ...] = (
     "negbin_glm",
     "negbin_glm_damped",
     "cohort",
+    "pooled",
     "share",
     "naive",
     "drift",
@@ -47,6 +50,11 @@ DEFAULT_CANDIDATES: tuple[str, ...] = (
 #: Series averaging fewer children a year than this borrow their parent series' trend.
 POOL_BELOW = 20.0
 _N_DRAWS = 1000
+#: ``auto`` excludes a candidate whose backtest mean absolute error on a series is more than
+#: this many times naive's (errors that explode).
+EXPLODE = 5.0
+#: Default ratio of a year-on-year jump that marks a structural start (see ``ramp_start``).
+RAMP_RATIO = 2.0
 
 
 def _validate(
@@ -57,6 +65,8 @@ def _validate(
     level: float,
     reconcile: str,
     candidates: Sequence[str] | None,
+    breaks: Sequence[int],
+    region: str | None,
 ) -> None:
     missing = [c for c in ("year", "children", *by) if c not in history.columns]
     if missing:
@@ -76,6 +86,21 @@ def _validate(
     bad = [c for c in candidates or () if c not in METHOD_NAMES]
     if bad:
         raise ForecastError(f"unknown candidate methods {bad}; use " + ", ".join(METHOD_NAMES))
+    if len(history) and "year" in history.columns:
+        years = pd.to_numeric(history["year"], errors="coerce")
+        first, last = int(years.min()), int(years.max())
+        outside = [
+            Problem(f"forecast.breaks.{k}", f"{b} is outside the history ({first + 1}–{last})")
+            for k, b in enumerate(breaks)
+            if not first < int(b) <= last
+        ]
+        if outside:
+            raise ForecastError("breaks must be years inside the history", outside)
+    if region is not None and region not in REGIONS:
+        raise ForecastError(
+            "unknown region",
+            [Problem("forecast.reference_region", f"{region!r}; use one of " + ", ".join(REGIONS))],
+        )
     if sum(k in AGE_KEYS for k in by) > 1:
         raise ForecastError("by may hold age or age_band, not both")
     if len(history) == 0:
@@ -110,6 +135,69 @@ def _eligible(panel: Panel, cands: Sequence[str]) -> np.ndarray:
     return out
 
 
+def _why_unavailable(method: str) -> str:
+    spec = METHODS[method]
+    if spec.needs_ages:
+        return "needs single-year-of-age history and a population"
+    return "needs a population"
+
+
+def _check_requested(panel: Panel, method: str, available: set[str]) -> None:
+    """A method asked for by name must be usable on at least one series.
+
+    Raises:
+        ForecastError: Naming ``forecast.method`` if it can be used on none.
+    """
+    spec = METHODS[method]
+    if method not in available:
+        raise ForecastError(
+            f"{method} cannot be used on this data",
+            [Problem("forecast.method", f"{method} {_why_unavailable(method)}")],
+        )
+    points = len(panel.years) - panel.start
+    if int(points.max()) < spec.min_points:
+        raise ForecastError(
+            f"{method} cannot be used on this history",
+            [
+                Problem(
+                    "forecast.method",
+                    f"{method} needs at least {spec.min_points} history years; the longest "
+                    f"series has {int(points.max())} (choose another method or 'auto')",
+                )
+            ],
+        )
+
+
+def _mae(forecasts: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """``(S,)`` mean absolute backtest error (NaN where nothing was scored)."""
+    err = np.abs(forecasts - actual).reshape(len(actual), -1)
+    ok = np.isfinite(err)
+    n = ok.sum(1)
+    return np.where(n > 0, np.where(ok, err, 0.0).sum(1) / np.maximum(n, 1), np.nan)
+
+
+def _exclude(bt: Backtest, cands: Sequence[str], eligible: np.ndarray) -> list[list[str]]:
+    """Make ineligible, per series, candidates whose backtest broke a bound or exploded.
+
+    Returns:
+        Per series, ``"method (why)"`` for each candidate excluded.
+    """
+    out: list[list[str]] = [[] for _ in range(eligible.shape[0])]
+    naive_mae = _mae(bt.forecasts["naive"], bt.actual)
+    for k, m in enumerate(cands):
+        broke = bt.rejected.get(m)
+        mae = _mae(bt.forecasts[m], bt.actual)
+        for i in np.flatnonzero(eligible[:, k]):
+            if broke is not None and broke[i].any():
+                years = bt.origins[broke[i]]
+                out[i].append(f"{m} (backtest broke a bound at {int(years.size)} origin(s))")
+                eligible[i, k] = False
+            elif np.isfinite(mae[i]) and mae[i] > EXPLODE * max(float(naive_mae[i]), 1.0):
+                out[i].append(f"{m} (backtest errors {mae[i] / max(naive_mae[i], 1):.0f}x naive's)")
+                eligible[i, k] = False
+    return out
+
+
 def forecast_demand(
     history: pd.DataFrame,
     population: pd.DataFrame | None = None,
@@ -131,6 +219,12 @@ def forecast_demand(
     damping: float = 0.9,
     pool_below: float = POOL_BELOW,
     n_draws: int = _N_DRAWS,
+    max_rate_per_head: float = 0.25,
+    max_growth_multiple: float = 3.0,
+    growth_floor_per_year: float = 0.05,
+    ramp_ratio: float | None = RAMP_RATIO,
+    reference_region: str | None = None,
+    use_reference: bool = True,
 ) -> DemandForecast:
     """Project children per series for ``horizon`` years after the last history year.
 
@@ -178,6 +272,18 @@ def forecast_demand(
         pool_below: Series averaging fewer children a year than this borrow their
             parent's rate trend in the rate models.
         n_draws: Sample paths kept per series.
+        max_rate_per_head: Most children a projection may hold per resident of the
+            series' ages (a fraction; applies when ``population`` is given).
+        max_growth_multiple: Largest yearly growth of a projection as a multiple of the
+            series' recorded growth (see :mod:`sufficiency.forecast.bounds`).
+        growth_floor_per_year: Recorded growth assumed at least (a fraction a year).
+        ramp_ratio: A year-on-year rise of more than this ratio from a small start marks a
+            structural start (a band created or redefined): the series is fitted from
+            after it (``None``: no detection).
+        reference_region: Region whose series (with England's) the ``pooled`` method
+            shrinks toward; ``None``: England only.
+        use_reference: Use the shipped reference panel (``pooled`` then borrows from the
+            parent series only).
 
     Returns:
         The forecast.
@@ -190,7 +296,7 @@ def forecast_demand(
         ages = pd.to_numeric(history["age"], errors="coerce")
         if ages.between(taxonomy.MIN_AGE, taxonomy.MAX_AGE).all():
             history = history.assign(age_band=taxonomy.age_band_of(ages.astype(int).to_numpy()))
-    _validate(history, by, horizon, method, level, reconcile, candidates)
+    _validate(history, by, horizon, method, level, reconcile, candidates, breaks, reference_region)
     # One BLAS thread while fitting: statsmodels' optimisers call BLAS on tiny matrices,
     # and waking OpenBLAS threads for each call made ETS fits ~10x slower on 2 busy cores.
     with threadpool_limits(limits=1, user_api="blas"):
@@ -210,8 +316,17 @@ def forecast_demand(
             series_start=series_start,
             backtest_origins=backtest_origins,
             backtest_horizon=backtest_horizon,
-            settings=Settings(damping=damping, pool_below=pool_below),
+            settings=Settings(
+                damping=damping,
+                pool_below=pool_below,
+                max_rate_per_head=max_rate_per_head,
+                max_growth_multiple=max_growth_multiple,
+                growth_floor_per_year=growth_floor_per_year,
+            ),
             n_draws=n_draws,
+            ramp_ratio=ramp_ratio,
+            region=reference_region,
+            use_reference=use_reference,
         )
 
 
@@ -234,6 +349,9 @@ def _forecast(
     backtest_horizon: int,
     settings: Settings,
     n_draws: int,
+    ramp_ratio: float | None,
+    region: str | None,
+    use_reference: bool,
 ) -> DemandForecast:
     hist = history.copy()
     hist["year"] = hist["year"].astype(int)
@@ -253,6 +371,9 @@ def _forecast(
         last_year=last_year,
         horizon=horizon,
         series_start=series_start,
+        ramp_ratio=ramp_ratio,
+        region=region,
+        use_reference=use_reference,
     )
     s_matrix = None
     work = cells
@@ -261,10 +382,17 @@ def _forecast(
         work = node_panel(cells, s_matrix, node_keys)
     available = _available(work)
     if method == "auto":
+        unusable = [m for m in candidates or () if m not in available]
+        if unusable:
+            raise ForecastError(
+                "candidate methods cannot be used on this data",
+                [Problem("forecast.candidates", f"{m}: {_why_unavailable(m)}") for m in unusable],
+            )
         cands = [m for m in (candidates or DEFAULT_CANDIDATES) if m in available]
         if not cands:
             raise ForecastError("none of the candidate methods can be used on this data")
     else:
+        _check_requested(work, method, available)
         cands = [method]
     bt = run_backtest(
         work,
@@ -274,6 +402,9 @@ def _forecast(
         max_origins=backtest_origins,
     )
     eligible = _eligible(work, cands)
+    excluded = (
+        _exclude(bt, cands, eligible) if method == "auto" else [[] for _ in range(work.n_series)]
+    )
     ranking, table = choose(bt, work, cands, eligible)
     if method == "auto":
         used_bt, _ = auto_forecasts(bt, cands, eligible)
@@ -305,11 +436,15 @@ def _forecast(
         [fits[i].fit.method for i in range(base.start, base.stop)],
     )
     diag = diagnostics_frame(work, fits, bt, table, used_bt, method, cands, eligible)
+    diag = annotate(diag, work, fits, excluded)
+    notes = forecast_warnings(work, fits, excluded, method, range(base.start, base.stop))
     cell_diag = diag.iloc[base].reset_index(drop=True)
     node_diag = diag.iloc[: base.start].reset_index(drop=True) if base.start else None
     n_warned = int((cell_diag["n_warnings"] > 0).sum())
     if n_warned:
         log.info("forecast: %d series raised warnings (see diagnostics)", n_warned)
+    for line in notes:
+        log.info("forecast: %s", line)
     record = backtest_record(cells, work, bt, used_bt, base, method, cands, eligible)
     return DemandForecast(
         frame=taxonomy.as_categories(frame),
@@ -323,6 +458,7 @@ def _forecast(
         reconciliation=reconcile + (f" ({note})" if note else ""),
         node_diagnostics=node_diag,
         backtest=record,
+        warnings=notes,
     )
 
 

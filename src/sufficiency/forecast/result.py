@@ -98,6 +98,9 @@ class DemandForecast:
         node_diagnostics: Diagnostics of the aggregate series (when reconciling with
             ``ols``/``wls_struct``/``mint_shrink``; keys ``*`` where summed over).
         backtest: The rolling-origin backtest (see :meth:`backtest_summary`).
+        warnings: What the forecast did that a reader must know, one line each: structural
+            starts found, methods rejected for breaking a bound, candidates excluded, a
+            method asked for that could not run, interpolated years (see :mod:`.notes`).
     """
 
     frame: pd.DataFrame
@@ -111,6 +114,7 @@ class DemandForecast:
     reconciliation: str = "bottom_up"
     node_diagnostics: pd.DataFrame | None = field(default=None, repr=False)
     backtest: BacktestRecord | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list)
 
     def aggregate(self, by: Sequence[str] = ()) -> pd.DataFrame:
         """Forecast of coarser series (e.g. the total), with intervals from joint paths.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,8 @@ from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from .project import forecast_demand
 from .result import DemandForecast
+
+log = logging.getLogger(__name__)
 
 
 def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandForecast | None]:
@@ -36,6 +39,11 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
         "damping": options.damping,
         "pool_below": options.pool_below,
         "n_draws": options.sample_paths,
+        "max_rate_per_head": options.max_rate_per_head,
+        "max_growth_multiple": options.max_growth_multiple,
+        "growth_floor_per_year": options.growth_floor_per_year,
+        "ramp_ratio": options.ramp_ratio,
+        "reference_region": options.reference_region,
     }
     history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
     ehcp = forecast_demand(
@@ -47,4 +55,13 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
         sen = forecast_demand(
             sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
         )
+    for name, fc in (("EHC plans", ehcp), ("SEN support", sen)):
+        for line in fc.warnings if fc is not None else ():
+            log.warning("forecast of %s: %s", name, line)
     return ehcp, sen
+
+
+def forecast_warnings(ehcp: DemandForecast, sen: DemandForecast | None) -> list[str]:
+    """Every forecast warning, prefixed by the provision (for ``summary.json``)."""
+    out = [f"EHC plans: {w}" for w in ehcp.warnings]
+    return out + [f"SEN support: {w}" for w in (sen.warnings if sen is not None else [])]

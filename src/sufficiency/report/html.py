@@ -162,6 +162,10 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     capital = tables.builds(result)
     if not capital.empty:
         parts += ["<h2>Capital options</h2>", _table(capital)]
+    notes = result.summary.get("forecast_warnings", [])
+    if notes:
+        items = "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
+        parts += ["<h2>Forecast warnings</h2>", f"<ul>{items}</ul>"]
     parts += ["<h2>About this run</h2>", _table(tables.about(result)), "</body></html>"]
     return "\n".join(parts)
 

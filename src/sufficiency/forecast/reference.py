@@ -1,0 +1,73 @@
+"""The reference panel shipped with the package: England's and its regions' plans by age band.
+
+Children with a statement or EHC plan in January, England and its nine regions, by age
+band, 2010–2022, and the 2023 totals (``reference/ehcp_by_age_band.csv``; rebuilt from the
+published files by ``benchmarks/build_reference_panel.py``). Source: Department for
+Education, "Education, health and care plans", Open Government Licence v3.0.
+
+The ``pooled`` method shrinks an area's trend toward these (see :mod:`.pooled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+
+#: Credit to show wherever the reference panel's figures are used.
+CREDIT = "Department for Education, 'Education, health and care plans' (OGL v3.0)"
+ENGLAND = "England"
+REGIONS: tuple[str, ...] = (
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+)
+TOTAL = "total"
+
+
+@lru_cache(maxsize=1)
+def reference_panel() -> pd.DataFrame:
+    """The panel: ``area``, ``year``, ``age_band`` (``total`` for all ages), ``children``."""
+    path = resources.files("sufficiency.forecast") / "reference" / "ehcp_by_age_band.csv"
+    with path.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, comment="#")
+
+
+def _band(key: pd.Series, by: Sequence[str]) -> str:
+    """Reference age band of a series: its band, the band of its single age, or the total."""
+    if "age_band" in by and key["age_band"] != "*":
+        return str(key["age_band"])
+    if "age" in by and key["age"] != "*":
+        return str(taxonomy.age_band_of(np.array([int(key["age"])]))[0])
+    return TOTAL
+
+
+def reference_arrays(
+    keys: pd.DataFrame, by: Sequence[str], years: np.ndarray, region: str | None
+) -> np.ndarray:
+    """``(S, R, n)``: the region's (if given) and England's series for each series' ages.
+
+    Years the panel does not cover are NaN (the method uses the latest years it has).
+    """
+    panel = reference_panel()
+    areas = [a for a in (region, ENGLAND) if a]
+    grid = panel.pivot_table(index=["area", "age_band"], columns="year", values="children")
+    grid = grid.reindex(columns=years)
+    out = np.full((len(keys), len(areas), len(years)), np.nan)
+    for i in range(len(keys)):
+        band = _band(keys.iloc[i], by) if by else TOTAL
+        for r, area in enumerate(areas):
+            if (area, band) in grid.index:
+                out[i, r] = np.asarray(grid.loc[(area, band)], dtype=float)
+    return out
