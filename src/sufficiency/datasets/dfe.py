@@ -281,15 +281,7 @@ def read_dfe_ehcp(
             f"unknown boundaries option {boundaries!r}; use current, combined or as_published"
         )
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"DfE file not found: {p}")
-    try:
-        # the current release starts with a byte-order mark (and uses CRLF line ends)
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot read the file: {exc}") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    raw = _ees_long(raw)
+    raw = _ees_long(read_text_csv(p, "DfE"))
     missing = [c for c in _GEO if c not in raw.columns]
     if missing:
         raise DataError(
@@ -331,6 +323,23 @@ def read_dfe_ehcp(
     for note in applied:
         log.info("%s: %s", p.name, note)
     return frame
+
+
+def read_text_csv(path: Path, what: str) -> pd.DataFrame:
+    """A published CSV as text cells with trimmed column names (a byte-order mark is skipped).
+
+    Raises:
+        DataError: If the file is missing or unreadable (``what`` names the publisher).
+    """
+    if not path.is_file():
+        raise DataError(f"{what} file not found: {path}")
+    try:
+        # the current DfE release starts with a byte-order mark (and uses CRLF line ends)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the file: {exc}") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
 
 
 def _ees_long(raw: pd.DataFrame) -> pd.DataFrame:

@@ -154,11 +154,7 @@ def read_table(
         DataError: If the file cannot be read, lacks the geography columns, or names
             none of the areas.
     """
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the file: {exc}") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = dfe.read_text_csv(path, "DfE")
     missing = [c for c in dfe._GEO if c not in raw.columns]
     if missing:
         raise DataError(
@@ -401,11 +397,7 @@ def _resolve(
     first_error: DataError | None = None
     ordered = [*([release["caseload"]] if "caseload" in release else []), *release.values()]
     for p in [*ordered, *older]:
-        try:
-            raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise DataError(f"{p}: cannot read the file: {exc}") from None
-        raw.columns = [str(c).strip() for c in raw.columns]
+        raw = dfe.read_text_csv(p, "DfE")
         if any(c not in raw.columns for c in dfe._GEO):
             continue
         try:
