@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError, Problem
+from ..errors import DataError, DataWarning, Problem
 from . import dfe
 from .dfe_columns import (
     ASSESSMENT_COUNTS,
@@ -314,8 +315,15 @@ def read_dfe_release(
     skipped: set[str] = set()
     files: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
-    for kind, p in release.items():
-        t = read_table(p, kind, code, boundaries)
+    for kind, p in list(release.items()):
+        try:
+            t = read_table(p, kind, code, boundaries)
+        except DataError as exc:
+            if not exc.summary.startswith("unknown area"):
+                raise
+            log.info("%s: no rows for %s (an area that stopped or started); skipped", p, code)
+            del release[kind]
+            continue
         files.append(str(p))
         for s, n in t.attrs["symbols"].items():
             symbols[s] = symbols.get(s, 0) + n
@@ -325,7 +333,9 @@ def read_dfe_release(
     name = code
     caseload, totals, by_age = _older(older, code, boundaries, files)
     if "caseload" in release:
-        current = dfe.read_dfe_ehcp(release["caseload"], la=code, boundaries=boundaries)
+        with warnings.catch_warnings():  # its unknown columns were named once already
+            warnings.simplefilter("ignore", DataWarning)
+            current = dfe.read_dfe_ehcp(release["caseload"], la=code, boundaries=boundaries)
         for s, n in current.attrs["symbols"].items():
             symbols[s] = symbols.get(s, 0) + n
         caseload = pd.concat(

@@ -14,9 +14,9 @@ What is published and what is assumed:
 * **Age** is published in SEN2 bands for 2010–2022 (by-age file) and by single year from
   January 2024. Years without it take the nearest published year's shape (or the national
   shape of January 2025); bands are split into single years by the national single-year
-  shape (:data:`NATIONAL_AGE_PROFILE`). Age × placement is not published before 2024: it
-  is fitted to both totals (iterative proportional fitting), with the ages each type of
-  setting takes (:data:`CATEGORIES`).
+  shape (:data:`~sufficiency.forecast.flows.NATIONAL_AGE_PROFILE`). Age × placement is
+  not published before 2024: it is fitted to both totals (iterative proportional
+  fitting), with the ages each type of setting takes (:data:`CATEGORIES`).
 * **Primary need** by age is published from January 2024; before that the national need
   mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed.
 * **Settings**: one row per placement category, in and out of area. The in-area row has
@@ -42,21 +42,11 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError
+from ..forecast.flows import NATIONAL_AGE_PROFILE
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 
 log = logging.getLogger(__name__)
-
-#: Relative number of EHC plans by single year of age 0–25, England (≈ January 2025 shape:
-#: rising from 4 to a plateau at 11–14, ≈6% fewer at 16 than 15, ≈13% fewer at 17, steep
-#: fall from 19). Used only within published bands, or where no age is published.
-NATIONAL_AGE_PROFILE = np.array(
-    [
-        *(0.05, 0.15, 0.5, 1.2, 2.2, 3.1, 3.9, 4.5, 5.0, 5.4, 5.7),  # ages 0-10
-        *(6.1, 6.2, 6.2, 6.2, 6.0, 5.6, 4.9, 3.6, 2.4),  # ages 11-19
-        *(1.6, 1.2, 0.9, 0.7, 0.5, 0.35),  # ages 20-25
-    ]
-)
 
 _NEEDS = ("ASD", "SLCN", "SEMH", "MLD", "SLD", "PD", "SPLD", "HI", "PMLD", "OTH", "VI", "MSI")
 #: Share of plans by primary need in each SEN2 band, England (≈ January 2025, DOMAIN.md:
