@@ -387,7 +387,8 @@ forecast:
   method: poisson_glm_damped
   interval_level: 0.8
   # Statements of SEN were converted to EHC plans until 2018 and the 20-25 band ramped
-  # up after the 2014 reforms: the trend is fitted from {history_start} on.
+  # up after the 2014 reforms: the trend is fitted from {history_start} on (the DfE's
+  # series start). Earlier years stay in data/caseload.csv: set an earlier year to use them.
   history_start: {history_start}
 allocation:
   solver: auto
@@ -433,8 +434,9 @@ def write_starter(
     base_year = release.base_year
     first = int(history["year"].min())
     last = base_year + HORIZON
-    history_start = max(first, 2019 if first >= 2019 else 2016)
-    history_start = min(history_start, base_year - 1)
+    # the DfE's own time series starts in 2019, once statements were converted to plans;
+    # older years stay in the history (set history_start earlier to use them)
+    history_start = min(max(first, 2019), base_year - 1)
     if population is not None:
         pop = read_ons_population(population, release.la_code.split("+")[0])
         need = set(range(history_start, last + 1))
