@@ -34,10 +34,8 @@ def test_fit_recovers_the_rates_and_projection_keeps_the_identity() -> None:
         s0 - year1["exits"].sum() + year1["new_plans"].sum()
     )
     # implied exits over the base-year stock are the fitted 10%
-    assert (
-        year1["exits"].sum() / s0 == pytest.approx(0.1 + 0.0, abs=0.02) or year1["exits"].sum() > 0
-    )
-    assert proj["age_band"].cat.ordered and list(proj["age_band"].cat.categories)[0] == "0-4"
+    assert 0.1 <= year1["exits"].sum() / s0 < 0.105  # plus those who reach 25
+    assert proj["age_band"].cat.ordered and proj["age_band"].cat.categories[0] == "0-4"
 
 
 def test_levers_on_requests_and_conversion() -> None:
