@@ -157,7 +157,9 @@ def write(
         "`../shared/data` (Department for Education, 'Education, health and care plans', "
         "Open Government Licence v3.0).",
         "",
-        f"- `sufficiency init` for every LA of the current release's caseload file: "
+        f"- `sufficiency init` for every area of the current release's caseload file "
+        "(the 150 LAs of January 2023, and the four whose series stop earlier: Bournemouth, "
+        "Poole, Dorset county, Northamptonshire): "
         f"{t_init:.0f} s in all; failures: {len(failures)}"
         + ("" if failures.empty else " (" + ", ".join(failures["la_code"]) + ")")
         + ".",
