@@ -158,8 +158,8 @@ def write(
         "Open Government Licence v3.0).",
         "",
         f"- `sufficiency init` for every area of the current release's caseload file "
-        "(the 150 LAs of January 2023, and the four whose series stop earlier: Bournemouth, "
-        "Poole, Dorset county, Northamptonshire): "
+        "(those with a January 2023 figure, and those whose series stop "
+        "earlier, e.g. Bournemouth, Poole, Dorset county, Northamptonshire): "
         f"{t_init:.0f} s in all; failures: {len(failures)}"
         + ("" if failures.empty else " (" + ", ".join(failures["la_code"]) + ")")
         + ".",
