@@ -1,4 +1,4 @@
-"""The `sufficiency` command: run, validate, forecast, schema, example."""
+"""The `sufficiency` command: run, validate, forecast, schema, example, init."""
 
 from __future__ import annotations
 
@@ -185,6 +185,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write into a folder that is not empty (files of the same names are replaced)",
     )
+
+    p = sub.add_parser(
+        "init",
+        parents=[flags],
+        help="write a starter scenario for any English LA from the DfE's published files",
+    )
+    p.add_argument("out", metavar="OUT", help="folder to write (must be empty unless --force)")
+    p.add_argument("--la", required=True, help="LA code (E08000027), old number (332) or name")
+    p.add_argument("--dfe", required=True, metavar="DIR", help="folder of DfE release files")
+    p.add_argument(
+        "--population",
+        action="append",
+        metavar="FILE",
+        help="ONS mid-year estimates or SNPP file (repeatable); default a flat approximation",
+    )
+    p.add_argument("--force", action="store_true", help="write into a non-empty OUT")
     return parser
 
 
@@ -435,6 +451,15 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .datasets.starter import write_starter
+
+    path = write_starter(args.la, args.dfe, args.out, population=args.population, force=args.force)
+    print(f"starter scenario written to {path}")
+    print(f"read the comments in it, then run: sufficiency run {path} --out {path.parent / 'run'}")
+    return 0
+
+
 _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
@@ -442,6 +467,7 @@ _COMMANDS = {
     "forecast": _cmd_forecast,
     "schema": _cmd_schema,
     "example": _cmd_example,
+    "init": _cmd_init,
 }
 
 

@@ -59,3 +59,7 @@ class ForecastError(SufficiencyError):
 
 class SolveError(SufficiencyError):
     """The allocation model could not be solved to an acceptable status."""
+
+
+class DataWarning(UserWarning):
+    """An input was read, but part of it was skipped or approximated (said in the message)."""

@@ -2,14 +2,26 @@
 
 The Department for Education publishes "Education, health and care plans" (Explore
 Education Statistics, Open Government Licence v3.0) for England, its regions and every
-local authority (LA). :func:`read_dfe_ehcp` reads three layouts of those files:
+local authority (LA). :func:`read_dfe_ehcp` reads the caseload (stock at January) in every
+layout those files have had:
 
 * **by age** (January 2010–2022): ``characteristic_age`` (Under 5, Age 5 to 10, …) with
   counts of statements (``Total_st``), EHC plans (``Total_ehc``) and both (``Total_all``);
 * **by establishment** (January 2010–2022): ``establishment_group`` and
   ``establishment_type`` (44 types) with the same three counts;
-* **caseload** (January 2019–2023, ``time_period`` 201819 …): one row per area with a
-  column per placement type (``mainstream_*``, ``special_*``, ``ap_pru_*``, FE, NEET …).
+* the same two as published on Explore Education Statistics in 2024 (``age`` or
+  ``establishment_type``, ``ehcp_or_statement``, ``num_caseload``): the ``Total`` rows;
+* **caseload** (January 2019 on, ``time_period`` 201819 …): one row per area with a
+  column per placement type (``mainstream_*``, ``special_*``, ``ap_pru_*``, FE, NEET …),
+  in the 2019–2023 file and in the current release's ``caseload.csv`` (byte-order mark,
+  CRLF, ``time_identifier``, ``country_*``, ``old_la_code``, ``await_prov_2022``,
+  ``perm_ex_2022``). Columns the release's data guidance does not document are named in
+  one :class:`~sufficiency.errors.DataWarning` and skipped.
+
+The release's other files (flows, 2024+ breakdowns by age and need) are read by
+:mod:`sufficiency.datasets.dfe_release`. An area may be named by its new code
+(``E08000027``), its old three-digit LA number where the file carries ``old_la_code``
+(``332``) or its name (``Dudley``).
 
 It returns a long frame a council can hand to :func:`sufficiency.forecast_demand` as
 history, and says in ``frame.attrs`` (and the log) which symbols it met and which
@@ -30,6 +42,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError, Problem
+from .dfe_columns import PLACEMENT_TIER, unknown_columns
 
 log = logging.getLogger(__name__)
 
@@ -179,42 +192,8 @@ _ESTABLISHMENT_TIER: dict[str, str] = {
     "Awaiting provision - compulsory school age and not in education": NOT_PLACED,
 }
 
-# column (2019–2023 caseload file) -> tier
-_CASELOAD_TIER: dict[str, str] = {
-    "mainstream_la_maintained": "sen_support",
-    "mainstream_academy": "sen_support",
-    "mainstream_free_school": "sen_support",
-    "mainstream_independent": "sen_support",
-    "mainstream_la_maintained_resourced_provision": "enhanced_resource",
-    "mainstream_la_maintained_senunit": "enhanced_resource",
-    "mainstream_academy_resourced_provision": "enhanced_resource",
-    "mainstream_academy_senunit": "enhanced_resource",
-    "mainstream_free_school_resourced_provision": "enhanced_resource",
-    "mainstream_free_school_senunit": "enhanced_resource",
-    "special_la_maintained": "special_school",
-    "special_academy_free": "special_school",
-    "special_independent": "independent",
-    "special_non_maintained": "independent",
-    "ap_pru_academy": "partnership",
-    "ap_pru_free_school": "partnership",
-    "ap_pru_la_maintained": "partnership",
-    "general_fe_tertiary_colleges": "sen_support",
-    "ukrlp_provider": "sen_support",
-    "specialist_post_16_institutions": "independent",
-    "nm_early_years": "sen_support",
-    "elective_home_education": NOT_PLACED,
-    "other_arrangements_la": NOT_PLACED,
-    "other_arrangements_parents": NOT_PLACED,
-    "online_provider": NOT_PLACED,
-    "w_settings": NOT_PLACED,
-    "other_schools": NOT_PLACED,
-    "other_placement_settings": NOT_PLACED,
-    "neet": NOT_PLACED,
-    "neet_ntci": NOT_PLACED,
-    "neet_other": NOT_PLACED,
-    "neet_other_csa": NOT_PLACED,
-    "placement_unknown": NOT_PLACED,
-}
+# column (2019+ caseload files) -> tier: the documented placement columns
+_CASELOAD_TIER: dict[str, str] = PLACEMENT_TIER
 #: Placement label of the plans the caseload file counts but lists under no column
 #: (awaiting provision and permanently excluded, in 2019–2022).
 UNLISTED = "unlisted (ehcplans minus the listed placements)"
@@ -302,13 +281,7 @@ def read_dfe_ehcp(
             f"unknown boundaries option {boundaries!r}; use current, combined or as_published"
         )
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"DfE file not found: {p}")
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot read the file: {exc}") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = _ees_long(read_text_csv(p, "DfE"))
     missing = [c for c in _GEO if c not in raw.columns]
     if missing:
         raise DataError(
@@ -352,6 +325,37 @@ def read_dfe_ehcp(
     return frame
 
 
+def read_text_csv(path: Path, what: str) -> pd.DataFrame:
+    """A published CSV as text cells with trimmed column names (a byte-order mark is skipped).
+
+    Raises:
+        DataError: If the file is missing or unreadable (``what`` names the publisher).
+    """
+    if not path.is_file():
+        raise DataError(f"{what} file not found: {path}")
+    try:
+        # the current DfE release starts with a byte-order mark (and uses CRLF line ends)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the file: {exc}") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
+
+
+def _ees_long(raw: pd.DataFrame) -> pd.DataFrame:
+    """The 2024 Explore Education Statistics layout, as the 2010–2022 files have it.
+
+    Those files carry one row per ``ehcp_or_statement`` (EHCP, Statement, Total) with the
+    count in ``num_caseload`` and the age band in ``age``: the ``Total`` rows are the
+    children with a statutory plan, as ``Total_all`` is in the older files.
+    """
+    if not {"ehcp_or_statement", "num_caseload"} <= set(raw.columns):
+        return raw
+    out = raw[raw["ehcp_or_statement"].str.strip().str.lower() == "total"]
+    out = out.rename(columns={"num_caseload": "Total_all", "age": "characteristic_age"})
+    return out.drop(columns=["ehcp_or_statement"])
+
+
 def _geography(raw: pd.DataFrame) -> pd.DataFrame:
     """Add ``la_code``/``la_name`` for every row (national and regional rows too)."""
     level = raw["geographic_level"].str.strip().str.lower()
@@ -391,13 +395,24 @@ def _select(
     for c, n in zip(raw["la_code"], raw["la_name"], strict=True):
         lookup.setdefault(c.lower(), set()).add(c)
         lookup.setdefault(n.lower(), set()).add(c)  # a name may have had several codes
+    if "old_la_code" in raw.columns:  # the three-digit LA number, e.g. 332 for Dudley
+        for c, old in zip(raw["la_code"], raw["old_la_code"].str.strip(), strict=True):
+            if old:
+                lookup.setdefault(old.lower(), set()).add(c)
     lookup.setdefault("england", set()).add(ENGLAND[0])
     lookup.setdefault("national", set()).add(ENGLAND[0])
     for item in wanted:
         text = str(item).strip()
         found = lookup.get(text.lower())
         if found is None:
-            close = difflib.get_close_matches(text, sorted(set(raw["la_name"])), n=3)
+            names = sorted(set(raw["la_name"]) - {""})
+            close = difflib.get_close_matches(text, names, n=3)
+            if not close:
+                close = difflib.get_close_matches(text.lower(), [n.lower() for n in names], n=3)
+                close = [n for n in names if n.lower() in close]
+            if not close:
+                keys = difflib.get_close_matches(text.lower(), sorted(lookup), n=3, cutoff=0.7)
+                close = sorted({c for k in keys for c in lookup[k]})[:3]
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             unknown.append(Problem(str(path), f"no area {text!r} in the file{hint}"))
         else:
@@ -488,23 +503,8 @@ def _by_establishment(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     symbols: dict[str, int] = {}
-    known = set(_CASELOAD_TIER) | {"ehcplans", "breakdown_topic", "breakdown"}
-    derived = {
-        c
-        for c in raw.columns
-        if c.lower().endswith(("_pc", "_total")) or c in ("ed_elsewhere", "fe_total")
-    }
-    extra = [
-        c
-        for c in raw.columns
-        if c not in known and c not in derived and c not in _GEO and not c.startswith("_")
-    ]
-    extra = [c for c in extra if c not in ("la_code", "la_name", "year")]
-    if extra:
-        raise DataError(
-            f"{path}: caseload columns with no tier",
-            [Problem(str(path), ", ".join(repr(c) for c in extra))],
-        )
+    own = {"la_code", "la_name", "year"}
+    unknown_columns([c for c in raw.columns if c not in own], "caseload", str(path))
     if "breakdown_topic" in raw.columns:
         raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
     total = _numbers(raw["ehcplans"], "ehcplans", path, symbols)

@@ -70,7 +70,14 @@ def _validate(
 ) -> None:
     missing = [c for c in ("year", "children", *by) if c not in history.columns]
     if missing:
-        raise ForecastError("history is missing columns", [Problem("history", ", ".join(missing))])
+        hint = (
+            f"; forecast by the columns it has, e.g. by={tuple(c for c in by if c != 'need')!r}"
+            if "need" in missing and len(missing) == 1
+            else ""
+        )
+        raise ForecastError(
+            "history is missing columns", [Problem("history", ", ".join(missing) + hint)]
+        )
     if horizon < 1:
         raise ForecastError(f"horizon must be at least 1 year, got {horizon}")
     if method not in (*METHOD_NAMES, "auto"):

@@ -1,0 +1,494 @@
+"""A starter scenario for any English LA, from the DfE's published figures alone.
+
+:func:`write_starter` (``sufficiency init``) reads an area's figures with
+:func:`~sufficiency.datasets.dfe_release.read_dfe_release` and writes a folder that runs as
+written: history, a settings register scaffold, cost assumptions, population and a
+``scenario.yaml`` whose comments name every assumption to replace with local knowledge.
+
+What is published and what is assumed:
+
+* **Plans at January** (``ehcplans``) are published for every year: the history's yearly
+  totals equal them exactly.
+* **Placement** (type of setting attended) is published from January 2019 (2010–2022 in
+  the older by-establishment file): the history's placements equal it.
+* **Age** is published in SEN2 bands for 2010–2022 (by-age file) and by single year from
+  January 2024. Years without it take the nearest published year's shape (or the national
+  shape of January 2025); bands are split into single years by the national single-year
+  shape (:data:`~sufficiency.forecast.flows.NATIONAL_AGE_PROFILE`). Age × placement is
+  not published before 2024: it is fitted to both totals (iterative proportional
+  fitting), with the ages each type of setting takes (:data:`CATEGORIES`).
+* **Primary need** by age is published from January 2024; before that the national need
+  mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed.
+* **Settings**: one row per placement category, in and out of area. The in-area row has
+  the base-year use as places (mainstream and FE without a limit); the out-of-area row of a
+  limited category has no commissioned places, so growth beyond today's places is bought on
+  the market of last resort and shows as the sufficiency gap.
+  The split of today's children between in and out of area is not published: all are put
+  in area.
+* **Prices** are national figures (:data:`CATEGORIES`, ``DOMAIN.md``, 2024/25), inflation
+  3% a year (4.5% independent), transport 5%.
+* **Population**: from ONS files when given; otherwise a flat, clearly-labelled
+  approximation (:func:`approximate_population`) that must be replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..errors import DataError
+from ..forecast.flows import NATIONAL_AGE_PROFILE
+from .dfe_release import DfeRelease, read_dfe_release
+from .ons import read_ons_population
+
+log = logging.getLogger(__name__)
+
+_NEEDS = ("ASD", "SLCN", "SEMH", "MLD", "SLD", "PD", "SPLD", "HI", "PMLD", "OTH", "VI", "MSI")
+#: Share of plans by primary need in each SEN2 band, England (≈ January 2025, DOMAIN.md:
+#: ASD ≈30–33% at every age; SLCN ≈50% at 3–5 falling to ≈12% at 15–19; SEMH ≈3% at 4
+#: rising to ≈30% at 15–16; MLD and SLD a larger share after 19).
+NATIONAL_NEED_MIX: dict[str, tuple[float, ...]] = {
+    "0-4": (30, 45, 3, 4, 4, 6, 0.5, 2, 2, 2, 1, 0.5),
+    "5-10": (33, 26, 15, 9, 4, 4, 2, 1.5, 1.3, 1.5, 0.8, 0.3),
+    "11-15": (32, 14, 29, 11, 3.5, 3.3, 3, 1.3, 1, 1, 0.7, 0.2),
+    "16-19": (30, 12, 24, 15, 5, 4, 3.5, 1.5, 1.5, 1.5, 0.8, 0.2),
+    "20-25": (28, 10, 18, 20, 9, 5, 3, 1.5, 2.5, 1.5, 1, 0.5),
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    """A placement category of the register scaffold.
+
+    Attributes:
+        key: Setting id stem (``SPEC`` -> ``SPEC_IN`` and ``SPEC_OUT``).
+        name: Display name.
+        tier: Tier of the graduated model.
+        columns: The DfE placement columns it gathers.
+        ages: First and last age it takes.
+        cost: £ per place per year in area (national figure, 2024/25).
+        cost_out: £ per place per year out of area.
+        transport: £ per child per year in area.
+        transport_out: £ per child per year out of area.
+        limited: Whether its in-area places are limited to the base-year use.
+    """
+
+    key: str
+    name: str
+    tier: str
+    columns: tuple[str, ...]
+    ages: tuple[int, int]
+    cost: float
+    cost_out: float
+    transport: float
+    transport_out: float
+    limited: bool
+
+
+#: The register scaffold's categories. Prices: DOMAIN.md "Costs per place per year" (HNB,
+#: 2024/25): mainstream EHC top-up £6k–9k (one council's mean £8.7k), resourced provision
+#: £15k–22k, state special £24k–34k, independent/non-maintained special £64k national mean;
+#: out of area takes the top of the range. Transport ≈£8,100 per pupil (2023-24) for
+#: specialist placements, half as much again out of area (judgement); none for mainstream.
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "EY", "Early years providers (non-maintained)", "sen_support",
+        ("nm_early_years",), (0, 5), 7_500, 9_000, 0, 0, False,
+    ),
+    Category(
+        "MAIN", "Mainstream schools (EHC plan top-up)", "sen_support",
+        ("mainstream_la_maintained", "mainstream_academy", "mainstream_free_school",
+         "mainstream_independent"),
+        (3, 19), 7_500, 9_000, 0, 4_000, False,
+    ),
+    Category(
+        "RP", "Resourced provision and SEN units", "enhanced_resource",
+        ("mainstream_la_maintained_resourced_provision", "mainstream_la_maintained_senunit",
+         "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
+         "mainstream_free_school_resourced_provision", "mainstream_free_school_senunit"),
+        (3, 19), 18_500, 22_000, 8_100, 12_150, True,
+    ),
+    Category(
+        "SPEC", "State special schools (maintained, academy, free)", "special_school",
+        ("special_la_maintained", "special_academy_free"),
+        (2, 19), 29_000, 34_000, 8_100, 12_150, True,
+    ),
+    Category(
+        "INMSS", "Independent and non-maintained special schools", "independent",
+        ("special_independent", "special_non_maintained"),
+        (3, 19), 64_000, 70_000, 8_100, 12_150, True,
+    ),
+    Category(
+        "AP", "Alternative provision and pupil referral units", "partnership",
+        ("ap_pru_academy", "ap_pru_free_school", "ap_pru_la_maintained"),
+        (4, 18), 10_000, 12_000, 8_100, 12_150, True,
+    ),
+    Category(
+        "FE", "FE colleges, sixth forms and training providers", "sen_support",
+        ("general_fe_tertiary_colleges", "ukrlp_provider"),
+        (14, 25), 7_500, 9_000, 0, 4_000, False,
+    ),
+    Category(
+        "SP16", "Specialist post-16 institutions", "independent",
+        ("specialist_post_16_institutions",),
+        (16, 25), 64_000, 70_000, 8_100, 12_150, True,
+    ),
+)  # fmt: skip
+_CATEGORY_OF = {c: cat.key for cat in CATEGORIES for c in cat.columns}
+NOT_PLACED = "NOT_PLACED"
+#: The DfE's placement columns of children not in a school or college, as caseload codes
+#: (``sufficiency.data.NOT_IN_SCHOOL``); every other unlisted placement is ``NOT_PLACED``.
+_NOT_IN_SCHOOL_OF = {
+    "other_arrangements_la": "OTHER_ARRANGEMENTS",
+    "elective_home_education": "EHE",
+    "neet": "NEET",
+    "neet_ntci": "NEET",
+    "neet_other": "NEET",
+    "neet_other_csa": "NEET",
+}
+_NOT_IN_SCHOOL = ("OTHER_ARRANGEMENTS", "EHE", "NEET", NOT_PLACED)
+#: Residents aged 0–25 per EHC plan, England: 638,745 plans (January 2025) among ≈17.7
+#: million residents aged 0–25 (≈3.6%). Used only by the population approximation.
+NATIONAL_PLANS_PER_RESIDENT = 0.036
+HORIZON = 10
+
+
+def _years_shape(by_age: pd.DataFrame, years: list[int], total: pd.Series) -> pd.DataFrame:
+    """Children by year and single year of age (0–25), summing to each year's total."""
+    rows = []
+    for year in years:
+        published = by_age[by_age["year"] == year]
+        if published.empty and len(by_age):  # nearest published year's shape
+            near = min(by_age["year"].unique(), key=lambda y: (abs(y - year), -y))
+            published = by_age[by_age["year"] == near]
+        ages = np.zeros(26)
+        if published.empty:
+            ages = NATIONAL_AGE_PROFILE.copy()
+        else:
+            for lo, hi, n in published[["age_min", "age_max", "children"]].itertuples(index=False):
+                w = NATIONAL_AGE_PROFILE[lo : hi + 1]
+                ages[lo : hi + 1] += (0.0 if np.isnan(n) else n) * w / w.sum()
+        if ages.sum() <= 0:
+            ages = NATIONAL_AGE_PROFILE.copy()
+        rows.append(ages / ages.sum() * float(total[year]))
+    return pd.DataFrame(rows, index=years, columns=range(26))
+
+
+def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
+    """Children by year and category (and ``NOT_PLACED``), summing to each year's total."""
+    cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
+    case = release.caseload.copy()
+    case["category"] = (
+        case["placement"].map(_CATEGORY_OF).fillna(case["placement"].map(_NOT_IN_SCHOOL_OF))
+    ).fillna(NOT_PLACED)
+    by_year = case.groupby(["year", "category"])["children"].sum(min_count=1).unstack()
+    by_year = by_year.reindex(columns=cats).fillna(0.0)
+    out = pd.DataFrame(0.0, index=years, columns=cats)
+    for year in years:
+        if year in by_year.index and by_year.loc[year].sum() > 0:
+            shares = by_year.loc[year]
+        elif len(by_year):
+            near = min(by_year.index, key=lambda y: (abs(y - year), -y))
+            shares = by_year.loc[near]
+        else:  # no placement published: all in mainstream (said in the scenario)
+            shares = pd.Series(0.0, index=cats)
+            shares["MAIN"] = 1.0
+        out.loc[year] = shares / shares.sum() * float(total[year])
+    return out
+
+
+def _mask() -> np.ndarray:
+    """``(26, K)``: whether each category takes each age (not in school: every age)."""
+    m = np.zeros((26, len(CATEGORIES) + len(_NOT_IN_SCHOOL)), dtype=bool)
+    for k, cat in enumerate(CATEGORIES):
+        m[cat.ages[0] : cat.ages[1] + 1, k] = True
+    m[:, len(CATEGORIES) :] = True
+    return m
+
+
+def _fit(rows: np.ndarray, cols: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Table with row and column sums ``rows``/``cols`` on ``mask`` (IPF; columns exact)."""
+    table = np.where(mask, np.maximum(np.outer(rows, cols), 1e-9), 0.0)
+    for _ in range(200):
+        r = table.sum(axis=1)
+        table *= np.divide(rows, r, out=np.zeros_like(rows), where=r > 0)[:, None]
+        c = table.sum(axis=0)
+        table *= np.divide(cols, c, out=np.zeros_like(cols), where=c > 0)[None, :]
+    return table
+
+
+def _need_shares(release: DfeRelease, year: int) -> np.ndarray:
+    """``(26, 12)``: share of each need at each age, published where possible."""
+    shares = np.zeros((26, len(_NEEDS)))
+    for a in range(26):
+        shares[a] = NATIONAL_NEED_MIX[str(taxonomy.age_band_of([a])[0])]
+    nb = release.need_by_age
+    if len(nb):
+        near = min(nb["year"].unique(), key=lambda y: (abs(y - year), -y))
+        part = nb[(nb["year"] == near) & nb["need"].isin(_NEEDS)]
+        for (lo, hi), g in part.groupby(["age_min", "age_max"]):
+            counts = g.groupby("need")["children"].sum().reindex(_NEEDS).fillna(0.0).to_numpy()
+            if counts.sum() > 0:
+                shares[lo : hi + 1] = counts
+    return shares / shares.sum(axis=1, keepdims=True)
+
+
+def build_history(release: DfeRelease) -> pd.DataFrame:
+    """The caseload history: ``year, need, age, setting, children`` (ids ``<KEY>_IN``).
+
+    Each year's children sum to the published plans at January, and its placements to
+    the published placement counts (see the module docstring for what is assumed).
+    """
+    total = release.caseload_total.set_index("year")["children"].dropna()
+    years = sorted(int(y) for y in total.index)
+    ages = _years_shape(release.caseload_by_age, years, total)
+    places = _placements(release, years, total)
+    mask = _mask()
+    names = [f"{c.key}_IN" for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
+    parts = []
+    for year in years:
+        table = _fit(ages.loc[year].to_numpy(), places.loc[year].to_numpy(), mask)
+        need = _need_shares(release, year)
+        cells = table[:, :, None] * need[:, None, :]  # age × setting × need
+        a, s, n = np.nonzero(cells > 5e-4)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "year": year,
+                    "need": np.array(_NEEDS)[n],
+                    "age": a,
+                    "setting": np.array(names)[s],
+                    "children": cells[a, s, n],
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    # round to 1/1000 of a child, keeping each year's total exactly the published one
+    out["children"] = out["children"].round(3)
+    for year in years:
+        rows = out.index[out["year"] == year]
+        gap = round(float(total[year]) - out.loc[rows, "children"].sum(), 3)
+        biggest = out.loc[rows, "children"].idxmax()
+        out.loc[biggest, "children"] = round(out.loc[biggest, "children"] + gap, 3)
+    return out
+
+
+def build_settings(history: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """One row per category in and out of area; in-area places = base-year use.
+
+    Out of area, a limited category has no commissioned places (the DfE does not publish
+    the split, so today's children are all counted in area): growth beyond today's places
+    is bought on the market of last resort and shows as the sufficiency gap. Mainstream,
+    FE and early years have no limit in or out of area.
+    """
+    used = history[history["year"] == base_year].groupby("setting")["children"].sum()
+    rows = []
+    for cat in CATEGORIES:
+        places = int(np.ceil(used.get(f"{cat.key}_IN", 0.0) - 1e-9))
+        for where, cost, transport in (
+            ("IN", cat.cost, cat.transport),
+            ("OUT", cat.cost_out, cat.transport_out),
+        ):
+            rows.append(
+                {
+                    "setting": f"{cat.key}_{where}",
+                    "name": f"{cat.name}, {'in area' if where == 'IN' else 'out of area'}",
+                    "tier": cat.tier,
+                    "in_area": "yes" if where == "IN" else "no",
+                    "places": (places if where == "IN" else 0) if cat.limited else "",
+                    "needs": "ALL",
+                    "age_min": cat.ages[0],
+                    "age_max": cat.ages[1],
+                    "cost_per_place": cost,
+                    "transport_per_place": transport,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def build_costs(base_year: int, horizon: int = HORIZON) -> pd.DataFrame:
+    """Inflation for every plan year: 3% (independent 4.5%), transport 5% (DOMAIN.md)."""
+    rows = []
+    for year in range(base_year + 1, base_year + horizon + 1):
+        rows.append({"year": year, "tier": "", "inflation": 0.03, "transport_inflation": 0.05})
+        rows.append(
+            {"year": year, "tier": "independent", "inflation": 0.045, "transport_inflation": 0.05}
+        )
+    return pd.DataFrame(rows)
+
+
+def approximate_population(
+    history: pd.DataFrame, first_year: int, last_year: int, base_year: int
+) -> pd.DataFrame:
+    """A flat population: the same residents at every age and year. An approximation.
+
+    Residents aged 0–25 = base-year plans / :data:`NATIONAL_PLANS_PER_RESIDENT`, spread
+    evenly over the 26 ages and held flat over the years: rates per head then trend as
+    the counts do. Replace with ONS estimates and projections (``--population``).
+    """
+    plans = float(history.loc[history["year"] == base_year, "children"].sum())
+    per_age = round(plans / NATIONAL_PLANS_PER_RESIDENT / 26.0)
+    return pd.DataFrame(
+        [
+            {
+                "year": y,
+                "age": a,
+                "population": per_age,
+                "kind": "estimate" if y <= base_year else "projection",
+            }
+            for y in range(first_year, last_year + 1)
+            for a in range(26)
+        ]
+    )
+
+
+def _scenario_text(
+    release: DfeRelease, base_year: int, history_start: int, population_note: str
+) -> str:
+    name = release.la_name
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    files = "\n".join(f"#   {f}" for f in release.files)
+    published = float(release.caseload_total.set_index("year")["children"].loc[base_year])
+    est = (
+        "published (sen_needs_all_plans.csv)"
+        if len(release.need_by_age)
+        else "NOT published for these years: the national mix by age band (DOMAIN.md)"
+    )
+    return f"""\
+# {name} ({release.la_code}): starter scenario written by `sufficiency init`.
+#
+# Built from the DfE's published EHC plan statistics alone (Department for Education,
+# "Education, health and care plans", Open Government Licence v3.0), read from:
+{files}
+# It runs as written. It is a first, honest baseline: every line marked REPLACE below is
+# an assumption to replace with local knowledge (your SEN2 return, settings register,
+# top-up bands, ONS population). Paths are relative to this file.
+#
+# What is published (kept exactly):
+#   - EHC plans at January of every year in data/caseload.csv: the yearly totals equal
+#     the published `ehcplans` ({base_year}: {published:,.0f} plans).
+#   - the type of setting attended (placement columns), from January 2019 (earlier years
+#     from the older by-establishment file where it was in the folder).
+# What is assumed (REPLACE):
+#   - age: SEN2 bands (or single years from 2024) where published, split into single
+#     years by the national shape; age x setting fitted to both totals.
+#   - primary need: {est}.
+#   - settings (data/settings.csv): one row per placement category, in area (places =
+#     children there in {base_year}; mainstream and FE without a limit) and out of area
+#     (no commissioned places for specialist categories: beyond the register, children
+#     are placed by the market of last resort at allocation.market's prices, and that is
+#     the sufficiency gap). All of today's children are counted in area: the DfE does not
+#     publish the split. REPLACE with your register: one row per school, unit or provider,
+#     with its places, needs and ages, including the out-of-area places you commission.
+#   - children not in school: the DfE's other arrangements, elective home education and
+#     NEET columns become OTHER_ARRANGEMENTS, EHE and NEET (other arrangements cost
+#     allocation.not_in_school.other_arrangements_gbp, default £20,000: REPLACE).
+#   - prices (cost_per_place, transport_per_place): national figures for 2024/25 from
+#     DOMAIN.md, used as {base_year} prices. REPLACE with your top-up bands and fees.
+#   - inflation (data/cost_assumptions.csv): 3% a year (independent 4.5%), transport 5%.
+#     REPLACE with your medium-term financial plan's rates.
+#   - population (data/population.csv):
+#     {population_note}
+name: {slug}-starter
+description: >-
+  Starter baseline for {name} from the DfE's published figures (init); unmitigated,
+  on today's placements. Replace the assumptions named in the comments.
+data:
+  caseload: data/caseload.csv
+  population: data/population.csv
+  settings: data/settings.csv
+  cost_assumptions: data/cost_assumptions.csv
+base_year: {base_year}
+horizon_years: {HORIZON}
+forecast:
+  # Rate per head of population by need and age band with a damped trend. REPLACE with
+  # 'auto' once the population is real (it backtests every method and picks per series).
+  method: poisson_glm_damped
+  interval_level: 0.8
+  # Statements of SEN were converted to EHC plans until 2018 and the 20-25 band ramped
+  # up after the 2014 reforms: the trend is fitted from {history_start} on (the DfE's
+  # series start). Earlier years stay in data/caseload.csv: set an earlier year to use them.
+  history_start: {history_start}
+allocation:
+  solver: auto
+  unmet_penalty_gbp: 1000000
+  time_limit_seconds: 60
+"""
+
+
+def write_starter(
+    la: str,
+    dfe: str | Path,
+    out: str | Path,
+    *,
+    population: str | Path | Sequence[str | Path] | None = None,
+    force: bool = False,
+) -> Path:
+    """Write a starter scenario folder for one LA from the DfE's published files.
+
+    Args:
+        la: The LA: new code (``E08000027``), old number (``332``) or name (``Dudley``).
+        dfe: Folder holding one or more releases' files as downloaded.
+        out: Folder to write (``scenario.yaml`` and ``data/``).
+        population: ONS mid-year estimates and/or SNPP files; ``None`` writes a flat,
+            labelled approximation.
+        force: Write into a non-empty ``out`` (files of the same names are replaced).
+
+    Returns:
+        Path of the written ``scenario.yaml``.
+
+    Raises:
+        DataError: If ``out`` is not empty (without ``force``), the area is unknown, or
+            the population does not cover the history and plan years.
+    """
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise DataError(
+            f"{target} is not empty; choose a new folder or pass --force to write into it"
+        )
+    release = read_dfe_release(dfe, la)
+    history = build_history(release)
+    base_year = release.base_year
+    first = int(history["year"].min())
+    last = base_year + HORIZON
+    # the DfE's own time series starts in 2019, once statements were converted to plans;
+    # older years stay in the history (set history_start earlier to use them)
+    history_start = min(max(first, 2019), base_year - 1)
+    if population is not None:
+        pop = read_ons_population(population, release.la_code.split("+")[0])
+        need = set(range(history_start, last + 1))
+        lacking = sorted(need - set(pop["year"]))
+        if lacking:
+            raise DataError(
+                f"the ONS population for {release.la_name} lacks years "
+                f"{', '.join(map(str, lacking))}: give estimates for the history from "
+                f"{history_start} and projections to {last}"
+            )
+        pop = pop[pop["year"].between(first, last)]
+        note = "ONS estimates and projections (given to init)."
+    else:
+        pop = approximate_population(history, first, last, base_year)
+        note = (
+            "APPROXIMATION, NOT DATA: a flat population (the same residents at every\n"
+            "#     age and year, base-year plans / 3.6% national prevalence). REPLACE with\n"
+            "#     ONS mid-year estimates and SNPP projections (sufficiency init --population)."
+        )
+    settings = build_settings(history, base_year)
+    data = target / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    history.to_csv(data / "caseload.csv", index=False, float_format="%.3f")
+    pop.to_csv(data / "population.csv", index=False)
+    settings.to_csv(data / "settings.csv", index=False)
+    build_costs(base_year).to_csv(data / "cost_assumptions.csv", index=False)
+    scenario = target / "scenario.yaml"
+    scenario.write_text(_scenario_text(release, base_year, history_start, note), encoding="utf-8")
+    log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
+    return scenario
