@@ -136,3 +136,13 @@ def test_capital_programme_on_the_bundled_borough() -> None:
     assert (built["open_year"] >= 2027).all()
     assert r.summary["capital"]["capital_cost"] <= 30_000_000
     assert len(r.summary["most_valuable_places"]) <= 10
+
+
+def test_named_scenario_with_falling_demand_places_every_child() -> None:
+    """The pessimistic variant (drift) makes some groups shrink, so a child placed by the
+    market one year could be displaced the next: the market still places every child
+    (the no-place column is closed when the market is on, whatever the policy weights)."""
+    path = next(p for p in SCENARIOS if p.stem == "baseline")
+    r = sufficiency.run(path, scenario="pessimistic")
+    check_all(r)
+    assert r.summary["total_no_place"] == 0 and "unlawful" not in r.summary

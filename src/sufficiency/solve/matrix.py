@@ -6,7 +6,7 @@ all made from the same :class:`LpMatrix`, so every engine solves exactly the sam
 
 Columns, in order: ``x`` placements (one per eligible pair, the market of last resort
 included), ``u`` children with no place at all (one per group; priced by the policy weight
-``unmet_penalty``, used only when the market is off), ``d`` displaced children (one per
+``unmet_penalty``; fixed at 0 when the market of last resort is on), ``d`` displaced children (one per
 continuity row), ``m`` children over the out-of-area cap (one per plan year), then any
 extra columns a caller adds (capital decisions). Objective coefficients of ``x`` are money
 (£); those of ``u``, ``d`` and ``m`` are policy weights. A High Needs Block budget is not a
@@ -161,10 +161,15 @@ def _columns(arrays: AllocationArrays) -> LpMatrix:
         names["m"] = slice(start, start + y)
         start += y
     c = np.concatenate(cost)
+    upper = np.full(len(c), np.inf)
+    if arrays.market is not None:
+        # the market takes every child the register cannot: no one is left with no place,
+        # whatever the policy weights (a displacement later never outweighs a placement)
+        upper[names["u"]] = 0.0
     m = LpMatrix(
         cost=c,
         lower=np.zeros(len(c)),
-        upper=np.full(len(c), np.inf),
+        upper=upper,
         integer=np.zeros(len(c), dtype=bool),
         columns=names,
     )
