@@ -6,8 +6,9 @@ all made from the same :class:`LpMatrix`, so every engine solves exactly the sam
 
 Columns, in order: ``x`` placements (one per eligible pair, the market of last resort
 included), ``u`` children with no place at all (one per group; priced by the policy weight
-``unmet_penalty``; fixed at 0 when the market of last resort is on), ``d`` displaced children (one per
-continuity row), ``m`` children over the out-of-area cap (one per plan year), then any
+``unmet_penalty``; fixed at 0 when the market of last resort is on), ``d`` displaced
+children (one per continuity row), ``m`` children over the out-of-area cap (one per plan
+year), then any
 extra columns a caller adds (capital decisions). Objective coefficients of ``x`` are money
 (£); those of ``u``, ``d`` and ``m`` are policy weights. A High Needs Block budget is not a
 constraint: no child may go without a place to meet it, so it is compared with spending
