@@ -126,7 +126,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         f'<p class="lede">{html.escape(str(s.get("description", "")))}</p>',
         f'<p class="note">Base year {s["base_year"]}; plan years {years[0]}–{years[-1]}. '
         "Children are counts of children and young people with an EHC plan: whole numbers, "
-        "except those without a place and those moved, to one decimal; costs are £ a year at "
+        "except the sufficiency gap and those moved, to one decimal; costs are £ a year at "
         "each year's prices. Intervals are "
         f"{html.escape(labels.interval_name(interval))}s of the projection.</p>",
         f'<div class="cards">{"".join(cards)}</div>',

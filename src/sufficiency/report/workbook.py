@@ -119,8 +119,8 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         (
             "Summary",
             tables.headline(result),
-            f"Scenario {name}: headline figures by plan year. Children whole, those without "
-            "a place and moved to one decimal; £ a year. Totals: £ and child-years.",
+            f"Scenario {name}: headline figures by plan year. Children whole, the sufficiency "
+            "gap and children moved to one decimal; £ a year. Totals: £ and child-years.",
             "children",
             True,
         ),
