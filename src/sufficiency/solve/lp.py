@@ -465,6 +465,12 @@ def _money_duals(
     """
     m = model.matrix
     values = solved.col_value
+    linked = any(b.name in ("stay", "ooa") for b in m.blocks)
+    used = any(np.any(values[m.columns[n]] > 1e-9) for n in POLICY_COLUMNS if n in m.columns)
+    if not linked and not used and not m.integer.any():
+        # no policy column is in the solution and no row links two years: the row duals
+        # are already money (a column at zero does not set them)
+        return solved
     lower, upper, cost = m.lower.copy(), m.upper.copy(), m.cost.copy()
     for name in POLICY_COLUMNS:
         if name in m.columns:
