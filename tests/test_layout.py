@@ -20,7 +20,7 @@ RANK: dict[str, int] = {
     "taxonomy": 1,
     "config": 2,
     "data": 3,
-    "datasets": 4,
+    "datasets": 5,  # readers and the starter; the starter uses forecast's national shapes
     "forecast": 4,
     "model": 4,
     "solve": 5,
