@@ -34,6 +34,9 @@ def check_conservation(result: Result, tol: float = 1e-6) -> None:
     assert np.allclose(gap["children"], gap["market"] + gap["no_place"], atol=tol)
     if result.extras["arrays"].market is not None:
         assert gap["no_place"].sum() <= tol, "the market is on: every child has a place"
+    parts = placements["place_funding_cost"] + placements["top_up_cost"] + placements["fee_cost"]
+    assert np.allclose(parts, placements["hnb_cost"], rtol=1e-12, atol=1e-6)
+    assert (placements[["place_funding_cost", "top_up_cost", "fee_cost"]] >= -1e-9).all().all()
     money = placements["hnb_cost"] + placements["transport_cost"]
     assert np.allclose(money, placements["total_cost"], rtol=1e-12, atol=1e-6)
     assert np.allclose(

@@ -275,3 +275,37 @@ def test_more_demand_never_costs_less(tables, more) -> None:
         return r.summary["objective"]
 
     assert cost(more) >= cost(1.0) - 1e-6 * (1 + abs(cost(1.0)))
+
+
+def test_cost_components_by_payer() -> None:
+    """Special school £30,000 a place: £10,000 place funding (the default for special
+    schools) + £20,000 top-up, each ×1.03 in 2026; the independent place is a fee;
+    transport is not High Needs Block spend."""
+    r = run_tables(tiny_tables())
+    y26 = (
+        r.placements[r.placements["year"] == 2026]
+        .groupby("setting", observed=True)
+        .sum(numeric_only=True)
+    )
+    ss = y26.loc["SS1"]
+    assert ss["place_funding_cost"] == pytest.approx(10 * 10_000 * 1.03)
+    assert ss["top_up_cost"] == pytest.approx(10 * 20_000 * 1.03)
+    assert ss["fee_cost"] == 0
+    assert ss["transport_cost"] == pytest.approx(10 * 6_000 * 1.04)
+    ind = y26.loc["IND1"]
+    assert ind["fee_cost"] == pytest.approx(ind["hnb_cost"]) and ind["place_funding_cost"] == 0
+    row = r.summary["by_year"][0]
+    assert row["place_funding_cost"] + row["top_up_cost"] + row["fee_cost"] == pytest.approx(
+        row["hnb_cost"] - row["not_in_school_cost"], abs=0.05
+    )
+
+
+def test_place_funding_given_in_the_register() -> None:
+    tables = tiny_tables()
+    tables["settings"]["place_funding"] = ["", 12_000, ""]
+    r = run_tables(tables)
+    ss = r.placements[(r.placements["year"] == 2026) & (r.placements["setting"] == "SS1")]
+    assert ss["place_funding_cost"].sum() == pytest.approx(10 * 12_000 * 1.03)
+    tables["settings"]["place_funding"] = ["", 40_000, ""]
+    with pytest.raises(sufficiency.DataError, match="place_funding"):
+        run_tables(tables)

@@ -79,7 +79,20 @@ SETTINGS_COLUMNS = (
         maximum=MAX_TRANSPORT_GBP,
         unit="£ per child per year",
     ),
+    Column(
+        "place_funding",
+        "float",
+        required=False,
+        blank_ok=True,
+        minimum=0,
+        maximum=MAX_COST_GBP,
+        unit="£ per place per year",
+    ),
 )
+#: Place funding (£ per place per year) where the register gives none, by tier: £6,000 for
+#: resourced provision and £10,000 for special schools (the national place-funding rates,
+#: DOMAIN.md); none elsewhere (mainstream top-ups, and independent fees, have none).
+DEFAULT_PLACE_FUNDING: dict[str, float] = {"enhanced_resource": 6_000.0, "special_school": 10_000.0}
 SETTING_PLACES_COLUMNS = (
     Column("setting", "text"),
     _YEAR,
@@ -306,6 +319,21 @@ def load_inputs(
             Problem(settings_raw.where(int(i), "age_min"), "age_min is greater than age_max")
         )
     settings["name"] = settings["name"] if "name" in settings else settings["setting"]
+    default_funding = settings["tier"].astype(str).map(DEFAULT_PLACE_FUNDING).fillna(0.0)
+    default_funding = np.minimum(default_funding, settings["cost_per_place"])
+    given = settings["place_funding"] if "place_funding" in settings else default_funding * np.nan
+    independent = (settings["tier"].astype(str) == "independent").to_numpy()
+    over = (given > settings["cost_per_place"]).to_numpy() & ~independent
+    settings["place_funding"] = given.astype(float).fillna(default_funding)
+    for i in np.flatnonzero(over):
+        problems.append(
+            Problem(
+                settings_raw.where(int(i), "place_funding"),
+                f"place funding £{settings['place_funding'].iloc[i]:,.0f} is more than the "
+                f"whole cost_per_place £{settings['cost_per_place'].iloc[i]:,.0f} it is part of",
+            )
+        )
+    settings.loc[independent, "place_funding"] = 0.0  # an independent place is a fee
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     settings["places"] = settings["places"].astype(float)
     known = set(ids)

@@ -36,6 +36,8 @@ class AllocationArrays:
             top-up, or fee), shape (K,).
         unit_transport: £ per child per year of home-to-school transport (the council's
             general fund), shape (K,).
+        unit_place_funding: The part of ``unit_hnb`` that is place funding (£ per child per
+            year; the rest is top-up, or an independent fee), shape (K,).
         place_cost: £ per place per year by year and setting (inflated), shape (Y, S); NaN
             for the market, whose prices are per group.
         transport_cost: £ per child per year by year and setting (inflated), shape (Y, S);
@@ -58,6 +60,7 @@ class AllocationArrays:
     unit_cost: np.ndarray
     unit_hnb: np.ndarray
     unit_transport: np.ndarray
+    unit_place_funding: np.ndarray
     place_cost: np.ndarray
     transport_cost: np.ndarray
     capacity: np.ndarray
@@ -225,10 +228,20 @@ def build_arrays(
     transport_cost = (
         settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
     )
+    funding = (
+        settings["place_funding"].to_numpy(float)
+        if "place_funding" in settings
+        else np.zeros(len(settings))
+    )
+    independent = (settings["tier"].astype(str) == "independent").to_numpy()
+    funding = np.where(independent | np.isnan(funding), 0.0, funding)
+    funding = np.minimum(funding, np.nan_to_num(settings["cost_per_place"].to_numpy(float)))
+    funding_cost = funding[None, :] * place_index[:, tier_col]
     factors = cost_factors(settings, yrs, cost_changes) if cost_changes else None
     if factors is not None:
         place_cost = place_cost * factors[0]
         transport_cost = transport_cost * factors[1]
+        funding_cost = funding_cost * factors[0]
     capacity = inputs.places_array(yrs)
     capacity = np.where(np.isnan(capacity), np.inf, capacity)
 
@@ -237,6 +250,7 @@ def build_arrays(
     pair_year = group_year[pair_group]
     unit_hnb = place_cost[pair_year, pair_setting]
     unit_transport = transport_cost[pair_year, pair_setting]
+    unit_place_funding = funding_cost[pair_year, pair_setting]
     ids = settings["setting"].to_numpy()
     at = np.flatnonzero(ids == MARKET)
     market_at = int(at[0]) if len(at) else None
@@ -249,6 +263,7 @@ def build_arrays(
         base = market_prices(groups, market)  # (G, 2), base-year prices
         hit = np.flatnonzero(pair_setting == market_at)
         g, y = pair_group[hit], pair_year[hit]
+        unit_place_funding[hit] = 0.0  # the market charges a fee
         unit_hnb[hit] = base[g, 0] * place_index[y, tier]
         unit_transport[hit] = base[g, 1] * transport_index[y, tier]
         if factors is not None:
@@ -265,6 +280,7 @@ def build_arrays(
         unit_cost=unit_cost,
         unit_hnb=unit_hnb,
         unit_transport=unit_transport,
+        unit_place_funding=unit_place_funding,
         place_cost=place_cost,
         transport_cost=transport_cost,
         capacity=capacity,

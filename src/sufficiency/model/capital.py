@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.capital import Capital, CapitalOption
-from ..data.inputs import Inputs
+from ..data.inputs import DEFAULT_PLACE_FUNDING, Inputs
 from ..errors import Problem, ScenarioError
 
 
@@ -133,7 +133,11 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
         raise ScenarioError("invalid scenario", problems)
     added = pd.DataFrame(rows)
     added["tier_number"] = added["tier"].map(taxonomy.TIER_NUMBER).astype(int)
-    settings = pd.concat([reg, added[reg.columns]], ignore_index=True)
+    added = added.reindex(columns=reg.columns)  # register columns the option does not set
+    if "place_funding" in added:  # an option's place funding follows its tier's default
+        funding = added["tier"].map(DEFAULT_PLACE_FUNDING).fillna(0.0)
+        added["place_funding"] = np.minimum(funding, added["cost_per_place"].astype(float))
+    settings = pd.concat([reg, added], ignore_index=True)
     settings["tier"] = settings["tier"].astype(str)
     out = copy.copy(inputs)
     out.settings = settings

@@ -20,8 +20,10 @@ class Allocation:
 
     Attributes:
         placements: ``year, need, age_band, level, setting, name, tier, in_area, status,
-            children, unit_cost, hnb_cost, transport_cost, total_cost`` (``cost``: the
-            earlier name of ``total_cost``) (rows with children > 0; ``status`` is
+            children, unit_cost``, the High Needs Block part split into
+            ``place_funding_cost``, ``top_up_cost`` and ``fee_cost`` (independent and market
+            places), ``hnb_cost`` (their sum), ``transport_cost``, ``total_cost`` (``cost``:
+            the earlier name of ``total_cost``) (rows with children > 0; ``status`` is
             ``continuing`` for children carried over in their setting, else ``new``).
         shortfall: The sufficiency gap, children the register's commissioned places cannot
             take: ``year, need, age_band, level, children`` (> 0 rows), split into
@@ -67,6 +69,7 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
             "tier": sett["tier"].astype(str).to_numpy(),
             "in_area": sett["in_area"].to_numpy(dtype=bool),
             "hnb_unit_cost": arrays.unit_hnb,
+            "place_funding_unit_cost": arrays.unit_place_funding,
             "transport_unit_cost": arrays.unit_transport,
             "unit_cost": arrays.unit_cost,
         }
@@ -121,6 +124,11 @@ def tables(
     )
     placed = placed[placed["children"] > 1e-9].copy()
     placed["hnb_cost"] = placed["children"] * placed["hnb_unit_cost"]
+    fee = ((placed["tier"] == "independent") | (placed["setting"] == "MARKET")).to_numpy()
+    funding = placed["children"] * placed["place_funding_unit_cost"]
+    placed["place_funding_cost"] = np.where(fee, 0.0, funding)
+    placed["top_up_cost"] = np.where(fee, 0.0, placed["hnb_cost"] - funding)
+    placed["fee_cost"] = np.where(fee, placed["hnb_cost"], 0.0)
     placed["transport_cost"] = placed["children"] * placed["transport_unit_cost"]
     placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"]
     placed["cost"] = placed["total_cost"]  # the earlier name, kept for one release
@@ -135,6 +143,9 @@ def tables(
                 "status",
                 "children",
                 "unit_cost",
+                "place_funding_cost",
+                "top_up_cost",
+                "fee_cost",
                 "hnb_cost",
                 "transport_cost",
                 "total_cost",
