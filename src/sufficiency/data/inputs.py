@@ -320,7 +320,7 @@ def load_inputs(
         )
     settings["name"] = settings["name"] if "name" in settings else settings["setting"]
     default_funding = settings["tier"].astype(str).map(DEFAULT_PLACE_FUNDING).fillna(0.0)
-    default_funding = np.minimum(default_funding, settings["cost_per_place"])
+    default_funding = default_funding.clip(upper=settings["cost_per_place"])
     given = settings["place_funding"] if "place_funding" in settings else default_funding * np.nan
     independent = (settings["tier"].astype(str) == "independent").to_numpy()
     over = (given > settings["cost_per_place"]).to_numpy() & ~independent

@@ -13,26 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..config.forecast_options import Region
 
 #: Credit to show wherever the reference panel's figures are used.
 CREDIT = "Department for Education, 'Education, health and care plans' (OGL v3.0)"
 ENGLAND = "England"
-REGIONS: tuple[str, ...] = (
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-)
+#: The nine regions of England (the scenario schema's ``forecast.reference_region``).
+REGIONS: tuple[str, ...] = get_args(Region)
 TOTAL = "total"
 
 
