@@ -123,6 +123,11 @@ def test_hnb_balance(baseline) -> None:  # type: ignore[no-untyped-def]
     later = v[("2027-28", "balance_carried_forward")]
     assert later == pytest.approx(-5e6 + 60e6 + 62e6 - cost - v[("2027-28", "hnb_cost")])
     assert np.isnan(v[("2028-29", "balance_carried_forward")])  # no allocation given
+    # a single plan year has no whole financial year: the sections are empty, not an error
+    one = baseline.placements[baseline.placements["year"] == 2026]
+    nis = baseline.not_in_school[baseline.not_in_school["year"] == 2026]
+    single = dsg_plan(one, nis, None, options)
+    assert single[single["unit"] == "gbp"].empty
     with pytest.raises(ValueError, match="2026-27"):
         ReturnsOptions(hnb_allocation_gbp_by_financial_year={"2026/27": 1.0})
 

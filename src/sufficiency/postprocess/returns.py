@@ -203,7 +203,7 @@ def _balance(periods: list[str], spend: pd.DataFrame, options: ReturnsOptions) -
         cost = spend[run].to_numpy(dtype=float)
         in_year = allocation - cost
         carried = options.opening_balance_gbp + np.cumsum(in_year)  # NaN from a missing year
-        brought = np.concatenate([[options.opening_balance_gbp], carried[:-1]])
+        brought = np.concatenate([[options.opening_balance_gbp], carried])[: len(periods)]
         for line, values in (
             ("hnb_allocation", allocation),
             ("hnb_cost", cost),
