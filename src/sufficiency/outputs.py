@@ -20,6 +20,7 @@ import pandas as pd
 
 from .cells import safe_cells
 from .errors import SufficiencyError
+from .postprocess.disclosure import publish
 from .results import TABLES, Comparison, Result
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     (:func:`clean_residues`) and text cells that would start a formula escaped
     (:func:`sufficiency.cells.safe_cells`)."""
     safe_cells(clean_residues(frame)).to_csv(path, index=False)
+
+
+def published(result: Result) -> dict[str, pd.DataFrame]:
+    """The run's returns tables under disclosure control (``published/*.csv``)."""
+    return publish({n: getattr(result, n) for n in ("dsg_plan", "scap", "commissioning")})
 
 
 def input_paths(result: Result) -> list[Path]:
@@ -71,6 +77,13 @@ def write_result(
     def fill(tmp: Path) -> None:
         for name in TABLES:
             write_csv(getattr(result, name), tmp / f"{name}.csv")
+        if "disclosure" in result.summary:  # tables meant for publication, protected
+            (tmp / "published").mkdir()
+            for name, frame in published(result).items():
+                write_csv(frame, tmp / "published" / f"{name}.csv")
+            (tmp / "published" / "README.txt").write_text(
+                str(result.summary["disclosure"]) + "\n", encoding="utf-8"
+            )
         if report:
             from .report import write_report  # matplotlib is imported only to report
 

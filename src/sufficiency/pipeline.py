@@ -27,8 +27,10 @@ from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
 from .postprocess.comparison import comparison_table
+from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
+from .postprocess.returns import by_financial_year, returns_tables
 from .results import Comparison, Result
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,7 @@ def run(
         timings["unmitigated"] = time.perf_counter() - t
     alloc, builds = mitigated.allocation, mitigated.builds
     unalloc = unmitigated.allocation if unmitigated is not None else None
+    unmit = (unalloc.placements, unmitigated.not_in_school) if unmitigated and unalloc else None
     shadow = shadow_prices(alloc.capacity)
     head, tail = summarise(
         sc,
@@ -137,6 +140,8 @@ def run(
     summary: dict[str, Any] = {
         **head,
         "forecast_warnings": forecast_warnings(ehcp, sen),
+        "by_financial_year": by_financial_year(head["by_year"]),
+        **({"disclosure": RULE} if sc.report.disclosure else {}),
         "timings": {k: round(v, 4) for k, v in timings.items()},
         "provenance": _provenance(sc, inputs),
         **tail,
@@ -167,6 +172,7 @@ def run(
         shadow_prices=shadow,
         cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
         not_in_school=taxonomy.as_categories(mitigated.not_in_school),
+        **returns_tables(alloc.placements, mitigated.not_in_school, unmit, sc.returns),
         summary=summary,
         extras={
             "scenario": sc,

@@ -27,6 +27,9 @@ TABLES: tuple[str, ...] = (
     "shadow_prices",
     "cost_avoided",
     "not_in_school",
+    "dsg_plan",
+    "scap",
+    "commissioning",
 )
 
 
@@ -75,6 +78,11 @@ class Result:
         cost_avoided: Cheapest local against cheapest out-of-area place per demand group.
         not_in_school: Children with plans not in a school or college by ``year, need,
             age_band, arrangement``, with ``unit_cost`` and ``hnb_cost`` (£).
+        dsg_plan: The DSG management plan's high-needs sections
+            (:func:`sufficiency.postprocess.returns.dsg_plan`).
+        scap: The SCAP SEND return (:func:`sufficiency.postprocess.returns.scap`).
+        commissioning: Specialist places needed by need group, phase and planning area
+            (:func:`sufficiency.postprocess.returns.commissioning`).
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
             model, the arrays).
@@ -94,6 +102,9 @@ class Result:
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
     not_in_school: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dsg_plan: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scap: pd.DataFrame = field(default_factory=pd.DataFrame)
+    commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

@@ -307,3 +307,128 @@ def as_categories(frame: pd.DataFrame) -> pd.DataFrame:
         if col in out.columns:
             out[col] = out[col].astype(str).astype(dtype)
     return out
+
+
+# --- reporting categories of settings: the DSG management plan, SCAP and phase -----------
+
+#: The DSG management plan's placement categories (high-needs sections of the template).
+DSG_CATEGORIES: tuple[str, ...] = (
+    "mainstream",
+    "resourced_provision",
+    "special",
+    "independent_special",
+    "hospital_ap",
+    "post16_fe",
+    "other",
+)
+
+#: SCAP SEND provision types: SEN unit / resourced provision, independent and
+#: non-maintained special, state special, alternative provision; ``none`` = not specialist.
+SCAP_TYPES: tuple[str, ...] = ("UR", "IN", "SS", "AP", "none")
+
+#: Phases of a setting (from the ages it takes): ``all_through`` spans primary and secondary.
+SETTING_PHASES: tuple[str, ...] = (
+    "early_years",
+    "primary",
+    "secondary",
+    "all_through",
+    "post16",
+)
+
+#: The DfE's establishment types (the placement columns of the EHC plan statistics'
+#: ``caseload.csv``, plus ``hospital_school``) -> (DSG category, SCAP type).
+ESTABLISHMENT_TYPES: dict[str, tuple[str, str]] = {
+    "mainstream_la_maintained": ("mainstream", "none"),
+    "mainstream_academy": ("mainstream", "none"),
+    "mainstream_free_school": ("mainstream", "none"),
+    "mainstream_independent": ("mainstream", "none"),
+    "nm_early_years": ("mainstream", "none"),
+    **{
+        f"mainstream_{kind}_{unit}": ("resourced_provision", "UR")
+        for kind in ("la_maintained", "academy", "free_school")
+        for unit in ("resourced_provision", "senunit")
+    },
+    "special_la_maintained": ("special", "SS"),
+    "special_academy_free": ("special", "SS"),
+    "special_independent": ("independent_special", "IN"),
+    "special_non_maintained": ("independent_special", "IN"),
+    "ap_pru_la_maintained": ("hospital_ap", "AP"),
+    "ap_pru_academy": ("hospital_ap", "AP"),
+    "ap_pru_free_school": ("hospital_ap", "AP"),
+    "hospital_school": ("hospital_ap", "AP"),
+    "general_fe_tertiary_colleges": ("post16_fe", "none"),
+    "specialist_post_16_institutions": ("post16_fe", "IN"),
+    "ukrlp_provider": ("post16_fe", "none"),
+    "online_provider": ("other", "none"),
+    "other_schools": ("other", "none"),
+    "other_placement_settings": ("other", "none"),
+    "w_settings": ("other", "none"),
+}
+
+#: Children with plans not in a school or college fall in the DSG plan's ``other``.
+NOT_IN_SCHOOL_DSG_CATEGORY = "other"
+
+#: DSG plan age groups: the SEN2 bands under the template's names.
+DSG_AGE_GROUPS: dict[str, str] = {
+    "0-4": "under_5",
+    "5-10": "age_5_10",
+    "11-15": "age_11_15",
+    "16-19": "age_16_19",
+    "20-25": "age_20_25",
+}
+
+#: Phase of a child in the returns, by age band (SCAP asks for primary and secondary).
+BAND_PHASE: dict[str, str] = {
+    "0-4": "early_years",
+    "5-10": "primary",
+    "11-15": "secondary",
+    "16-19": "post16",
+    "20-25": "post16",
+}
+
+#: Need groups of the commissioning views (the four broad areas, and ``other``).
+NEED_GROUPS: tuple[str, ...] = (
+    "communication_and_interaction",
+    "cognition_and_learning",
+    "social_emotional_and_mental_health",
+    "sensory_and_physical",
+    "other",
+)
+
+
+def establishment_from_tier(tiers: Iterable[str], age_min: Iterable[int]) -> np.ndarray:
+    """The establishment type assumed for settings whose register does not give one.
+
+    Mainstream and SEN-support settings are LA maintained mainstream schools (general FE
+    colleges when they take no one under 16); partnership settings are pupil referral
+    units; enhanced resources are resourced provision; special schools are LA maintained;
+    independent settings are independent special schools (specialist post-16 institutions
+    when they take no one under 16).
+    """
+    tier = np.asarray(list(tiers), dtype=object)
+    post16 = np.asarray(list(age_min), dtype=int) >= 16
+    out = np.full(len(tier), "other_placement_settings", dtype=object)
+    school = {
+        "mainstream": "mainstream_la_maintained",
+        "sen_support": "mainstream_la_maintained",
+        "partnership": "ap_pru_la_maintained",
+        "enhanced_resource": "mainstream_la_maintained_resourced_provision",
+        "special_school": "special_la_maintained",
+        "independent": "special_independent",
+    }
+    for t, e in school.items():
+        out[tier == t] = e
+    out[post16 & np.isin(tier, ["mainstream", "sen_support"])] = "general_fe_tertiary_colleges"
+    out[post16 & (tier == "independent")] = "specialist_post_16_institutions"
+    return out
+
+
+def setting_phase(age_min: Iterable[int], age_max: Iterable[int]) -> np.ndarray:
+    """Phase of settings from the ages they take (see :data:`SETTING_PHASES`)."""
+    lo = np.asarray(list(age_min), dtype=int)
+    hi = np.asarray(list(age_max), dtype=int)
+    return np.select(
+        [hi <= 3, lo >= 16, (lo <= 10) & (hi >= 11), hi <= 10],
+        ["early_years", "post16", "all_through", "primary"],
+        default="secondary",
+    ).astype(object)

@@ -35,7 +35,7 @@ def test_workbook_formats_by_column_kind(baseline_out: Path) -> None:
     first = 4
     assert summary.cell(first, head["Year"]).number_format == "0"  # 2026, not £2,026
     assert summary.cell(first, head[labels.label("total_cost")]).number_format == MONEY
-    assert summary.cell(first, head["EHC plans"]).number_format == "#,##0"
+    assert summary.cell(first, head["Children with an EHC plan"]).number_format == "#,##0"
     assert summary.cell(first, head[labels.label("shortfall")]).number_format == "#,##0.0"
     assert summary.cell(first, head[labels.label("not_placed")]).value is not None
     # a totals row: cost summed over the plan years, stocks left blank
@@ -45,7 +45,7 @@ def test_workbook_formats_by_column_kind(baseline_out: Path) -> None:
     costs = [summary.cell(r, head[labels.label("total_cost")]).value for r in range(first, last)]
     assert years == list(range(2026, 2036))
     assert summary.cell(last, head[labels.label("total_cost")]).value == pytest.approx(sum(costs))
-    assert summary.cell(last, head["EHC plans"]).value is None
+    assert summary.cell(last, head["Children with an EHC plan"]).value is None
     # every tier column of the cost sheet is money (the SEN support tier included)
     cost = book["Cost by tier"]
     for name, j in _columns(cost).items():
@@ -71,7 +71,10 @@ def test_workbook_formats_by_column_kind(baseline_out: Path) -> None:
 
 
 def test_labels_are_one_table() -> None:
-    assert labels.label("placed_by_tier_sen_support") == "Placed: SEN support"
+    assert (
+        labels.label("placed_by_tier_sen_support")
+        == "Placed: SEN support tier (mainstream with top-up)"
+    )
     assert labels.label("served_2029") == "Children served 2029"
     assert labels.label("a_new_column") == "A new column"
     assert labels.kind("hnb_cost") == "money" and labels.kind("open_year") == "year"

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from .capital import Capital
 from .forecast_options import ForecastOptions
 from .levers import Levers, TierName
+from .returns import ReportOptions, ReturnsOptions
 from .strict import Strict as _Strict
 from .strict import refuse_removed
 
@@ -310,6 +311,13 @@ class Scenario(_Strict):
     allocation: AllocationOptions = Field(default_factory=AllocationOptions)
     levers: Levers = Field(default_factory=Levers)
     capital: Capital = Field(default_factory=Capital)
+    returns: ReturnsOptions = Field(
+        default_factory=ReturnsOptions,
+        description="Inputs of the DSG management plan (High Needs Block allocation).",
+    )
+    report: ReportOptions = Field(
+        default_factory=ReportOptions, description="How tables meant for publication are written."
+    )
 
     _sources: tuple[Path, ...] = PrivateAttr(default=())
     _applied: tuple[str, ...] = PrivateAttr(default=())

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import Scenario
 from ..errors import Problem, ScenarioError
+from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
@@ -88,6 +89,7 @@ SETTINGS_COLUMNS = (
         maximum=MAX_COST_GBP,
         unit="£ per place per year",
     ),
+    *CATEGORY_COLUMNS,
 )
 #: Place funding (£ per place per year) where the register gives none, by tier: £6,000 for
 #: resourced provision and £10,000 for special schools (the national place-funding rates,
@@ -126,7 +128,9 @@ class Inputs:
         population: ``year, age, age_band, population``.
         settings: The register: ``setting, name, tier, tier_number, in_area, places`` (NaN =
             no limit), ``needs`` (tuple of codes), ``age_min, age_max, cost_per_place,
-            transport_per_place``.
+            transport_per_place``, and the reporting columns ``establishment_type,
+            dsg_category, scap_type, phase, residential, planning_area`` (given or derived,
+            see :func:`~sufficiency.data.categories.with_categories`).
         cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
         sen_support: Children on SEN support, as caseload without ``setting``; may be None.
         setting_places: Dated changes ``setting, year, places``.
@@ -334,6 +338,8 @@ def load_inputs(
             )
         )
     settings.loc[independent, "place_funding"] = 0.0  # an independent place is a fee
+    check_categories(settings, settings_raw, problems)
+    settings = with_categories(settings)
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     settings["places"] = settings["places"].astype(float)
     known = set(ids)

@@ -227,6 +227,38 @@ class Setting:
     template: Template
     cost_per_place: int
     transport_per_place: int
+    planning_area: str = ""
+
+    @property
+    def establishment_type(self) -> str:
+        """The DfE establishment type (a column of the EHC plan statistics' caseload)."""
+        label, host = self.template.label, self.name
+        if self.kind.key in ("ms_ey", "ss_ey"):
+            return "nm_early_years"
+        if self.kind.key in ("ms_pri", "ss_pri"):
+            return "mainstream_la_maintained"
+        if self.kind.key in ("ms_sec", "ss_sec"):
+            return "mainstream_academy"
+        if self.kind.key == "ap":
+            if "hospital" in label:
+                return "hospital_school"
+            return "ap_pru_la_maintained" if "referral" in label else "ap_pru_academy"
+        if self.kind.key == "rb":
+            school = "academy" if "Academy" in host else "la_maintained"
+            unit = "senunit" if "unit" in label else "resourced_provision"
+            return f"mainstream_{school}_{unit}"
+        if self.kind.key in ("sp_in", "sp_ooa"):
+            return "special_academy_free" if "Academy" in host else "special_la_maintained"
+        if self.kind.key == "ind":
+            return "special_non_maintained" if "non-maintained" in label else "special_independent"
+        if self.kind.key == "spi":
+            return "specialist_post_16_institutions"
+        return "general_fe_tertiary_colleges"  # fe
+
+    @property
+    def residential(self) -> bool:
+        """Whether the setting offers residential (38- or 52-week) placements."""
+        return "residential" in self.template.label
 
     @property
     def needs_text(self) -> str:
@@ -309,6 +341,12 @@ def build_register(counts: dict[str, int], rng: np.random.Generator) -> list[Set
             setting_id = f"{kind.prefix}{serial[kind.prefix]:0{width}d}"
             lo, hi = kind.transport_in if template.in_area else kind.transport_out
             transport = round(float(rng.uniform(lo, hi)) / 10.0) * 10
+            if not template.in_area:
+                area = ""
+            elif i < len(LOCALITIES) or kind.key not in ("ms_pri", "ms_sec", "ss_pri", "ss_sec"):
+                area = LOCALITIES[i % len(LOCALITIES)]
+            else:
+                area = f"locality {i + 1}"
             settings.append(
                 Setting(
                     setting=setting_id,
@@ -317,6 +355,7 @@ def build_register(counts: dict[str, int], rng: np.random.Generator) -> list[Set
                     template=template,
                     cost_per_place=_draw_cost(kind, template, rng),
                     transport_per_place=transport,
+                    planning_area=area,
                 )
             )
     return settings

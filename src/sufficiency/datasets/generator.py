@@ -575,6 +575,9 @@ def generate_borough(
             "age_max": [s.template.age_max for s in register],
             "cost_per_place": [s.cost_per_place for s in register],
             "transport_per_place": [s.transport_per_place for s in register],
+            "establishment_type": [s.establishment_type for s in register],
+            "residential": ["yes" if s.residential else "no" for s in register],
+            "planning_area": [s.planning_area for s in register],
         }
     )
     setting_places = pd.DataFrame(changes, columns=["setting", "year", "places"]).astype(

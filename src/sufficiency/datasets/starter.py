@@ -280,7 +280,8 @@ def build_history(release: DfeRelease) -> pd.DataFrame:
 
 
 def build_settings(history: pd.DataFrame, base_year: int) -> pd.DataFrame:
-    """One row per category in and out of area; in-area places = base-year use.
+    """One row per category in and out of area; in-area places = base-year use; each row's
+    establishment type is its category's first DfE placement column.
 
     Out of area, a limited category has no commissioned places (the DfE does not publish
     the split, so today's children are all counted in area): growth beyond today's places
@@ -307,6 +308,9 @@ def build_settings(history: pd.DataFrame, base_year: int) -> pd.DataFrame:
                     "age_max": cat.ages[1],
                     "cost_per_place": cost,
                     "transport_per_place": transport,
+                    # the category's main DfE establishment type gives its DSG category
+                    # and SCAP type (sufficiency.taxonomy.ESTABLISHMENT_TYPES)
+                    "establishment_type": cat.columns[0],
                 }
             )
     return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.capital import Capital, CapitalOption
+from ..data.categories import REPORTING, with_categories
 from ..data.inputs import DEFAULT_PLACE_FUNDING, Inputs
 from ..errors import Problem, ScenarioError
 
@@ -110,6 +111,7 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
                     "age_max": int(base["age_max"]),
                     "cost_per_place": o.cost_per_place_gbp,
                     "transport_per_place": float(base["transport_per_place"]),
+                    "expands": o.expands,
                 }
             )
         else:
@@ -127,11 +129,17 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
                     "age_max": new.age_max,
                     "cost_per_place": o.cost_per_place_gbp,
                     "transport_per_place": new.transport_per_place,
+                    "expands": None,
                 }
             )
     if problems:
         raise ScenarioError("invalid scenario", problems)
     added = pd.DataFrame(rows)
+    for i, row in enumerate(rows):  # an expansion reports as the setting it expands
+        if row.get("expands") is not None:
+            for column in (c for c in REPORTING if c in reg.columns):
+                added.loc[i, column] = reg[column].iloc[known[row["expands"]]]
+    added = with_categories(added.drop(columns="expands"))
     added["tier_number"] = added["tier"].map(taxonomy.TIER_NUMBER).astype(int)
     added = added.reindex(columns=reg.columns)  # register columns the option does not set
     if "place_funding" in added:  # an option's place funding follows its tier's default

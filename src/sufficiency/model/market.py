@@ -52,6 +52,13 @@ def add_market(inputs: Inputs, market: Market) -> Inputs:
         "cost_per_place": np.nan,
         "transport_per_place": np.nan,
         "tier_number": taxonomy.TIER_NUMBER[market.tier],
+        # spot purchase: an independent or non-maintained special place, out of area
+        "establishment_type": "special_independent",
+        "dsg_category": "independent_special",
+        "scap_type": "IN",
+        "phase": "all_through",
+        "residential": False,
+        "planning_area": "",
     }
     extra = pd.DataFrame([{c: row.get(c, np.nan) for c in reg.columns}])
     settings = pd.concat([reg, extra.astype({"in_area": bool})], ignore_index=True)

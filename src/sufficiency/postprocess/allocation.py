@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..data.categories import REPORTING, with_categories
 from ..model.arrays import AllocationArrays
 from ..solve.lp import AllocationModel, Solution
 
@@ -19,7 +20,8 @@ class Allocation:
     """The allocation's tables and the solve behind them.
 
     Attributes:
-        placements: ``year, need, age_band, level, setting, name, tier, in_area, status,
+        placements: ``year, need, age_band, level, setting, name, tier, provision
+            (``ehc_plan``), dsg_category, scap_type, planning_area, in_area, status,
             children, unit_cost``, the High Needs Block part split into
             ``place_funding_cost``, ``top_up_cost`` and ``fee_cost`` (independent and market
             places), ``hnb_cost`` (their sum), ``transport_cost``, ``total_cost`` (``cost``:
@@ -57,7 +59,10 @@ class Allocation:
 
 def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
     groups = arrays.groups.iloc[arrays.pair_group].reset_index(drop=True)
-    sett = arrays.settings.iloc[arrays.pair_setting].reset_index(drop=True)
+    register = arrays.settings
+    if not set(REPORTING) <= set(register.columns):
+        register = with_categories(register)
+    sett = register.iloc[arrays.pair_setting].reset_index(drop=True)
     return pd.DataFrame(
         {
             "year": groups["year"].to_numpy(),
@@ -67,6 +72,10 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
             "setting": sett["setting"].to_numpy(),
             "name": sett["name"].to_numpy(),
             "tier": sett["tier"].astype(str).to_numpy(),
+            "provision": "ehc_plan",
+            "dsg_category": sett["dsg_category"].to_numpy(),
+            "scap_type": sett["scap_type"].to_numpy(),
+            "planning_area": sett["planning_area"].to_numpy(),
             "in_area": sett["in_area"].to_numpy(dtype=bool),
             "hnb_unit_cost": arrays.unit_hnb,
             "place_funding_unit_cost": arrays.unit_place_funding,
@@ -101,7 +110,7 @@ def tables(
         The allocation tables.
     """
     pairs = _pair_frame(arrays)
-    costs = pairs.drop(columns=["name"])
+    costs = pairs.drop(columns=["name", "provision", "dsg_category", "scap_type", "planning_area"])
     continuing = np.zeros(arrays.n_pairs)
     displaced = pairs.iloc[0:0][[*_KEYS, "setting"]].assign(children=0.0)
     cont = arrays.continuity
@@ -139,6 +148,10 @@ def tables(
                 "setting",
                 "name",
                 "tier",
+                "provision",
+                "dsg_category",
+                "scap_type",
+                "planning_area",
                 "in_area",
                 "status",
                 "children",

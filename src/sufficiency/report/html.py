@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import labels, tables
+from . import labels, returns, tables
 from .plots import CHARTS
 
 if TYPE_CHECKING:
@@ -147,6 +147,9 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         _table(tables.by_tier(result), default="children"),
         "<h2>Sufficiency gap by need</h2>",
         _table(tables.gap_by_need(result), default="children_1dp", total=True),
+        "<h2>SCAP SEND return: specialist places by provision type and phase</h2>",
+        f'<p class="note">{html.escape(returns.note(result))}</p>',
+        _table(returns.wide(result, "scap", "phase", areas=False), default="children"),
         "<h2>Capacity of settings with limited places</h2>",
         _table(tables.capacity_by_tier(result)),
     ]

@@ -33,11 +33,11 @@ from .. import taxonomy
 LABELS: dict[str, str] = {
     # keys of the headline and of summary["by_year"]
     "year": "Year",
-    "ehc_plans": "EHC plans",
+    "ehc_plans": "Children with an EHC plan",
     "ehc_plans_projected": "EHC plans (projected)",
     "ehc_plans_lower": "EHC plans, {interval} low",
     "ehc_plans_upper": "EHC plans, {interval} high",
-    "sen_support": "SEN support",
+    "on_sen_support": "Children on SEN support (no plan)",
     "not_placed": "Not in school",
     "not_in_school": "Not in school (other arrangements)",
     "no_place": "No place at all (unlawful)",
@@ -101,8 +101,74 @@ LABELS: dict[str, str] = {
     "shortfall_diff": "Sufficiency gap against the first",
     "out_of_area_diff": "Out of area against the first",
     "saving_per_child": "Saving per child moved back in area",
+    # reporting categories and the statutory returns
+    "establishment_type": "Establishment type",
+    "dsg_category": "DSG plan category",
+    "scap_type": "SCAP provision type",
+    "phase": "Phase",
+    "residential": "Residential",
+    "planning_area": "Planning area",
+    "need_group": "Need group",
+    "financial_year": "Financial year",
+    "section": "Section",
+    "period": "Period",
+    "line": "Line",
+    "column": "Column",
+    "unit": "Unit",
+    "value": "Value",
     # pivot columns
     "total": "Total",
+}
+
+#: Words for plan status (``provision``): never "SEN support" alone, which is also a tier.
+PROVISION_LABELS: dict[str, str] = {
+    "ehc_plan": "With an EHC plan",
+    "sen_support": "On SEN support",
+}
+
+#: Words for the codes of the returns' rows and columns (categories, SCAP types, phases,
+#: DSG age groups, need groups, the DSG plan's lines).
+CODE_LABELS: dict[str, str] = {
+    "mainstream": "Mainstream schools and academies",
+    "resourced_provision": "Resourced provision and SEN units",
+    "special": "Maintained special schools and special academies",
+    "independent_special": "Independent and non-maintained special schools",
+    "hospital_ap": "Hospital schools and alternative provision",
+    "post16_fe": "Post-16 and further education",
+    "other": "Other (not in a school or college, other settings)",
+    "UR": "UR: SEN unit or resourced provision",
+    "IN": "IN: independent or non-maintained special",
+    "SS": "SS: state special school",
+    "AP": "AP: alternative provision",
+    "early_years": "Early years",
+    "primary": "Primary",
+    "secondary": "Secondary",
+    "post16": "Post-16",
+    "all_through": "All-through",
+    "under_5": "Under 5",
+    "age_5_10": "5–10",
+    "age_11_15": "11–15",
+    "age_16_19": "16–19",
+    "age_20_25": "20–25",
+    "communication_and_interaction": "Communication and interaction",
+    "cognition_and_learning": "Cognition and learning",
+    "social_emotional_and_mental_health": "Social, emotional and mental health",
+    "sensory_and_physical": "Sensory and/or physical",
+    "children_by_category_and_age": "Children with an EHC plan by category and age group",
+    "children_by_need": "Children with an EHC plan by primary need and category",
+    "hnb_cost_by_category": "High Needs Block cost by category",
+    "high_needs_block": "High Needs Block: allocation, cost and balance",
+    "hnb_allocation": "High Needs Block allocation",
+    "in_year_surplus_or_deficit": "In-year surplus (+) or deficit (−)",
+    "balance_brought_forward": "Balance brought forward",
+    "balance_carried_forward": "Cumulative balance carried forward",
+    "mitigated": "Mitigated",
+    "unmitigated": "Unmitigated",
+    "difference": "Mitigated less unmitigated",
+    "all": "All planning areas",
+    "market": "Market of last resort (the gap)",
+    "out_of_area": "Out of area",
+    "not_given": "Not given",
 }
 
 #: How each code name is shown (see the module docstring); anything else is ``text``
@@ -115,6 +181,7 @@ KINDS: dict[str, str] = {
     "base_year": "year",
     "earliest_year": "year",
     "ehc_plans": "children",
+    "on_sen_support": "children",
     "ehc_plans_projected": "children",
     "ehc_plans_lower": "children",
     "ehc_plans_upper": "children",
@@ -167,7 +234,7 @@ EXCEL_FORMATS: dict[str, str] = {
 #: Tier labels, least to most specialist.
 TIER_LABELS: dict[str, str] = {
     "mainstream": "Mainstream",
-    "sen_support": "SEN support",
+    "sen_support": "SEN support tier (mainstream with top-up)",
     "partnership": "Partnership",
     "enhanced_resource": "Enhanced resource",
     "special_school": "Special school",

@@ -23,7 +23,7 @@ HEADLINE: tuple[str, ...] = (
     "ehc_plans",
     "ehc_plans_lower",
     "ehc_plans_upper",
-    "sen_support",
+    "on_sen_support",
     "not_placed",
     "demand",
     "placed",
@@ -41,6 +41,8 @@ HEADLINE: tuple[str, ...] = (
 def headline(result: Result) -> pd.DataFrame:
     """Headline figures by plan year: plans, children placed and not, out of area, cost."""
     frame = pd.DataFrame(result.summary["by_year"])
+    # children on SEN support have no plan: not the SEN support tier
+    frame = frame.rename(columns={"sen_support": "on_sen_support"})
     columns = [c for c in HEADLINE if c in frame.columns]
     extra = [c for c in frame.columns if c.endswith("_cost") and c not in columns]
     return frame[columns + extra].reset_index(drop=True)

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import labels, tables
+from . import labels, returns, tables
 
 if TYPE_CHECKING:
     from ..results import Result
@@ -177,6 +177,39 @@ def write_workbook(result: Result, path: str | Path) -> Path:
             False,
         ),
     ]
+    rule = returns.note(result)
+    for sheet, frame, what, default in (
+        (
+            "DSG plan children",
+            returns.dsg(result, "children"),
+            "DSG management plan: children with an EHC plan (January census) by category and "
+            "age group, and by primary need; children not in a school or college are 'Other'.",
+            "children",
+        ),
+        (
+            "DSG plan cost",
+            returns.dsg(result, "gbp"),
+            "DSG management plan: High Needs Block cost by category, unmitigated beside "
+            "mitigated, and the allocation and balance, by April–March financial year "
+            "(5/12 of one census year and 7/12 of the next). Transport is not HNB.",
+            "money",
+        ),
+        (
+            "SCAP",
+            returns.wide(result, "scap", "phase"),
+            "SCAP SEND return: resident children with an EHC plan in specialist places by "
+            "provision type and phase, by planning area of the place.",
+            "children",
+        ),
+        (
+            "Commissioning",
+            returns.wide(result, "commissioning", "need_group"),
+            "Specialist places needed by need group and phase, by planning area.",
+            "children",
+        ),
+    ):
+        if not frame.empty:
+            sheets.append((sheet, frame, f"{what} {rule}", default, False))
     capital = tables.builds(result)
     if not capital.empty:
         sheets.append(

@@ -1,0 +1,68 @@
+"""Options of the statutory returns (the DSG management plan's High Needs Block figures) and
+of published outputs (disclosure control)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from .strict import Strict
+
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def financial_year_label(start: int) -> str:
+    """The label of the April–March financial year starting in April of ``start``:
+    ``2026`` -> ``"2026-27"``."""
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+class ReturnsOptions(Strict):
+    """Inputs of the DSG management plan: the High Needs Block allocation and the balance."""
+
+    hnb_allocation_gbp_by_financial_year: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "The High Needs Block allocation, £ per financial year (April–March), keyed by "
+            "the year as '2026-27'. Years without one show no surplus or deficit."
+        ),
+    )
+    opening_balance_gbp: float = Field(
+        default=0.0,
+        ge=-1e12,
+        le=1e12,
+        description=(
+            "£ the High Needs Block reserve stands at before the first financial year "
+            "shown (negative: a deficit brought forward)."
+        ),
+    )
+
+    @field_validator("hnb_allocation_gbp_by_financial_year")
+    @classmethod
+    def _years_and_amounts(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, amount in value.items():
+            match = _FINANCIAL_YEAR.match(str(key))
+            if match is None or financial_year_label(int(match.group(1))) != key:
+                raise ValueError(
+                    f"financial year {key!r} must be written as April's year and the next, "
+                    "e.g. '2026-27'"
+                )
+            if not 0.0 <= amount <= 1e12:
+                raise ValueError(f"allocation for {key} must be £0 or more, got {amount:g}")
+        return value
+
+
+class ReportOptions(Strict):
+    """How outputs meant for publication are written."""
+
+    disclosure: bool = Field(
+        default=False,
+        description=(
+            "Disclosure control for published tables: counts of children rounded to whole "
+            "children, counts of 1 to 4 suppressed (shown 'c') with secondary suppression so "
+            "no suppressed count can be worked out from its row and column totals, in the "
+            "workbook, the HTML page and a published/ copy of the count tables. The working "
+            "CSV files keep full precision."
+        ),
+    )

@@ -1,0 +1,220 @@
+"""The statutory returns: reporting categories, financial years, the DSG plan, SCAP,
+commissioning views and disclosure control."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from sufficiency import taxonomy
+from sufficiency.config.returns import ReturnsOptions
+from sufficiency.datasets.bundled import EXAMPLE_DIR
+from sufficiency.postprocess import disclosure
+from sufficiency.postprocess.returns import dsg_plan, to_financial_years
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bundled_register_carries_establishment_types() -> None:
+    raw = pd.read_csv(EXAMPLE_DIR / "data" / "settings.csv")
+    assert raw["establishment_type"].notna().all()
+    assert set(raw["establishment_type"]) <= set(taxonomy.ESTABLISHMENT_TYPES)
+    # post-16 and FE, and alternative provision, are categories of their own
+    dsg = raw["establishment_type"].map(lambda e: taxonomy.ESTABLISHMENT_TYPES[e][0])
+    assert {"post16_fe", "hospital_ap", "independent_special", "special"} <= set(dsg)
+
+
+def test_every_setting_has_a_dsg_category_and_scap_type(baseline) -> None:  # type: ignore[no-untyped-def]
+    reg = baseline.extras["arrays"].settings
+    assert set(reg["dsg_category"]) <= set(taxonomy.DSG_CATEGORIES)
+    assert set(reg["scap_type"]) <= set(taxonomy.SCAP_TYPES)
+    market = reg[reg["setting"] == "MARKET"].iloc[0]
+    assert (market["dsg_category"], market["scap_type"], bool(market["in_area"])) == (
+        "independent_special",
+        "IN",
+        False,
+    )
+    p = baseline.placements
+    assert {"tier", "provision", "dsg_category", "scap_type"} <= set(p.columns)
+    assert set(p["provision"]) == {"ehc_plan"}
+    # the specialist post-16 college is post-16 and FE, whatever its tier
+    post16 = reg[reg["establishment_type"] == "specialist_post_16_institutions"]
+    assert len(post16) and set(post16["dsg_category"]) == {"post16_fe"}
+
+
+def test_register_codes_are_checked_strictly(write_tiny) -> None:  # type: ignore[no-untyped-def]
+    import sufficiency
+    from sufficiency.errors import DataError
+
+    from conftest import tiny_tables
+
+    tables = tiny_tables()
+    settings = tables["settings"].copy()
+    settings["establishment_type"] = "special_la_maintained"
+    settings.loc[0, "establishment_type"] = "special_school"  # not a DfE type
+    settings["scap_type"] = ""
+    settings.loc[1, "scap_type"] = "XX"
+    path = write_tiny({**tables, "settings": settings})
+    with pytest.raises(DataError) as err:
+        sufficiency.run(path)
+    text = str(err.value) + " ".join(str(p) for p in err.value.problems)
+    assert "special_school" in text and "XX" in text
+
+
+def test_dsg_category_totals_equal_placements_by_category(baseline) -> None:  # type: ignore[no-untyped-def]
+    d = baseline.dsg_plan
+    grid = d[(d["section"] == "children_by_category_and_age") & (d["column"] == "total")]
+    shown = grid[grid["line"] != "total"].set_index(["period", "line"])["value"]
+    p = baseline.placements
+    placed = p.groupby(["year", "dsg_category"], observed=True)["children"].sum()
+    nis = baseline.not_in_school.groupby("year")["children"].sum()
+    for (year, category), value in placed.items():
+        expected = value + (nis[year] if category == "other" else 0.0)
+        assert shown[(str(year), category)] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    # every child with a plan is in the table once
+    total = grid[grid["line"] == "total"].set_index("period")["value"]
+    for year in baseline.summary["plan_years"]:
+        children = p.loc[p["year"] == year, "children"].sum() + nis[year]
+        assert total[str(year)] == pytest.approx(children, rel=1e-9)
+
+
+def test_financial_years_reconcile_with_census_years(baseline) -> None:  # type: ignore[no-untyped-def]
+    by_year = pd.DataFrame(baseline.summary["by_year"]).set_index("year")
+    fy = pd.DataFrame(baseline.summary["by_financial_year"]).set_index("financial_year")
+    years = baseline.summary["plan_years"]
+    assert list(fy.index) == [f"{y}-{(y + 1) % 100:02d}" for y in years[:-1]]
+    for y in years[:-1]:
+        expected = 5 / 12 * by_year.loc[y, "hnb_cost"] + 7 / 12 * by_year.loc[y + 1, "hnb_cost"]
+        assert fy.loc[f"{y}-{(y + 1) % 100:02d}", "hnb_cost"] == pytest.approx(expected)
+    # summed, the financial years are the census years less the parts outside them
+    c = by_year["total_cost"]
+    outside = 7 / 12 * c[years[0]] + 5 / 12 * c[years[-1]]
+    assert fy["total_cost"].sum() == pytest.approx(c.sum() - outside)
+    # the DSG plan's cost by category is the same conversion of the placements' HNB cost
+    d = baseline.dsg_plan
+    cost = d[(d["section"] == "hnb_cost_by_category") & (d["column"] == "mitigated")]
+    cost = cost[cost["line"] == "total"].set_index("period")["value"]
+    assert cost.to_numpy() == pytest.approx(fy["hnb_cost"].to_numpy())
+
+
+def test_to_financial_years_by_hand() -> None:
+    frame = pd.DataFrame({"year": [2026, 2027, 2028], "cost": [12.0, 24.0, 36.0]})
+    out = to_financial_years(frame, ["cost"], [])
+    assert out["financial_year"].tolist() == ["2026-27", "2027-28"]
+    assert out["cost"].tolist() == pytest.approx([5 + 14, 10 + 21])
+
+
+def test_hnb_balance(baseline) -> None:  # type: ignore[no-untyped-def]
+    options = ReturnsOptions(
+        hnb_allocation_gbp_by_financial_year={"2026-27": 60e6, "2027-28": 62e6},
+        opening_balance_gbp=-5e6,
+    )
+    d = dsg_plan(baseline.placements, baseline.not_in_school, None, options)
+    block = d[(d["section"] == "high_needs_block") & (d["column"] == "mitigated")]
+    v = block.set_index(["period", "line"])["value"]
+    cost = v[("2026-27", "hnb_cost")]
+    assert v[("2026-27", "in_year_surplus_or_deficit")] == pytest.approx(60e6 - cost)
+    assert v[("2026-27", "balance_carried_forward")] == pytest.approx(-5e6 + 60e6 - cost)
+    later = v[("2027-28", "balance_carried_forward")]
+    assert later == pytest.approx(-5e6 + 60e6 + 62e6 - cost - v[("2027-28", "hnb_cost")])
+    assert np.isnan(v[("2028-29", "balance_carried_forward")])  # no allocation given
+    # a single plan year has no whole financial year: the sections are empty, not an error
+    one = baseline.placements[baseline.placements["year"] == 2026]
+    nis = baseline.not_in_school[baseline.not_in_school["year"] == 2026]
+    single = dsg_plan(one, nis, None, options)
+    assert single[single["unit"] == "gbp"].empty
+    with pytest.raises(ValueError, match="2026-27"):
+        ReturnsOptions(hnb_allocation_gbp_by_financial_year={"2026/27": 1.0})
+
+
+def test_scap_totals_equal_specialist_placements(baseline) -> None:  # type: ignore[no-untyped-def]
+    s = baseline.scap
+    p = baseline.placements
+    specialist = p[p["scap_type"] != "none"]
+    for year, frame in s[(s["planning_area"] == "all") & (s["phase"] == "total")].groupby("year"):
+        assert frame["total"].iloc[0] == pytest.approx(
+            specialist.loc[specialist["year"] == year, "children"].sum()
+        )
+        for t in ("UR", "IN", "SS", "AP"):
+            assert frame[t].iloc[0] == pytest.approx(
+                specialist.loc[
+                    (specialist["year"] == year) & (specialist["scap_type"] == t), "children"
+                ].sum()
+            )
+    # the planning areas add up to the whole council
+    areas = s[(s["planning_area"] != "all") & (s["phase"] == "total")].groupby("year")["total"]
+    whole = s[(s["planning_area"] == "all") & (s["phase"] == "total")].set_index("year")["total"]
+    assert areas.sum().to_numpy() == pytest.approx(whole.to_numpy())
+    c = baseline.commissioning
+    whole_c = c[(c["planning_area"] == "all") & (c["need_group"] == "total")]
+    assert whole_c["total"].to_numpy() == pytest.approx(whole.to_numpy())
+
+
+def test_protect_grid_by_hand() -> None:
+    grid, hidden = disclosure.protect_grid(np.array([[2.4, 10.0, 7.0], [6.0, 20.2, 9.0]]))
+    assert grid[-1, -1] == grid[:-1, :-1].sum() == 54
+    assert hidden[0, 0]  # 2 is suppressed …
+    assert hidden.sum(axis=1)[0] >= 2 and hidden[:, 0].sum() >= 2  # … with a partner each way
+    assert not disclosure.recoverable(hidden).any()
+    assert not hidden[-1, -1]
+
+
+def _published_cells(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return frame[columns].to_numpy(dtype=object).reshape(-1)
+
+
+def _check_blocks(grids: list[pd.DataFrame]) -> None:
+    """No count 1–4 or fraction; no suppressed cell recoverable from its totals."""
+    for g in grids:
+        cells = g.to_numpy(dtype=object)
+        hidden = cells == disclosure.SUPPRESSED
+        shown = cells[~hidden].astype(float)
+        assert np.all(shown == np.round(shown))
+        assert not np.any((shown >= 1) & (shown <= 4))
+        # rows and columns (totals last) add up where every cell is shown
+        values = np.where(hidden, np.nan, cells).astype(float)
+        for line in [*values, *values.T]:
+            if not np.isnan(line).any():
+                assert line[:-1].sum() == line[-1]
+        for line in [*hidden, *hidden.T]:
+            assert line.sum() != 1  # one hidden cell in a line is its total less the rest
+        assert not disclosure.recoverable(hidden).any()
+
+
+def test_disclosure_on_published_outputs(baseline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    result = replace(baseline, summary={**baseline.summary, "disclosure": disclosure.RULE})
+    out = result.write(tmp_path / "out")
+    pub = out / "published"
+    assert disclosure.RULE in (pub / "README.txt").read_text(encoding="utf-8")
+    scap = pd.read_csv(pub / "scap.csv", dtype=str)
+    cols = ["UR", "IN", "SS", "AP", "total"]
+    grids = [b[cols] for _, b in scap.groupby(["year", "planning_area"], sort=False)]
+    comm = pd.read_csv(pub / "commissioning.csv", dtype=str)
+    ccols = ["early_years", "primary", "secondary", "post16", "total"]
+    grids += [b[ccols] for _, b in comm.groupby(["year", "planning_area"], sort=False)]
+    dsg = pd.read_csv(pub / "dsg_plan.csv", dtype=str)
+    children = dsg[dsg["unit"] == "children"]
+    for _, b in children.groupby(["section", "period"], sort=False):
+        lines = list(dict.fromkeys(b["line"]))
+        columns = list(dict.fromkeys(b["column"]))
+        grids.append(b.pivot(index="line", columns="column", values="value").loc[lines, columns])
+    assert any((g.to_numpy() == "c").any() for g in grids)  # something was suppressed
+    _check_blocks(grids)
+    # the working CSV keeps full precision
+    working = pd.read_csv(out / "scap.csv")
+    assert (working["total"] % 1 != 0).any()
+    # the workbook's returns sheets are the published tables and state the rule
+    book = load_workbook(out / "workbook.xlsx", read_only=True)
+    sheet = book["SCAP"]
+    assert disclosure.RULE in str(sheet["A1"].value)
+    values = [c for row in sheet.iter_rows(min_row=4, values_only=True) for c in row[2:]]
+    numbers = [v for v in values if isinstance(v, int | float)]
+    assert "c" in values and all(v == round(v) and not 1 <= v <= 4 for v in numbers)
+    assert html.escape(disclosure.RULE) in (out / "report.html").read_text(encoding="utf-8")
