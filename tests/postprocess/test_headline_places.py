@@ -10,7 +10,7 @@ from sufficiency.postprocess.places import most_valuable_places, shadow_prices
 
 
 def _summary(name: str, cost: float) -> dict:
-    row = {c: 1.0 for c in COMPARED if not c.startswith("placed_by_tier_")}
+    row = {c: 1.0 for c in COMPARED if not c.startswith("placed_")}
     row.update(
         {
             f"placed_{t}": 2.0
@@ -31,7 +31,7 @@ def test_comparison_differences_against_the_first() -> None:
     table = comparison_table([_summary("a", 10.0), _summary("b", 14.5)])
     assert list(table["scenario"]) == ["a", "b"]
     assert list(table["cost_diff"]) == [0.0, 4.5]
-    assert table["placed_by_tier_independent"].tolist() == [2.0, 2.0]
+    assert table["placed_independent"].tolist() == [2.0, 2.0]
 
 
 def _capacity() -> pd.DataFrame:

@@ -71,10 +71,7 @@ def test_workbook_formats_by_column_kind(baseline_out: Path) -> None:
 
 
 def test_labels_are_one_table() -> None:
-    assert (
-        labels.label("placed_by_tier_sen_support")
-        == "Placed: SEN support tier (mainstream with top-up)"
-    )
+    assert labels.label("placed_sen_support") == "Placed: SEN support tier (mainstream with top-up)"
     assert labels.label("served_2029") == "Children served 2029"
     assert labels.label("a_new_column") == "A new column"
     assert labels.kind("hnb_cost") == "money" and labels.kind("open_year") == "year"

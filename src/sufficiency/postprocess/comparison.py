@@ -9,15 +9,19 @@ import pandas as pd
 
 from .. import taxonomy
 
-#: Figures compared, with their difference against the first scenario.
+#: Figures compared, with their difference against the first scenario; the names are those
+#: of ``summary['by_year']`` (``cost`` is the earlier name of ``total_cost``).
 COMPARED: tuple[str, ...] = (
     "ehc_plans",
     "demand",
     "placed",
+    "hnb_cost",
+    "transport_cost",
+    "total_cost",
     "cost",
     "out_of_area",
     "shortfall",
-    *(f"placed_by_tier_{t}" for t in taxonomy.TIERS),
+    *(f"placed_{t}" for t in taxonomy.TIERS),
 )
 
 
@@ -33,9 +37,7 @@ def comparison_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """
     frames = []
     for summary in summaries:
-        t = pd.DataFrame(summary["by_year"]).rename(
-            columns={f"placed_{t}": f"placed_by_tier_{t}" for t in taxonomy.TIERS}
-        )
+        t = pd.DataFrame(summary["by_year"])
         t.insert(0, "scenario", summary["scenario"])
         frames.append(t[["scenario", "year", *COMPARED]])
     table = pd.concat(frames, ignore_index=True)
