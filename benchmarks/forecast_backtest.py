@@ -298,10 +298,19 @@ def write_results(
     s.round(4).to_csv(RESULTS / "forecast_backtest.csv", index=False)
     auto = dfe[(dfe["method"] == "auto") & dfe["origin"].isin(ACCEPTANCE_ORIGINS)]
     per_la = auto.groupby("la_code")["covered"].mean()
+    acc = dfe[dfe["origin"].isin(ACCEPTANCE_ORIGINS)]
     by_band = (
-        dfe[dfe["origin"].isin(ACCEPTANCE_ORIGINS)]
+        acc.assign(err=(acc["mean"] - acc["actual"]).abs())
         .groupby(["age_band", "method"], observed=True)
-        .agg(mase=("scaled_error", "mean"), mape=("ape", "mean"), coverage=("covered", "mean"))
+        .agg(
+            mase=("scaled_error", "mean"),
+            mape=("ape", "mean"),
+            coverage=("covered", "mean"),
+            err=("err", "sum"),
+            actual=("actual", "sum"),
+        )
+        .assign(wape=lambda t: t["err"] / t["actual"])
+        .drop(columns=["err", "actual"])
         .round(3)
         .reset_index()
     )

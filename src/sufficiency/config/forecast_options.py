@@ -20,6 +20,7 @@ CandidateMethod = Literal[
     "cohort",
     "share",
     "pooled",
+    "national",
     "drift",
     "naive",
 ]
@@ -53,7 +54,9 @@ class ForecastOptions(Strict):
             "with drift on counts), 'cohort' (cohort component by single year of age), "
             "'share' (last year's share of the parent series times the parent's recent "
             "linear trend), 'pooled' (the area's recent growth shrunk toward its region's "
-            "and England's, from the shipped DfE reference panel), 'drift' (last value plus "
+            "and England's, from the shipped DfE reference panel), 'national' (the latest "
+            "value moved with the region's and England's published series for its ages, "
+            "projected by their damped recent linear trend), 'drift' (last value plus "
             "average change) or 'naive' (last value). A method asked for that cannot run on "
             "the data is an error; where it cannot run on some series, the fallback used is "
             "listed in the run's warnings."

@@ -14,6 +14,7 @@ from .base import Fit, MethodUnavailableError, SeriesData, Settings, captured
 from .baselines import drift, naive
 from .borrow import MIN_POINTS_SHARE, share
 from .cohort import MIN_POINTS_COHORT
+from .national import MIN_POINTS_NATIONAL, national
 from .pooled import MIN_POINTS_POOLED, pooled
 from .rate import rate_glm
 from .smoothing import MIN_POINTS_ETS, ets
@@ -103,6 +104,7 @@ METHODS: dict[str, MethodSpec] = {
         MethodSpec("cohort", "cohort", MIN_POINTS_COHORT, True, True, "poisson_glm", None),
         MethodSpec("share", "share", MIN_POINTS_SHARE, False, False, "drift", share),
         MethodSpec("pooled", "pooled", MIN_POINTS_POOLED, False, False, "naive", pooled),
+        MethodSpec("national", "pooled", MIN_POINTS_NATIONAL, False, False, "pooled", national),
     )
 }
 

@@ -29,23 +29,24 @@ log = logging.getLogger(__name__)
 #: Candidates of ``auto``, in order of preference: the one-standard-error rule keeps the
 #: first whose backtest error is within one standard error of the best (and, before any
 #: backtest, the first that applies). Structural models come first (rates per head of
-#: population, the cohort model), then borrowing from the parent (``share``), then the
-#: baselines, and the statistical models that must win clearly to be chosen (ETS, ARIMA):
-#: on short, noisy series their extra parameters rarely pay. ``ets_log`` is left out
-#: (compounding trends of a few noisy points explode), though it may be asked for.
+#: population, the cohort model), then borrowing from England and the region (``national``:
+#: the area's share of the published series times their damped trend, 19% below drift's
+#: weighted error on every LA's published series; ``pooled``), then from the parent
+#: (``share``), then the baselines. Exponential smoothing and ARIMA are left out (they may
+#: still be asked for, or listed in ``candidates``): on every LA's published series `auto`
+#: chose them for 0.1% of points, and their statsmodels fits were 90% of the time of a
+#: forecast. ``ets_log`` (compounding trends of a few noisy points explode) likewise.
 DEFAULT_CANDIDATES: tuple[str, ...] = (
     "poisson_glm",
     "poisson_glm_damped",
     "negbin_glm",
     "negbin_glm_damped",
     "cohort",
+    "national",
     "pooled",
     "share",
     "naive",
     "drift",
-    "ets_add",
-    "ets_mul",
-    "arima",
 )
 #: Series averaging fewer children a year than this borrow their parent series' trend.
 POOL_BELOW = 20.0
@@ -258,7 +259,8 @@ def forecast_demand(
         method: ``auto`` or one method: ``poisson_glm``, ``poisson_glm_damped``,
             ``negbin_glm``, ``negbin_glm_damped`` (rate models), ``ets_add``, ``ets_mul``,
             ``ets_log`` (exponential smoothing), ``arima`` (with drift), ``cohort``
-            (cohort component), ``share`` (of the parent series), ``drift``, ``naive``.
+            (cohort component), ``share`` (of the parent series), ``pooled``,
+            ``national`` (with England and the region), ``drift``, ``naive``.
         by: Series keys: any subset of the history's columns, e.g. ``("need",
             "age_band")``, ``("age_band",)``, ``("need",)`` or ``()`` for one total.
         level: Central interval coverage, e.g. 0.8.
