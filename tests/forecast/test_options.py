@@ -98,7 +98,7 @@ def test_bad_options() -> None:
     with pytest.raises(ForecastError, match="unknown forecast method"):
         forecast_demand(hist, horizon=2, method="prophet")
     with pytest.raises(ForecastError, match="level"):
-        forecast_demand(hist, horizon=2, level=1.5)
+        forecast_demand(hist, horizon=2, interval_level=1.5)
 
 
 def test_candidates_and_fixed_methods_record_baselines() -> None:
@@ -160,3 +160,16 @@ def test_scenario_forecast_section_is_strict(tmp_path: Path, write_tiny: WriteBo
         scenario["forecast"] = {"method": "naive", **bad}
         with pytest.raises(ScenarioError):
             load_scenario(write_tiny(scenario=scenario, folder=f"bad{len(str(bad))}"))
+
+
+def test_old_argument_names_still_work_with_a_warning() -> None:
+    """``level`` and ``n_draws`` were renamed to the scenario's names; they still work for
+    one release and say so."""
+    hist = pd.DataFrame({"year": [2019, 2020, 2021, 2022], "children": [10.0, 12.0, 13.0, 15.0]})
+    new = forecast_demand(hist, horizon=2, by=(), method="drift", interval_level=0.9,
+                          sample_paths=50)  # fmt: skip
+    with pytest.warns(DeprecationWarning, match="interval_level|sample_paths") as caught:
+        old = forecast_demand(hist, horizon=2, by=(), method="drift", level=0.9, n_draws=50)
+    said = " ".join(str(w.message) for w in caught)
+    assert "interval_level" in said and "sample_paths" in said
+    pd.testing.assert_frame_equal(new.frame, old.frame)

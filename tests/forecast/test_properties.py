@@ -70,7 +70,7 @@ def test_forecast_invariants(
             forecast_demand(history, pop, horizon=6, method=method, reconcile=reconcile_method)
         return
     f = forecast_demand(
-        history, pop, horizon=6, method=method, reconcile=reconcile_method, n_draws=300
+        history, pop, horizon=6, method=method, reconcile=reconcile_method, sample_paths=300
     )
     fr = f.frame
     tol = 1e-9
@@ -149,7 +149,7 @@ def test_intervals_ordered_and_not_degenerate(
         for t, y in enumerate(years)
     ]
     f = forecast_demand(
-        pd.DataFrame(rows), None, horizon=8, method=method, by=("age_band",), n_draws=400
+        pd.DataFrame(rows), None, horizon=8, method=method, by=("age_band",), sample_paths=400
     )
     fr = f.frame
     live = fr["mean"] > 0.5

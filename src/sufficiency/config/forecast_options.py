@@ -43,7 +43,7 @@ class ForecastOptions(Strict):
     """How demand is projected."""
 
     method: ForecastMethod = Field(
-        default="poisson_glm",
+        default="auto",
         description=(
             "Projection method: 'auto' (per series, by rolling-origin backtest MASE: the "
             "first candidate in order of preference within one standard error of the "

@@ -48,7 +48,7 @@ def backtest_table(
     horizon: int = 4,
     methods: Sequence[str] = ("auto", "naive", "drift"),
     by: Sequence[str] = ("need", "age_band"),
-    level: float = 0.8,
+    interval_level: float = 0.8,
     **options: Any,
 ) -> pd.DataFrame:
     """Forecast from each origin year with each method and compare with the outcome.
@@ -62,7 +62,7 @@ def backtest_table(
         horizon: Years projected from each origin (scored where history exists).
         methods: Methods compared (``auto`` and the baselines by default).
         by: Series keys.
-        level: Interval coverage.
+        interval_level: Interval coverage (a fraction, e.g. 0.8).
         **options: Further options of :func:`~sufficiency.forecast_demand` (``series_start``,
             ``history_start``, ``seed`` …); ``series_start`` and ``breaks`` after an origin
             are left out of that origin's forecast.
@@ -86,7 +86,13 @@ def backtest_table(
         known = _known_at(options, origin)
         for method in methods:
             fc = forecast_demand(
-                past, population, horizon=horizon, method=method, by=by, level=level, **known
+                past,
+                population,
+                horizon=horizon,
+                method=method,
+                by=by,
+                interval_level=interval_level,
+                **known,
             )
             f = fc.frame.copy()
             keys = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -213,7 +214,7 @@ def forecast_demand(
     horizon: int,
     method: str = "auto",
     by: Sequence[str] = ("need", "age_band"),
-    level: float = 0.8,
+    interval_level: float = 0.8,
     history_start: int | None = None,
     breaks: Sequence[int] = (),
     trend_years: int | None = None,
@@ -226,13 +227,15 @@ def forecast_demand(
     backtest_horizon: int = 4,
     damping: float = 0.9,
     pool_below: float = POOL_BELOW,
-    n_draws: int = _N_DRAWS,
+    sample_paths: int = _N_DRAWS,
     max_rate_per_head: float = 0.25,
     max_growth_multiple: float = 3.0,
     growth_floor_per_year: float = 0.05,
     ramp_ratio: float | None = RAMP_RATIO,
     reference_region: str | None = None,
     use_reference: bool = True,
+    level: float | None = None,
+    n_draws: int | None = None,
 ) -> DemandForecast:
     """Project children per series for ``horizon`` years after the last history year.
 
@@ -263,7 +266,8 @@ def forecast_demand(
             ``national`` (with England and the region), ``drift``, ``naive``.
         by: Series keys: any subset of the history's columns, e.g. ``("need",
             "age_band")``, ``("age_band",)``, ``("need",)`` or ``()`` for one total.
-        level: Central interval coverage, e.g. 0.8.
+        interval_level: Central interval coverage, e.g. 0.8 (the scenario's
+            ``forecast.interval_level``).
         history_start: Ignore history before this year.
         breaks: Years at which a structural break starts; fit from the latest one.
         trend_years: Fit on only the last N years.
@@ -280,7 +284,8 @@ def forecast_demand(
         damping: Per-year damping factor of damped trends (0–1).
         pool_below: Series averaging fewer children a year than this borrow their
             parent's rate trend in the rate models.
-        n_draws: Sample paths kept per series.
+        sample_paths: Joint sample paths kept per series (the scenario's
+            ``forecast.sample_paths``).
         max_rate_per_head: Most children a projection may hold per resident of the
             series' ages (a fraction; applies when ``population`` is given).
         max_growth_multiple: Largest yearly growth of a projection as a multiple of the
@@ -297,9 +302,27 @@ def forecast_demand(
     Returns:
         The forecast.
 
+        level: Deprecated name of ``interval_level`` (kept for one release; warns).
+        n_draws: Deprecated name of ``sample_paths`` (kept for one release; warns).
+
     Raises:
         ForecastError: If the inputs cannot support a forecast.
     """
+    if level is not None:
+        warnings.warn(
+            "forecast_demand(level=...) is deprecated: use interval_level=, the scenario's name",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        interval_level = level
+    if n_draws is not None:
+        warnings.warn(
+            "forecast_demand(n_draws=...) is deprecated: use sample_paths=, the scenario's name",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        sample_paths = n_draws
+    level = interval_level
     by = tuple(by)
     if "age_band" in by and "age_band" not in history.columns and "age" in history.columns:
         ages = pd.to_numeric(history["age"], errors="coerce")
@@ -332,7 +355,7 @@ def forecast_demand(
                 max_growth_multiple=max_growth_multiple,
                 growth_floor_per_year=growth_floor_per_year,
             ),
-            n_draws=n_draws,
+            n_draws=sample_paths,
             ramp_ratio=ramp_ratio,
             region=reference_region,
             use_reference=use_reference,
