@@ -99,7 +99,7 @@ def test_stage_folders_exist() -> None:
         have = {p.stem for p in (SRC / folder).glob("*.py")} - {"__init__"}
         assert names <= have, (folder, names - have)
     face = {p.stem for p in (SRC / "allocate").glob("*.py")}
-    assert face == {"__init__", "plan"}
+    assert face == {"__init__", "plan", "draws"}  # draws: the plan's model over forecast draws
     assert (SRC / "outputs.py").exists()
 
 
