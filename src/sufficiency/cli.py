@@ -118,6 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument("--write-mps", metavar="FILE", help="also export the model solved as MPS")
     p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="also allocate N forecast sample paths (uncertainty.draws): uncertainty*.csv",
+    )
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="processes for the draws (uncertainty.workers)"
+    )
+    p.add_argument(
         "--no-report",
         action="store_true",
         help="write the CSV files and summary.json only (no workbook, charts or HTML report)",
@@ -237,11 +246,13 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 
     check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
+    extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
+    extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []
     result = run(
         args.scenario_file,
         scenario=args.scenario,
         overrides=args.override,
-        set_values=args.set_values,
+        set_values=[*args.set_values, *extra],
         on_stage=progress,
     )
     progress("write")
@@ -267,6 +278,14 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         f"{last['placed']:,.0f} placed ({last['market']:,.1f} by the market: the gap), "
         f"{last['not_placed']:,.0f} not in school; cost £{last['total_cost']:,.0f}"
     )
+    if result.uncertainty is not None:
+        u = result.uncertainty.by_year.iloc[-1]
+        print(
+            f"  over {int(u['draws'])} forecast draws, {int(u['year'])}: places suffice in "
+            f"{u['p_suffice']:.0%}; places to commission P50 {u['places_to_commission_p50']:,.0f}"
+            f", P95 {u['places_to_commission_p95']:,.0f}; total cost P95 "
+            f"£{u['total_cost_p95']:,.0f} (uncertainty.csv)"
+        )
     if "unlawful" in s:
         print(
             f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "
