@@ -31,8 +31,9 @@ RANK: dict[str, int] = {
     "report": 9,
     "outputs": 10,
     "pipeline": 11,
-    "cli": 12,
-    "__init__": 12,
+    "sweep": 12,
+    "cli": 13,
+    "__init__": 13,
 }
 
 #: Imports that deliberately point upward, each inside a function: ``Result.write`` and

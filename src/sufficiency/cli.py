@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import SufficiencyError
 
@@ -210,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
         help="ONS mid-year estimates or SNPP file (repeatable); default a flat approximation",
     )
     p.add_argument("--force", action="store_true", help="write into a non-empty OUT")
+    _sweep_parser(sub, flags)
     return parser
 
 
@@ -238,6 +239,81 @@ def _check_mps_target(path: str, scenario_file: str) -> Path:
     if target.exists() and target.resolve() == Path(scenario_file).resolve():
         raise SufficiencyError(f"--write-mps {path}: is the scenario file itself")
     return target
+
+
+def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sweep",
+        parents=[flags],
+        help="run many LAs × scenarios as independent tasks on Dask; gather one table",
+    )
+    p.add_argument("scenario_files", metavar="SCENARIO", nargs="+", help="one scenario file per LA")
+    p.add_argument("--out", required=True, help="output folder (sweep.csv, errors.csv)")
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE",
+        help="a scenario run for every LA besides the baseline (repeat NAME for more keys)",
+    )
+    p.add_argument(
+        "--set",
+        dest="set_values",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting applied to every task",
+    )
+    p.add_argument("--draws", type=int, default=0, metavar="N", help="forecast draws per task")
+    p.add_argument("--seed", type=int, metavar="N", help="seed of the draws")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler to use")
+    p.add_argument("--workers", type=int, metavar="N", help="workers of the local cluster")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
+
+
+def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .outputs import check_output_folder
+    from .sweep import Task, sweep
+
+    check_output_folder(args.out, force=args.force)
+    if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    variants: dict[str, list[str]] = {"baseline": []}
+    for text in args.variant:
+        name, sep, setting = text.partition(":")
+        if not sep or "=" not in setting or not name:
+            raise SufficiencyError(f"--variant {text!r}: expected NAME:KEY=VALUE")
+        variants.setdefault(name, []).append(setting)
+    quiet = args.quiet
+
+    def started(dashboard: str | None, n: int) -> None:
+        if not quiet:
+            sys.stderr.write(f"sweep of {n} tasks; Dask dashboard: {dashboard}\n")
+
+    def progress(done: int, total: int, task: Task, error: str | None) -> None:
+        if not quiet:
+            state = "ok" if error is None else f"FAILED: {error}"
+            sys.stderr.write(f"[{done}/{total}] {task.la} / {task.scenario}: {state}\n")
+
+    result = sweep(
+        args.scenario_files,
+        variants,
+        draws=args.draws,
+        seed=args.seed,
+        set_values=args.set_values,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        on_progress=progress,
+        on_start=started,
+    )
+    out = result.write(args.out, force=args.force)
+    print(
+        f"sweep: {len(result.tasks) - len(result.errors)} of {len(result.tasks)} tasks done in "
+        f"{result.seconds:.1f}s; wrote {out}"
+    )
+    for row in result.errors.itertuples():
+        print(f"  failed: {row.la} / {row.scenario}: {row.error}")
+    return 0 if result.errors.empty else 1
 
 
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
@@ -487,6 +563,7 @@ _COMMANDS = {
     "schema": _cmd_schema,
     "example": _cmd_example,
     "init": _cmd_init,
+    "sweep": _cmd_sweep,
 }
 
 
