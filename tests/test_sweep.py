@@ -111,3 +111,30 @@ def test_sweep_command(
     assert "1 of 2 tasks done" in captured.out
     table = pd.read_csv(out / "sweep.csv")
     assert set(table["scenario"]) == {"baseline"} and set(table["la"]) == {"la0"}
+
+
+RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "dfe_release_2025_to_2023"
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_las_of_the_dfe_files_from_their_starters(tmp_path: Path) -> None:
+    every = tasks_for("all", None, dfe=RELEASE)
+    assert len(every) == 152 and len({t.path for t in every}) == 152
+    named = tasks_for(["332", "hartlepool"], None, dfe=RELEASE)
+    assert [(t.la, t.path) for t in named] == [("Dudley", "332"), ("Hartlepool", "hartlepool")]
+    result = sufficiency.sweep(
+        ["332", "Hartlepool"], dfe=RELEASE, set_values=["horizon_years=4"], processes=False
+    )
+    assert result.errors.empty, result.errors
+    assert set(result.table["la"]) == {"Dudley", "Hartlepool"} and len(result.table) == 8
+    out = result.write(tmp_path / "national")
+    national = pd.read_csv(out / "national.csv")
+    assert sorted(national["la"]) == ["Dudley", "Hartlepool"]
+    assert list(national["rank_gap"]) == [1, 2]
+    dudley = national.set_index("la").loc["Dudley"]
+    rows = result.table[result.table["la"] == "Dudley"]
+    assert dudley["gap_per_1000_plans"] == pytest.approx(
+        1000 * rows["shortfall"].sum() / rows["ehc_plans"].sum()
+    )
+    assert 0 <= dudley["out_of_area_share"] <= 1 and dudley["cost_per_plan"] > 0
+    assert (out / "charts" / "ranking.png").is_file()

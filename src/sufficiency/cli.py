@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -247,7 +248,14 @@ def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
         parents=[flags],
         help="run many LAs × scenarios as independent tasks on Dask; gather one table",
     )
-    p.add_argument("scenario_files", metavar="SCENARIO", nargs="+", help="one scenario file per LA")
+    p.add_argument("scenario_files", metavar="SCENARIO", nargs="*", help="one scenario file per LA")
+    p.add_argument(
+        "--all-las", action="store_true", help="every LA in the --dfe files, from its starter"
+    )
+    p.add_argument(
+        "--la", action="append", default=[], help="an LA of the --dfe files (code or name)"
+    )
+    p.add_argument("--dfe", metavar="DIR", help="folder of DfE release files (see init)")
     p.add_argument("--out", required=True, help="output folder (sweep.csv, errors.csv)")
     p.add_argument(
         "--variant",
@@ -277,7 +285,11 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
 
     check_output_folder(args.out, force=args.force)
     if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        with contextlib.suppress(ImportError):
+            import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
+        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+        for name in ["distributed", *names]:
+            logging.getLogger(name).setLevel(logging.WARNING)
     variants: dict[str, list[str]] = {"baseline": []}
     for text in args.variant:
         name, sep, setting = text.partition(":")
@@ -295,9 +307,17 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
             state = "ok" if error is None else f"FAILED: {error}"
             sys.stderr.write(f"[{done}/{total}] {task.la} / {task.scenario}: {state}\n")
 
+    if args.dfe is None and (args.all_las or args.la):
+        raise SufficiencyError("--all-las and --la need --dfe DIR (the DfE release files)")
+    if args.dfe is not None and not (args.all_las or args.la):
+        raise SufficiencyError("--dfe needs --all-las or --la CODE")
+    if args.dfe is None and not args.scenario_files:
+        raise SufficiencyError("give scenario files, or --dfe DIR with --all-las or --la")
+    las: Any = "all" if args.all_las else (args.la or args.scenario_files)
     result = sweep(
-        args.scenario_files,
+        las,
         variants,
+        dfe=args.dfe,
         draws=args.draws,
         seed=args.seed,
         set_values=args.set_values,

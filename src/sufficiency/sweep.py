@@ -15,6 +15,7 @@ when a sweep runs.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +25,12 @@ from typing import Any
 
 import pandas as pd
 
+from .datasets.dfe_release import local_authorities
+from .datasets.starter import write_starter
 from .errors import ScenarioError, SufficiencyError
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
+from .postprocess.national import national_table
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,16 @@ class Task:
         scenario: Label of the scenario's settings.
         path: The LA's scenario file.
         set_values: ``KEY=VALUE`` settings of the scenario (and the sweep's own).
+        dfe: Folder of DfE release files: ``path`` is then an LA code, whose starter
+            scenario (:func:`~sufficiency.datasets.starter.write_starter`) the task
+            writes into a temporary folder and runs.
     """
 
     la: str
     scenario: str
     path: str
     set_values: tuple[str, ...] = ()
+    dfe: str | None = None
 
 
 @dataclass
@@ -107,12 +115,23 @@ class Sweep:
     seconds: float = 0.0
     tasks: list[Task] = field(default_factory=list, repr=False)
 
-    def write(self, out: str | Path, *, force: bool = False) -> Path:
-        """Write ``sweep.csv``, ``errors.csv`` and ``summary.json`` into ``out``, atomically."""
+    def write(self, out: str | Path, *, force: bool = False, ranking: bool = True) -> Path:
+        """Write ``sweep.csv``, ``errors.csv``, ``national.csv`` (one row per LA and
+        scenario, :func:`~sufficiency.postprocess.national.national_table`),
+        ``summary.json`` and, with ``ranking``, ``charts/ranking.png`` (the first
+        scenario's LAs ranked by gap) into ``out``, atomically."""
 
         def fill(tmp: Path) -> None:
             write_csv(self.table, tmp / "sweep.csv")
             write_csv(self.errors, tmp / "errors.csv")
+            national = national_table(self.table)
+            write_csv(national, tmp / "national.csv")
+            if ranking and not national.empty:
+                from .report.national import ranking_chart
+                from .report.plots import save_charts
+
+                scenario = str(national["scenario"].iloc[0])
+                save_charts({"ranking": ranking_chart(national, scenario)}, tmp / "charts")
             write_json(
                 tmp / "summary.json",
                 {
@@ -133,7 +152,12 @@ def run_task(task: Task) -> Outcome:
     start = time.perf_counter()
     try:
         values = [*task.set_values, "uncertainty.workers=1"]
-        result = run(task.path, set_values=values)
+        if task.dfe is not None:
+            with tempfile.TemporaryDirectory(prefix="sufficiency-starter-") as tmp:
+                path = write_starter(task.path, task.dfe, Path(tmp) / "la")
+                result = run(path, set_values=values)
+        else:
+            result = run(task.path, set_values=values)
         rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
         if result.uncertainty is not None:
             spread = result.uncertainty.by_year[["year", *DRAW_COLUMNS]]
@@ -150,12 +174,13 @@ def run_task(task: Task) -> Outcome:
 
 
 def tasks_for(
-    las: Mapping[str, str | Path] | Sequence[str | Path],
+    las: Mapping[str, str | Path] | Sequence[str | Path] | str,
     scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None = None,
     *,
     draws: int = 0,
     seed: int | None = None,
     set_values: Sequence[str] = (),
+    dfe: str | Path | None = None,
 ) -> list[Task]:
     """Every LA × scenario as a task, LAs first.
 
@@ -167,10 +192,30 @@ def tasks_for(
         draws: Forecast draws to allocate in each task (``uncertainty.draws``).
         seed: Seed of the draws (``uncertainty.seed``); the scenario's seed when None.
         set_values: ``KEY=VALUE`` settings applied to every task, before the scenario's.
+        dfe: Folder of DfE release files: ``las`` then names LAs (codes, numbers or
+            names; ``"all"`` for every LA in the files), each run from its starter.
 
     Raises:
         ScenarioError: If there are no LAs, or two share a label.
     """
+    if dfe is not None:
+        found = local_authorities(dfe)
+        if isinstance(las, str) and las == "all":
+            las = dict(zip(found["la_name"], found["la_code"], strict=True))
+        names = dict(zip(found["la_code"], found["la_name"], strict=True))
+        names.update(zip(found["old_la_code"], found["la_name"], strict=True))
+        names.update({n.lower(): n for n in found["la_name"]})
+        codes = (
+            dict(las)
+            if isinstance(las, Mapping)
+            else {names.get(str(v), names.get(str(v).lower(), str(v))): str(v) for v in las}
+        )
+        return _expand(
+            {str(k): str(v) for k, v in codes.items()},
+            scenarios,
+            common_values(draws, seed, set_values),
+            str(Path(dfe).absolute()),
+        )
     if isinstance(las, Mapping):
         named = {str(k): str(Path(v).absolute()) for k, v in las.items()}
     else:
@@ -180,11 +225,25 @@ def tasks_for(
         named = {k: str(Path(p).absolute()) for k, p in zip(labels, las, strict=True)}
     if not named:
         raise ScenarioError("a sweep needs at least one LA")
+    return _expand(named, scenarios, common_values(draws, seed, set_values), None)
+
+
+def common_values(draws: int, seed: int | None, set_values: Sequence[str]) -> list[str]:
+    """The settings every task of a sweep gets."""
     common = [*set_values]
     if draws:
         common.append(f"uncertainty.draws={int(draws)}")
     if seed is not None:
         common.append(f"uncertainty.seed={int(seed)}")
+    return common
+
+
+def _expand(
+    named: dict[str, str],
+    scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None,
+    common: list[str],
+    dfe: str | None,
+) -> list[Task]:
     variants = scenarios if scenarios is not None else {"baseline": {}}
     out = []
     for la, path in named.items():
@@ -194,7 +253,7 @@ def tasks_for(
                 if isinstance(values, Mapping)
                 else list(values)
             )
-            out.append(Task(la, str(name), path, (*common, *own)))
+            out.append(Task(la, str(name), path, (*common, *own), dfe))
     return out
 
 
@@ -206,12 +265,13 @@ def _yaml(value: Any) -> str:
 
 
 def sweep(
-    las: Mapping[str, str | Path] | Sequence[str | Path],
+    las: Mapping[str, str | Path] | Sequence[str | Path] | str,
     scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None = None,
     *,
     draws: int = 0,
     seed: int | None = None,
     set_values: Sequence[str] = (),
+    dfe: str | Path | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
     processes: bool = True,
@@ -226,6 +286,8 @@ def sweep(
         draws: Forecast draws to allocate in each task.
         seed: Seed of the draws.
         set_values: ``KEY=VALUE`` settings applied to every task.
+        dfe: Folder of DfE release files: run each LA of ``las`` (``"all"``: every
+            LA in the files) from its starter scenario, written by its task.
         scheduler: Address of a running Dask scheduler (``tcp://host:8786``); None
             starts a :class:`~distributed.LocalCluster` for the sweep.
         n_workers: Workers of the local cluster (one per core when None).
@@ -246,7 +308,7 @@ def sweep(
         raise SufficiencyError(
             "sweep needs Dask: pip install 'sufficiency[dask]' (or dask[distributed])"
         ) from None
-    tasks = tasks_for(las, scenarios, draws=draws, seed=seed, set_values=set_values)
+    tasks = tasks_for(las, scenarios, draws=draws, seed=seed, set_values=set_values, dfe=dfe)
     start = time.perf_counter()
     cluster = None
     try:
