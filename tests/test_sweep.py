@@ -83,6 +83,10 @@ def test_tasks_need_distinct_labels(tmp_path: Path) -> None:
         tasks_for([tmp_path / "a" / "s.yaml", tmp_path / "b" / "a" / "s.yaml"])
     with pytest.raises(sufficiency.ScenarioError):
         tasks_for({})
+    with pytest.raises(sufficiency.ScenarioError, match="DfE"):
+        tasks_for("all")
+    (task,) = tasks_for(tmp_path / "la" / "scenario.yaml")  # one file on its own
+    assert task.la == "la" and task.scenario == "baseline"
 
 
 def test_sweep_command(

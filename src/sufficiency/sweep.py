@@ -196,7 +196,8 @@ def tasks_for(
             names; ``"all"`` for every LA in the files), each run from its starter.
 
     Raises:
-        ScenarioError: If there are no LAs, or two share a label.
+        ScenarioError: If there are no LAs, two share a label, or ``"all"`` is asked
+            for without ``dfe``.
     """
     if dfe is not None:
         found = local_authorities(dfe)
@@ -216,6 +217,10 @@ def tasks_for(
             common_values(draws, seed, set_values),
             str(Path(dfe).absolute()),
         )
+    if isinstance(las, str | Path):
+        if str(las) == "all":
+            raise ScenarioError("a sweep of 'all' LAs needs the DfE files (dfe=)")
+        las = [las]
     if isinstance(las, Mapping):
         named = {str(k): str(Path(v).absolute()) for k, v in las.items()}
     else:
