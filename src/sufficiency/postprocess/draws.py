@@ -119,8 +119,8 @@ class Uncertainty:
             ``p_suffice``, then ``<quantity>_p50/_p80/_p95`` and ``<quantity>_mean`` for
             ``ehc_plans`` (children to place plus those not in school), ``children``
             (to place), ``places_to_commission`` (the gap), ``total_cost`` and
-            ``hnb_cost``; ``register_places`` (places commissioned on the register, the market
-            excluded).
+            ``hnb_cost``; ``register_places`` (places of the register's settings with a
+            place limit: settings without one, e.g. mainstream, and the market excluded).
         by_group: P(places suffice) and quantiles of the gap by ``dimension`` (``level``,
             ``need``) and ``key``, per year (``uncertainty_groups.csv``).
         settings: Per year and setting: ``places``, ``p_full`` (the probability it has no

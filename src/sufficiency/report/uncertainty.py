@@ -40,7 +40,13 @@ def fan_charts(result: Uncertainty) -> dict[str, Figure]:
     fig_places, ax = _figure(FAN_CHARTS["uncertainty_places"])
     _fan(ax, years, draws.children, "#0072B2", "children to place")
     places = result.by_year["register_places"].to_numpy(dtype=float)
-    ax.step(years, places, where="mid", color="black", label="Places on the register")
+    ax.step(
+        years,
+        places,
+        where="mid",
+        color="black",
+        label="Places in settings with a limit (mainstream has none)",
+    )
     _fan(ax, years, draws.gap, "#CC79A7", "places to commission")
     ax.set_ylabel("Children")
     ax.set_ylim(bottom=0)
