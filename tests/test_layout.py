@@ -31,8 +31,9 @@ RANK: dict[str, int] = {
     "report": 9,
     "outputs": 10,
     "pipeline": 11,
-    "cli": 12,
-    "__init__": 12,
+    "sweep": 12,
+    "cli": 13,
+    "__init__": 13,
 }
 
 #: Imports that deliberately point upward, each inside a function: ``Result.write`` and
@@ -99,7 +100,7 @@ def test_stage_folders_exist() -> None:
         have = {p.stem for p in (SRC / folder).glob("*.py")} - {"__init__"}
         assert names <= have, (folder, names - have)
     face = {p.stem for p in (SRC / "allocate").glob("*.py")}
-    assert face == {"__init__", "plan"}
+    assert face == {"__init__", "plan", "draws"}  # draws: the plan's model over forecast draws
     assert (SRC / "outputs.py").exists()
 
 

@@ -12,6 +12,7 @@ from .errors import DataError, ForecastError, ScenarioError, SolveError, Suffici
 from .forecast import DemandForecast, forecast_demand
 from .pipeline import compare, run
 from .results import Comparison, Result
+from .sweep import Sweep, sweep
 
 __all__ = [
     "Comparison",
@@ -23,6 +24,7 @@ __all__ = [
     "ScenarioError",
     "SolveError",
     "SufficiencyError",
+    "Sweep",
     "allocate",
     "build_arrays",
     "compare",
@@ -31,4 +33,5 @@ __all__ = [
     "load_inputs",
     "load_scenario",
     "run",
+    "sweep",
 ]

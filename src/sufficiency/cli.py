@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import SufficiencyError
 
@@ -118,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument("--write-mps", metavar="FILE", help="also export the model solved as MPS")
     p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="also allocate N forecast sample paths (uncertainty.draws): uncertainty*.csv",
+    )
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="processes for the draws (uncertainty.workers)"
+    )
+    p.add_argument(
         "--no-report",
         action="store_true",
         help="write the CSV files and summary.json only (no workbook, charts or HTML report)",
@@ -201,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
         help="ONS mid-year estimates or SNPP file (repeatable); default a flat approximation",
     )
     p.add_argument("--force", action="store_true", help="write into a non-empty OUT")
+    _sweep_parser(sub, flags)
     return parser
 
 
@@ -231,17 +242,113 @@ def _check_mps_target(path: str, scenario_file: str) -> Path:
     return target
 
 
+def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sweep",
+        parents=[flags],
+        help="run many LAs × scenarios as independent tasks on Dask; gather one table",
+    )
+    p.add_argument("scenario_files", metavar="SCENARIO", nargs="*", help="one scenario file per LA")
+    p.add_argument(
+        "--all-las", action="store_true", help="every LA in the --dfe files, from its starter"
+    )
+    p.add_argument(
+        "--la", action="append", default=[], help="an LA of the --dfe files (code or name)"
+    )
+    p.add_argument("--dfe", metavar="DIR", help="folder of DfE release files (see init)")
+    p.add_argument("--out", required=True, help="output folder (sweep.csv, errors.csv)")
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE",
+        help="a scenario run for every LA besides the baseline (repeat NAME for more keys)",
+    )
+    p.add_argument(
+        "--set",
+        dest="set_values",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting applied to every task",
+    )
+    p.add_argument("--draws", type=int, default=0, metavar="N", help="forecast draws per task")
+    p.add_argument("--seed", type=int, metavar="N", help="seed of the draws")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler to use")
+    p.add_argument("--workers", type=int, metavar="N", help="workers of the local cluster")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
+
+
+def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .outputs import check_output_folder
+    from .sweep import Task, sweep
+
+    check_output_folder(args.out, force=args.force)
+    if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
+        with contextlib.suppress(ImportError):
+            import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
+        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+        for name in ["distributed", *names]:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    variants: dict[str, list[str]] = {"baseline": []}
+    for text in args.variant:
+        name, sep, setting = text.partition(":")
+        if not sep or "=" not in setting or not name:
+            raise SufficiencyError(f"--variant {text!r}: expected NAME:KEY=VALUE")
+        variants.setdefault(name, []).append(setting)
+    quiet = args.quiet
+
+    def started(dashboard: str | None, n: int) -> None:
+        if not quiet:
+            sys.stderr.write(f"sweep of {n} tasks; Dask dashboard: {dashboard}\n")
+
+    def progress(done: int, total: int, task: Task, error: str | None) -> None:
+        if not quiet:
+            state = "ok" if error is None else f"FAILED: {error}"
+            sys.stderr.write(f"[{done}/{total}] {task.la} / {task.scenario}: {state}\n")
+
+    if args.dfe is None and (args.all_las or args.la):
+        raise SufficiencyError("--all-las and --la need --dfe DIR (the DfE release files)")
+    if args.dfe is not None and not (args.all_las or args.la):
+        raise SufficiencyError("--dfe needs --all-las or --la CODE")
+    if args.dfe is None and not args.scenario_files:
+        raise SufficiencyError("give scenario files, or --dfe DIR with --all-las or --la")
+    las: Any = "all" if args.all_las else (args.la or args.scenario_files)
+    result = sweep(
+        las,
+        variants,
+        dfe=args.dfe,
+        draws=args.draws,
+        seed=args.seed,
+        set_values=args.set_values,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        on_progress=progress,
+        on_start=started,
+    )
+    out = result.write(args.out, force=args.force)
+    print(
+        f"sweep: {len(result.tasks) - len(result.errors)} of {len(result.tasks)} tasks done in "
+        f"{result.seconds:.1f}s; wrote {out}"
+    )
+    for row in result.errors.itertuples():
+        print(f"  failed: {row.la} / {row.scenario}: {row.error}")
+    return 0 if result.errors.empty else 1
+
+
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from .outputs import check_output_folder, input_paths
     from .pipeline import run
 
     check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
+    extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
+    extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []
     result = run(
         args.scenario_file,
         scenario=args.scenario,
         overrides=args.override,
-        set_values=args.set_values,
+        set_values=[*args.set_values, *extra],
         on_stage=progress,
     )
     progress("write")
@@ -267,6 +374,14 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         f"{last['placed']:,.0f} placed ({last['market']:,.1f} by the market: the gap), "
         f"{last['not_placed']:,.0f} not in school; cost £{last['total_cost']:,.0f}"
     )
+    if result.uncertainty is not None:
+        u = result.uncertainty.by_year.iloc[-1]
+        print(
+            f"  over {int(u['draws'])} forecast draws, {int(u['year'])}: places suffice in "
+            f"{u['p_suffice']:.0%}; places to commission P50 {u['places_to_commission_p50']:,.0f}"
+            f", P95 {u['places_to_commission_p95']:,.0f}; total cost P95 "
+            f"£{u['total_cost_p95']:,.0f} (uncertainty.csv)"
+        )
     if "unlawful" in s:
         print(
             f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "
@@ -468,6 +583,7 @@ _COMMANDS = {
     "schema": _cmd_schema,
     "example": _cmd_example,
     "init": _cmd_init,
+    "sweep": _cmd_sweep,
 }
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from .cells import safe_cells
 from .errors import SufficiencyError
 from .postprocess.disclosure import publish
+from .postprocess.draws import Uncertainty
 from .results import TABLES, Comparison, Result
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ def write_result(
             (tmp / "published" / "README.txt").write_text(
                 str(result.summary["disclosure"]) + "\n", encoding="utf-8"
             )
+        if result.uncertainty is not None:
+            write_uncertainty(result.uncertainty, tmp, charts=report)
         if report:
             from .report import write_report  # matplotlib is imported only to report
 
@@ -94,6 +97,21 @@ def write_result(
         write_json(tmp / "summary.json", result.summary)
 
     return write_folder(out, fill, force=force, protect=input_paths(result))
+
+
+def write_uncertainty(spread: Uncertainty, folder: Path, *, charts: bool = True) -> None:
+    """Write ``uncertainty.csv`` (by year), ``uncertainty_groups.csv``,
+    ``uncertainty_settings.csv``, ``uncertainty_draws.csv`` (every draw by year) and, with
+    ``charts``, the fan charts into ``folder`` (charts in ``charts/``)."""
+    write_csv(spread.by_year, folder / "uncertainty.csv")
+    write_csv(spread.by_group, folder / "uncertainty_groups.csv")
+    write_csv(spread.settings, folder / "uncertainty_settings.csv")
+    write_csv(spread.draws.frame(), folder / "uncertainty_draws.csv")
+    if charts:
+        from .report.plots import save_charts
+        from .report.uncertainty import fan_charts
+
+        save_charts(fan_charts(spread), folder / "charts")
 
 
 def write_comparison(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import taxonomy
+from .allocate.draws import uncertainty
 from .allocate.plan import plan
 from .config import Levers, Scenario, load_scenario, scenario_provenance
 from .config.capital import Capital
@@ -159,7 +160,14 @@ def run(
             summary["total_no_place"],
             summary["unlawful"],
         )
+    spread = None
+    if sc.uncertainty.draws:
+        hook("draws")
+        t = time.perf_counter()
+        spread = uncertainty(sc, inputs, ehcp, mitigated)
+        summary["timings"]["draws"] = round(time.perf_counter() - t, 4)
     return Result(
+        uncertainty=spread,
         demand=demand_table(mitigated.demand),
         placements=alloc.placements,
         shortfall=alloc.shortfall,

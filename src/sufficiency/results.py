@@ -9,9 +9,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .postprocess.draws import Uncertainty
 
 #: Output files of a run, in the order they are written.
 TABLES: tuple[str, ...] = (
@@ -86,6 +89,8 @@ class Result:
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
             model, the arrays).
+        uncertainty: How likely places are to suffice, from the allocation over forecast
+            draws (scenario ``uncertainty.draws``), or None.
     """
 
     demand: pd.DataFrame
@@ -105,6 +110,7 @@ class Result:
     dsg_plan: pd.DataFrame = field(default_factory=pd.DataFrame)
     scap: pd.DataFrame = field(default_factory=pd.DataFrame)
     commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty: Uncertainty | None = None
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

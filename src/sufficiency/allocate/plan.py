@@ -96,7 +96,53 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
+def scenario_demand(
+    scenario: Scenario, forecast: pd.DataFrame, shares: pd.DataFrame, rates: CarryRates
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Projected EHC plans turned into the scenario's demand by level.
+
+    Applies demand shocks, splits by level with the base-year shares, sets apart children
+    not in a school or college and applies the inclusion levers.
+
+    Args:
+        scenario: The resolved scenario (its demand and inclusion levers are used).
+        forecast: Projected EHC plans: ``year, need, age_band, mean``.
+        shares: Level shares (:func:`~sufficiency.model.levels.level_shares`).
+        rates: Carry-over rates (:func:`~sufficiency.model.stock.carry_rates`).
+
+    Returns:
+        ``(demand, not_placed)``: children to place and children not in a school or
+        college, each ``year, need, age_band, level, children``.
+    """
+    levers = scenario.levers
+    by_level = demand_by_level(apply_demand_shocks(forecast, levers.demand), shares)
+    out_of_school = by_level["level"].isin(NOT_IN_SCHOOL_LEVELS)
+    not_placed = by_level[out_of_school].reset_index(drop=True)
+    demand = by_level[~out_of_school].reset_index(drop=True)
+    return apply_inclusion(demand, levers.inclusion, rates), not_placed
+
+
+#: Columns that name a demand group.
+GROUP_KEYS = ["year", "need", "age_band", "level"]
+
+
+def with_groups(demand: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """``demand`` with a zero row for every group of ``groups`` it does not have."""
+    have = demand[GROUP_KEYS].astype(str).apply(tuple, axis=1)
+    want = groups[GROUP_KEYS].drop_duplicates()
+    missing = ~want.astype(str).apply(tuple, axis=1).isin(set(have))
+    if not missing.any():
+        return demand
+    add = want[missing.to_numpy()].assign(children=0.0)
+    return pd.concat([demand, add], ignore_index=True).sort_values(GROUP_KEYS, ignore_index=True)
+
+
+def plan(
+    scenario: Scenario,
+    inputs: Inputs,
+    forecast: pd.DataFrame,
+    extra_groups: pd.DataFrame | None = None,
+) -> Plan:
     """Apply the scenario's levers to projected demand and allocate it.
 
     Args:
@@ -104,6 +150,9 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
         inputs: Validated inputs (put in canonical row order first, see
             :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
+        extra_groups: Demand groups (``year, need, age_band, level``) to give the model
+            even where ``forecast`` has no children, with zero demand (so that other
+            demands, e.g. forecast draws, can be placed by the same model).
 
     Returns:
         The plan.
@@ -117,14 +166,11 @@ def plan(scenario: Scenario, inputs: Inputs, forecast: pd.DataFrame) -> Plan:
     levers = scenario.levers
     opts = scenario.allocation
     years = scenario.plan_years
-    projected = apply_demand_shocks(forecast, levers.demand)
     shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
-    by_level = demand_by_level(projected, shares)
-    out_of_school = by_level["level"].isin(NOT_IN_SCHOOL_LEVELS)
-    not_placed = by_level[out_of_school].reset_index(drop=True)
-    demand = by_level[~out_of_school].reset_index(drop=True)
     rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
-    demand = apply_inclusion(demand, levers.inclusion, rates)
+    demand, not_placed = scenario_demand(scenario, forecast, shares, rates)
+    if extra_groups is not None:
+        demand = with_groups(demand, extra_groups)
     inputs = apply_setting_changes(inputs, levers.settings)
     inputs = add_capital_settings(inputs, scenario.capital)
     if opts.market.enabled:

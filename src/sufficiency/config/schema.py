@@ -292,6 +292,32 @@ class AllocationOptions(_Strict):
     )
 
 
+class UncertaintyOptions(_Strict):
+    """The allocation over forecast sample paths: how likely places are to suffice."""
+
+    draws: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description=(
+            "Number of forecast sample paths to allocate (0: none). Each is allocated with "
+            "the plan's model; outputs: uncertainty.csv, uncertainty_groups.csv, "
+            "uncertainty_settings.csv, uncertainty_draws.csv and fan charts (a count)."
+        ),
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        description="Seed of the draws; the scenario's seed when not given (a count).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Processes solving draws side by side; same answer for any number.",
+    )
+
+
 class Scenario(_Strict):
     """A fully resolved scenario: what to run, on which data, with which options."""
 
@@ -318,6 +344,7 @@ class Scenario(_Strict):
     report: ReportOptions = Field(
         default_factory=ReportOptions, description="How tables meant for publication are written."
     )
+    uncertainty: UncertaintyOptions = Field(default_factory=UncertaintyOptions)
 
     _sources: tuple[Path, ...] = PrivateAttr(default=())
     _applied: tuple[str, ...] = PrivateAttr(default=())

@@ -580,3 +580,34 @@ def _flows(out: DfeRelease, tables: dict[str, pd.DataFrame]) -> None:
             )
     for frame in (out.new_plans, out.ceased):
         frame["year"] = frame["year"].astype(int)
+
+
+def local_authorities(folder: str | Path) -> pd.DataFrame:
+    """Every local authority in the newest January of the release's caseload file.
+
+    Args:
+        folder: A folder of downloaded DfE files (or the caseload file itself).
+
+    Returns:
+        ``la_code, old_la_code, la_name``, one row per LA, sorted by code
+        (``old_la_code`` empty where the file has none).
+
+    Raises:
+        DataError: If the folder holds no caseload file with local authority rows.
+    """
+    root = Path(folder)
+    paths = [root] if root.is_file() else sorted(root.rglob("*.csv"))
+    caseload = [p for p in paths if FILE_KINDS.get(p.stem.lower()) == "caseload"]
+    for p in reversed(caseload):  # the deepest path: a newer release in a subfolder
+        raw = dfe.read_text_csv(p, "DfE")
+        if any(c not in raw.columns for c in dfe._GEO):
+            continue
+        rows = dfe._geography(raw)
+        rows = rows[rows["_level"] == "local authority"]
+        if len(rows):
+            newest = rows[rows["year"] == rows["year"].max()]
+            old = newest["old_la_code"].str.strip() if "old_la_code" in newest else ""
+            out = newest.assign(old_la_code=old)[["la_code", "old_la_code", "la_name"]]
+            out = out.drop_duplicates("la_code")
+            return out.sort_values("la_code", ignore_index=True)
+    raise DataError(f"no DfE caseload file with local authorities in {root}")

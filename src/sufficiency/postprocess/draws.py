@@ -1,0 +1,218 @@
+"""Outcomes of the allocation over forecast draws, and their summary: how likely places are
+to suffice, and quantiles of places to commission and of cost.
+
+Local places *suffice* in a year of a draw when the sufficiency gap (children placed by the
+market of last resort, plus any left with no place) is below :data:`WHOLE_CHILD` — the
+forecast's children are fractional, so a gap of less than half a child is no child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..model.arrays import AllocationArrays
+
+#: A gap below this many children counts as none (demand cells are fractional).
+WHOLE_CHILD = 0.5
+
+#: Quantiles reported (P50, P80, P95).
+QUANTILES: tuple[float, ...] = (0.5, 0.8, 0.95)
+
+
+@dataclass
+class Draws:
+    """Every draw's outcomes by plan year (first axis: draw; second: year).
+
+    Attributes:
+        years: Plan years, shape (Y,).
+        settings: Setting ids, shape (S,); the market included when it is on.
+        places: Places by year and setting, shape (Y, S) (``inf`` unlimited).
+        children: Children to place, (N, Y).
+        not_placed: Children not in a school or college, (N, Y).
+        market: Children placed by the market of last resort, (N, Y).
+        no_place: Children left with no place (market off), (N, Y).
+        hnb_cost: High Needs Block spend, £, (N, Y).
+        transport_cost: Home-to-school transport, £, (N, Y).
+        placed: Children placed by year and setting, (N, Y, S).
+        market_by_level: Market placements by the children's level, (N, Y, 6 tiers).
+        market_by_need: Market placements by primary need, (N, Y, needs).
+        no_place_by_level: No place by level, (N, Y, 6).
+        no_place_by_need: No place by need, (N, Y, needs).
+        seconds: Wall time of the draws.
+    """
+
+    years: np.ndarray
+    settings: np.ndarray
+    places: np.ndarray
+    children: np.ndarray
+    not_placed: np.ndarray
+    market: np.ndarray
+    no_place: np.ndarray
+    hnb_cost: np.ndarray
+    transport_cost: np.ndarray
+    placed: np.ndarray
+    market_by_level: np.ndarray
+    market_by_need: np.ndarray
+    no_place_by_level: np.ndarray
+    no_place_by_need: np.ndarray
+    seconds: float = 0.0
+
+    @classmethod
+    def empty(cls, n: int, years: np.ndarray, arrays: AllocationArrays) -> Draws:
+        """Zeros for ``n`` draws of the model built from ``arrays``."""
+        y, s = arrays.capacity.shape
+        levels, needs = len(taxonomy.TIERS), len(taxonomy.NEEDS)
+        return cls(
+            years=np.asarray(years, dtype=int),
+            settings=arrays.settings["setting"].astype(str).to_numpy(),
+            places=arrays.capacity,
+            children=np.zeros((n, y)),
+            not_placed=np.zeros((n, y)),
+            market=np.zeros((n, y)),
+            no_place=np.zeros((n, y)),
+            hnb_cost=np.zeros((n, y)),
+            transport_cost=np.zeros((n, y)),
+            placed=np.zeros((n, y, s)),
+            market_by_level=np.zeros((n, y, levels)),
+            market_by_need=np.zeros((n, y, needs)),
+            no_place_by_level=np.zeros((n, y, levels)),
+            no_place_by_need=np.zeros((n, y, needs)),
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of draws."""
+        return int(self.children.shape[0])
+
+    @property
+    def gap(self) -> np.ndarray:
+        """The sufficiency gap (market + no place), (N, Y)."""
+        return self.market + self.no_place
+
+    @property
+    def total_cost(self) -> np.ndarray:
+        """High Needs Block plus transport, £, (N, Y)."""
+        return self.hnb_cost + self.transport_cost
+
+    def frame(self) -> pd.DataFrame:
+        """One row per draw and year: ``draw, year``, children, gap and costs."""
+        n, y = self.children.shape
+        out = pd.DataFrame({"draw": np.repeat(np.arange(n), y), "year": np.tile(self.years, n)})
+        for name in (*_YEARLY, "gap", "total_cost"):
+            out[name] = getattr(self, name).reshape(-1)
+        return out
+
+
+_YEARLY = ("children", "not_placed", "market", "no_place", "hnb_cost", "transport_cost")
+
+
+@dataclass
+class Uncertainty:
+    """How likely places are to suffice, with quantiles, from the allocation over draws.
+
+    Attributes:
+        by_year: One row per plan year (what ``uncertainty.csv`` holds): ``draws``,
+            ``p_suffice``, then ``<quantity>_p50/_p80/_p95`` and ``<quantity>_mean`` for
+            ``ehc_plans`` (children to place plus those not in school), ``children``
+            (to place), ``places_to_commission`` (the gap), ``total_cost`` and
+            ``hnb_cost``; ``register_places`` (places of the register's settings with a
+            place limit: settings without one, e.g. mainstream, and the market excluded).
+        by_group: P(places suffice) and quantiles of the gap by ``dimension`` (``level``,
+            ``need``) and ``key``, per year (``uncertainty_groups.csv``).
+        settings: Per year and setting: ``places``, ``p_full`` (the probability it has no
+            spare place) and quantiles of children placed (``uncertainty_settings.csv``).
+        draws: Every draw's outcomes (``frame()`` gives them as a table).
+        seed: Seed of the draws.
+    """
+
+    by_year: pd.DataFrame
+    by_group: pd.DataFrame
+    settings: pd.DataFrame
+    draws: Draws = field(repr=False)
+    seed: int = 0
+
+    def __repr__(self) -> str:
+        p = self.by_year.set_index("year")["p_suffice"]
+        return (
+            f"<Uncertainty over {self.draws.n} draws (seed {self.seed}): P(places suffice) "
+            f"{p.iloc[0]:.0%} in {p.index[0]} … {p.iloc[-1]:.0%} in {p.index[-1]}; "
+            ".by_year, .by_group, .settings>"
+        )
+
+
+def _quantiles(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """``<prefix>_mean`` and ``<prefix>_p50/_p80/_p95`` over axis 0."""
+    qs = np.quantile(values, QUANTILES, axis=0)
+    out = {f"{prefix}_mean": values.mean(axis=0)}
+    for q, v in zip(QUANTILES, qs, strict=True):
+        out[f"{prefix}_p{round(100 * q)}"] = v
+    return out
+
+
+def summarise_draws(draws: Draws, seed: int, market: int | None) -> Uncertainty:
+    """Probabilities and quantiles per year from every draw's outcomes.
+
+    Args:
+        draws: The outcomes (:func:`sufficiency.allocate.draws.allocate_draws`).
+        seed: Seed the draws were made with (recorded).
+        market: Register position of the market setting, if on (its places are not local).
+    """
+    years = draws.years
+    local = np.isfinite(draws.places)
+    if market is not None:
+        local[:, market] = False
+    by_year = pd.DataFrame({"year": years, "draws": draws.n})
+    by_year["p_suffice"] = (draws.gap < WHOLE_CHILD).mean(axis=0)
+    by_year["register_places"] = np.where(local, draws.places, 0.0).sum(axis=1)
+    quantities = {
+        "ehc_plans": draws.children + draws.not_placed,
+        "children": draws.children,
+        "places_to_commission": draws.gap,
+        "total_cost": draws.total_cost,
+        "hnb_cost": draws.hnb_cost,
+    }
+    for name, values in quantities.items():
+        for col, v in _quantiles(name, values).items():
+            by_year[col] = v
+    parts = []
+    for dimension, labels, gap in (
+        ("level", taxonomy.TIERS, draws.market_by_level + draws.no_place_by_level),
+        ("need", taxonomy.NEEDS, draws.market_by_need + draws.no_place_by_need),
+    ):
+        n, y, k = gap.shape
+        part = pd.DataFrame(
+            {
+                "year": np.repeat(years, k),
+                "dimension": dimension,
+                "key": np.tile(np.asarray(labels, dtype=object), y),
+                "p_suffice": (gap < WHOLE_CHILD).mean(axis=0).reshape(-1),
+            }
+        )
+        for col, v in _quantiles("places_to_commission", gap.reshape(n, -1)).items():
+            part[col] = v
+        parts.append(part)
+    n, y, s = draws.placed.shape
+    keep = local.reshape(-1)
+    places = draws.places.reshape(-1)
+    placed = draws.placed.reshape(n, -1)
+    settings = pd.DataFrame(
+        {
+            "year": np.repeat(years, s),
+            "setting": np.tile(draws.settings, y),
+            "places": places,
+            "p_full": (placed > places - WHOLE_CHILD).mean(axis=0),
+        }
+    )
+    for col, v in _quantiles("placed", placed).items():
+        settings[col] = v
+    return Uncertainty(
+        by_year=by_year,
+        by_group=pd.concat(parts, ignore_index=True),
+        settings=settings[keep].reset_index(drop=True),
+        draws=draws,
+        seed=seed,
+    )

@@ -1,0 +1,54 @@
+"""Fan charts of the allocation over forecast draws: cost, and places needed against places."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..postprocess.draws import Uncertainty
+from .plots import _figure
+
+#: Chart names with their titles.
+FAN_CHARTS: dict[str, str] = {
+    "uncertainty_cost": "Cost of provision across forecast futures (£m a year)",
+    "uncertainty_places": "Children needing a place across forecast futures",
+}
+
+#: Bands drawn, widest first: (lower, upper) quantiles and opacity.
+_BANDS = ((0.05, 0.95, 0.15), (0.2, 0.8, 0.3))
+
+
+def _fan(ax: Axes, years: np.ndarray, values: np.ndarray, colour: str, what: str) -> None:
+    for lo, hi, alpha in _BANDS:
+        low, high = np.quantile(values, [lo, hi], axis=0)
+        label = f"{round(100 * lo)}–{round(100 * hi)}% of futures ({what})"
+        ax.fill_between(years, low, high, color=colour, alpha=alpha, lw=0, label=label)
+    ax.plot(years, np.median(values, axis=0), color=colour, marker="o", label=f"Median ({what})")
+
+
+def fan_charts(result: Uncertainty) -> dict[str, Figure]:
+    """The fan charts by name (see :data:`FAN_CHARTS`)."""
+    draws = result.draws
+    years = draws.years
+    fig_cost, ax = _figure(FAN_CHARTS["uncertainty_cost"])
+    _fan(ax, years, draws.total_cost / 1e6, "#0072B2", "total cost")
+    _fan(ax, years, draws.hnb_cost / 1e6, "#009E73", "High Needs Block")
+    ax.set_ylabel("£m a year")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    fig_places, ax = _figure(FAN_CHARTS["uncertainty_places"])
+    _fan(ax, years, draws.children, "#0072B2", "children to place")
+    places = result.by_year["register_places"].to_numpy(dtype=float)
+    ax.step(
+        years,
+        places,
+        where="mid",
+        color="black",
+        label="Places in settings with a limit (mainstream has none)",
+    )
+    _fan(ax, years, draws.gap, "#CC79A7", "places to commission")
+    ax.set_ylabel("Children")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    return {"uncertainty_cost": fig_cost, "uncertainty_places": fig_places}

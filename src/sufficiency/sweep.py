@@ -1,0 +1,373 @@
+"""sweep(): many scenarios × many LAs (× forecast draws) as independent tasks on Dask.
+
+Each task is one :func:`~sufficiency.pipeline.run` of one LA's scenario file with one
+scenario's settings (and, with ``draws``, its allocation over forecast draws). Tasks run on
+a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` made for the sweep
+(one single-threaded worker process per core, so imports are paid once per worker) or the
+scheduler at ``scheduler`` (a cluster of machines with the package installed). Tasks write
+nothing; each returns one row per plan year with its keys (``la``, ``scenario``). A task
+that fails returns its error instead, and the others carry on.
+
+Dask is an optional dependency (``pip install sufficiency[dask]``); it is imported only
+when a sweep runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .datasets.dfe_release import local_authorities
+from .datasets.starter import write_starter
+from .errors import ScenarioError, SufficiencyError
+from .outputs import write_csv, write_folder, write_json
+from .pipeline import run
+from .postprocess.national import national_table
+
+log = logging.getLogger(__name__)
+
+#: Headline columns of each plan year kept in the sweep table (``summary['by_year']``).
+COLUMNS: tuple[str, ...] = (
+    "ehc_plans",
+    "demand",
+    "placed",
+    "out_of_area",
+    "market",
+    "no_place",
+    "shortfall",
+    "hnb_cost",
+    "transport_cost",
+    "total_cost",
+)
+
+#: Columns of the draws' summary added when a sweep has draws.
+DRAW_COLUMNS: tuple[str, ...] = (
+    "p_suffice",
+    "places_to_commission_p50",
+    "places_to_commission_p80",
+    "places_to_commission_p95",
+    "total_cost_p50",
+    "total_cost_p80",
+    "total_cost_p95",
+    "hnb_cost_p50",
+    "hnb_cost_p80",
+    "hnb_cost_p95",
+)
+
+#: Told each finished task: tasks done, tasks in all, the task and its error (or None).
+ProgressHook = Callable[[int, int, "Task", str | None], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep.
+
+    Attributes:
+        la: Label of the LA (its scenario file).
+        scenario: Label of the scenario's settings.
+        path: The LA's scenario file.
+        set_values: ``KEY=VALUE`` settings of the scenario (and the sweep's own).
+        dfe: Folder of DfE release files: ``path`` is then an LA code, whose starter
+            scenario (:func:`~sufficiency.datasets.starter.write_starter`) the task
+            writes into a temporary folder and runs.
+    """
+
+    la: str
+    scenario: str
+    path: str
+    set_values: tuple[str, ...] = ()
+    dfe: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a task returns: its rows, or its error (never both)."""
+
+    task: Task
+    rows: pd.DataFrame | None
+    error: str | None
+    seconds: float
+
+
+@dataclass
+class Sweep:
+    """The gathered results of a sweep.
+
+    Attributes:
+        table: One row per task and plan year: ``la, scenario, year`` then
+            :data:`COLUMNS` (and :data:`DRAW_COLUMNS` with draws), ``seconds``.
+        errors: One row per failed task: ``la, scenario, error``.
+        dashboard: The Dask dashboard's address, if there was one.
+        seconds: Wall time of the sweep.
+    """
+
+    table: pd.DataFrame
+    errors: pd.DataFrame
+    dashboard: str | None = None
+    seconds: float = 0.0
+    tasks: list[Task] = field(default_factory=list, repr=False)
+
+    def write(self, out: str | Path, *, force: bool = False, ranking: bool = True) -> Path:
+        """Write ``sweep.csv``, ``errors.csv``, ``national.csv`` (one row per LA and
+        scenario, :func:`~sufficiency.postprocess.national.national_table`),
+        ``summary.json`` and, with ``ranking``, ``charts/ranking.png`` (the first
+        scenario's LAs ranked by gap) into ``out``, atomically."""
+
+        def fill(tmp: Path) -> None:
+            write_csv(self.table, tmp / "sweep.csv")
+            write_csv(self.errors, tmp / "errors.csv")
+            national = national_table(self.table)
+            write_csv(national, tmp / "national.csv")
+            if ranking and not national.empty:
+                from .report.national import ranking_chart
+                from .report.plots import save_charts
+
+                scenario = str(national["scenario"].iloc[0])
+                save_charts({"ranking": ranking_chart(national, scenario)}, tmp / "charts")
+            write_json(
+                tmp / "summary.json",
+                {
+                    "tasks": len(self.tasks),
+                    "failed": len(self.errors),
+                    "seconds": round(self.seconds, 3),
+                },
+            )
+
+        return write_folder(out, fill, force=force)
+
+
+def run_task(task: Task) -> Outcome:
+    """Run one task and tidy its result; any error is returned, not raised.
+
+    The allocation over draws runs in the task's own process (``uncertainty.workers=1``).
+    """
+    start = time.perf_counter()
+    try:
+        values = [*task.set_values, "uncertainty.workers=1"]
+        if task.dfe is not None:
+            with tempfile.TemporaryDirectory(prefix="sufficiency-starter-") as tmp:
+                path = write_starter(task.path, task.dfe, Path(tmp) / "la")
+                result = run(path, set_values=values)
+        else:
+            result = run(task.path, set_values=values)
+        rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
+        if result.uncertainty is not None:
+            spread = result.uncertainty.by_year[["year", *DRAW_COLUMNS]]
+            rows = rows.merge(spread, on="year", how="left")
+        rows.insert(0, "scenario", task.scenario)
+        rows.insert(0, "la", task.la)
+        rows["seconds"] = time.perf_counter() - start
+        return Outcome(task, rows, None, time.perf_counter() - start)
+    except SufficiencyError as exc:
+        return Outcome(task, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+    except Exception as exc:  # a bug in one task must not stop the others
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return Outcome(task, None, f"unexpected {last}", time.perf_counter() - start)
+
+
+def tasks_for(
+    las: Mapping[str, str | Path] | Sequence[str | Path] | str,
+    scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None = None,
+    *,
+    draws: int = 0,
+    seed: int | None = None,
+    set_values: Sequence[str] = (),
+    dfe: str | Path | None = None,
+) -> list[Task]:
+    """Every LA × scenario as a task, LAs first.
+
+    Args:
+        las: Scenario file of each LA, by label (a sequence is labelled by folder name);
+            made absolute here, so a remote cluster needs the files at the same paths.
+        scenarios: Settings of each scenario, by label: a mapping of dotted keys to
+            values, or ``KEY=VALUE`` strings. None: one scenario, ``baseline``, as is.
+        draws: Forecast draws to allocate in each task (``uncertainty.draws``).
+        seed: Seed of the draws (``uncertainty.seed``); the scenario's seed when None.
+        set_values: ``KEY=VALUE`` settings applied to every task, before the scenario's.
+        dfe: Folder of DfE release files: ``las`` then names LAs (codes, numbers or
+            names; ``"all"`` for every LA in the files), each run from its starter.
+
+    Raises:
+        ScenarioError: If there are no LAs, two share a label, or ``"all"`` is asked
+            for without ``dfe``.
+    """
+    if dfe is not None:
+        found = local_authorities(dfe)
+        if isinstance(las, str) and las == "all":
+            las = dict(zip(found["la_name"], found["la_code"], strict=True))
+        names = dict(zip(found["la_code"], found["la_name"], strict=True))
+        names.update(zip(found["old_la_code"], found["la_name"], strict=True))
+        names.update({n.lower(): n for n in found["la_name"]})
+        codes = (
+            dict(las)
+            if isinstance(las, Mapping)
+            else {names.get(str(v), names.get(str(v).lower(), str(v))): str(v) for v in las}
+        )
+        return _expand(
+            {str(k): str(v) for k, v in codes.items()},
+            scenarios,
+            common_values(draws, seed, set_values),
+            str(Path(dfe).absolute()),
+        )
+    if isinstance(las, str | Path):
+        if str(las) == "all":
+            raise ScenarioError("a sweep of 'all' LAs needs the DfE files (dfe=)")
+        las = [las]
+    if isinstance(las, Mapping):
+        named = {str(k): str(Path(v).absolute()) for k, v in las.items()}
+    else:
+        labels = [Path(p).parent.name or Path(p).stem for p in las]
+        if len(set(labels)) != len(labels):
+            raise ScenarioError("LA scenario files must be in folders of different names")
+        named = {k: str(Path(p).absolute()) for k, p in zip(labels, las, strict=True)}
+    if not named:
+        raise ScenarioError("a sweep needs at least one LA")
+    return _expand(named, scenarios, common_values(draws, seed, set_values), None)
+
+
+def common_values(draws: int, seed: int | None, set_values: Sequence[str]) -> list[str]:
+    """The settings every task of a sweep gets."""
+    common = [*set_values]
+    if draws:
+        common.append(f"uncertainty.draws={int(draws)}")
+    if seed is not None:
+        common.append(f"uncertainty.seed={int(seed)}")
+    return common
+
+
+def _expand(
+    named: dict[str, str],
+    scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None,
+    common: list[str],
+    dfe: str | None,
+) -> list[Task]:
+    variants = scenarios if scenarios is not None else {"baseline": {}}
+    out = []
+    for la, path in named.items():
+        for name, values in variants.items():
+            own = (
+                [f"{k}={_yaml(v)}" for k, v in values.items()]
+                if isinstance(values, Mapping)
+                else list(values)
+            )
+            out.append(Task(la, str(name), path, (*common, *own), dfe))
+    return out
+
+
+def _yaml(value: Any) -> str:
+    """A value as ``--set`` reads it (YAML)."""
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def sweep(
+    las: Mapping[str, str | Path] | Sequence[str | Path] | str,
+    scenarios: Mapping[str, Mapping[str, Any] | Sequence[str]] | None = None,
+    *,
+    draws: int = 0,
+    seed: int | None = None,
+    set_values: Sequence[str] = (),
+    dfe: str | Path | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    processes: bool = True,
+    on_progress: ProgressHook | None = None,
+    on_start: Callable[[str | None, int], None] | None = None,
+) -> Sweep:
+    """Run every LA × scenario as an independent task on Dask and gather the rows.
+
+    Args:
+        las: Scenario file of each LA (see :func:`tasks_for`).
+        scenarios: Settings of each scenario (see :func:`tasks_for`).
+        draws: Forecast draws to allocate in each task.
+        seed: Seed of the draws.
+        set_values: ``KEY=VALUE`` settings applied to every task.
+        dfe: Folder of DfE release files: run each LA of ``las`` (``"all"``: every
+            LA in the files) from its starter scenario, written by its task.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``); None
+            starts a :class:`~distributed.LocalCluster` for the sweep.
+        n_workers: Workers of the local cluster (one per core when None).
+        processes: Local workers as processes (True) or threads of this process.
+        on_progress: Called as each task finishes (see :data:`ProgressHook`).
+        on_start: Called with the dashboard address and the number of tasks once the
+            cluster is up.
+
+    Returns:
+        The gathered table, the failed tasks and the dashboard address.
+
+    Raises:
+        SufficiencyError: If Dask is not installed or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SufficiencyError(
+            "sweep needs Dask: pip install 'sufficiency[dask]' (or dask[distributed])"
+        ) from None
+    tasks = tasks_for(las, scenarios, draws=draws, seed=seed, set_values=set_values, dfe=dfe)
+    start = time.perf_counter()
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=":0",
+            )
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=10)
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        raise SufficiencyError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        dashboard = client.dashboard_link
+        log.info("sweep of %d tasks; Dask dashboard at %s", len(tasks), dashboard)
+        if on_start is not None:
+            on_start(dashboard, len(tasks))
+        futures = client.map(run_task, tasks, pure=False)
+        outcomes: list[Outcome] = []
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker itself died
+                task = tasks[futures.index(future)]
+                outcome = Outcome(task, None, f"worker lost: {exc}", 0.0)
+            outcomes.append(outcome)
+            if outcome.error is not None:
+                log.warning(
+                    "task %s/%s failed: %s", outcome.task.la, outcome.task.scenario, outcome.error
+                )
+            if on_progress is not None:
+                on_progress(len(outcomes), len(tasks), outcome.task, outcome.error)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return gather(tasks, outcomes, dashboard, time.perf_counter() - start)
+
+
+def gather(
+    tasks: list[Task], outcomes: list[Outcome], dashboard: str | None, seconds: float
+) -> Sweep:
+    """The sweep's tables from its outcomes, in task order whatever order they finished."""
+    order = {(t.la, t.scenario): i for i, t in enumerate(tasks)}
+    done = sorted(outcomes, key=lambda o: order[(o.task.la, o.task.scenario)])
+    frames = [o.rows for o in done if o.rows is not None]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["la"])
+    errors = pd.DataFrame(
+        [{"la": o.task.la, "scenario": o.task.scenario, "error": o.error} for o in done if o.error],
+        columns=["la", "scenario", "error"],
+    )
+    return Sweep(table, errors, dashboard, seconds, tasks)

@@ -1,0 +1,144 @@
+"""sweep(): LAs × scenarios as independent tasks on a Dask LocalCluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sufficiency
+from sufficiency.datasets import synthetic_borough
+from sufficiency.sweep import COLUMNS, DRAW_COLUMNS, run_task, tasks_for
+
+pytest.importorskip("distributed")
+
+SCENARIOS = {"baseline": {}, "shock": {"levers.demand": [{"multiplier": 1.3, "from_year": 2027}]}}
+FAST = ["horizon_years=4", "forecast.method=drift"]
+
+
+@pytest.fixture(scope="module")
+def las(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("las")
+    return {f"LA{i}": synthetic_borough(12, seed=i, path=root / f"la{i}") for i in range(3)}
+
+
+def test_sweep_on_a_local_cluster_equals_runs_one_by_one(las: dict[str, Path]) -> None:
+    seen: list[tuple[int, int]] = []
+    result = sufficiency.sweep(
+        las,
+        SCENARIOS,
+        set_values=FAST,
+        n_workers=2,
+        processes=False,
+        on_progress=lambda done, total, _task, _error: seen.append((done, total)),
+    )
+    assert result.errors.empty
+    assert seen[-1] == (6, 6) and len(seen) == 6
+    table = result.table
+    assert len(table) == 3 * 2 * 4
+    assert list(table.columns[:3]) == ["la", "scenario", "year"]
+    expected = []
+    for la, path in las.items():
+        for name, values in SCENARIOS.items():
+            run = sufficiency.run(path, set_values={**dict(v.split("=") for v in FAST), **values})
+            rows = pd.DataFrame(run.summary["by_year"])[["year", *COLUMNS]]
+            expected.append(rows.assign(la=la, scenario=name))
+    want = pd.concat(expected, ignore_index=True)[["la", "scenario", "year", *COLUMNS]]
+    got = table[["la", "scenario", "year", *COLUMNS]]
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9)
+    # the shock raises demand in every LA
+    wide = table.pivot_table(index=["la", "year"], columns="scenario", values="demand")
+    late = wide.xs(2029, level="year")
+    assert (late["shock"] > late["baseline"]).all()
+
+
+def test_a_broken_task_is_reported_and_the_rest_complete(
+    las: dict[str, Path], tmp_path: Path
+) -> None:
+    scenarios = {"baseline": {}, "broken": ["horizon_years=-1"]}
+    result = sufficiency.sweep(
+        dict(list(las.items())[:2]), scenarios, set_values=FAST, n_workers=2, processes=False
+    )
+    assert sorted(result.errors["la"]) == ["LA0", "LA1"]
+    assert set(result.errors["scenario"]) == {"broken"}
+    assert result.errors["error"].str.contains("horizon_years").all()
+    assert set(result.table["scenario"]) == {"baseline"}
+    assert len(result.table) == 2 * 4
+    out = result.write(tmp_path / "out")
+    assert len(pd.read_csv(out / "errors.csv")) == 2
+    assert len(pd.read_csv(out / "sweep.csv")) == 8
+
+
+def test_tasks_with_draws_carry_the_probabilities(las: dict[str, Path]) -> None:
+    (task,) = tasks_for({"LA0": las["LA0"]}, None, draws=3, seed=1, set_values=FAST)
+    outcome = run_task(task)
+    assert outcome.error is None and outcome.rows is not None
+    assert set(DRAW_COLUMNS) <= set(outcome.rows.columns)
+    assert outcome.rows["p_suffice"].between(0, 1).all()
+
+
+def test_tasks_need_distinct_labels(tmp_path: Path) -> None:
+    with pytest.raises(sufficiency.ScenarioError):
+        tasks_for([tmp_path / "a" / "s.yaml", tmp_path / "b" / "a" / "s.yaml"])
+    with pytest.raises(sufficiency.ScenarioError):
+        tasks_for({})
+    with pytest.raises(sufficiency.ScenarioError, match="DfE"):
+        tasks_for("all")
+    (task,) = tasks_for(tmp_path / "la" / "scenario.yaml")  # one file on its own
+    assert task.la == "la" and task.scenario == "baseline"
+
+
+def test_sweep_command(
+    las: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sufficiency.cli import main
+
+    out = tmp_path / "out"
+    code = main(
+        [
+            "sweep",
+            str(las["LA0"]),
+            "--out",
+            str(out),
+            "--variant",
+            "broken:horizon_years=-1",
+            "--workers",
+            "1",
+            *[a for v in FAST for a in ("--set", v)],
+        ]
+    )
+    assert code == 1  # one task failed
+    captured = capsys.readouterr()
+    assert "Dask dashboard: http" in captured.err
+    assert "[2/2]" in captured.err
+    assert "1 of 2 tasks done" in captured.out
+    table = pd.read_csv(out / "sweep.csv")
+    assert set(table["scenario"]) == {"baseline"} and set(table["la"]) == {"la0"}
+
+
+RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "dfe_release_2025_to_2023"
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_las_of_the_dfe_files_from_their_starters(tmp_path: Path) -> None:
+    every = tasks_for("all", None, dfe=RELEASE)
+    assert len(every) == 152 and len({t.path for t in every}) == 152
+    named = tasks_for(["332", "hartlepool"], None, dfe=RELEASE)
+    assert [(t.la, t.path) for t in named] == [("Dudley", "332"), ("Hartlepool", "hartlepool")]
+    result = sufficiency.sweep(
+        ["332", "Hartlepool"], dfe=RELEASE, set_values=["horizon_years=4"], processes=False
+    )
+    assert result.errors.empty, result.errors
+    assert set(result.table["la"]) == {"Dudley", "Hartlepool"} and len(result.table) == 8
+    out = result.write(tmp_path / "national")
+    national = pd.read_csv(out / "national.csv")
+    assert sorted(national["la"]) == ["Dudley", "Hartlepool"]
+    assert list(national["rank_gap"]) == [1, 2]
+    dudley = national.set_index("la").loc["Dudley"]
+    rows = result.table[result.table["la"] == "Dudley"]
+    assert dudley["gap_per_1000_plans"] == pytest.approx(
+        1000 * rows["shortfall"].sum() / rows["ehc_plans"].sum()
+    )
+    assert 0 <= dudley["out_of_area_share"] <= 1 and dudley["cost_per_plan"] > 0
+    assert (out / "charts" / "ranking.png").is_file()
