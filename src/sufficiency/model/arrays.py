@@ -14,6 +14,7 @@ from ..config.schema import MarketPrice
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
 from .capital import CapitalArrays
+from .coding import codes as _codes
 from .levers import Budget, OutOfAreaCap, cost_factors
 from .market import MARKET, market_prices
 from .stock import Continuity
@@ -113,21 +114,6 @@ def cost_index(
     filled = np.where(np.isnan(own), rates[:1], own)  # (6, Y, 2)
     index = np.cumprod(1.0 + filled, axis=1)
     return index[..., 0].T, index[..., 1].T
-
-
-def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Position of each label in ``categories`` (labels must all be known).
-
-    Factorises the column (fast for strings and categoricals alike) and looks up only the
-    distinct labels, so the cost does not grow with string handling per row.
-    """
-    codes, uniques = pd.factorize(values, sort=False)
-    position = {c: i for i, c in enumerate(categories)}
-    lookup = np.array([position.get(str(u), -1) for u in uniques], dtype=np.int64)
-    if (lookup < 0).any() or (codes < 0).any():
-        unknown = sorted({str(u) for u, i in zip(uniques, lookup, strict=True) if i < 0})
-        raise ValueError(f"unknown labels {unknown}; expected one of {list(categories)}")
-    return lookup[codes]
 
 
 def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

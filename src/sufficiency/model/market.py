@@ -19,6 +19,7 @@ from .. import taxonomy
 from ..config.schema import Market, MarketPrice
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
+from .coding import codes
 
 #: Setting id of market placements.
 MARKET = "MARKET"
@@ -79,10 +80,13 @@ def market_prices(groups: pd.DataFrame, prices: Sequence[MarketPrice]) -> np.nda
     Each group takes the matching row of highest rank (level, then need group, then phase
     of the band's first age); the table always has a catch-all row.
     """
-    level = groups["level"].astype(str).to_numpy()
-    need_group = groups["need"].astype(str).map(taxonomy.BROAD_AREA).to_numpy()
-    first_age = [taxonomy.band_ages(str(b))[0] for b in groups["age_band"].astype(str)]
-    phase = np.asarray(taxonomy.phase_of(np.asarray(first_age, dtype=int)), dtype=object)
+    level = codes(groups["level"], taxonomy.TIERS)
+    need = codes(groups["need"], taxonomy.NEEDS)
+    need_group = np.array([taxonomy.BROAD_AREA[n] for n in taxonomy.NEEDS], dtype=object)[need]
+    band = codes(groups["age_band"], taxonomy.AGE_BAND_LABELS)
+    first_age = np.array([lo for _, lo, _ in taxonomy.AGE_BANDS])[band]
+    phase = np.asarray(taxonomy.phase_of(first_age), dtype=object)
+    level = np.array(taxonomy.TIERS, dtype=object)[level]
     out = np.full((len(groups), 2), np.nan)
     best = np.full(len(groups), -1)
     for p in prices:
