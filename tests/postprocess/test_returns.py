@@ -218,3 +218,36 @@ def test_disclosure_on_published_outputs(baseline, tmp_path: Path) -> None:  # t
     numbers = [v for v in values if isinstance(v, int | float)]
     assert "c" in values and all(v == round(v) and not 1 <= v <= 4 for v in numbers)
     assert html.escape(disclosure.RULE) in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_disclosure_on_the_working_sheets(baseline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With disclosure on, the workbook's count sheets (headline, placements by tier, plans
+    by need, gap by need and detail, capacity used) hold no count 1-4 and no fraction, and
+    the grids' suppressed cells cannot be worked out from their totals."""
+    from dataclasses import replace
+
+    from sufficiency.report import tables
+
+    result = replace(baseline, summary={**baseline.summary, "disclosure": disclosure.RULE})
+    for name in ("by_tier", "ehc_plans_by_need", "gap_by_need"):
+        frame, totals = tables.published(result, name, getattr(tables, name)(result))
+        assert not totals
+        _check_blocks([frame.drop(columns="year")])
+    headline, _ = tables.published(result, "headline", tables.headline(result))
+    counts = headline[["ehc_plans", "placed", "shortfall", "not_placed"]].to_numpy(object)
+    shown = counts[counts != disclosure.SUPPRESSED].astype(float)
+    assert np.all(shown == np.round(shown)) and not np.any((shown >= 1) & (shown <= 4))
+    out = result.write(tmp_path / "out")
+    book = load_workbook(out / "workbook.xlsx", read_only=True)
+    for sheet in ("Summary", "Placements by tier", "EHC plans by need", "Sufficiency gap"):
+        rows = list(book[sheet].iter_rows(min_row=4, values_only=True))
+        head = [str(h) for h in next(book[sheet].iter_rows(min_row=3, max_row=3, values_only=True))]
+        money = [i for i, h in enumerate(head) if "cost" in h.lower() or "£" in h]
+        for row in rows:
+            for i, v in enumerate(row[1:], start=1):
+                if i in money or not isinstance(v, int | float):
+                    continue
+                assert v == round(v) and not 1 <= v <= 4, (sheet, head[i], v)
+    # without disclosure the working figures stay as they are
+    frame, totals = tables.published(baseline, "gap_by_need", tables.gap_by_need(baseline))
+    assert totals and (frame.drop(columns="year").to_numpy() % 1 != 0).any()

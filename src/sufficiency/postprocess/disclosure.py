@@ -194,3 +194,25 @@ def publish(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             tables["commissioning"], "need_group", list(NEED_PHASES), blocks
         )
     return out
+
+
+def protect_wide(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
+    """A wide table of counts (``key`` rows × ``columns``, any ``total`` column dropped)
+    under the rule: whole children, 1–4 and what would reveal them shown as ``c``, with a
+    ``total`` column and a ``total`` row that are the sums of the rounded counts."""
+    grid, hidden = protect_grid(frame[columns].to_numpy(dtype=float))
+    shown = np.where(hidden, SUPPRESSED, grid.astype(int).astype(object))
+    out = pd.DataFrame(shown, columns=[*columns, "total"])
+    out.insert(0, key, [*frame[key].tolist(), "total"])
+    return out
+
+
+def protect_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a table with no totals rounded to whole children and 1–4 shown as
+    ``c`` (no totals to recover them from, so no secondary suppression is needed)."""
+    out = frame.copy()
+    for c in columns:
+        values = np.rint(out[c].to_numpy(dtype=float))
+        small = (values >= 1) & (values < SMALLEST_SHOWN)
+        out[c] = np.where(small, SUPPRESSED, values.astype(int).astype(object))
+    return out

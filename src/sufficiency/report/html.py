@@ -98,6 +98,8 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     s = result.summary
     years = s["plan_years"]
     by_year = tables.headline(result)
+    shown_by_year, year_totals = tables.published(result, "headline", by_year)
+    gap, gap_totals = tables.published(result, "gap_by_need", tables.gap_by_need(result))
     first, last = by_year.iloc[0], by_year.iloc[-1]
     interval = tables.interval_level(result)
     cards = [
@@ -142,16 +144,16 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         )
     parts += [
         "<h2>Headline figures by year</h2>",
-        _table(by_year, default="children", total=True, interval=interval),
+        _table(shown_by_year, default="children", total=year_totals, interval=interval),
         "<h2>Children placed by tier</h2>",
-        _table(tables.by_tier(result), default="children"),
+        _table(tables.published(result, "by_tier", tables.by_tier(result))[0], default="children"),
         "<h2>Sufficiency gap by need</h2>",
-        _table(tables.gap_by_need(result), default="children_1dp", total=True),
+        _table(gap, default="children_1dp", total=gap_totals),
         "<h2>SCAP SEND return: specialist places by provision type and phase</h2>",
         f'<p class="note">{html.escape(returns.note(result))}</p>',
         _table(returns.wide(result, "scap", "phase", areas=False), default="children"),
         "<h2>Capacity of settings with limited places</h2>",
-        _table(tables.capacity_by_tier(result)),
+        _table(tables.published(result, "capacity_by_tier", tables.capacity_by_tier(result))[0]),
     ]
     valuable = tables.valuable_places(result)
     if not valuable.empty:

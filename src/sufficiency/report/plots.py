@@ -151,8 +151,8 @@ def placements_by_tier(result: Result) -> Figure:
         )
     ax.set_ylabel("Children")
     ax.set_xticks(years)
-    ax.legend(frameon=False, ncols=3, fontsize=8, loc="upper left")
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.25)
+    ax.legend(frameon=False, ncols=2, fontsize=7, loc="upper left")  # long labels: 2 columns
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.35)
     return fig
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import taxonomy
+from ..postprocess.disclosure import protect_columns, protect_wide
 from . import labels
 
 if TYPE_CHECKING:
@@ -244,3 +245,30 @@ def about(result: Result) -> pd.DataFrame:
         )
     )
     return pd.DataFrame(rows, columns=["Item", "Value"])
+
+
+def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """A working table as published when the run has disclosure control, and whether a
+    totals row may still be added (grids bring their own; lists get none).
+
+    ``name`` is the table's function in this module (``headline``, ``by_tier``,
+    ``ehc_plans_by_need``, ``gap_by_need``, ``gap_detail``, ``capacity_by_tier``). Without
+    disclosure control (or for other tables) the frame comes back as it is.
+    """
+    if "disclosure" not in result.summary or frame.empty:
+        return frame, True
+    if name in ("by_tier", "ehc_plans_by_need", "gap_by_need"):
+        inner = [c for c in frame.columns if c not in ("year", "total")]
+        return protect_wide(frame, "year", inner), False
+    if name == "headline":  # every count column; money is not suppressed
+        counts = [
+            c
+            for c in frame.columns
+            if c != "year" and labels.kind(c, "children") in ("children", "children_1dp")
+        ]
+        return protect_columns(frame, counts), False
+    if name == "gap_detail":
+        return protect_columns(frame, ["children"]), False
+    if name == "capacity_by_tier":
+        return protect_columns(frame, [c for c in ("used",) if c in frame.columns]), False
+    return frame, True

@@ -114,11 +114,12 @@ def write_workbook(result: Result, path: str | Path) -> Path:
     path = Path(path)
     name = result.summary.get("scenario", "")
     interval = tables.interval_level(result)
-    # (sheet, table, note, kind of unlabelled columns, totals row)
-    sheets: list[tuple[str, pd.DataFrame, str, str, bool]] = [
+    # (sheet, table or the name of its function in .tables, note, kind of unlabelled
+    # columns, totals row); working count tables go through disclosure control when asked
+    working: list[tuple[str, pd.DataFrame | str, str, str, bool]] = [
         (
             "Summary",
-            tables.headline(result),
+            "headline",
             f"Scenario {name}: headline figures by plan year. Children whole, the sufficiency "
             "gap and children moved to one decimal; £ a year. Totals: £ and child-years.",
             "children",
@@ -126,7 +127,7 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         ),
         (
             "Placements by tier",
-            tables.by_tier(result),
+            "by_tier",
             "Children placed by tier of provision and plan year (whole children).",
             "children",
             False,
@@ -140,14 +141,14 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         ),
         (
             "EHC plans by need",
-            tables.ehc_plans_by_need(result),
+            "ehc_plans_by_need",
             "Projected children with an EHC plan by primary need (mean of the projection).",
             "children",
             False,
         ),
         (
             "Sufficiency gap",
-            tables.gap_by_need(result),
+            "gap_by_need",
             "Children the register's commissioned places cannot take (placed by the market "
             "of last resort), by primary need and plan year (one decimal); the totals row "
             "is child-years.",
@@ -156,14 +157,14 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         ),
         (
             "Gap detail",
-            tables.gap_detail(result),
+            "gap_detail",
             "Groups with at least half a child in the gap, largest first each year.",
             "text",
             True,
         ),
         (
             "Capacity",
-            tables.capacity_by_tier(result),
+            "capacity_by_tier",
             "Settings with limited places: places, places used and settings full, by tier.",
             "text",
             False,
@@ -177,6 +178,14 @@ def write_workbook(result: Result, path: str | Path) -> Path:
             False,
         ),
     ]
+    sheets: list[tuple[str, pd.DataFrame, str, str, bool]] = []
+    for sheet, table, what, default, total in working:
+        if isinstance(table, str):
+            frame, totals_allowed = tables.published(result, table, getattr(tables, table)(result))
+            total = total and totals_allowed
+        else:
+            frame = table
+        sheets.append((sheet, frame, what, default, total))
     rule = returns.note(result)
     for sheet, frame, what, default in (
         (
