@@ -38,7 +38,7 @@ from sufficiency.forecast.scenario import project
 from sufficiency.model.canonical import canonical
 from sufficiency.model.capital import add_capital_settings
 from sufficiency.model.levers import apply_setting_changes
-from sufficiency.model.market import add_market
+from sufficiency.model.market import MARKET, add_market
 from sufficiency.results import Result
 from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
@@ -114,7 +114,7 @@ def cost_arrays(scenario: Scenario, planned: Inputs, arrays: AllocationArrays) -
     """:func:`~sufficiency.allocate.build_arrays` alone, on the groups ``plan`` placed and
     the inputs as ``plan`` prepared them (:func:`plan_inputs`; with the market when they
     hold it)."""
-    with_market = "MARKET" in set(planned.settings["setting"])
+    with_market = MARKET in set(planned.settings["setting"])
     return build_arrays(
         arrays.groups,
         planned,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -271,9 +272,10 @@ def _allocate_builds(
     in. Such an option is not built unless the scenario forces it (``decision: build``):
     it is excluded and the model solved again, until every build pays for itself.
     """
-    engines = {"solver": solver, "time_limit": time_limit, "fallback": fallback}
-    allocation = allocate(arrays, **engines)  # type: ignore[arg-type]
-    builds = value_builds(arrays, allocation, **engines)  # type: ignore[arg-type]
+    solve = partial(allocate, solver=solver, time_limit=time_limit, fallback=fallback)
+    value = partial(value_builds, solver=solver, time_limit=time_limit, fallback=fallback)
+    allocation = solve(arrays)
+    builds = value(arrays, allocation)
     cap = arrays.capital
     while cap is not None:
         losing = (
@@ -284,6 +286,6 @@ def _allocate_builds(
         if not losing.any():
             break
         cap.excluded = cap.excluded | losing
-        allocation = allocate(arrays, **engines)  # type: ignore[arg-type]
-        builds = value_builds(arrays, allocation, **engines)  # type: ignore[arg-type]
+        allocation = solve(arrays)
+        builds = value(arrays, allocation)
     return allocation, builds

@@ -25,6 +25,8 @@ NOT_PLACED = "NOT_PLACED"
 #: the arrangement each stands for (SEN2 codes: other arrangements made by the council or
 #: education otherwise than at school, elective home education, not in education,
 #: employment or training, and not recorded).
+#: Setting id of the market of last resort (reserved: the register may not use it).
+MARKET = "MARKET"
 NOT_IN_SCHOOL: dict[str, str] = {
     "OTHER_ARRANGEMENTS": "other_arrangements",
     "EHE": "elective_home_education",
@@ -314,7 +316,7 @@ def load_inputs(
 
     # --- settings register
     ids = settings["setting"]
-    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, "MARKET"]).to_numpy()):
+    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, MARKET]).to_numpy()):
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"{ids.iloc[i]!r} is reserved")
         )

@@ -214,14 +214,13 @@ def build_arrays(
     transport_cost = (
         settings["transport_per_place"].to_numpy(float)[None, :] * transport_index[:, tier_col]
     )
-    funding = (
+    # place funding as the register gives it (load_inputs fills and checks it; rows added
+    # later without it, such as the market's, have none)
+    funding = np.nan_to_num(
         settings["place_funding"].to_numpy(float)
         if "place_funding" in settings
         else np.zeros(len(settings))
     )
-    independent = (settings["tier"].astype(str) == "independent").to_numpy()
-    funding = np.where(independent | np.isnan(funding), 0.0, funding)
-    funding = np.minimum(funding, np.nan_to_num(settings["cost_per_place"].to_numpy(float)))
     funding_cost = funding[None, :] * place_index[:, tier_col]
     factors = cost_factors(settings, yrs, cost_changes) if cost_changes else None
     if factors is not None:
@@ -249,7 +248,6 @@ def build_arrays(
         base = market_prices(groups, market)  # (G, 2), base-year prices
         hit = np.flatnonzero(pair_setting == market_at)
         g, y = pair_group[hit], pair_year[hit]
-        unit_place_funding[hit] = 0.0  # the market charges a fee
         unit_hnb[hit] = base[g, 0] * place_index[y, tier]
         unit_transport[hit] = base[g, 1] * transport_index[y, tier]
         if factors is not None:

@@ -17,12 +17,10 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.schema import Market, MarketPrice
-from ..data.inputs import Inputs
+from ..data.inputs import MARKET, Inputs
 from ..errors import Problem, ScenarioError
 from .coding import codes
 
-#: Setting id of market placements.
-MARKET = "MARKET"
 MARKET_NAME = "Market of last resort (spot-purchased places)"
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .. import taxonomy
 from ..data.categories import REPORTING, with_categories
 from ..model.arrays import AllocationArrays
+from ..model.market import MARKET
 from ..solve.lp import AllocationModel, Solution
 
 _KEYS = ["year", "need", "age_band", "level"]
@@ -133,7 +134,7 @@ def tables(
     )
     placed = placed[placed["children"] > 1e-9].copy()
     placed["hnb_cost"] = placed["children"] * placed["hnb_unit_cost"]
-    fee = ((placed["tier"] == "independent") | (placed["setting"] == "MARKET")).to_numpy()
+    fee = ((placed["tier"] == "independent") | (placed["setting"] == MARKET)).to_numpy()
     funding = placed["children"] * placed["place_funding_unit_cost"]
     placed["place_funding_cost"] = np.where(fee, 0.0, funding)
     placed["top_up_cost"] = np.where(fee, 0.0, placed["hnb_cost"] - funding)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.returns import ReturnsOptions, financial_year_label
+from ..data.inputs import MARKET
 
 #: Share of a financial year ``y/y+1`` taken from census year ``y`` and from ``y+1``.
 FROM_CENSUS_YEAR = 5 / 12
@@ -229,7 +230,7 @@ def _area(placements: pd.DataFrame) -> np.ndarray:
     area[blank] = np.where(
         placements["in_area"].to_numpy(dtype=bool)[blank], "not_given", "out_of_area"
     )
-    area[placements["setting"].astype(str).to_numpy() == "MARKET"] = "market"
+    area[placements["setting"].astype(str).to_numpy() == MARKET] = "market"
     return area
 
 
