@@ -91,6 +91,21 @@ class AgeSegments:
         pairs = sorted(set(zip(self.first.tolist(), self.last.tolist(), strict=True)))
         return pd.CategoricalDtype([segment_label(a, b) for a, b in pairs], ordered=True)
 
+    def categorical(self, segment: np.ndarray) -> pd.Categorical:
+        """The labels of segments ``segment`` (positions), as a categorical of :attr:`dtype`."""
+        dtype = self.dtype
+        position = {label: i for i, label in enumerate(dtype.categories)}
+        label_code = np.array(
+            [position[segment_label(a, b)] for a, b in zip(self.first, self.last, strict=True)],
+            dtype=np.int64,
+        )
+        return pd.Categorical.from_codes(label_code[segment], dtype=dtype)
+
+    def at_age(self) -> np.ndarray:
+        """Segment of each (need, level, single age), shape (needs, levels, 26)."""
+        shape = (len(taxonomy.NEEDS), len(taxonomy.TIERS), len(taxonomy.AGES))
+        return np.repeat(np.arange(len(self.first)), self.last - self.first + 1).reshape(shape)
+
 
 def age_segments(settings: pd.DataFrame, age_share: np.ndarray) -> AgeSegments:
     """The segments of every (need, level) of ``settings`` (see the module doc).
@@ -161,12 +176,5 @@ def split_by_segment(frame: pd.DataFrame, segments: AgeSegments) -> pd.DataFrame
     row, seg, share = row[keep], seg[keep], share[keep]
     out = frame.iloc[row].reset_index(drop=True)
     out["children"] = out["children"].to_numpy(dtype=float) * share
-    dtype = segments.dtype
-    position = {label: i for i, label in enumerate(dtype.categories)}
-    label_code = np.array(
-        [position[segment_label(a, b)] for a, b in zip(segments.first, segments.last, strict=True)],
-        dtype=np.int64,
-    )
-    at = list(out.columns).index("age_band") + 1
-    out.insert(at, SEGMENT, pd.Categorical.from_codes(label_code[seg], dtype=dtype))
+    out.insert(list(out.columns).index("age_band") + 1, SEGMENT, segments.categorical(seg))
     return out

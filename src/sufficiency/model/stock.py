@@ -36,7 +36,13 @@ import pandas as pd
 from .. import taxonomy
 from ..data.inputs import NOT_IN_SCHOOL, Inputs
 from .coding import codes as _codes
-from .segments import SEGMENT, AgeSegments, age_segments, segment_ages, split_by_segment
+from .segments import (
+    SEGMENT,
+    AgeSegments,
+    age_segments,
+    segment_ages,
+    split_by_segment,
+)
 
 #: Ages at which a child starts a new phase and may change setting.
 TRANSFER_AGES: tuple[int, ...] = (4, 11, 16, 19)
@@ -165,7 +171,11 @@ def segment_carry(
 
 
 def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
-    """Base-year placements: ``need, age_band, level, setting, children`` (level = tier)."""
+    """Base-year placements: ``need, age_band, age, level, setting, children``.
+
+    ``level`` is the setting's tier; ``age`` is the single year of age (-1 where the
+    caseload has age bands only).
+    """
     base = inputs.caseload[
         (inputs.caseload["year"] == base_year)
         & ~inputs.caseload["setting"].isin(list(NOT_IN_SCHOOL))
@@ -179,7 +189,7 @@ def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
             age_band=base["age_band"].astype(str),
             level=base["setting"].map(tier_of),
         )
-        .groupby(["need", "age_band", "level", "setting"])["children"]
+        .groupby(["need", "age_band", "age", "level", "setting"])["children"]
         .sum()
         .reset_index()
     )
@@ -229,6 +239,20 @@ class Continuity:
         return self.const + flow
 
 
+def _stock_by_segment(stock: pd.DataFrame, segments: AgeSegments) -> pd.DataFrame:
+    """The base-year stock by age segment: by single age where known, else by shares."""
+    aged = stock["age"].to_numpy(dtype=int) >= 0 if "age" in stock else np.zeros(len(stock), bool)
+    by_share = split_by_segment(stock[~aged], segments)
+    if not aged.any():
+        return by_share
+    known = stock[aged].reset_index(drop=True)
+    need = _codes(known["need"], taxonomy.NEEDS)
+    level = _codes(known["level"], taxonomy.TIERS)
+    seg = segments.at_age()[need, level, known["age"].to_numpy(dtype=int)]
+    known[SEGMENT] = segments.categorical(seg)
+    return pd.concat([by_share, known], ignore_index=True)
+
+
 def continuity_arrays(
     groups: pd.DataFrame,
     settings: pd.DataFrame,
@@ -246,15 +270,16 @@ def continuity_arrays(
     into year y + 1 in the same setting: to the same segment at its ``stay`` rate and to
     the next segment (starting a year after its last age) at its ``move`` rate
     (:func:`segment_carry`). Rows exist only where the target pair is eligible, so nobody
-    is carried into ages a setting does not take. The base-year stock, by age band, is
-    split into segments by the same single-age shares.
+    is carried into ages a setting does not take. The base-year stock goes into the segment
+    of each child's single year of age; where the caseload has age bands only, it is split
+    into segments by the same single-age shares as demand.
 
     Args:
         groups: Demand groups ``need, age_segment, level`` (row = group).
         settings: The register (row = setting).
         pair_group, pair_setting: The eligible pairs.
         group_year: Plan-year index of each group.
-        stock: Base-year placements by age band (:func:`base_stock`).
+        stock: Base-year placements (:func:`base_stock`).
         rates: Carry rates (:func:`carry_rates`).
         penalty: £ per child per year displaced.
         segments: The age segments of the groups
@@ -300,7 +325,7 @@ def continuity_arrays(
     n_years = int(group_year.max()) + 1 if len(group_year) else 0
     p_rates = segment_carry(rates, p_need, p_first, p_last)
     if len(stock):
-        stock = split_by_segment(stock, segments)
+        stock = _stock_by_segment(stock, segments)
         s_need, s_level, s_first, s_last = coded(stock)
         s_set = (
             stock["setting"]
