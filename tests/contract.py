@@ -79,6 +79,9 @@ def check_single_age_eligibility(result: Result, tol: float = 1e-9) -> None:
     amax = arrays.settings["age_max"].to_numpy(dtype=int)[arrays.pair_setting]
     used = placed > tol
     assert (amin[used] <= first[used]).all() and (amax[used] >= last[used]).all()
+    # a band's segments share their unit costs, so the tables by band can add them up
+    costs = _key_frame(result.costs).groupby([*KEYS, "setting"])["unit_cost"]
+    assert ((costs.max() - costs.min()).abs() <= 1e-6).all()
 
 
 def check_all(result: Result) -> None:
