@@ -96,17 +96,17 @@ def split_groups(
     """Each demand row once per age segment of its need, level and band with a share of the
     need's children in the band."""
     share = age_shares(inputs.caseload, base_year)
-    every = {
-        (first, last)
+    segments = {
+        (need, level): segments_of(settings, need, level)
         for need in taxonomy.NEEDS
         for level in taxonomy.TIERS
-        for _, first, last in segments_of(settings, need, level)
     }
+    every = {(first, last) for cut in segments.values() for _, first, last in cut}
     labels = [_label(first, last) for first, last in sorted(every)]
     rows = []
     for group in groups.to_dict("records"):
         need = str(group["need"])
-        for band, first, last in segments_of(settings, need, str(group["level"])):
+        for band, first, last in segments[need, str(group["level"])]:
             if band != str(group["age_band"]):
                 continue
             part = sum(float(share[taxonomy.NEEDS.index(need), a]) for a in range(first, last + 1))

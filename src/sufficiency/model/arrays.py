@@ -61,8 +61,8 @@ class AllocationArrays:
         out_of_area: The out-of-area cap, if a lever sets one.
         budget: Per-year budget, if a lever sets one.
         capital: Build decisions, if the scenario offers capital options.
-        segments: The age segments of the groups (the bands cut at the register's age
-            limits).
+        segments: The age segments of the groups (each band cut, for each need and
+            level, at the age limits of the settings that could take it).
     """
 
     groups: pd.DataFrame
@@ -220,7 +220,7 @@ def build_arrays(
     keep = np.isin(np.asarray(labels, dtype=str), taxonomy.TIERS)[level]
     keep &= np.isin(demand["year"].to_numpy(dtype=int), yrs)
     settings = inputs.settings.reset_index(drop=True)
-    # groups by age segment: each band's demand split at the register's age limits
+    # groups by age segment: each band's demand split at the age limits of the settings
     segments = age_segments(settings, age_shares(inputs.caseload, base_year))
     groups = split_by_segment(demand if keep.all() else demand[keep], segments)
     place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
