@@ -184,7 +184,10 @@ def reference_arrays(
         for level, year in zip(demand["level"], demand["year"], strict=True)
     ]
     settings = inputs.settings.to_dict("records")
-    groups = split_groups(demand[keep], inputs, plan_years[0] - 1, settings)
+    if "age_segment" in demand:  # already by age segment, as build_arrays takes it
+        groups = demand[keep].reset_index(drop=True)
+    else:
+        groups = split_groups(demand[keep], inputs, plan_years[0] - 1, settings)
     index = price_indices(inputs.cost_assumptions, plan_years)
 
     pair_group: list[int] = []

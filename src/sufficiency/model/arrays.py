@@ -201,7 +201,8 @@ def build_arrays(
     Args:
         demand: ``year, need, age_band, level, children`` to place (levels are tiers); each
             band's children are split into its age segments by the base-year single-age
-            shares of the need (:mod:`~sufficiency.model.segments`).
+            shares of the need (:mod:`~sufficiency.model.segments`). Demand that already
+            has an ``age_segment`` column is taken as it is.
         inputs: Validated inputs (register, places, cost assumptions, and the caseload
             for the single-age shares).
         base_year: Year of the register's prices.
@@ -222,7 +223,10 @@ def build_arrays(
     settings = inputs.settings.reset_index(drop=True)
     # groups by age segment: each band's demand split at the age limits of the settings
     segments = age_segments(settings, age_shares(inputs.caseload, base_year))
-    groups = split_by_segment(demand if keep.all() else demand[keep], segments)
+    kept = demand if keep.all() else demand[keep]
+    # demand already by age segment (e.g. the groups of an earlier build) is kept as it is
+    presplit = SEGMENT in kept
+    groups = kept.reset_index(drop=True) if presplit else split_by_segment(kept, segments)
     place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
     tier_col = _codes(settings["tier"], taxonomy.TIERS)
     place_cost = settings["cost_per_place"].to_numpy(float)[None, :] * place_index[:, tier_col]
