@@ -3,8 +3,13 @@
 It loops over demand groups and settings and reads the rules straight from their
 definitions, with no numpy broadcasting:
 
-- a setting is eligible for a group when it serves the group's need, serves at least one
-  age of the group's age band, and its tier is at or above the group's level;
+- groups are age segments: each demand row once per segment of its age band (the band cut
+  at every age where a setting that meets the row's need at its level or above starts or
+  stops taking children), with the children times the need's base-year share of the band
+  in the segment (the shares come from :func:`sufficiency.model.stock.age_shares`;
+  segments without a share are left out);
+- a setting is eligible for a group when it serves the group's need, serves every age of
+  the group's age segment, and its tier is at or above the group's level;
 - unit cost = cost_per_place × place index(tier, year) + transport_per_place × transport
   index(tier, year), each index the running product of (1 + inflation) over the plan
   years, a tier's own row for a year overriding the blank-tier row (the last such row
@@ -28,6 +33,7 @@ import pandas as pd
 from sufficiency import taxonomy
 from sufficiency.config.levers import CostChange
 from sufficiency.data.inputs import Inputs
+from sufficiency.model.stock import age_shares
 
 
 @dataclass
@@ -51,6 +57,72 @@ def _band_ages(label: str) -> tuple[int, int]:
     """First and last age of a band label such as ``"5-10"``."""
     first, last = label.split("-")
     return int(first), int(last)
+
+
+def segments_of(
+    settings: list[dict[str, object]], need: str, level: str
+) -> list[tuple[str, int, int]]:
+    """The age segments of a need and level as ``(band, first age, last age)``, age order.
+
+    Each band is cut at every age where a setting that meets the need at the level or above
+    starts or stops taking children.
+    """
+    out = []
+    for band in taxonomy.AGE_BAND_LABELS:
+        first, last = _band_ages(band)
+        starts = {first}
+        for setting in settings:
+            if need not in setting["needs"]:  # type: ignore[operator]
+                continue
+            if taxonomy.TIERS.index(str(setting["tier"])) < taxonomy.TIERS.index(level):
+                continue
+            for age in (int(setting["age_min"]), int(setting["age_max"]) + 1):  # type: ignore[call-overload]
+                if first < age <= last:
+                    starts.add(age)
+        ordered = sorted(starts)
+        for i, start in enumerate(ordered):
+            end = ordered[i + 1] - 1 if i + 1 < len(ordered) else last
+            out.append((band, start, end))
+    return out
+
+
+def _label(first: int, last: int) -> str:
+    return f"{first}-{last}" if last > first else f"{first}"
+
+
+def split_groups(
+    groups: pd.DataFrame, inputs: Inputs, base_year: int, settings: list[dict[str, object]]
+) -> pd.DataFrame:
+    """Each demand row once per age segment of its need, level and band with a share of the
+    need's children in the band."""
+    share = age_shares(inputs.caseload, base_year)
+    segments = {
+        (need, level): segments_of(settings, need, level)
+        for need in taxonomy.NEEDS
+        for level in taxonomy.TIERS
+    }
+    every = {(first, last) for cut in segments.values() for _, first, last in cut}
+    labels = [_label(first, last) for first, last in sorted(every)]
+    rows = []
+    for group in groups.to_dict("records"):
+        need = str(group["need"])
+        for band, first, last in segments[need, str(group["level"])]:
+            if band != str(group["age_band"]):
+                continue
+            part = sum(float(share[taxonomy.NEEDS.index(need), a]) for a in range(first, last + 1))
+            if part > 0:
+                row = {}
+                for key, value in group.items():
+                    row[key] = value
+                    if key == "age_band":
+                        row["age_segment"] = _label(first, last)
+                row["children"] = float(group["children"]) * part
+                rows.append(row)
+    columns = list(groups.columns)
+    columns.insert(columns.index("age_band") + 1, "age_segment")
+    out = pd.DataFrame(rows, columns=columns)
+    out["age_segment"] = pd.Categorical(out["age_segment"], categories=labels, ordered=True)
+    return out.astype({c: groups[c].dtype for c in groups.columns if c != "children"})
 
 
 def price_indices(
@@ -111,21 +183,25 @@ def reference_arrays(
         str(level) in taxonomy.TIERS and int(year) in plan_years
         for level, year in zip(demand["level"], demand["year"], strict=True)
     ]
-    groups = demand[keep].reset_index(drop=True)
-    index = price_indices(inputs.cost_assumptions, plan_years)
     settings = inputs.settings.to_dict("records")
+    if "age_segment" in demand:  # already by age segment, as build_arrays takes it
+        groups = demand[keep].reset_index(drop=True)
+    else:
+        groups = split_groups(demand[keep], inputs, plan_years[0] - 1, settings)
+    index = price_indices(inputs.cost_assumptions, plan_years)
 
     pair_group: list[int] = []
     pair_setting: list[int] = []
     unit_cost: list[float] = []
     for g, group in enumerate(groups.to_dict("records")):
         need, level, year = str(group["need"]), str(group["level"]), int(group["year"])
-        band_first, band_last = _band_ages(str(group["age_band"]))
+        label = str(group["age_segment"])
+        first, last = _band_ages(label) if "-" in label else (int(label), int(label))
         for s, setting in enumerate(settings):
             tier = str(setting["tier"])
             if need not in setting["needs"]:
                 continue
-            if setting["age_max"] < band_first or setting["age_min"] > band_last:
+            if not (setting["age_min"] <= first and setting["age_max"] >= last):
                 continue
             if taxonomy.TIERS.index(tier) < taxonomy.TIERS.index(level):
                 continue

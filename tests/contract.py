@@ -68,10 +68,27 @@ def check_eligibility(result: Result, settings: pd.DataFrame) -> None:
         assert str(row.setting_tier) == str(row.tier)
 
 
+def check_single_age_eligibility(result: Result, tol: float = 1e-9) -> None:
+    """Every child placed is in a setting that takes every age of their age segment."""
+    arrays = result.extras["arrays"]
+    placed = result.extras["plan"].allocation.solution.placed
+    segment = arrays.groups["age_segment"].astype(str).to_numpy()[arrays.pair_group]
+    first = np.array([int(s.split("-")[0]) for s in segment], dtype=int)
+    last = np.array([int(s.split("-")[-1]) for s in segment], dtype=int)
+    amin = arrays.settings["age_min"].to_numpy(dtype=int)[arrays.pair_setting]
+    amax = arrays.settings["age_max"].to_numpy(dtype=int)[arrays.pair_setting]
+    used = placed > tol
+    assert (amin[used] <= first[used]).all() and (amax[used] >= last[used]).all()
+    # a band's segments share their unit costs, so the tables by band can add them up
+    costs = _key_frame(result.costs).groupby([*KEYS, "setting"])["unit_cost"]
+    assert ((costs.max() - costs.min()).abs() <= 1e-6).all()
+
+
 def check_all(result: Result) -> None:
     check_conservation(result)
     check_capacity(result)
     check_eligibility(result, result.extras["arrays"].settings)
+    check_single_age_eligibility(result)
 
 
 def check_continuity(result: Result, tol: float = 1e-6) -> None:

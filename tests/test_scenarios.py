@@ -85,7 +85,8 @@ def test_reduce_out_of_area_on_the_bundled_borough() -> None:
     unmitigated = r.extras["unmitigated"]
     # the lever never moves a child mid-phase: displacement is what the baseline forces too
     base_displaced = unmitigated.allocation.policy.set_index("year")["displaced"]
-    assert (t["displaced"] <= base_displaced.reindex(t.index) + 1e-6).all()
+    # (the totals are rounded to 3 decimals, the policy table is not)
+    assert (t["displaced"] <= base_displaced.reindex(t.index) + 5e-4 + 1e-6).all()
     # out-of-area children fall to the cap, or the miss is reported
     assert (
         t["out_of_area_counted"] <= t["out_of_area_cap"] + t["out_of_area_target_missed"] + 1e-6

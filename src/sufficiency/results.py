@@ -64,8 +64,9 @@ class Result:
         placements: ``year, need, age_band, level, setting, name, tier, in_area, children,
             unit_cost, cost``.
         shortfall: The sufficiency gap: ``year, need, age_band, level, children``.
-        costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
-            tier, in_area, unit_cost``.
+        costs: Unit cost of every eligible pair: ``year, need, age_band, age_segment,
+            level, setting, tier, in_area, unit_cost`` (``age_segment``: the part of the
+            band the setting is eligible for, see :mod:`sufficiency.model.segments`).
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place``.
         forecast: Projected children with intervals: ``provision`` (``ehc_plan`` or
@@ -78,7 +79,8 @@ class Result:
         builds: Capital options: built or not, opening year, places, costs, children
             served by year, savings (see :func:`sufficiency.postprocess.capital.capital_value`).
         shadow_prices: £ a year saved by one more place, by year and limited setting.
-        cost_avoided: Cheapest local against cheapest out-of-area place per demand group.
+        cost_avoided: Cheapest local against cheapest out-of-area place per demand group
+            (by age segment, as ``costs``).
         not_in_school: Children with plans not in a school or college by ``year, need,
             age_band, arrangement``, with ``unit_cost`` and ``hnb_cost`` (£).
         dsg_plan: The DSG management plan's high-needs sections

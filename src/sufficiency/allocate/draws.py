@@ -26,6 +26,7 @@ from ..forecast.result import DemandForecast
 from ..model.canonical import canonical
 from ..model.levels import level_shares
 from ..model.not_in_school import not_in_school_table
+from ..model.segments import SEGMENT, AgeSegments, split_by_segment
 from ..postprocess.draws import Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
 from .plan import GROUP_KEYS, Plan, scenario_demand
@@ -36,15 +37,23 @@ log = logging.getLogger(__name__)
 _KEYS = GROUP_KEYS
 
 
-def _group_index(groups: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, float]:
-    """Position in ``groups`` of each row of ``demand`` (-1 where the model has no such
-    group), and the children of rows without one."""
-    left = demand[_KEYS].astype({"need": str, "age_band": str, "level": str})
-    right = groups[_KEYS].astype({"need": str, "age_band": str, "level": str})
-    right = right.assign(_g=np.arange(len(right)))
-    pos = left.merge(right, on=_KEYS, how="left")["_g"].to_numpy()
+def _group_index(
+    groups: pd.DataFrame, demand: pd.DataFrame, segments: AgeSegments | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``demand`` (by age band) split into the model's age segments as the model's demand
+    was: the position in ``groups`` of each split row (-1 where the model has no such
+    group), its children, and the children of rows without a group."""
+    keys = list(_KEYS)
+    if segments is not None:
+        demand = split_by_segment(demand, segments)
+        keys.append(SEGMENT)
+    text = {k: str for k in keys if k != "year"}
+    left = demand[keys].astype(text)
+    right = groups[keys].astype(text).assign(_g=np.arange(len(groups)))
+    pos = left.merge(right, on=keys, how="left")["_g"].to_numpy()
     pos = np.where(np.isnan(pos), -1, pos).astype(np.int64)
-    return pos, float(demand["children"].to_numpy()[pos < 0].sum())
+    children = demand["children"].to_numpy(dtype=float)
+    return pos, children, float(children[pos < 0].sum())
 
 
 def allocate_draws(
@@ -85,18 +94,16 @@ def allocate_draws(
         for _, path in paths.groupby("sample", sort=True)
     ]
     every = pd.concat([d for d, _ in demands], ignore_index=True)
-    if _group_index(plan.arrays.groups, every)[1] > 0:
+    if _group_index(plan.arrays.groups, every, plan.arrays.segments)[2] > 0:
         # some draws have children in cells the mean has none in: give the model those groups
         plan = make_plan(scenario, inputs, forecast.frame, extra_groups=every)
     arrays = plan.arrays
     vectors = np.zeros((n_draws, len(arrays.groups)))
     for i, (demand, _) in enumerate(demands):
-        pos, outside = _group_index(arrays.groups, demand)
+        pos, children, outside = _group_index(arrays.groups, demand, arrays.segments)
         if outside > 0:  # cannot happen: the model was given every draw's groups
             raise SolveError(f"draw {i} has {outside:.3g} children outside the model")
-        vectors[i] = np.bincount(
-            pos, weights=demand["children"].to_numpy(float), minlength=len(arrays.groups)
-        )
+        vectors[i] = np.bincount(pos, weights=children, minlength=len(arrays.groups))
     solved = _solve(plan, vectors, scenario.allocation.time_limit_seconds, workers)
     years = arrays.years
     n_years, n_settings = arrays.capacity.shape

@@ -196,6 +196,7 @@ def plan(
             stock,
             rates,
             opts.displacement_penalty_gbp,
+            segments=arrays.segments,
         )
     if levers.out_of_area is not None:
         arrays.out_of_area = out_of_area_cap(

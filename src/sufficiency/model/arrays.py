@@ -17,7 +17,16 @@ from .capital import CapitalArrays
 from .coding import codes as _codes
 from .levers import Budget, OutOfAreaCap, cost_factors
 from .market import MARKET, market_prices
-from .stock import Continuity
+from .segments import (
+    SEGMENT,
+    AgeSegments,
+    age_segments,
+    meets_level,
+    segment_ages,
+    serves_need,
+    split_by_segment,
+)
+from .stock import Continuity, age_shares
 
 
 @dataclass
@@ -25,7 +34,9 @@ class AllocationArrays:
     """Everything the allocation model needs, as indexed arrays.
 
     Attributes:
-        groups: Demand groups ``year, need, age_band, level, children`` (row = group g).
+        groups: Demand groups ``year, need, age_band, age_segment, level, children`` (row =
+            group g): the demand of each age band split into its age segments
+            (:mod:`~sufficiency.model.segments`).
         settings: The register (row = setting s).
         years: Plan years (position = year index y).
         group_year: Year index of each group, shape (G,).
@@ -50,6 +61,8 @@ class AllocationArrays:
         out_of_area: The out-of-area cap, if a lever sets one.
         budget: Per-year budget, if a lever sets one.
         capital: Build decisions, if the scenario offers capital options.
+        segments: The age segments of the groups (each band cut, for each need and
+            level, at the age limits of the settings that could take it).
     """
 
     groups: pd.DataFrame
@@ -71,6 +84,7 @@ class AllocationArrays:
     out_of_area: OutOfAreaCap | None = None
     budget: Budget | None = None
     capital: CapitalArrays | None = None
+    segments: AgeSegments | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -117,31 +131,25 @@ def cost_index(
 
 
 def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Eligibility decided once per distinct (need, band, level) of ``groups``.
+    """Eligibility decided once per distinct (need, age segment, level) of ``groups``.
 
     Returns:
         ``(mask, inverse)``: a (U, S) boolean matrix over the distinct combinations and
         the combination of each group, so that group g's row is ``mask[inverse[g]]``.
     """
     needs = list(taxonomy.NEEDS)
-    need_pos = {n: i for i, n in enumerate(needs)}
-    lists = settings["needs"].tolist()
-    counts = np.fromiter((len(c) for c in lists), dtype=int, count=len(lists))
-    codes = np.fromiter((need_pos[c] for cs in lists for c in cs), dtype=int, count=counts.sum())
-    serves = np.zeros((len(needs), len(settings)), dtype=bool)
-    serves[codes, np.repeat(np.arange(len(lists)), counts)] = True
-    lo = np.array([taxonomy.band_ages(b)[0] for b in taxonomy.AGE_BAND_LABELS])
-    hi = np.array([taxonomy.band_ages(b)[1] for b in taxonomy.AGE_BAND_LABELS])
+    serves = serves_need(settings)  # (N, S)
+    # the group's ages: its age segment, or its whole band where groups have no segments
+    band_idx, ages = pd.factorize(groups[SEGMENT if SEGMENT in groups else "age_band"])
+    lo, hi = segment_ages(ages)
     amin = settings["age_min"].to_numpy(dtype=int)
     amax = settings["age_max"].to_numpy(dtype=int)
-    age_ok = (amin[None, :] <= hi[:, None]) & (amax[None, :] >= lo[:, None])  # (B, S)
-    tier_no = _codes(settings["tier"], taxonomy.TIERS) + 1
-    level_ok = tier_no[None, :] >= np.arange(1, len(taxonomy.TIERS) + 1)[:, None]  # (L, S)
+    age_ok = (amin[None, :] <= lo[:, None]) & (amax[None, :] >= hi[:, None])  # (B, S)
+    level_ok = meets_level(settings)  # (L, S)
 
     need_idx = _codes(groups["need"], needs)
-    band_idx = _codes(groups["age_band"], taxonomy.AGE_BAND_LABELS)
     level_idx = _codes(groups["level"], taxonomy.TIERS)
-    n_b, n_l = len(taxonomy.AGE_BAND_LABELS), len(taxonomy.TIERS)
+    n_b, n_l = max(len(ages), 1), len(taxonomy.TIERS)
     combo = (need_idx * n_b + band_idx) * n_l + level_idx
     unique, inverse = np.unique(combo, return_inverse=True)
     u_need, rest = np.divmod(unique, n_b * n_l)
@@ -152,8 +160,9 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
 def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     """Boolean (G, S) matrix: may group g be placed in setting s?
 
-    A setting is eligible for a group when it meets the group's need, serves at least one
-    age of the group's age band, and its tier is at or above the group's level.
+    A setting is eligible for a group when it meets the group's need, serves every age of
+    the group's age segment (of its age band, where ``groups`` has no ``age_segment``), and
+    its tier is at or above the group's level.
     """
     mask, inverse = _combo_mask(groups, settings)
     return mask[inverse]
@@ -190,8 +199,12 @@ def build_arrays(
     """Build the cost arrays of an allocation with numpy broadcasting.
 
     Args:
-        demand: ``year, need, age_band, level, children`` to place (levels are tiers).
-        inputs: Validated inputs (register, places, cost assumptions).
+        demand: ``year, need, age_band, level, children`` to place (levels are tiers); each
+            band's children are split into its age segments by the base-year single-age
+            shares of the need (:mod:`~sufficiency.model.segments`). Demand that already
+            has an ``age_segment`` column is taken as it is.
+        inputs: Validated inputs (register, places, cost assumptions, and the caseload
+            for the single-age shares).
         base_year: Year of the register's prices.
         years: Plan years.
         unmet_penalty: Policy weight per child per year left with no place at all.
@@ -200,14 +213,20 @@ def build_arrays(
             the ``MARKET`` setting (:func:`~sufficiency.model.market.add_market`).
 
     Returns:
-        The arrays; pairs are sorted by group, then setting.
+        The arrays; groups are in ``demand``'s order (each row's segments in age order),
+        pairs sorted by group, then setting.
     """
     yrs = np.asarray(years, dtype=int)
     level, labels = pd.factorize(demand["level"], use_na_sentinel=False)
     keep = np.isin(np.asarray(labels, dtype=str), taxonomy.TIERS)[level]
     keep &= np.isin(demand["year"].to_numpy(dtype=int), yrs)
-    groups = (demand if keep.all() else demand[keep]).reset_index(drop=True)
     settings = inputs.settings.reset_index(drop=True)
+    # groups by age segment: each band's demand split at the age limits of the settings
+    segments = age_segments(settings, age_shares(inputs.caseload, base_year))
+    kept = demand if keep.all() else demand[keep]
+    # demand already by age segment (e.g. the groups of an earlier build) is kept as it is
+    presplit = SEGMENT in kept
+    groups = kept.reset_index(drop=True) if presplit else split_by_segment(kept, segments)
     place_index, transport_index = cost_index(inputs.cost_assumptions, base_year, yrs)
     tier_col = _codes(settings["tier"], taxonomy.TIERS)
     place_cost = settings["cost_per_place"].to_numpy(float)[None, :] * place_index[:, tier_col]
@@ -270,21 +289,25 @@ def build_arrays(
         capacity=capacity,
         unmet_penalty=float(unmet_penalty),
         market=market_at,
+        segments=segments,
     )
 
 
 def cost_comparison(arrays: AllocationArrays) -> pd.DataFrame:
     """Cheapest local against cheapest out-of-area place for every demand group.
 
-    For each (year, need, age band, level), the least unit cost among eligible in-area
-    settings and among eligible out-of-area settings, with the settings, and the saving
-    per child moved back in area (out-of-area minus local; NaN where either is missing).
+    For each (year, need, age band, age segment, level), the least unit cost among eligible
+    in-area settings and among eligible out-of-area settings, with the settings, and the
+    saving per child moved back in area (out-of-area minus local; NaN where either is
+    missing). By age segment, because the settings that can take a child differ between
+    the segments of a band.
     Computed with a segmented minimum over the pairs (sorted by group), no row loop.
     """
     n_groups = len(arrays.groups)
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
     ids = arrays.settings["setting"].to_numpy()
-    out = arrays.groups[["year", "need", "age_band", "level"]].copy()
+    keys = ["year", "need", "age_band", SEGMENT, "level"]
+    out = arrays.groups[[k for k in keys if k in arrays.groups]].copy()
     for label, mask in (("local", in_area), ("out_of_area", ~in_area)):
         cost = np.where(mask, arrays.unit_cost, np.inf)
         best = np.full(n_groups, np.inf)

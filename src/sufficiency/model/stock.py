@@ -15,6 +15,15 @@ Continuation is estimated from single-year history as the cohort ratio
 understates ceasing where many plans start (young ages) and measures it where few do
 (16 and over, where ceasing is concentrated). No plan continues past 25. With only age
 bands, ages are taken as evenly spread within each band and continuation as 1 below 25.
+
+The allocation's groups are age segments (:mod:`sufficiency.model.segments`: the bands cut
+at the age limits of the settings that could take the need and level), and the same
+formula gives the carry between segments, with ``share(n, a | s)`` the need's base-year
+share of segment s at age a. Since segments are consecutive ages, a child aged a in
+segment s is in s next year if a < last(s) and in the segment starting at last(s) + 1 if
+a = last(s). A child stays in their setting only where the setting serves the segment
+they are carried into (it serves all or none of a segment's ages), so nobody is carried
+past a setting's ``age_max``: an 18-year-old in a 2–18 school is not kept there at 19.
 """
 
 from __future__ import annotations
@@ -26,6 +35,14 @@ import pandas as pd
 
 from .. import taxonomy
 from ..data.inputs import NOT_IN_SCHOOL, Inputs
+from .coding import codes as _codes
+from .segments import (
+    SEGMENT,
+    AgeSegments,
+    age_segments,
+    segment_ages,
+    split_by_segment,
+)
 
 #: Ages at which a child starts a new phase and may change setting.
 TRANSFER_AGES: tuple[int, ...] = (4, 11, 16, 19)
@@ -119,8 +136,46 @@ def carry_rates(inputs: Inputs, base_year: int, first_year: int | None = None) -
     return CarryRates(continuation=cont, age_share=share, carry=carry)
 
 
+def segment_carry(
+    rates: CarryRates, need: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Carry-over rates of children in the age segments ``first``–``last`` of ``need``.
+
+    The module doc's formula with ``share(n, a | s)`` the need's base-year share of the
+    segment at age a: a child aged a stays in the segment next year if a < last, and moves
+    to the segment starting at ``last + 1`` if a = last.
+
+    Returns:
+        ``(stay, move)``: the share of a segment's children in the same setting next year
+        in the same segment, and in the next one, each shaped like ``need``.
+    """
+    ages = np.array(taxonomy.AGES)
+    staying = rates.age_share * rates.continuation[None, :]
+    staying[:, :-1] *= ~np.isin(ages[1:], TRANSFER_AGES)
+    staying[:, -1] = 0.0  # no plan continues past 25
+
+    def running(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+
+    # adding a zero leaves a running sum as it is: a sum of zero terms comes out as 0
+    total = running(rates.age_share)
+    carried = running(staying)
+    size = total[need, last + 1] - total[need, first]
+    stay = carried[need, last] - carried[need, first]
+    move = staying[need, last]
+    ok = size > 0
+    return (
+        np.divide(stay, size, out=np.zeros(len(need)), where=ok),
+        np.divide(move, size, out=np.zeros(len(need)), where=ok),
+    )
+
+
 def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
-    """Base-year placements: ``need, age_band, level, setting, children`` (level = tier)."""
+    """Base-year placements: ``need, age_band, age, level, setting, children``.
+
+    ``level`` is the setting's tier; ``age`` is the single year of age (-1 where the
+    caseload has age bands only).
+    """
     base = inputs.caseload[
         (inputs.caseload["year"] == base_year)
         & ~inputs.caseload["setting"].isin(list(NOT_IN_SCHOOL))
@@ -134,7 +189,7 @@ def base_stock(inputs: Inputs, base_year: int) -> pd.DataFrame:
             age_band=base["age_band"].astype(str),
             level=base["setting"].map(tier_of),
         )
-        .groupby(["need", "age_band", "level", "setting"])["children"]
+        .groupby(["need", "age_band", "age", "level", "setting"])["children"]
         .sum()
         .reset_index()
     )
@@ -184,6 +239,20 @@ class Continuity:
         return self.const + flow
 
 
+def _stock_by_segment(stock: pd.DataFrame, segments: AgeSegments) -> pd.DataFrame:
+    """The base-year stock by age segment: by single age where known, else by shares."""
+    aged = stock["age"].to_numpy(dtype=int) >= 0 if "age" in stock else np.zeros(len(stock), bool)
+    by_share = split_by_segment(stock[~aged], segments)
+    if not aged.any():
+        return by_share
+    known = stock[aged].reset_index(drop=True)
+    need = _codes(known["need"], taxonomy.NEEDS)
+    level = _codes(known["level"], taxonomy.TIERS)
+    seg = segments.at_age()[need, level, known["age"].to_numpy(dtype=int)]
+    known[SEGMENT] = segments.categorical(seg)
+    return pd.concat([by_share, known], ignore_index=True)
+
+
 def continuity_arrays(
     groups: pd.DataFrame,
     settings: pd.DataFrame,
@@ -193,56 +262,85 @@ def continuity_arrays(
     stock: pd.DataFrame,
     rates: CarryRates,
     penalty: float,
+    segments: AgeSegments | None = None,
 ) -> Continuity:
     """Build the continuity rows for eligible pairs, vectorised over pairs.
 
+    A placement in plan year y of a group (need, age segment, level) in a setting carries
+    into year y + 1 in the same setting: to the same segment at its ``stay`` rate and to
+    the next segment (starting a year after its last age) at its ``move`` rate
+    (:func:`segment_carry`). Rows exist only where the target pair is eligible, so nobody
+    is carried into ages a setting does not take. The base-year stock goes into the segment
+    of each child's single year of age; where the caseload has age bands only, it is split
+    into segments by the same single-age shares as demand.
+
     Args:
-        groups: Demand groups ``need, age_band, level`` (row = group).
+        groups: Demand groups ``need, age_segment, level`` (row = group).
         settings: The register (row = setting).
         pair_group, pair_setting: The eligible pairs.
         group_year: Plan-year index of each group.
         stock: Base-year placements (:func:`base_stock`).
         rates: Carry rates (:func:`carry_rates`).
         penalty: £ per child per year displaced.
+        segments: The age segments of the groups
+            (:func:`~sufficiency.model.segments.age_segments`); without them, the groups
+            are by age band and the bands are the segments.
     """
-    needs = list(taxonomy.NEEDS)
-    bands = list(taxonomy.AGE_BAND_LABELS)
-    levels = list(taxonomy.TIERS)
-    n_b, n_l, n_s = len(bands), len(levels), len(settings)
-    setting_index = {s: i for i, s in enumerate(settings["setting"])}
+    if segments is None:  # the bands uncut are the segments
+        segments = age_segments(settings.iloc[0:0], rates.age_share)
+        groups = groups.assign(**{SEGMENT: groups["age_band"]})
+    n_n, n_a, n_l, n_s = len(taxonomy.NEEDS), len(taxonomy.AGES), len(taxonomy.TIERS), len(settings)
 
     def codes(
-        year: np.ndarray, need: np.ndarray, band: np.ndarray, level: np.ndarray, setting: np.ndarray
+        year: np.ndarray,
+        need: np.ndarray,
+        first: np.ndarray,
+        level: np.ndarray,
+        setting: np.ndarray,
     ) -> np.ndarray:
-        return (((year * len(needs) + need) * n_b + band) * n_l + level) * n_s + setting
+        # a segment is known by its first age within its need and level
+        return (((year * n_n + need) * n_a + first) * n_l + level) * n_s + setting
 
-    g_need = pd.Categorical(groups["need"].astype(str), categories=needs).codes.astype(np.int64)
-    g_band = pd.Categorical(groups["age_band"].astype(str), categories=bands).codes.astype(np.int64)
-    g_level = pd.Categorical(groups["level"].astype(str), categories=levels).codes.astype(np.int64)
+    def coded(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        need = _codes(frame["need"], taxonomy.NEEDS)
+        level = _codes(frame["level"], taxonomy.TIERS)
+        index, labels = pd.factorize(frame[SEGMENT])
+        first, last = segment_ages(labels)
+        return need, level, first[index], last[index]
+
+    g_need, g_level, g_first, g_last = coded(groups)
     p_year = group_year[pair_group].astype(np.int64)
-    p_need, p_band, p_level = g_need[pair_group], g_band[pair_group], g_level[pair_group]
+    p_need, p_level = g_need[pair_group], g_level[pair_group]
+    p_first, p_last = g_first[pair_group], g_last[pair_group]
     p_set = pair_setting.astype(np.int64)
-    pair_codes = codes(p_year, p_need, p_band, p_level, p_set)
-    order = np.argsort(pair_codes)
-    sorted_codes = pair_codes[order]
+    order = np.argsort(codes(p_year, p_need, p_first, p_level, p_set))
+    sorted_codes = codes(p_year, p_need, p_first, p_level, p_set)[order]
 
     def find(target_codes: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(sorted_codes, target_codes)
-        pos = np.minimum(pos, len(sorted_codes) - 1) if len(sorted_codes) else pos
-        found = len(sorted_codes) > 0
-        hit = (sorted_codes[pos] == target_codes) if found else np.zeros(len(target_codes), bool)
-        return np.where(hit, order[pos] if found else -1, -1)
+        if not len(sorted_codes):
+            return np.full(len(target_codes), -1)
+        pos = np.minimum(np.searchsorted(sorted_codes, target_codes), len(sorted_codes) - 1)
+        return np.where(sorted_codes[pos] == target_codes, order[pos], -1)
 
+    n_years = int(group_year.max()) + 1 if len(group_year) else 0
+    p_rates = segment_carry(rates, p_need, p_first, p_last)
+    if len(stock):
+        stock = _stock_by_segment(stock, segments)
+        s_need, s_level, s_first, s_last = coded(stock)
+        s_set = (
+            stock["setting"]
+            .map({s: i for i, s in enumerate(settings["setting"])})
+            .to_numpy(dtype=np.int64)
+        )
+        s_rates = segment_carry(rates, s_need, s_first, s_last)
+        s_children = stock["children"].to_numpy(dtype=float)
     tgt_list, src_list, rate_list = [], [], []
     const_t, const_v = [], []
-    n_years = int(group_year.max()) + 1 if len(group_year) else 0
-    for step in (0, 1):  # same band, next band
-        next_band = p_band + step
-        ok = (next_band < n_b) & (p_year + 1 < n_years)
-        rate = np.zeros(len(p_band))
-        rate[ok] = rates.carry[p_need[ok], p_band[ok], next_band[ok]]
-        ok &= rate > 0
-        tgt = find(codes(p_year[ok] + 1, p_need[ok], next_band[ok], p_level[ok], p_set[ok]))
+    for step in (0, 1):  # same segment, next segment
+        target_first = p_last + 1 if step else p_first
+        rate = p_rates[step]
+        ok = (target_first < n_a) & (p_year + 1 < n_years) & (rate > 0)
+        tgt = find(codes(p_year[ok] + 1, p_need[ok], target_first[ok], p_level[ok], p_set[ok]))
         keep = tgt >= 0
         tgt_list.append(tgt[keep])
         src_list.append(np.flatnonzero(ok)[keep])
@@ -250,20 +348,14 @@ def continuity_arrays(
 
         # the base year's actual placements carry into the first plan year
         if len(stock):
-            s_need = pd.Categorical(stock["need"], categories=needs).codes.astype(np.int64)
-            s_band = pd.Categorical(stock["age_band"], categories=bands).codes.astype(np.int64)
-            s_level = pd.Categorical(stock["level"], categories=levels).codes.astype(np.int64)
-            s_set = stock["setting"].map(setting_index).to_numpy(dtype=np.int64)
-            nb = s_band + step
-            okb = nb < n_b
-            r = np.zeros(len(stock))
-            r[okb] = rates.carry[s_need[okb], s_band[okb], nb[okb]]
-            okb &= r > 0
-            zeros = np.zeros(okb.sum(), dtype=np.int64)
-            tb = find(codes(zeros, s_need[okb], nb[okb], s_level[okb], s_set[okb]))
+            first = s_last + 1 if step else s_first
+            r = s_rates[step]
+            okb = (first < n_a) & (r > 0)
+            zeros = np.zeros(int(okb.sum()), dtype=np.int64)
+            tb = find(codes(zeros, s_need[okb], first[okb], s_level[okb], s_set[okb]))
             kb = tb >= 0
             const_t.append(tb[kb])
-            const_v.append((r[okb] * stock["children"].to_numpy(dtype=float)[okb])[kb])
+            const_v.append((r[okb] * s_children[okb])[kb])
 
     tgt_all = np.concatenate(tgt_list + const_t) if tgt_list else np.array([], dtype=np.int64)
     rows = np.unique(tgt_all)

@@ -11,6 +11,7 @@ from .. import taxonomy
 from ..data.categories import REPORTING, with_categories
 from ..model.arrays import AllocationArrays
 from ..model.market import MARKET
+from ..model.segments import SEGMENT
 from ..solve.lp import AllocationModel, Solution
 
 _KEYS = ["year", "need", "age_band", "level"]
@@ -32,8 +33,9 @@ class Allocation:
             take: ``year, need, age_band, level, children`` (> 0 rows), split into
             ``market`` (placed by the market of last resort) and ``no_place`` (no place
             at all: only when the market is switched off — unlawful).
-        costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
-            tier, in_area, hnb_unit_cost, transport_unit_cost, unit_cost``.
+        costs: Unit cost of every eligible pair: ``year, need, age_band, age_segment, level,
+            setting, tier, in_area, hnb_unit_cost, transport_unit_cost, unit_cost`` (by age
+            segment: which settings are eligible differs between the segments of a band).
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
@@ -58,17 +60,39 @@ class Allocation:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def by_band(arrays: AllocationArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The age segments of a band added back: groups and pairs by age band.
+
+    Returns:
+        ``(band_group, first_group, band_pair, first_pair)``: the band group of each group
+        (its keys but the age segment), the first group of each band group, the band pair
+        (band group, setting) of each pair, and the first pair of each band pair; band
+        groups are numbered in the order they first appear, band pairs by band group, then
+        setting.
+    """
+    groups = arrays.groups
+    keys = [c for c in groups.columns if c not in (SEGMENT, "children")]
+    numbered = groups.groupby(keys, sort=False, observed=True, dropna=False).ngroup()
+    band_group = numbered.to_numpy(dtype=np.int64)
+    first_group = np.unique(band_group, return_index=True)[1]
+    code = band_group[arrays.pair_group] * len(arrays.settings) + arrays.pair_setting
+    _, first_pair, band_pair = np.unique(code, return_index=True, return_inverse=True)
+    return band_group, first_group, band_pair.reshape(-1), first_pair
+
+
 def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
     groups = arrays.groups.iloc[arrays.pair_group].reset_index(drop=True)
     register = arrays.settings
     if not set(REPORTING) <= set(register.columns):
         register = with_categories(register)
     sett = register.iloc[arrays.pair_setting].reset_index(drop=True)
+    segment = {SEGMENT: groups[SEGMENT].to_numpy()} if SEGMENT in groups else {}
     return pd.DataFrame(
         {
             "year": groups["year"].to_numpy(),
             "need": groups["need"].astype(str).to_numpy(),
             "age_band": groups["age_band"].astype(str).to_numpy(),
+            **segment,
             "level": groups["level"].astype(str).to_numpy(),
             "setting": sett["setting"].to_numpy(),
             "name": sett["name"].to_numpy(),
@@ -110,25 +134,40 @@ def tables(
     Returns:
         The allocation tables.
     """
-    pairs = _pair_frame(arrays)
-    costs = pairs.drop(columns=["name", "provision", "dsg_category", "scap_type", "planning_area"])
+    every_pair = _pair_frame(arrays)
+    costs = every_pair.drop(
+        columns=["name", "provision", "dsg_category", "scap_type", "planning_area"]
+    )
+    # tables by age band: the segments of a band added back (unit costs do not depend on
+    # the segment, so a band pair's are those of its first pair)
+    band_group, first_group, band_pair, first_pair = by_band(arrays)
+    n_band_pairs = len(first_pair)
+    pairs = every_pair.iloc[first_pair].drop(columns=SEGMENT, errors="ignore")
+    pairs = pairs.reset_index(drop=True)
     continuing = np.zeros(arrays.n_pairs)
     displaced = pairs.iloc[0:0][[*_KEYS, "setting"]].assign(children=0.0)
     cont = arrays.continuity
     if cont is not None and len(cont.target):
         stay = np.maximum(cont.carried(solution.placed) - solution.displaced, 0.0)
         continuing[cont.target] = np.minimum(solution.placed[cont.target], stay)
-        moved = solution.displaced > 1e-9
+        moved_by_band = np.bincount(
+            band_pair[cont.target], weights=solution.displaced, minlength=n_band_pairs
+        )
+        moved = moved_by_band > 1e-9
         displaced = (
-            pairs.iloc[cont.target[moved]][[*_KEYS, "setting"]]
-            .assign(children=solution.displaced[moved])
+            pairs[moved][[*_KEYS, "setting"]]
+            .assign(children=moved_by_band[moved])
             .reset_index(drop=True)
         )
     new = solution.placed - continuing
+
+    def banded(values: np.ndarray) -> np.ndarray:
+        return np.bincount(band_pair, weights=values, minlength=n_band_pairs)
+
     placed = pd.concat(
         [
-            pairs.assign(status="continuing", children=continuing),
-            pairs.assign(status="new", children=new),
+            pairs.assign(status="continuing", children=banded(continuing)),
+            pairs.assign(status="new", children=banded(new)),
         ],
         ignore_index=True,
     )
@@ -175,8 +214,13 @@ def tables(
     if arrays.market is not None:
         hit = arrays.pair_setting == arrays.market
         np.add.at(by_market, arrays.pair_group[hit], solution.placed[hit])
-    shortfall = groups[_KEYS].assign(
-        children=by_market + solution.unmet, market=by_market, no_place=solution.unmet
+    n_bands = len(first_group)
+    market = np.bincount(band_group, weights=by_market, minlength=n_bands)
+    unmet = np.bincount(band_group, weights=solution.unmet, minlength=n_bands)
+    shortfall = (
+        groups.iloc[first_group][_KEYS]
+        .reset_index(drop=True)
+        .assign(children=market + unmet, market=market, no_place=unmet)
     )
     shortfall = shortfall[shortfall["children"] > 1e-9].reset_index(drop=True)
 
