@@ -19,6 +19,7 @@ TABLES: tuple[str, ...] = (
     "settings",
     "setting_places",
     "cost_assumptions",
+    "flows",
 )
 
 EXAMPLE_NAME = "ashworth-baseline"
@@ -48,6 +49,7 @@ data:
   settings: data/settings.csv
   setting_places: data/setting_places.csv
   cost_assumptions: data/cost_assumptions.csv
+  flows: data/flows.csv
 base_year: 2025
 horizon_years: 10
 forecast:
