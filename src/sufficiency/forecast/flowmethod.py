@@ -227,7 +227,7 @@ class FlowModel:
             self.totals[self.totals["year"] <= last],
             self.frames["new_plans"],
             origin=last,
-            caseload_by_age=self.by_age[self.by_age["year"] == last],
+            caseload_by_age=self.by_age[self.by_age["year"] <= last],
             new_plans_by_age=self.frames["new_plans_by_age"],
             ceased_by_age=self.frames["ceased_by_age"],
             requests=self.frames["requests"],

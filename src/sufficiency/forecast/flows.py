@@ -18,7 +18,10 @@ published figures:
 * the **exit rate**: plans leaving per plan held, by single year of age. The total is
   what the identity implies (``S(y) + N(y) − S(y+1)``: ceased plans and moves between
   LAs together), its spread over ages the published ceased-by-age shares where given,
-  else the national pattern (most plans cease at 18–20+, every plan at 25).
+  else the national pattern (most plans cease at 18–20+). Every plan held at 25 ends;
+  the other ages' rates are the shape times one scale, fitted to the implied exits of the
+  fitted years on each year's own age structure (an ageing caseload loses more plans a
+  year than a young one of the same size).
 
 :func:`project_flows` runs the identity forward, with levers on request volume
 (``requests_growth``: requests rise by this fraction a year) and on conversion
@@ -185,8 +188,7 @@ def fit_flows(
         pop = None
     denom = {y: float(pop[y]) if pop is not None else float(totals[y]) for y in usable}
     new_rate = float(np.mean([new[y] / denom[y] for y in usable]))
-    exits = [(totals[y] + new[y] - totals[y + 1]) / totals[y] for y in usable]
-    exit_total = max(float(np.mean(exits)), 0.0)
+    exits = {y: max(totals[y] + new[y] - totals[y + 1], 0.0) for y in usable}
     # age at start and exit shape: published where given (before the origin), else national
     start = NATIONAL_START_AGE.copy()
     if new_plans_by_age is not None and len(new_plans_by_age):
@@ -212,9 +214,13 @@ def fit_flows(
             held = _stock(totals, by_age, y, NATIONAL_AGE_PROFILE)
             if ceased is not None and ceased.sum() > 0:
                 shape = np.where(held > 0, ceased / np.maximum(held, 1e-9), 0.0) + 1e-6
-    # scale the shape so that exits over the base-year stock match the implied total
-    scale = exit_total * stock.sum() / max(float((shape * stock).sum()), 1e-9)
-    exit_rate = np.clip(shape * scale, 0.0, 1.0)
+    # scale the shape (below 25, where every plan ends) to the implied exits of the fitted
+    # years, each on its own age structure
+    held_by_year = {y: _stock(totals, by_age, y, NATIONAL_AGE_PROFILE) for y in usable}
+    below = sum(max(exits[y] - held_by_year[y][-1], 0.0) for y in usable)
+    exposed = sum(float((shape[:-1] * held_by_year[y][:-1]).sum()) for y in usable)
+    exit_rate = np.clip(shape * below / max(exposed, 1e-9), 0.0, 1.0)
+    exit_rate[-1] = 1.0
     req_rate = conversion = req_last = None
     if requests is not None and len(requests):
         req = requests.dropna(subset=["requests"]).set_index("year")["requests"].astype(float)
