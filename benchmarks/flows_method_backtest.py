@@ -136,7 +136,10 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         pe=100 * (points["forecast"] - points["actual"]) / points["actual"],
     )
     out = p.groupby(["method", "horizon"]).agg(
-        n=("ape", "size"), mape=("ape", "mean"), median_ape=("ape", "median"), bias_pct=("pe", "mean")
+        n=("ape", "size"),
+        mape=("ape", "mean"),
+        median_ape=("ape", "median"),
+        bias_pct=("pe", "mean"),
     )
     return out.round(2).reset_index()
 

@@ -123,7 +123,7 @@ def test_auto_chooses_flows_on_a_flow_process_and_never_without_flows(process) -
     short = forecast_demand(history, population, horizon=4, flows=late)
     assert "flows" not in set(short.diagnostics["method"])
     assert not any("flows" in w for w in short.warnings)
-    with pytest.raises(ForecastError, match="forecast.candidates"):
+    with pytest.raises(ForecastError, match=r"forecast.candidates"):
         forecast_demand(history, population, horizon=4, flows=late, candidates=("flows", "drift"))
 
 
@@ -165,20 +165,20 @@ def test_levers_move_the_flow_step_by_the_right_amount(process) -> None:  # type
 def test_flow_levers_and_method_errors_are_located(process) -> None:  # type: ignore[no-untyped-def]
     history, flows, population = process
     levers = FlowLevers(requests_growth_per_year=0.1)
-    with pytest.raises(ForecastError, match="levers.requests: acts on the flow model"):
+    with pytest.raises(ForecastError, match=r"levers.requests: acts on the flow model"):
         forecast_demand(history, population, horizon=2, flow_levers=levers)
-    with pytest.raises(ForecastError, match="levers.requests: .*'flows' or 'auto'"):
+    with pytest.raises(ForecastError, match=r"levers.requests: .*'flows' or 'auto'"):
         forecast_demand(
             history, population, horizon=2, method="drift", flows=flows, flow_levers=levers
         )
     no_requests = flows[flows["measure"] != "requests"]
-    with pytest.raises(ForecastError, match="levers.requests: .*add requests rows"):
+    with pytest.raises(ForecastError, match=r"levers.requests: .*add requests rows"):
         forecast_demand(
             history, population, horizon=2, method="flows", flows=no_requests, flow_levers=levers
         )
-    with pytest.raises(ForecastError, match="forecast.method: flows needs a flows table"):
+    with pytest.raises(ForecastError, match=r"forecast.method: flows needs a flows table"):
         forecast_demand(history, population, horizon=2, method="flows")
-    with pytest.raises(ForecastError, match="forecast.method: flows needs new plans"):
+    with pytest.raises(ForecastError, match=r"forecast.method: flows needs new plans"):
         forecast_demand(
             history, population, horizon=2, method="flows", flows=flows[flows["year"] >= 2025]
         )
@@ -218,20 +218,20 @@ def test_bad_flow_tables_are_located_errors(tmp_path: Path) -> None:
         read_flows(overlap)
     assert "age 3 is inside age band 0-4" in str(err.value)
     assert "the rows by age add up to 8.0, more than this all-ages row (1.0)" in str(err.value)
-    with pytest.raises(DataError, match="missing column"):
+    with pytest.raises(DataError, match=r"missing column"):
         read_flows(pd.DataFrame({"year": [2022], "children": [1]}))
 
 
 def test_scenario_flow_levers_need_flows_and_a_flow_forecast() -> None:
     base = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
     lever = {"levers.requests": {"requests_growth_per_year": 0.1}}
-    with pytest.raises(ScenarioError, match="levers.requests acts on the flow model: forecast"):
+    with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: forecast"):
         sufficiency.load_scenario(base, set_values=lever)  # poisson_glm
-    with pytest.raises(ScenarioError, match="levers.requests acts on the flow model: give data"):
+    with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: give data"):
         sufficiency.load_scenario(
             base, set_values={**lever, "forecast.method": "auto", "data.flows": None}
         )
-    with pytest.raises(ScenarioError, match="levers.conversion: 2020 is before the base year"):
+    with pytest.raises(ScenarioError, match=r"levers.conversion: 2020 is before the base year"):
         sufficiency.load_scenario(
             base,
             set_values={
