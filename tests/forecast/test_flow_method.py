@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import sufficiency
 from sufficiency import forecast_demand
@@ -241,3 +243,38 @@ def test_scenario_flow_levers_need_flows_and_a_flow_forecast() -> None:
         )
     sc = sufficiency.load_scenario(base, set_values={**lever, "forecast.method": "flows"})
     assert sc.levers.flow_levers and not sc.levers.active  # placements untouched
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    stocks=st.lists(st.floats(50.0, 5000.0), min_size=3, max_size=5),
+    new=st.lists(st.floats(0.0, 800.0), min_size=5, max_size=5),
+    conversion=st.floats(0.05, 1.0),
+    growth=st.floats(-0.5, 1.0),
+)
+def test_flow_projection_keeps_the_identity_and_levers_move_new_plans_in_proportion(
+    stocks: list[float], new: list[float], conversion: float, growth: float
+) -> None:
+    """For any published stocks and flows: plans stay non-negative, next January = this
+    January - exits + new exactly, and the levers scale new plans by requests and
+    conversion relative to the fitted ones (so more requests never mean fewer plans)."""
+    years = list(range(2018, 2018 + len(stocks)))
+    totals = pd.DataFrame({"year": years, "children": stocks})
+    flows = pd.DataFrame({"year": years, "children": new[: len(years)]})
+    requests = pd.DataFrame({"year": years, "requests": [n / 0.5 + 1.0 for n in new[: len(years)]]})
+    fit = fit_flows(totals, flows, requests=requests)
+    base = project_flows(fit, 3)
+    held = totals["children"].iloc[-1]
+    for _, year in base.groupby("year"):
+        assert (year["children"] >= -1e-9).all()
+        assert year["children"].sum() == pytest.approx(
+            held - year["exits"].sum() + year["new_plans"].sum(), rel=1e-9, abs=1e-6
+        )
+        held = year["children"].sum()
+    first = base[base["year"] == years[-1] + 1]["new_plans"].sum()
+    assume(first > 1e-6 and fit.conversion)
+    moved = project_flows(fit, 1, conversion=conversion)["new_plans"].sum()
+    assert moved == pytest.approx(first * conversion / fit.conversion, rel=1e-9)
+    more = project_flows(fit, 1, requests_growth=growth)["new_plans"].sum()
+    less = project_flows(fit, 1, requests_growth=growth - 0.1)["new_plans"].sum()
+    assert more >= less - 1e-9
