@@ -212,8 +212,7 @@ class FlowModel:
             else pd.DataFrame({"year": all_years, "population": total})
         )
         self.weights = panel.cohort_ages.astype(float)  # (S, 26) ages each series covers
-        self._final: np.ndarray | str | None = None
-        self.final_fit: FlowFit | None = None
+        self._final: tuple[np.ndarray, np.ndarray, dict[str, float]] | str | None = None
 
     def fit(self, origin: int) -> FlowFit:
         """The flow model fitted with the history before year index ``origin``.
@@ -245,12 +244,14 @@ class FlowModel:
             out[i] = float(seen.mean()) if len(seen) else 0.0
         return out
 
-    def forecast(self, origin: int, horizon: int, levers: FlowLevers | None = None) -> np.ndarray:
-        """``(S, horizon)`` forecasts from the history before year index ``origin``.
+    def _project(
+        self, origin: int, horizon: int, levers: FlowLevers | None
+    ) -> tuple[FlowFit, np.ndarray]:
+        """The fit at ``origin`` and its projection ``(S, horizon)`` split to the series.
 
         Raises:
             ForecastError: If the model cannot be fitted there, or a lever needs requests
-                the flows table does not give.
+                the flows table does not give (naming the lever).
         """
         fit = self.fit(origin)
         lv = levers or FlowLevers()
@@ -273,9 +274,16 @@ class FlowModel:
                 [Problem(p, f"{exc.summary}: add requests rows to data.flows") for p in lv.paths],
             ) from None
         ages = proj["children"].to_numpy(dtype=float).reshape(horizon, len(taxonomy.AGES)).T
-        if levers is not None:
-            self.final_fit = fit
-        return self._shares(origin)[:, None] * (self.weights @ ages)
+        return fit, self._shares(origin)[:, None] * (self.weights @ ages)
+
+    def forecast(self, origin: int, horizon: int) -> np.ndarray:
+        """``(S, horizon)`` forecasts from the history before year index ``origin`` (no
+        levers: what the backtest scores).
+
+        Raises:
+            ForecastError: If the model cannot be fitted there.
+        """
+        return self._project(origin, horizon, None)[1]
 
     def uncovered(self, origins: np.ndarray) -> list[int]:
         """Census years of the last history before each origin the model cannot be fitted at."""
@@ -328,26 +336,27 @@ class FlowModel:
 
         Raises:
             MethodUnavailableError: If the model cannot be fitted on the whole history.
+            ForecastError: If a lever cannot act (naming it).
         """
         if self._final is None:
             n = len(self.panel.years)
             try:
-                self._final = self.forecast(
-                    n, len(self.panel.future_years), self.levers or FlowLevers()
-                )
+                fit, mean = self._project(n, len(self.panel.future_years), self.levers)
             except ForecastError as exc:
                 if exc.problems:  # a lever that cannot act is the user's to fix
                     raise
                 self._final = f"flows: {exc.summary}"
+            else:
+                params = {
+                    "new_plans_per_" + fit.per: fit.new_rate,
+                    "exit_rate": float(
+                        (fit.exit_rate * fit.stock).sum() / max(fit.stock.sum(), 1e-9)
+                    ),
+                }
+                if fit.conversion is not None:
+                    params["conversion"] = fit.conversion
+                self._final = (np.maximum(mean, 0.0), self._shares(n), params)
         if isinstance(self._final, str):
             raise MethodUnavailableError(self._final)
-        fit = self.final_fit
-        assert fit is not None
-        params = {
-            "new_plans_per_" + fit.per: fit.new_rate,
-            "exit_rate": float((fit.exit_rate * fit.stock).sum() / max(fit.stock.sum(), 1e-9)),
-            "share_of_ages": float(self._shares(len(self.panel.years))[i]),
-        }
-        if fit.conversion is not None:
-            params["conversion"] = fit.conversion
-        return Fit("flows", np.maximum(self._final[i], 0.0), params)
+        mean, shares, params = self._final
+        return Fit("flows", mean[i], {**params, "share_of_ages": float(shares[i])})
