@@ -150,9 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("one", "all"), default="all")
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args(argv)
-    logging.disable(logging.WARNING)
     load = os.getloadavg()
-    points, failures, timings = run(args.size, args.data)
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # per-LA forecast warnings: thousands of lines
+    try:
+        points, failures, timings = run(args.size, args.data)
+    finally:
+        logging.disable(previous)
     table = summary(points)
     print(table.to_string(index=False))
     print(timings)
