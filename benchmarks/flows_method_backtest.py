@@ -236,12 +236,15 @@ def write(
         f"Python {box['python']}, commit {box['commit']}, {box['date']}"
     )
     n_la = points["la_code"].nunique()
-    wape = (
+    sums = (
         points.assign(err=(points["forecast"] - points["actual"]).abs())
-        .groupby("method")[["err", "actual"]]
+        .groupby(["method", "origin"])[["err", "actual"]]
         .sum()
     )
-    wape = (wape["err"] / wape["actual"]).round(4)
+    main = sums[sums.index.get_level_values("origin").isin(ORIGINS)].groupby("method").sum()
+    late = sums[sums.index.get_level_values("origin") == LATE_ORIGIN].groupby("method").sum()
+    wape = (main["err"] / main["actual"]).round(4)
+    wape_late = (late["err"] / late["actual"]).round(4)
     end = os.getloadavg()
     lines = [
         "# The flows method of forecast_demand beside the other methods (issue 14, point 3)",
@@ -256,8 +259,10 @@ def write(
         f"plans at January to {LAST}. Flows: the table `sufficiency init` writes (new plans "
         "2019–2022, requests, ceased plans; age at start for 2022 only). No population: the "
         "flow model is per plan held, rate and cohort models cannot run.",
-        "- WAPE (Σ|error| / Σ actual, every horizon): "
+        f"- WAPE (Σ|error| / Σ actual, origins {', '.join(map(str, ORIGINS))}, every horizon): "
         + ", ".join(f"`{m}` {v}" for m, v in wape.sort_values().items())
+        + f"; at origin {LATE_ORIGIN} (one year ahead only, not comparable with those): "
+        + ", ".join(f"`{m}` {v}" for m, v in wape_late.sort_values().items())
         + ".",
         f"- `auto` (given the flows table) had `flows` among its candidates in "
         f"{int(timings['auto_runs_with_flows_candidate'])} of its runs: its own backtest "
@@ -285,7 +290,7 @@ def write(
             "none"
             if failures.empty
             else "; ".join(
-                f"{r.la_code} {r.origin} {r.method}: {str(r.error)[:80]}"
+                f"{r.la_code} {r.origin} {r.method}: " + " ".join(str(r.error).split())[:160]
                 for r in failures.itertuples()
             )
         )

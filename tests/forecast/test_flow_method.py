@@ -225,24 +225,29 @@ def test_bad_flow_tables_are_located_errors(tmp_path: Path) -> None:
 
 
 def test_scenario_flow_levers_need_flows_and_a_flow_forecast() -> None:
-    base = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    root = Path(__file__).resolve().parents[2]
+    base = root / "scenarios" / "baseline.yaml"  # poisson_glm, no flows table
+    flows = str(root / "src" / "sufficiency" / "datasets" / "example" / "data" / "flows.csv")
     lever = {"levers.requests": {"requests_growth_per_year": 0.1}}
-    with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: forecast"):
-        sufficiency.load_scenario(base, set_values=lever)  # poisson_glm
     with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: give data"):
-        sufficiency.load_scenario(
-            base, set_values={**lever, "forecast.method": "auto", "data.flows": None}
-        )
+        sufficiency.load_scenario(base, set_values={**lever, "forecast.method": "auto"})
+    with_flows = {**lever, "data.flows": flows}
+    with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: forecast"):
+        sufficiency.load_scenario(base, set_values=with_flows)
     with pytest.raises(ScenarioError, match=r"levers.conversion: 2020 is before the base year"):
         sufficiency.load_scenario(
             base,
             set_values={
+                "data.flows": flows,
                 "levers.conversion": {"conversion_share": 0.6, "by_year": 2020},
                 "forecast.method": "flows",
             },
         )
-    sc = sufficiency.load_scenario(base, set_values={**lever, "forecast.method": "flows"})
+    sc = sufficiency.load_scenario(base, set_values={**with_flows, "forecast.method": "flows"})
     assert sc.levers.flow_levers and not sc.levers.active  # placements untouched
+    shipped = sufficiency.load_scenario(root / "scenarios" / "requests_and_conversion.yaml")
+    assert shipped.data.flows is not None and shipped.data.flows.name == "flows.csv"
+    assert shipped.data.caseload.is_file()  # the rest of data from the baseline
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

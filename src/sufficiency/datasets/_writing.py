@@ -11,7 +11,8 @@ import pandas as pd
 
 #: Folder of the shipped example (Ashworth): ``scenario.yaml`` and ``data/*.csv``.
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example"
-#: Tables of a borough, in the order they are written.
+#: Tables of a borough, in the order they are written (``flows`` is written beside the others
+#: but named only by the scenarios that use the flow model, e.g. ``requests_and_conversion``).
 TABLES: tuple[str, ...] = (
     "caseload",
     "sen_support",
@@ -49,7 +50,6 @@ data:
   settings: data/settings.csv
   setting_places: data/setting_places.csv
   cost_assumptions: data/cost_assumptions.csv
-  flows: data/flows.csv
 base_year: 2025
 horizon_years: 10
 forecast:
