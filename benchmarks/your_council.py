@@ -171,10 +171,10 @@ def write(
         "- Beside it: naive (last value), drift (last value + mean yearly change since 2016) "
         "and growth (last value × mean yearly growth ratio since 2016). MAPE and median APE "
         "in %, bias = mean signed % error (positive = over-forecast).",
-        "- The flow model is a standalone projection (`sufficiency.forecast.flows`), not an "
-        "`auto` candidate of `forecast_demand`: the flows are a separate input that "
-        "`forecast_demand` does not take, and threading them through its panel and backtest "
-        "would change forecast internals another piece of work is rewriting.",
+        "- Here the flow model runs as the standalone projection "
+        "(`sufficiency.forecast.flows`) on the release's frames. As the `flows` method of "
+        "`forecast_demand` (an `auto` candidate where the flows cover its backtest) it is "
+        "backtested beside the other methods in `flows_method_backtest.md`.",
         "",
         "| method | horizon | n | mape | median_ape | bias_pct |",
         "|---|---|---|---|---|---|",

@@ -17,7 +17,7 @@ from sufficiency.taxonomy import AGE_BANDS, EHCP_NEEDS, NEEDS, TIERS, age_band_o
 EXAMPLE = datasets.example_path()
 DATA = EXAMPLE.parent / "data"
 TABLES = ("caseload", "sen_support", "population", "settings", "setting_places",
-          "cost_assumptions")  # fmt: skip
+          "cost_assumptions", "flows")  # fmt: skip
 SCENARIO_KEYS = {"name", "description", "data", "base_year", "horizon_years", "forecast",
                  "allocation"}  # fmt: skip
 
@@ -284,3 +284,18 @@ def test_write_borough_leaves_out_absent_tables(tmp_path: Path) -> None:
     assert "sen_support" not in scenario["data"] and set(scenario) == SCENARIO_KEYS
     assert scenario["name"] == "small: #1" and scenario["description"] == "A test."
     assert not (tmp_path / "data" / "sen_support.csv").exists()
+
+
+def test_example_flows_keep_the_stock_identity() -> None:
+    """The derived flows table reads cleanly and ties January to January: plans a year on
+    = plans - ceased + new, within rounding (one child per age and band)."""
+    from sufficiency.data.flows import read_flows
+
+    flows = read_flows(DATA / "flows.csv")
+    caseload = pd.read_csv(DATA / "caseload.csv")
+    stock = caseload.groupby("year")["children"].sum()
+    by = flows.groupby(["year", "measure"], observed=True)["children"].sum().unstack()
+    for year in by.index:
+        implied = stock[year] - by.loc[year, "ceased_plans"] + by.loc[year, "new_plans"]
+        assert implied == pytest.approx(stock[year + 1], abs=26 + 5)
+    assert (by["requests"] > by["new_plans"]).all() and (by["assessments"] > 0).all()

@@ -11,6 +11,7 @@ import pytest
 
 from sufficiency import datasets, forecast_demand
 from sufficiency.cli import main
+from sufficiency.data.flows import read_flows
 from sufficiency.datasets.dfe_release import read_dfe_release
 from sufficiency.datasets.ons import read_ons_population
 from sufficiency.datasets.starter import write_starter
@@ -148,6 +149,13 @@ def test_init_then_run(
     assert "APPROXIMATION, NOT DATA" in text and text.count("REPLACE") >= 5
     history = pd.read_csv(out / "data" / "caseload.csv")
     assert history[history["year"] == 2023]["children"].sum() == pytest.approx(published, abs=1e-6)
+    # the published flows, kept exactly, in a table the loader accepts
+    assert "flows: data/flows.csv" in text
+    flows = read_flows(out / "data" / "flows.csv")
+    whole = flows[flows["age"].isna() & flows["age_band"].isna()]
+    new = whole[whole["measure"] == "new_plans"].set_index("year")["children"]
+    release = read_dfe_release(SHARED_DATA, la)
+    assert new.to_dict() == release.new_plans.dropna().set_index("year")["children"].to_dict()
     assert (
         main(["-q", "run", str(out / "scenario.yaml"), "--out", str(out / "run"), "--no-report"])
         == 0
@@ -177,3 +185,8 @@ def test_init_with_ons_population_and_release_fixture(tmp_path: Path) -> None:
     assert history.groupby("year")["children"].sum().to_dict() == pytest.approx({2025: 100.0})
     # need by age published for 2025 is used: no child aged 10 with a need not published
     assert set(history[history["age"] == 10]["need"]) == {"ASD", "SEMH", "SLCN"}
+    # flows by age at start and by age at ceasing (summed over reasons), as published
+    flows = read_flows(path.parent / "data" / "flows.csv")
+    ceased = flows[flows["measure"] == "ceased_plans"]
+    assert ceased["children"].sum() == pytest.approx(7.0 + 5.0 + 2.0)
+    assert ceased["age_band"].astype(str).tolist().count("20-25") == 1

@@ -31,3 +31,18 @@ def test_recorded_results_exist() -> None:
     results = SCRIPT.parent / "results"
     assert (results / "forecast_backtest.csv").is_file()
     assert "Acceptance" in (results / "forecast_backtest.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(
+    not DATA.is_file(),
+    reason=f"DfE published files not found in {SHARED_DATA} (they are not copied into the repo)",
+)
+def test_flows_method_benchmark_smoke_one_la(capsys: pytest.CaptureFixture[str]) -> None:
+    script = SCRIPT.parent / "flows_method_backtest.py"
+    spec = importlib.util.spec_from_file_location("flows_method_backtest", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--size", "one", "--data", str(SHARED_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert "flows" in out and "national" in out and "auto" in out

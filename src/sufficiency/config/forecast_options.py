@@ -18,6 +18,7 @@ CandidateMethod = Literal[
     "ets_log",
     "arima",
     "cohort",
+    "flows",
     "share",
     "pooled",
     "national",
@@ -52,6 +53,8 @@ class ForecastOptions(Strict):
             "'ets_add' / 'ets_mul' / 'ets_log' (exponential smoothing with a damped trend: "
             "additive or multiplicative errors on counts, or on log counts), 'arima' (ARIMA "
             "with drift on counts), 'cohort' (cohort component by single year of age), "
+            "'flows' (the flow model on data.flows: next January's plans are this January's, "
+            "aged, less ceased plus new, split over the series by their recent shares), "
             "'share' (last year's share of the parent series times the parent's recent "
             "linear trend), 'pooled' (the area's recent growth shrunk toward its region's "
             "and England's, from the shipped DfE reference panel), 'national' (the latest "
@@ -99,7 +102,8 @@ class ForecastOptions(Strict):
         default=None,
         description=(
             "Methods 'auto' chooses among (names as for 'method'); default every method the "
-            "data supports. Naive and drift are always backtested and reported."
+            "data supports ('flows' where data.flows covers every backtest origin). Naive "
+            "and drift are always backtested and reported."
         ),
     )
     reconcile: Reconciliation = Field(

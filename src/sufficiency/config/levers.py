@@ -184,6 +184,59 @@ class BudgetLever(Strict):
         return float(self.base_gbp * (1.0 + self.growth) ** (year - first_year))
 
 
+class RequestsLever(Strict):
+    """Requests for assessment rise (or fall) by a fraction a year: a lever on the flow model.
+
+    New plans follow requests at the fitted conversion, so requests 10% a year above the
+    last published year's add that to new plans (forecasts by the ``flows`` method only).
+    """
+
+    requests_growth_per_year: float = Field(
+        ge=-0.5,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "Yearly growth of requests for assessment from the last published year's, as a "
+            "fraction a year (0.1 = requests rise 10% a year)."
+        ),
+    )
+    from_year: int | None = Field(
+        default=None,
+        ge=1990,
+        le=2100,
+        description=(
+            "First calendar year whose requests rise (flows of a calendar year reach the next "
+            "January's plans); default the base year, the first projected year of flows. "
+            "Before it requests follow the fitted rate."
+        ),
+    )
+
+
+class ConversionLever(Strict):
+    """The share of requests for assessment that become a plan moves to a target: a lever
+    on the flow model (new plans scale with it; forecasts by the ``flows`` method only)."""
+
+    conversion_share: float = Field(
+        gt=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "New plans per request for assessment, as a fraction (0.6 = conversion to a plan "
+            "falls to 60%)."
+        ),
+    )
+    by_year: int | None = Field(
+        default=None,
+        ge=1990,
+        le=2100,
+        description=(
+            "Calendar year of flows from which the share holds in full, reached linearly from "
+            "the fitted share over the projected years before; default the base year (at "
+            "once)."
+        ),
+    )
+
+
 class Levers(Strict):
     """Policy levers and what-if changes. All optional; none means the unmitigated baseline."""
 
@@ -203,10 +256,34 @@ class Levers(Strict):
         default_factory=list, description="Settings closing, opening or changing places."
     )
     budget: BudgetLever | None = Field(default=None, description="High Needs Block budget.")
+    requests: RequestsLever | None = Field(
+        default=None,
+        description=(
+            "Requests for assessment rise by a fraction a year (the flow model: needs "
+            "data.flows with requests, and forecast.method 'flows' or 'auto')."
+        ),
+    )
+    conversion: ConversionLever | None = Field(
+        default=None,
+        description=(
+            "Share of requests for assessment that become a plan (the flow model: needs "
+            "data.flows with requests, and forecast.method 'flows' or 'auto')."
+        ),
+    )
+
+    @property
+    def flow_levers(self) -> dict[str, RequestsLever | ConversionLever]:
+        """The levers on the flow model that are set, by name (``requests``, ``conversion``)."""
+        return {
+            name: lever
+            for name, lever in (("requests", self.requests), ("conversion", self.conversion))
+            if lever is not None
+        }
 
     @property
     def active(self) -> bool:
-        """Whether any lever is set."""
+        """Whether any lever on placements, costs or places is set (the flow levers change
+        the forecast itself, which the run with and without levers shares)."""
         return bool(
             self.out_of_area
             or self.inclusion

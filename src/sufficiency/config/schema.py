@@ -22,6 +22,7 @@ TABLES = (
     "cost_assumptions",
     "sen_support",
     "setting_places",
+    "flows",
 )
 
 
@@ -62,6 +63,7 @@ class NumberFormats(_Strict):
     cost_assumptions: NumberFormat | None = None
     sen_support: NumberFormat | None = None
     setting_places: NumberFormat | None = None
+    flows: NumberFormat | None = None
 
     def of(self, table: str) -> NumberFormat:
         """The format of ``table`` (English if not given)."""
@@ -85,6 +87,13 @@ class DataSources(_Strict):
     )
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
+    )
+    flows: Path | None = Field(
+        default=None,
+        description=(
+            "Requests for assessment, assessments, new plans and ceased plans by calendar "
+            "year (and age), for the 'flows' forecast method and the flow levers (optional)."
+        ),
     )
     number_formats: NumberFormats = Field(
         default_factory=NumberFormats,
@@ -382,6 +391,25 @@ class Scenario(_Strict):
             raise ValueError(
                 f"forecast.history_start ({start}) must be before base_year ({self.base_year})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _flow_levers_have_flows(self) -> Scenario:
+        for name, lever in self.levers.flow_levers.items():
+            where = f"levers.{name}"
+            if self.data.flows is None:
+                raise ValueError(f"{where} acts on the flow model: give data.flows (a flows table)")
+            if self.forecast.method not in ("flows", "auto"):
+                raise ValueError(
+                    f"{where} acts on the flow model: forecast.method must be 'flows' or 'auto', "
+                    f"not {self.forecast.method!r}"
+                )
+            year = getattr(lever, "from_year", None) or getattr(lever, "by_year", None)
+            if year is not None and year < self.base_year:
+                raise ValueError(
+                    f"{where}: {year} is before the base year {self.base_year}, the first "
+                    "projected calendar year of flows"
+                )
         return self
 
     @property

@@ -15,6 +15,7 @@ from ..config.schema import Scenario
 from ..errors import Problem, ScenarioError
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
+from .flows import check_flows, tidy_flows
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class Inputs:
         cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
         sen_support: Children on SEN support, as caseload without ``setting``; may be None.
         setting_places: Dated changes ``setting, year, places``.
+        flows: Requests, assessments, new and ceased plans (see :mod:`.flows`): ``year,
+            measure, age, age_band, children``; may be None.
         single_year_ages: Whether the caseload gives single years of age.
         files: Table name -> (path, sha256) of every file read.
     """
@@ -146,6 +149,7 @@ class Inputs:
     cost_assumptions: pd.DataFrame
     sen_support: pd.DataFrame | None = None
     setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
+    flows: pd.DataFrame | None = None
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -232,7 +236,7 @@ def load_inputs(
         scenario: The resolved scenario (its ``data`` paths are absolute).
         tables: Tables to use instead of the scenario's files, by name
             (``caseload``, ``population``, ``settings``, ``cost_assumptions``,
-            ``sen_support``, ``setting_places``), as paths or DataFrames.
+            ``sen_support``, ``setting_places``, ``flows``), as paths or DataFrames.
 
     Returns:
         The validated inputs.
@@ -282,6 +286,10 @@ def load_inputs(
         sen_support, sen_raw = parse("sen_support", SEN_SUPPORT_COLUMNS, ages)
     if sources.get("setting_places") is not None:
         setting_places, places_raw = parse("setting_places", SETTING_PLACES_COLUMNS)
+    flows = None
+    if (flows_source := sources.get("flows")) is not None:
+        flows_raw = _read("flows", flows_source, files)
+        flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
     raise_if(problems, "input tables are invalid")
 
     caseload = _with_bands(caseload, caseload_raw, problems)
@@ -458,6 +466,7 @@ def load_inputs(
         cost_assumptions=costs,
         sen_support=sen_support,
         setting_places=setting_places,
+        flows=tidy_flows(flows) if flows is not None else None,
         single_year_ages=single,
         files=files,
     )

@@ -11,7 +11,8 @@ import pandas as pd
 
 #: Folder of the shipped example (Ashworth): ``scenario.yaml`` and ``data/*.csv``.
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example"
-#: Tables of a borough, in the order they are written.
+#: Tables of a borough, in the order they are written (``flows`` is written beside the others
+#: but named only by the scenarios that use the flow model, e.g. ``requests_and_conversion``).
 TABLES: tuple[str, ...] = (
     "caseload",
     "sen_support",
@@ -19,6 +20,7 @@ TABLES: tuple[str, ...] = (
     "settings",
     "setting_places",
     "cost_assumptions",
+    "flows",
 )
 
 EXAMPLE_NAME = "ashworth-baseline"

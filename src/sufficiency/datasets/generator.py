@@ -104,6 +104,7 @@ import pandas as pd
 
 from ..taxonomy import AGES, EHCP_NEEDS
 from . import _targets as tg
+from ._flows import derive_flows
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
 from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
 
@@ -519,8 +520,9 @@ def generate_borough(
 
     Returns:
         The input tables of ``docs/data-formats.md`` keyed by name: ``caseload``,
-        ``sen_support``, ``population``, ``settings``, ``setting_places`` and
-        ``cost_assumptions``, with rows in a fixed order.
+        ``sen_support``, ``population``, ``settings``, ``setting_places``,
+        ``cost_assumptions`` and ``flows`` (derived from the caseload without a random
+        draw, see :mod:`._flows`), with rows in a fixed order.
 
     Raises:
         ValueError: If ``n_settings`` is below 10.
@@ -596,6 +598,7 @@ def generate_borough(
         "settings": settings,
         "setting_places": setting_places,
         "cost_assumptions": _cost_assumptions(),
+        "flows": derive_flows(caseload),
     }
 
 

@@ -29,6 +29,9 @@ What is published and what is assumed:
   3% a year (4.5% independent), transport 5%.
 * **Population**: from ONS files when given; otherwise a flat, clearly-labelled
   approximation (:func:`approximate_population`) that must be replaced.
+* **Flows** (``data/flows.csv``, :func:`build_flows`): requests, assessments, new plans
+  (by age at start) and ceased plans (by age) as published, for the ``flows`` forecast
+  method and the levers on requests and conversion.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError
-from ..forecast.flows import NATIONAL_AGE_PROFILE
+from ..forecast.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 
@@ -279,6 +282,84 @@ def build_history(release: DfeRelease) -> pd.DataFrame:
     return out
 
 
+def _flow_rows(
+    measure: str, by_age: pd.DataFrame, totals: pd.Series, weights: np.ndarray
+) -> list[dict[str, object]]:
+    """Rows of one measure by age: single ages as ``age``, SEN2 bands as ``age_band``, other
+    published ranges split into single ages by ``weights``; a year's rows scaled down to its
+    published total where they add up to more (they give the shape only)."""
+    rows: list[dict[str, object]] = []
+    bands = {taxonomy.band_ages(b): b for b in taxonomy.AGE_BAND_LABELS}
+    for year, part in by_age.dropna(subset=["children"]).groupby("year"):
+        cells: list[tuple[int | None, str, float]] = []
+        for lo, hi, n in part[["age_min", "age_max", "children"]].itertuples(index=False):
+            if lo == hi:
+                cells.append((int(lo), "", float(n)))
+            elif (lo, hi) in bands:
+                cells.append((None, bands[(lo, hi)], float(n)))
+            else:
+                w = weights[lo : hi + 1] / weights[lo : hi + 1].sum()
+                cells += [(int(lo) + k, "", float(n) * float(w[k])) for k in range(len(w))]
+        total = float(totals.get(year, np.nan))
+        got = sum(c[2] for c in cells)
+        scale = total / got if np.isfinite(total) and got > total else 1.0
+        rows += [
+            {"year": int(part["year"].iloc[0]), "measure": measure, "age": age, "age_band": band,
+             "children": round(n * scale, 3)}
+            for age, band, n in cells
+        ]  # fmt: skip
+    return rows
+
+
+def build_flows(release: DfeRelease) -> pd.DataFrame:
+    """The flows table (``docs/data-formats.md``) as published: yearly totals of requests,
+    assessments, new plans and ceased plans, new plans by age at start and ceased plans by
+    age where published (an empty frame where the release has no flows)."""
+    totals = {
+        "requests": release.requests.set_index("year")["requests"]
+        if len(release.requests)
+        else pd.Series(dtype=float),
+        "assessments": release.assessments.set_index("year")["assessments"]
+        if len(release.assessments)
+        else pd.Series(dtype=float),
+        "new_plans": release.new_plans.set_index("year")["children"],
+        "ceased_plans": release.ceased.groupby("year")["children"].sum(min_count=1),
+    }
+    rows: list[dict[str, object]] = []
+    for measure, series in totals.items():
+        rows += [
+            {"year": y, "measure": measure, "age": None, "age_band": "", "children": n}
+            for y, n in zip(
+                series.dropna().index.astype(int).tolist(),
+                series.dropna().astype(float).tolist(),
+                strict=True,
+            )
+        ]
+    ceased_by_age = pd.DataFrame(
+        release.ceased_by_age.groupby(
+            ["year", "age_min", "age_max"], as_index=False, observed=True
+        )["children"].sum(min_count=1)
+    )
+    rows += _flow_rows(
+        "new_plans", release.new_plans_by_age, totals["new_plans"], NATIONAL_START_AGE
+    )
+    rows += _flow_rows(
+        "ceased_plans",
+        ceased_by_age,
+        totals["ceased_plans"],
+        NATIONAL_EXIT_AGE * NATIONAL_AGE_PROFILE,
+    )
+    out = pd.DataFrame(rows, columns=["year", "measure", "age", "age_band", "children"])
+    out["age"] = out["age"].astype("Int64")
+    order = {m: k for k, m in enumerate(totals)}
+    return out.sort_values(
+        ["year", "measure", "age", "age_band"],
+        key=lambda c: c.map(order) if c.name == "measure" else c,
+        na_position="first",
+        kind="stable",
+    ).reset_index(drop=True)
+
+
 def build_settings(history: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """One row per category in and out of area; in-area places = base-year use; each row's
     establishment type is its category's first DfE placement column.
@@ -353,12 +434,29 @@ def approximate_population(
 
 
 def _scenario_text(
-    release: DfeRelease, base_year: int, history_start: int, population_note: str
+    release: DfeRelease,
+    base_year: int,
+    history_start: int,
+    population_note: str,
+    flows: pd.DataFrame | None = None,
 ) -> str:
     name = release.la_name
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
     files = "\n".join(f"#   {f}" for f in release.files)
     published = float(release.caseload_total.set_index("year")["children"].loc[base_year])
+    flows_line = ""
+    flows_note = ""
+    if flows is not None and len(flows):
+        flows_line = "  flows: data/flows.csv\n"
+        years = sorted(set(flows["year"]))
+        flows_note = (
+            f"#   - flows (data/flows.csv): requests, assessments, new plans and ceased plans as\n"
+            f"#     published for {years[0]}-{years[-1]} (new plans by age at start and ceased\n"
+            "#     plans by age where published). They drive forecast.method 'flows' (next\n"
+            "#     January's plans = this January's, aged, less ceased plus new) and the levers\n"
+            "#     levers.requests and levers.conversion; 'auto' considers 'flows' where they\n"
+            "#     cover its backtest. Kept exactly; add your own years (SEN2) to extend them.\n"
+        )
     est = (
         "published (sen_needs_all_plans.csv)"
         if len(release.need_by_age)
@@ -399,7 +497,7 @@ def _scenario_text(
 #     REPLACE with your medium-term financial plan's rates.
 #   - population (data/population.csv):
 #     {population_note}
-name: {slug}-starter
+{flows_note}name: {slug}-starter
 description: >-
   Starter baseline for {name} from the DfE's published figures (init); unmitigated,
   on today's placements. Replace the assumptions named in the comments.
@@ -408,7 +506,7 @@ data:
   population: data/population.csv
   settings: data/settings.csv
   cost_assumptions: data/cost_assumptions.csv
-base_year: {base_year}
+{flows_line}base_year: {base_year}
 horizon_years: {HORIZON}
 forecast:
   # Rate per head of population by need and age band with a damped trend. REPLACE with
@@ -492,7 +590,12 @@ def write_starter(
     pop.to_csv(data / "population.csv", index=False)
     settings.to_csv(data / "settings.csv", index=False)
     build_costs(base_year).to_csv(data / "cost_assumptions.csv", index=False)
+    flows = build_flows(release)
+    if len(flows):
+        flows.to_csv(data / "flows.csv", index=False)
     scenario = target / "scenario.yaml"
-    scenario.write_text(_scenario_text(release, base_year, history_start, note), encoding="utf-8")
+    scenario.write_text(
+        _scenario_text(release, base_year, history_start, note, flows), encoding="utf-8"
+    )
     log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
     return scenario

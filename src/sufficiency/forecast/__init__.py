@@ -1,6 +1,7 @@
 """Demand projection: children by need and age, with backtests, intervals and sample paths."""
 
 from .evaluate import backtest_table, summarise_backtest
+from .flowmethod import FlowLevers
 from .methods import METHOD_NAMES
 from .project import DEFAULT_CANDIDATES, forecast_demand
 from .reconcile import RECONCILE_METHODS
@@ -11,6 +12,7 @@ __all__ = [
     "METHOD_NAMES",
     "RECONCILE_METHODS",
     "DemandForecast",
+    "FlowLevers",
     "backtest_table",
     "forecast_demand",
     "summarise_backtest",

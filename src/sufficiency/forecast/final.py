@@ -11,6 +11,7 @@ from . import bounds
 from .backtest import FIT_ERRORS
 from .base import Fit, MethodUnavailableError, Settings, captured
 from .cohort import fit_cohort, project_cohort
+from .flowmethod import FlowModel
 from .methods import METHODS, fit_series
 from .panel import Panel
 
@@ -80,14 +81,24 @@ class CohortCache:
         return proj, params, list(warns)
 
 
+def _flows(flows: FlowModel | None, i: int) -> Fit:
+    if flows is None:
+        raise MethodUnavailableError("flows needs a flows table")
+    return flows.series(i)
+
+
 def final_fit(
     panel: Panel,
     i: int,
     ranking: Sequence[str],
     settings: Settings,
     cohort: CohortCache,
+    flows: FlowModel | None = None,
 ) -> FinalFit | None:
     """Fit series ``i`` with the first method of ``ranking`` that works and stays in bounds.
+
+    The cohort and flow models are fitted per group of series (``cohort``, ``flows``) and
+    held to the population bound only.
 
     When every method fails or breaks a bound, the last value (``naive``) held within the
     bounds stands in, and the reasons say so (``None`` only without any history).
@@ -101,8 +112,8 @@ def final_fit(
         return out
     for m in ranking:
         try:
-            if m == "cohort":
-                fit = cohort.series(i)
+            if m in ("cohort", "flows"):
+                fit = cohort.series(i) if m == "cohort" else _flows(flows, i)
                 bounds.check(fit.mean, data, settings, panel.future_years, growth=False)
             else:
                 if len(data.y) < METHODS[m].min_points:

@@ -18,16 +18,19 @@ published figures:
 * the **exit rate**: plans leaving per plan held, by single year of age. The total is
   what the identity implies (``S(y) + N(y) − S(y+1)``: ceased plans and moves between
   LAs together), its spread over ages the published ceased-by-age shares where given,
-  else the national pattern (most plans cease at 18–20+, every plan at 25).
+  else the national pattern (most plans cease at 18–20+). Every plan held at 25 ends;
+  the other ages' rates are the shape times one scale, fitted to the implied exits of the
+  fitted years on each year's own age structure (an ageing caseload loses more plans a
+  year than a young one of the same size).
 
 :func:`project_flows` runs the identity forward, with levers on request volume
 (``requests_growth``: requests rise by this fraction a year) and on conversion
 (``conversion``: the share of requests that become plans, reached by ``conversion_year``).
 :func:`backtest_flows` scores it at rolling origins.
 
-It is a standalone projection: :func:`sufficiency.forecast_demand` works on the caseload
-history and population alone, and the flows are a separate input (see the issue notes in
-``benchmarks/results/flows_backtest.md``).
+These work on the published frames (:class:`~sufficiency.datasets.dfe_release.DfeRelease`);
+:mod:`.flowmethod` makes the model a method of :func:`sufficiency.forecast_demand`
+(``method="flows"``, and a candidate of ``auto``) on a flows table.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from .. import taxonomy
 from ..errors import ForecastError
 
 AGES = np.arange(26)
+#: Fewest January stocks of history: two around at least one calendar year of flows.
+MIN_POINTS_FLOWS = 2
 
 #: Relative number of EHC plans held by single year of age 0–25, England (≈ January 2025:
 #: rising from 4 to a plateau at 11–14, ≈6% fewer at 16 than 15, ≈13% fewer at 17, steep
@@ -124,6 +129,17 @@ def _stock(totals: pd.Series, by_age: pd.DataFrame, year: int, profile: np.ndarr
     return shape / shape.sum() * float(totals[year])
 
 
+def population_total(population: pd.DataFrame | None) -> pd.Series | None:
+    """Residents aged 0–25 by year: ``year, age, population`` summed over ages 0–25, or a
+    frame without ``age`` taken as the 0–25 total already (``None`` without population)."""
+    if population is None or not len(population):
+        return None
+    rows = population
+    if "age" in rows.columns:
+        rows = rows[rows["age"].between(0, 25)]
+    return rows.groupby("year")["population"].sum().astype(float)
+
+
 def fit_flows(
     caseload_total: pd.DataFrame,
     new_plans: pd.DataFrame,
@@ -147,7 +163,8 @@ def fit_flows(
         new_plans_by_age: ``year, age_min, age_max, children`` by age at start.
         ceased_by_age: ``year, age_min, age_max, children`` by age at ceasing.
         requests: ``year, requests``: requests for assessment in each calendar year.
-        population: ``year, age, population`` (residents); rates per plan held without.
+        population: ``year, age, population`` (residents; or ``year, population``, the
+            0–25 total); rates per plan held without.
         years: Most recent calendar years of flows averaged.
 
     Raises:
@@ -166,15 +183,12 @@ def fit_flows(
             f"before and after it (published before {base})"
         )
     by_age = caseload_by_age if caseload_by_age is not None else pd.DataFrame()
-    pop = None
-    if population is not None and len(population):
-        pop = population[population["age"].between(0, 25)].groupby("year")["population"].sum()
-        if any(y not in pop.index for y in usable):
-            pop = None
+    pop = population_total(population)
+    if pop is not None and any(y not in pop.index or not pop[y] > 0 for y in usable):
+        pop = None
     denom = {y: float(pop[y]) if pop is not None else float(totals[y]) for y in usable}
     new_rate = float(np.mean([new[y] / denom[y] for y in usable]))
-    exits = [(totals[y] + new[y] - totals[y + 1]) / totals[y] for y in usable]
-    exit_total = max(float(np.mean(exits)), 0.0)
+    exits = {y: max(totals[y] + new[y] - totals[y + 1], 0.0) for y in usable}
     # age at start and exit shape: published where given (before the origin), else national
     start = NATIONAL_START_AGE.copy()
     if new_plans_by_age is not None and len(new_plans_by_age):
@@ -200,9 +214,13 @@ def fit_flows(
             held = _stock(totals, by_age, y, NATIONAL_AGE_PROFILE)
             if ceased is not None and ceased.sum() > 0:
                 shape = np.where(held > 0, ceased / np.maximum(held, 1e-9), 0.0) + 1e-6
-    # scale the shape so that exits over the base-year stock match the implied total
-    scale = exit_total * stock.sum() / max(float((shape * stock).sum()), 1e-9)
-    exit_rate = np.clip(shape * scale, 0.0, 1.0)
+    # scale the shape (below 25, where every plan ends) to the implied exits of the fitted
+    # years, each on its own age structure
+    held_by_year = {y: _stock(totals, by_age, y, NATIONAL_AGE_PROFILE) for y in usable}
+    below = sum(max(exits[y] - held_by_year[y][-1], 0.0) for y in usable)
+    exposed = sum(float((shape[:-1] * held_by_year[y][:-1]).sum()) for y in usable)
+    exit_rate = np.clip(shape * below / max(exposed, 1e-9), 0.0, 1.0)
+    exit_rate[-1] = 1.0
     req_rate = conversion = req_last = None
     if requests is not None and len(requests):
         req = requests.dropna(subset=["requests"]).set_index("year")["requests"].astype(float)
@@ -231,21 +249,33 @@ def project_flows(
     *,
     population: pd.DataFrame | None = None,
     requests_growth: float | None = None,
+    requests_from_year: int | None = None,
     conversion: float | None = None,
     conversion_year: int | None = None,
 ) -> pd.DataFrame:
     """Project plans at January by the stock identity, with levers on requests.
 
+    Without levers, new plans in calendar year ``y`` are ``new_rate × base(y)`` (residents
+    aged 0–25, or plans held at the January before). The levers scale that flow: new plans
+    are multiplied by ``requests(y) / fitted requests(y)`` and by ``conversion(y) /
+    fitted conversion``, so conversion halved halves new plans, and requests 10% above
+    what the fitted rate gives add 10%.
+
     Args:
         fit: From :func:`fit_flows`.
         horizon: Years after the base year.
-        population: Residents by ``year, age`` (needed when ``fit.per == "resident"``).
-        requests_growth: Requests rise by this fraction a year from the last published
-            (0.1 = "requests rise 10% a year"); new plans = requests × conversion.
+        population: Residents by ``year, age`` (or ``year`` totals; needed when
+            ``fit.per == "resident"``).
+        requests_growth: Requests rise by this fraction a year (0.1 = "requests rise 10%
+            a year"), from the last published year's requests, in calendar years from
+            ``requests_from_year`` on; before it they follow the fitted rate.
+        requests_from_year: First calendar year whose requests rise (default the base
+            year: the first projected year of flows).
         conversion: Share of requests that become plans (0.6 = "falls to 60%"), reached
             in ``conversion_year`` (default the first projected year), linearly from
             the fitted share.
-        conversion_year: Year the ``conversion`` is reached.
+        conversion_year: Census year (January) whose new plans, those of the calendar
+            year before, first convert at ``conversion``.
 
     Returns:
         ``year, age, age_band, children, new_plans, exits, requests`` by year and single
@@ -259,39 +289,37 @@ def project_flows(
             per resident and the population does not cover the years.
     """
     levers = requests_growth is not None or conversion is not None
-    if levers and (fit.conversion is None or fit.requests_last is None):
+    if levers and (not fit.conversion or not fit.requests_rate or fit.requests_last is None):
         raise ForecastError("levers on requests need the published requests for assessment")
     pop = None
     if fit.per == "resident":
-        if population is None:
+        pop = population_total(population)
+        if pop is None:
             raise ForecastError("the flow model was fitted per resident: give the population")
-        pop = population[population["age"].between(0, 25)].groupby("year")["population"].sum()
     stock = fit.stock.copy()
     rows = []
-    start_conv = fit.conversion
     target_year = conversion_year or fit.base_year + 1
+    from_year = fit.base_year if requests_from_year is None else int(requests_from_year)
+    requests_before = fit.requests_last  # requests of the calendar year before
     for h in range(1, horizon + 1):
         year = fit.base_year + h
         flow_year = year - 1  # flows of the calendar year before this January
         base = float(stock.sum()) if pop is None else float(pop.get(flow_year, np.nan))
         if np.isnan(base):
             raise ForecastError(f"no population for {flow_year}")
-        requests = np.nan
+        new_total = fit.new_rate * base
+        requests = fit.requests_rate * base if fit.requests_rate is not None else np.nan
         if levers:
-            assert start_conv is not None and fit.requests_last is not None
-            g = requests_growth if requests_growth is not None else None
-            requests = (
-                fit.requests_last * (1.0 + g) ** (flow_year - fit.base_year + 1)
-                if g is not None
-                else (fit.requests_rate or 0.0) * base
-            )
-            c = start_conv
+            assert fit.conversion and fit.requests_rate and requests_before is not None
+            fitted_requests = requests
+            if requests_growth is not None and flow_year >= from_year:
+                requests = requests_before * (1.0 + requests_growth)
+            c = fit.conversion
             if conversion is not None:
                 span = max(target_year - fit.base_year, 1)
-                c = start_conv + (conversion - start_conv) * min((year - fit.base_year) / span, 1.0)
-            new_total = requests * c
-        else:
-            new_total = fit.new_rate * base
+                c += (conversion - fit.conversion) * min((year - fit.base_year) / span, 1.0)
+            new_total *= requests / max(fitted_requests, 1e-12) * c / fit.conversion
+            requests_before = requests
         exits = stock * fit.exit_rate
         exits[-1] = stock[-1]  # every plan ends at 25
         aged = np.zeros(26)

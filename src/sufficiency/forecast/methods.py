@@ -14,6 +14,7 @@ from .base import Fit, MethodUnavailableError, SeriesData, Settings, captured
 from .baselines import drift, naive
 from .borrow import MIN_POINTS_SHARE, share
 from .cohort import MIN_POINTS_COHORT
+from .flows import MIN_POINTS_FLOWS
 from .national import MIN_POINTS_NATIONAL, national
 from .pooled import MIN_POINTS_POOLED, pooled
 from .rate import rate_glm
@@ -28,13 +29,15 @@ class MethodSpec:
 
     Attributes:
         name: Name used in options, frames and diagnostics.
-        family: ``rate``, ``smoothing``, ``arima``, ``cohort``, ``share``, ``pooled`` or
-            ``baseline``.
+        family: ``rate``, ``smoothing``, ``arima``, ``cohort``, ``flows``, ``share``,
+            ``pooled`` or ``baseline``.
         min_points: Fewest history years it is tried on.
         needs_population: Skipped when no population is given.
         needs_ages: Needs single-year-of-age history and population (cohort).
         fallback: Method used instead where this one cannot be (too short, failed).
-        fit: The per-series function (``None`` for the cohort, fitted per group of series).
+        fit: The per-series function (``None`` for the cohort and the flow model, fitted
+            per group of series).
+        needs_flows: Skipped when no flows table is given (the flow model).
     """
 
     name: str
@@ -44,6 +47,7 @@ class MethodSpec:
     needs_ages: bool
     fallback: str | None
     fit: SeriesMethod | None
+    needs_flows: bool = False
 
 
 METHODS: dict[str, MethodSpec] = {
@@ -102,6 +106,7 @@ METHODS: dict[str, MethodSpec] = {
         ),
         MethodSpec("arima", "arima", MIN_POINTS_ARIMA, False, False, "drift", arima_drift),
         MethodSpec("cohort", "cohort", MIN_POINTS_COHORT, True, True, "poisson_glm", None),
+        MethodSpec("flows", "flows", MIN_POINTS_FLOWS, False, False, "drift", None, True),
         MethodSpec("share", "share", MIN_POINTS_SHARE, False, False, "drift", share),
         MethodSpec("pooled", "pooled", MIN_POINTS_POOLED, False, False, "naive", pooled),
         MethodSpec("national", "pooled", MIN_POINTS_NATIONAL, False, False, "pooled", national),

@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .. import taxonomy
+from ..data.flows import read_flows
 from ..errors import ForecastError, Problem
 from .assemble import backtest_record, diagnostics_frame, interval_frame, one_step_errors
 from .backtest import Backtest, auto_forecasts, choose, run_backtest
 from .base import Settings
 from .calibrate import calibrated_paths
 from .final import CohortCache, FinalFit, final_fit
+from .flowmethod import FlowLevers, FlowModel, stock_by_age
 from .methods import BASELINES, METHOD_NAMES, METHODS, fallback_chain
 from .notes import annotate, forecast_warnings
 from .panel import AGE_KEYS, Panel, build_panel, node_panel
@@ -30,7 +33,8 @@ log = logging.getLogger(__name__)
 #: Candidates of ``auto``, in order of preference: the one-standard-error rule keeps the
 #: first whose backtest error is within one standard error of the best (and, before any
 #: backtest, the first that applies). Structural models come first (rates per head of
-#: population, the cohort model), then borrowing from England and the region (``national``:
+#: population, the cohort model, the flow model where a flows table covers every backtest
+#: origin), then borrowing from England and the region (``national``:
 #: the area's share of the published series times their damped trend, 19% below drift's
 #: weighted error on every LA's published series; ``pooled``), then from the parent
 #: (``share``), then the baselines. Exponential smoothing and ARIMA are left out (they may
@@ -43,6 +47,7 @@ DEFAULT_CANDIDATES: tuple[str, ...] = (
     "negbin_glm",
     "negbin_glm_damped",
     "cohort",
+    "flows",
     "national",
     "pooled",
     "share",
@@ -119,13 +124,15 @@ def _validate(
         raise ForecastError("history has negative children")
 
 
-def _available(panel: Panel) -> set[str]:
+def _available(panel: Panel, has_flows: bool = False) -> set[str]:
     has_pop = panel.exposure is not None
     has_ages = panel.cohort_counts is not None and has_pop
     return {
         m
         for m, spec in METHODS.items()
-        if (has_pop or not spec.needs_population) and (has_ages or not spec.needs_ages)
+        if (has_pop or not spec.needs_population)
+        and (has_ages or not spec.needs_ages)
+        and (has_flows or not spec.needs_flows)
     }
 
 
@@ -146,6 +153,8 @@ def _eligible(panel: Panel, cands: Sequence[str]) -> np.ndarray:
 
 def _why_unavailable(method: str) -> str:
     spec = METHODS[method]
+    if spec.needs_flows:
+        return "needs a flows table (data.flows; forecast_demand(flows=...))"
     if spec.needs_ages:
         return "needs single-year-of-age history and a population"
     return "needs a population"
@@ -234,6 +243,8 @@ def forecast_demand(
     ramp_ratio: float | None = RAMP_RATIO,
     reference_region: str | None = None,
     use_reference: bool = True,
+    flows: pd.DataFrame | str | Path | None = None,
+    flow_levers: FlowLevers | None = None,
     level: float | None = None,
     n_draws: int | None = None,
 ) -> DemandForecast:
@@ -263,7 +274,8 @@ def forecast_demand(
             ``negbin_glm``, ``negbin_glm_damped`` (rate models), ``ets_add``, ``ets_mul``,
             ``ets_log`` (exponential smoothing), ``arima`` (with drift), ``cohort``
             (cohort component), ``share`` (of the parent series), ``pooled``,
-            ``national`` (with England and the region), ``drift``, ``naive``.
+            ``national`` (with England and the region), ``flows`` (the flow model, with
+            ``flows``), ``drift``, ``naive``.
         by: Series keys: any subset of the history's columns, e.g. ``("need",
             "age_band")``, ``("age_band",)``, ``("need",)`` or ``()`` for one total.
         interval_level: Central interval coverage, e.g. 0.8 (the scenario's
@@ -298,6 +310,12 @@ def forecast_demand(
             shrinks toward; ``None``: England only.
         use_reference: Use the shipped reference panel (``pooled`` then borrows from the
             parent series only).
+        flows: The flows table (``year, measure, age or age_band, children``: requests,
+            assessments, new and ceased plans by calendar year; a frame or a file, see
+            :mod:`sufficiency.data.flows`). Enables the ``flows`` method (and ``auto``'s
+            candidate where it covers every backtest origin).
+        flow_levers: Levers on requests and conversion, applied to the ``flows``
+            projection (``method`` ``flows`` or ``auto``).
 
     Returns:
         The forecast.
@@ -329,6 +347,19 @@ def forecast_demand(
         if ages.between(taxonomy.MIN_AGE, taxonomy.MAX_AGE).all():
             history = history.assign(age_band=taxonomy.age_band_of(ages.astype(int).to_numpy()))
     _validate(history, by, horizon, method, level, reconcile, candidates, breaks, reference_region)
+    flow_table = None if flows is None else read_flows(flows)
+    levers_on = flow_levers is not None and flow_levers.active
+    if levers_on and (flow_table is None or method not in ("flows", "auto")):
+        assert flow_levers is not None
+        why = (
+            "needs a flows table (data.flows)"
+            if flow_table is None
+            else f"needs forecast.method 'flows' or 'auto', not {method!r}"
+        )
+        raise ForecastError(
+            "the flow levers cannot be applied",
+            [Problem(p, f"acts on the flow model: {why}") for p in flow_levers.paths],
+        )
     # One BLAS thread while fitting: statsmodels' optimisers call BLAS on tiny matrices,
     # and waking OpenBLAS threads for each call made ETS fits ~10x slower on 2 busy cores.
     with threadpool_limits(limits=1, user_api="blas"):
@@ -359,6 +390,8 @@ def forecast_demand(
             ramp_ratio=ramp_ratio,
             region=reference_region,
             use_reference=use_reference,
+            flows=flow_table,
+            flow_levers=flow_levers,
         )
 
 
@@ -384,6 +417,8 @@ def _forecast(
     ramp_ratio: float | None,
     region: str | None,
     use_reference: bool,
+    flows: pd.DataFrame | None = None,
+    flow_levers: FlowLevers | None = None,
 ) -> DemandForecast:
     hist = history.copy()
     hist["year"] = hist["year"].astype(int)
@@ -412,7 +447,12 @@ def _forecast(
     if by and reconcile != "bottom_up":
         s_matrix, node_keys = hierarchy(cells.keys, by)
         work = node_panel(cells, s_matrix, node_keys)
-    available = _available(work)
+    available = _available(work, flows is not None)
+    model = (
+        None
+        if flows is None
+        else FlowModel(work, stock_by_age(hist, work.years), flows, settings, flow_levers)
+    )
     if method == "auto":
         unusable = [m for m in candidates or () if m not in available]
         if unusable:
@@ -428,11 +468,13 @@ def _forecast(
         cands = [method]
     bt = run_backtest(
         work,
-        [*cands, *BASELINES],
+        [*(m for m in cands if m != "flows"), *BASELINES],
         settings,
         horizon=backtest_horizon,
         max_origins=backtest_origins,
     )
+    if model is not None and "flows" in cands:
+        cands = _score_flows(model, bt, cands, method, candidates)
     eligible = _eligible(work, cands)
     excluded = (
         _exclude(bt, cands, eligible) if method == "auto" else [[] for _ in range(work.n_series)]
@@ -444,7 +486,7 @@ def _forecast(
         used_bt = bt.forecasts[method]
         chain = [method] + [m for m in fallback_chain(method)[1:] if m in available]
         ranking = [list(chain) for _ in ranking]
-    fits = _final_fits(work, ranking, available, settings, horizon)
+    fits = _final_fits(work, ranking, available, settings, horizon, model)
     point = np.stack([f.fit.mean for f in fits])
     paths, calibration = calibrated_paths(work, bt, used_bt, fits, point, level, n_draws, rng)
     n_series = work.n_series
@@ -470,6 +512,8 @@ def _forecast(
     diag = diagnostics_frame(work, fits, bt, table, used_bt, method, cands, eligible)
     diag = annotate(diag, work, fits, excluded)
     notes = forecast_warnings(work, fits, excluded, method, range(base.start, base.stop))
+    if flow_levers is not None and flow_levers.active:
+        notes += _levers_note(fits[base], flow_levers)
     cell_diag = diag.iloc[base].reset_index(drop=True)
     node_diag = diag.iloc[: base.start].reset_index(drop=True) if base.start else None
     n_warned = int((cell_diag["n_warnings"] > 0).sum())
@@ -494,12 +538,94 @@ def _forecast(
     )
 
 
+def _score_flows(
+    model: FlowModel,
+    bt: Backtest,
+    cands: list[str],
+    method: str,
+    candidates: Sequence[str] | None,
+) -> list[str]:
+    """Add the flow model to the backtest where it can run; ``auto``'s candidates after.
+
+    Under ``auto`` it stays a candidate only where the flows table lets it be fitted at
+    every backtest origin (else its fallback's errors would be scored as its own): left
+    out quietly when it was a default candidate, an error naming ``forecast.candidates``
+    when listed there. Asked for by name, it must be fitted on the whole history (an error
+    naming ``forecast.method``); its fallback stands in at origins it cannot reach.
+
+    Raises:
+        ForecastError: As above.
+    """
+    n = len(model.panel.years)
+    final = model.uncovered(np.array([n]))
+    if method == "flows":
+        if final:
+            raise ForecastError(
+                "flows cannot be used on this data",
+                [
+                    Problem(
+                        "forecast.method",
+                        f"flows needs new plans of a calendar year before {final[0]} with the "
+                        "January stocks on both sides in the history",
+                    )
+                ],
+            )
+        model.add_to_backtest(bt)
+        return cands
+    missing = final + model.uncovered(bt.origins)
+    if not missing and len(bt.origins):
+        model.add_to_backtest(bt)
+        return cands
+    why = (
+        "the history is too short for a backtest"
+        if not len(bt.origins)
+        else "no new plans before January " + ", ".join(map(str, sorted(set(missing))))
+    )
+    if candidates is not None and "flows" in candidates:
+        raise ForecastError(
+            "candidate methods cannot be used on this data",
+            [
+                Problem(
+                    "forecast.candidates",
+                    f"flows: the flows table does not cover the backtest ({why})",
+                )
+            ],
+        )
+    log.info("forecast: flows is not a candidate: %s", why)
+    return [m for m in cands if m != "flows"]
+
+
+def _levers_note(fits: Sequence[FinalFit], levers: FlowLevers) -> list[str]:
+    """A line saying which series the flow levers moved, where some are forecast otherwise.
+
+    Raises:
+        ForecastError: Naming the levers if no series is forecast by the flow model.
+    """
+    used = sum(f.fit.method == "flows" for f in fits)
+    projected = sum(f.fit.method != "zero" for f in fits)
+    if used == 0:
+        raise ForecastError(
+            "the flow levers cannot be applied",
+            [
+                Problem(p, "no series is forecast by the flow model: set forecast.method: flows")
+                for p in levers.paths
+            ],
+        )
+    if used == projected:
+        return []
+    return [
+        f"flow levers ({', '.join(levers.paths)}) apply to the {used} of {projected} series "
+        "forecast by the flow model; the others follow their own methods"
+    ]
+
+
 def _final_fits(
     panel: Panel,
     ranking: list[list[str]],
     available: set[str],
     settings: Settings,
     horizon: int,
+    flows: FlowModel | None = None,
 ) -> list[FinalFit]:
     """Fit every series with its ranking, then its top method's fallback chain."""
     cohort = CohortCache(panel, horizon)
@@ -508,7 +634,7 @@ def _final_fits(
         order = list(ranking[i])
         tail = fallback_chain(order[0]) if order else ["drift", "naive"]
         order += [m for m in tail if m not in order and m in available]
-        done = final_fit(panel, i, order, settings, cohort)
+        done = final_fit(panel, i, order, settings, cohort, flows)
         if done is None:
             raise ForecastError("no method could forecast a series", [Problem(panel.label(i), "")])
         fits.append(done)

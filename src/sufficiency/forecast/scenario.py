@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
+from .flowmethod import FlowLevers
 from .project import forecast_demand
 from .result import DemandForecast
 
@@ -20,7 +21,9 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
 
     Every option of the scenario's ``forecast`` section is passed on to
     :func:`~sufficiency.forecast_demand`; sample paths are seeded from the scenario's
-    seed (SEN support from seed + 1).
+    seed (SEN support from seed + 1). The flows table and the flow levers
+    (``levers.requests``, ``levers.conversion``) are of EHC plans: SEN support is
+    forecast without them (``auto`` where the scenario asks for ``flows``).
     """
     options = scenario.forecast
     common: dict[str, Any] = {
@@ -47,13 +50,27 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
     }
     history = inputs.caseload[inputs.caseload["year"] <= scenario.base_year]
     ehcp = forecast_demand(
-        history, inputs.population, rng=np.random.default_rng(scenario.seed), **common
+        history,
+        inputs.population,
+        rng=np.random.default_rng(scenario.seed),
+        flows=inputs.flows,
+        flow_levers=FlowLevers.from_levers(scenario.levers),
+        **common,
     )
     sen = None
     if inputs.sen_support is not None and len(inputs.sen_support):
         sen_hist = inputs.sen_support[inputs.sen_support["year"] <= scenario.base_year]
+        no_flows = {
+            "method": "auto" if options.method == "flows" else options.method,
+            "candidates": None
+            if options.candidates is None
+            else tuple(m for m in options.candidates if m != "flows") or None,
+        }
         sen = forecast_demand(
-            sen_hist, inputs.population, rng=np.random.default_rng(scenario.seed + 1), **common
+            sen_hist,
+            inputs.population,
+            rng=np.random.default_rng(scenario.seed + 1),
+            **(common | no_flows),
         )
     for name, fc in (("EHC plans", ehcp), ("SEN support", sen)):
         for line in fc.warnings if fc is not None else ():
