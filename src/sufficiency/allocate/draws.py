@@ -13,10 +13,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .. import taxonomy
 from ..config.schema import Scenario
@@ -26,6 +31,7 @@ from ..forecast.result import DemandForecast
 from ..model.canonical import canonical
 from ..model.levels import level_shares
 from ..model.not_in_school import not_in_school_table
+from ..model.stock import CarryRates
 from ..postprocess.draws import Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
 from .plan import GROUP_KEYS, Plan, scenario_demand
@@ -45,6 +51,132 @@ def _group_index(groups: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray
     pos = left.merge(right, on=_KEYS, how="left")["_g"].to_numpy()
     pos = np.where(np.isnan(pos), -1, pos).astype(np.int64)
     return pos, float(demand["children"].to_numpy()[pos < 0].sum())
+
+
+@dataclass
+class _DemandMap:
+    """The scenario's demand as a linear map of the forecast's cells.
+
+    Demand shocks, level shares and the inclusion levers multiply or move shares of a
+    (year, need, age band) cell's children within that cell, so the demand of every draw
+    is ``paths @ map``: the map is found once, from a forecast of one child in every cell,
+    instead of running the levers on each draw.
+
+    Attributes:
+        cells: The forecast's cells: ``year`` and the forecast's keys, (C rows).
+        paths: Children per draw and cell, (N, C).
+        demand: Children to place per unit of each cell (``cell`` = row of ``cells``).
+        not_placed: Children not in a school or college per unit of each cell, costed.
+    """
+
+    cells: pd.DataFrame
+    paths: np.ndarray
+    demand: pd.DataFrame
+    not_placed: pd.DataFrame
+
+    def groups(self) -> pd.DataFrame:
+        """Demand groups some draw has children in (``GROUP_KEYS``)."""
+        used = self.paths.max(axis=0, initial=0.0) > 0
+        return self.demand[used[self.demand["cell"].to_numpy()]]
+
+    def vectors(self, groups: pd.DataFrame) -> np.ndarray:
+        """Children per draw and model group, (N, G).
+
+        Raises:
+            SolveError: If some draw has children in a group the model does not have.
+        """
+        pos, _ = _group_index(groups, self.demand)
+        cell = self.demand["cell"].to_numpy()
+        coef = self.demand["children"].to_numpy(float)
+        if ((pos < 0) & (self.paths[:, cell].max(axis=0, initial=0.0) > 0)).any():
+            raise SolveError("some draws have children in groups outside the model")
+        keep = pos >= 0
+        unit = sp.csr_matrix((coef[keep], (cell[keep], pos[keep])), (len(self.cells), len(groups)))
+        return np.asarray((unit.T @ self.paths.T).T)
+
+    def by_year(self, years: np.ndarray, column: str) -> np.ndarray:
+        """``column`` of the not-placed table summed by plan year for each draw, (N, Y)."""
+        frame = self.not_placed
+        y = np.searchsorted(years, frame["year"].to_numpy())
+        cell = frame["cell"].to_numpy()
+        unit = sp.csr_matrix(
+            (frame[column].to_numpy(float), (cell, y)), (len(self.cells), len(years))
+        )
+        return np.asarray((unit.T @ self.paths.T).T)
+
+
+def _demand_map(
+    scenario: Scenario,
+    inputs: Inputs,
+    paths: pd.DataFrame,
+    shares: pd.DataFrame,
+    rates: CarryRates,
+) -> _DemandMap | None:
+    """The demand of every draw as a linear map (None if the levers are not linear on
+    these draws: the first draw, run through them directly, disagrees)."""
+    keys = [c for c in paths.columns if c not in ("sample", "children")]
+    cell = paths.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    first = ~pd.Series(cell).duplicated().to_numpy()
+    cells = paths.loc[first, keys].reset_index(drop=True)
+    samples = pd.factorize(paths["sample"], sort=True)[0]
+    values = paths["children"].to_numpy(dtype=float)
+    if (values < 0).any():
+        return None
+    grid = np.zeros((int(samples.max()) + 1, len(cells)))
+    grid[samples, cell] = values
+    demand, not_placed = scenario_demand(scenario, cells.assign(mean=1.0), shares, rates)
+    opts = scenario.allocation
+    years = list(scenario.plan_years)
+    costed = not_in_school_table(
+        not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
+    )
+    as_str = {"need": str, "age_band": str}
+    index = cells[keys].astype(as_str).assign(cell=np.arange(len(cells)))
+
+    def with_cell(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(as_str).merge(index, on=keys, how="left")
+
+    out = _DemandMap(cells, grid, with_cell(demand), with_cell(costed))
+    # check the map on the first draw against the levers run on it
+    path = paths[samples == 0].rename(columns={"children": "mean"})
+    direct, _ = scenario_demand(scenario, path, shares, rates)
+    pos, _ = _group_index(out.demand, direct)
+    got = out.vectors(out.demand)[0]
+    want = np.bincount(pos, weights=direct["children"].to_numpy(float), minlength=len(got))
+    if (pos < 0).any() or not np.allclose(got, want, rtol=1e-9, atol=1e-9):
+        log.info("the scenario's levers are not linear on the draws: applied draw by draw")
+        return None
+    return out
+
+
+def _draw_by_draw(
+    scenario: Scenario,
+    inputs: Inputs,
+    paths: pd.DataFrame,
+    shares: pd.DataFrame,
+    rates: CarryRates,
+) -> _DemandMap:
+    """The same as :func:`_demand_map` built from each draw run through the levers: each
+    draw is a cell of its own."""
+    demands, nis = [], []
+    opts = scenario.allocation
+    years = list(scenario.plan_years)
+    for i, (_, path) in enumerate(paths.groupby("sample", sort=True)):
+        demand, not_placed = scenario_demand(
+            scenario, path.rename(columns={"children": "mean"}), shares, rates
+        )
+        costed = not_in_school_table(
+            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
+        )
+        demands.append(demand.assign(cell=i))
+        nis.append(costed.assign(cell=i))
+    n = len(demands)
+    return _DemandMap(
+        pd.DataFrame({"draw": np.arange(n)}),
+        np.eye(n),
+        pd.concat(demands, ignore_index=True),
+        pd.concat(nis, ignore_index=True),
+    )
 
 
 def allocate_draws(
@@ -77,27 +209,19 @@ def allocate_draws(
         SolveError: If a draw's allocation cannot be solved.
     """
     start = time.perf_counter()
-    inputs = canonical(inputs)
-    shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
-    paths = forecast.samples(n_draws, np.random.default_rng(seed))
-    demands = [
-        scenario_demand(scenario, path.rename(columns={"children": "mean"}), shares, plan.rates)
-        for _, path in paths.groupby("sample", sort=True)
-    ]
-    every = pd.concat([d for d, _ in demands], ignore_index=True)
-    if _group_index(plan.arrays.groups, every)[1] > 0:
-        # some draws have children in cells the mean has none in: give the model those groups
-        plan = make_plan(scenario, inputs, forecast.frame, extra_groups=every)
-    arrays = plan.arrays
-    vectors = np.zeros((n_draws, len(arrays.groups)))
-    for i, (demand, _) in enumerate(demands):
-        pos, outside = _group_index(arrays.groups, demand)
-        if outside > 0:  # cannot happen: the model was given every draw's groups
-            raise SolveError(f"draw {i} has {outside:.3g} children outside the model")
-        vectors[i] = np.bincount(
-            pos, weights=demand["children"].to_numpy(float), minlength=len(arrays.groups)
-        )
-    solved = _solve(plan, vectors, scenario.allocation.time_limit_seconds, workers)
+    with _pool(workers if n_draws > 1 else 1) as pool:
+        inputs = canonical(inputs)
+        shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
+        paths = forecast.samples(n_draws, np.random.default_rng(seed))
+        demands = _demand_map(scenario, inputs, paths, shares, plan.rates)
+        if demands is None:
+            demands = _draw_by_draw(scenario, inputs, paths, shares, plan.rates)
+        if _group_index(plan.arrays.groups, demands.groups())[1] > 0:
+            # some draws have children in cells the mean has none in: give the model them
+            plan = make_plan(scenario, inputs, forecast.frame, extra_groups=demands.groups())
+        arrays = plan.arrays
+        vectors = demands.vectors(arrays.groups)
+        solved = _solve(plan, vectors, scenario.allocation.time_limit_seconds, pool, workers)
     years = arrays.years
     n_years, n_settings = arrays.capacity.shape
     out = Draws.empty(n_draws, years, arrays)
@@ -105,19 +229,17 @@ def allocate_draws(
     group_level = np.array([taxonomy.TIERS.index(str(v)) for v in arrays.groups["level"]])
     group_need = np.array([taxonomy.NEEDS.index(str(v)) for v in arrays.groups["need"]])
     pair_cell = arrays.pair_year * n_settings + arrays.pair_setting
-    opts = scenario.allocation
     k = arrays.n_pairs
-    for i, (vector, (_, not_placed)) in enumerate(zip(vectors, demands, strict=True)):
+    out.not_placed[:] = demands.by_year(years, "children")
+    nis_cost = demands.by_year(years, "hnb_cost")
+    for i, vector in enumerate(vectors):
         x, u = np.maximum(solved[i, :k], 0.0), np.maximum(solved[i, k:], 0.0)
-        nis = not_in_school_table(
-            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, list(years)
-        )
-        nis_cost = nis.groupby("year")["hnb_cost"].sum().reindex(years, fill_value=0.0)
         y = arrays.pair_year
         out.children[i] = np.bincount(arrays.group_year, weights=vector, minlength=n_years)
-        out.not_placed[i] = nis.groupby("year")["children"].sum().reindex(years, fill_value=0.0)
         out.no_place[i] = np.bincount(arrays.group_year, weights=u, minlength=n_years)
-        out.hnb_cost[i] = np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost
+        out.hnb_cost[i] = (
+            np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost[i]
+        )
         out.transport_cost[i] = np.bincount(y, weights=x * arrays.unit_transport, minlength=n_years)
         out.placed[i] = np.bincount(pair_cell, weights=x, minlength=n_years * n_settings).reshape(
             n_years, n_settings
@@ -135,18 +257,45 @@ def allocate_draws(
     return out
 
 
-def _solve(plan: Plan, vectors: np.ndarray, time_limit: float, workers: int) -> np.ndarray:
-    """Each draw's ``x`` and ``u`` values, in this process or shared among ``workers``
-    processes (started with ``spawn``: no fork of a threaded process)."""
+#: Draws handed to a worker at a time, per worker (smaller shares even out the workers).
+_SHARES_PER_WORKER = 4
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """``workers`` processes (started with ``spawn``: no fork of a threaded process), each
+    set going at once so that their start-up overlaps the draws' demand tables; None for
+    one worker (draws are solved in this process)."""
+    if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for _ in range(workers):
+            pool.submit(_ready)
+        yield pool
+
+
+def _ready() -> None:
+    """Nothing: a task that makes a worker start (importing this module)."""
+
+
+def _solve(
+    plan: Plan,
+    vectors: np.ndarray,
+    time_limit: float,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> np.ndarray:
+    """Each draw's ``x`` and ``u`` values, in this process or in ``pool``'s ``workers``."""
     model = plan.allocation.model
     args = (plan.arrays, model.matrix, plan.allocation.solution.columns)
-    if workers <= 1 or len(vectors) < 2:
+    if pool is None or len(vectors) < 2:
         return solve_demands(*args, vectors, time_limit)
-    chunks = np.array_split(vectors, min(workers, len(vectors)))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        parts = [pool.submit(solve_demands, *args, chunk, time_limit) for chunk in chunks]
-        return np.concatenate([p.result() for p in parts])
+    shares = np.array_split(vectors, min(len(vectors), workers * _SHARES_PER_WORKER))
+    key = uuid.uuid4().hex
+    parts = [pool.submit(solve_demands, *args, share, time_limit, key) for share in shares]
+    return np.concatenate([p.result() for p in parts])
 
 
 def uncertainty(
