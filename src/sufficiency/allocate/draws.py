@@ -14,7 +14,7 @@ import logging
 import multiprocessing
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,11 +28,12 @@ from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..errors import SolveError
 from ..forecast.result import DemandForecast
+from ..model.arrays import AllocationArrays
 from ..model.canonical import canonical
 from ..model.levels import level_shares
 from ..model.not_in_school import not_in_school_table
 from ..model.stock import CarryRates
-from ..postprocess.draws import Draws, Uncertainty, summarise_draws
+from ..postprocess.draws import BuildDraws, Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
 from .plan import GROUP_KEYS, Plan, scenario_demand
 from .plan import plan as make_plan
@@ -221,7 +222,9 @@ def allocate_draws(
             plan = make_plan(scenario, inputs, forecast.frame, extra_groups=demands.groups())
         arrays = plan.arrays
         vectors = demands.vectors(arrays.groups)
-        solved = _solve(plan, vectors, scenario.allocation.time_limit_seconds, pool, workers)
+        limit = scenario.allocation.time_limit_seconds
+        solved = _submit(plan, vectors, limit, pool, workers)()
+        builds = _play_builds(plan, vectors, solved, limit, pool, workers)
     years = arrays.years
     n_years, n_settings = arrays.capacity.shape
     out = Draws.empty(n_draws, years, arrays)
@@ -252,6 +255,7 @@ def allocate_draws(
             np.add.at(out.market_by_need[i], (y[market], group_need[g]), xm)
         np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u)
         np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u)
+    out.builds = builds
     out.seconds = time.perf_counter() - start
     log.info("allocated %d demand draws in %.1fs", n_draws, out.seconds)
     return out
@@ -280,22 +284,117 @@ def _ready() -> None:
     """Nothing: a task that makes a worker start (importing this module)."""
 
 
-def _solve(
+def _submit(
     plan: Plan,
     vectors: np.ndarray,
     time_limit: float,
     pool: ProcessPoolExecutor | None,
     workers: int,
-) -> np.ndarray:
-    """Each draw's ``x`` and ``u`` values, in this process or in ``pool``'s ``workers``."""
+    values: np.ndarray | None = None,
+) -> Callable[[], np.ndarray]:
+    """Start solving each draw (in ``pool``'s ``workers``, or in this process when there is
+    no pool) with the build decisions fixed at ``values`` (the plan's when None); call the
+    result for each draw's ``x`` and ``u`` values."""
     model = plan.allocation.model
-    args = (plan.arrays, model.matrix, plan.allocation.solution.columns)
+    values = plan.allocation.solution.columns if values is None else values
+    args = (plan.arrays, model.matrix, values)
     if pool is None or len(vectors) < 2:
-        return solve_demands(*args, vectors, time_limit)
+        solved = solve_demands(*args, vectors, time_limit)
+        return lambda: solved
     shares = np.array_split(vectors, min(len(vectors), workers * _SHARES_PER_WORKER))
     key = uuid.uuid4().hex
     parts = [pool.submit(solve_demands, *args, share, time_limit, key) for share in shares]
-    return np.concatenate([p.result() for p in parts])
+    return lambda: np.concatenate([p.result() for p in parts])
+
+
+def _play_builds(
+    plan: Plan,
+    vectors: np.ndarray,
+    solved: np.ndarray,
+    time_limit: float,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> BuildDraws | None:
+    """Each capital option against every draw (see
+    :class:`~sufficiency.postprocess.draws.BuildDraws`): the draws solved again with the
+    option's build columns fixed the other way, every other decision as the plan took it.
+    None without capital options."""
+    arrays = plan.arrays
+    cap = arrays.capital
+    m = plan.allocation.model.matrix
+    if cap is None or "b" not in m.columns or not len(cap.options):
+        return None
+    b = m.columns["b"]
+    base = plan.allocation.solution.columns
+    chosen = np.round(base[b]) > 0.5
+    a, _, upper = m.stacked()
+    build_rows = m.row_slices().get("build", slice(0, 0))
+    n, n_years, n_options = len(vectors), len(arrays.years), len(cap.options)
+    out = BuildDraws(
+        options=np.array([o.name for o in cap.options], dtype=object),
+        built=np.zeros(n_options, dtype=bool),
+        compared=np.full(n_options, "not possible", dtype=object),
+        open_year=np.full(n_options, -1),
+        gap_with=np.full((n_options, n, n_years), np.nan),
+        gap_without=np.full((n_options, n, n_years), np.nan),
+        cost_with=np.full((n_options, n, n_years), np.nan),
+        cost_without=np.full((n_options, n, n_years), np.nan),
+    )
+    pending = {}
+    for i in range(n_options):
+        cols = np.flatnonzero(cap.col_option == i)
+        if not len(cols):
+            continue
+        values = base.copy()
+        if chosen[cols].any():
+            out.built[i] = True
+            out.open_year[i] = cap.col_year[cols[chosen[cols]][0]]
+            values[b.start + cols] = 0.0
+            out.compared[i] = "without"
+        else:
+            values[b.start + cols[0]] = 1.0  # opening in its earliest year
+            rows = a[build_rows] @ values
+            if (rows > upper[build_rows] + 1e-9).any():
+                continue  # an exclusive group or a capital budget rules it out
+            out.open_year[i] = cap.col_year[cols[0]]
+            out.compared[i] = "with"
+        pending[i] = _submit(plan, vectors, time_limit, pool, workers, values)
+    for i, result in pending.items():
+        other = result()
+        setting = int(cap.setting[i])
+        plan_gap, plan_cost = _group_gap_and_cost(arrays, solved, setting)
+        gap, cost = _group_gap_and_cost(arrays, other, setting)
+        if out.built[i]:
+            out.gap_with[i], out.cost_with[i] = plan_gap, plan_cost
+            out.gap_without[i], out.cost_without[i] = gap, cost
+        else:
+            out.gap_with[i], out.cost_with[i] = gap, cost
+            out.gap_without[i], out.cost_without[i] = plan_gap, plan_cost
+    return out
+
+
+def _group_gap_and_cost(
+    arrays: AllocationArrays, solved: np.ndarray, setting: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each draw (rows of ``solved``: ``x`` then ``u``) and year: the gap of the
+    children who may be placed in ``setting`` and the placement cost of every child (£)."""
+    k, n_years = arrays.n_pairs, len(arrays.years)
+    x, u = np.maximum(solved[:, :k], 0.0), np.maximum(solved[:, k:], 0.0)
+    group = np.zeros(len(arrays.groups), dtype=bool)
+    group[arrays.pair_group[arrays.pair_setting == setting]] = True
+    market = (
+        arrays.pair_setting == arrays.market
+        if arrays.market is not None
+        else np.zeros(k, dtype=bool)
+    )
+    gap_pairs = market & group[arrays.pair_group]
+    by_year = sp.csr_matrix((np.ones(k), (np.arange(k), arrays.pair_year)), (k, n_years))
+    groups_by_year = sp.csr_matrix(
+        (group.astype(float), (np.arange(len(group)), arrays.group_year)), (len(group), n_years)
+    )
+    gap = np.asarray(by_year.T @ (x * gap_pairs).T).T + np.asarray(groups_by_year.T @ u.T).T
+    cost = np.asarray(by_year.T @ (x * arrays.unit_cost).T).T
+    return gap, cost
 
 
 def uncertainty(
@@ -313,4 +412,4 @@ def uncertainty(
     opts = scenario.uncertainty
     seed = scenario.seed if opts.seed is None else opts.seed
     draws = allocate_draws(scenario, inputs, forecast, plan, opts.draws, seed, opts.workers)
-    return summarise_draws(draws, seed, plan.arrays.market)
+    return summarise_draws(draws, seed, plan.arrays.market, draws.builds)
