@@ -248,6 +248,10 @@ def test_capital_options_against_the_draws(tmp_path: Path) -> None:
     assert np.allclose(dear.filter(like="running_cost_saving").to_numpy(), 0.0, atol=1e-3)
     names = [f"running_cost_saving_p{round(100 * q)}" for q in QUANTILES]
     assert (np.diff(u.builds[names].to_numpy(), axis=1) >= -1e-6).all()
-    out = result.write(tmp_path / "out", report=False)
+    lines = u.build_headlines()
+    assert len(lines) == 2 and "removes that gap in 100% of futures" in lines[0]
+    out = result.write(tmp_path / "out")
     written = pd.read_csv(out / "uncertainty_builds.csv")
     assert len(written) == 2 * 4 and set(written["option"]) == {"big_local", "dear_hi_unit"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Capital options across forecast futures" in page and "big_local (built" in page

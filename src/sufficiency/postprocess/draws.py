@@ -143,6 +143,13 @@ class Uncertainty:
     builds: pd.DataFrame | None = None
     build_draws: BuildDraws | None = field(default=None, repr=False)
 
+    def build_headlines(self) -> list[str]:
+        """One sentence per capital option against the draws (none without options); see
+        :func:`build_headlines`."""
+        if self.build_draws is None:
+            return []
+        return build_headlines(self.build_draws, self.draws.years)
+
     def __repr__(self) -> str:
         p = self.by_year.set_index("year")["p_suffice"]
         return (
@@ -308,3 +315,33 @@ def summarise_builds(builds: BuildDraws, years: np.ndarray) -> pd.DataFrame:
     cols = [c for c in frame.columns if c.startswith(("p_", "running_cost_saving"))]
     frame.loc[~possible, cols] = np.nan
     return frame
+
+
+def build_headlines(builds: BuildDraws, years: np.ndarray) -> list[str]:
+    """One sentence per capital option: how often it removes its children's gap in the last
+    plan year, and its running-cost saving over the plan years (P50/P80/P95, £)."""
+    out = []
+    last = int(years[-1])
+    whole = np.nansum(builds.saving, axis=2)  # (O, N): £ over the plan years
+    for i, name in enumerate(builds.options):
+        if builds.compared[i] == "not possible":
+            out.append(
+                f"{name}: cannot be built alongside the plan's choices (an exclusive group or "
+                "a capital budget), so it is not valued against the draws."
+            )
+            continue
+        how = (
+            f"built, opening {builds.open_year[i]}"
+            if builds.built[i]
+            else f"not built; valued as if opened in {builds.open_year[i]}"
+        )
+        p50, p80, p95 = np.quantile(whole[i], QUANTILES)
+        without = float((builds.gap_without[i, :, -1] >= WHOLE_CHILD).mean())
+        removes = float(builds.removes_gap[i, :, -1].mean())
+        out.append(
+            f"{name} ({how}): in {last} the children it may take have a gap in {without:.0%} "
+            f"of futures without it, and it removes that gap in {removes:.0%} of futures; "
+            f"running-cost saving over the plan years P50 £{p50 / 1e6:,.1f}m, "
+            f"P80 £{p80 / 1e6:,.1f}m, P95 £{p95 / 1e6:,.1f}m."
+        )
+    return out
