@@ -255,3 +255,25 @@ def test_capital_options_against_the_draws(tmp_path: Path) -> None:
     assert len(written) == 2 * 4 and set(written["option"]) == {"big_local", "dear_hi_unit"}
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Capital options across forecast futures" in page and "big_local (built" in page
+
+
+def test_uncertainty_benchmark_runs() -> None:
+    """The benchmark script runs end to end (a smoke pass: 2 draws, short horizon)."""
+    from benchmarks import uncertainty as bench
+
+    record = bench.main(
+        [
+            "--draws",
+            "2",
+            "--workers",
+            "1",
+            "--repeat",
+            "1",
+            "--set",
+            "horizon_years=4",
+            "--no-write",
+        ]
+    )
+    (run,) = record["runs"]
+    assert run["draws"] == 2 and run["wall_s"] > 0 and run["cpu_s"] > 0
+    assert record["machine"]["cores"] >= 1
