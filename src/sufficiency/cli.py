@@ -382,6 +382,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
             f", P95 {u['places_to_commission_p95']:,.0f}; total cost P95 "
             f"£{u['total_cost_p95']:,.0f} (uncertainty.csv)"
         )
+        for line in result.uncertainty.build_headlines():
+            print(f"    {line}")
     if "unlawful" in s:
         print(
             f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "

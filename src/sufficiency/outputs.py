@@ -101,9 +101,12 @@ def write_result(
 
 def write_uncertainty(spread: Uncertainty, folder: Path, *, charts: bool = True) -> None:
     """Write ``uncertainty.csv`` (by year), ``uncertainty_groups.csv``,
-    ``uncertainty_settings.csv``, ``uncertainty_draws.csv`` (every draw by year) and, with
-    ``charts``, the fan charts into ``folder`` (charts in ``charts/``)."""
+    ``uncertainty_settings.csv``, ``uncertainty_draws.csv`` (every draw by year),
+    ``uncertainty_builds.csv`` (capital options against the draws, when there are any)
+    and, with ``charts``, the fan charts into ``folder`` (charts in ``charts/``)."""
     write_csv(spread.by_year, folder / "uncertainty.csv")
+    if spread.builds is not None:
+        write_csv(spread.builds, folder / "uncertainty_builds.csv")
     write_csv(spread.by_group, folder / "uncertainty_groups.csv")
     write_csv(spread.settings, folder / "uncertainty_settings.csv")
     write_csv(spread.draws.frame(), folder / "uncertainty_draws.csv")

@@ -121,3 +121,167 @@ def test_outputs_written(roomy: sufficiency.Result, tmp_path: Path) -> None:
     draws = pd.read_csv(out / "uncertainty_draws.csv")
     assert len(draws) == DRAWS * 6
     assert {"uncertainty_groups.csv", "uncertainty_settings.csv"} <= {p.name for p in out.iterdir()}
+
+
+def test_resolver_options_keep_the_optimum(roomy: sufficiency.Result) -> None:
+    """The re-solve options (devex, row-wise PRICE) find the same optimum as HiGHS's
+    defaults from scratch, on a few draws."""
+    plan = roomy.extras["plan"]
+    matrix = plan.allocation.model.matrix
+    values = plan.allocation.solution.columns
+    tuned = DemandResolver(plan.arrays, matrix, values)
+    plain = DemandResolver(plan.arrays, matrix, values, options={})
+    draws = roomy.uncertainty.draws  # type: ignore[union-attr]
+    rng = np.random.default_rng(3)
+    mean = plan.arrays.groups["children"].to_numpy(float)
+    for scale in (0.8, 1.0, 1.3):
+        demand = mean * scale * rng.uniform(0.9, 1.1, len(mean))
+        a, b = tuned.solve(demand), plain.solve(demand)
+        assert float(matrix.cost @ a) == pytest.approx(float(matrix.cost @ b), rel=1e-6)
+    assert draws.n == DRAWS
+
+
+def test_demand_map_equals_levers_draw_by_draw() -> None:
+    """The draws' demand as one linear map of the forecast cells equals each draw run
+    through the levers (here with an inclusion lever and a demand shock)."""
+    from sufficiency.allocate.draws import _demand_map, _draw_by_draw
+    from sufficiency.allocate.plan import plan as make_plan
+    from sufficiency.config import load_scenario
+    from sufficiency.data import load_inputs
+    from sufficiency.forecast.scenario import project
+    from sufficiency.model.canonical import canonical
+    from sufficiency.model.levels import level_shares
+
+    sc = load_scenario(
+        example_path(),
+        set_values={
+            "horizon_years": 4,
+            "levers.demand": [{"multiplier": 1.2, "from_year": 2027, "needs": ["ASD"]}],
+            "levers.inclusion": [
+                {
+                    "from_level": "special_school",
+                    "to_level": "enhanced_resource",
+                    "share": 0.3,
+                    "from_year": 2027,
+                }
+            ],
+        },
+    )
+    inputs = canonical(load_inputs(sc))
+    ehcp, _ = project(sc, inputs)
+    plan = make_plan(sc, inputs, ehcp.frame)
+    shares = level_shares(inputs.caseload, inputs.settings, sc.base_year)
+    paths = ehcp.samples(5, np.random.default_rng(0))
+    linear = _demand_map(sc, inputs, paths, shares, plan.rates)
+    assert linear is not None
+    direct = _draw_by_draw(sc, inputs, paths, shares, plan.rates)
+    groups = pd.concat([linear.groups(), direct.groups()])[["year", "need", "age_band", "level"]]
+    groups = groups.astype(str).drop_duplicates().astype({"year": int}).reset_index(drop=True)
+    np.testing.assert_allclose(
+        linear.vectors(groups), direct.vectors(groups), rtol=1e-12, atol=1e-9
+    )
+    years = np.asarray(sc.plan_years)
+    for column in ("children", "hnb_cost"):
+        np.testing.assert_allclose(
+            linear.by_year(years, column), direct.by_year(years, column), rtol=1e-12, atol=1e-6
+        )
+
+
+#: A large, cheap local school for most needs and every age (it takes every child of those
+#: needs the register cannot), and a dear two-place hearing-impairment unit nobody needs.
+_OPTIONS = {
+    "options": [
+        {
+            "name": "big_local",
+            "creates": {
+                "tier": "independent",
+                "in_area": True,
+                "needs": ["ASD", "SLCN", "SEMH", "MLD", "SPLD"],
+                "age_min": 2,
+                "age_max": 25,
+                "transport_per_place": 0,
+            },
+            "places": 20000,
+            "earliest_year": 2027,
+            "capital_cost_gbp": 1000,
+            "cost_per_place_gbp": 1000,
+            "decision": "build",
+        },
+        {
+            "name": "dear_hi_unit",
+            "creates": {
+                "tier": "enhanced_resource",
+                "needs": ["HI"],
+                "age_min": 4,
+                "age_max": 10,
+                "transport_per_place": 0,
+            },
+            "places": 2,
+            "earliest_year": 2027,
+            "capital_cost_gbp": 1000,
+            "cost_per_place_gbp": 5_000_000,
+            "decision": "build",
+        },
+    ]
+}
+
+
+def test_capital_options_against_the_draws(tmp_path: Path) -> None:
+    result = sufficiency.run(
+        example_path(),
+        # without continuity: children the market placed before the school opens would
+        # otherwise stay there until their next phase transfer (a gap the school cannot
+        # remove), which is the continuity policy, not what this test is about
+        set_values={
+            "horizon_years": 4,
+            "uncertainty.draws": 4,
+            "capital": _OPTIONS,
+            "allocation.continuity": False,
+        },
+    )
+    u = result.uncertainty
+    assert u is not None and u.builds is not None
+    table = u.builds.set_index(["option", "year"])
+    big, dear = table.loc["big_local"], table.loc["dear_hi_unit"]
+    assert (big["compared"] == "without").all() and big["built"].all()
+    # from its opening, the big school leaves its children no gap in any future, and by the
+    # last year they have one in every future without it
+    opened = big.index >= 2027
+    assert (big.loc[opened, "p_gap_with"] == 0).all()
+    assert (big.loc[opened, "p_removes_gap"] == big.loc[opened, "p_gap_without"]).all()
+    assert big.loc[2029, "p_removes_gap"] == 1.0
+    assert (big.loc[opened, "running_cost_saving_p50"] > 1e6).all()
+    # the dear unit changes nothing
+    assert (dear["p_removes_gap"] == 0).all()
+    assert np.allclose(dear.filter(like="running_cost_saving").to_numpy(), 0.0, atol=1e-3)
+    names = [f"running_cost_saving_p{round(100 * q)}" for q in QUANTILES]
+    assert (np.diff(u.builds[names].to_numpy(), axis=1) >= -1e-6).all()
+    lines = u.build_headlines()
+    assert len(lines) == 2 and "removes that gap in 100% of futures" in lines[0]
+    out = result.write(tmp_path / "out")
+    written = pd.read_csv(out / "uncertainty_builds.csv")
+    assert len(written) == 2 * 4 and set(written["option"]) == {"big_local", "dear_hi_unit"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Capital options across forecast futures" in page and "big_local (built" in page
+
+
+def test_uncertainty_benchmark_runs() -> None:
+    """The benchmark script runs end to end (a smoke pass: 2 draws, short horizon)."""
+    from benchmarks import uncertainty as bench
+
+    record = bench.main(
+        [
+            "--draws",
+            "2",
+            "--workers",
+            "1",
+            "--repeat",
+            "1",
+            "--set",
+            "horizon_years=4",
+            "--no-write",
+        ]
+    )
+    (run,) = record["runs"]
+    assert run["draws"] == 2 and run["wall_s"] > 0 and run["cpu_s"] > 0
+    assert record["machine"]["cores"] >= 1

@@ -13,21 +13,28 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .. import taxonomy
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..errors import SolveError
 from ..forecast.result import DemandForecast
+from ..model.arrays import AllocationArrays
 from ..model.canonical import canonical
 from ..model.levels import level_shares
 from ..model.not_in_school import not_in_school_table
 from ..model.segments import SEGMENT, AgeSegments, split_by_segment
-from ..postprocess.draws import Draws, Uncertainty, summarise_draws
+from ..model.stock import CarryRates
+from ..postprocess.draws import BuildDraws, Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
 from .plan import GROUP_KEYS, Plan, scenario_demand
 from .plan import plan as make_plan
@@ -38,11 +45,12 @@ _KEYS = GROUP_KEYS
 
 
 def _group_index(
-    groups: pd.DataFrame, demand: pd.DataFrame, segments: AgeSegments | None
-) -> tuple[np.ndarray, np.ndarray, float]:
+    groups: pd.DataFrame, demand: pd.DataFrame, segments: AgeSegments | None = None
+) -> tuple[np.ndarray, pd.DataFrame, float]:
     """``demand`` (by age band) split into the model's age segments as the model's demand
-    was: the position in ``groups`` of each split row (-1 where the model has no such
-    group), its children, and the children of rows without a group."""
+    was (when ``segments`` is given): the position in ``groups`` of each (split) row (-1
+    where the model has no such group), the (split) rows, and the children of rows
+    without a group."""
     keys = list(_KEYS)
     if segments is not None:
         demand = split_by_segment(demand, segments)
@@ -53,7 +61,134 @@ def _group_index(
     pos = left.merge(right, on=keys, how="left")["_g"].to_numpy()
     pos = np.where(np.isnan(pos), -1, pos).astype(np.int64)
     children = demand["children"].to_numpy(dtype=float)
-    return pos, children, float(children[pos < 0].sum())
+    return pos, demand, float(children[pos < 0].sum())
+
+
+@dataclass
+class _DemandMap:
+    """The scenario's demand as a linear map of the forecast's cells.
+
+    Demand shocks, level shares and the inclusion levers multiply or move shares of a
+    (year, need, age band) cell's children within that cell, so the demand of every draw
+    is ``paths @ map``: the map is found once, from a forecast of one child in every cell,
+    instead of running the levers on each draw.
+
+    Attributes:
+        cells: The forecast's cells: ``year`` and the forecast's keys, (C rows).
+        paths: Children per draw and cell, (N, C).
+        demand: Children to place per unit of each cell (``cell`` = row of ``cells``).
+        not_placed: Children not in a school or college per unit of each cell, costed.
+    """
+
+    cells: pd.DataFrame
+    paths: np.ndarray
+    demand: pd.DataFrame
+    not_placed: pd.DataFrame
+
+    def groups(self) -> pd.DataFrame:
+        """Demand groups some draw has children in (``GROUP_KEYS``)."""
+        used = self.paths.max(axis=0, initial=0.0) > 0
+        return self.demand[used[self.demand["cell"].to_numpy()]]
+
+    def vectors(self, groups: pd.DataFrame, segments: AgeSegments | None = None) -> np.ndarray:
+        """Children per draw and model group, (N, G), the demand split into ``segments``
+        (the model's age segments) when given.
+
+        Raises:
+            SolveError: If some draw has children in a group the model does not have.
+        """
+        pos, demand, _ = _group_index(groups, self.demand, segments)
+        cell = demand["cell"].to_numpy()
+        coef = demand["children"].to_numpy(float)
+        if ((pos < 0) & (self.paths[:, cell].max(axis=0, initial=0.0) > 0)).any():
+            raise SolveError("some draws have children in groups outside the model")
+        keep = pos >= 0
+        unit = sp.csr_matrix((coef[keep], (cell[keep], pos[keep])), (len(self.cells), len(groups)))
+        return np.asarray((unit.T @ self.paths.T).T)
+
+    def by_year(self, years: np.ndarray, column: str) -> np.ndarray:
+        """``column`` of the not-placed table summed by plan year for each draw, (N, Y)."""
+        frame = self.not_placed
+        y = np.searchsorted(years, frame["year"].to_numpy())
+        cell = frame["cell"].to_numpy()
+        unit = sp.csr_matrix(
+            (frame[column].to_numpy(float), (cell, y)), (len(self.cells), len(years))
+        )
+        return np.asarray((unit.T @ self.paths.T).T)
+
+
+def _demand_map(
+    scenario: Scenario,
+    inputs: Inputs,
+    paths: pd.DataFrame,
+    shares: pd.DataFrame,
+    rates: CarryRates,
+) -> _DemandMap | None:
+    """The demand of every draw as a linear map (None if the levers are not linear on
+    these draws: the first draw, run through them directly, disagrees)."""
+    keys = [c for c in paths.columns if c not in ("sample", "children")]
+    cell = paths.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    first = ~pd.Series(cell).duplicated().to_numpy()
+    cells = paths.loc[first, keys].reset_index(drop=True)
+    samples = pd.factorize(paths["sample"], sort=True)[0]
+    values = paths["children"].to_numpy(dtype=float)
+    if (values < 0).any():
+        return None
+    grid = np.zeros((int(samples.max()) + 1, len(cells)))
+    grid[samples, cell] = values
+    demand, not_placed = scenario_demand(scenario, cells.assign(mean=1.0), shares, rates)
+    opts = scenario.allocation
+    years = list(scenario.plan_years)
+    costed = not_in_school_table(
+        not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
+    )
+    as_str = {"need": str, "age_band": str}
+    index = cells[keys].astype(as_str).assign(cell=np.arange(len(cells)))
+
+    def with_cell(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(as_str).merge(index, on=keys, how="left")
+
+    out = _DemandMap(cells, grid, with_cell(demand), with_cell(costed))
+    # check the map on the first draw against the levers run on it
+    path = paths[samples == 0].rename(columns={"children": "mean"})
+    direct, _ = scenario_demand(scenario, path, shares, rates)
+    pos, _, _ = _group_index(out.demand, direct)
+    got = out.vectors(out.demand)[0]
+    want = np.bincount(pos, weights=direct["children"].to_numpy(float), minlength=len(got))
+    if (pos < 0).any() or not np.allclose(got, want, rtol=1e-9, atol=1e-9):
+        log.info("the scenario's levers are not linear on the draws: applied draw by draw")
+        return None
+    return out
+
+
+def _draw_by_draw(
+    scenario: Scenario,
+    inputs: Inputs,
+    paths: pd.DataFrame,
+    shares: pd.DataFrame,
+    rates: CarryRates,
+) -> _DemandMap:
+    """The same as :func:`_demand_map` built from each draw run through the levers: each
+    draw is a cell of its own."""
+    demands, nis = [], []
+    opts = scenario.allocation
+    years = list(scenario.plan_years)
+    for i, (_, path) in enumerate(paths.groupby("sample", sort=True)):
+        demand, not_placed = scenario_demand(
+            scenario, path.rename(columns={"children": "mean"}), shares, rates
+        )
+        costed = not_in_school_table(
+            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
+        )
+        demands.append(demand.assign(cell=i))
+        nis.append(costed.assign(cell=i))
+    n = len(demands)
+    return _DemandMap(
+        pd.DataFrame({"draw": np.arange(n)}),
+        np.eye(n),
+        pd.concat(demands, ignore_index=True),
+        pd.concat(nis, ignore_index=True),
+    )
 
 
 def allocate_draws(
@@ -86,25 +221,21 @@ def allocate_draws(
         SolveError: If a draw's allocation cannot be solved.
     """
     start = time.perf_counter()
-    inputs = canonical(inputs)
-    shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
-    paths = forecast.samples(n_draws, np.random.default_rng(seed))
-    demands = [
-        scenario_demand(scenario, path.rename(columns={"children": "mean"}), shares, plan.rates)
-        for _, path in paths.groupby("sample", sort=True)
-    ]
-    every = pd.concat([d for d, _ in demands], ignore_index=True)
-    if _group_index(plan.arrays.groups, every, plan.arrays.segments)[2] > 0:
-        # some draws have children in cells the mean has none in: give the model those groups
-        plan = make_plan(scenario, inputs, forecast.frame, extra_groups=every)
-    arrays = plan.arrays
-    vectors = np.zeros((n_draws, len(arrays.groups)))
-    for i, (demand, _) in enumerate(demands):
-        pos, children, outside = _group_index(arrays.groups, demand, arrays.segments)
-        if outside > 0:  # cannot happen: the model was given every draw's groups
-            raise SolveError(f"draw {i} has {outside:.3g} children outside the model")
-        vectors[i] = np.bincount(pos, weights=children, minlength=len(arrays.groups))
-    solved = _solve(plan, vectors, scenario.allocation.time_limit_seconds, workers)
+    with _pool(workers if n_draws > 1 else 1) as pool:
+        inputs = canonical(inputs)
+        shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
+        paths = forecast.samples(n_draws, np.random.default_rng(seed))
+        demands = _demand_map(scenario, inputs, paths, shares, plan.rates)
+        if demands is None:
+            demands = _draw_by_draw(scenario, inputs, paths, shares, plan.rates)
+        if _group_index(plan.arrays.groups, demands.groups(), plan.arrays.segments)[2] > 0:
+            # some draws have children in cells the mean has none in: give the model them
+            plan = make_plan(scenario, inputs, forecast.frame, extra_groups=demands.groups())
+        arrays = plan.arrays
+        vectors = demands.vectors(arrays.groups, arrays.segments)
+        limit = scenario.allocation.time_limit_seconds
+        solved = _submit(plan, vectors, limit, pool, workers)()
+        builds = _play_builds(plan, vectors, solved, limit, pool, workers)
     years = arrays.years
     n_years, n_settings = arrays.capacity.shape
     out = Draws.empty(n_draws, years, arrays)
@@ -112,19 +243,17 @@ def allocate_draws(
     group_level = np.array([taxonomy.TIERS.index(str(v)) for v in arrays.groups["level"]])
     group_need = np.array([taxonomy.NEEDS.index(str(v)) for v in arrays.groups["need"]])
     pair_cell = arrays.pair_year * n_settings + arrays.pair_setting
-    opts = scenario.allocation
     k = arrays.n_pairs
-    for i, (vector, (_, not_placed)) in enumerate(zip(vectors, demands, strict=True)):
+    out.not_placed[:] = demands.by_year(years, "children")
+    nis_cost = demands.by_year(years, "hnb_cost")
+    for i, vector in enumerate(vectors):
         x, u = np.maximum(solved[i, :k], 0.0), np.maximum(solved[i, k:], 0.0)
-        nis = not_in_school_table(
-            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, list(years)
-        )
-        nis_cost = nis.groupby("year")["hnb_cost"].sum().reindex(years, fill_value=0.0)
         y = arrays.pair_year
         out.children[i] = np.bincount(arrays.group_year, weights=vector, minlength=n_years)
-        out.not_placed[i] = nis.groupby("year")["children"].sum().reindex(years, fill_value=0.0)
         out.no_place[i] = np.bincount(arrays.group_year, weights=u, minlength=n_years)
-        out.hnb_cost[i] = np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost
+        out.hnb_cost[i] = (
+            np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost[i]
+        )
         out.transport_cost[i] = np.bincount(y, weights=x * arrays.unit_transport, minlength=n_years)
         out.placed[i] = np.bincount(pair_cell, weights=x, minlength=n_years * n_settings).reshape(
             n_years, n_settings
@@ -137,23 +266,146 @@ def allocate_draws(
             np.add.at(out.market_by_need[i], (y[market], group_need[g]), xm)
         np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u)
         np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u)
+    out.builds = builds
     out.seconds = time.perf_counter() - start
     log.info("allocated %d demand draws in %.1fs", n_draws, out.seconds)
     return out
 
 
-def _solve(plan: Plan, vectors: np.ndarray, time_limit: float, workers: int) -> np.ndarray:
-    """Each draw's ``x`` and ``u`` values, in this process or shared among ``workers``
-    processes (started with ``spawn``: no fork of a threaded process)."""
-    model = plan.allocation.model
-    args = (plan.arrays, model.matrix, plan.allocation.solution.columns)
-    if workers <= 1 or len(vectors) < 2:
-        return solve_demands(*args, vectors, time_limit)
-    chunks = np.array_split(vectors, min(workers, len(vectors)))
+#: Draws handed to a worker at a time, per worker (smaller shares even out the workers).
+_SHARES_PER_WORKER = 4
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """``workers`` processes (started with ``spawn``: no fork of a threaded process), each
+    set going at once so that their start-up overlaps the draws' demand tables; None for
+    one worker (draws are solved in this process)."""
+    if workers <= 1:
+        yield None
+        return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        parts = [pool.submit(solve_demands, *args, chunk, time_limit) for chunk in chunks]
-        return np.concatenate([p.result() for p in parts])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for _ in range(workers):
+            pool.submit(_ready)
+        yield pool
+
+
+def _ready() -> None:
+    """Nothing: a task that makes a worker start (importing this module)."""
+
+
+def _submit(
+    plan: Plan,
+    vectors: np.ndarray,
+    time_limit: float,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    values: np.ndarray | None = None,
+) -> Callable[[], np.ndarray]:
+    """Start solving each draw (in ``pool``'s ``workers``, or in this process when there is
+    no pool) with the build decisions fixed at ``values`` (the plan's when None); call the
+    result for each draw's ``x`` and ``u`` values."""
+    model = plan.allocation.model
+    values = plan.allocation.solution.columns if values is None else values
+    args = (plan.arrays, model.matrix, values)
+    if pool is None or len(vectors) < 2:
+        solved = solve_demands(*args, vectors, time_limit)
+        return lambda: solved
+    shares = np.array_split(vectors, min(len(vectors), workers * _SHARES_PER_WORKER))
+    key = uuid.uuid4().hex
+    parts = [pool.submit(solve_demands, *args, share, time_limit, key) for share in shares]
+    return lambda: np.concatenate([p.result() for p in parts])
+
+
+def _play_builds(
+    plan: Plan,
+    vectors: np.ndarray,
+    solved: np.ndarray,
+    time_limit: float,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> BuildDraws | None:
+    """Each capital option against every draw (see
+    :class:`~sufficiency.postprocess.draws.BuildDraws`): the draws solved again with the
+    option's build columns fixed the other way, every other decision as the plan took it.
+    None without capital options."""
+    arrays = plan.arrays
+    cap = arrays.capital
+    m = plan.allocation.model.matrix
+    if cap is None or "b" not in m.columns or not len(cap.options):
+        return None
+    b = m.columns["b"]
+    base = plan.allocation.solution.columns
+    chosen = np.round(base[b]) > 0.5
+    a, _, upper = m.stacked()
+    build_rows = m.row_slices().get("build", slice(0, 0))
+    n, n_years, n_options = len(vectors), len(arrays.years), len(cap.options)
+    out = BuildDraws(
+        options=np.array([o.name for o in cap.options], dtype=object),
+        built=np.zeros(n_options, dtype=bool),
+        compared=np.full(n_options, "not possible", dtype=object),
+        open_year=np.full(n_options, -1),
+        gap_with=np.full((n_options, n, n_years), np.nan),
+        gap_without=np.full((n_options, n, n_years), np.nan),
+        cost_with=np.full((n_options, n, n_years), np.nan),
+        cost_without=np.full((n_options, n, n_years), np.nan),
+    )
+    pending = {}
+    for i in range(n_options):
+        cols = np.flatnonzero(cap.col_option == i)
+        if not len(cols):
+            continue
+        values = base.copy()
+        if chosen[cols].any():
+            out.built[i] = True
+            out.open_year[i] = cap.col_year[cols[chosen[cols]][0]]
+            values[b.start + cols] = 0.0
+            out.compared[i] = "without"
+        else:
+            values[b.start + cols[0]] = 1.0  # opening in its earliest year
+            rows = a[build_rows] @ values
+            if (rows > upper[build_rows] + 1e-9).any():
+                continue  # an exclusive group or a capital budget rules it out
+            out.open_year[i] = cap.col_year[cols[0]]
+            out.compared[i] = "with"
+        pending[i] = _submit(plan, vectors, time_limit, pool, workers, values)
+    for i, result in pending.items():
+        other = result()
+        setting = int(cap.setting[i])
+        plan_gap, plan_cost = _group_gap_and_cost(arrays, solved, setting)
+        gap, cost = _group_gap_and_cost(arrays, other, setting)
+        if out.built[i]:
+            out.gap_with[i], out.cost_with[i] = plan_gap, plan_cost
+            out.gap_without[i], out.cost_without[i] = gap, cost
+        else:
+            out.gap_with[i], out.cost_with[i] = gap, cost
+            out.gap_without[i], out.cost_without[i] = plan_gap, plan_cost
+    return out
+
+
+def _group_gap_and_cost(
+    arrays: AllocationArrays, solved: np.ndarray, setting: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each draw (rows of ``solved``: ``x`` then ``u``) and year: the gap of the
+    children who may be placed in ``setting`` and the placement cost of every child (£)."""
+    k, n_years = arrays.n_pairs, len(arrays.years)
+    x, u = np.maximum(solved[:, :k], 0.0), np.maximum(solved[:, k:], 0.0)
+    group = np.zeros(len(arrays.groups), dtype=bool)
+    group[arrays.pair_group[arrays.pair_setting == setting]] = True
+    market = (
+        arrays.pair_setting == arrays.market
+        if arrays.market is not None
+        else np.zeros(k, dtype=bool)
+    )
+    gap_pairs = market & group[arrays.pair_group]
+    by_year = sp.csr_matrix((np.ones(k), (np.arange(k), arrays.pair_year)), (k, n_years))
+    groups_by_year = sp.csr_matrix(
+        (group.astype(float), (np.arange(len(group)), arrays.group_year)), (len(group), n_years)
+    )
+    gap = np.asarray(by_year.T @ (x * gap_pairs).T).T + np.asarray(groups_by_year.T @ u.T).T
+    cost = np.asarray(by_year.T @ (x * arrays.unit_cost).T).T
+    return gap, cost
 
 
 def uncertainty(
@@ -171,4 +423,4 @@ def uncertainty(
     opts = scenario.uncertainty
     seed = scenario.seed if opts.seed is None else opts.seed
     draws = allocate_draws(scenario, inputs, forecast, plan, opts.draws, seed, opts.workers)
-    return summarise_draws(draws, seed, plan.arrays.market)
+    return summarise_draws(draws, seed, plan.arrays.market, draws.builds)

@@ -311,7 +311,8 @@ class UncertaintyOptions(_Strict):
         description=(
             "Number of forecast sample paths to allocate (0: none). Each is allocated with "
             "the plan's model; outputs: uncertainty.csv, uncertainty_groups.csv, "
-            "uncertainty_settings.csv, uncertainty_draws.csv and fan charts (a count)."
+            "uncertainty_settings.csv, uncertainty_draws.csv, uncertainty_builds.csv (with capital "
+            "options) and fan charts (a count)."
         ),
     )
     seed: int | None = Field(

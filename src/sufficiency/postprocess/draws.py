@@ -43,6 +43,7 @@ class Draws:
         no_place_by_level: No place by level, (N, Y, 6).
         no_place_by_need: No place by need, (N, Y, needs).
         seconds: Wall time of the draws.
+        builds: The capital options played against the draws (None without options).
     """
 
     years: np.ndarray
@@ -60,6 +61,7 @@ class Draws:
     no_place_by_level: np.ndarray
     no_place_by_need: np.ndarray
     seconds: float = 0.0
+    builds: BuildDraws | None = None
 
     @classmethod
     def empty(cls, n: int, years: np.ndarray, arrays: AllocationArrays) -> Draws:
@@ -127,6 +129,10 @@ class Uncertainty:
             spare place) and quantiles of children placed (``uncertainty_settings.csv``).
         draws: Every draw's outcomes (``frame()`` gives them as a table).
         seed: Seed of the draws.
+        builds: Capital options against the draws, per option and year
+            (:func:`summarise_builds`, ``uncertainty_builds.csv``), or None without
+            capital options.
+        build_draws: Every draw's figures behind ``builds``.
     """
 
     by_year: pd.DataFrame
@@ -134,6 +140,15 @@ class Uncertainty:
     settings: pd.DataFrame
     draws: Draws = field(repr=False)
     seed: int = 0
+    builds: pd.DataFrame | None = None
+    build_draws: BuildDraws | None = field(default=None, repr=False)
+
+    def build_headlines(self) -> list[str]:
+        """One sentence per capital option against the draws (none without options); see
+        :func:`build_headlines`."""
+        if self.build_draws is None:
+            return []
+        return build_headlines(self.build_draws, self.draws.years)
 
     def __repr__(self) -> str:
         p = self.by_year.set_index("year")["p_suffice"]
@@ -153,13 +168,16 @@ def _quantiles(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def summarise_draws(draws: Draws, seed: int, market: int | None) -> Uncertainty:
+def summarise_draws(
+    draws: Draws, seed: int, market: int | None, builds: BuildDraws | None = None
+) -> Uncertainty:
     """Probabilities and quantiles per year from every draw's outcomes.
 
     Args:
         draws: The outcomes (:func:`sufficiency.allocate.draws.allocate_draws`).
         seed: Seed the draws were made with (recorded).
         market: Register position of the market setting, if on (its places are not local).
+        builds: Capital options played against the draws, if any.
     """
     years = draws.years
     local = np.isfinite(draws.places)
@@ -215,4 +233,115 @@ def summarise_draws(draws: Draws, seed: int, market: int | None) -> Uncertainty:
         settings=settings[keep].reset_index(drop=True),
         draws=draws,
         seed=seed,
+        builds=None if builds is None else summarise_builds(builds, years),
+        build_draws=builds,
     )
+
+
+@dataclass
+class BuildDraws:
+    """Each capital option played against every draw: the draws solved again with the
+    option's build decision changed and every other decision as the plan took it.
+
+    An option the plan builds is compared with the draws solved without it; an option it
+    does not build, with the draws solved with it opening in its earliest year. The
+    option's *group* is the children who may be placed in it (the demand groups with an
+    eligible pair to its setting); its gap is their market placements plus any left with
+    no place.
+
+    Attributes:
+        options: Option names, (O,).
+        built: Whether the plan builds each option, (O,).
+        compared: ``without`` (built: solved again without it), ``with`` (not built:
+            solved again with it) or ``not possible`` (it cannot be built alongside the
+            plan's choices: an exclusive group or a capital budget; figures are NaN).
+        open_year: Opening year of the build compared (the plan's, or the earliest), (O,).
+        gap_with: The option's group's gap with the option built, (O, N, Y).
+        gap_without: The same without it, (O, N, Y).
+        cost_with: Placement cost (High Needs Block plus transport), £, with it, (O, N, Y).
+        cost_without: The same without it, (O, N, Y).
+    """
+
+    options: np.ndarray
+    built: np.ndarray
+    compared: np.ndarray
+    open_year: np.ndarray
+    gap_with: np.ndarray
+    gap_without: np.ndarray
+    cost_with: np.ndarray
+    cost_without: np.ndarray
+
+    @property
+    def removes_gap(self) -> np.ndarray:
+        """Whether the option removes its group's gap, by option, draw and year: a gap of
+        at least :data:`WHOLE_CHILD` without it and less with it, (O, N, Y)."""
+        return (self.gap_without >= WHOLE_CHILD) & (self.gap_with < WHOLE_CHILD)
+
+    @property
+    def saving(self) -> np.ndarray:
+        """Running-cost saving (cost without minus with), £, (O, N, Y)."""
+        return self.cost_without - self.cost_with
+
+
+def summarise_builds(builds: BuildDraws, years: np.ndarray) -> pd.DataFrame:
+    """One row per capital option and plan year (what ``uncertainty_builds.csv`` holds).
+
+    Columns: ``option, built, compared, open_year, year, draws``; ``p_gap_without`` and
+    ``p_gap_with`` (the share of futures in which the option's group has a gap without and
+    with it), ``p_removes_gap`` (the share in which it has one without the option and none
+    with it), and the mean and P50/P80/P95 of ``running_cost_saving`` (£ that year).
+    """
+    o, n, y = builds.gap_with.shape
+    frame = pd.DataFrame(
+        {
+            "option": np.repeat(builds.options, y),
+            "built": np.repeat(builds.built, y),
+            "compared": np.repeat(builds.compared, y),
+            "open_year": np.repeat(builds.open_year, y),
+            "year": np.tile(np.asarray(years, dtype=int), o),
+            "draws": n,
+        }
+    )
+    for name, values in (
+        ("p_gap_without", builds.gap_without >= WHOLE_CHILD),
+        ("p_gap_with", builds.gap_with >= WHOLE_CHILD),
+        ("p_removes_gap", builds.removes_gap),
+    ):
+        frame[name] = values.mean(axis=1).reshape(-1)
+    saving = np.moveaxis(builds.saving, 1, 0).reshape(n, -1)
+    for col, v in _quantiles("running_cost_saving", saving).items():
+        frame[col] = v
+    possible = np.repeat(builds.compared != "not possible", y)
+    cols = [c for c in frame.columns if c.startswith(("p_", "running_cost_saving"))]
+    frame.loc[~possible, cols] = np.nan
+    return frame
+
+
+def build_headlines(builds: BuildDraws, years: np.ndarray) -> list[str]:
+    """One sentence per capital option: how often it removes its children's gap in the last
+    plan year, and its running-cost saving over the plan years (P50/P80/P95, £)."""
+    out = []
+    last = int(years[-1])
+    whole = np.nansum(builds.saving, axis=2)  # (O, N): £ over the plan years
+    for i, name in enumerate(builds.options):
+        if builds.compared[i] == "not possible":
+            out.append(
+                f"{name}: cannot be built alongside the plan's choices (an exclusive group or "
+                "a capital budget), so it is not valued against the draws."
+            )
+            continue
+        how = (
+            f"built, opening {builds.open_year[i]}"
+            if builds.built[i]
+            else f"not built; valued as if opened in {builds.open_year[i]}"
+        )
+        p50, p80, p95 = np.quantile(whole[i], QUANTILES)
+        without = float((builds.gap_without[i, :, -1] >= WHOLE_CHILD).mean())
+        removes = float(builds.removes_gap[i, :, -1].mean())
+        out.append(
+            f"{name} ({how}): in {last} the children it may take have a gap in {without:.0%} "
+            f"of futures without it, and it removes that gap in {removes:.0%} of futures; "
+            f"running-cost saving over the plan years P50 £{p50 / 1e6:,.1f}m, "
+            f"P80 £{p80 / 1e6:,.1f}m, P95 £{p95 / 1e6:,.1f}m."
+        )
+    return out

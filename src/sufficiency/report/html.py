@@ -167,6 +167,15 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     capital = tables.builds(result)
     if not capital.empty:
         parts += ["<h2>Capital options</h2>", _table(capital)]
+    spread = result.uncertainty
+    if spread is not None and spread.build_draws is not None:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in spread.build_headlines())
+        parts += [
+            "<h2>Capital options across forecast futures</h2>",
+            f'<p class="note">Each option against {spread.draws.n} forecast draws, every other '
+            "build as the plan chose (uncertainty_builds.csv has every year).</p>",
+            f"<ul>{items}</ul>",
+        ]
     notes = result.summary.get("forecast_warnings", [])
     if notes:
         items = "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
