@@ -22,6 +22,8 @@ TABLES = (
     "cost_assumptions",
     "sen_support",
     "setting_places",
+    "funding_bands",
+    "band_mix",
 )
 
 
@@ -62,6 +64,8 @@ class NumberFormats(_Strict):
     cost_assumptions: NumberFormat | None = None
     sen_support: NumberFormat | None = None
     setting_places: NumberFormat | None = None
+    funding_bands: NumberFormat | None = None
+    band_mix: NumberFormat | None = None
 
     def of(self, table: str) -> NumberFormat:
         """The format of ``table`` (English if not given)."""
@@ -85,6 +89,20 @@ class DataSources(_Strict):
     )
     setting_places: Path | None = Field(
         default=None, description="Dated changes to settings' places (optional)."
+    )
+    funding_bands: Path | None = Field(
+        default=None,
+        description=(
+            "Top-up by funding band (£ per child per year) for the tiers or settings a band "
+            "scale covers (optional; needs band_mix)."
+        ),
+    )
+    band_mix: Path | None = Field(
+        default=None,
+        description=(
+            "Each group's base-year mix of funding bands, as children or shares by need, age "
+            "band and level (optional; needs funding_bands)."
+        ),
     )
     number_formats: NumberFormats = Field(
         default_factory=NumberFormats,

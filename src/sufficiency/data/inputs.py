@@ -13,6 +13,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import Scenario
 from ..errors import Problem, ScenarioError
+from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
@@ -137,6 +138,8 @@ class Inputs:
         sen_support: Children on SEN support, as caseload without ``setting``; may be None.
         setting_places: Dated changes ``setting, year, places``.
         single_year_ages: Whether the caseload gives single years of age.
+        funding_bands: Band top-ups and band mixes, where the council pays top-up by band
+            (:mod:`sufficiency.data.bands`); None otherwise.
         files: Table name -> (path, sha256) of every file read.
     """
 
@@ -148,6 +151,7 @@ class Inputs:
     setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    funding_bands: FundingBands | None = None
 
     def places_array(self, years: list[int] | np.ndarray) -> np.ndarray:
         """Places by year and register position after dated changes, shape (Y, S).
@@ -282,6 +286,23 @@ def load_inputs(
         sen_support, sen_raw = parse("sen_support", SEN_SUPPORT_COLUMNS, ages)
     if sources.get("setting_places") is not None:
         setting_places, places_raw = parse("setting_places", SETTING_PLACES_COLUMNS)
+    band_tables = [n for n in ("funding_bands", "band_mix") if sources.get(n) is not None]
+    if len(band_tables) == 1:
+        other = "band_mix" if band_tables[0] == "funding_bands" else "funding_bands"
+        problems.append(
+            Problem(
+                f"{origin}data.{band_tables[0]}",
+                f"needs data.{other} too: band top-ups apply through each group's band mix",
+            )
+        )
+    parsed_bands = (
+        (
+            *parse("funding_bands", FUNDING_BANDS_COLUMNS),
+            *parse("band_mix", BAND_MIX_COLUMNS, (("share", "children"),)),
+        )
+        if len(band_tables) == 2
+        else None
+    )
     raise_if(problems, "input tables are invalid")
 
     caseload = _with_bands(caseload, caseload_raw, problems)
@@ -346,6 +367,7 @@ def load_inputs(
     settings["places"] = settings["places"].astype(float)
     known = set(ids)
     references = scenario_references(scenario, known, origin)
+    bands = read_bands(*parsed_bands, settings, problems) if parsed_bands is not None else None
 
     # --- caseload
     unknown_settings = sorted(set(caseload["setting"]) - known - set(NOT_IN_SCHOOL))
@@ -460,4 +482,5 @@ def load_inputs(
         setting_places=setting_places,
         single_year_ages=single,
         files=files,
+        funding_bands=bands,
     )

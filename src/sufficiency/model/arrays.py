@@ -13,6 +13,7 @@ from ..config.levers import CostChange
 from ..config.schema import MarketPrice
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
+from .bands import BandedTopUps, banded_top_ups
 from .capital import CapitalArrays
 from .coding import codes as _codes
 from .levers import Budget, OutOfAreaCap, cost_factors
@@ -50,6 +51,8 @@ class AllocationArrays:
         out_of_area: The out-of-area cap, if a lever sets one.
         budget: Per-year budget, if a lever sets one.
         capital: Build decisions, if the scenario offers capital options.
+        bands: The band detail of pairs whose top-up is banded (their ``unit_hnb`` is place
+            funding plus the band mix-weighted top-up), if the council gives bands.
     """
 
     groups: pd.DataFrame
@@ -71,6 +74,7 @@ class AllocationArrays:
     out_of_area: OutOfAreaCap | None = None
     budget: Budget | None = None
     capital: CapitalArrays | None = None
+    bands: BandedTopUps | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -236,6 +240,19 @@ def build_arrays(
     unit_hnb = place_cost[pair_year, pair_setting]
     unit_transport = transport_cost[pair_year, pair_setting]
     unit_place_funding = funding_cost[pair_year, pair_setting]
+    banded = None
+    if inputs.funding_bands is not None:  # top-up by band where a band scale covers the setting
+        index = place_index[:, tier_col] * (factors[0] if factors is not None else 1.0)
+        banded = banded_top_ups(
+            inputs.funding_bands,
+            groups,
+            settings,
+            pair_group,
+            pair_setting,
+            index[pair_year, pair_setting],
+        )
+        if banded is not None:
+            unit_hnb[banded.pairs] = unit_place_funding[banded.pairs] + banded.unit
     ids = settings["setting"].to_numpy()
     at = np.flatnonzero(ids == MARKET)
     market_at = int(at[0]) if len(at) else None
@@ -270,6 +287,7 @@ def build_arrays(
         capacity=capacity,
         unmet_penalty=float(unmet_penalty),
         market=market_at,
+        bands=banded,
     )
 
 
