@@ -12,6 +12,7 @@ from ..data.categories import REPORTING, with_categories
 from ..model.arrays import AllocationArrays
 from ..model.market import MARKET
 from ..solve.lp import AllocationModel, Solution
+from .bands import with_unit_top_up
 
 _KEYS = ["year", "need", "age_band", "level"]
 
@@ -33,7 +34,8 @@ class Allocation:
             ``market`` (placed by the market of last resort) and ``no_place`` (no place
             at all: only when the market is switched off — unlawful).
         costs: Unit cost of every eligible pair: ``year, need, age_band, level, setting,
-            tier, in_area, hnb_unit_cost, transport_unit_cost, unit_cost``.
+            tier, in_area, hnb_unit_cost, place_funding_unit_cost, top_up_unit_cost,
+            top_up_basis`` (``band``, ``flat`` or ``fee``), ``transport_unit_cost, unit_cost``.
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
@@ -112,6 +114,7 @@ def tables(
     """
     pairs = _pair_frame(arrays)
     costs = pairs.drop(columns=["name", "provision", "dsg_category", "scap_type", "planning_area"])
+    costs = with_unit_top_up(costs, arrays)
     continuing = np.zeros(arrays.n_pairs)
     displaced = pairs.iloc[0:0][[*_KEYS, "setting"]].assign(children=0.0)
     cont = arrays.continuity
