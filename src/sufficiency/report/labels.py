@@ -110,7 +110,7 @@ LABELS: dict[str, str] = {
     "planning_area": "Planning area",
     # funding bands (top_up_by_band.csv)
     "band": "Funding band",
-    "top_up_cost": "Top-up",
+    "top_up_cost": "Top-up cost",
     "need_group": "Need group",
     "financial_year": "Financial year",
     "section": "Section",
