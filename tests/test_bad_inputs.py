@@ -942,6 +942,15 @@ CASES = [
         ("band_mix.csv, row 2, column 'share'", "summing to 0.95", "within 0.001"),
     ),
     Case(
+        "band-mix-shares-of-one-group-do-not-sum-to-one",
+        with_bands(
+            band_shares(
+                [("ASD", "", "special_school", b, x + 0.01) for *_, b, x in CATCH_ALL] + CATCH_ALL
+            )
+        ),
+        ("band_mix.csv, row 2, column 'share'", "need ASD, level special_school", "1.05"),
+    ),
+    Case(
         "band-mix-shares-miss-groups",
         with_bands(band_shares([("ASD", "", "special_school", b, s) for *_, b, s in CATCH_ALL])),
         ("band_mix.csv", "no band mix for need SPLD, age band 0-4, level mainstream"),

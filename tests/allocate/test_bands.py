@@ -138,6 +138,25 @@ def test_children_per_band_give_the_same_answer_as_their_shares() -> None:
         assert by_count[column].to_numpy() == pytest.approx(by_share[column].to_numpy())
 
 
+def test_row_order_of_the_band_tables_changes_nothing() -> None:
+    counts = pd.DataFrame(
+        {
+            "need": ["ASD", "ASD", "SEMH", "SEMH", "SEMH"],
+            "age_band": ["11-15"] * 5,
+            "level": ["special_school"] * 2 + ["sen_support"] * 3,
+            "band": ["A", "B", "A", "B", "C"],
+            "children": [3, 7, 1, 1, 1],
+        }
+    )
+    scales = pd.concat(
+        [BANDS, BANDS.iloc[[0, 2]].assign(band="C", top_up_per_place_gbp=[7_007, 19_019])]
+    )
+    a = run(bands=scales, mix=counts)
+    b = run(bands=scales.iloc[::-1], mix=counts.iloc[::-1])
+    pd.testing.assert_frame_equal(a.costs, b.costs)
+    pd.testing.assert_frame_equal(a.placements, b.placements)
+
+
 def test_without_bands_nothing_changes() -> None:
     r = run(bands=None, mix=None)
     assert r.top_up_by_band is None

@@ -203,6 +203,10 @@ def _mix(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.Data
             )
         )
     by_children = "children" in frame
+    # the checks above name rows as given; the shares are computed in one canonical order,
+    # so that the order of the rows cannot change a figure
+    frame = frame.assign(_row=np.arange(len(frame)))
+    frame = frame.sort_values([*KEYS, "band"], kind="stable").reset_index(drop=True)
     if by_children and "share" in frame:
         problems.append(Problem(raw.label, "give either a share or a children column, not both"))
         return frame.iloc[0:0].assign(share=0.0)
@@ -211,7 +215,7 @@ def _mix(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.Data
             for i in np.flatnonzero((frame[key] == "").to_numpy()):
                 problems.append(
                     Problem(
-                        raw.where(int(i), key),
+                        raw.where(int(frame["_row"].iloc[i]), key),
                         "empty cell; base-year children per band need the need, age band and "
                         "level of every row (give shares instead to use blanks for 'all')",
                     )
@@ -252,7 +256,8 @@ def _report_keys(
     what: str,
     totals: pd.Series | None = None,
 ) -> None:
-    """One problem per band-mix key with a bad row, at its first such row."""
+    """One problem per band-mix key with a bad row, at its first such row (``_row``: the
+    row's position in the table as given)."""
     reported: set[tuple[str, ...]] = set()
     for i in np.flatnonzero(bad.to_numpy()):
         key = tuple(str(frame[k].iloc[i]) for k in KEYS)
@@ -262,7 +267,7 @@ def _report_keys(
         shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in zip(KEYS, key, strict=True) if v)
         text = what.format(total=float(totals.iloc[i])) if totals is not None else what
         who = f"the group {shown}" if shown else "the catch-all (every need, age band and level)"
-        problems.append(Problem(raw.where(int(i), column), f"{who} {text}"))
+        problems.append(Problem(raw.where(int(frame["_row"].iloc[i]), column), f"{who} {text}"))
 
 
 def key_rank(mix: pd.DataFrame) -> np.ndarray:

@@ -42,7 +42,8 @@ class BandedTopUps:
     @property
     def unit(self) -> np.ndarray:
         """Band mix-weighted top-up of each banded pair, £ per child per year, shape (P,)."""
-        return np.einsum("pb,pb->p", self.shares, self.unit_top_up)
+        # summed in order of size, so the bands' order in the table cannot move the last digit
+        return np.sort(self.shares * self.unit_top_up, axis=1).sum(axis=1)
 
 
 def _scales(bands: FundingBands, settings: pd.DataFrame) -> np.ndarray:
