@@ -293,12 +293,12 @@ def resolve(mix: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
     rank = key_rank(distinct)
     best = np.full(len(keys), -1)
     values = {k: keys[k].astype(str).to_numpy() for k in KEYS}
+    wanted = {k: distinct[k].astype(str).to_numpy() for k in KEYS}
     for j in np.argsort(-rank, kind="stable"):
         hit = best < 0
         for k in KEYS:
-            want = distinct[k].iloc[j]
-            if want != "":
-                hit &= values[k] == want
+            if wanted[k][j] != "":
+                hit &= values[k] == wanted[k][j]
         best[hit] = j
     return best
 
