@@ -937,6 +937,19 @@ CASES = [
         ("band_mix.csv, row 5, column 'level'", "unknown tier 'tier 9'"),
     ),
     Case(
+        "band-mix-children-without-age-band",
+        with_bands(drop_column("band_mix", "age_band")),
+        ("band_mix.csv", "missing column(s): age_band; base-year children per band need"),
+    ),
+    Case(
+        "band-mix-share-and-children",
+        with_bands(
+            band_shares(CATCH_ALL),
+            lambda folder: write(folder, "band_mix", read(folder, "band_mix").assign(children="3")),
+        ),
+        ("band_mix.csv", "give either a share or a children column, not both"),
+    ),
+    Case(
         "band-mix-shares-do-not-sum-to-one",
         with_bands(band_shares([*CATCH_ALL[:4], ("", "", "", "E", 0.05)])),
         ("band_mix.csv, row 2, column 'share'", "summing to 0.95", "within 0.001"),

@@ -191,9 +191,19 @@ def _scopes(
 
 def _mix(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
     """Band shares by key (``need, age_band, level``; "" = every value) from either form."""
-    for key in KEYS:
-        if key not in frame:
-            frame[key] = ""
+    absent = [k for k in KEYS if k not in frame]
+    if absent and "children" in frame:
+        problems.append(
+            Problem(
+                raw.label,
+                f"missing column(s): {', '.join(absent)}; base-year children per band need the "
+                "need, age band and level of every row (give shares instead to use blanks for "
+                "'all')",
+            )
+        )
+        return frame.iloc[0:0].assign(share=0.0)
+    for key in absent:
+        frame[key] = ""
     duplicate_keys(frame, raw, [*KEYS, "band"], problems, "need, age band, level and band")
     for i in np.flatnonzero((frame["level"] == "independent").to_numpy()):
         problems.append(
