@@ -236,7 +236,8 @@ def load_inputs(
         scenario: The resolved scenario (its ``data`` paths are absolute).
         tables: Tables to use instead of the scenario's files, by name
             (``caseload``, ``population``, ``settings``, ``cost_assumptions``,
-            ``sen_support``, ``setting_places``), as paths or DataFrames.
+            ``sen_support``, ``setting_places``, and ``funding_bands`` with ``band_mix``),
+            as paths or DataFrames.
 
     Returns:
         The validated inputs.
