@@ -860,6 +860,11 @@ CASES = [
         set_cell("setting_places", 3, "setting", "NOPE01"),
         ("setting_places.csv, row 3, column 'setting'", "'NOPE01' is not in the register"),
     ),
+    Case(
+        "data-path-with-nul-character",
+        replace_yaml("caseload: data/caseload.csv", 'caseload: "data/case\\u0000load.csv"'),
+        (f"{YAML}: data.caseload", "file not found"),
+    ),
     # funding bands (optional tables, given together)
     Case(
         "funding-bands-negative-top-up",

@@ -203,3 +203,23 @@ def test_banded_cost_is_shares_times_band_top_ups(a: float, top_ups: list[int]) 
     t = r.top_up_by_band
     assert t is not None
     assert t["top_up_cost"].sum() == pytest.approx(r.placements["top_up_cost"].sum(), rel=1e-12)
+
+
+def test_band_sheet_and_line_only_with_bands_and_under_disclosure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The workbook's Top-up by band sheet and the page's line appear only with bands; with
+    disclosure control the sheet's children are whole and never 1-4 (money is untouched)."""
+    from openpyxl import load_workbook
+
+    tables = {**tiny_tables(), "funding_bands": BANDS, "band_mix": SHARES}
+    scenario = {**tiny_scenario_dict(), "report": {"disclosure": True}}
+    out = sufficiency.run(scenario, tables=tables).write(tmp_path / "banded")
+    book = load_workbook(out / "workbook.xlsx", read_only=True)
+    rows = list(book["Top-up by band"].iter_rows(min_row=4, values_only=True))
+    children = [r[3] for r in rows if r[0] != "Total"]
+    assert "c" in children  # 2.5 children at band A: suppressed
+    assert all(v == "c" or (v == round(v) and not 1 <= v <= 4) for v in children)
+    assert "Top-up by funding band" in (out / "report.html").read_text(encoding="utf-8")
+    plain = sufficiency.run(tiny_scenario_dict(), tables=tiny_tables()).write(tmp_path / "flat")
+    assert "Top-up by band" not in load_workbook(plain / "workbook.xlsx").sheetnames
+    assert "Top-up by funding band" not in (plain / "report.html").read_text(encoding="utf-8")
+    assert not (plain / "top_up_by_band.csv").exists()
