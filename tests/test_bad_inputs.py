@@ -159,6 +159,29 @@ def both(*steps: Mutate) -> Mutate:
     return mutate
 
 
+def with_bands(*steps: Mutate, mix: bool = True) -> Mutate:
+    """Use the example's funding bands (and band mix) in the scenario, then ``steps``."""
+    tables = "  funding_bands: data/funding_bands.csv\n" + (
+        "  band_mix: data/band_mix.csv\n" if mix else ""
+    )
+    cost = "  cost_assumptions: data/cost_assumptions.csv\n"
+    return both(replace_yaml(cost, cost + tables), *steps)
+
+
+def band_shares(rows: list[tuple[str, str, str, str, float]]) -> Mutate:
+    """band_mix.csv replaced by shares: ``(need, age_band, level, band, share)`` rows."""
+
+    def mutate(folder: Path) -> None:
+        columns = ["need", "age_band", "level", "band", "share"]
+        write(folder, "band_mix", pd.DataFrame(rows, columns=columns))
+
+    return mutate
+
+
+#: Shares of every group at bands A-E (a catch-all row set: need, age band and level blank).
+CATCH_ALL = [("", "", "", b, s) for b, s in zip("ABCDE", (0.2, 0.3, 0.3, 0.1, 0.1), strict=True)]
+
+
 def settings_workbook_with_formulas(folder: Path) -> None:
     """settings.xlsx whose costs are formulas openpyxl saved without their values."""
     from openpyxl import Workbook
@@ -836,6 +859,119 @@ CASES = [
         "setting-places-unknown-setting",
         set_cell("setting_places", 3, "setting", "NOPE01"),
         ("setting_places.csv, row 3, column 'setting'", "'NOPE01' is not in the register"),
+    ),
+    Case(
+        "data-path-with-nul-character",
+        replace_yaml("caseload: data/caseload.csv", 'caseload: "data/case\\u0000load.csv"'),
+        (f"{YAML}: data.caseload", "file not found"),
+    ),
+    # funding bands (optional tables, given together)
+    Case(
+        "funding-bands-negative-top-up",
+        with_bands(set_cell("funding_bands", 3, "top_up_per_place_gbp", "-6000")),
+        ("funding_bands.csv, row 3, column 'top_up_per_place_gbp'", "below the minimum 0"),
+    ),
+    Case(
+        "funding-bands-zero-top-up",
+        with_bands(set_cell("funding_bands", 3, "top_up_per_place_gbp", "0")),
+        ("funding_bands.csv, row 3, column 'top_up_per_place_gbp'", "must be above £0"),
+    ),
+    Case(
+        "funding-bands-nan-top-up",
+        with_bands(set_cell("funding_bands", 4, "top_up_per_place_gbp", "nan")),
+        ("funding_bands.csv, row 4, column 'top_up_per_place_gbp'", "not a finite number"),
+    ),
+    Case(
+        "funding-bands-inf-top-up",
+        with_bands(set_cell("funding_bands", 4, "top_up_per_place_gbp", "inf")),
+        ("funding_bands.csv, row 4, column 'top_up_per_place_gbp'", "not a finite number"),
+    ),
+    Case(
+        "funding-bands-unknown-tier",
+        with_bands(set_cell("funding_bands", 7, "tier", "special_skool")),
+        ("funding_bands.csv, row 7, column 'tier'", "unknown tier 'special_skool'"),
+    ),
+    Case(
+        "funding-bands-independent-tier",
+        with_bands(set_cell("funding_bands", 7, "tier", "special_school;independent")),
+        ("funding_bands.csv, row 7, column 'tier'", "paid as fees, not top-ups"),
+    ),
+    Case(
+        "funding-bands-unknown-setting",
+        with_bands(set_cell("funding_bands", 12, "setting", "SPEC99")),
+        ("funding_bands.csv, row 12, column 'setting'", "'SPEC99' is not in the settings"),
+    ),
+    Case(
+        "funding-bands-tier-and-setting",
+        with_bands(set_cell("funding_bands", 12, "tier", "special_school")),
+        ("funding_bands.csv, row 12, column 'tier'", "not both"),
+    ),
+    Case(
+        "funding-bands-repeated-band",
+        with_bands(repeat_row("funding_bands", 8, top_up_per_place_gbp="17000")),
+        ("funding_bands.csv, row 9", "repeats row 8 (band B, tier special_school)"),
+    ),
+    Case(
+        "funding-bands-scale-misses-a-band",
+        with_bands(drop_rows("funding_bands", "top_up_per_place_gbp", "42000")),
+        ("funding_bands.csv, row 12, column 'band'", "setting SPEC11 has no top-up for band(s) E"),
+    ),
+    Case(
+        "funding-bands-without-band-mix",
+        with_bands(mix=False),
+        (f"{YAML}: data.funding_bands", "needs data.band_mix too"),
+    ),
+    Case(
+        "band-mix-unknown-band",
+        with_bands(set_cell("band_mix", 3, "band", "F")),
+        ("band_mix.csv, row 3, column 'band'", "unknown band 'F'"),
+    ),
+    Case(
+        "band-mix-repeated-row",
+        with_bands(repeat_row("band_mix", 2)),
+        ("band_mix.csv, row 3", "repeats row 2 (need ASD, age_band 0-4, level sen_support, band"),
+    ),
+    Case(
+        "band-mix-negative-children",
+        with_bands(set_cell("band_mix", 5, "children", "-2")),
+        ("band_mix.csv, row 5, column 'children'", "below the minimum 0"),
+    ),
+    Case(
+        "band-mix-unknown-level",
+        with_bands(set_cell("band_mix", 5, "level", "tier 9")),
+        ("band_mix.csv, row 5, column 'level'", "unknown tier 'tier 9'"),
+    ),
+    Case(
+        "band-mix-children-without-age-band",
+        with_bands(drop_column("band_mix", "age_band")),
+        ("band_mix.csv", "missing column(s): age_band; base-year children per band need"),
+    ),
+    Case(
+        "band-mix-share-and-children",
+        with_bands(
+            band_shares(CATCH_ALL),
+            lambda folder: write(folder, "band_mix", read(folder, "band_mix").assign(children="3")),
+        ),
+        ("band_mix.csv", "give either a share or a children column, not both"),
+    ),
+    Case(
+        "band-mix-shares-do-not-sum-to-one",
+        with_bands(band_shares([*CATCH_ALL[:4], ("", "", "", "E", 0.05)])),
+        ("band_mix.csv, row 2, column 'share'", "summing to 0.95", "within 0.001"),
+    ),
+    Case(
+        "band-mix-shares-of-one-group-do-not-sum-to-one",
+        with_bands(
+            band_shares(
+                [("ASD", "", "special_school", b, x + 0.01) for *_, b, x in CATCH_ALL] + CATCH_ALL
+            )
+        ),
+        ("band_mix.csv, row 2, column 'share'", "need ASD, level special_school", "1.05"),
+    ),
+    Case(
+        "band-mix-shares-miss-groups",
+        with_bands(band_shares([("ASD", "", "special_school", b, s) for *_, b, s in CATCH_ALL])),
+        ("band_mix.csv", "no band mix for need SPLD, age band 0-4, level mainstream"),
     ),
 ]
 

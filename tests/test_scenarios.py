@@ -40,7 +40,16 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
         assert (t["budget_overrun"] >= 0).all() and t["budget_overrun"].max() > 0
         over = (t["hnb_cost"] - t["budget"]).clip(lower=0)
         assert t["budget_overrun"].to_numpy() == pytest.approx(over.to_numpy(), abs=0.02)
+    if path.stem == "funding_bands":  # top-up by band, reconciled with the placements
+        bands = result.top_up_by_band
+        assert bands is not None and set(bands["band"]) == {"A", "B", "C", "D", "E", "unbanded"}
+        by_year = bands.groupby("year")["top_up_cost"].sum()
+        placed = result.placements.groupby("year")["top_up_cost"].sum()
+        assert by_year.to_numpy() == pytest.approx(placed.to_numpy(), rel=1e-9)
+    else:
+        assert result.top_up_by_band is None
     out = result.write(tmp_path / "out")
+    assert (out / "top_up_by_band.csv").is_file() == (path.stem == "funding_bands")
     contract = {"demand", "placements", "shortfall", "costs", "capacity"}  # DESIGN.md
     assert contract <= set(TABLES)
     for name in TABLES:

@@ -27,6 +27,7 @@ from .errors import Problem, ScenarioError
 from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
+from .postprocess.bands import top_up_by_band
 from .postprocess.comparison import comparison_table
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
@@ -168,6 +169,7 @@ def run(
         summary["timings"]["draws"] = round(time.perf_counter() - t, 4)
     return Result(
         uncertainty=spread,
+        top_up_by_band=top_up_by_band(mitigated.arrays, alloc.solution.placed),
         demand=demand_table(mitigated.demand),
         placements=alloc.placements,
         shortfall=alloc.shortfall,

@@ -93,6 +93,9 @@ class Result:
             model, the arrays).
         uncertainty: How likely places are to suffice, from the allocation over forecast
             draws (scenario ``uncertainty.draws``), or None.
+        top_up_by_band: Children and top-up by ``year, band, tier`` where the council pays
+            top-up by funding band (:func:`sufficiency.postprocess.bands.top_up_by_band`),
+            or None when no bands are given.
     """
 
     demand: pd.DataFrame
@@ -113,6 +116,7 @@ class Result:
     scap: pd.DataFrame = field(default_factory=pd.DataFrame)
     commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: Uncertainty | None = None
+    top_up_by_band: pd.DataFrame | None = None
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

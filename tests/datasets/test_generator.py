@@ -18,6 +18,8 @@ EXAMPLE = datasets.example_path()
 DATA = EXAMPLE.parent / "data"
 TABLES = ("caseload", "sen_support", "population", "settings", "setting_places",
           "cost_assumptions", "flows")  # fmt: skip
+#: Tables the example ships but its scenario file does not use (scenarios/funding_bands.yaml).
+BAND_TABLES = ("funding_bands", "band_mix")
 SCENARIO_KEYS = {"name", "description", "data", "base_year", "horizon_years", "forecast",
                  "allocation"}  # fmt: skip
 
@@ -136,7 +138,7 @@ def test_regenerating_the_example_reproduces_every_file(tmp_path: Path) -> None:
 
     written = write_example_files(tmp_path)
     assert written == tmp_path / "scenario.yaml"
-    names = ["scenario.yaml"] + [f"data/{t}.csv" for t in TABLES]
+    names = ["scenario.yaml"] + [f"data/{t}.csv" for t in (*TABLES, *BAND_TABLES)]
     _, mismatch, errors = filecmp.cmpfiles(EXAMPLE.parent, tmp_path, names, shallow=False)
     assert not mismatch and not errors, (mismatch, errors)
 
@@ -270,7 +272,7 @@ def test_write_example_copies_the_shipped_files(tmp_path: Path) -> None:
     path = datasets.write_example(tmp_path / "copy")
     assert path.name == "scenario.yaml"
     assert path.read_bytes() == EXAMPLE.read_bytes()
-    for table in TABLES:
+    for table in (*TABLES, *BAND_TABLES):
         assert (path.parent / "data" / f"{table}.csv").read_bytes() == (
             DATA / f"{table}.csv"
         ).read_bytes()
@@ -299,3 +301,19 @@ def test_example_flows_keep_the_stock_identity() -> None:
         implied = stock[year] - by.loc[year, "ceased_plans"] + by.loc[year, "new_plans"]
         assert implied == pytest.approx(stock[year + 1], abs=26 + 5)
     assert (by["requests"] > by["new_plans"]).all() and (by["assessments"] > 0).all()
+
+
+def test_example_band_mix_is_the_base_year_caseload_by_band() -> None:
+    """Every base-year child of levels 1-5 is at one band, A-E, in whole children."""
+    caseload = pd.read_csv(DATA / "caseload.csv")
+    settings = pd.read_csv(DATA / "settings.csv").set_index("setting")
+    base = caseload[caseload["year"] == 2025].assign(
+        level=lambda f: f["setting"].map(settings["tier"])
+    )
+    banded = base[base["level"].isin(TIERS[:5])]["children"].sum()
+    mix = pd.read_csv(DATA / "band_mix.csv")
+    assert mix["children"].sum() == banded
+    assert set(mix["band"]) == set("ABCDE") and (mix["children"] > 0).all()
+    bands = pd.read_csv(DATA / "funding_bands.csv", keep_default_na=False)
+    scales = bands.groupby(["tier", "setting"])["band"].apply(lambda b: "".join(sorted(b)))
+    assert (scales == "ABCDE").all() and len(scales) == 3

@@ -19,6 +19,15 @@ _COMPOSITION_KEYS = ("extends", "overrides", "scenarios")
 _DATA_KEYS = TABLES
 
 
+def _absolute(path: Path) -> str:
+    """``path`` resolved, or as given when the system cannot resolve it (a NUL character):
+    loading the table then reports it as not found, at its YAML path."""
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError):
+        return str(path)
+
+
 def _absolute_data_paths(block: Any, base: Path) -> Any:
     """Make the relative paths of a `data` mapping absolute against ``base``."""
     if not isinstance(block, dict):
@@ -27,7 +36,7 @@ def _absolute_data_paths(block: Any, base: Path) -> Any:
     for key, value in block.items():
         if key in _DATA_KEYS and isinstance(value, str | Path) and str(value):
             p = Path(value).expanduser()
-            out[key] = str(p if p.is_absolute() else (base / p).resolve())
+            out[key] = str(p) if p.is_absolute() else _absolute(base / p)
     return out
 
 
@@ -322,7 +331,7 @@ def load_scenario(
         pairs = dict(set_values) if isinstance(set_values, Mapping) else _parse_set(set_values)
         for dotted, value in pairs.items():
             if dotted.startswith("data.") and dotted[5:] in _DATA_KEYS and isinstance(value, str):
-                value = str(Path(value).expanduser().resolve())
+                value = _absolute(Path(value).expanduser())
             _set_path(resolved, dotted, value)
 
     if scenario is not None:

@@ -23,6 +23,8 @@ TABLES = (
     "sen_support",
     "setting_places",
     "flows",
+    "funding_bands",
+    "band_mix",
 )
 
 
@@ -64,6 +66,8 @@ class NumberFormats(_Strict):
     sen_support: NumberFormat | None = None
     setting_places: NumberFormat | None = None
     flows: NumberFormat | None = None
+    funding_bands: NumberFormat | None = None
+    band_mix: NumberFormat | None = None
 
     def of(self, table: str) -> NumberFormat:
         """The format of ``table`` (English if not given)."""
@@ -93,6 +97,20 @@ class DataSources(_Strict):
         description=(
             "Requests for assessment, assessments, new plans and ceased plans by calendar "
             "year (and age), for the 'flows' forecast method and the flow levers (optional)."
+        ),
+    )
+    funding_bands: Path | None = Field(
+        default=None,
+        description=(
+            "Top-up by funding band (£ per child per year) for the tiers or settings a band "
+            "scale covers (optional; needs band_mix)."
+        ),
+    )
+    band_mix: Path | None = Field(
+        default=None,
+        description=(
+            "Each group's base-year mix of funding bands, as children or shares by need, age "
+            "band and level (optional; needs funding_bands)."
         ),
     )
     number_formats: NumberFormats = Field(

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import Scenario
 from ..errors import Problem, ScenarioError
+from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .flows import check_flows, tidy_flows
@@ -140,6 +141,8 @@ class Inputs:
         flows: Requests, assessments, new and ceased plans (see :mod:`.flows`): ``year,
             measure, age, age_band, children``; may be None.
         single_year_ages: Whether the caseload gives single years of age.
+        funding_bands: Band top-ups and band mixes, where the council pays top-up by band
+            (:mod:`sufficiency.data.bands`); None otherwise.
         files: Table name -> (path, sha256) of every file read.
     """
 
@@ -152,6 +155,7 @@ class Inputs:
     flows: pd.DataFrame | None = None
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    funding_bands: FundingBands | None = None
 
     def places_array(self, years: list[int] | np.ndarray) -> np.ndarray:
         """Places by year and register position after dated changes, shape (Y, S).
@@ -236,7 +240,8 @@ def load_inputs(
         scenario: The resolved scenario (its ``data`` paths are absolute).
         tables: Tables to use instead of the scenario's files, by name
             (``caseload``, ``population``, ``settings``, ``cost_assumptions``,
-            ``sen_support``, ``setting_places``, ``flows``), as paths or DataFrames.
+            ``sen_support``, ``setting_places``, ``flows``, and ``funding_bands`` with
+            ``band_mix``), as paths or DataFrames.
 
     Returns:
         The validated inputs.
@@ -290,6 +295,23 @@ def load_inputs(
     if (flows_source := sources.get("flows")) is not None:
         flows_raw = _read("flows", flows_source, files)
         flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
+    band_tables = [n for n in ("funding_bands", "band_mix") if sources.get(n) is not None]
+    if len(band_tables) == 1:
+        other = "band_mix" if band_tables[0] == "funding_bands" else "funding_bands"
+        problems.append(
+            Problem(
+                f"{origin}data.{band_tables[0]}",
+                f"needs data.{other} too: band top-ups apply through each group's band mix",
+            )
+        )
+    parsed_bands = (
+        (
+            *parse("funding_bands", FUNDING_BANDS_COLUMNS),
+            *parse("band_mix", BAND_MIX_COLUMNS, (("share", "children"),)),
+        )
+        if len(band_tables) == 2
+        else None
+    )
     raise_if(problems, "input tables are invalid")
 
     caseload = _with_bands(caseload, caseload_raw, problems)
@@ -354,6 +376,7 @@ def load_inputs(
     settings["places"] = settings["places"].astype(float)
     known = set(ids)
     references = scenario_references(scenario, known, origin)
+    bands = read_bands(*parsed_bands, settings, problems) if parsed_bands is not None else None
 
     # --- caseload
     unknown_settings = sorted(set(caseload["setting"]) - known - set(NOT_IN_SCHOOL))
@@ -469,4 +492,5 @@ def load_inputs(
         flows=tidy_flows(flows) if flows is not None else None,
         single_year_ages=single,
         files=files,
+        funding_bands=bands,
     )

@@ -22,6 +22,9 @@ TABLES: tuple[str, ...] = (
     "cost_assumptions",
     "flows",
 )
+#: Optional tables a borough may ship that its scenario file does not use (a scenario that
+#: extends it names them): the example's funding bands.
+EXTRA_TABLES: tuple[str, ...] = ("funding_bands", "band_mix")
 
 EXAMPLE_NAME = "ashworth-baseline"
 EXAMPLE_DESCRIPTION = (
@@ -125,7 +128,7 @@ def write_borough(
     """
     root = Path(path)
     (root / "data").mkdir(parents=True, exist_ok=True)
-    for table in TABLES:
+    for table in (*TABLES, *EXTRA_TABLES):
         if table in tables:
             write_csv(tables[table], root / "data" / f"{table}.csv")
     plain = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) is not None

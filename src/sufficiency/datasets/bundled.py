@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import SufficiencyError
-from ._writing import EXAMPLE_DIR, HEADER, TABLES, write_borough
+from ._writing import EXAMPLE_DIR, EXTRA_TABLES, HEADER, TABLES, write_borough
 from .generator import generate_borough
 
 
@@ -86,7 +86,7 @@ def write_example(
     try:
         (root / "data").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
-        for table in TABLES:
+        for table in (*TABLES, *EXTRA_TABLES):
             shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
         if scenarios:
             (root / "scenarios").mkdir(exist_ok=True)

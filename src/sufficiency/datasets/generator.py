@@ -105,6 +105,7 @@ import pandas as pd
 from ..taxonomy import AGES, EHCP_NEEDS
 from . import _targets as tg
 from ._flows import derive_flows
+from . import example_bands
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
 from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
 
@@ -609,8 +610,13 @@ def write_example_files(path: str | os.PathLike[str], seed: int = DEFAULT_SEED) 
         seed=seed,
         command="python -m sufficiency.datasets.generator",
     )
+    tables = generate_borough(seed)
+    tables["funding_bands"] = example_bands.funding_bands()
+    tables["band_mix"] = example_bands.band_mix(
+        tables["caseload"], tables["settings"], tg.BASE_YEAR
+    )
     return write_borough(
-        generate_borough(seed),
+        tables,
         path,
         name=EXAMPLE_NAME,
         description=EXAMPLE_DESCRIPTION,

@@ -13,6 +13,7 @@ from ..config.levers import CostChange
 from ..config.schema import MarketPrice
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
+from .bands import BandedTopUps, banded_top_ups
 from .capital import CapitalArrays
 from .coding import codes as _codes
 from .levers import Budget, OutOfAreaCap, cost_factors
@@ -63,6 +64,8 @@ class AllocationArrays:
         capital: Build decisions, if the scenario offers capital options.
         segments: The age segments of the groups (each band cut, for each need and
             level, at the age limits of the settings that could take it).
+        bands: The band detail of pairs whose top-up is banded (their ``unit_hnb`` is place
+            funding plus the band mix-weighted top-up), if the council gives bands.
     """
 
     groups: pd.DataFrame
@@ -85,6 +88,7 @@ class AllocationArrays:
     budget: Budget | None = None
     capital: CapitalArrays | None = None
     segments: AgeSegments | None = None
+    bands: BandedTopUps | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -255,6 +259,19 @@ def build_arrays(
     unit_hnb = place_cost[pair_year, pair_setting]
     unit_transport = transport_cost[pair_year, pair_setting]
     unit_place_funding = funding_cost[pair_year, pair_setting]
+    banded = None
+    if inputs.funding_bands is not None:  # top-up by band where a band scale covers the setting
+        index = place_index[:, tier_col] * (factors[0] if factors is not None else 1.0)
+        banded = banded_top_ups(
+            inputs.funding_bands,
+            groups,
+            settings,
+            pair_group,
+            pair_setting,
+            index[pair_year, pair_setting],
+        )
+        if banded is not None:
+            unit_hnb[banded.pairs] = unit_place_funding[banded.pairs] + banded.unit
     ids = settings["setting"].to_numpy()
     at = np.flatnonzero(ids == MARKET)
     market_at = int(at[0]) if len(at) else None
@@ -290,6 +307,7 @@ def build_arrays(
         unmet_penalty=float(unmet_penalty),
         market=market_at,
         segments=segments,
+        bands=banded,
     )
 
 

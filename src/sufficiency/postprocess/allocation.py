@@ -13,6 +13,7 @@ from ..model.arrays import AllocationArrays
 from ..model.market import MARKET
 from ..model.segments import SEGMENT
 from ..solve.lp import AllocationModel, Solution
+from .bands import with_unit_top_up
 
 _KEYS = ["year", "need", "age_band", "level"]
 
@@ -34,8 +35,10 @@ class Allocation:
             ``market`` (placed by the market of last resort) and ``no_place`` (no place
             at all: only when the market is switched off — unlawful).
         costs: Unit cost of every eligible pair: ``year, need, age_band, age_segment, level,
-            setting, tier, in_area, hnb_unit_cost, transport_unit_cost, unit_cost`` (by age
-            segment: which settings are eligible differs between the segments of a band).
+            setting, tier, in_area, hnb_unit_cost, place_funding_unit_cost, top_up_unit_cost,
+            top_up_basis`` (``band``, ``flat`` or ``fee``), ``transport_unit_cost, unit_cost``
+            (by age segment: which settings are eligible differs between the segments of a
+            band).
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
@@ -138,6 +141,7 @@ def tables(
     costs = every_pair.drop(
         columns=["name", "provision", "dsg_category", "scap_type", "planning_area"]
     )
+    costs = with_unit_top_up(costs, arrays)
     # tables by age band: the segments of a band added back (unit costs do not depend on
     # the segment, so a band pair's are those of its first pair)
     band_group, first_group, band_pair, first_pair = by_band(arrays)

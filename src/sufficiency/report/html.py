@@ -88,6 +88,17 @@ def _card(label: str, value: str) -> str:
     return f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>'
 
 
+def _band_line(banded: pd.DataFrame, year: int) -> str:
+    """One line on top-up paid by funding band in ``year`` (its total and each band's)."""
+    last = banded[banded["year"] == year].groupby("band", sort=False)["top_up_cost"].sum()
+    shares = ", ".join(f"{html.escape(str(b))} {_money(float(v))}" for b, v in last.items())
+    return (
+        f'<p class="note">Top-up by funding band, {year}: {_money(float(last.sum()))} '
+        f"({shares}); every year by band and tier in <code>top_up_by_band.csv</code> and the "
+        "workbook's Top-up by band sheet.</p>"
+    )
+
+
 def render(result: Result, images: dict[str, bytes]) -> str:
     """The report as an HTML string.
 
@@ -155,6 +166,9 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         "<h2>Capacity of settings with limited places</h2>",
         _table(tables.published(result, "capacity_by_tier", tables.capacity_by_tier(result))[0]),
     ]
+    banded = tables.top_up_by_band(result)
+    if not banded.empty:
+        parts += ["<h2>Top-up by funding band</h2>", _band_line(banded, years[-1])]
     valuable = tables.valuable_places(result)
     if not valuable.empty:
         parts += [

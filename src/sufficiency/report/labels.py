@@ -108,6 +108,9 @@ LABELS: dict[str, str] = {
     "phase": "Phase",
     "residential": "Residential",
     "planning_area": "Planning area",
+    # funding bands (top_up_by_band.csv)
+    "band": "Funding band",
+    "top_up_cost": "Top-up cost",
     "need_group": "Need group",
     "financial_year": "Financial year",
     "section": "Section",

@@ -185,6 +185,13 @@ def valuable_places(result: Result) -> pd.DataFrame:
     return frame
 
 
+def top_up_by_band(result: Result) -> pd.DataFrame:
+    """Children and top-up (£) by year, funding band and tier; empty when no bands are given."""
+    if result.top_up_by_band is None:
+        return pd.DataFrame()
+    return result.top_up_by_band.astype({"band": str, "tier": str}).reset_index(drop=True)
+
+
 def builds(result: Result) -> pd.DataFrame:
     """Capital options considered, as in ``builds.csv`` (empty without a capital section)."""
     return result.builds.copy()
@@ -252,7 +259,8 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     totals row may still be added (grids bring their own; lists get none).
 
     ``name`` is the table's function in this module (``headline``, ``by_tier``,
-    ``ehc_plans_by_need``, ``gap_by_need``, ``gap_detail``, ``capacity_by_tier``). Without
+    ``ehc_plans_by_need``, ``gap_by_need``, ``gap_detail``, ``capacity_by_tier``,
+    ``top_up_by_band``). Without
     disclosure control (or for other tables) the frame comes back as it is.
     """
     if "disclosure" not in result.summary or frame.empty:
@@ -267,7 +275,7 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
             if c != "year" and labels.kind(c, "children") in ("children", "children_1dp")
         ]
         return protect_columns(frame, counts), False
-    if name == "gap_detail":
+    if name in ("gap_detail", "top_up_by_band"):
         return protect_columns(frame, ["children"]), False
     if name == "capacity_by_tier":
         return protect_columns(frame, [c for c in ("used",) if c in frame.columns]), False

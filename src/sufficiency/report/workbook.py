@@ -2,7 +2,8 @@
 
 Sheets: Summary (headline figures by year), Placements by tier (children), Cost by tier
 (£), EHC plans by need, Sufficiency gap (by need, then the detail), Capacity, Most valuable
-places, Capital options (when the scenario has any), About (what was run, on which files).
+places, Top-up by band (when the council gives funding bands), Capital options (when the
+scenario has any), About (what was run, on which files).
 The full tables stay in the CSV files beside it.
 """
 
@@ -178,6 +179,18 @@ def write_workbook(result: Result, path: str | Path) -> Path:
             False,
         ),
     ]
+    if result.top_up_by_band is not None:  # only where the council pays top-up by band
+        working.append(
+            (
+                "Top-up by band",
+                "top_up_by_band",
+                "Top-up (£ a year, each year's prices) by funding band and tier: children are "
+                "the band-mix shares of children placed (one decimal); 'unbanded' is the flat "
+                "top-up of settings no band scale covers. Fees are not top-up.",
+                "text",
+                True,
+            )
+        )
     sheets: list[tuple[str, pd.DataFrame, str, str, bool]] = []
     for sheet, table, what, default, total in working:
         if isinstance(table, str):
