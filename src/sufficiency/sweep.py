@@ -147,7 +147,8 @@ class Sweep:
 def run_task(task: Task) -> Outcome:
     """Run one task and tidy its result; any error is returned, not raised.
 
-    The allocation over draws runs in the task's own process (``uncertainty.workers=1``).
+    The allocation over draws runs in the task's own process (``uncertainty.workers=1``);
+    the DfE returns' tables, which the sweep does not keep, are not made.
     """
     start = time.perf_counter()
     try:
@@ -155,9 +156,9 @@ def run_task(task: Task) -> Outcome:
         if task.dfe is not None:
             with tempfile.TemporaryDirectory(prefix="sufficiency-starter-") as tmp:
                 path = write_starter(task.path, task.dfe, Path(tmp) / "la")
-                result = run(path, set_values=values)
+                result = run(path, set_values=values, returns=False)
         else:
-            result = run(task.path, set_values=values)
+            result = run(task.path, set_values=values, returns=False)
         rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
         if result.uncertainty is not None:
             spread = result.uncertainty.by_year[["year", *DRAW_COLUMNS]]
