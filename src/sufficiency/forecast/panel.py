@@ -87,7 +87,8 @@ class Panel:
 
     def label(self, i: int) -> str:
         """``need=ASD, age_band=5-10`` (or ``total``) for messages."""
-        parts = [f"{k}={self.keys.iloc[i][k]}" for k in self.by if self.keys.iloc[i][k] != ALL]
+        values = {k: str(self.keys[k].iat[i]) for k in self.by}
+        parts = [f"{k}={v}" for k, v in values.items() if v != ALL]
         return ", ".join(parts) or "total"
 
     def data(self, i: int, origin: int, horizon: int, pool_below: float) -> SeriesData:
