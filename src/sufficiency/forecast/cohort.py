@@ -82,16 +82,18 @@ def fit_cohort(counts: np.ndarray, population: np.ndarray) -> dict[str, np.ndarr
     np.subtract(2.0 * cross, sse_age, out=sse_age)
     np.multiply(sse_age, inc, out=sse_age)
     np.subtract(rest2, sse_age, out=sse_age)  # (G, K, A)
-    # phases' errors (age 0 has no continuation: it is left out of its phase)
-    member = (phase[:, None] == np.unique(phase)[None, :]) & (np.arange(n_ages) > 0)[:, None]
-    member = member[:, member.any(axis=0)].astype(float)  # (A, P)
-    by_phase = sse_age @ member  # (G, K, P)
+    # phases' errors, ages 1… in runs of one phase (age 0 has no continuation); summed in
+    # order along the ages, so a phase whose error does not depend on the continuation
+    # ties exactly and keeps the first (lowest) rate
+    starts = np.flatnonzero(np.diff(phase[1:], prepend=-1)) + 1  # first age of each phase
+    by_phase = np.add.reduceat(sse_age, starts, axis=2)  # (G, K, P)
     picks = np.argmin(by_phase, axis=1)  # (G, P)
     grid = np.arange(len(_GROWTH_GRID))[:, None]
-    totals = by_phase[grid, picks, np.arange(member.shape[1])].sum(1) + sse_age[:, 0, 0]
+    totals = by_phase[grid, picks, np.arange(len(starts))].sum(1) + sse_age[:, 0, 0]
     best = int(np.argmin(totals))
-    k = picks[best] @ member.T.astype(int)  # continuation grid index per age
     ages = np.arange(n_ages)
+    k = np.zeros(n_ages, dtype=int)  # continuation grid index per age
+    k[1:] = picks[best][np.searchsorted(starts, ages[1:], side="right") - 1]
     c = np.where(ages > 0, _CONTINUATION_GRID[k], 0.0)
     i = np.where(ages > 0, inc[best, k, ages], inc[best, 0, 0])
     return {
