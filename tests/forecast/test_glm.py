@@ -15,7 +15,7 @@ from statsmodels.genmod.generalized_linear_model import GLM
 
 from sufficiency.config import load_scenario
 from sufficiency.data import load_inputs
-from sufficiency.forecast import rate
+from sufficiency.forecast import rate, ratefit
 from sufficiency.forecast.base import SeriesData, Settings, captured
 from sufficiency.forecast.glm import fit_batch
 from sufficiency.forecast.scenario import project
@@ -139,14 +139,14 @@ def test_rate_glm_equals_the_statsmodels_fit(counts: list[int], family: str, sma
         parent_exposure=exposure * 2 if small else None,
         small=small,
     )
-    rate._MEMO.clear()
+    ratefit.clear()
     rate._parent_slope.cache_clear()
     with captured() as fast_warnings:
         fast = rate.rate_glm(data, 5, Settings(), family=family)
-    rate._MEMO.clear()
+    ratefit.clear()
     rate._parent_slope.cache_clear()
     with pytest.MonkeyPatch.context() as mp, captured() as reference_warnings:
-        mp.setattr(rate, "_fit_batch", lambda problems, alpha: [None] * len(problems))
+        mp.setattr(ratefit, "fit_many", lambda problems, alpha: [None] * len(problems))
         reference = rate.rate_glm(data, 5, Settings(), family=family)
     rate._parent_slope.cache_clear()
     assert reference.params["glm_by_statsmodels"] == 1.0
@@ -167,7 +167,7 @@ def test_a_perfect_fit_falls_back_to_statsmodels_and_says_so() -> None:
         exposure=exposure,
         future_exposure=np.full(3, 1000.0),
     )
-    rate._MEMO.clear()
+    ratefit.clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = rate.rate_glm(data, 3, Settings())
@@ -196,13 +196,13 @@ def test_bundled_forecast_equals_the_statsmodels_one() -> None:
     backtested) choose the same method for every series and give the same means,
     intervals and sample paths to 1e-8 as with every GLM fitted by statsmodels."""
     path = ROOT / "scenarios" / "baseline.yaml"
-    rate._MEMO.clear()
+    ratefit.clear()
     rate._parent_slope.cache_clear()
     fast = _forecasts(path)
-    rate._MEMO.clear()
+    ratefit.clear()
     rate._parent_slope.cache_clear()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rate, "_fit_batch", lambda problems, alpha: [None] * len(problems))
+        mp.setattr(ratefit, "fit_many", lambda problems, alpha: [None] * len(problems))
         reference = _forecasts(path)
     rate._parent_slope.cache_clear()
     _equal_forecasts(fast, reference)

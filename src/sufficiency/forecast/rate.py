@@ -15,15 +15,10 @@ from functools import lru_cache
 import numpy as np
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
-from .glm import fit_batch
+from .ratefit import FIT_FAILURES, Key, Problem, fit_many, glm_fit, key_of, remember, remembered
 
-#: One rate GLM's coefficients (a, b), covariance, Pearson dispersion, and whether
-#: statsmodels fitted it.
-_Done = tuple[np.ndarray, np.ndarray, float, bool]
-#: One rate GLM to fit: counts, years before the last, log population, borrowed slope.
-_Problem = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float] | None]
-#: What a fit is remembered by: the inputs' bytes, the NB2 dispersion, the borrowed slope.
-_Key = tuple[bytes, bytes, bytes, float | None, tuple[float, float] | None]
+#: Smallest method-of-moments NB2 dispersion refitted as negative binomial (below: Poisson).
+NB_MIN_ALPHA = 1e-6
 
 
 def trend_steps(horizon: int, damping: float | None) -> np.ndarray:
@@ -32,153 +27,6 @@ def trend_steps(horizon: int, damping: float | None) -> np.ndarray:
     if damping is None or damping >= 1.0:
         return h
     return np.cumsum(damping**h)
-
-
-#: Fits remembered by their inputs' bytes (the same numbers always give the same fit).
-_MEMO: dict[_Key, _Done] = {}
-_MEMO_SIZE = 50_000
-#: Smallest method-of-moments NB2 dispersion refitted as negative binomial (below: Poisson).
-NB_MIN_ALPHA = 1e-6
-FIT_FAILURES = (ValueError, FloatingPointError, np.linalg.LinAlgError)
-
-
-def _design(
-    y: np.ndarray, tt: np.ndarray, offset: np.ndarray, pooled: tuple[float, float] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Design matrix and offset of the rate GLM: level and slope, or the level alone
-    with the parent's slope in the offset."""
-    if pooled is None:
-        return np.column_stack([np.ones_like(tt), tt]), offset
-    return np.ones((len(y), 1)), offset + pooled[0] * tt
-
-
-def _finish(
-    params: np.ndarray,
-    cov: np.ndarray,
-    chi2: float,
-    n_points: int,
-    pooled: tuple[float, float] | None,
-    by_statsmodels: bool,
-) -> _Done:
-    """Coefficients (a, b), their covariance scaled by the Pearson dispersion, the
-    dispersion, and whether statsmodels fitted it, from one GLM fit.
-
-    Raises:
-        FloatingPointError: If a coefficient or variance is not finite.
-    """
-    df = n_points - len(params)
-    phi = float(max(chi2 / df, 1.0)) if df > 0 else 1.0
-    params = np.asarray(params, dtype=float)
-    cov = np.asarray(cov, dtype=float) * phi
-    if pooled is not None:
-        params = np.array([params[0], pooled[0]])
-        cov = np.diag([cov[0, 0], pooled[1]])
-    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(cov))):
-        raise FloatingPointError("GLM did not converge to finite parameters")
-    return params, cov, phi, by_statsmodels
-
-
-def _statsmodels_fit(
-    y: np.ndarray,
-    tt: np.ndarray,
-    offset: np.ndarray,
-    alpha: float | None,
-    pooled: tuple[float, float] | None,
-) -> _Done:
-    """One GLM fitted by statsmodels (the reference the numpy fit matches)."""
-    # imported here, not with the package: statsmodels takes ≈1 s to import in full
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    family = (
-        families.Poisson() if alpha is None else families.NegativeBinomial(alpha=max(alpha, 1e-8))
-    )
-    x, off = _design(y, tt, offset, pooled)
-    res = GLM(y, x, family=family, offset=off).fit()
-    chi2 = float(np.sum(res.resid_pearson**2))
-    return _finish(res.params, res.cov_params(), chi2, len(y), pooled, True)
-
-
-def _key(
-    y: np.ndarray,
-    tt: np.ndarray,
-    offset: np.ndarray,
-    alpha: float | None,
-    pooled: tuple[float, float] | None,
-) -> _Key:
-    return (y.tobytes(), tt.tobytes(), offset.tobytes(), alpha, pooled)
-
-
-def _remember(key: _Key, done: _Done) -> None:
-    if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
-    _MEMO[key] = done
-
-
-def _glm_fit(
-    y: np.ndarray,
-    tt: np.ndarray,
-    offset: np.ndarray,
-    alpha: float | None,
-    pooled: tuple[float, float] | None,
-) -> _Done:
-    """Coefficients (a, b), their covariance, the Pearson dispersion of one GLM, and
-    whether statsmodels fitted it (where the exact numpy IRLS of :mod:`.glm` did not
-    apply); remembered by the inputs."""
-    y, tt, offset = (np.asarray(v, dtype=float) for v in (y, tt, offset))
-    key = _key(y, tt, offset, alpha, pooled)
-    done = _MEMO.get(key)
-    if done is None:
-        done = _fit_batch([(y, tt, offset, pooled)], alpha)[0]
-        if done is None:  # not remembered: its warnings are raised again at each fit
-            return _statsmodels_fit(y, tt, offset, alpha, pooled)
-        _remember(key, done)
-    return done
-
-
-def _fit_batch(
-    problems: Sequence[_Problem],
-    alpha: float | Sequence[float] | None,
-) -> list[_Done | None]:
-    """Rate GLMs fitted together by :func:`.glm.fit_batch` (None where it did not apply
-    or the fit is not finite)."""
-    out: list[_Done | None] = [None] * len(problems)
-    alphas = (
-        None if alpha is None else np.broadcast_to(np.asarray(alpha, dtype=float), len(problems))
-    )
-    for k in (1, 2):
-        rows = [r for r, p in enumerate(problems) if (p[3] is None) == (k == 2)]
-        if not rows:
-            continue
-        width = max(len(problems[r][0]) for r in rows)
-        y = np.zeros((len(rows), width))
-        x = np.zeros((len(rows), width, k))
-        off = np.zeros((len(rows), width))
-        mask = np.zeros((len(rows), width), dtype=bool)
-        for j, r in enumerate(rows):
-            py, tt, offset, pooled = problems[r]
-            n = len(py)
-            y[j, :n] = py
-            x[j, :n], off[j, :n] = _design(py, tt, offset, pooled)
-            mask[j, :n] = True
-        fits = fit_batch(
-            y, x, off, mask, None if alphas is None else np.maximum(alphas[rows], 1e-8)
-        )
-        for j, r in enumerate(rows):
-            if not fits.ok[j]:
-                continue
-            try:
-                out[r] = _finish(
-                    fits.params[j],
-                    fits.cov[j],
-                    float(fits.pearson_chi2[j]),
-                    len(problems[r][0]),
-                    problems[r][3],
-                    False,
-                )
-            except FloatingPointError:
-                continue
-    return out
 
 
 def _nb_alpha(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
@@ -216,7 +64,7 @@ def _parent_slope(y: bytes, t: bytes, exposure: bytes) -> tuple[float, float] | 
     """:func:`parent_slope` on the arrays' bytes (float64), memoised."""
     py, tt, ex = (np.frombuffer(b, dtype=float) for b in (y, t, exposure))
     try:
-        params, cov, _, _ = _glm_fit(py, tt, np.log(ex), None, None)
+        params, cov, _, _ = glm_fit(py, tt, np.log(ex), None, None)
     except FIT_FAILURES:
         return None
     return float(params[1]), float(cov[1, 1])
@@ -224,7 +72,7 @@ def _parent_slope(y: bytes, t: bytes, exposure: bytes) -> tuple[float, float] | 
 
 def _inputs(
     data: SeriesData,
-) -> _Problem:
+) -> Problem:
     """Counts, years before the last, log population and borrowed slope (if small) of a
     series' rate GLM."""
     if data.exposure is None:
@@ -275,25 +123,25 @@ def prefit(datas: Sequence[SeriesData], *, negbin: bool) -> None:
 
 def _remembered_inputs(
     data: SeriesData,
-) -> _Problem | None:
+) -> Problem | None:
     """:func:`_inputs`, or None for a small series whose parent's fit is not remembered
     (statsmodels fits it when the series is fitted, with its warnings captured there)."""
     parent = _parent_inputs(data) if data.small else None
     if (
         parent is not None
-        and _key(parent[0], parent[1], np.log(parent[2]), None, None) not in _MEMO
+        and remembered(key_of(parent[0], parent[1], np.log(parent[2]), None, None)) is None
     ):
         return None
     return _inputs(data)
 
 
 def _negbin_refits(
-    problems: Sequence[_Problem],
-) -> tuple[list[_Problem], list[float]]:
+    problems: Sequence[Problem],
+) -> tuple[list[Problem], list[float]]:
     """The negative binomial refits of remembered Poisson fits, and their dispersions."""
     refits, alphas = [], []
     for y, tt, offset, pooled in problems:
-        done = _MEMO.get(_key(y, tt, offset, None, pooled))
+        done = remembered(key_of(y, tt, offset, None, pooled))
         if len(y) < 4 or done is None:
             continue
         alpha = _negbin_alpha(y, tt, offset, done[0], pooled)
@@ -304,24 +152,24 @@ def _negbin_refits(
 
 
 def _prefit(
-    problems: Sequence[_Problem],
+    problems: Sequence[Problem],
     alphas: Sequence[float] | None,
 ) -> None:
     """Fit the problems not yet remembered in one batch and remember them."""
-    todo: dict[_Key, int] = {}
+    todo: dict[Key, int] = {}
     for r, (y, tt, offset, pooled) in enumerate(problems):
-        key = _key(y, tt, offset, None if alphas is None else alphas[r], pooled)
-        if key not in _MEMO:
+        key = key_of(y, tt, offset, None if alphas is None else alphas[r], pooled)
+        if remembered(key) is None:
             todo.setdefault(key, r)
     if not todo:
         return
     rows = list(todo.values())
-    done = _fit_batch(
+    done = fit_many(
         [problems[r] for r in rows], None if alphas is None else [alphas[r] for r in rows]
     )
     for key, fit in zip(todo, done, strict=True):
         if fit is not None:
-            _remember(key, fit)
+            remember(key, fit)
 
 
 def rate_glm(
@@ -355,12 +203,12 @@ def rate_glm(
     if data.y.sum() <= 0:
         raise MethodUnavailableError(f"{name} needs at least one non-zero count")
     y, tt, offset, pooled = _inputs(data)
-    params, cov, phi, by_statsmodels = _glm_fit(y, tt, offset, None, pooled)
+    params, cov, phi, by_statsmodels = glm_fit(y, tt, offset, None, pooled)
     alpha = 0.0
     if family == "negbin":
         alpha = _negbin_alpha(y, tt, offset, params, pooled)
         if alpha > NB_MIN_ALPHA:
-            params, cov, phi, by_statsmodels = _glm_fit(y, tt, offset, alpha, pooled)
+            params, cov, phi, by_statsmodels = glm_fit(y, tt, offset, alpha, pooled)
     steps = trend_steps(horizon, settings.damping if damped else None)
     mean = data.future_exposure * np.exp(np.clip(params[0] + params[1] * steps, -50, 50))
     return Fit(
