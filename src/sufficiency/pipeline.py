@@ -77,6 +77,7 @@ def run(
     set_values: Mapping[str, Any] | Iterable[str] | None = None,
     tables: Mapping[str, TableSource] | None = None,
     on_stage: StageHook | None = None,
+    returns: bool = True,
 ) -> Result:
     """Run a scenario end to end: forecast demand, apply levers, allocate it, summarise.
 
@@ -91,6 +92,8 @@ def run(
         tables: Input tables to use instead of the scenario's files (paths or DataFrames),
             by name (``caseload``, ``settings``, …).
         on_stage: Called with each stage's name as it starts.
+        returns: Make the DfE returns' tables (``dsg_plan``, ``scap``,
+            ``commissioning``); False leaves them empty (a sweep keeps only the summary).
 
     Returns:
         The result: tables, summary, timings and provenance.
@@ -182,7 +185,11 @@ def run(
         shadow_prices=shadow,
         cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
         not_in_school=taxonomy.as_categories(mitigated.not_in_school),
-        **returns_tables(alloc.placements, mitigated.not_in_school, unmit, sc.returns),
+        **(
+            returns_tables(alloc.placements, mitigated.not_in_school, unmit, sc.returns)
+            if returns
+            else {}
+        ),
         summary=summary,
         extras={
             "scenario": sc,

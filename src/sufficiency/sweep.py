@@ -15,6 +15,7 @@ when a sweep runs.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 import traceback
@@ -103,7 +104,9 @@ class Sweep:
 
     Attributes:
         table: One row per task and plan year: ``la, scenario, year`` then
-            :data:`COLUMNS` (and :data:`DRAW_COLUMNS` with draws), ``seconds``.
+            :data:`COLUMNS` (and :data:`DRAW_COLUMNS` with draws), ``seconds`` (the
+            task's wall time) and ``cpu_seconds`` (CPU time of its process and solver
+            processes: what the task costs, whatever else the machine is doing).
         errors: One row per failed task: ``la, scenario, error``.
         dashboard: The Dask dashboard's address, if there was one.
         seconds: Wall time of the sweep.
@@ -144,20 +147,28 @@ class Sweep:
         return write_folder(out, fill, force=force)
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and the solver processes it waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def run_task(task: Task) -> Outcome:
     """Run one task and tidy its result; any error is returned, not raised.
 
-    The allocation over draws runs in the task's own process (``uncertainty.workers=1``).
+    The allocation over draws runs in the task's own process (``uncertainty.workers=1``);
+    the DfE returns' tables, which the sweep does not keep, are not made.
     """
     start = time.perf_counter()
+    cpu = cpu_seconds()
     try:
         values = [*task.set_values, "uncertainty.workers=1"]
         if task.dfe is not None:
             with tempfile.TemporaryDirectory(prefix="sufficiency-starter-") as tmp:
                 path = write_starter(task.path, task.dfe, Path(tmp) / "la")
-                result = run(path, set_values=values)
+                result = run(path, set_values=values, returns=False)
         else:
-            result = run(task.path, set_values=values)
+            result = run(task.path, set_values=values, returns=False)
         rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
         if result.uncertainty is not None:
             spread = result.uncertainty.by_year[["year", *DRAW_COLUMNS]]
@@ -165,6 +176,7 @@ def run_task(task: Task) -> Outcome:
         rows.insert(0, "scenario", task.scenario)
         rows.insert(0, "la", task.la)
         rows["seconds"] = time.perf_counter() - start
+        rows["cpu_seconds"] = cpu_seconds() - cpu
         return Outcome(task, rows, None, time.perf_counter() - start)
     except SufficiencyError as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)

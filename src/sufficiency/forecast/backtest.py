@@ -26,6 +26,7 @@ from .bounds import BoundError, check
 from .cohort import fit_cohort, project_cohort
 from .methods import METHODS, fit_series
 from .panel import Panel
+from .rate import prefit
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +153,20 @@ def run_backtest(
     actual = np.full((n_series, n_orig, horizon), np.nan)
     n_warn = np.zeros(n_series, dtype=int)
     messages: list[set[str]] = [set() for _ in range(n_series)]
+    ready = [np.flatnonzero(o - panel.start.astype(int) >= MIN_BACKTEST_POINTS) for o in origins]
+    datas = [
+        {int(i): panel.data(int(i), int(o), min(horizon, n - o), settings.pool_below) for i in idx}
+        for o, idx in zip(origins, ready, strict=True)
+    ]
+    rates = [m for m in wanted if METHODS[m].family == "rate"]
+    if rates:  # every origin's rate GLMs in a few batches, remembered for the fits below
+        prefit(
+            [d for at in datas for d in at.values() if np.any(d.y > 0)],
+            negbin=any(m.startswith("negbin") for m in rates),
+        )
     for j, o in enumerate(origins):
         h = min(horizon, n - o)
-        ready = np.array([o - int(panel.start[i]) >= MIN_BACKTEST_POINTS for i in range(n_series)])
-        idx = np.flatnonzero(ready)
+        idx = ready[j]
         actual[idx, j, :h] = panel.values[idx, o : o + h]
         if "cohort" in wanted:
             done, broke = _cohort_backtest(panel, idx, int(o), h, settings)
@@ -163,7 +174,7 @@ def run_backtest(
                 raw["cohort"][member, j, :h] = f
             rejected["cohort"][list(broke), j] = True
         for i in idx:
-            data = panel.data(int(i), int(o), h, settings.pool_below)
+            data = datas[j][int(i)]
             if not np.any(data.y > 0):
                 for m in wanted:
                     raw[m][i, j, :h] = 0.0

@@ -62,6 +62,9 @@ class SeriesData:
         small: Whether the series is small enough to borrow strength from its parent.
         reference: Reference series (the region's, England's) for the same ages over the
             history years ``(R, len(y))``, NaN where not published; or ``None``.
+        ceilings: Growth ceilings of this history already computed, by horizon and
+            settings (:func:`~sufficiency.forecast.bounds.growth_ceiling`: every method
+            fitted to the series at an origin is held to the same one).
     """
 
     y: np.ndarray
@@ -73,6 +76,9 @@ class SeriesData:
     parent_future_exposure: np.ndarray | None = None
     small: bool = False
     reference: np.ndarray | None = None
+    ceilings: dict[tuple[int, Settings], np.ndarray] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 @dataclass

@@ -55,7 +55,15 @@ def _population_growth(exposure: np.ndarray | None, window: int) -> float:
 
 
 def growth_ceiling(data: SeriesData, horizon: int, settings: Settings) -> np.ndarray:
-    """``(horizon,)`` largest projection the growth bound allows."""
+    """``(horizon,)`` largest projection the growth bound allows (remembered by ``data``;
+    do not modify it)."""
+    cap = data.ceilings.get((horizon, settings))
+    if cap is None:
+        cap = data.ceilings[(horizon, settings)] = _growth_ceiling(data, horizon, settings)
+    return cap
+
+
+def _growth_ceiling(data: SeriesData, horizon: int, settings: Settings) -> np.ndarray:
     window = settings.trend_window
     g = recorded_growth(data.y, window)
     if g is not None:

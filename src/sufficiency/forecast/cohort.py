@@ -66,34 +66,42 @@ def fit_cohort(counts: np.ndarray, population: np.ndarray) -> dict[str, np.ndarr
     dt = np.arange(1, n, dtype=float) - (n - 1)  # years relative to the last
     pop = population[:, 1:]
     phase = _phase_of_age(n_ages)
-    cg = _CONTINUATION_GRID[:, None, None]  # (K, 1, 1)
-    best: tuple[float, np.ndarray, np.ndarray, float] | None = None
-    for g in _GROWTH_GRID:
-        x2 = pop * np.exp(g * dt)[None, :]
-        rest = y[None] - cg * x1[None]  # (K, A, T): what new plans must explain
-        s22 = (w * x2 * x2).sum(1)  # (A,)
-        inc = np.maximum((w * x2 * rest).sum(2) / np.maximum(s22, 1e-12), 0.0)  # (K, A)
-        sse_age = (w * (rest - inc[:, :, None] * x2[None]) ** 2).sum(2)  # (K, A)
-        c = np.zeros(n_ages)
-        i = np.zeros(n_ages)
-        total = 0.0
-        for ph in np.unique(phase):
-            ages = phase == ph
-            ages[0] = ages[0] and False  # age 0 has no continuation
-            if not ages.any():
-                continue
-            k = int(np.argmin(sse_age[:, ages].sum(1)))
-            c[ages] = _CONTINUATION_GRID[k]
-            i[ages] = inc[k, ages]
-            total += float(sse_age[k, ages].sum())
-        i[0] = inc[0, 0]
-        total += float(sse_age[0, 0])
-        if best is None or total < best[3]:
-            best = (float(g), c, i, total)
-    assert best is not None
-    g, c, i, total = best
-    c[0] = 0.0
-    return {"continuation": c, "incidence": i, "growth": g, "sse": total}
+    # Every (growth, continuation, age) at once from weighted sums over the years: with
+    # rest = y − c·x1 and x2 = pop·e^(g·dt), the incidence is Σw·x2·rest / Σw·x2² and its
+    # error Σw·(rest − i·x2)² = Σw·rest² − 2i·Σw·x2·rest + i²·Σw·x2².
+    x2 = pop[None] * np.exp(_GROWTH_GRID[:, None] * dt[None, :])[:, None, :]  # (G, A, T)
+    s22 = (w * x2 * x2).sum(2)  # (G, A)
+    s2y = (w * x2 * y).sum(2)
+    s21 = (w * x2 * x1).sum(2)
+    cg = _CONTINUATION_GRID[None, :, None]  # (1, K, 1)
+    cross = s2y[:, None, :] - cg * s21[:, None, :]  # (G, K, A): Σw·x2·rest
+    inc = np.maximum(cross / np.maximum(s22, 1e-12)[:, None, :], 0.0)
+    rest2 = (w * y * y).sum(1) - 2.0 * cg * (w * x1 * y).sum(1) + cg * cg * (w * x1 * x1).sum(1)
+    # Σw·rest² − i·(2·Σw·x2·rest − i·Σw·x2²), in place
+    sse_age = inc * s22[:, None, :]
+    np.subtract(2.0 * cross, sse_age, out=sse_age)
+    np.multiply(sse_age, inc, out=sse_age)
+    np.subtract(rest2, sse_age, out=sse_age)  # (G, K, A)
+    # phases' errors, ages 1… in runs of one phase (age 0 has no continuation); summed in
+    # order along the ages, so a phase whose error does not depend on the continuation
+    # ties exactly and keeps the first (lowest) rate
+    starts = np.flatnonzero(np.diff(phase[1:], prepend=-1)) + 1  # first age of each phase
+    by_phase = np.add.reduceat(sse_age, starts, axis=2)  # (G, K, P)
+    picks = np.argmin(by_phase, axis=1)  # (G, P)
+    grid = np.arange(len(_GROWTH_GRID))[:, None]
+    totals = by_phase[grid, picks, np.arange(len(starts))].sum(1) + sse_age[:, 0, 0]
+    best = int(np.argmin(totals))
+    ages = np.arange(n_ages)
+    k = np.zeros(n_ages, dtype=int)  # continuation grid index per age
+    k[1:] = picks[best][np.searchsorted(starts, ages[1:], side="right") - 1]
+    c = np.where(ages > 0, _CONTINUATION_GRID[k], 0.0)
+    i = np.where(ages > 0, inc[best, k, ages], inc[best, 0, 0])
+    return {
+        "continuation": c,
+        "incidence": i,
+        "growth": float(_GROWTH_GRID[best]),
+        "sse": float(totals[best]),
+    }
 
 
 def project_cohort(

@@ -278,19 +278,22 @@ def sample_paths(
     n_series, horizon = point.shape
     h = np.arange(1, horizon + 1, dtype=float)
     rho = model.rho
+    # (S, draws, H) arrays are large: each step is done in place, in the order (and so
+    # with the rounding) of  √a·walk + √(b/m)·h·trend + √(c/(f+1))·noise
     common_w = rng.standard_normal((n_draws, horizon))
-    own_w = rng.standard_normal((n_series, n_draws, horizon))
-    walk = np.cumsum(np.sqrt(rho) * common_w[None] + np.sqrt(1 - rho) * own_w, axis=-1)
+    z = rng.standard_normal((n_series, n_draws, horizon))  # own steps of the walk
+    z *= np.sqrt(1 - rho)
+    z += np.sqrt(rho) * common_w[None]
+    np.cumsum(z, axis=-1, out=z)
+    z *= np.sqrt(model.a)
     common_b = rng.standard_normal(n_draws)
     own_b = rng.standard_normal((n_series, n_draws))
     trend = np.sqrt(rho) * common_b[None] + np.sqrt(1 - rho) * own_b
     noise = rng.standard_normal((n_series, n_draws, horizon))
     f = np.maximum(point, 0.0)
-    z = (
-        np.sqrt(model.a) * walk
-        + (np.sqrt(model.b / _years(m)))[:, None, None] * h[None, None, :] * trend[:, :, None]
-        + np.sqrt(model.c / (f + 1.0))[:, None, :] * noise
-    )
+    z += (np.sqrt(model.b / _years(m)))[:, None, None] * h[None, None, :] * trend[:, :, None]
+    noise *= np.sqrt(model.c / (f + 1.0))[:, None, :]
+    z += noise
     scale = model.series_scale if model.series_scale.size == n_series else np.ones(n_series)
     k = model.k[np.minimum(np.arange(horizon), len(model.k) - 1)]
     factor = scale[:, None] * k[None, :]  # (S, H)
@@ -301,6 +304,10 @@ def sample_paths(
     cap = np.minimum(MAX_LOG_SD + MAX_LOG_SD_STEP * (h - 1.0), MAX_LOG_SD_CAP)
     shrink = np.minimum(1.0, cap[None, :] / np.sqrt(np.maximum(var, 1e-12)))
     var = var * shrink**2
-    z = z * (factor * shrink)[:, None, :] - var[:, None, :] / 2.0
-    paths = (f[:, None, :] + 1.0) * np.exp(np.clip(z, -30, 30)) - 1.0
-    return np.maximum(paths, 0.0)
+    z *= (factor * shrink)[:, None, :]
+    z -= var[:, None, :] / 2.0
+    np.clip(z, -30, 30, out=z)
+    np.exp(z, out=z)
+    z *= f[:, None, :] + 1.0
+    z -= 1.0
+    return np.maximum(z, 0.0, out=z)

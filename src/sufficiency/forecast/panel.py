@@ -87,7 +87,8 @@ class Panel:
 
     def label(self, i: int) -> str:
         """``need=ASD, age_band=5-10`` (or ``total``) for messages."""
-        parts = [f"{k}={self.keys.iloc[i][k]}" for k in self.by if self.keys.iloc[i][k] != ALL]
+        values = {k: str(self.keys[k].iat[i]) for k in self.by}
+        parts = [f"{k}={v}" for k, v in values.items() if v != ALL]
         return ", ".join(parts) or "total"
 
     def data(self, i: int, origin: int, horizon: int, pool_below: float) -> SeriesData:
@@ -466,8 +467,12 @@ def _cohort_arrays(
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, list[str]]:
     """Single-age counts by cohort group (each need, and all needs ``*``)."""
     n_series = len(keys)
+    # plain dicts: a pandas row per series is slow
+    rows: list[dict[str, str]] = [
+        {str(k): v for k, v in r.items()} for r in keys.to_dict("records")
+    ]
     ages = (
-        np.stack([series_ages(keys.iloc[i], by) for i in range(n_series)])
+        np.stack([series_ages(row, by) for row in rows])
         if by
         else (np.ones((1, len(taxonomy.AGES)), dtype=bool))
     )
@@ -482,12 +487,17 @@ def _cohort_arrays(
         labels += sorted(set(h[non_age[0]].astype(str)))
     counts = np.zeros((len(labels), len(taxonomy.AGES), len(years)))
     year_index = {int(y): j for j, y in enumerate(years)}
-    for g, label in enumerate(labels):
-        part = h if label == ALL else h[h[non_age[0]].astype(str) == label]
-        grid = part.groupby(["age", "year"])["children"].sum().reset_index()
-        cols = [year_index[int(y)] for y in grid["year"]]
-        counts[g, grid["age"].to_numpy(dtype=int), cols] = grid["children"].to_numpy(dtype=float)
-    for i in range(n_series):
-        label = keys.iloc[i][non_age[0]] if non_age else ALL
+    # children by label, single age and year in one pass: each label's, then all (ALL)
+    label_of = h[non_age[0]].astype(str).to_numpy() if non_age else np.full(len(h), ALL)
+    g_of = np.searchsorted(np.array(labels[1:] or [""], dtype=object), label_of) + 1
+    if not non_age:
+        g_of[:] = 0
+    cols = h["year"].astype(int).map(year_index).to_numpy(dtype=int)
+    a_of = h["age"].to_numpy(dtype=int)
+    np.add.at(counts, (g_of, a_of, cols), h["children"].to_numpy(dtype=float))
+    if non_age:
+        counts[0] = counts[1:].sum(0)
+    for i, row in enumerate(rows):
+        label = row[non_age[0]] if non_age else ALL
         group[i] = labels.index(label) if label in labels else -1
     return counts, group, ages, labels

@@ -9,11 +9,16 @@ parent series (e.g. all needs at that age) and fit only their own level ``a``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from .ratefit import FIT_FAILURES, Key, Problem, fit_many, glm_fit, key_of, remember, remembered
+
+#: Smallest method-of-moments NB2 dispersion refitted as negative binomial (below: Poisson).
+NB_MIN_ALPHA = 1e-6
 
 
 def trend_steps(horizon: int, damping: float | None) -> np.ndarray:
@@ -24,45 +29,22 @@ def trend_steps(horizon: int, damping: float | None) -> np.ndarray:
     return np.cumsum(damping**h)
 
 
-def _glm_fit(
-    y: np.ndarray,
-    tt: np.ndarray,
-    offset: np.ndarray,
-    alpha: float | None,
-    pooled: tuple[float, float] | None,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Coefficients (a, b), their covariance and the Pearson dispersion of one GLM."""
-    # imported here, not with the package: statsmodels takes ≈1 s to import in full
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    family = (
-        families.Poisson() if alpha is None else families.NegativeBinomial(alpha=max(alpha, 1e-8))
-    )
-    if pooled is None:
-        x = np.column_stack([np.ones_like(tt), tt])
-        off = offset
-    else:
-        x = np.ones((len(y), 1))
-        off = offset + pooled[0] * tt
-    res = GLM(y, x, family=family, offset=off).fit()
-    n_params = x.shape[1]
-    df = len(y) - n_params
-    phi = float(max(np.sum(res.resid_pearson**2) / df, 1.0)) if df > 0 else 1.0
-    params = np.asarray(res.params, dtype=float)
-    cov = np.asarray(res.cov_params(), dtype=float) * phi
-    if pooled is not None:
-        params = np.array([params[0], pooled[0]])
-        cov = np.diag([cov[0, 0], pooled[1]])
-    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(cov))):
-        raise FloatingPointError("GLM did not converge to finite parameters")
-    return params, cov, phi
-
-
 def _nb_alpha(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
     """Method-of-moments NB2 dispersion: Var = μ + α μ² (0 when not overdispersed)."""
     df = max(len(y) - n_params, 1)
     return float(max(np.sum((y - mu) ** 2 - mu) / max(np.sum(mu**2), 1e-12) * len(y) / df, 0.0))
+
+
+def _parent_inputs(data: SeriesData) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Counts, years before the last and population of the parent series (None: no
+    slope to borrow)."""
+    if data.parent_y is None or data.parent_exposure is None:
+        return None
+    py = np.asarray(data.parent_y, dtype=float)
+    if py.sum() <= 0 or len(py) < 3:
+        return None
+    tt = np.asarray(data.t - data.t[-1], dtype=float)
+    return py, tt, np.asarray(data.parent_exposure, dtype=float)
 
 
 def parent_slope(data: SeriesData) -> tuple[float, float] | None:
@@ -71,14 +53,10 @@ def parent_slope(data: SeriesData) -> tuple[float, float] | None:
     Many small series share one parent at each backtest origin, so the fit is remembered
     by the parent's data (the same numbers always give the same slope).
     """
-    if data.parent_y is None or data.parent_exposure is None:
+    found = _parent_inputs(data)
+    if found is None:
         return None
-    py = np.asarray(data.parent_y, dtype=float)
-    if py.sum() <= 0 or len(py) < 3:
-        return None
-    tt = np.asarray(data.t - data.t[-1], dtype=float)
-    exposure = np.asarray(data.parent_exposure, dtype=float)
-    return _parent_slope(py.tobytes(), tt.tobytes(), exposure.tobytes())
+    return _parent_slope(*(a.tobytes() for a in found))
 
 
 @lru_cache(maxsize=4096)
@@ -86,10 +64,112 @@ def _parent_slope(y: bytes, t: bytes, exposure: bytes) -> tuple[float, float] | 
     """:func:`parent_slope` on the arrays' bytes (float64), memoised."""
     py, tt, ex = (np.frombuffer(b, dtype=float) for b in (y, t, exposure))
     try:
-        params, cov, _ = _glm_fit(py, tt, np.log(ex), None, None)
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+        params, cov, _, _ = glm_fit(py, tt, np.log(ex), None, None)
+    except FIT_FAILURES:
         return None
     return float(params[1]), float(cov[1, 1])
+
+
+def _inputs(
+    data: SeriesData,
+) -> Problem:
+    """Counts, years before the last, log population and borrowed slope (if small) of a
+    series' rate GLM."""
+    if data.exposure is None:
+        raise MethodUnavailableError("a rate GLM needs population")
+    tt = data.t - data.t[-1]
+    pooled = parent_slope(data) if data.small else None
+    return np.asarray(data.y, dtype=float), tt, np.log(data.exposure), pooled
+
+
+def _negbin_alpha(
+    y: np.ndarray,
+    tt: np.ndarray,
+    offset: np.ndarray,
+    params: np.ndarray,
+    pooled: tuple[float, float] | None,
+) -> float:
+    """NB2 dispersion from the Poisson fit's means."""
+    mu = np.exp(offset + params[0] + params[1] * tt)
+    return _nb_alpha(y, mu, 1 if pooled else 2)
+
+
+def _usable(data: SeriesData, minimum: int) -> bool:
+    """Whether a rate GLM can be fitted (population, enough points, a non-zero count)."""
+    return (
+        data.exposure is not None
+        and data.future_exposure is not None
+        and len(data.y) >= minimum
+        and data.y.sum() > 0
+    )
+
+
+def prefit(datas: Sequence[SeriesData], *, negbin: bool) -> None:
+    """Fit together, and remember, the GLMs :func:`rate_glm` will need for these series.
+
+    Three batches (:func:`.glm.fit_batch`): the parents of small series (whose slopes
+    they borrow), every series' Poisson fit, and with ``negbin`` the negative binomial
+    refits. :func:`rate_glm` then finds its fits remembered; it fits any other itself.
+    """
+    with np.errstate(all="ignore"):
+        usable = [d for d in datas if _usable(d, 3)]
+        parents = [p for d in usable if d.small and (p := _parent_inputs(d)) is not None]
+        _prefit([(py, tt, np.log(ex), None) for py, tt, ex in parents], None)
+        problems = [q for d in usable if (q := _remembered_inputs(d)) is not None]
+        _prefit(problems, None)
+        if negbin:
+            _prefit(*_negbin_refits(problems))
+
+
+def _remembered_inputs(
+    data: SeriesData,
+) -> Problem | None:
+    """:func:`_inputs`, or None for a small series whose parent's fit is not remembered
+    (statsmodels fits it when the series is fitted, with its warnings captured there)."""
+    parent = _parent_inputs(data) if data.small else None
+    if (
+        parent is not None
+        and remembered(key_of(parent[0], parent[1], np.log(parent[2]), None, None)) is None
+    ):
+        return None
+    return _inputs(data)
+
+
+def _negbin_refits(
+    problems: Sequence[Problem],
+) -> tuple[list[Problem], list[float]]:
+    """The negative binomial refits of remembered Poisson fits, and their dispersions."""
+    refits, alphas = [], []
+    for y, tt, offset, pooled in problems:
+        done = remembered(key_of(y, tt, offset, None, pooled))
+        if len(y) < 4 or done is None:
+            continue
+        alpha = _negbin_alpha(y, tt, offset, done[0], pooled)
+        if alpha > NB_MIN_ALPHA:
+            refits.append((y, tt, offset, pooled))
+            alphas.append(alpha)
+    return refits, alphas
+
+
+def _prefit(
+    problems: Sequence[Problem],
+    alphas: Sequence[float] | None,
+) -> None:
+    """Fit the problems not yet remembered in one batch and remember them."""
+    todo: dict[Key, int] = {}
+    for r, (y, tt, offset, pooled) in enumerate(problems):
+        key = key_of(y, tt, offset, None if alphas is None else alphas[r], pooled)
+        if remembered(key) is None:
+            todo.setdefault(key, r)
+    if not todo:
+        return
+    rows = list(todo.values())
+    done = fit_many(
+        [problems[r] for r in rows], None if alphas is None else [alphas[r] for r in rows]
+    )
+    for key, fit in zip(todo, done, strict=True):
+        if fit is not None:
+            remember(key, fit)
 
 
 def rate_glm(
@@ -117,22 +197,18 @@ def rate_glm(
     name = ("poisson_glm" if family == "poisson" else "negbin_glm") + ("_damped" if damped else "")
     if data.exposure is None or data.future_exposure is None:
         raise MethodUnavailableError(f"{name} needs population")
-    y = data.y
     minimum = 3 + (family == "negbin")
-    if len(y) < minimum:
-        raise MethodUnavailableError(f"{name} needs at least {minimum} points, has {len(y)}")
-    if y.sum() <= 0:
+    if len(data.y) < minimum:
+        raise MethodUnavailableError(f"{name} needs at least {minimum} points, has {len(data.y)}")
+    if data.y.sum() <= 0:
         raise MethodUnavailableError(f"{name} needs at least one non-zero count")
-    tt = data.t - data.t[-1]
-    offset = np.log(data.exposure)
-    pooled = parent_slope(data) if data.small else None
-    params, cov, phi = _glm_fit(y, tt, offset, None, pooled)
+    y, tt, offset, pooled = _inputs(data)
+    params, cov, phi, by_statsmodels = glm_fit(y, tt, offset, None, pooled)
     alpha = 0.0
     if family == "negbin":
-        mu = np.exp(offset + params[0] + params[1] * tt)
-        alpha = _nb_alpha(y, mu, 1 if pooled else 2)
-        if alpha > 1e-6:
-            params, cov, phi = _glm_fit(y, tt, offset, alpha, pooled)
+        alpha = _negbin_alpha(y, tt, offset, params, pooled)
+        if alpha > NB_MIN_ALPHA:
+            params, cov, phi, by_statsmodels = glm_fit(y, tt, offset, alpha, pooled)
     steps = trend_steps(horizon, settings.damping if damped else None)
     mean = data.future_exposure * np.exp(np.clip(params[0] + params[1] * steps, -50, 50))
     return Fit(
@@ -145,5 +221,6 @@ def rate_glm(
             "dispersion": phi,
             "nb_alpha": alpha,
             "pooled_trend": float(pooled is not None),
+            "glm_by_statsmodels": float(by_statsmodels),
         },
     )

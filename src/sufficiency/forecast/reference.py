@@ -10,7 +10,7 @@ The ``pooled`` method shrinks an area's trend toward these (see :mod:`.pooled`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import get_args
@@ -37,12 +37,20 @@ def reference_panel() -> pd.DataFrame:
         return pd.read_csv(handle, comment="#")
 
 
-def _band(key: pd.Series, by: Sequence[str]) -> str:
+@lru_cache(maxsize=1)
+def _grid() -> pd.DataFrame:
+    """The panel by (area, age band) and year (read-only: callers reindex a copy)."""
+    return reference_panel().pivot_table(
+        index=["area", "age_band"], columns="year", values="children"
+    )
+
+
+def _band(key: Mapping[Hashable, object], by: Sequence[str]) -> str:
     """Reference age band of a series: its band, the band of its single age, or the total."""
     if "age_band" in by and key["age_band"] != "*":
         return str(key["age_band"])
     if "age" in by and key["age"] != "*":
-        return str(taxonomy.age_band_of(np.array([int(key["age"])]))[0])
+        return str(taxonomy.age_band_of(np.array([int(str(key["age"]))]))[0])
     return TOTAL
 
 
@@ -53,13 +61,11 @@ def reference_arrays(
 
     Years the panel does not cover are NaN (the method uses the latest years it has).
     """
-    panel = reference_panel()
     areas = [a for a in (region, ENGLAND) if a]
-    grid = panel.pivot_table(index=["area", "age_band"], columns="year", values="children")
-    grid = grid.reindex(columns=years)
+    grid = _grid().reindex(columns=years)
     out = np.full((len(keys), len(areas), len(years)), np.nan)
-    for i in range(len(keys)):
-        band = _band(keys.iloc[i], by) if by else TOTAL
+    for i, key in enumerate(keys.to_dict("records")):
+        band = _band(key, by) if by else TOTAL
         for r, area in enumerate(areas):
             if (area, band) in grid.index:
                 out[i, r] = np.asarray(grid.loc[(area, band)], dtype=float)
