@@ -27,6 +27,9 @@ NOT_PLACED = "NOT_PLACED"
 #: employment or training, and not recorded).
 #: Setting id of the market of last resort (reserved: the register may not use it).
 MARKET = "MARKET"
+#: Setting id of mainstream schools for children on SEN support without a place at their
+#: level (reserved: the register may not use it).
+MAINSTREAM = "MAINSTREAM"
 NOT_IN_SCHOOL: dict[str, str] = {
     "OTHER_ARRANGEMENTS": "other_arrangements",
     "EHE": "elective_home_education",
@@ -91,6 +94,7 @@ SETTINGS_COLUMNS = (
         maximum=MAX_COST_GBP,
         unit="£ per place per year",
     ),
+    Column("takes_sen_support", "bool", required=False),
     *CATEGORY_COLUMNS,
 )
 #: Place funding (£ per place per year) where the register gives none, by tier: £6,000 for
@@ -130,7 +134,9 @@ class Inputs:
         population: ``year, age, age_band, population``.
         settings: The register: ``setting, name, tier, tier_number, in_area, places`` (NaN =
             no limit), ``needs`` (tuple of codes), ``age_min, age_max, cost_per_place,
-            transport_per_place``, and the reporting columns ``establishment_type,
+            transport_per_place``, ``takes_sen_support`` (given, else by tier:
+            :data:`~sufficiency.taxonomy.SEN_SUPPORT_TIERS`), and the reporting columns
+            ``establishment_type,
             dsg_category, scap_type, phase, residential, planning_area`` (given or derived,
             see :func:`~sufficiency.data.categories.with_categories`).
         cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
@@ -316,7 +322,7 @@ def load_inputs(
 
     # --- settings register
     ids = settings["setting"]
-    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, MARKET]).to_numpy()):
+    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, MARKET, MAINSTREAM]).to_numpy()):
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"{ids.iloc[i]!r} is reserved")
         )
@@ -340,6 +346,12 @@ def load_inputs(
             )
         )
     settings.loc[independent, "place_funding"] = 0.0  # an independent place is a fee
+    # children on SEN support: mainstream, SEN support and partnership settings by default
+    default_takes = settings["tier"].astype(str).isin(taxonomy.SEN_SUPPORT_TIERS)
+    if "takes_sen_support" in settings:
+        settings["takes_sen_support"] = settings["takes_sen_support"].astype(bool)
+    else:
+        settings["takes_sen_support"] = default_takes.to_numpy()
     check_categories(settings, settings_raw, problems)
     settings = with_categories(settings)
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)

@@ -10,13 +10,14 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.levers import CostChange
-from ..config.schema import MarketPrice
+from ..config.schema import MarketPrice, SenSupport
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
 from .capital import CapitalArrays
 from .coding import codes as _codes
 from .levers import Budget, OutOfAreaCap, cost_factors
 from .market import MARKET, market_prices
+from .sen_support import sen_support_unit_costs, takes_ehc_plan, takes_sen_support
 from .stock import Continuity
 
 
@@ -25,18 +26,23 @@ class AllocationArrays:
     """Everything the allocation model needs, as indexed arrays.
 
     Attributes:
-        groups: Demand groups ``year, need, age_band, level, children`` (row = group g).
+        groups: Demand groups ``year, provision, need, age_band, level, children`` (row =
+            group g; ``provision`` is ``ehc_plan`` or ``sen_support``).
         settings: The register (row = setting s).
         years: Plan years (position = year index y).
         group_year: Year index of each group, shape (G,).
         pair_group: Group of each eligible pair, shape (K,), sorted by group.
         pair_setting: Setting of each eligible pair, shape (K,).
         unit_cost: £ per child per year of each pair, shape (K,): ``unit_hnb`` +
-            ``unit_transport``.
+            ``unit_transport`` + ``unit_school``.
         unit_hnb: £ per child per year paid from the High Needs Block (place funding and
             top-up, or fee), shape (K,).
         unit_transport: £ per child per year of home-to-school transport (the council's
             general fund), shape (K,).
+        unit_school: £ per child per year paid by the school from its notional SEN budget
+            (children on SEN support in mainstream settings), shape (K,).
+        pair_weight: Policy weight per child per year of each pair (£ of objective, not
+            money: the SEN-support catch-all's), shape (K,).
         unit_place_funding: The part of ``unit_hnb`` that is place funding (£ per child per
             year; the rest is top-up, or an independent fee), shape (K,).
         place_cost: £ per place per year by year and setting (inflated), shape (Y, S); NaN
@@ -61,6 +67,8 @@ class AllocationArrays:
     unit_cost: np.ndarray
     unit_hnb: np.ndarray
     unit_transport: np.ndarray
+    unit_school: np.ndarray
+    pair_weight: np.ndarray
     unit_place_funding: np.ndarray
     place_cost: np.ndarray
     transport_cost: np.ndarray
@@ -81,6 +89,11 @@ class AllocationArrays:
     def pair_year(self) -> np.ndarray:
         """Plan-year index of each pair, shape (K,)."""
         return self.group_year[self.pair_group]
+
+    @property
+    def group_ehc(self) -> np.ndarray:
+        """Whether each group is of children with an EHC plan, shape (G,)."""
+        return group_provision(self.groups) == 0
 
 
 def cost_index(
@@ -116,8 +129,21 @@ def cost_index(
     return index[..., 0].T, index[..., 1].T
 
 
+def group_provision(groups: pd.DataFrame) -> np.ndarray:
+    """Position of each group's provision in :data:`~sufficiency.taxonomy.PROVISIONS` (0 =
+    EHC plan, also where ``groups`` has no ``provision`` column), shape (G,)."""
+    if "provision" not in groups:
+        return np.zeros(len(groups), dtype=np.int64)
+    return _codes(groups["provision"], taxonomy.PROVISIONS)
+
+
 def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Eligibility decided once per distinct (need, band, level) of ``groups``.
+    """Eligibility decided once per distinct (provision, need, band, level) of ``groups``.
+
+    Children on SEN support go only to settings that take them; children with plans only
+    to settings that take plans (all but the SEN-support catch-all, which takes children
+    on SEN support of any level). A setting serving every EHC plan need serves NSA (SEN
+    support with no specialist assessment) too.
 
     Returns:
         ``(mask, inverse)``: a (U, S) boolean matrix over the distinct combinations and
@@ -130,6 +156,8 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
     codes = np.fromiter((need_pos[c] for cs in lists for c in cs), dtype=int, count=counts.sum())
     serves = np.zeros((len(needs), len(settings)), dtype=bool)
     serves[codes, np.repeat(np.arange(len(lists)), counts)] = True
+    ehcp_rows = [need_pos[n] for n in taxonomy.EHCP_NEEDS]
+    serves[need_pos["NSA"]] |= serves[ehcp_rows].all(axis=0)
     lo = np.array([taxonomy.band_ages(b)[0] for b in taxonomy.AGE_BAND_LABELS])
     hi = np.array([taxonomy.band_ages(b)[1] for b in taxonomy.AGE_BAND_LABELS])
     amin = settings["age_min"].to_numpy(dtype=int)
@@ -138,22 +166,29 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
     tier_no = _codes(settings["tier"], taxonomy.TIERS) + 1
     level_ok = tier_no[None, :] >= np.arange(1, len(taxonomy.TIERS) + 1)[:, None]  # (L, S)
 
+    takes = np.stack([takes_ehc_plan(settings), takes_sen_support(settings)])  # (P, S)
+    any_level = np.stack([np.zeros(len(settings), bool), ~takes_ehc_plan(settings)])
+
     need_idx = _codes(groups["need"], needs)
     band_idx = _codes(groups["age_band"], taxonomy.AGE_BAND_LABELS)
     level_idx = _codes(groups["level"], taxonomy.TIERS)
-    n_b, n_l = len(taxonomy.AGE_BAND_LABELS), len(taxonomy.TIERS)
-    combo = (need_idx * n_b + band_idx) * n_l + level_idx
+    prov_idx = group_provision(groups)
+    n_n, n_b, n_l = len(needs), len(taxonomy.AGE_BAND_LABELS), len(taxonomy.TIERS)
+    combo = ((prov_idx * n_n + need_idx) * n_b + band_idx) * n_l + level_idx
     unique, inverse = np.unique(combo, return_inverse=True)
-    u_need, rest = np.divmod(unique, n_b * n_l)
+    u_prov, rest = np.divmod(unique, n_n * n_b * n_l)
+    u_need, rest = np.divmod(rest, n_b * n_l)
     u_band, u_level = np.divmod(rest, n_l)
-    return serves[u_need] & age_ok[u_band] & level_ok[u_level], inverse
+    level_or_any = level_ok[u_level] | any_level[u_prov]
+    return serves[u_need] & age_ok[u_band] & level_or_any & takes[u_prov], inverse
 
 
 def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     """Boolean (G, S) matrix: may group g be placed in setting s?
 
     A setting is eligible for a group when it meets the group's need, serves at least one
-    age of the group's age band, and its tier is at or above the group's level.
+    age of the group's age band, takes the group's provision, and its tier is at or above
+    the group's level (the SEN-support catch-all: any level).
     """
     mask, inverse = _combo_mask(groups, settings)
     return mask[inverse]
@@ -186,6 +221,7 @@ def build_arrays(
     unmet_penalty: float,
     cost_changes: Sequence[CostChange] = (),
     market: Sequence[MarketPrice] | None = None,
+    sen_support: SenSupport | None = None,
 ) -> AllocationArrays:
     """Build the cost arrays of an allocation with numpy broadcasting.
 
@@ -198,6 +234,8 @@ def build_arrays(
         cost_changes: Cost levers (extra inflation, one-off factors) to apply.
         market: Price table of the market of last resort, needed when the register has
             the ``MARKET`` setting (:func:`~sufficiency.model.market.add_market`).
+        sen_support: Options of children on SEN support, needed when ``demand`` has
+            groups of them (:mod:`~sufficiency.model.sen_support`).
 
     Returns:
         The arrays; pairs are sorted by group, then setting.
@@ -253,7 +291,32 @@ def build_arrays(
         if factors is not None:
             unit_hnb[hit] *= factors[0][y, market_at]
             unit_transport[hit] *= factors[1][y, market_at]
-    unit_cost = unit_hnb + unit_transport
+    unit_school = np.zeros(len(pair_group))
+    pair_weight = np.zeros(len(pair_group))
+    sen_pairs = np.flatnonzero(group_provision(groups)[pair_group] == 1)
+    if len(sen_pairs):
+        if sen_support is None:
+            raise ScenarioError(
+                "invalid demand", [Problem("demand", "SEN support groups need their options")]
+            )
+        school_index = place_index[:, tier_col] * (factors[0] if factors is not None else 1.0)
+        sen = sen_support_unit_costs(
+            settings,
+            sen_pairs,
+            pair_year,
+            pair_setting,
+            place_cost,
+            transport_cost,
+            funding_cost,
+            school_index,
+            sen_support,
+        )
+        unit_hnb[sen_pairs] = sen.hnb
+        unit_place_funding[sen_pairs] = sen.place_funding
+        unit_transport[sen_pairs] = sen.transport
+        unit_school[sen_pairs] = sen.school
+        pair_weight[sen_pairs] = sen.weight
+    unit_cost = unit_hnb + unit_transport + unit_school
     return AllocationArrays(
         groups=groups,
         settings=settings,
@@ -264,6 +327,8 @@ def build_arrays(
         unit_cost=unit_cost,
         unit_hnb=unit_hnb,
         unit_transport=unit_transport,
+        unit_school=unit_school,
+        pair_weight=pair_weight,
         unit_place_funding=unit_place_funding,
         place_cost=place_cost,
         transport_cost=transport_cost,
@@ -284,7 +349,8 @@ def cost_comparison(arrays: AllocationArrays) -> pd.DataFrame:
     n_groups = len(arrays.groups)
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
     ids = arrays.settings["setting"].to_numpy()
-    out = arrays.groups[["year", "need", "age_band", "level"]].copy()
+    keys = [k for k in ("year", "provision", "need", "age_band", "level") if k in arrays.groups]
+    out = arrays.groups[keys].copy()
     for label, mask in (("local", in_area), ("out_of_area", ~in_area)):
         cost = np.where(mask, arrays.unit_cost, np.inf)
         best = np.full(n_groups, np.inf)

@@ -196,8 +196,11 @@ def continuity_arrays(
 ) -> Continuity:
     """Build the continuity rows for eligible pairs, vectorised over pairs.
 
+    Only children with EHC plans carry over (groups of ``provision`` ``sen_support`` have
+    no rows).
+
     Args:
-        groups: Demand groups ``need, age_band, level`` (row = group).
+        groups: Demand groups ``need, age_band, level`` and ``provision`` (row = group).
         settings: The register (row = setting).
         pair_group, pair_setting: The eligible pairs.
         group_year: Plan-year index of each group.
@@ -223,6 +226,13 @@ def continuity_arrays(
     p_need, p_band, p_level = g_need[pair_group], g_band[pair_group], g_level[pair_group]
     p_set = pair_setting.astype(np.int64)
     pair_codes = codes(p_year, p_need, p_band, p_level, p_set)
+    # children on SEN support are placed afresh each year (no base-year stock by setting;
+    # mostly in their mainstream school, where places do not bind): no rows of theirs
+    ehc = np.ones(len(groups), dtype=bool)
+    if "provision" in groups:
+        ehc = (groups["provision"].astype(str) == "ehc_plan").to_numpy()
+    p_ehc = ehc[pair_group]
+    pair_codes = np.where(p_ehc, pair_codes, -1)
     order = np.argsort(pair_codes)
     sorted_codes = pair_codes[order]
 
@@ -238,7 +248,7 @@ def continuity_arrays(
     n_years = int(group_year.max()) + 1 if len(group_year) else 0
     for step in (0, 1):  # same band, next band
         next_band = p_band + step
-        ok = (next_band < n_b) & (p_year + 1 < n_years)
+        ok = (next_band < n_b) & (p_year + 1 < n_years) & p_ehc
         rate = np.zeros(len(p_band))
         rate[ok] = rates.carry[p_need[ok], p_band[ok], next_band[ok]]
         ok &= rate > 0
