@@ -1,7 +1,10 @@
 """The allocation over forecast sample paths: the plan's model solved again for each draw.
 
 Each draw is one joint sample path of the EHC plan forecast (every need, age band and year
-from the same path, :meth:`~sufficiency.forecast.result.DemandForecast.samples`). It goes
+from the same path, :meth:`~sufficiency.forecast.result.DemandForecast.samples`); children
+on SEN support keep their mean projection in every draw (they share places with children
+with plans, and a fewer-plans lever moves each draw's plans to SEN support), and the draws'
+counts are of children with plans. It goes
 through the same levers and level shares as the mean, and the plan's model is solved for
 it with only the demand changed (:class:`~sufficiency.solve.draws.DemandResolver`). The
 outcomes of every draw are kept as arrays (:class:`~sufficiency.postprocess.draws.Draws`)
@@ -39,8 +42,9 @@ _KEYS = GROUP_KEYS
 def _group_index(groups: pd.DataFrame, demand: pd.DataFrame) -> tuple[np.ndarray, float]:
     """Position in ``groups`` of each row of ``demand`` (-1 where the model has no such
     group), and the children of rows without one."""
-    left = demand[_KEYS].astype({"need": str, "age_band": str, "level": str})
-    right = groups[_KEYS].astype({"need": str, "age_band": str, "level": str})
+    text = {"provision": str, "need": str, "age_band": str, "level": str}
+    left = demand[_KEYS].astype(text)
+    right = groups[_KEYS].astype(text)
     right = right.assign(_g=np.arange(len(right)))
     pos = left.merge(right, on=_KEYS, how="left")["_g"].to_numpy()
     pos = np.where(np.isnan(pos), -1, pos).astype(np.int64)
@@ -80,14 +84,17 @@ def allocate_draws(
     inputs = canonical(inputs)
     shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
     paths = forecast.samples(n_draws, np.random.default_rng(seed))
+    sen = plan.sen_support_forecast  # children on SEN support: their mean in every draw
     demands = [
-        scenario_demand(scenario, path.rename(columns={"children": "mean"}), shares, plan.rates)
+        scenario_demand(
+            scenario, path.rename(columns={"children": "mean"}), shares, plan.rates, sen
+        )
         for _, path in paths.groupby("sample", sort=True)
     ]
     every = pd.concat([d for d, _ in demands], ignore_index=True)
     if _group_index(plan.arrays.groups, every)[1] > 0:
         # some draws have children in cells the mean has none in: give the model those groups
-        plan = make_plan(scenario, inputs, forecast.frame, extra_groups=every)
+        plan = make_plan(scenario, inputs, forecast.frame, extra_groups=every, sen_support=sen)
     arrays = plan.arrays
     vectors = np.zeros((n_draws, len(arrays.groups)))
     for i, (demand, _) in enumerate(demands):
@@ -105,6 +112,7 @@ def allocate_draws(
     group_level = np.array([taxonomy.TIERS.index(str(v)) for v in arrays.groups["level"]])
     group_need = np.array([taxonomy.NEEDS.index(str(v)) for v in arrays.groups["need"]])
     pair_cell = arrays.pair_year * n_settings + arrays.pair_setting
+    on_plan = arrays.group_ehc
     opts = scenario.allocation
     k = arrays.n_pairs
     for i, (vector, (_, not_placed)) in enumerate(zip(vectors, demands, strict=True)):
@@ -114,11 +122,14 @@ def allocate_draws(
         )
         nis_cost = nis.groupby("year")["hnb_cost"].sum().reindex(years, fill_value=0.0)
         y = arrays.pair_year
-        out.children[i] = np.bincount(arrays.group_year, weights=vector, minlength=n_years)
+        out.children[i] = np.bincount(
+            arrays.group_year, weights=vector * on_plan, minlength=n_years
+        )
         out.not_placed[i] = nis.groupby("year")["children"].sum().reindex(years, fill_value=0.0)
-        out.no_place[i] = np.bincount(arrays.group_year, weights=u, minlength=n_years)
+        out.no_place[i] = np.bincount(arrays.group_year, weights=u * on_plan, minlength=n_years)
         out.hnb_cost[i] = np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost
         out.transport_cost[i] = np.bincount(y, weights=x * arrays.unit_transport, minlength=n_years)
+        out.school_cost[i] = np.bincount(y, weights=x * arrays.unit_school, minlength=n_years)
         out.placed[i] = np.bincount(pair_cell, weights=x, minlength=n_years * n_settings).reshape(
             n_years, n_settings
         )
@@ -128,8 +139,8 @@ def allocate_draws(
             out.market[i] = np.bincount(y[market], weights=xm, minlength=n_years)
             np.add.at(out.market_by_level[i], (y[market], group_level[g]), xm)
             np.add.at(out.market_by_need[i], (y[market], group_need[g]), xm)
-        np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u)
-        np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u)
+        np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u * on_plan)
+        np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u * on_plan)
     out.seconds = time.perf_counter() - start
     log.info("allocated %d demand draws in %.1fs", n_draws, out.seconds)
     return out

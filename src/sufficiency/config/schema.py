@@ -262,8 +262,9 @@ class SenSupport(_Strict):
         le=1.0,
         description=(
             "Share (fraction) of school-age children on SEN support (bands 5-10 and 11-15) "
-            "whose level is partnership (alternative provision) when the sen_support table "
-            "gives no settings; the rest are at level sen_support. A judgement to replace."
+            "whose level is partnership (alternative provision); the rest are at level "
+            "sen_support. A judgement to replace (the sen_support table has no settings to "
+            "take the base-year mix from)."
         ),
     )
     kept_in_mainstream_weight_gbp: float = Field(

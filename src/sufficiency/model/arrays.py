@@ -157,7 +157,8 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
     serves = np.zeros((len(needs), len(settings)), dtype=bool)
     serves[codes, np.repeat(np.arange(len(lists)), counts)] = True
     ehcp_rows = [need_pos[n] for n in taxonomy.EHCP_NEEDS]
-    serves[need_pos["NSA"]] |= serves[ehcp_rows].all(axis=0)
+    # settings serving every need with a plan take children on SEN support with NSA too
+    serves_all = np.asarray(serves[ehcp_rows].all(axis=0), dtype=bool)
     lo = np.array([taxonomy.band_ages(b)[0] for b in taxonomy.AGE_BAND_LABELS])
     hi = np.array([taxonomy.band_ages(b)[1] for b in taxonomy.AGE_BAND_LABELS])
     amin = settings["age_min"].to_numpy(dtype=int)
@@ -180,7 +181,9 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
     u_need, rest = np.divmod(rest, n_b * n_l)
     u_band, u_level = np.divmod(rest, n_l)
     level_or_any = level_ok[u_level] | any_level[u_prov]
-    return serves[u_need] & age_ok[u_band] & level_or_any & takes[u_prov], inverse
+    nsa = np.asarray((u_need == need_pos["NSA"]) & (u_prov == 1), dtype=bool)
+    need_ok = serves[u_need] | (nsa[:, None] & serves_all[None, :])
+    return need_ok & age_ok[u_band] & level_or_any & takes[u_prov], inverse
 
 
 def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:

@@ -37,6 +37,7 @@ class Draws:
         no_place: Children left with no place (market off), (N, Y).
         hnb_cost: High Needs Block spend, £, (N, Y).
         transport_cost: Home-to-school transport, £, (N, Y).
+        school_cost: Schools' notional SEN budgets (children on SEN support), £, (N, Y).
         placed: Children placed by year and setting, (N, Y, S).
         market_by_level: Market placements by the children's level, (N, Y, 6 tiers).
         market_by_need: Market placements by primary need, (N, Y, needs).
@@ -54,6 +55,7 @@ class Draws:
     no_place: np.ndarray
     hnb_cost: np.ndarray
     transport_cost: np.ndarray
+    school_cost: np.ndarray
     placed: np.ndarray
     market_by_level: np.ndarray
     market_by_need: np.ndarray
@@ -76,6 +78,7 @@ class Draws:
             no_place=np.zeros((n, y)),
             hnb_cost=np.zeros((n, y)),
             transport_cost=np.zeros((n, y)),
+            school_cost=np.zeros((n, y)),
             placed=np.zeros((n, y, s)),
             market_by_level=np.zeros((n, y, levels)),
             market_by_need=np.zeros((n, y, needs)),
@@ -95,8 +98,8 @@ class Draws:
 
     @property
     def total_cost(self) -> np.ndarray:
-        """High Needs Block plus transport, £, (N, Y)."""
-        return self.hnb_cost + self.transport_cost
+        """High Needs Block, transport and schools' costs, £, (N, Y)."""
+        return self.hnb_cost + self.transport_cost + self.school_cost
 
     def frame(self) -> pd.DataFrame:
         """One row per draw and year: ``draw, year``, children, gap and costs."""
