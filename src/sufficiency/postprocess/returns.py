@@ -312,6 +312,7 @@ FY_COSTS = (
     "transport_cost",
     "school_cost",
     "total_cost",
+    "ehc_plan_hnb_cost",
     "not_in_school_cost",
     "unmitigated_cost",
 )
