@@ -84,8 +84,8 @@ def test_quantiles_are_monotone(roomy: sufficiency.Result) -> None:
 
 def test_every_draw_places_every_child(roomy: sufficiency.Result) -> None:
     d = roomy.uncertainty.draws  # type: ignore[union-attr]
-    placed = d.placed.sum(axis=2) + d.no_place
-    np.testing.assert_allclose(placed, d.children, rtol=1e-7, atol=1e-5)
+    placed = d.placed.sum(axis=2) + d.no_place  # places are shared by both provisions
+    np.testing.assert_allclose(placed, d.children + d.sen_support, rtol=1e-7, atol=1e-5)
     finite = np.isfinite(d.places)
     assert (d.placed[:, finite] <= d.places[finite] + 1e-5).all()
     assert d.children.std(axis=0).min() > 0  # the draws differ

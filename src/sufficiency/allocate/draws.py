@@ -125,6 +125,9 @@ def allocate_draws(
         out.children[i] = np.bincount(
             arrays.group_year, weights=vector * on_plan, minlength=n_years
         )
+        out.sen_support[i] = np.bincount(
+            arrays.group_year, weights=vector * ~on_plan, minlength=n_years
+        )
         out.not_placed[i] = nis.groupby("year")["children"].sum().reindex(years, fill_value=0.0)
         out.no_place[i] = np.bincount(arrays.group_year, weights=u * on_plan, minlength=n_years)
         out.hnb_cost[i] = np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost

@@ -31,7 +31,9 @@ class Draws:
         years: Plan years, shape (Y,).
         settings: Setting ids, shape (S,); the market included when it is on.
         places: Places by year and setting, shape (Y, S) (``inf`` unlimited).
-        children: Children to place, (N, Y).
+        children: Children with EHC plans to place, (N, Y).
+        sen_support: Children on SEN support placed (their mean projection, less any moved
+            from plans by a lever), (N, Y).
         not_placed: Children not in a school or college, (N, Y).
         market: Children placed by the market of last resort, (N, Y).
         no_place: Children left with no place (market off), (N, Y).
@@ -50,6 +52,7 @@ class Draws:
     settings: np.ndarray
     places: np.ndarray
     children: np.ndarray
+    sen_support: np.ndarray
     not_placed: np.ndarray
     market: np.ndarray
     no_place: np.ndarray
@@ -73,6 +76,7 @@ class Draws:
             settings=arrays.settings["setting"].astype(str).to_numpy(),
             places=arrays.capacity,
             children=np.zeros((n, y)),
+            sen_support=np.zeros((n, y)),
             not_placed=np.zeros((n, y)),
             market=np.zeros((n, y)),
             no_place=np.zeros((n, y)),
