@@ -87,7 +87,12 @@ def allocate_draws(
     sen = plan.sen_support_forecast  # children on SEN support: their mean in every draw
     demands = [
         scenario_demand(
-            scenario, path.rename(columns={"children": "mean"}), shares, plan.rates, sen
+            scenario,
+            path.rename(columns={"children": "mean"}),
+            shares,
+            plan.rates,
+            sen,
+            plan.sen_support_levels,
         )
         for _, path in paths.groupby("sample", sort=True)
     ]

@@ -32,7 +32,7 @@ from ..model.levers import (
 )
 from ..model.market import add_market
 from ..model.not_in_school import not_in_school_table
-from ..model.sen_support import add_mainstream, sen_support_demand
+from ..model.sen_support import add_mainstream, sen_support_demand, sen_support_levels
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
@@ -90,6 +90,8 @@ class Plan:
         fallback: Whether other engines are tried (``allocation.fallback_solver``).
         sen_support_forecast: Projected children on SEN support the plan placed
             (``year, need, age_band, mean``), or None.
+        sen_support_levels: Their level mix
+            (:func:`~sufficiency.model.sen_support.sen_support_levels`), or None.
     """
 
     demand: pd.DataFrame
@@ -102,6 +104,7 @@ class Plan:
     builds: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     sen_support_forecast: pd.DataFrame | None = None
+    sen_support_levels: pd.DataFrame | None = None
 
 
 def scenario_demand(
@@ -110,6 +113,7 @@ def scenario_demand(
     shares: pd.DataFrame,
     rates: CarryRates,
     sen_support: pd.DataFrame | None = None,
+    sen_levels: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Projected EHC plans (and SEN support) turned into the scenario's demand by level.
 
@@ -124,6 +128,8 @@ def scenario_demand(
         shares: Level shares (:func:`~sufficiency.model.levels.level_shares`).
         rates: Carry-over rates (:func:`~sufficiency.model.stock.carry_rates`).
         sen_support: Projected children on SEN support (``year, need, age_band, mean``).
+        sen_levels: Their level mix (:func:`~sufficiency.model.sen_support.sen_support_levels`;
+            the default mix when None).
 
     Returns:
         ``(demand, not_placed)``: children to place (``year, provision, need, age_band,
@@ -137,7 +143,10 @@ def scenario_demand(
     demand = by_level[~out_of_school].reset_index(drop=True).assign(provision="ehc_plan")
     options = scenario.allocation.sen_support
     if sen_support is not None and options.enabled:
-        demand = pd.concat([demand, sen_support_demand(sen_support, options)], ignore_index=True)
+        if sen_levels is None:
+            sen_levels = sen_support_levels(None, pd.DataFrame(), options)
+        on_support = sen_support_demand(sen_support, sen_levels)
+        demand = pd.concat([demand, on_support], ignore_index=True)
     demand = apply_fewer_plans(demand, levers.fewer_plans, rates)
     demand = apply_inclusion(demand, levers.inclusion, rates)
     return demand[[*GROUP_KEYS, "children"]], not_placed
@@ -192,7 +201,10 @@ def plan(
     years = scenario.plan_years
     shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
     rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
-    demand, not_placed = scenario_demand(scenario, forecast, shares, rates, sen_support)
+    sen_levels = sen_support_levels(
+        inputs.sen_support_placements, inputs.settings, opts.sen_support
+    )
+    demand, not_placed = scenario_demand(scenario, forecast, shares, rates, sen_support, sen_levels)
     if extra_groups is not None:
         demand = with_groups(demand, extra_groups)
     inputs = apply_setting_changes(inputs, levers.settings)
@@ -257,6 +269,7 @@ def plan(
         builds=builds,
         timings={"arrays": t1 - t0, **allocation.timings},
         sen_support_forecast=sen_support,
+        sen_support_levels=sen_levels,
     )
 
 

@@ -263,8 +263,8 @@ class SenSupport(_Strict):
         description=(
             "Share (fraction) of school-age children on SEN support (bands 5-10 and 11-15) "
             "whose level is partnership (alternative provision); the rest are at level "
-            "sen_support. A judgement to replace (the sen_support table has no settings to "
-            "take the base-year mix from)."
+            "sen_support. A judgement to replace; used where the sen_support table gives no "
+            "base-year settings to take the mix from."
         ),
     )
     kept_in_mainstream_weight_gbp: float = Field(

@@ -61,7 +61,14 @@ CASELOAD_COLUMNS = (
     Column("setting", "text"),
     _COUNT,
 )
-SEN_SUPPORT_COLUMNS = (_YEAR, Column("need", "need"), _AGE, _BAND, _COUNT)
+SEN_SUPPORT_COLUMNS = (
+    _YEAR,
+    Column("need", "need"),
+    _AGE,
+    _BAND,
+    Column("setting", "text", required=False, blank_ok=True),
+    _COUNT,
+)
 POPULATION_COLUMNS = (
     _YEAR,
     Column("age", "int", minimum=0, maximum=25, unit="years"),
@@ -141,6 +148,9 @@ class Inputs:
             see :func:`~sufficiency.data.categories.with_categories`).
         cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
         sen_support: Children on SEN support, as caseload without ``setting``; may be None.
+        sen_support_placements: Base-year children on SEN support by setting, where the
+            ``sen_support`` table gives settings: ``need, age_band, setting, children``
+            (their level mix); None otherwise.
         setting_places: Dated changes ``setting, year, places``.
         single_year_ages: Whether the caseload gives single years of age.
         files: Table name -> (path, sha256) of every file read.
@@ -151,6 +161,7 @@ class Inputs:
     settings: pd.DataFrame
     cost_assumptions: pd.DataFrame
     sen_support: pd.DataFrame | None = None
+    sen_support_placements: pd.DataFrame | None = None
     setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -303,12 +314,13 @@ def load_inputs(
         "year, need, age and setting",
     )
     if sen_support is not None and sen_raw is not None:
+        by_setting = "setting" in sen_support
         duplicate_keys(
             sen_support,
             sen_raw,
-            ["year", "need", "age", "age_band"],
+            ["year", "need", "age", "age_band", *(["setting"] if by_setting else [])],
             problems,
-            "year, need and age",
+            "year, need, age and setting" if by_setting else "year, need and age",
         )
     duplicate_keys(population, population_raw, ["year", "age"], problems, "year and age")
     duplicate_keys(settings, settings_raw, ["setting"], problems, "setting id")
@@ -370,6 +382,27 @@ def load_inputs(
                 + ", ".join(NOT_IN_SCHOOL)
                 + ")",
             )
+        )
+    sen_placements = None
+    if sen_support is not None and sen_raw is not None and "setting" in sen_support:
+        named = sen_support["setting"].fillna("").astype(str)
+        for i in np.flatnonzero(((named != "") & ~named.isin(known)).to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    sen_raw.where(int(i), "setting"),
+                    f"setting {named.iloc[i]!r} is not in the settings register "
+                    "(leave it blank where not known)",
+                )
+            )
+        at = (sen_support["year"].astype(int) == scenario.base_year) & (named != "")
+        sen_placements = (
+            sen_support[at.to_numpy()]
+            .assign(
+                need=lambda f: f["need"].astype(str), age_band=lambda f: f["age_band"].astype(str)
+            )
+            .groupby(["need", "age_band", "setting"])["children"]
+            .sum()
+            .reset_index()
         )
     years = sorted(caseload["year"].astype(int).unique())
     if scenario.base_year not in years:
@@ -469,6 +502,7 @@ def load_inputs(
         settings=settings.reset_index(drop=True),
         cost_assumptions=costs,
         sen_support=sen_support,
+        sen_support_placements=sen_placements,
         setting_places=setting_places,
         single_year_ages=single,
         files=files,

@@ -3,9 +3,10 @@
 Children on SEN support (no EHC plan) are demand groups with ``provision`` ``sen_support``
 beside those with ``ehc_plan``. They are placed in the register's settings that take them
 (``takes_sen_support``: by default mainstream, SEN support and partnership settings), and
-share those settings' places with children with plans. Their level is ``sen_support`` but
+share those settings' places with children with plans. Their levels are the tiers of their
+base-year settings where the ``sen_support`` table gives settings; else ``sen_support``, but
 for a share at school age at ``partnership`` (alternative provision), see
-:func:`sen_support_demand`.
+:func:`sen_support_levels`.
 
 The market of last resort does not take them. A child on SEN support whom no place at their
 level can take stays in mainstream school: the in-area catch-all setting ``MAINSTREAM`` (no
@@ -45,36 +46,75 @@ PARTNERSHIP_BANDS: tuple[str, ...] = ("5-10", "11-15")
 MAINSTREAM_TIERS: tuple[str, ...] = ("mainstream", "sen_support")
 
 
-def sen_support_demand(forecast: pd.DataFrame, options: SenSupport) -> pd.DataFrame:
-    """Projected children on SEN support as demand groups by level.
+def sen_support_levels(
+    placements: pd.DataFrame | None, settings: pd.DataFrame, options: SenSupport
+) -> pd.DataFrame:
+    """Level mix of children on SEN support per need and age band.
 
-    Level ``partnership`` for ``options.partnership_share`` of each school-age band
-    (:data:`PARTNERSHIP_BANDS`), ``sen_support`` for the rest.
+    Where the base year's children on SEN support are given by setting
+    (:attr:`~sufficiency.data.inputs.Inputs.sen_support_placements`), a cell's levels are
+    the tiers of their settings. Cells without them (and every cell without such data) take
+    the default: level ``partnership`` for ``options.partnership_share`` of each school-age
+    band (:data:`PARTNERSHIP_BANDS`), ``sen_support`` for the rest.
+
+    Args:
+        placements: ``need, age_band, setting, children`` in the base year, or None.
+        settings: The register (``setting, tier``).
+        options: The scenario's SEN support options.
+
+    Returns:
+        ``need, age_band, level, share`` with shares summing to 1 per need and band.
+    """
+    index = pd.MultiIndex.from_product(
+        [taxonomy.NEEDS, taxonomy.AGE_BAND_LABELS], names=["need", "age_band"]
+    )
+    levels = list(taxonomy.TIERS)
+    band = index.get_level_values("age_band").to_numpy()
+    partnership = np.where(np.isin(band, PARTNERSHIP_BANDS), options.partnership_share, 0.0)
+    default = np.zeros((len(index), len(levels)))
+    default[:, levels.index("sen_support")] = 1.0 - partnership
+    default[:, levels.index("partnership")] = partnership
+    chosen = default
+    if placements is not None and len(placements):
+        tier_of = dict(zip(settings["setting"], settings["tier"].astype(str), strict=True))
+        base = placements.assign(level=placements["setting"].map(tier_of))
+        counts = (
+            base.pivot_table(
+                index=["need", "age_band"],
+                columns="level",
+                values="children",
+                aggfunc="sum",
+                fill_value=0.0,
+            )
+            .reindex(columns=levels, fill_value=0.0)
+            .reindex(index, fill_value=0.0)
+            .to_numpy(dtype=float)
+        )
+        totals = counts.sum(axis=1, keepdims=True)
+        given = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        chosen = np.where(totals > 0, given, default)
+    wide = pd.DataFrame(chosen, index=index, columns=levels).reset_index()
+    return wide.melt(id_vars=["need", "age_band"], var_name="level", value_name="share")
+
+
+def sen_support_demand(forecast: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
+    """Projected children on SEN support as demand groups by level.
 
     Args:
         forecast: ``year, need, age_band, mean`` (projected children on SEN support).
-        options: The scenario's SEN support options.
+        levels: Their level mix (:func:`sen_support_levels`).
 
     Returns:
         ``year, provision, need, age_band, level, children`` (rows with children > 0).
     """
-    f = forecast[["year", "need", "age_band", "mean"]]
-    need = f["need"].astype(str).to_numpy()
-    band = f["age_band"].astype(str).to_numpy()
-    mean = f["mean"].to_numpy(dtype=float)
-    share = np.where(np.isin(band, PARTNERSHIP_BANDS), options.partnership_share, 0.0)
-    year = f["year"].to_numpy(dtype=int)
-    out = pd.DataFrame(
-        {
-            "year": np.concatenate([year, year]),
-            "provision": "sen_support",
-            "need": np.concatenate([need, need]),
-            "age_band": np.concatenate([band, band]),
-            "level": np.repeat(["sen_support", "partnership"], len(f)),
-            "children": np.concatenate([mean * (1.0 - share), mean * share]),
-        }
+    f = forecast[["year", "need", "age_band", "mean"]].assign(
+        need=forecast["need"].astype(str), age_band=forecast["age_band"].astype(str)
     )
-    out = out[out["children"] > 0]
+    merged = f.merge(levels[levels["share"] > 0], on=["need", "age_band"], how="inner")
+    out = merged.assign(provision="sen_support", children=merged["mean"] * merged["share"])
+    out = out.loc[
+        out["children"] > 0, ["year", "provision", "need", "age_band", "level", "children"]
+    ]
     return out.sort_values(["year", "need", "age_band", "level"], ignore_index=True)
 
 
