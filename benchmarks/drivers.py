@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ from sufficiency.model.canonical import canonical
 from sufficiency.model.capital import add_capital_settings
 from sufficiency.model.levers import apply_setting_changes
 from sufficiency.model.market import MARKET, add_market
+from sufficiency.model.sen_support import add_mainstream
 from sufficiency.results import Result
 from sufficiency.solve.engines import (
     HIGHS_IPM_ROWS,
@@ -75,13 +76,21 @@ def load(path: Path, set_values: Sequence[str] = ()) -> tuple[Scenario, Inputs]:
     return scenario, load_inputs(scenario)
 
 
-def forecast(scenario: Scenario, inputs: Inputs) -> pd.DataFrame:
-    """Projected EHC plans (the ``forecast`` stage of ``run()``, SEN support included)."""
-    ehcp, _sen = project(scenario, inputs)
-    return ehcp.frame
+@dataclass
+class Projection:
+    """Projected EHC plans and children on SEN support (None without a sen_support table)."""
+
+    ehcp: pd.DataFrame
+    sen_support: pd.DataFrame | None
 
 
-def plan_arrays(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> AllocationArrays:
+def forecast(scenario: Scenario, inputs: Inputs) -> Projection:
+    """Projected EHC plans and SEN support (the ``forecast`` stage of ``run()``)."""
+    ehcp, sen = project(scenario, inputs)
+    return Projection(ehcp.frame, sen.frame if sen is not None else None)
+
+
+def plan_arrays(scenario: Scenario, inputs: Inputs, projected: Projection) -> AllocationArrays:
     """The arrays :func:`~sufficiency.allocate.plan` hands to ``allocate``, without solving.
 
     ``plan`` is run with ``allocate`` replaced by a stub that keeps its arrays, so this
@@ -94,20 +103,31 @@ def plan_arrays(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> 
         return SimpleNamespace(timings={})
 
     with mock.patch.object(plan_module, "allocate", keep):
-        plan_module.plan(scenario, inputs, projected)
+        plan_module.plan(scenario, inputs, projected.ehcp, sen_support=projected.sen_support)
     if len(captured) != 1:
         raise RuntimeError(f"plan() called allocate {len(captured)} times, expected once")
     return captured[0]
 
 
-def plan_inputs(scenario: Scenario, inputs: Inputs, *, market: bool = True) -> Inputs:
+def plan_inputs(
+    scenario: Scenario, inputs: Inputs, *, market: bool = True, sen_support: bool = True
+) -> Inputs:
     """The inputs as :func:`~sufficiency.allocate.plan` hands them to ``build_arrays``:
-    canonical row order, setting changes, capital options and (``market``) the market."""
+    canonical row order, setting changes, capital options, (``market``) the market and
+    (``sen_support``, when children on SEN support are placed) the mainstream catch-all."""
     inputs = apply_setting_changes(canonical(inputs), scenario.levers.settings)
     inputs = add_capital_settings(inputs, scenario.capital)
     if market and scenario.allocation.market.enabled:
         inputs = add_market(inputs, scenario.allocation.market)
+    if sen_support and inputs.sen_support is not None and scenario.allocation.sen_support.enabled:
+        inputs = add_mainstream(inputs)
     return inputs
+
+
+def plans_only(arrays: AllocationArrays) -> AllocationArrays:
+    """``arrays`` with the groups of children with EHC plans only (what the per-row
+    reference knows; the stages below read only ``groups``)."""
+    return replace(arrays, groups=arrays.groups[arrays.group_ehc].reset_index(drop=True))
 
 
 def cost_arrays(scenario: Scenario, planned: Inputs, arrays: AllocationArrays) -> AllocationArrays:
@@ -123,6 +143,7 @@ def cost_arrays(scenario: Scenario, planned: Inputs, arrays: AllocationArrays) -
         unmet_penalty=scenario.allocation.unmet_penalty_gbp,
         cost_changes=scenario.levers.costs,
         market=scenario.allocation.market.prices if with_market else None,
+        sen_support=scenario.allocation.sen_support,
     )
 
 
@@ -203,7 +224,7 @@ def clp_on_mps(m: LpMatrix, path: Path, time_limit: float) -> SolverRun:
     return SolverRun(result.seconds, result.status, result.objective)
 
 
-def build_solve(scenario: Scenario, inputs: Inputs, projected: pd.DataFrame) -> Solution:
+def build_solve(scenario: Scenario, inputs: Inputs, projected: Projection) -> Solution:
     """Arrays → matrix → solve with the default engine (no fallback), as ``plan`` does it."""
     arrays = plan_arrays(scenario, inputs, projected)
     model = build_model(arrays)
@@ -330,7 +351,7 @@ class Case:
     set_values: tuple[str, ...]
     scenario: Scenario
     inputs: Inputs
-    projected: pd.DataFrame
+    projected: Projection
     _arrays: AllocationArrays | None = None
     _matrix: LpMatrix | None = None
 

@@ -59,6 +59,13 @@ def _band_ages(label: str) -> tuple[int, int]:
     return int(first), int(last)
 
 
+def _serves(setting: dict[str, object], need: str) -> bool:
+    """Does the setting meet the need? A setting meeting every need children with plans
+    have meets NSA (SEN support, no specialist assessment) too."""
+    needs = set(setting["needs"])  # type: ignore[call-overload]
+    return need in needs or (need == "NSA" and set(taxonomy.EHCP_NEEDS) <= needs)
+
+
 def segments_of(
     settings: list[dict[str, object]], need: str, level: str
 ) -> list[tuple[str, int, int]]:
@@ -72,7 +79,7 @@ def segments_of(
         first, last = _band_ages(band)
         starts = {first}
         for setting in settings:
-            if need not in setting["needs"]:  # type: ignore[operator]
+            if not _serves(setting, need):
                 continue
             if taxonomy.TIERS.index(str(setting["tier"])) < taxonomy.TIERS.index(level):
                 continue
@@ -199,7 +206,7 @@ def reference_arrays(
         first, last = _band_ages(label) if "-" in label else (int(label), int(label))
         for s, setting in enumerate(settings):
             tier = str(setting["tier"])
-            if need not in setting["needs"]:
+            if not _serves(setting, need):
                 continue
             if not (setting["age_min"] <= first and setting["age_max"] >= last):
                 continue

@@ -154,11 +154,13 @@ def measure_borough(
     stage("cost_arrays", lambda: drivers.cost_arrays(scenario, planned, arrays))
     identical = None
     if size.reference:
-        # the per-row reference has no market of last resort: both without it
-        plain_inputs = drivers.plan_inputs(scenario, inputs, market=False)
-        ref = stage("reference_arrays", lambda: drivers.reference(scenario, plain_inputs, arrays))
+        # the per-row reference has no market of last resort and no SEN support: both
+        # without them
+        plain_inputs = drivers.plan_inputs(scenario, inputs, market=False, sen_support=False)
+        plans = drivers.plans_only(arrays)
+        ref = stage("reference_arrays", lambda: drivers.reference(scenario, plain_inputs, plans))
         plain = stage(
-            "cost_arrays_plain", lambda: drivers.cost_arrays(scenario, plain_inputs, arrays)
+            "cost_arrays_plain", lambda: drivers.cost_arrays(scenario, plain_inputs, plans)
         )
         identical = drivers.same_arrays(plain, ref)
     m = stage("matrix", lambda: drivers.matrix(arrays))

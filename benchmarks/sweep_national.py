@@ -107,7 +107,8 @@ def main() -> None:
         "# `national` through `sufficiency.sweep` on a LocalCluster",
         "",
         f"Machine: {record['machine'].get('cpu', '')}, {record['machine'].get('cores', '')} "
-        f"cores, {record['machine'].get('memory_gib', '')} GiB; {record['machine'].get('date', '')}; "
+        f"cores, {record['machine'].get('memory_gib', '')} GiB; "
+        f"{record['machine'].get('date', '')}; "
         f"commit {record['machine'].get('commit', '')}."
         " Each LA's baseline with `forecast.method=auto`, one task per LA; wall time of the"
         " whole sweep, cluster start included. Load averages (1, 5, 15 min) show what else"

@@ -82,6 +82,41 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
     }
 
 
+def tables_with_sen_support(ap_places: int = 2, **ap: object) -> dict[str, pd.DataFrame]:
+    """The tiny borough with an alternative provision (partnership) setting and 25 SEMH
+    children aged 12 on SEN support each year: 20 in the mainstream school, 5 in the AP."""
+    tables = tiny_tables()
+    register = tables["settings"]
+    row = {
+        "setting": "AP1",
+        "name": "Pupil referral unit",
+        "tier": "partnership",
+        "in_area": "yes",
+        "places": ap_places,
+        "needs": "SEMH",
+        "age_min": 11,
+        "age_max": 15,
+        "cost_per_place": 9000,
+        "transport_per_place": 1000,
+        **ap,
+    }
+    tables["settings"] = pd.concat([register, pd.DataFrame([row])], ignore_index=True)
+    if "takes_sen_support" in row:
+        tier_default = tables["settings"]["tier"].isin(["mainstream", "sen_support", "partnership"])
+        given = tables["settings"]["takes_sen_support"]
+        tables["settings"]["takes_sen_support"] = given.fillna(
+            tier_default.map({True: "yes", False: "no"})
+        )
+    sen = []
+    for year in range(2021, 2026):
+        sen += [
+            {"year": year, "need": "SEMH", "age": 12, "setting": "MS1", "children": 20},
+            {"year": year, "need": "SEMH", "age": 12, "setting": "AP1", "children": 5},
+        ]
+    tables["sen_support"] = pd.DataFrame(sen)
+    return tables
+
+
 def tiny_scenario_dict() -> dict:
     return {
         "name": "tiny",

@@ -8,22 +8,27 @@ import pandas as pd
 from sufficiency import taxonomy
 from sufficiency.results import Result
 
-KEYS = ["year", "need", "age_band", "level"]
+#: A demand group: per provision (with an EHC plan, on SEN support), year, need, band, level.
+KEYS = ["year", "provision", "need", "age_band", "level"]
+GAP = ["children", "market", "no_place", "kept_in_mainstream"]
 
 
 def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
-    for k in ("need", "age_band", "level"):
+    if "provision" not in out:
+        out["provision"] = "ehc_plan"
+    for k in ("provision", "need", "age_band", "level"):
         out[k] = out[k].astype(str)
     return out
 
 
 def check_conservation(result: Result, tol: float = 1e-6) -> None:
-    """Placed (commissioned places and market) + no place = demand; gap = market + none."""
+    """Placed (commissioned places, market and the SEN-support catch-all) + no place =
+    demand per provision and group; gap = market + none + kept in mainstream."""
     demand = _key_frame(result.demand).groupby(KEYS)["children"].sum()
     placements = _key_frame(result.placements)
     placed = placements.groupby(KEYS)["children"].sum()
-    gap = _key_frame(result.shortfall).groupby(KEYS)[["children", "market", "no_place"]].sum()
+    gap = _key_frame(result.shortfall).groupby(KEYS)[GAP].sum()
     total = placed.add(gap["no_place"], fill_value=0.0).reindex(demand.index, fill_value=0.0)
     assert np.allclose(total.to_numpy(), demand.to_numpy(), atol=tol, rtol=0)
     extra = set(placed.index).union(gap.index) - set(demand.index)
@@ -31,14 +36,25 @@ def check_conservation(result: Result, tol: float = 1e-6) -> None:
     market = placements[placements["setting"] == "MARKET"].groupby(KEYS)["children"].sum()
     market = market.reindex(gap.index, fill_value=0.0)
     assert np.allclose(market.to_numpy(), gap["market"].to_numpy(), atol=tol)
-    assert np.allclose(gap["children"], gap["market"] + gap["no_place"], atol=tol)
+    kept = placements[placements["setting"] == "MAINSTREAM"].groupby(KEYS)["children"].sum()
+    kept = kept.reindex(gap.index, fill_value=0.0)
+    assert np.allclose(kept.to_numpy(), gap["kept_in_mainstream"].to_numpy(), atol=tol)
+    assert np.allclose(
+        gap["children"], gap["market"] + gap["no_place"] + gap["kept_in_mainstream"], atol=tol
+    )
+    # the market takes children with plans only; the catch-all children on SEN support only
+    on_plan = placements["provision"] == "ehc_plan"
+    assert not (on_plan & (placements["setting"] == "MAINSTREAM")).any()
+    assert not (~on_plan & (placements["setting"] == "MARKET")).any()
     if result.extras["arrays"].market is not None:
         assert gap["no_place"].sum() <= tol, "the market is on: every child has a place"
     parts = placements["place_funding_cost"] + placements["top_up_cost"] + placements["fee_cost"]
     assert np.allclose(parts, placements["hnb_cost"], rtol=1e-12, atol=1e-6)
     assert (placements[["place_funding_cost", "top_up_cost", "fee_cost"]] >= -1e-9).all().all()
-    money = placements["hnb_cost"] + placements["transport_cost"]
+    money = placements["hnb_cost"] + placements["transport_cost"] + placements["school_cost"]
     assert np.allclose(money, placements["total_cost"], rtol=1e-12, atol=1e-6)
+    # schools pay only for children on SEN support
+    assert (placements.loc[on_plan, "school_cost"].abs() <= 1e-9).all()
     assert np.allclose(
         placements["children"] * placements["unit_cost"], placements["total_cost"], rtol=1e-9
     )
@@ -54,17 +70,33 @@ def check_capacity(result: Result, tol: float = 1e-6) -> None:
 
 
 def check_eligibility(result: Result, settings: pd.DataFrame) -> None:
+    """Need, age and tier ≥ level; children on SEN support only where the register says
+    the setting takes them (by tier by default), and at any level only in the catch-all."""
+    register = settings.copy()
+    default = register["tier"].astype(str).isin(taxonomy.SEN_SUPPORT_TIERS)
+    if "takes_sen_support" in register:
+        given = register["takes_sen_support"]
+        register["takes"] = np.where(given.isna(), default, given.fillna(False).astype(bool))
+    else:
+        register["takes"] = default
     p = _key_frame(result.placements).merge(
-        settings[["setting", "needs", "age_min", "age_max", "tier"]].rename(
+        register[["setting", "needs", "age_min", "age_max", "tier", "takes"]].rename(
             columns={"tier": "setting_tier"}
         ),
         on="setting",
     )
+    every_need = set(taxonomy.EHCP_NEEDS)
     for row in p.itertuples():
         lo, hi = taxonomy.band_ages(row.age_band)
-        assert row.need in row.needs, row
+        on_plan = row.provision == "ehc_plan"
+        nsa_ok = not on_plan and row.need == "NSA" and every_need <= set(row.needs)
+        assert row.need in row.needs or nsa_ok, row
         assert row.age_min <= hi and row.age_max >= lo, row
-        assert taxonomy.TIER_NUMBER[str(row.setting_tier)] >= taxonomy.TIER_NUMBER[row.level]
+        catch_all = row.setting == "MAINSTREAM"
+        assert catch_all or (
+            taxonomy.TIER_NUMBER[str(row.setting_tier)] >= taxonomy.TIER_NUMBER[row.level]
+        )
+        assert on_plan or bool(row.takes), row
         assert str(row.setting_tier) == str(row.tier)
 
 

@@ -35,9 +35,17 @@ def test_headline_figures(result: sufficiency.Result) -> None:
     assert t.loc[2026, "shortfall"] == pytest.approx(8.9, abs=2)
     assert t.loc[2035, "shortfall"] == pytest.approx(1470, rel=0.05)
     assert (t["market"] == t["shortfall"]).all() and (t["no_place"] == 0).all()
-    # continuing children stay in their (sometimes dearer) settings
-    assert t.loc[2026, "total_cost"] == pytest.approx(79.9e6, rel=0.03)  # other arrangements incl.
-    assert t.loc[2035, "total_cost"] == pytest.approx(339.2e6, rel=0.05)
+    # continuing children stay in their (sometimes dearer) settings; the council's cost
+    # (High Needs Block and transport) is as before children on SEN support were placed
+    # (they add ≈£0.1m a year of alternative provision), schools' costs come on top
+    council = t["total_cost"] - t["school_cost"]
+    assert council[2026] == pytest.approx(79.9e6, rel=0.03)  # other arrangements incl.
+    assert council[2035] == pytest.approx(339.2e6, rel=0.05)
+    assert t.loc[2026, "school_cost"] == pytest.approx(48.1e6, rel=0.03)
+    assert t.loc[2035, "school_cost"] == pytest.approx(81.2e6, rel=0.05)
+    # every child on SEN support is placed, nearly all in mainstream with SEN support
+    assert (abs(t["sen_support_placed"] - t["sen_support_demand"]) < 1e-2).all()
+    assert (t["sen_support_placed_sen_support"] > 0.98 * t["sen_support_placed"]).all()
     assert t.loc[2026, "placed_new"] < 0.4 * t.loc[2026, "placed"]
     assert result.summary["status"] == "optimal"
 
@@ -66,7 +74,10 @@ def test_every_child_placed_and_priced_within_hand_bounds(result: sufficiency.Re
     groups = arrays.groups
     cheapest = np.full(len(groups), np.inf)
     np.minimum.at(cheapest, arrays.pair_group, arrays.unit_cost)
+    # the dearest place: the market for children with plans, the mainstream catch-all (or
+    # their dearest setting) for children on SEN support, whom the market does not take
     market_price = np.zeros(len(groups))
+    np.maximum.at(market_price, arrays.pair_group, arrays.unit_cost)
     market_price[arrays.pair_group[market]] = arrays.unit_cost[market]
     children = groups["children"].to_numpy()
     year = groups["year"].to_numpy()
@@ -83,7 +94,8 @@ def test_every_child_placed_and_priced_within_hand_bounds(result: sufficiency.Re
         assert row["total_cost"] == pytest.approx(
             placed.loc[y, "total_cost"] + nis.get(y, 0.0), abs=1
         )
-        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
+        money = row["hnb_cost"] + row["transport_cost"] + row["school_cost"]
+        assert money == pytest.approx(row["total_cost"], abs=1)
         assert row["hnb_cost"] == pytest.approx(placed.loc[y, "hnb_cost"] + nis.get(y, 0.0), abs=1)
 
 

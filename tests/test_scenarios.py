@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import sufficiency
@@ -25,7 +26,9 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     assert result.summary["total_no_place"] == 0 and "unlawful" not in result.summary
     for row in result.summary["by_year"]:
         assert row["placed"] == pytest.approx(row["demand"], abs=1e-2)
-        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
+        assert row["sen_support_placed"] == pytest.approx(row["sen_support_demand"], abs=1e-2)
+        money = row["hnb_cost"] + row["transport_cost"] + row["school_cost"]
+        assert money == pytest.approx(row["total_cost"], abs=1)
     # a build that loses money over its life is never chosen unless forced
     built = result.builds[result.builds["built"].astype(bool)]
     losing = built[(built["decision"] != "build") & (built["net_saving"] < -1e-6)]
@@ -35,6 +38,7 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
         lever_years = t.index >= 2027
         assert (t.loc[lever_years, "total_cost"] < t.loc[lever_years, "unmitigated_cost"]).all()
         assert (t.loc[~lever_years, "total_cost"] <= t.loc[~lever_years, "unmitigated_cost"]).all()
+        check_fewer_plans(result)
     if path.stem == "budget_cap":
         t = result.totals().set_index("year")
         assert (t["budget_overrun"] >= 0).all() and t["budget_overrun"].max() > 0
@@ -56,6 +60,35 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
         assert (out / f"{name}.csv").is_file()
     assert (out / "summary.json").is_file()
     assert (out / "workbook.xlsx").is_file() and (out / "report.html").is_file()
+
+
+def check_fewer_plans(result: sufficiency.Result) -> None:
+    """The fewer-plans lever moves children from plans to SEN support: the SEND total is
+    unchanged each year, and money moves from the High Needs Block to schools."""
+    mitigated = result.placements
+    unmitigated = result.extras["unmitigated"].allocation.placements
+
+    def by(frame: pd.DataFrame, column: str, provision: str) -> pd.Series:
+        rows = frame[frame["provision"].astype(str) == provision]
+        return rows.groupby("year")[column].sum()
+
+    send = by(mitigated, "children", "ehc_plan") + by(mitigated, "children", "sen_support")
+    send_before = by(unmitigated, "children", "ehc_plan") + by(
+        unmitigated, "children", "sen_support"
+    )
+    assert send.to_numpy() == pytest.approx(send_before.to_numpy(), rel=1e-9)
+    later = send.index >= 2028
+    moved = by(mitigated, "children", "sen_support") - by(unmitigated, "children", "sen_support")
+    assert (moved[later] > 1).all()  # children on SEN support instead of a plan
+    school = by(mitigated, "school_cost", "sen_support") - by(
+        unmitigated, "school_cost", "sen_support"
+    )
+    hnb = by(mitigated, "hnb_cost", "ehc_plan") - by(unmitigated, "hnb_cost", "ehc_plan")
+    assert (school[later] > 0).all() and (hnb[later] < 0).all()
+    # schools pay for each child moved what SEN support in mainstream costs them (£6,000
+    # in base-year prices, inflated)
+    per_child = school[later] / moved[later]
+    assert ((per_child > 6_000) & (per_child < 6_000 * 1.5)).all(), per_child
 
 
 def test_cli_run_writes_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -365,7 +365,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     print(
         f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: total cost £{s['total_cost']:,.0f} "
         f"(High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
-        f"£{s['total_transport_cost']:,.0f}); sufficiency gap "
+        f"£{s['total_transport_cost']:,.0f}, schools £{s.get('total_school_cost', 0):,.0f}); "
+        "sufficiency gap "
         f"{s['total_shortfall']:,.1f} child-years"
     )
     print(
@@ -374,6 +375,12 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         f"{last['placed']:,.0f} placed ({last['market']:,.1f} by the market: the gap), "
         f"{last['not_placed']:,.0f} not in school; cost £{last['total_cost']:,.0f}"
     )
+    if last.get("sen_support_placed", 0) > 0:
+        print(
+            f"  {last['year']}: {last['sen_support_placed']:,.0f} on SEN support placed "
+            f"({last['sen_support_kept_in_mainstream']:,.1f} kept in mainstream for want of a "
+            f"place at their level); schools' cost £{last['school_cost']:,.0f}"
+        )
     if result.uncertainty is not None:
         u = result.uncertainty.by_year.iloc[-1]
         print(

@@ -118,7 +118,8 @@ def run(
     timings["forecast"] = time.perf_counter() - t
 
     hook("solve")
-    mitigated = plan(sc, inputs, ehcp.frame)
+    sen_frame = sen.frame if sen is not None else None
+    mitigated = plan(sc, inputs, ehcp.frame, sen_support=sen_frame)
     for k, v in mitigated.timings.items():
         timings[k] = v
     unmitigated = None
@@ -126,7 +127,7 @@ def run(
         hook("unmitigated")
         t = time.perf_counter()
         baseline = sc.model_copy(update={"levers": Levers(), "capital": Capital()})
-        unmitigated = plan(baseline, inputs, ehcp.frame)
+        unmitigated = plan(baseline, inputs, ehcp.frame, sen_support=sen_frame)
         timings["unmitigated"] = time.perf_counter() - t
     alloc, builds = mitigated.allocation, mitigated.builds
     unalloc = unmitigated.allocation if unmitigated is not None else None

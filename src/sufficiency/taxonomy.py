@@ -23,6 +23,13 @@ TIERS: tuple[str, ...] = (
 #: Tier name -> tier number (1 = mainstream … 6 = independent).
 TIER_NUMBER: dict[str, int] = {name: i + 1 for i, name in enumerate(TIERS)}
 
+#: Plan status of a child: with an EHC plan, or on SEN support (no plan).
+PROVISIONS: tuple[str, ...] = ("ehc_plan", "sen_support")
+#: Tiers whose settings take children on SEN support unless the register says otherwise
+#: (``takes_sen_support``): mainstream, SEN support and partnership (alternative provision)
+#: settings; resourced provision only where flagged; special and independent schools never.
+SEN_SUPPORT_TIERS: tuple[str, ...] = ("mainstream", "sen_support", "partnership")
+
 #: Primary need codes (DfE school census / SEN2) in census order.
 NEEDS: tuple[str, ...] = (
     "SPLD",
@@ -91,6 +98,7 @@ _AGE_TO_PHASE = np.array([next(p for p, lo, hi in PHASES if lo <= a <= hi) for a
 NEED_DTYPE = pd.CategoricalDtype(list(NEEDS), ordered=False)
 TIER_DTYPE = pd.CategoricalDtype(list(TIERS), ordered=True)
 AGE_BAND_DTYPE = pd.CategoricalDtype(list(AGE_BAND_LABELS), ordered=True)
+PROVISION_DTYPE = pd.CategoricalDtype(list(PROVISIONS), ordered=True)
 PHASE_DTYPE = pd.CategoricalDtype(list(PHASE_LABELS), ordered=True)
 
 
@@ -301,6 +309,7 @@ def as_categories(frame: pd.DataFrame) -> pd.DataFrame:
     for col, dtype in (
         ("need", NEED_DTYPE),
         ("tier", TIER_DTYPE),
+        ("provision", PROVISION_DTYPE),
         ("age_band", AGE_BAND_DTYPE),
         ("phase", PHASE_DTYPE),
     ):

@@ -123,8 +123,10 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
         hi = draw(st.integers(lo, 25))
         served = draw(st.lists(st.sampled_from(needs), min_size=1, max_size=4, unique=True))
         places = draw(st.one_of(st.none(), st.integers(0, 30)))
+        takes = draw(st.sampled_from(["", "yes", "no"]))  # "" = by tier
         settings_rows.append(
             {
+                **({"takes_sen_support": takes} if takes else {}),
                 "setting": f"S{i}",
                 "tier": draw(st.sampled_from(taxonomy.TIERS)),
                 "in_area": draw(st.booleans()),
@@ -159,12 +161,32 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
         for y in (2026, 2027)
     ]
     keys = ["year", "need", "age", "setting"]  # one row per key: draws that repeat add up
-    return {
+    settings_frame = pd.DataFrame(settings_rows)
+    if "takes_sen_support" in settings_frame:  # a column given is given on every row
+        by_tier = (
+            settings_frame["tier"].isin(taxonomy.SEN_SUPPORT_TIERS).map({True: "yes", False: "no"})
+        )
+        settings_frame["takes_sen_support"] = settings_frame["takes_sen_support"].fillna(by_tier)
+    out = {
         "caseload": pd.DataFrame(caseload).groupby(keys, as_index=False)["children"].sum(),
         "population": pd.DataFrame(population),
-        "settings": pd.DataFrame(settings_rows),
+        "settings": settings_frame,
         "cost_assumptions": pd.DataFrame(costs),
     }
+    if draw(st.booleans()):  # children on SEN support, NSA among their needs
+        sen = [
+            {
+                "year": year,
+                "need": draw(st.sampled_from([*needs, "NSA"])),
+                "age": draw(st.integers(2, 18)),
+                "children": draw(st.integers(0, 60)),
+            }
+            for year in (2023, 2024, 2025)
+            for _ in range(draw(st.integers(1, 4)))
+        ]
+        keys = ["year", "need", "age"]
+        out["sen_support"] = pd.DataFrame(sen).groupby(keys, as_index=False)["children"].sum()
+    return out
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -173,7 +195,9 @@ def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method:
     r = run_tables(tables, forecast={"method": method})
     check_all(r)
     assert r.summary["status"] == "optimal"
-    total = sum(row["placed"] + row["no_place"] for row in r.summary["by_year"])
+    total = sum(
+        row["placed"] + row["no_place"] + row["sen_support_placed"] for row in r.summary["by_year"]
+    )
     # summary figures are rounded to 3 decimals per year
     assert total == pytest.approx(float(r.demand["children"].sum()), abs=1e-2)
 
@@ -222,6 +246,30 @@ def lever_sets(draw: st.DrawFn) -> dict:
             }
         ]
     if draw(st.booleans()):
+        levers["fewer_plans"] = [
+            {
+                "share": draw(st.floats(0.05, 1.0)),
+                "from_year": 2026,
+                "levels": draw(
+                    st.lists(
+                        st.sampled_from(["mainstream", "sen_support", "partnership"]),
+                        min_size=1,
+                        unique=True,
+                    )
+                ),
+            }
+        ]
+    if draw(st.booleans()):
+        levers.setdefault("inclusion", []).append(
+            {
+                "from_level": "partnership",
+                "to_level": "sen_support",
+                "share": draw(st.floats(0.05, 1.0)),
+                "from_year": 2026,
+                "provision": "sen_support",
+            }
+        )
+    if draw(st.booleans()):
         levers["demand"] = [
             {"needs": ["ASD"], "multiplier": draw(st.floats(0.0, 3.0)), "from_year": 2027}
         ]
@@ -241,6 +289,16 @@ def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:
     check_all(r)
     check_continuity(r)
     check_out_of_area(r)
+    if "fewer_plans" in levers or "inclusion" in levers:
+        # moving children between plans and SEN support, or between levels, keeps the
+        # SEND cohort whole: the same children to place as without levers, every year
+        plain = run_tables(
+            tables, forecast={"method": "naive"}, allocation={"continuity": continuity}
+        )
+        with_levers = r.demand.groupby("year")["children"].sum()
+        without = plain.demand.groupby("year")["children"].sum()
+        if "demand" not in levers:
+            assert with_levers.to_numpy() == pytest.approx(without.to_numpy(), rel=1e-9, abs=1e-9)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

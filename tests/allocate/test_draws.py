@@ -84,8 +84,8 @@ def test_quantiles_are_monotone(roomy: sufficiency.Result) -> None:
 
 def test_every_draw_places_every_child(roomy: sufficiency.Result) -> None:
     d = roomy.uncertainty.draws  # type: ignore[union-attr]
-    placed = d.placed.sum(axis=2) + d.no_place
-    np.testing.assert_allclose(placed, d.children, rtol=1e-7, atol=1e-5)
+    placed = d.placed.sum(axis=2) + d.no_place  # places are shared by both provisions
+    np.testing.assert_allclose(placed, d.children + d.sen_support, rtol=1e-7, atol=1e-5)
     finite = np.isfinite(d.places)
     assert (d.placed[:, finite] <= d.places[finite] + 1e-5).all()
     assert d.children.std(axis=0).min() > 0  # the draws differ
@@ -175,7 +175,8 @@ def test_demand_map_equals_levers_draw_by_draw() -> None:
     linear = _demand_map(sc, inputs, paths, shares, plan.rates)
     assert linear is not None
     direct = _draw_by_draw(sc, inputs, paths, shares, plan.rates)
-    groups = pd.concat([linear.groups(), direct.groups()])[["year", "need", "age_band", "level"]]
+    keys = ["year", "provision", "need", "age_band", "level"]
+    groups = pd.concat([linear.groups(), direct.groups()])[keys]
     groups = groups.astype(str).drop_duplicates().astype({"year": int}).reset_index(drop=True)
     np.testing.assert_allclose(
         linear.vectors(groups), direct.vectors(groups), rtol=1e-12, atol=1e-9

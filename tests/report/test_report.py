@@ -22,13 +22,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_tables_add_up_to_the_result(baseline: Result) -> None:
     by_year = baseline.totals().set_index("year")
-    placed = baseline.placements.groupby("year")["children"].sum()
-    tier = tables.by_tier(baseline).set_index("year")
-    np.testing.assert_allclose(tier["total"], placed.reindex(tier.index), rtol=1e-9)
-    cost = tables.by_tier(baseline, value="cost").set_index("year")["total"]
+    p = baseline.placements
+    for provision, table in (
+        ("ehc_plan", tables.by_tier(baseline)),
+        ("sen_support", tables.sen_support_by_tier(baseline)),
+    ):
+        placed = p[p["provision"] == provision].groupby("year")["children"].sum()
+        tier = table.set_index("year")
+        np.testing.assert_allclose(tier["total"], placed.reindex(tier.index), rtol=1e-9)
+    cost = tables.by_tier(baseline, value="cost", provision=None).set_index("year")["total"]
     np.testing.assert_allclose(cost, by_year["cost"].reindex(cost.index), rtol=1e-6)
     gap = tables.gap_by_need(baseline).set_index("year")["total"]
-    short = baseline.shortfall.groupby("year")["children"].sum().reindex(gap.index, fill_value=0)
+    s = baseline.shortfall
+    short = s[s["provision"] == "ehc_plan"].groupby("year")["children"].sum()
+    short = short.reindex(gap.index, fill_value=0)
     np.testing.assert_allclose(gap, short, atol=1e-9)
     assert gap.iloc[-1] > 100  # the baseline runs out of places
     plans = tables.ehc_plans_by_need(baseline).set_index("year")["total"]

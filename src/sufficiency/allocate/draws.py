@@ -1,7 +1,10 @@
 """The allocation over forecast sample paths: the plan's model solved again for each draw.
 
 Each draw is one joint sample path of the EHC plan forecast (every need, age band and year
-from the same path, :meth:`~sufficiency.forecast.result.DemandForecast.samples`). It goes
+from the same path, :meth:`~sufficiency.forecast.result.DemandForecast.samples`); children
+on SEN support keep their mean projection in every draw (they share places with children
+with plans, and a fewer-plans lever moves each draw's plans to SEN support), and the draws'
+counts are of children with plans. It goes
 through the same levers and level shares as the mean, and the plan's model is solved for
 it with only the demand changed (:class:`~sufficiency.solve.draws.DemandResolver`). The
 outcomes of every draw are kept as arrays (:class:`~sufficiency.postprocess.draws.Draws`)
@@ -167,15 +170,23 @@ def _draw_by_draw(
     paths: pd.DataFrame,
     shares: pd.DataFrame,
     rates: CarryRates,
+    sen_support: pd.DataFrame | None = None,
+    sen_levels: pd.DataFrame | None = None,
 ) -> _DemandMap:
     """The same as :func:`_demand_map` built from each draw run through the levers: each
-    draw is a cell of its own."""
+    draw is a cell of its own (children on SEN support, ``sen_support``, at their mean in
+    every draw, with their level mix ``sen_levels``)."""
     demands, nis = [], []
     opts = scenario.allocation
     years = list(scenario.plan_years)
     for i, (_, path) in enumerate(paths.groupby("sample", sort=True)):
         demand, not_placed = scenario_demand(
-            scenario, path.rename(columns={"children": "mean"}), shares, rates
+            scenario,
+            path.rename(columns={"children": "mean"}),
+            shares,
+            rates,
+            sen_support,
+            sen_levels,
         )
         costed = not_in_school_table(
             not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
@@ -225,12 +236,22 @@ def allocate_draws(
         inputs = canonical(inputs)
         shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
         paths = forecast.samples(n_draws, np.random.default_rng(seed))
-        demands = _demand_map(scenario, inputs, paths, shares, plan.rates)
+        # children on SEN support: their mean in every draw (only plans are drawn)
+        sen, sen_levels = plan.sen_support_forecast, plan.sen_support_levels
+        demands = None
+        if sen is None:  # the map is linear in the plans' paths: without a constant part
+            demands = _demand_map(scenario, inputs, paths, shares, plan.rates)
         if demands is None:
-            demands = _draw_by_draw(scenario, inputs, paths, shares, plan.rates)
+            demands = _draw_by_draw(scenario, inputs, paths, shares, plan.rates, sen, sen_levels)
         if _group_index(plan.arrays.groups, demands.groups(), plan.arrays.segments)[2] > 0:
             # some draws have children in cells the mean has none in: give the model them
-            plan = make_plan(scenario, inputs, forecast.frame, extra_groups=demands.groups())
+            plan = make_plan(
+                scenario,
+                inputs,
+                forecast.frame,
+                extra_groups=demands.groups(),
+                sen_support=sen,
+            )
         arrays = plan.arrays
         vectors = demands.vectors(arrays.groups, arrays.segments)
         limit = scenario.allocation.time_limit_seconds
@@ -243,18 +264,25 @@ def allocate_draws(
     group_level = np.array([taxonomy.TIERS.index(str(v)) for v in arrays.groups["level"]])
     group_need = np.array([taxonomy.NEEDS.index(str(v)) for v in arrays.groups["need"]])
     pair_cell = arrays.pair_year * n_settings + arrays.pair_setting
+    on_plan = arrays.group_ehc
     k = arrays.n_pairs
     out.not_placed[:] = demands.by_year(years, "children")
     nis_cost = demands.by_year(years, "hnb_cost")
     for i, vector in enumerate(vectors):
         x, u = np.maximum(solved[i, :k], 0.0), np.maximum(solved[i, k:], 0.0)
         y = arrays.pair_year
-        out.children[i] = np.bincount(arrays.group_year, weights=vector, minlength=n_years)
-        out.no_place[i] = np.bincount(arrays.group_year, weights=u, minlength=n_years)
+        out.children[i] = np.bincount(
+            arrays.group_year, weights=vector * on_plan, minlength=n_years
+        )
+        out.sen_support[i] = np.bincount(
+            arrays.group_year, weights=vector * ~on_plan, minlength=n_years
+        )
+        out.no_place[i] = np.bincount(arrays.group_year, weights=u * on_plan, minlength=n_years)
         out.hnb_cost[i] = (
             np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost[i]
         )
         out.transport_cost[i] = np.bincount(y, weights=x * arrays.unit_transport, minlength=n_years)
+        out.school_cost[i] = np.bincount(y, weights=x * arrays.unit_school, minlength=n_years)
         out.placed[i] = np.bincount(pair_cell, weights=x, minlength=n_years * n_settings).reshape(
             n_years, n_settings
         )
@@ -264,8 +292,8 @@ def allocate_draws(
             out.market[i] = np.bincount(y[market], weights=xm, minlength=n_years)
             np.add.at(out.market_by_level[i], (y[market], group_level[g]), xm)
             np.add.at(out.market_by_need[i], (y[market], group_need[g]), xm)
-        np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u)
-        np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u)
+        np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u * on_plan)
+        np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u * on_plan)
     out.builds = builds
     out.seconds = time.perf_counter() - start
     log.info("allocated %d demand draws in %.1fs", n_draws, out.seconds)

@@ -22,7 +22,9 @@ from ..model.canonical import canonical
 from ..model.capital import add_capital_settings, capital_arrays
 from ..model.levels import NOT_IN_SCHOOL_LEVELS, demand_by_level, level_shares
 from ..model.levers import (
+    DEMAND_KEYS,
     apply_demand_shocks,
+    apply_fewer_plans,
     apply_inclusion,
     apply_setting_changes,
     budget_limits,
@@ -30,6 +32,7 @@ from ..model.levers import (
 )
 from ..model.market import add_market
 from ..model.not_in_school import not_in_school_table
+from ..model.sen_support import add_mainstream, sen_support_demand, sen_support_levels
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
@@ -70,7 +73,8 @@ class Plan:
     """An allocation with the demand behind it.
 
     Attributes:
-        demand: Children to place: ``year, need, age_band, level, children``.
+        demand: Children to place: ``year, provision, need, age_band, level, children``
+            (``provision``: ``ehc_plan`` or ``sen_support``).
         not_placed: Children with plans not in a school or college, same columns (level =
             their arrangement).
         not_in_school: The same by arrangement, costed
@@ -84,6 +88,10 @@ class Plan:
         solver: Engine asked for (``allocation.solver``); re-solves use it too.
         time_limit: Seconds per solve (``allocation.time_limit_seconds``).
         fallback: Whether other engines are tried (``allocation.fallback_solver``).
+        sen_support_forecast: Projected children on SEN support the plan placed
+            (``year, need, age_band, mean``), or None.
+        sen_support_levels: Their level mix
+            (:func:`~sufficiency.model.sen_support.sen_support_levels`), or None.
     """
 
     demand: pd.DataFrame
@@ -95,36 +103,57 @@ class Plan:
     rates: CarryRates
     builds: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    sen_support_forecast: pd.DataFrame | None = None
+    sen_support_levels: pd.DataFrame | None = None
 
 
 def scenario_demand(
-    scenario: Scenario, forecast: pd.DataFrame, shares: pd.DataFrame, rates: CarryRates
+    scenario: Scenario,
+    forecast: pd.DataFrame,
+    shares: pd.DataFrame,
+    rates: CarryRates,
+    sen_support: pd.DataFrame | None = None,
+    sen_levels: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Projected EHC plans turned into the scenario's demand by level.
+    """Projected EHC plans (and SEN support) turned into the scenario's demand by level.
 
-    Applies demand shocks, splits by level with the base-year shares, sets apart children
-    not in a school or college and applies the inclusion levers.
+    Applies demand shocks to plans, splits them by level with the base-year shares, sets
+    apart children not in a school or college, adds children on SEN support by level
+    (:func:`~sufficiency.model.sen_support.sen_support_demand`, when given and
+    ``allocation.sen_support.enabled``), then applies the fewer-plans and inclusion levers.
 
     Args:
         scenario: The resolved scenario (its demand and inclusion levers are used).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
         shares: Level shares (:func:`~sufficiency.model.levels.level_shares`).
         rates: Carry-over rates (:func:`~sufficiency.model.stock.carry_rates`).
+        sen_support: Projected children on SEN support (``year, need, age_band, mean``).
+        sen_levels: Their level mix (:func:`~sufficiency.model.sen_support.sen_support_levels`;
+            the default mix when None).
 
     Returns:
-        ``(demand, not_placed)``: children to place and children not in a school or
-        college, each ``year, need, age_band, level, children``.
+        ``(demand, not_placed)``: children to place (``year, provision, need, age_band,
+        level, children``) and children with plans not in a school or college
+        (``year, need, age_band, level, children``).
     """
     levers = scenario.levers
     by_level = demand_by_level(apply_demand_shocks(forecast, levers.demand), shares)
     out_of_school = by_level["level"].isin(NOT_IN_SCHOOL_LEVELS)
     not_placed = by_level[out_of_school].reset_index(drop=True)
-    demand = by_level[~out_of_school].reset_index(drop=True)
-    return apply_inclusion(demand, levers.inclusion, rates), not_placed
+    demand = by_level[~out_of_school].reset_index(drop=True).assign(provision="ehc_plan")
+    options = scenario.allocation.sen_support
+    if sen_support is not None and options.enabled:
+        if sen_levels is None:
+            sen_levels = sen_support_levels(None, pd.DataFrame(), options)
+        on_support = sen_support_demand(sen_support, sen_levels)
+        demand = pd.concat([demand, on_support], ignore_index=True)
+    demand = apply_fewer_plans(demand, levers.fewer_plans, rates)
+    demand = apply_inclusion(demand, levers.inclusion, rates)
+    return demand[[*GROUP_KEYS, "children"]], not_placed
 
 
-#: Columns that name a demand group.
-GROUP_KEYS = ["year", "need", "age_band", "level"]
+#: Columns that name a demand group (one list: add a key here and in the frames' makers).
+GROUP_KEYS = DEMAND_KEYS
 
 
 def with_groups(demand: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
@@ -143,6 +172,7 @@ def plan(
     inputs: Inputs,
     forecast: pd.DataFrame,
     extra_groups: pd.DataFrame | None = None,
+    sen_support: pd.DataFrame | None = None,
 ) -> Plan:
     """Apply the scenario's levers to projected demand and allocate it.
 
@@ -151,9 +181,11 @@ def plan(
         inputs: Validated inputs (put in canonical row order first, see
             :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
-        extra_groups: Demand groups (``year, need, age_band, level``) to give the model
-            even where ``forecast`` has no children, with zero demand (so that other
-            demands, e.g. forecast draws, can be placed by the same model).
+        extra_groups: Demand groups (:data:`GROUP_KEYS`) to give the model even where
+            ``forecast`` has no children, with zero demand (so that other demands, e.g.
+            forecast draws, can be placed by the same model).
+        sen_support: Projected children on SEN support (``year, need, age_band, mean``),
+            placed too unless ``allocation.sen_support.enabled`` is false.
 
     Returns:
         The plan.
@@ -169,13 +201,18 @@ def plan(
     years = scenario.plan_years
     shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
     rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
-    demand, not_placed = scenario_demand(scenario, forecast, shares, rates)
+    sen_levels = sen_support_levels(
+        inputs.sen_support_placements, inputs.settings, opts.sen_support
+    )
+    demand, not_placed = scenario_demand(scenario, forecast, shares, rates, sen_support, sen_levels)
     if extra_groups is not None:
         demand = with_groups(demand, extra_groups)
     inputs = apply_setting_changes(inputs, levers.settings)
     inputs = add_capital_settings(inputs, scenario.capital)
     if opts.market.enabled:
         inputs = add_market(inputs, opts.market)
+    if (demand["provision"] == "sen_support").any():
+        inputs = add_mainstream(inputs)
     arrays = build_arrays(
         demand,
         inputs,
@@ -184,6 +221,7 @@ def plan(
         unmet_penalty=opts.unmet_penalty_gbp,
         cost_changes=levers.costs,
         market=opts.market.prices if opts.market.enabled else None,
+        sen_support=opts.sen_support,
     )
     stock = base_stock(inputs, scenario.base_year)
     if opts.continuity:
@@ -209,6 +247,7 @@ def plan(
             arrays.continuity,
             arrays.pair_year,
         )
+        arrays.out_of_area.pairs &= arrays.group_ehc[arrays.pair_group]  # plans only
     if levers.budget is not None:
         arrays.budget = budget_limits(levers.budget, arrays.years)
     arrays.capital = capital_arrays(
@@ -230,6 +269,8 @@ def plan(
         rates=rates,
         builds=builds,
         timings={"arrays": t1 - t0, **allocation.timings},
+        sen_support_forecast=sen_support,
+        sen_support_levels=sen_levels,
     )
 
 

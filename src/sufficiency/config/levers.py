@@ -93,12 +93,42 @@ class InclusionLever(_Filter):
     to_level: TierName = Field(description="Lower level that will meet it.")
     share: float = Field(gt=0.0, le=1.0, description="Share of new placements moved (fraction).")
     from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+    provision: Literal["ehc_plan", "sen_support"] = Field(
+        default="ehc_plan",
+        description=("Whose demand moves: children with an EHC plan (default) or on SEN support."),
+    )
 
     @model_validator(mode="after")
     def _lower(self) -> InclusionLever:
         if taxonomy.TIER_NUMBER[self.to_level] >= taxonomy.TIER_NUMBER[self.from_level]:
             raise ValueError("to_level must be less specialist than from_level")
         return self
+
+
+PlanLevel = Literal["mainstream", "sen_support", "partnership"]
+_MAINSTREAM_LEVELS: tuple[PlanLevel, ...] = ("mainstream", "sen_support")
+
+
+class FewerPlansLever(_Filter):
+    """Meet a share of new EHC plans at SEN support instead, from a year.
+
+    The children stay in the cohort (the SEND total is unchanged) and keep their level:
+    they move from the plan's funding (High Needs Block top-up) to SEN support (the
+    school's notional SEN budget), as the caseload turns over.
+    """
+
+    share: float = Field(
+        gt=0.0, le=1.0, description="Share of new plans met at SEN support instead (fraction)."
+    )
+    from_year: int = Field(ge=1990, le=2100, description="First census year it applies.")
+    levels: list[PlanLevel] = Field(
+        default_factory=lambda: list(_MAINSTREAM_LEVELS),
+        min_length=1,
+        description=(
+            "Levels whose plans it applies to: needs met in mainstream (default) or "
+            "partnership; more specialist needs keep their plans."
+        ),
+    )
 
 
 class DemandShock(_Filter):
@@ -246,6 +276,10 @@ class Levers(Strict):
     inclusion: list[InclusionLever] = Field(
         default_factory=list, description="Move a share of demand to a less specialist level."
     )
+    fewer_plans: list[FewerPlansLever] = Field(
+        default_factory=list,
+        description="Meet a share of new EHC plans at SEN support instead (no plan).",
+    )
     demand: list[DemandShock] = Field(
         default_factory=list, description="Demand multipliers (shocks) by need and age band."
     )
@@ -287,6 +321,7 @@ class Levers(Strict):
         return bool(
             self.out_of_area
             or self.inclusion
+            or self.fewer_plans
             or self.demand
             or self.costs
             or self.settings

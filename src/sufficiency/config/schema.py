@@ -253,6 +253,61 @@ class NotInSchool(_Strict):
     )
 
 
+class SenSupport(_Strict):
+    """Children on SEN support (no EHC plan) in the allocation: their levels, costs and payers.
+
+    Children on SEN support are placed with children with EHC plans, in the register's
+    settings that take them (``takes_sen_support``; by default mainstream, SEN support and
+    partnership settings), sharing their places. Their levels default to ``sen_support``
+    with a share at ``partnership`` (alternative provision) at school age. The market of
+    last resort does not take them: a child on SEN support whom the register's places at
+    their level cannot take stays in mainstream school (the in-area setting ``MAINSTREAM``,
+    no place limit), paid by the school, and is counted as the SEN-support gap.
+    """
+
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Allocate children on SEN support when the scenario has a sen_support table; "
+            "false allocates children with EHC plans only."
+        ),
+    )
+    school_cost_per_child_gbp: float = Field(
+        default=6_000.0,
+        ge=0.0,
+        le=100_000.0,
+        description=(
+            "£ per child per year (base-year prices) a school pays from its notional SEN "
+            "budget for a child on SEN support in a mainstream setting. Default £6,000: the "
+            "national threshold schools meet before High Needs top-up (an upper figure; "
+            "replace it with your schools' average)."
+        ),
+    )
+    partnership_share: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share (fraction) of school-age children on SEN support (bands 5-10 and 11-15) "
+            "whose level is partnership (alternative provision); the rest are at level "
+            "sen_support. A judgement to replace; used where the sen_support table gives no "
+            "base-year settings to take the mix from."
+        ),
+    )
+    kept_in_mainstream_weight_gbp: float = Field(
+        default=10_000.0,
+        ge=0.0,
+        le=1e9,
+        description=(
+            "Policy weight in £ of objective (not money) per child on SEN support per year "
+            "kept in mainstream school because no place at their level is free. Above the "
+            "extra cost of an alternative provision place over a school's own support, so "
+            "free places are used; below the market's extra cost for a child with an EHC "
+            "plan, so children with plans come first."
+        ),
+    )
+
+
 class AllocationOptions(_Strict):
     """How the allocation linear programme is built and solved."""
 
@@ -305,6 +360,10 @@ class AllocationOptions(_Strict):
     not_in_school: NotInSchool = Field(
         default_factory=lambda: NotInSchool(),
         description="Costs of children with plans who are not in a school or college.",
+    )
+    sen_support: SenSupport = Field(
+        default_factory=lambda: SenSupport(),
+        description="Children on SEN support in the allocation: levels, costs and payers.",
     )
     displacement_penalty_gbp: float = Field(
         default=400_000.0,

@@ -29,6 +29,9 @@ NOT_PLACED = "NOT_PLACED"
 #: employment or training, and not recorded).
 #: Setting id of the market of last resort (reserved: the register may not use it).
 MARKET = "MARKET"
+#: Setting id of mainstream schools for children on SEN support without a place at their
+#: level (reserved: the register may not use it).
+MAINSTREAM = "MAINSTREAM"
 NOT_IN_SCHOOL: dict[str, str] = {
     "OTHER_ARRANGEMENTS": "other_arrangements",
     "EHE": "elective_home_education",
@@ -60,7 +63,14 @@ CASELOAD_COLUMNS = (
     Column("setting", "text"),
     _COUNT,
 )
-SEN_SUPPORT_COLUMNS = (_YEAR, Column("need", "need"), _AGE, _BAND, _COUNT)
+SEN_SUPPORT_COLUMNS = (
+    _YEAR,
+    Column("need", "need"),
+    _AGE,
+    _BAND,
+    Column("setting", "text", required=False, blank_ok=True),
+    _COUNT,
+)
 POPULATION_COLUMNS = (
     _YEAR,
     Column("age", "int", minimum=0, maximum=25, unit="years"),
@@ -93,6 +103,7 @@ SETTINGS_COLUMNS = (
         maximum=MAX_COST_GBP,
         unit="£ per place per year",
     ),
+    Column("takes_sen_support", "bool", required=False),
     *CATEGORY_COLUMNS,
 )
 #: Place funding (£ per place per year) where the register gives none, by tier: £6,000 for
@@ -132,11 +143,16 @@ class Inputs:
         population: ``year, age, age_band, population``.
         settings: The register: ``setting, name, tier, tier_number, in_area, places`` (NaN =
             no limit), ``needs`` (tuple of codes), ``age_min, age_max, cost_per_place,
-            transport_per_place``, and the reporting columns ``establishment_type,
+            transport_per_place``, ``takes_sen_support`` (given, else by tier:
+            :data:`~sufficiency.taxonomy.SEN_SUPPORT_TIERS`), and the reporting columns
+            ``establishment_type,
             dsg_category, scap_type, phase, residential, planning_area`` (given or derived,
             see :func:`~sufficiency.data.categories.with_categories`).
         cost_assumptions: ``year, tier, inflation, transport_inflation`` (tier "" = all).
         sen_support: Children on SEN support, as caseload without ``setting``; may be None.
+        sen_support_placements: Base-year children on SEN support by setting, where the
+            ``sen_support`` table gives settings: ``need, age_band, setting, children``
+            (their level mix); None otherwise.
         setting_places: Dated changes ``setting, year, places``.
         flows: Requests, assessments, new and ceased plans (see :mod:`.flows`): ``year,
             measure, age, age_band, children``; may be None.
@@ -151,6 +167,7 @@ class Inputs:
     settings: pd.DataFrame
     cost_assumptions: pd.DataFrame
     sen_support: pd.DataFrame | None = None
+    sen_support_placements: pd.DataFrame | None = None
     setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
     flows: pd.DataFrame | None = None
     single_year_ages: bool = True
@@ -327,12 +344,13 @@ def load_inputs(
         "year, need, age and setting",
     )
     if sen_support is not None and sen_raw is not None:
+        by_setting = "setting" in sen_support
         duplicate_keys(
             sen_support,
             sen_raw,
-            ["year", "need", "age", "age_band"],
+            ["year", "need", "age", "age_band", *(["setting"] if by_setting else [])],
             problems,
-            "year, need and age",
+            "year, need, age and setting" if by_setting else "year, need and age",
         )
     duplicate_keys(population, population_raw, ["year", "age"], problems, "year and age")
     duplicate_keys(settings, settings_raw, ["setting"], problems, "setting id")
@@ -346,7 +364,7 @@ def load_inputs(
 
     # --- settings register
     ids = settings["setting"]
-    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, MARKET]).to_numpy()):
+    for i in np.flatnonzero(ids.isin([*NOT_IN_SCHOOL, MARKET, MAINSTREAM]).to_numpy()):
         problems.append(
             Problem(settings_raw.where(int(i), "setting"), f"{ids.iloc[i]!r} is reserved")
         )
@@ -370,6 +388,12 @@ def load_inputs(
             )
         )
     settings.loc[independent, "place_funding"] = 0.0  # an independent place is a fee
+    # children on SEN support: mainstream, SEN support and partnership settings by default
+    default_takes = settings["tier"].astype(str).isin(taxonomy.SEN_SUPPORT_TIERS)
+    if "takes_sen_support" in settings:
+        settings["takes_sen_support"] = settings["takes_sen_support"].astype(bool)
+    else:
+        settings["takes_sen_support"] = default_takes.to_numpy()
     check_categories(settings, settings_raw, problems)
     settings = with_categories(settings)
     settings["tier_number"] = settings["tier"].map(taxonomy.TIER_NUMBER).astype(int)
@@ -389,6 +413,27 @@ def load_inputs(
                 + ", ".join(NOT_IN_SCHOOL)
                 + ")",
             )
+        )
+    sen_placements = None
+    if sen_support is not None and sen_raw is not None and "setting" in sen_support:
+        named = sen_support["setting"].fillna("").astype(str)
+        for i in np.flatnonzero(((named != "") & ~named.isin(known)).to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    sen_raw.where(int(i), "setting"),
+                    f"setting {named.iloc[i]!r} is not in the settings register "
+                    "(leave it blank where not known)",
+                )
+            )
+        at = (sen_support["year"].astype(int) == scenario.base_year) & (named != "")
+        sen_placements = (
+            sen_support[at.to_numpy()]
+            .assign(
+                need=lambda f: f["need"].astype(str), age_band=lambda f: f["age_band"].astype(str)
+            )
+            .groupby(["need", "age_band", "setting"])["children"]
+            .sum()
+            .reset_index()
         )
     years = sorted(caseload["year"].astype(int).unique())
     if scenario.base_year not in years:
@@ -488,6 +533,7 @@ def load_inputs(
         settings=settings.reset_index(drop=True),
         cost_assumptions=costs,
         sen_support=sen_support,
+        sen_support_placements=sen_placements,
         setting_places=setting_places,
         flows=tidy_flows(flows) if flows is not None else None,
         single_year_ages=single,

@@ -104,8 +104,8 @@ import pandas as pd
 
 from ..taxonomy import AGES, EHCP_NEEDS
 from . import _targets as tg
-from ._flows import derive_flows
 from . import example_bands
+from ._flows import derive_flows
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
 from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.levers import CostChange
-from ..config.schema import MarketPrice
+from ..config.schema import MarketPrice, SenSupport
 from ..data.inputs import Inputs
 from ..errors import Problem, ScenarioError
 from .bands import BandedTopUps, banded_top_ups
@@ -27,6 +27,7 @@ from .segments import (
     serves_need,
     split_by_segment,
 )
+from .sen_support import sen_support_unit_costs, takes_ehc_plan, takes_sen_support
 from .stock import Continuity, age_shares
 
 
@@ -35,8 +36,9 @@ class AllocationArrays:
     """Everything the allocation model needs, as indexed arrays.
 
     Attributes:
-        groups: Demand groups ``year, need, age_band, age_segment, level, children`` (row =
-            group g): the demand of each age band split into its age segments
+        groups: Demand groups ``year, provision, need, age_band, age_segment, level,
+            children`` (row = group g; ``provision`` is ``ehc_plan`` or ``sen_support``):
+            the demand of each age band split into its age segments
             (:mod:`~sufficiency.model.segments`).
         settings: The register (row = setting s).
         years: Plan years (position = year index y).
@@ -44,11 +46,15 @@ class AllocationArrays:
         pair_group: Group of each eligible pair, shape (K,), sorted by group.
         pair_setting: Setting of each eligible pair, shape (K,).
         unit_cost: £ per child per year of each pair, shape (K,): ``unit_hnb`` +
-            ``unit_transport``.
+            ``unit_transport`` + ``unit_school``.
         unit_hnb: £ per child per year paid from the High Needs Block (place funding and
             top-up, or fee), shape (K,).
         unit_transport: £ per child per year of home-to-school transport (the council's
             general fund), shape (K,).
+        unit_school: £ per child per year paid by the school from its notional SEN budget
+            (children on SEN support in mainstream settings), shape (K,).
+        pair_weight: Policy weight per child per year of each pair (£ of objective, not
+            money: the SEN-support catch-all's), shape (K,).
         unit_place_funding: The part of ``unit_hnb`` that is place funding (£ per child per
             year; the rest is top-up, or an independent fee), shape (K,).
         place_cost: £ per place per year by year and setting (inflated), shape (Y, S); NaN
@@ -77,6 +83,8 @@ class AllocationArrays:
     unit_cost: np.ndarray
     unit_hnb: np.ndarray
     unit_transport: np.ndarray
+    unit_school: np.ndarray
+    pair_weight: np.ndarray
     unit_place_funding: np.ndarray
     place_cost: np.ndarray
     transport_cost: np.ndarray
@@ -99,6 +107,11 @@ class AllocationArrays:
     def pair_year(self) -> np.ndarray:
         """Plan-year index of each pair, shape (K,)."""
         return self.group_year[self.pair_group]
+
+    @property
+    def group_ehc(self) -> np.ndarray:
+        """Whether each group is of children with an EHC plan, shape (G,)."""
+        return group_provision(self.groups) == 0
 
 
 def cost_index(
@@ -134,8 +147,23 @@ def cost_index(
     return index[..., 0].T, index[..., 1].T
 
 
+def group_provision(groups: pd.DataFrame) -> np.ndarray:
+    """Position of each group's provision in :data:`~sufficiency.taxonomy.PROVISIONS` (0 =
+    EHC plan, also where ``groups`` has no ``provision`` column), shape (G,)."""
+    if "provision" not in groups:
+        return np.zeros(len(groups), dtype=np.int64)
+    return _codes(groups["provision"], taxonomy.PROVISIONS)
+
+
 def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Eligibility decided once per distinct (need, age segment, level) of ``groups``.
+    """Eligibility decided once per distinct (provision, need, age segment, level) of
+    ``groups``.
+
+
+    Children on SEN support go only to settings that take them; children with plans only
+    to settings that take plans (all but the SEN-support catch-all, which takes children
+    on SEN support of any level). A setting serving every EHC plan need serves NSA (SEN
+    support with no specialist assessment) too.
 
     Returns:
         ``(mask, inverse)``: a (U, S) boolean matrix over the distinct combinations and
@@ -151,22 +179,29 @@ def _combo_mask(groups: pd.DataFrame, settings: pd.DataFrame) -> tuple[np.ndarra
     age_ok = (amin[None, :] <= lo[:, None]) & (amax[None, :] >= hi[:, None])  # (B, S)
     level_ok = meets_level(settings)  # (L, S)
 
+    takes = np.stack([takes_ehc_plan(settings), takes_sen_support(settings)])  # (P, S)
+    any_level = np.stack([np.zeros(len(settings), bool), ~takes_ehc_plan(settings)])
+
     need_idx = _codes(groups["need"], needs)
     level_idx = _codes(groups["level"], taxonomy.TIERS)
-    n_b, n_l = max(len(ages), 1), len(taxonomy.TIERS)
-    combo = (need_idx * n_b + band_idx) * n_l + level_idx
+    prov_idx = group_provision(groups)
+    n_n, n_b, n_l = len(needs), max(len(ages), 1), len(taxonomy.TIERS)
+    combo = ((prov_idx * n_n + need_idx) * n_b + band_idx) * n_l + level_idx
     unique, inverse = np.unique(combo, return_inverse=True)
-    u_need, rest = np.divmod(unique, n_b * n_l)
+    u_prov, rest = np.divmod(unique, n_n * n_b * n_l)
+    u_need, rest = np.divmod(rest, n_b * n_l)
     u_band, u_level = np.divmod(rest, n_l)
-    return serves[u_need] & age_ok[u_band] & level_ok[u_level], inverse
+    level_or_any = level_ok[u_level] | any_level[u_prov]
+    return serves[u_need] & age_ok[u_band] & level_or_any & takes[u_prov], inverse
 
 
 def eligibility(groups: pd.DataFrame, settings: pd.DataFrame) -> np.ndarray:
     """Boolean (G, S) matrix: may group g be placed in setting s?
 
     A setting is eligible for a group when it meets the group's need, serves every age of
-    the group's age segment (of its age band, where ``groups`` has no ``age_segment``), and
-    its tier is at or above the group's level.
+    the group's age segment (of its age band, where ``groups`` has no ``age_segment``),
+    takes the group's provision, and its tier is at or above the group's level (the
+    SEN-support catch-all: any level).
     """
     mask, inverse = _combo_mask(groups, settings)
     return mask[inverse]
@@ -199,6 +234,7 @@ def build_arrays(
     unmet_penalty: float,
     cost_changes: Sequence[CostChange] = (),
     market: Sequence[MarketPrice] | None = None,
+    sen_support: SenSupport | None = None,
 ) -> AllocationArrays:
     """Build the cost arrays of an allocation with numpy broadcasting.
 
@@ -215,6 +251,8 @@ def build_arrays(
         cost_changes: Cost levers (extra inflation, one-off factors) to apply.
         market: Price table of the market of last resort, needed when the register has
             the ``MARKET`` setting (:func:`~sufficiency.model.market.add_market`).
+        sen_support: Options of children on SEN support, needed when ``demand`` has
+            groups of them (:mod:`~sufficiency.model.sen_support`).
 
     Returns:
         The arrays; groups are in ``demand``'s order (each row's segments in age order),
@@ -289,7 +327,32 @@ def build_arrays(
         if factors is not None:
             unit_hnb[hit] *= factors[0][y, market_at]
             unit_transport[hit] *= factors[1][y, market_at]
-    unit_cost = unit_hnb + unit_transport
+    unit_school = np.zeros(len(pair_group))
+    pair_weight = np.zeros(len(pair_group))
+    sen_pairs = np.flatnonzero(group_provision(groups)[pair_group] == 1)
+    if len(sen_pairs):
+        if sen_support is None:
+            raise ScenarioError(
+                "invalid demand", [Problem("demand", "SEN support groups need their options")]
+            )
+        school_index = place_index[:, tier_col] * (factors[0] if factors is not None else 1.0)
+        sen = sen_support_unit_costs(
+            settings,
+            sen_pairs,
+            pair_year,
+            pair_setting,
+            place_cost,
+            transport_cost,
+            funding_cost,
+            school_index,
+            sen_support,
+        )
+        unit_hnb[sen_pairs] = sen.hnb
+        unit_place_funding[sen_pairs] = sen.place_funding
+        unit_transport[sen_pairs] = sen.transport
+        unit_school[sen_pairs] = sen.school
+        pair_weight[sen_pairs] = sen.weight
+    unit_cost = unit_hnb + unit_transport + unit_school
     return AllocationArrays(
         groups=groups,
         settings=settings,
@@ -300,6 +363,8 @@ def build_arrays(
         unit_cost=unit_cost,
         unit_hnb=unit_hnb,
         unit_transport=unit_transport,
+        unit_school=unit_school,
+        pair_weight=pair_weight,
         unit_place_funding=unit_place_funding,
         place_cost=place_cost,
         transport_cost=transport_cost,
@@ -324,7 +389,7 @@ def cost_comparison(arrays: AllocationArrays) -> pd.DataFrame:
     n_groups = len(arrays.groups)
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
     ids = arrays.settings["setting"].to_numpy()
-    keys = ["year", "need", "age_band", SEGMENT, "level"]
+    keys = ["year", "provision", "need", "age_band", SEGMENT, "level"]
     out = arrays.groups[[k for k in keys if k in arrays.groups]].copy()
     for label, mask in (("local", in_area), ("out_of_area", ~in_area)):
         cost = np.where(mask, arrays.unit_cost, np.inf)

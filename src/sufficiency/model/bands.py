@@ -91,7 +91,8 @@ def banded_top_ups(
     pair_setting: np.ndarray,
     price_index: np.ndarray,
 ) -> BandedTopUps | None:
-    """The banded top-up of every pair whose setting a band scale covers.
+    """The banded top-up of every pair of a group with a plan whose setting a band scale
+    covers (children on SEN support have no top-up: see :mod:`.sen_support`).
 
     Args:
         bands: Validated bands (:func:`sufficiency.data.bands.read_bands`).
@@ -109,7 +110,13 @@ def banded_top_ups(
         DataError: If a banded pair's group has no band mix (the load checks rule it out).
     """
     scale = _scales(bands, settings)
-    banded = np.flatnonzero(~np.isnan(scale[pair_setting, 0]))
+    # bands price the top-up of children with plans; children on SEN support have none
+    with_plan = (
+        (groups["provision"].astype(str) == "ehc_plan").to_numpy()
+        if "provision" in groups
+        else np.ones(len(groups), dtype=bool)
+    )
+    banded = np.flatnonzero(~np.isnan(scale[pair_setting, 0]) & with_plan[pair_group])
     if not len(banded):
         return None
     shares = group_shares(bands, groups)[pair_group[banded]]

@@ -23,6 +23,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "settings": ("tier_number", "setting"),
     "cost_assumptions": ("year", "tier"),
     "sen_support": ("year", "need", "age", "age_band"),
+    "sen_support_placements": ("need", "age_band", "setting"),
     "setting_places": ("setting", "year"),
 }
 

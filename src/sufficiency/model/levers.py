@@ -14,6 +14,7 @@ from ..config.levers import (
     BudgetLever,
     CostChange,
     DemandShock,
+    FewerPlansLever,
     InclusionLever,
     OutOfAreaLever,
     SettingChange,
@@ -48,44 +49,102 @@ def apply_demand_shocks(frame: pd.DataFrame, shocks: Sequence[DemandShock]) -> p
     return out
 
 
+#: Columns that name a demand group (:data:`~sufficiency.allocate.plan.GROUP_KEYS`).
+DEMAND_KEYS = ["year", "provision", "need", "age_band", "level"]
+
+
+def _turnover(rows: pd.DataFrame, rates: CarryRates | None, from_year: int) -> np.ndarray:
+    """Share of each row's caseload placed since ``from_year``: ``1 − stay^(y − from + 1)``."""
+    needs = list(taxonomy.NEEDS)
+    bands = list(taxonomy.AGE_BAND_LABELS)
+    n_idx = rows["need"].astype(str).map(needs.index).to_numpy()
+    b_idx = rows["age_band"].astype(str).map(bands.index).to_numpy()
+    stay = rates.carry[n_idx, b_idx, b_idx] if rates is not None else np.zeros(len(rows))
+    years_in = rows["year"].to_numpy() - from_year + 1
+    return 1.0 - stay**years_in
+
+
+def _summed(out: pd.DataFrame) -> pd.DataFrame:
+    keys = [k for k in DEMAND_KEYS if k in out.columns]
+    summed = (
+        out.assign(need=out["need"].astype(str), age_band=out["age_band"].astype(str))
+        .groupby(keys)["children"]
+        .sum()
+        .reset_index()
+    )
+    return summed[summed["children"] > 0].reset_index(drop=True)
+
+
+def _provision(frame: pd.DataFrame) -> np.ndarray:
+    if "provision" not in frame:
+        return np.full(len(frame), "ehc_plan", dtype=object)
+    return frame["provision"].astype(str).to_numpy()
+
+
 def apply_inclusion(
     demand: pd.DataFrame, levers: Sequence[InclusionLever], rates: CarryRates | None
 ) -> pd.DataFrame:
     """Move a share of level-k demand to a lower level, as the caseload turns over.
 
-    The lever applies to new placements: children already placed keep their level. In plan
-    year y the share of a band's caseload placed since the lever started is
-    ``1 − stay^(y − from_year + 1)``, where ``stay`` is the band's same-band carry rate
-    (everyone, without continuity), so the moved demand is
-    ``share × demand × (1 − stay^(y − from_year + 1))``.
+    The lever applies to new placements of its provision (children with EHC plans by
+    default): children already placed keep their level. In plan year y the share of a
+    band's caseload placed since the lever started is ``1 − stay^(y − from_year + 1)``,
+    where ``stay`` is the band's same-band carry rate (everyone, without continuity), so
+    the moved demand is ``share × demand × (1 − stay^(y − from_year + 1))``.
     """
     out = demand.copy()
-    needs = list(taxonomy.NEEDS)
-    bands = list(taxonomy.AGE_BAND_LABELS)
     for lever in levers:
         src = (
             _matches(out, lever.needs, lever.age_bands)
             & (out["level"].astype(str) == lever.from_level).to_numpy()
             & (out["year"].to_numpy() >= lever.from_year)
+            & (_provision(out) == lever.provision)
         )
         if not src.any():
             continue
         rows = out[src]
-        n_idx = rows["need"].astype(str).map(needs.index).to_numpy()
-        b_idx = rows["age_band"].astype(str).map(bands.index).to_numpy()
-        stay = rates.carry[n_idx, b_idx, b_idx] if rates is not None else np.zeros(len(rows))
-        years_in = rows["year"].to_numpy() - lever.from_year + 1
-        moved = lever.share * rows["children"].to_numpy() * (1.0 - stay**years_in)
+        moved = lever.share * rows["children"].to_numpy() * _turnover(rows, rates, lever.from_year)
         out.loc[src, "children"] = rows["children"].to_numpy() - moved
-        add = rows[["year", "need", "age_band"]].assign(level=lever.to_level, children=moved)
+        keep = [k for k in ("year", "provision", "need", "age_band") if k in rows]
+        add = rows[keep].assign(level=lever.to_level, children=moved)
         out = pd.concat([out, add], ignore_index=True)
-    summed = (
-        out.assign(need=out["need"].astype(str), age_band=out["age_band"].astype(str))
-        .groupby(["year", "need", "age_band", "level"])["children"]
-        .sum()
-        .reset_index()
-    )
-    return summed[summed["children"] > 0].reset_index(drop=True)
+    return _summed(out)
+
+
+def apply_fewer_plans(
+    demand: pd.DataFrame, levers: Sequence[FewerPlansLever], rates: CarryRates | None
+) -> pd.DataFrame:
+    """Meet a share of new EHC plans at SEN support instead, as the caseload turns over.
+
+    Children with plans at the lever's levels move to SEN support at the same level:
+    ``share × demand × (1 − stay^(y − from_year + 1))`` in plan year y (as
+    :func:`apply_inclusion`). The total of both provisions is unchanged.
+
+    Args:
+        demand: ``year, provision, need, age_band, level, children`` of both provisions.
+        levers: The ``fewer_plans`` levers.
+        rates: Carry-over rates (``stay``); None moves the whole share at once.
+    """
+    out = demand.copy()
+    if "provision" not in out:
+        out["provision"] = "ehc_plan"
+    for lever in levers:
+        src = (
+            _matches(out, lever.needs, lever.age_bands)
+            & out["level"].astype(str).isin(lever.levels).to_numpy()
+            & (out["year"].to_numpy() >= lever.from_year)
+            & (_provision(out) == "ehc_plan")
+        )
+        if not src.any():
+            continue
+        rows = out[src]
+        moved = lever.share * rows["children"].to_numpy() * _turnover(rows, rates, lever.from_year)
+        out.loc[src, "children"] = rows["children"].to_numpy() - moved
+        add = rows[["year", "need", "age_band", "level"]].assign(
+            provision="sen_support", children=moved
+        )
+        out = pd.concat([out, add], ignore_index=True)
+    return _summed(out)
 
 
 def apply_setting_changes(inputs: Inputs, changes: Sequence[SettingChange]) -> Inputs:

@@ -48,13 +48,19 @@ def segment_ages(labels: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def serves_need(settings: pd.DataFrame) -> np.ndarray:
-    """Boolean (needs, S): does setting s meet need n (``taxonomy.NEEDS`` order)?"""
+    """Boolean (needs, S): does setting s meet need n (``taxonomy.NEEDS`` order)?
+
+    A setting serving every need children with plans have also serves NSA (SEN support
+    with no specialist assessment: only children on SEN support have it).
+    """
     position = {n: i for i, n in enumerate(taxonomy.NEEDS)}
     lists = settings["needs"].tolist()
     counts = np.fromiter((len(c) for c in lists), dtype=int, count=len(lists))
     need = np.fromiter((position[c] for cs in lists for c in cs), dtype=int, count=counts.sum())
     serves = np.zeros((len(taxonomy.NEEDS), len(settings)), dtype=bool)
     serves[need, np.repeat(np.arange(len(lists)), counts)] = True
+    every = serves[[position[n] for n in taxonomy.EHCP_NEEDS]].all(axis=0)
+    serves[position["NSA"]] |= every
     return serves
 
 

@@ -272,10 +272,11 @@ def continuity_arrays(
     (:func:`segment_carry`). Rows exist only where the target pair is eligible, so nobody
     is carried into ages a setting does not take. The base-year stock goes into the segment
     of each child's single year of age; where the caseload has age bands only, it is split
-    into segments by the same single-age shares as demand.
+    into segments by the same single-age shares as demand. Only children with EHC plans carry
+    over (groups of ``provision`` ``sen_support`` have no rows).
 
     Args:
-        groups: Demand groups ``need, age_segment, level`` (row = group).
+        groups: Demand groups ``need, age_segment, level`` and ``provision`` (row = group).
         settings: The register (row = setting).
         pair_group, pair_setting: The eligible pairs.
         group_year: Plan-year index of each group.
@@ -313,8 +314,16 @@ def continuity_arrays(
     p_need, p_level = g_need[pair_group], g_level[pair_group]
     p_first, p_last = g_first[pair_group], g_last[pair_group]
     p_set = pair_setting.astype(np.int64)
-    order = np.argsort(codes(p_year, p_need, p_first, p_level, p_set))
-    sorted_codes = codes(p_year, p_need, p_first, p_level, p_set)[order]
+    pair_codes = codes(p_year, p_need, p_first, p_level, p_set)
+    # children on SEN support are placed afresh each year (no base-year stock by setting;
+    # mostly in their mainstream school, where places do not bind): no rows of theirs
+    ehc = np.ones(len(groups), dtype=bool)
+    if "provision" in groups:
+        ehc = (groups["provision"].astype(str) == "ehc_plan").to_numpy()
+    p_ehc = ehc[pair_group]
+    pair_codes = np.where(p_ehc, pair_codes, -1)
+    order = np.argsort(pair_codes)
+    sorted_codes = pair_codes[order]
 
     def find(target_codes: np.ndarray) -> np.ndarray:
         if not len(sorted_codes):
@@ -339,7 +348,7 @@ def continuity_arrays(
     for step in (0, 1):  # same segment, next segment
         target_first = p_last + 1 if step else p_first
         rate = p_rates[step]
-        ok = (target_first < n_a) & (p_year + 1 < n_years) & (rate > 0)
+        ok = (target_first < n_a) & (p_year + 1 < n_years) & (rate > 0) & p_ehc
         tgt = find(codes(p_year[ok] + 1, p_need[ok], target_first[ok], p_level[ok], p_set[ok]))
         keep = tgt >= 0
         tgt_list.append(tgt[keep])

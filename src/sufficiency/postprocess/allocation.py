@@ -9,13 +9,15 @@ import pandas as pd
 
 from .. import taxonomy
 from ..data.categories import REPORTING, with_categories
-from ..model.arrays import AllocationArrays
+from ..data.inputs import MAINSTREAM
+from ..model.arrays import AllocationArrays, group_provision
 from ..model.market import MARKET
 from ..model.segments import SEGMENT
 from ..solve.lp import AllocationModel, Solution
 from .bands import with_unit_top_up
 
-_KEYS = ["year", "need", "age_band", "level"]
+#: Columns naming a demand group in the tables (the model's ``GROUP_KEYS``).
+_KEYS = ["year", "provision", "need", "age_band", "level"]
 
 
 @dataclass
@@ -23,22 +25,26 @@ class Allocation:
     """The allocation's tables and the solve behind them.
 
     Attributes:
-        placements: ``year, need, age_band, level, setting, name, tier, provision
-            (``ehc_plan``), dsg_category, scap_type, planning_area, in_area, status,
-            children, unit_cost``, the High Needs Block part split into
+        placements: ``year, provision (``ehc_plan`` or ``sen_support``), need, age_band,
+            level, setting, name, tier, dsg_category, scap_type, planning_area, in_area,
+            status, children, unit_cost``, the High Needs Block part split into
             ``place_funding_cost``, ``top_up_cost`` and ``fee_cost`` (independent and market
-            places), ``hnb_cost`` (their sum), ``transport_cost``, ``total_cost`` (``cost``:
-            the earlier name of ``total_cost``) (rows with children > 0; ``status`` is
-            ``continuing`` for children carried over in their setting, else ``new``).
+            places), ``hnb_cost`` (their sum), ``transport_cost`` (general fund),
+            ``school_cost`` (the school's notional SEN budget: SEN support in mainstream),
+            ``total_cost`` (the three payers' sum; ``cost``: its earlier name) (rows with
+            children > 0; ``status`` is ``continuing`` for children carried over in their
+            setting, else ``new``).
         shortfall: The sufficiency gap, children the register's commissioned places cannot
-            take: ``year, need, age_band, level, children`` (> 0 rows), split into
-            ``market`` (placed by the market of last resort) and ``no_place`` (no place
-            at all: only when the market is switched off — unlawful).
-        costs: Unit cost of every eligible pair: ``year, need, age_band, age_segment, level,
-            setting, tier, in_area, hnb_unit_cost, place_funding_unit_cost, top_up_unit_cost,
-            top_up_basis`` (``band``, ``flat`` or ``fee``), ``transport_unit_cost, unit_cost``
-            (by age segment: which settings are eligible differs between the segments of a
-            band).
+            take: ``year, provision, need, age_band, level, children`` (> 0 rows), split
+            into ``market`` (placed by the market of last resort), ``no_place`` (no place
+            at all: only when the market is switched off — unlawful) and
+            ``kept_in_mainstream`` (children on SEN support kept in mainstream school, the
+            ``MAINSTREAM`` catch-all, for want of a place at their level).
+        costs: Unit cost of every eligible pair: ``year, provision, need, age_band,
+            age_segment, level, setting, tier, in_area, hnb_unit_cost,
+            place_funding_unit_cost, top_up_unit_cost, top_up_basis`` (``band``, ``flat``
+            or ``fee``), ``transport_unit_cost, school_unit_cost, unit_cost`` (by age
+            segment: which settings are eligible differs between the segments of a band).
         capacity: ``year, setting, name, tier, in_area, places, used, spare,
             value_per_place`` (places NaN = unlimited; value_per_place = £ saved per year
             by one more place, from the LP duals).
@@ -90,9 +96,11 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
         register = with_categories(register)
     sett = register.iloc[arrays.pair_setting].reset_index(drop=True)
     segment = {SEGMENT: groups[SEGMENT].to_numpy()} if SEGMENT in groups else {}
+    provision = np.asarray(taxonomy.PROVISIONS, dtype=object)[group_provision(arrays.groups)]
     return pd.DataFrame(
         {
             "year": groups["year"].to_numpy(),
+            "provision": provision[arrays.pair_group],
             "need": groups["need"].astype(str).to_numpy(),
             "age_band": groups["age_band"].astype(str).to_numpy(),
             **segment,
@@ -100,7 +108,6 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
             "setting": sett["setting"].to_numpy(),
             "name": sett["name"].to_numpy(),
             "tier": sett["tier"].astype(str).to_numpy(),
-            "provision": "ehc_plan",
             "dsg_category": sett["dsg_category"].to_numpy(),
             "scap_type": sett["scap_type"].to_numpy(),
             "planning_area": sett["planning_area"].to_numpy(),
@@ -108,9 +115,15 @@ def _pair_frame(arrays: AllocationArrays) -> pd.DataFrame:
             "hnb_unit_cost": arrays.unit_hnb,
             "place_funding_unit_cost": arrays.unit_place_funding,
             "transport_unit_cost": arrays.unit_transport,
+            "school_unit_cost": arrays.unit_school,
             "unit_cost": arrays.unit_cost,
         }
     )
+
+
+def _with_provision(groups: pd.DataFrame) -> pd.DataFrame:
+    """``groups`` with a ``provision`` column (``ehc_plan`` where it has none)."""
+    return groups if "provision" in groups else groups.assign(provision="ehc_plan")
 
 
 def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,9 +151,7 @@ def tables(
         The allocation tables.
     """
     every_pair = _pair_frame(arrays)
-    costs = every_pair.drop(
-        columns=["name", "provision", "dsg_category", "scap_type", "planning_area"]
-    )
+    costs = every_pair.drop(columns=["name", "dsg_category", "scap_type", "planning_area"])
     costs = with_unit_top_up(costs, arrays)
     # tables by age band: the segments of a band added back (unit costs do not depend on
     # the segment, so a band pair's are those of its first pair)
@@ -183,7 +194,8 @@ def tables(
     placed["top_up_cost"] = np.where(fee, 0.0, placed["hnb_cost"] - funding)
     placed["fee_cost"] = np.where(fee, placed["hnb_cost"], 0.0)
     placed["transport_cost"] = placed["children"] * placed["transport_unit_cost"]
-    placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"]
+    placed["school_cost"] = placed["children"] * placed["school_unit_cost"]
+    placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"] + placed["school_cost"]
     placed["cost"] = placed["total_cost"]  # the earlier name, kept for one release
     placements = (
         placed[
@@ -192,7 +204,6 @@ def tables(
                 "setting",
                 "name",
                 "tier",
-                "provision",
                 "dsg_category",
                 "scap_type",
                 "planning_area",
@@ -205,6 +216,7 @@ def tables(
                 "fee_cost",
                 "hnb_cost",
                 "transport_cost",
+                "school_cost",
                 "total_cost",
                 "cost",
             ]
@@ -218,13 +230,28 @@ def tables(
     if arrays.market is not None:
         hit = arrays.pair_setting == arrays.market
         np.add.at(by_market, arrays.pair_group[hit], solution.placed[hit])
+    kept = np.zeros(len(groups))
+    catch_all = np.flatnonzero(arrays.settings["setting"].to_numpy() == MAINSTREAM)
+    if len(catch_all):
+        hit = arrays.pair_setting == catch_all[0]
+        np.add.at(kept, arrays.pair_group[hit], solution.placed[hit])
     n_bands = len(first_group)
-    market = np.bincount(band_group, weights=by_market, minlength=n_bands)
-    unmet = np.bincount(band_group, weights=solution.unmet, minlength=n_bands)
+
+    def by_group_band(values: np.ndarray) -> np.ndarray:
+        return np.bincount(band_group, weights=values, minlength=n_bands)
+
+    market, unmet, kept = (
+        by_group_band(by_market),
+        by_group_band(solution.unmet),
+        by_group_band(kept),
+    )
     shortfall = (
-        groups.iloc[first_group][_KEYS]
+        _with_provision(groups)
+        .iloc[first_group][_KEYS]
         .reset_index(drop=True)
-        .assign(children=market + unmet, market=market, no_place=unmet)
+        .assign(
+            children=market + unmet + kept, market=market, no_place=unmet, kept_in_mainstream=kept
+        )
     )
     shortfall = shortfall[shortfall["children"] > 1e-9].reset_index(drop=True)
 

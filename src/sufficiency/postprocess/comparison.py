@@ -17,11 +17,14 @@ COMPARED: tuple[str, ...] = (
     "placed",
     "hnb_cost",
     "transport_cost",
+    "school_cost",
     "total_cost",
     "cost",
     "out_of_area",
     "shortfall",
     *(f"placed_{t}" for t in taxonomy.TIERS),
+    "sen_support_placed",
+    "sen_support_kept_in_mainstream",
 )
 
 

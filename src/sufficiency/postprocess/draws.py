@@ -31,12 +31,15 @@ class Draws:
         years: Plan years, shape (Y,).
         settings: Setting ids, shape (S,); the market included when it is on.
         places: Places by year and setting, shape (Y, S) (``inf`` unlimited).
-        children: Children to place, (N, Y).
+        children: Children with EHC plans to place, (N, Y).
+        sen_support: Children on SEN support placed (their mean projection, less any moved
+            from plans by a lever), (N, Y).
         not_placed: Children not in a school or college, (N, Y).
         market: Children placed by the market of last resort, (N, Y).
         no_place: Children left with no place (market off), (N, Y).
         hnb_cost: High Needs Block spend, £, (N, Y).
         transport_cost: Home-to-school transport, £, (N, Y).
+        school_cost: Schools' notional SEN budgets (children on SEN support), £, (N, Y).
         placed: Children placed by year and setting, (N, Y, S).
         market_by_level: Market placements by the children's level, (N, Y, 6 tiers).
         market_by_need: Market placements by primary need, (N, Y, needs).
@@ -50,11 +53,13 @@ class Draws:
     settings: np.ndarray
     places: np.ndarray
     children: np.ndarray
+    sen_support: np.ndarray
     not_placed: np.ndarray
     market: np.ndarray
     no_place: np.ndarray
     hnb_cost: np.ndarray
     transport_cost: np.ndarray
+    school_cost: np.ndarray
     placed: np.ndarray
     market_by_level: np.ndarray
     market_by_need: np.ndarray
@@ -73,11 +78,13 @@ class Draws:
             settings=arrays.settings["setting"].astype(str).to_numpy(),
             places=arrays.capacity,
             children=np.zeros((n, y)),
+            sen_support=np.zeros((n, y)),
             not_placed=np.zeros((n, y)),
             market=np.zeros((n, y)),
             no_place=np.zeros((n, y)),
             hnb_cost=np.zeros((n, y)),
             transport_cost=np.zeros((n, y)),
+            school_cost=np.zeros((n, y)),
             placed=np.zeros((n, y, s)),
             market_by_level=np.zeros((n, y, levels)),
             market_by_need=np.zeros((n, y, needs)),
@@ -97,8 +104,8 @@ class Draws:
 
     @property
     def total_cost(self) -> np.ndarray:
-        """High Needs Block plus transport, £, (N, Y)."""
-        return self.hnb_cost + self.transport_cost
+        """High Needs Block, transport and schools' costs, £, (N, Y)."""
+        return self.hnb_cost + self.transport_cost + self.school_cost
 
     def frame(self) -> pd.DataFrame:
         """One row per draw and year: ``draw, year``, children, gap and costs."""

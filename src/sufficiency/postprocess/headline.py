@@ -28,11 +28,14 @@ def by_year(
     """One dict of headline figures per plan year (what ``summary['by_year']`` holds).
 
     Money is in pounds and split by payer: ``hnb_cost`` (High Needs Block: placements and
-    other arrangements), ``transport_cost`` (the council's general fund) and
-    ``total_cost`` (their sum; ``cost`` is its earlier name). The sufficiency gap
-    (``shortfall``) is the children the register's commissioned places cannot take:
-    ``market`` placed by the market of last resort, ``no_place`` left with none (only
-    when the market is switched off).
+    other arrangements), ``transport_cost`` (the council's general fund), ``school_cost``
+    (schools' notional SEN budgets: children on SEN support in mainstream) and
+    ``total_cost`` (their sum; ``cost`` is its earlier name). Counts of children are of
+    children with EHC plans unless named ``sen_support_…``. The sufficiency gap
+    (``shortfall``) is the children with plans the register's commissioned places cannot
+    take: ``market`` placed by the market of last resort, ``no_place`` left with none
+    (only when the market is switched off); ``sen_support_kept_in_mainstream`` is the
+    children on SEN support kept in mainstream for want of a place at their level.
 
     Args:
         years: The plan years.
@@ -44,7 +47,12 @@ def by_year(
         unmitigated: The same demand allocated without levers (its allocation and
             not-in-school table), if any lever was set.
     """
-    placements, shortfall, policy = allocation.placements, allocation.shortfall, allocation.policy
+    placements, policy = allocation.placements, allocation.policy
+    ehc_rows = allocation.shortfall["provision"].astype(str) == "ehc_plan"
+    shortfall, sen_gap = allocation.shortfall[ehc_rows], allocation.shortfall[~ehc_rows]
+    ehc_demand = demand["provision"].astype(str) == "ehc_plan" if "provision" in demand else None
+    sen_demand = demand[~ehc_demand] if ehc_demand is not None else demand.iloc[0:0]
+    demand = demand[ehc_demand] if ehc_demand is not None else demand
 
     def yearly(frame: pd.DataFrame, column: str) -> pd.Series:
         return frame.groupby("year")[column].sum()
@@ -58,8 +66,11 @@ def by_year(
     nis_cost = yearly(not_in_school, "hnb_cost")
     rows = []
     for year in years:
-        p = placements[placements["year"] == year]
+        everyone = placements[placements["year"] == year]
+        on_plan = (everyone["provision"].astype(str) == "ehc_plan").to_numpy()
+        p, q = everyone[on_plan], everyone[~on_plan]
         tier_counts = p.groupby("tier", observed=False)["children"].sum()
+        sen_tiers = q.groupby("tier", observed=False)["children"].sum()
         ehcp = ehcp_total[ehcp_total["year"] == year]
         sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
         pol = policy[policy["year"] == year].iloc[0]
@@ -68,8 +79,9 @@ def by_year(
         unplaced = float(nis["children"].sum())
         to_place = float(demand.loc[demand["year"] == year, "children"].sum())
         other = float(nis_cost.get(year, 0.0))
-        hnb = float(p["hnb_cost"].sum()) + other
-        transport = float(p["transport_cost"].sum())
+        hnb = float(everyone["hnb_cost"].sum()) + other
+        transport = float(everyone["transport_cost"].sum())
+        school = float(everyone["school_cost"].sum())
         by_arrangement = nis.groupby("arrangement")["children"].sum()
         row: dict[str, Any] = {
             "year": year,
@@ -92,15 +104,30 @@ def by_year(
             "no_place": round(float(gap["no_place"].sum()), 3),
             "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
             "displaced": round(float(pol["displaced"]), 3),
-            "place_funding_cost": round(float(p["place_funding_cost"].sum()), 2),
-            "top_up_cost": round(float(p["top_up_cost"].sum()), 2),
-            "fee_cost": round(float(p["fee_cost"].sum()), 2),
+            "place_funding_cost": round(float(everyone["place_funding_cost"].sum()), 2),
+            "top_up_cost": round(float(everyone["top_up_cost"].sum()), 2),
+            "fee_cost": round(float(everyone["fee_cost"].sum()), 2),
             "hnb_cost": round(hnb, 2),
             "transport_cost": round(transport, 2),
-            "total_cost": round(hnb + transport, 2),
+            "school_cost": round(school, 2),
+            "total_cost": round(hnb + transport + school, 2),
             "not_in_school_cost": round(other, 2),
-            "cost": round(hnb + transport, 2),
+            "cost": round(hnb + transport + school, 2),
             **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
+            "ehc_plan_hnb_cost": round(float(p["hnb_cost"].sum()) + other, 2),
+            "sen_support_demand": round(
+                float(sen_demand.loc[sen_demand["year"] == year, "children"].sum()), 3
+            ),
+            "sen_support_placed": round(float(q["children"].sum()), 3),
+            **{
+                f"sen_support_placed_{t}": round(float(sen_tiers.get(t, 0.0)), 3)
+                for t in (*taxonomy.SEN_SUPPORT_TIERS, "enhanced_resource")
+            },
+            "sen_support_kept_in_mainstream": round(
+                float(sen_gap.loc[sen_gap["year"] == year, "kept_in_mainstream"].sum()), 3
+            ),
+            "sen_support_hnb_cost": round(float(q["hnb_cost"].sum()), 2),
+            "sen_support_school_cost": round(float(q["school_cost"].sum()), 2),
         }
         if "out_of_area_cap" in pol:
             row["out_of_area_counted"] = round(float(pol["out_of_area"]), 3)
@@ -133,6 +160,7 @@ def totals(
     """
     solution, model = allocation.solution, allocation.model
     arrays = model.arrays
+    on_plan = (allocation.shortfall["provision"].astype(str) == "ehc_plan").to_numpy()
     out: dict[str, Any] = {
         "objective": round(solution.objective, 2),
         "solver": solution.solver,
@@ -140,7 +168,8 @@ def totals(
         "total_cost": round(sum(r["total_cost"] for r in rows), 2),
         "total_hnb_cost": round(sum(r["hnb_cost"] for r in rows), 2),
         "total_transport_cost": round(sum(r["transport_cost"] for r in rows), 2),
-        "total_shortfall": round(float(allocation.shortfall["children"].sum()), 3),
+        "total_school_cost": round(sum(r["school_cost"] for r in rows), 2),
+        "total_shortfall": round(float(allocation.shortfall.loc[on_plan, "children"].sum()), 3),
         "total_no_place": round(float(allocation.shortfall["no_place"].sum()), 3),
         "market": arrays.market is not None,
         "base_year_ehc_plans": base_year_plans,
@@ -186,7 +215,8 @@ def forecast_table(ehcp: pd.DataFrame, sen_support: pd.DataFrame | None) -> pd.D
 
 
 def demand_table(demand: pd.DataFrame) -> pd.DataFrame:
-    """Children to place with categorical need, age band and level (``demand.csv``)."""
+    """Children to place with categorical provision, need, age band and level
+    (``demand.csv``)."""
     out = taxonomy.as_categories(demand)
     out["level"] = out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
     return out

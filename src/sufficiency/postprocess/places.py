@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .. import taxonomy
+from ..data.inputs import MAINSTREAM
 from ..model.arrays import AllocationArrays
 from .allocation import Allocation
 
@@ -14,7 +15,8 @@ from .allocation import Allocation
 def local_places(
     arrays: AllocationArrays, mitigated: Allocation, unmitigated: Allocation | None
 ) -> pd.DataFrame:
-    """In-area children by tier and year with and without the levers.
+    """In-area children (with plans and on SEN support) by tier and year with and without
+    the levers.
 
     ``extra_local_places`` is how many more in-area places the levers use than the
     unmitigated run; ``further_places_to_meet_target`` spreads any out-of-area target miss
@@ -28,7 +30,10 @@ def local_places(
 
     def in_area(alloc: Allocation) -> pd.Series:
         p = alloc.placements
-        return p[p["in_area"]].groupby(["year", "tier"], observed=False)["children"].sum()
+        # places are shared by children with plans and on SEN support; the mainstream
+        # catch-all of children on SEN support is not a place on the register
+        local = p["in_area"] & (p["setting"].astype(str) != MAINSTREAM)
+        return p[local].groupby(["year", "tier"], observed=False)["children"].sum()
 
     index = pd.MultiIndex.from_product([arrays.years, list(taxonomy.TIERS)], names=["year", "tier"])
     out = pd.DataFrame(index=index)

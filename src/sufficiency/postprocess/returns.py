@@ -307,7 +307,15 @@ def commissioning(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Money columns of ``summary['by_year']`` shown by financial year too.
-FY_COSTS = ("hnb_cost", "transport_cost", "total_cost", "not_in_school_cost", "unmitigated_cost")
+FY_COSTS = (
+    "hnb_cost",
+    "transport_cost",
+    "school_cost",
+    "total_cost",
+    "ehc_plan_hnb_cost",
+    "not_in_school_cost",
+    "unmitigated_cost",
+)
 
 
 def by_financial_year(by_year: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -320,13 +328,27 @@ def by_financial_year(by_year: list[dict[str, object]]) -> list[dict[str, object
     return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
 
 
+def _plans_only(placements: pd.DataFrame) -> pd.DataFrame:
+    """The placements of children with EHC plans."""
+    if "provision" not in placements:
+        return placements
+    return placements[(placements["provision"].astype(str) == "ehc_plan").to_numpy()]
+
+
 def returns_tables(
     placements: pd.DataFrame,
     not_in_school: pd.DataFrame,
     unmitigated: tuple[pd.DataFrame, pd.DataFrame] | None,
     options: ReturnsOptions,
 ) -> dict[str, pd.DataFrame]:
-    """The ``dsg_plan``, ``scap`` and ``commissioning`` tables of a run (see each function)."""
+    """The ``dsg_plan``, ``scap`` and ``commissioning`` tables of a run (see each function).
+
+    The DfE's shapes are of children with EHC plans: placements of children on SEN support
+    are left out (as their templates define).
+    """
+    placements = _plans_only(placements)
+    if unmitigated is not None:
+        unmitigated = (_plans_only(unmitigated[0]), unmitigated[1])
     return {
         "dsg_plan": dsg_plan(placements, not_in_school, unmitigated, options),
         "scap": scap(placements),

@@ -123,6 +123,11 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         _card(f"Cost, {years[0]}", _money(float(first["total_cost"]))),
         _card(f"Cost, {years[-1]}", _money(float(last["total_cost"]))),
         _card(
+            f"High Needs Block, {years[-1]}",
+            _money(float(last.get("hnb_cost", 0.0)))
+            + f" (schools' notional SEN budgets {_money(float(last.get('school_cost', 0.0)))})",
+        ),
+        _card(
             f"Sufficiency gap, {years[0]}–{years[-1]}",
             f"{s.get('total_shortfall', 0):,.1f} child-years placed by the market",
         ),
@@ -138,7 +143,8 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         f"<h1>SEND sufficiency: {html.escape(str(s.get('scenario', '')))}</h1>",
         f'<p class="lede">{html.escape(str(s.get("description", "")))}</p>',
         f'<p class="note">Base year {s["base_year"]}; plan years {years[0]}–{years[-1]}. '
-        "Children are counts of children and young people with an EHC plan: whole numbers, "
+        "Children are counts of children and young people with an EHC plan unless said to be "
+        "on SEN support (no plan): whole numbers, "
         "except the sufficiency gap and those moved, to one decimal; costs are £ a year at "
         "each year's prices. Intervals are "
         f"{html.escape(labels.interval_name(interval))}s of the projection.</p>",
@@ -156,8 +162,19 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     parts += [
         "<h2>Headline figures by year</h2>",
         _table(shown_by_year, default="children", total=year_totals, interval=interval),
-        "<h2>Children placed by tier</h2>",
+        "<h2>Children with an EHC plan placed by tier</h2>",
         _table(tables.published(result, "by_tier", tables.by_tier(result))[0], default="children"),
+    ]
+    on_support = tables.sen_support_by_tier(result)
+    if float(on_support["total"].sum()) > 0:
+        parts += [
+            "<h2>Children on SEN support placed by tier</h2>",
+            _table(
+                tables.published(result, "sen_support_by_tier", on_support)[0],
+                default="children",
+            ),
+        ]
+    parts += [
         "<h2>Sufficiency gap by need</h2>",
         _table(gap, default="children_1dp", total=gap_totals),
         "<h2>SCAP SEND return: specialist places by provision type and phase</h2>",

@@ -38,6 +38,10 @@ LABELS: dict[str, str] = {
     "ehc_plans_lower": "EHC plans, {interval} low",
     "ehc_plans_upper": "EHC plans, {interval} high",
     "on_sen_support": "Children on SEN support (no plan)",
+    "sen_support_demand": "Children on SEN support to place",
+    "sen_support_placed": "Children on SEN support placed",
+    "sen_support_kept_in_mainstream": "On SEN support kept in mainstream (no place at their level)",
+    "kept_in_mainstream": "On SEN support kept in mainstream (no place at their level)",
     "not_placed": "Not in school",
     "not_in_school": "Not in school (other arrangements)",
     "no_place": "No place at all (unlawful)",
@@ -55,7 +59,12 @@ LABELS: dict[str, str] = {
     "unmitigated_cost": "Cost unmitigated",
     "hnb_cost": "High Needs Block cost",
     "transport_cost": "Transport cost",
+    "school_cost": "School cost (notional SEN budget)",
     "total_cost": "Total cost",
+    "ehc_plan_hnb_cost": "High Needs Block cost with an EHC plan",
+    "sen_support_hnb_cost": "High Needs Block cost on SEN support",
+    "sen_support_school_cost": "School cost on SEN support",
+    "school_unit_cost": "School cost per child a year",
     "budget": "Budget",
     "budget_overrun": "Over budget by",
     # keys of the frames
@@ -198,6 +207,10 @@ KINDS: dict[str, str] = {
     "mean": "children",
     "lower": "children",
     "upper": "children",
+    "sen_support_demand": "children",
+    "sen_support_placed": "children",
+    "sen_support_kept_in_mainstream": "children_1dp",
+    "kept_in_mainstream": "children_1dp",
     "shortfall": "children_1dp",
     "no_place": "children_1dp",
     "market": "children_1dp",
@@ -277,6 +290,8 @@ def label(column: object, *, interval: float | None = None) -> str:
         return TIER_LABELS[name]
     if name in taxonomy.NEEDS:
         return name
+    if name.startswith("sen_support_placed_") and name[19:] in TIER_LABELS:
+        return f"On SEN support placed: {TIER_LABELS[name[19:]]}"
     for prefix in ("placed_by_tier_", "placed_"):
         if name.startswith(prefix) and name[len(prefix) :] in TIER_LABELS:
             return f"Placed: {TIER_LABELS[name[len(prefix) :]]}"
@@ -303,7 +318,7 @@ def kind(column: object, default: str = "text") -> str:
         return KINDS[name]
     if _MONEY.search(name) or name.endswith("_cost"):
         return "money"
-    if name.startswith(("placed_by_tier_", "placed_")):
+    if name.startswith(("placed_by_tier_", "placed_", "sen_support_placed_")):
         return "children"
     if name.startswith("served_"):
         return "children_1dp"

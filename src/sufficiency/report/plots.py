@@ -55,7 +55,7 @@ DPI = 200
 #: Chart names in report order, with their titles.
 CHARTS: dict[str, str] = {
     "ehc_plans": "Children and young people with an EHC plan",
-    "placements_by_tier": "Where children are placed, by tier",
+    "placements_by_tier": "Where children with an EHC plan are placed, by tier",
     "cost": "Cost of placements",
     "sufficiency_gap": "Sufficiency gap: children placed by the market, by need",
 }
@@ -157,20 +157,24 @@ def placements_by_tier(result: Result) -> Figure:
 
 
 def cost(result: Result) -> Figure:
-    """Cost per plan year (£ million) by payer, High Needs Block and transport stacked,
-    beside the unmitigated run's total."""
+    """Cost per plan year (£ million) by payer, High Needs Block, transport and schools'
+    notional SEN budgets (children on SEN support) stacked, beside the unmitigated run's
+    total."""
     fig, ax = _figure(CHARTS["cost"])
     by_year = tables.headline(result)
     years = by_year["year"].to_numpy()
     hnb = by_year["hnb_cost"].to_numpy(dtype=float) / 1e6
     ax.bar(years, hnb, color="#0072B2", label="High Needs Block")
-    ax.bar(
-        years,
-        by_year["transport_cost"].to_numpy(dtype=float) / 1e6,
-        bottom=hnb,
-        color="#56B4E9",
-        label="Transport (general fund)",
-    )
+    transport = by_year["transport_cost"].to_numpy(dtype=float) / 1e6
+    ax.bar(years, transport, bottom=hnb, color="#56B4E9", label="Transport (general fund)")
+    if "school_cost" in by_year.columns and float(by_year["school_cost"].sum()) > 0:
+        ax.bar(
+            years,
+            by_year["school_cost"].to_numpy(dtype=float) / 1e6,
+            bottom=hnb + transport,
+            color="#009E73",
+            label="Schools' notional SEN budgets (on SEN support)",
+        )
     ax.legend(frameon=False, loc="upper left")
     if "unmitigated_cost" in by_year.columns:
         ax.plot(

@@ -32,8 +32,11 @@ HEADLINE: tuple[str, ...] = (
     "no_place",
     "out_of_area",
     "displaced",
+    "sen_support_placed",
+    "sen_support_kept_in_mainstream",
     "hnb_cost",
     "transport_cost",
+    "school_cost",
     "total_cost",
     "unmitigated_cost",
 )
@@ -47,6 +50,13 @@ def headline(result: Result) -> pd.DataFrame:
     columns = [c for c in HEADLINE if c in frame.columns]
     extra = [c for c in frame.columns if c.endswith("_cost") and c not in columns]
     return frame[columns + extra].reset_index(drop=True)
+
+
+def _plans_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of children with EHC plans (all rows of a frame without ``provision``)."""
+    if "provision" not in frame:
+        return frame
+    return frame[(frame["provision"].astype(str) == "ehc_plan").to_numpy()]
 
 
 def interval_level(result: Result) -> float | None:
@@ -77,11 +87,22 @@ def with_total(frame: pd.DataFrame, default: str = "text") -> pd.DataFrame:
     return pd.concat([frame.astype(object), total.astype(object)], ignore_index=True)
 
 
-def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
+def by_tier(
+    result: Result, value: str = "children", provision: str | None = "ehc_plan"
+) -> pd.DataFrame:
     """Children placed (or a cost column) by plan year and tier, tiers as columns, with a
     total; for ``hnb_cost``, ``total_cost`` or ``cost`` the High Needs Block cost of children
-    not in a school or college is a column too, so the total is the year's."""
+    not in a school or college is a column too, so the total is the year's.
+
+    Args:
+        result: The run.
+        value: The placements' column to add up.
+        provision: ``ehc_plan`` (the default) or ``sen_support`` for one provision's
+            placements; None for both (money: the year's whole cost).
+    """
     p = result.placements
+    if provision is not None and "provision" in p:
+        p = p[(p["provision"].astype(str) == provision).to_numpy()]
     table = (
         p.assign(tier=p["tier"].astype(str))
         .pivot_table(index="year", columns="tier", values=value, aggfunc="sum", fill_value=0.0)
@@ -90,12 +111,24 @@ def by_tier(result: Result, value: str = "children") -> pd.DataFrame:
     )
     table.columns = list(taxonomy.TIERS)
     nis = result.not_in_school
-    if value in ("hnb_cost", "total_cost", "cost") and len(nis) and "hnb_cost" in nis:
+    with_plans = provision in (None, "ehc_plan")
+    if (
+        value in ("hnb_cost", "total_cost", "cost")
+        and with_plans
+        and len(nis)
+        and "hnb_cost" in nis
+    ):
         other = nis.groupby("year")["hnb_cost"].sum()
         table["not_in_school"] = other.reindex(table.index, fill_value=0.0).to_numpy()
     table["total"] = table.sum(axis=1)
     table.index.name = "year"
     return table.reset_index()
+
+
+def sen_support_by_tier(result: Result) -> pd.DataFrame:
+    """Children on SEN support placed by plan year and tier of their setting (those kept in
+    mainstream for want of a place at their level count in the SEN support tier)."""
+    return by_tier(result, "children", "sen_support")
 
 
 def ehc_plans_by_need(result: Result) -> pd.DataFrame:
@@ -117,8 +150,9 @@ def ehc_plans_by_need(result: Result) -> pd.DataFrame:
 
 def gap_by_need(result: Result) -> pd.DataFrame:
     """The sufficiency gap: children the register's places cannot take (placed by the market,
-    or with no place when the market is off) by plan year and need, with a total."""
-    s = result.shortfall
+    or with no place when the market is off) by plan year and need, with a total. Children
+    with EHC plans only (children on SEN support kept in mainstream are in the headline)."""
+    s = _plans_only(result.shortfall)
     years = result.summary["plan_years"]
     if s.empty:
         return pd.DataFrame({"year": years, "total": [0.0] * len(years)})
@@ -136,8 +170,9 @@ def gap_by_need(result: Result) -> pd.DataFrame:
 
 
 def gap_detail(result: Result, threshold: float = 0.5) -> pd.DataFrame:
-    """Shortfall rows of at least ``threshold`` children, largest first within each year."""
-    s = result.shortfall
+    """Shortfall rows of children with plans of at least ``threshold`` children, largest
+    first within each year."""
+    s = _plans_only(result.shortfall)
     cols = ["year", "need", "age_band", "level", "children"]
     if s.empty:
         return pd.DataFrame(columns=cols)
@@ -218,6 +253,10 @@ def about(result: Result) -> pd.DataFrame:
             money(s.get("total_transport_cost"), "money"),
         ),
         (
+            "Schools' notional SEN budgets over the plan years",
+            money(s.get("total_school_cost"), "money"),
+        ),
+        (
             "Sufficiency gap (child-years placed by the market)",
             money(s.get("total_shortfall"), "children_1dp"),
         ),
@@ -265,7 +304,7 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     """
     if "disclosure" not in result.summary or frame.empty:
         return frame, True
-    if name in ("by_tier", "ehc_plans_by_need", "gap_by_need"):
+    if name in ("by_tier", "sen_support_by_tier", "ehc_plans_by_need", "gap_by_need"):
         inner = [c for c in frame.columns if c not in ("year", "total")]
         return protect_wide(frame, "year", inner), False
     if name == "headline":  # every count column; money is not suppressed

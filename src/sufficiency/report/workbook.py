@@ -129,14 +129,25 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         (
             "Placements by tier",
             "by_tier",
-            "Children placed by tier of provision and plan year (whole children).",
+            "Children with an EHC plan placed by tier of provision and plan year (whole children).",
+            "children",
+            False,
+        ),
+        (
+            "SEN support by tier",
+            "sen_support_by_tier",
+            "Children on SEN support (no plan) placed by tier of their setting and plan year "
+            "(whole children); those kept in mainstream for want of a place at their level "
+            "are in the SEN support tier and in the Summary.",
             "children",
             False,
         ),
         (
             "Cost by tier",
-            tables.by_tier(result, value="cost"),
-            "Cost of placements (£ a year, each year's prices) by tier and plan year.",
+            tables.by_tier(result, value="cost", provision=None),
+            "Cost of placements (£ a year, each year's prices) by tier and plan year, children "
+            "with an EHC plan and on SEN support: High Needs Block, transport and schools' "
+            "notional SEN budgets (the Summary splits them by payer).",
             "money",
             True,
         ),

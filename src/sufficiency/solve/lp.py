@@ -455,7 +455,8 @@ def _money_duals(
     The objective of the model mixes money with policy weights (children with no place,
     displaced, over an out-of-area cap), and plan years are linked by continuity, so its
     duals are not pounds. This solves the model again with the policy columns (and any
-    build decisions) fixed at their values and priced at zero, and with last year's
+    build decisions, and placements that carry a policy weight) fixed at their values and
+    priced at zero (weighted placements at their money cost), and with last year's
     placements held as they are (:func:`_year_by_year`): the dual of a capacity row is
     then the pounds one more place in that setting saves in that year. Values and the
     objective stay those of the first solve (still optimal for this model).
@@ -466,7 +467,10 @@ def _money_duals(
     m = model.matrix
     values = solved.col_value
     linked = any(b.name in ("stay", "ooa") for b in m.blocks)
+    x = m.columns["x"]
+    weighted = x.start + np.flatnonzero(model.arrays.pair_weight > 0)
     used = any(np.any(values[m.columns[n]] > 1e-9) for n in POLICY_COLUMNS if n in m.columns)
+    used = used or bool(np.any(values[weighted] > 1e-9))
     if not linked and not used and not m.integer.any():
         # no policy column is in the solution and no row links two years: the row duals
         # are already money (a column at zero does not set them)
@@ -477,6 +481,11 @@ def _money_duals(
             c = m.columns[name]
             fixed = np.maximum(values[c], 0.0)
             lower[c], upper[c], cost[c] = fixed, fixed, 0.0
+    # placements that carry a policy weight (children on SEN support kept in mainstream)
+    # are policy outcomes too: held at their values, priced as money only
+    held = np.maximum(values[weighted], 0.0)
+    lower[weighted], upper[weighted] = held, held
+    cost[weighted] = model.arrays.unit_cost[weighted - x.start]
     if m.integer.any():
         fixed_b = np.round(values[m.integer])
         lower[m.integer], upper[m.integer] = fixed_b, fixed_b

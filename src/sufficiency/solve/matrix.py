@@ -10,7 +10,9 @@ included), ``u`` children with no place at all (one per group; priced by the pol
 children (one per continuity row), ``m`` children over the out-of-area cap (one per plan
 year), then any
 extra columns a caller adds (capital decisions). Objective coefficients of ``x`` are money
-(£); those of ``u``, ``d`` and ``m`` are policy weights. A High Needs Block budget is not a
+(£) plus, for children on SEN support kept in mainstream (the ``MAINSTREAM`` catch-all),
+a policy weight (``arrays.pair_weight``); those of ``u``, ``d`` and ``m`` are policy
+weights. A High Needs Block budget is not a
 constraint: no child may go without a place to meet it, so it is compared with spending
 after the solve.
 """
@@ -147,7 +149,7 @@ class LpMatrix:
 
 def _columns(arrays: AllocationArrays) -> LpMatrix:
     k, g = arrays.n_pairs, len(arrays.groups)
-    cost = [arrays.unit_cost, np.full(g, arrays.unmet_penalty)]
+    cost = [arrays.unit_cost + arrays.pair_weight, np.full(g, arrays.unmet_penalty)]
     names = {"x": slice(0, k), "u": slice(k, k + g)}
     start = k + g
     cont = arrays.continuity
