@@ -74,6 +74,8 @@ def choose_engine(matrix: LpMatrix) -> str:
     """
     if matrix.integer.any():
         return "highs"
+    if matrix.n_rows < HIGHS_PART_ROWS:  # no part can be as large: skip the graph
+        return "cbc"
     return "highs" if largest_part_rows(matrix) >= HIGHS_PART_ROWS else "cbc"
 
 
