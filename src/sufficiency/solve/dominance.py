@@ -141,8 +141,8 @@ def dominated_pairs(arrays: AllocationArrays, unit_cost: np.ndarray | None = Non
             bad[moved[~held]] = True
             ok &= ~bad[cand]
             bad[moved] = False
-        covered = np.bincount(chain[cand[ok]], minlength=n_chains)
-        removable |= covered == size
+        touched, covered = np.unique(chain[cand[ok]], return_counts=True)
+        removable[touched[covered == size[touched]]] = True
     removable &= ~stays
     out[:] = removable[chain]
     return out
