@@ -19,6 +19,9 @@ whatever the rest of the solution:
   at most those they had in ``s``, which ``s``'s rows held;
 - with an out-of-area cap, neither ``C`` nor ``t`` counts against it.
 
+The argument takes one continuity row per target pair (as :func:`~..model.stock.
+continuity_arrays` builds them); with several rows for one target nothing is fixed.
+
 Then in any feasible solution, moving ``C``'s placements (and displaced children) to
 ``t`` gives a feasible solution of no greater cost, so some optimal solution leaves every
 dominated chain empty, and fixing their placements at zero keeps the optimal objective
@@ -78,6 +81,9 @@ def dominated_pairs(arrays: AllocationArrays, unit_cost: np.ndarray | None = Non
     cont = arrays.continuity
     out = np.zeros(k, dtype=bool)
     if cont is None or not len(cont.target) or k == 0:
+        return out
+    if len(np.unique(cont.target)) < len(cont.target):
+        # the argument pairs each row with the one row of the same target elsewhere
         return out
     cost = arrays.unit_cost if unit_cost is None else unit_cost
     n_groups = len(arrays.groups)
