@@ -19,8 +19,9 @@ whatever the rest of the solution:
   at most those they had in ``s``, which ``s``'s rows held;
 - with an out-of-area cap, neither ``C`` nor ``t`` counts against it.
 
-The argument takes one continuity row per target pair (as :func:`~..model.stock.
-continuity_arrays` builds them); with several rows for one target nothing is fixed.
+The argument takes one continuity row per target pair, as
+:func:`sufficiency.model.stock.continuity_arrays` builds them; with several rows for one
+target nothing is fixed.
 
 Then in any feasible solution, moving ``C``'s placements (and displaced children) to
 ``t`` gives a feasible solution of no greater cost, so some optimal solution leaves every
