@@ -50,6 +50,7 @@ from sufficiency.solve.engines import (
 )
 from sufficiency.solve.lp import Solution, build_model, cbc_path, solve_model, to_pulp
 from sufficiency.solve.matrix import LpMatrix, build_matrix
+from sufficiency.solve.split import largest_part_rows
 
 from .reference_arrays import ReferenceArrays, reference_arrays
 from .sizes import Borough
@@ -179,7 +180,8 @@ def pulp_problem(m: LpMatrix) -> pulp.LpProblem:
 
 def highs(m: LpMatrix, time_limit: float) -> EngineResult:
     """HiGHS given the whole matrix in one ``passModel`` call."""
-    return solve_highs(m, time_limit=time_limit)
+    rows = None if m.integer.any() else largest_part_rows(m)
+    return solve_highs(m, time_limit=time_limit, part_rows=rows)
 
 
 def export_mps(m: LpMatrix, path: Path) -> Path:
@@ -196,17 +198,19 @@ class SolverRun:
     objective: float
 
 
-def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
-    """HiGHS on the MPS file, with the method the engine would use (interior point for a
-    large LP, see :data:`~sufficiency.solve.engines.HIGHS_IPM_ROWS`); ``seconds`` is
-    ``run()`` alone."""
+def highs_on_mps(path: Path, time_limit: float, part_rows: int | None = None) -> SolverRun:
+    """HiGHS on the MPS file, with the method the engine would use on the whole model
+    (interior point when its largest independent part, ``part_rows`` — default all its
+    rows — is large, see :data:`~sufficiency.solve.engines.HIGHS_IPM_ROWS`); ``seconds``
+    is ``run()`` alone."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.readModel(str(path))
     h.setOptionValue("time_limit", float(time_limit))
     lp = h.getLp()
     integer = any(v == highspy.HighsVarType.kInteger for v in lp.integrality_)
-    if not integer and lp.num_row_ >= HIGHS_IPM_ROWS:
+    rows = lp.num_row_ if part_rows is None else part_rows
+    if not integer and rows >= HIGHS_IPM_ROWS:
         h.setOptionValue("solver", "ipm")
     _, seconds = timed(h.run)
     status = h.modelStatusToString(h.getModelStatus())
@@ -215,12 +219,14 @@ def highs_on_mps(path: Path, time_limit: float) -> SolverRun:
 
 
 def clp_on_mps(m: LpMatrix, path: Path, time_limit: float) -> SolverRun:
-    """The CBC binary on the MPS file (Clp's dual simplex or barrier for an LP, by size).
+    """The CBC binary on the MPS file (Clp's dual simplex or barrier for an LP, by the rows
+    of the model's largest independent part, as the engine chooses for a whole model).
 
     ``seconds`` is the binary's run (reading the file, solving, writing its solution) plus
     reading the solution back.
     """
-    result = solve_cbc(m, cbc_path(), time_limit=time_limit, mps=path)
+    rows = None if m.integer.any() else largest_part_rows(m)
+    result = solve_cbc(m, cbc_path(), time_limit=time_limit, mps=path, part_rows=rows)
     return SolverRun(result.seconds, result.status, result.objective)
 
 

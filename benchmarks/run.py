@@ -169,7 +169,8 @@ def measure_borough(
     highs = stage("solve_highs", lambda: drivers.highs(m, limit))
     with tempfile.TemporaryDirectory(prefix="sufficiency-mps-") as tmp:
         mps = stage("write_mps", lambda: drivers.export_mps(m, Path(tmp) / "model.mps"))
-        highs_mps = stage("highs_mps", lambda: drivers.highs_on_mps(mps, limit))
+        rows = None if m.integer.any() else drivers.largest_part_rows(m)
+        highs_mps = stage("highs_mps", lambda: drivers.highs_on_mps(mps, limit, rows))
         clp_mps = stage("clp_mps", lambda: drivers.clp_on_mps(m, mps, limit))
     solution = stage("build_solve", lambda: drivers.build_solve(scenario, inputs, projected))
     result = drivers.result(path, size.set_values)

@@ -115,7 +115,9 @@ def test_highs_on_mps(
         benchmark,
         rounds,
         cases,
-        lambda c: drivers.highs_on_mps(paths[c.borough.label], c.time_limit),
+        lambda c: drivers.highs_on_mps(
+            paths[c.borough.label], c.time_limit, drivers.largest_part_rows(c.matrix)
+        ),
     )
     assert all(r.status == "Optimal" for r in out)
     model_info(benchmark, cases)

@@ -76,3 +76,13 @@ def test_runner_and_compare_on_a_smoke_size(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "faster.json").write_text(json.dumps(faster))
     assert compare.main([str(out), "--baseline", str(tmp_path / "faster.json")]) == 1
     assert "REGRESSION" in capsys.readouterr().out
+
+
+def test_region_continuity_benchmark_runs_on_a_smoke_borough(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Build + solve with dominated chains fixed empty agrees with the whole model."""
+    from benchmarks import region_continuity
+
+    assert region_continuity.main(["--repeat", "1", "--smoke", "--no-write"]) == 0
+    assert "objective vs the whole model" in capsys.readouterr().out

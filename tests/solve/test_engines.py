@@ -22,10 +22,12 @@ def bundled() -> LpMatrix:
 
 def test_clp_method_chosen_by_size(bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch) -> None:
     m = bundled
-    assert m.n_rows < engines.BARRIER_ROWS
-    assert engines.lp_method(m) == "dual"
+    assert engines.lp_method(m, part_rows=engines.BARRIER_ROWS - 1) == "dual"
+    assert engines.lp_method(m, part_rows=engines.BARRIER_ROWS) == "barrier"
     with pytest.raises(ValueError, match="unknown LP method"):
         engines.lp_method(m, "simplex")
+    monkeypatch.setattr(engines, "BARRIER_ROWS", 10**9)
+    assert engines.lp_method(m) == "dual"
     dual = engines.solve_cbc(m, cbc_path())
     monkeypatch.setattr(engines, "BARRIER_ROWS", 1000)
     assert engines.lp_method(m) == "barrier"
@@ -44,7 +46,7 @@ def test_highs_interior_point_for_large_models(
     bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     m = bundled
-    assert m.n_rows < engines.HIGHS_IPM_ROWS
+    monkeypatch.setattr(engines, "HIGHS_IPM_ROWS", 10**9)
     simplex = engines.solve_highs(m)
     monkeypatch.setattr(engines, "HIGHS_IPM_ROWS", 1000)
     ipm = engines.solve_highs(m)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sufficiency.solve import engines
 from sufficiency.solve.lp import AllocationModel, build_model, solve_bulk
-from sufficiency.solve.matrix import LpMatrix, fix_integers
+from sufficiency.solve.matrix import LpMatrix, build_matrix, fix_integers
 from sufficiency.solve.split import Split, split_model
 
 
@@ -77,16 +77,20 @@ def block_models(draw: st.DrawFn) -> LpMatrix:
 
 
 def _rows_inside_parts(m: LpMatrix, split: Split) -> None:
-    """Every free column and row is in exactly one part, and no row reaches another part."""
+    """Every free column and every row with a free column is in exactly one part, and no
+    row reaches another part; a row of fixed columns alone is in none."""
     part_of_col = np.full(m.n_cols, -1)
     part_of_row = np.full(m.n_rows, -1)
     for i, p in enumerate(split.parts):
         assert (part_of_col[p.cols] == -1).all() and (part_of_row[p.rows] == -1).all()
         part_of_col[p.cols] = i
         part_of_row[p.rows] = i
-    assert (part_of_row >= 0).all()
     assert sorted(np.flatnonzero(part_of_col < 0).tolist()) == sorted(split.fixed.tolist())
-    coo = m.stacked()[0].tocoo()
+    a = m.stacked()[0]
+    with_free = np.diff(a[:, part_of_col >= 0].indptr) > 0
+    assert (part_of_row[with_free] >= 0).all()
+    assert (part_of_row[~with_free] == -1).all() or (part_of_row >= 0).all()
+    coo = a.tocoo()
     free = part_of_col[coo.col] >= 0
     assert (part_of_col[coo.col[free]] == part_of_row[coo.row[free]]).all()
 
@@ -135,8 +139,25 @@ def _bundled_model(continuity: bool) -> AllocationModel:
 
 
 def test_linked_years_stay_whole() -> None:
-    """With continuity the years are one problem; without it, one part per year at least."""
-    assert split_model(_bundled_model(continuity=True).matrix) is None
+    """With continuity the years are one problem; without it, one part per year at least.
+
+    With continuity and dominated chains fixed empty, the levels left in unlimited
+    settings fall away from the rest, and the largest part still spans every year.
+    """
+    linked = _bundled_model(continuity=True)
+    assert split_model(build_matrix(linked.arrays, reduce=False)) is None
+    split = split_model(linked.matrix)
+    assert split is not None
+    _rows_inside_parts(linked.matrix, split)
+    biggest = max(split.parts, key=lambda p: p.component_rows)
+    demand = linked.matrix.row_slices()["demand"]
+    demand_rows = biggest.rows[(biggest.rows >= demand.start) & (biggest.rows < demand.stop)]
+    years = linked.arrays.group_year[demand_rows - demand.start]
+    assert set(years.tolist()) == set(range(len(linked.arrays.years)))
+    joined = solve_bulk(linked.matrix, "cbc")
+    whole = solve_bulk(build_matrix(linked.arrays, reduce=False), "highs", split=False)
+    assert joined.objective == pytest.approx(whole.objective, rel=1e-9)
+    _consistent(linked.matrix, joined)
     free = _bundled_model(continuity=False)
     arrays = free.arrays
     split = split_model(free.matrix)

@@ -176,24 +176,34 @@ def highs_status(model_status: highspy.HighsModelStatus) -> str:
     return _HIGHS_STATUS.get(model_status.name, "error")
 
 
-#: Rows from which HiGHS's interior point (with crossover) beats its simplex on the
-#: allocation LP with continuity, by benchmark: 13k rows simplex 1.1 s / IPM 1.2 s, 24k rows
-#: 5.4 / 2.8 s, 52k rows 55 / 8.4 s, 138k rows > 900 / 52–57 s.
-HIGHS_IPM_ROWS = 20_000
+#: Rows of the largest independent part of a linear programme from which HiGHS's interior
+#: point (with crossover) beats its simplex on the allocation LP with continuity, by
+#: benchmark (CPU seconds, dominated chains fixed empty, see :mod:`.dominance`): 6k rows
+#: simplex 0.46 s / IPM 0.31 s, 15k rows 8.1 / 1.4 s, 44k rows > 60 / 7.1 s; parts made of
+#: many small components (the largest 2.6k rows) 0.02 / 0.06 s. Whole models without the
+#: reduction: 13k rows 1.1 / 1.2 s, 24k rows 5.4 / 2.8 s, 138k rows > 900 / 52–57 s.
+HIGHS_IPM_ROWS = 5_000
 
 
-def solve_highs(m: LpMatrix, *, time_limit: float = 60.0, mip_gap: float = 1e-4) -> EngineResult:
+def solve_highs(
+    m: LpMatrix,
+    *,
+    time_limit: float = 60.0,
+    mip_gap: float = 1e-4,
+    part_rows: int | None = None,
+) -> EngineResult:
     """Solve with HiGHS, the whole model passed in one ``passModel`` call.
 
-    A linear programme of :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior
-    point method with crossover, a smaller one by HiGHS's default (simplex).
+    A linear programme whose largest independent part (``part_rows``; default all its
+    rows) has :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior point method
+    with crossover, a smaller one by HiGHS's default (simplex).
     """
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
     if m.integer.any():
         h.setOptionValue("mip_rel_gap", float(mip_gap))
-    elif m.n_rows >= HIGHS_IPM_ROWS:
+    elif (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS:
         h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
     h.run()
     model_status = h.getModelStatus()
@@ -240,22 +250,26 @@ _CBC_STATUS = {
 }
 
 
-#: Rows from which Clp's barrier (with crossover) beats its dual simplex on the allocation
-#: LP with continuity, by benchmark: 24k rows dual 0.4 s / barrier 0.6 s, 52k rows 7.1 /
-#: 6.8 s, 89k rows 23 / 18 s, 138k rows 72–83 / 44 s (boroughs of 67–600 settings).
-BARRIER_ROWS = 50_000
+#: Rows of the largest independent part from which Clp's barrier (with crossover) beats its
+#: dual simplex on the allocation LP with continuity, by benchmark (CPU seconds, dominated
+#: chains fixed empty): 6k rows dual 0.42 s / barrier 0.29 s, 15k rows 3.2 / 1.7 s, 44k rows
+#: 45 / 11 s; parts of many small components (the largest 2.6k rows) 0.03 / 0.05 s. Whole
+#: models without the reduction: 24k rows 0.4 / 0.6 s, 52k rows 7.1 / 6.8 s, 138k rows
+#: 72–83 / 44 s (boroughs of 67–600 settings).
+BARRIER_ROWS = 5_000
 
 #: Clp's methods for a linear programme.
 LP_METHODS: tuple[str, ...] = ("auto", "dual", "barrier")
 
 
-def lp_method(m: LpMatrix, method: str = "auto") -> str:
-    """Clp's method for ``m``: ``dual`` simplex, or ``barrier`` for large models (``auto``)."""
+def lp_method(m: LpMatrix, method: str = "auto", part_rows: int | None = None) -> str:
+    """Clp's method for ``m``: ``dual`` simplex, or ``barrier`` (``auto``) when its largest
+    independent part (``part_rows``; default all its rows) has :data:`BARRIER_ROWS` rows."""
     if method not in LP_METHODS:
         raise ValueError(f"unknown LP method {method!r}; use one of {', '.join(LP_METHODS)}")
     if method != "auto":
         return method
-    return "barrier" if m.n_rows >= BARRIER_ROWS else "dual"
+    return "barrier" if (m.n_rows if part_rows is None else part_rows) >= BARRIER_ROWS else "dual"
 
 
 #: Statuses that answer the question; anything else after Clp's barrier means try again.
@@ -280,6 +294,7 @@ class CbcRun:
         mip_gap: float = 1e-4,
         mps: str | Path | None = None,
         method: str = "auto",
+        part_rows: int | None = None,
     ) -> None:
         self.m = m
         self.cbc_path = cbc_path
@@ -291,7 +306,7 @@ class CbcRun:
         self.solution = tmp / "solution.txt"
         self.binary = tmp / "solution.bin"
         args = [cbc_path, str(self.model), "-sec", str(float(time_limit))]
-        self.method = "branch_and_bound" if m.integer.any() else lp_method(m, method)
+        self.method = "branch_and_bound" if m.integer.any() else lp_method(m, method, part_rows)
         if self.method == "branch_and_bound":
             args += ["-ratio", str(mip_gap), "-solve"]
         elif self.method == "barrier":
@@ -347,6 +362,7 @@ def solve_cbc(
     mip_gap: float = 1e-4,
     mps: str | Path | None = None,
     method: str = "auto",
+    part_rows: int | None = None,
 ) -> EngineResult:
     """Solve with the CBC binary (Clp for an LP) on an MPS file written by HiGHS.
 
@@ -358,9 +374,16 @@ def solve_cbc(
         mps: Use this already-written MPS file of ``m`` instead of writing one.
         method: Clp's method for an LP (:data:`LP_METHODS`; ``auto``: :func:`lp_method`).
             If the barrier ends without an answer, the dual simplex is tried.
+        part_rows: Rows of the model's largest independent part (for ``auto``).
     """
     return CbcRun(
-        m, cbc_path, time_limit=time_limit, mip_gap=mip_gap, mps=mps, method=method
+        m,
+        cbc_path,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        mps=mps,
+        method=method,
+        part_rows=part_rows,
     ).result()
 
 

@@ -15,6 +15,11 @@ a policy weight (``arrays.pair_weight``); those of ``u``, ``d`` and ``m`` are po
 weights. A High Needs Block budget is not a
 constraint: no child may go without a place to meet it, so it is compared with spending
 after the solve.
+
+Placements of chains another setting dominates (:mod:`.dominance`), and the displaced
+children of their continuity rows, are fixed at zero by their bounds: an exact reduction
+(the optimal objective is unchanged) that the engines' presolve and :mod:`.split` remove
+before solving. ``build_matrix(arrays, reduce=False)`` leaves them free.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..model.arrays import AllocationArrays
+from .dominance import dominated_pairs
 
 #: Column groups whose objective coefficients are policy weights, not money.
 POLICY_COLUMNS: tuple[str, ...] = ("u", "d", "m")
@@ -331,11 +337,44 @@ FAMILIES: tuple[Callable[[LpMatrix, AllocationArrays], None], ...] = (
 )
 
 
-def build_matrix(arrays: AllocationArrays) -> LpMatrix:
-    """The allocation model in matrix form (see the module doc)."""
+#: Families whose rows :mod:`.dominance` accounts for; a model with another family over the
+#: placements is not reduced.
+DOMINANCE_FAMILIES: frozenset[str] = frozenset({"demand", "cap", "stay", "ooa", "build"})
+
+
+def fix_dominated(m: LpMatrix, arrays: AllocationArrays) -> int:
+    """Fix the placements of dominated chains, and their rows' displaced children, at 0.
+
+    Returns:
+        The number of placement columns fixed.
+    """
+    x = m.columns["x"]
+    for block in m.blocks:
+        touches = block.matrix[:, x.start : x.stop].nnz > 0
+        if touches and block.name not in DOMINANCE_FAMILIES:
+            return 0
+    dominated = dominated_pairs(arrays, m.cost[x])
+    if not dominated.any():
+        return 0
+    m.upper[x.start + np.flatnonzero(dominated)] = 0.0
+    cont = arrays.continuity
+    if cont is not None and "d" in m.columns:
+        m.upper[m.columns["d"].start + np.flatnonzero(dominated[cont.target])] = 0.0
+    return int(dominated.sum())
+
+
+def build_matrix(arrays: AllocationArrays, *, reduce: bool = True) -> LpMatrix:
+    """The allocation model in matrix form (see the module doc).
+
+    Args:
+        arrays: The indexed arrays.
+        reduce: Fix the placements of dominated chains at zero (:func:`fix_dominated`).
+    """
     m = _columns(arrays)
     for family in FAMILIES:
         family(m, arrays)
+    if reduce:
+        fix_dominated(m, arrays)
     return m
 
 

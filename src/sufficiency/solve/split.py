@@ -9,7 +9,9 @@ much smaller, and parts can be solved side by side.
 
 Columns fixed by their bounds (``lower == upper``, e.g. build decisions fixed after a
 mixed-integer solve) are moved to the row bounds first, so they do not tie parts together;
-their values are the bound and their reduced costs are computed from the duals.
+their values are the bound and their reduced costs are computed from the duals. Rows left
+with no free column (e.g. continuity rows of chains fixed empty by :mod:`.dominance`) are
+in no part when the fixed values hold them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from .matrix import Block, LpMatrix
 #: little to pay for the extra engine calls.
 DOMINANT = 0.8
 
+#: Tolerance within which a row of fixed columns alone counts as held by them.
+SETTLED_TOL = 1e-9
+
 #: Engine statuses, worst first: the joined result takes the worst status of its parts.
 _STATUS_ORDER = ("error", "infeasible", "unbounded", "time_limit", "optimal")
 
@@ -39,11 +44,13 @@ class Part:
         cols: Its columns' positions in the whole model.
         rows: Its rows' positions in the whole model (stacked order).
         matrix: The part as a model of its own (one block of rows).
+        component_rows: Rows of the largest independent component packed into it.
     """
 
     cols: np.ndarray
     rows: np.ndarray
     matrix: LpMatrix
+    component_rows: int = 0
 
 
 @dataclass
@@ -52,7 +59,9 @@ class Split:
 
     Attributes:
         whole: The model.
-        parts: The parts; every free column and every row is in exactly one.
+        parts: The parts; every free column and every row with a free column is in
+            exactly one (a row of fixed columns alone, held by their values, is in none:
+            its activity comes from them and its dual is zero).
         fixed: Columns fixed by their bounds (in no part).
         a: The whole model's rows as one CSR matrix.
     """
@@ -134,6 +143,63 @@ def _pack(size: np.ndarray, most: int) -> np.ndarray:
     return bin_of
 
 
+@dataclass
+class _Graph:
+    """The model's rows (with a free column) and free columns, labelled by component."""
+
+    a: sp.csr_matrix
+    a_free: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    free: np.ndarray
+    fixed: np.ndarray
+    kept: np.ndarray
+    n_comp: int
+    label: np.ndarray
+
+
+def _graph(m: LpMatrix) -> _Graph | None:
+    """Connected components of rows and free columns (None: mixed-integer or no rows)."""
+    fixed_mask = m.lower == m.upper
+    if (m.integer & ~fixed_mask).any():
+        return None
+    a, lower, upper = m.stacked()
+    if a.shape[0] == 0:
+        return None
+    free = np.flatnonzero(~fixed_mask)
+    fixed = np.flatnonzero(fixed_mask)
+    a_free = a[:, free] if len(fixed) else a
+    # bounds of the rows with the fixed columns' contribution moved across
+    if len(fixed):
+        shift = a[:, fixed] @ m.lower[fixed]
+        lower, upper = lower - shift, upper - shift
+    # a row of fixed columns alone that those columns already hold is in no part
+    slack = SETTLED_TOL * (1.0 + np.abs(np.where(np.isfinite(lower), lower, 0.0)))
+    settled = (np.diff(a_free.indptr) == 0) & (lower <= slack)
+    settled &= upper >= -SETTLED_TOL * (1.0 + np.abs(np.where(np.isfinite(upper), upper, 0.0)))
+    kept = np.flatnonzero(~settled)
+    if len(kept) == 0:
+        return None
+    coo = a_free[kept].tocoo()
+    n_kept = len(kept)
+    n = n_kept + len(free)
+    graph = sp.csr_matrix(
+        (np.ones(len(coo.data), dtype=np.int8), (coo.row, coo.col + n_kept)), shape=(n, n)
+    )
+    n_comp, label = connected_components(graph, directed=False)
+    return _Graph(a, a_free, lower, upper, free, fixed, kept, int(n_comp), label)
+
+
+def largest_part_rows(m: LpMatrix) -> int:
+    """Rows of the model's largest independent part (rows held by fixed columns alone are
+    in none); all rows of a mixed-integer model."""
+    g = _graph(m)
+    if g is None:
+        return m.n_rows if m.integer.any() else 0
+    rows = np.bincount(g.label[: len(g.kept)], minlength=g.n_comp)
+    return int(rows.max())
+
+
 def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
     """Cut a linear programme into its independent parts.
 
@@ -152,25 +218,13 @@ def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
         The split, or None if the model is mixed-integer (integer columns that are not
         fixed) or does not fall into at least two parts.
     """
-    fixed_mask = m.lower == m.upper
-    if (m.integer & ~fixed_mask).any():
+    g = _graph(m)
+    if g is None or g.n_comp < 2:
         return None
-    a, lower, upper = m.stacked()
-    n_rows = a.shape[0]
-    if n_rows == 0:
-        return None
-    free = np.flatnonzero(~fixed_mask)
-    fixed = np.flatnonzero(fixed_mask)
-    a_free = a[:, free] if len(fixed) else a
-    coo = a_free.tocoo()
-    n = n_rows + len(free)
-    graph = sp.csr_matrix(
-        (np.ones(len(coo.data), dtype=np.int8), (coo.row, coo.col + n_rows)), shape=(n, n)
-    )
-    n_comp, label = connected_components(graph, directed=False)
-    if n_comp < 2:
-        return None
-    row_label, col_label = label[:n_rows], label[n_rows:]
+    a, a_free, lower, upper = g.a, g.a_free, g.lower, g.upper
+    free, fixed, kept, n_comp, label = g.free, g.fixed, g.kept, g.n_comp, g.label
+    n_kept = len(kept)
+    row_label, col_label = label[:n_kept], label[n_kept:]
     # a component of rows alone or columns alone joins the largest, so every part is a
     # proper model (some engines reject a model without rows or without columns)
     has_rows = np.bincount(row_label, minlength=n_comp) > 0
@@ -187,18 +241,17 @@ def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
         n_comp = int(relabel.max()) + 1
         if n_comp < 2:
             return None
-    size = np.bincount(row_label, minlength=n_comp) + np.bincount(col_label, minlength=n_comp)
+    comp_rows = np.bincount(row_label, minlength=n_comp)
+    size = comp_rows + np.bincount(col_label, minlength=n_comp)
     if size.max() > DOMINANT * size.sum():
         return None
     bin_of = _pack(size, n_comp if max_parts is None else max_parts)
+    part_rows = np.zeros(int(bin_of.max()) + 1, dtype=np.int64)
+    np.maximum.at(part_rows, bin_of, comp_rows)
     n_comp = int(bin_of.max()) + 1
     if n_comp < 2:
         return None
     row_label, col_label = bin_of[row_label], bin_of[col_label]
-    # bounds of the rows with the fixed columns' contribution moved across
-    if len(fixed):
-        shift = a[:, fixed] @ m.lower[fixed]
-        lower, upper = lower - shift, upper - shift
     local = np.empty(len(free), dtype=np.int64)
     parts = []
     col_order = np.argsort(col_label, kind="stable")
@@ -207,7 +260,7 @@ def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
     row_bounds = np.searchsorted(row_label[row_order], np.arange(n_comp + 1))
     for k in range(n_comp):
         cols_local = col_order[col_bounds[k] : col_bounds[k + 1]]
-        rows = row_order[row_bounds[k] : row_bounds[k + 1]]
+        rows = kept[row_order[row_bounds[k] : row_bounds[k + 1]]]
         local[cols_local] = np.arange(len(cols_local))
         sub = a_free[rows]
         block = sp.csr_matrix(
@@ -222,5 +275,5 @@ def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
             columns={"all": slice(0, len(cols))},
             blocks=[Block("r", block, lower[rows], upper[rows], rows)],
         )
-        parts.append(Part(cols, rows, part_matrix))
+        parts.append(Part(cols, rows, part_matrix, int(part_rows[k])))
     return Split(m, parts, fixed, a)
