@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..data.inputs import MAINSTREAM
 from ..model.arrays import AllocationArrays
 
 
@@ -95,8 +96,13 @@ def dominated_pairs(arrays: AllocationArrays, unit_cost: np.ndarray | None = Non
 
     stays = np.zeros(n_chains, dtype=bool)  # chains that must stay as they are
     stays[chain[cont.target[cont.const != 0]]] = True
+    # children on SEN support are left to the solver: their pairs carry policy weights and
+    # share places with plans, and the catch-all keeping them in mainstream is a reported
+    # gap (like the market, it may not take a tie)
+    stays[chain[~arrays.group_ehc[group]]] = True
     limited = np.isfinite(arrays.capacity).any(axis=0)
     may_dominate = ~limited
+    may_dominate[arrays.settings["setting"].to_numpy() == MAINSTREAM] = False
     ooa = arrays.out_of_area
     if ooa is not None:
         counted = np.asarray(ooa.pairs, dtype=bool)
