@@ -213,8 +213,10 @@ def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int
     assert bigger.summary["objective"] <= base.summary["objective"] + 1e-6 * (
         1 + abs(base.summary["objective"])
     )
-    # without continuity's policy weights the objective is money: total cost never rises
-    plain = {"continuity": False}
+    # without policy weights (continuity's, and the weight on keeping children on SEN
+    # support in mainstream for want of a place) the objective is money: total cost never
+    # rises
+    plain = {"continuity": False, "sen_support": {"kept_in_mainstream_weight_gbp": 0.0}}
     base = run_tables(tables, forecast={"method": "naive"}, allocation=plain)
     bigger = run_tables(more, forecast={"method": "naive"}, allocation=plain)
     assert bigger.summary["total_cost"] <= base.summary["total_cost"] + 1e-6 * (
