@@ -42,7 +42,7 @@ def test_load(benchmark: Any, rounds: int, cases: list[Case]) -> None:
 
 def test_forecast(benchmark: Any, cases: list[Case]) -> None:
     out = bench(benchmark, 1, cases, lambda c: drivers.forecast(c.scenario, c.inputs))
-    assert all((f["mean"] >= 0).all() for f in out)
+    assert all((f.ehcp["mean"] >= 0).all() for f in out)
 
 
 def test_arrays(benchmark: Any, rounds: int, cases: list[Case]) -> None:
