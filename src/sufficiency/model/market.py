@@ -33,12 +33,6 @@ def add_market(inputs: Inputs, market: Market) -> Inputs:
     Raises:
         ScenarioError: If the register already has a setting called ``MARKET``.
     """
-    reg = inputs.settings
-    if MARKET in set(reg["setting"]):
-        raise ScenarioError(
-            "invalid register",
-            [Problem("settings", f"{MARKET!r} is reserved for the market of last resort")],
-        )
     row = {
         "setting": MARKET,
         "name": MARKET_NAME,
@@ -59,6 +53,27 @@ def add_market(inputs: Inputs, market: Market) -> Inputs:
         "residential": False,
         "planning_area": "",
     }
+    return with_reserved_setting(inputs, row, "the market of last resort")
+
+
+def with_reserved_setting(
+    inputs: Inputs,
+    row: dict[str, object],
+    purpose: str,
+    register: pd.DataFrame | None = None,
+) -> Inputs:
+    """A copy of ``inputs`` whose register (``register``, else ``inputs.settings``) ends
+    with ``row``, a setting the model adds itself (columns ``row`` lacks are NaN).
+
+    Raises:
+        ScenarioError: If the register already has a setting of ``row``'s id.
+    """
+    reg = inputs.settings if register is None else register
+    setting = row["setting"]
+    if setting in set(inputs.settings["setting"]):
+        raise ScenarioError(
+            "invalid register", [Problem("settings", f"{setting!r} is reserved for {purpose}")]
+        )
     extra = pd.DataFrame([{c: row.get(c, np.nan) for c in reg.columns}])
     settings = pd.concat([reg, extra.astype({"in_area": bool})], ignore_index=True)
     settings["tier"] = settings["tier"].astype(str)

@@ -28,7 +28,6 @@ Who pays (:func:`sen_support_unit_costs`), per child per year in each year's pri
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +36,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import SenSupport
 from ..data.inputs import MAINSTREAM, Inputs
-from ..errors import Problem, ScenarioError
+from .market import with_reserved_setting
 
 MAINSTREAM_NAME = "Mainstream schools (children on SEN support without a place at their level)"
 #: Age bands at which a share of children on SEN support are at level partnership by default.
@@ -128,11 +127,6 @@ def add_mainstream(inputs: Inputs) -> Inputs:
         ScenarioError: If the register already has a setting called ``MAINSTREAM``.
     """
     reg = inputs.settings
-    if MAINSTREAM in set(reg["setting"]):
-        raise ScenarioError(
-            "invalid register",
-            [Problem("settings", f"{MAINSTREAM!r} is reserved for children on SEN support")],
-        )
     row = {
         "setting": MAINSTREAM,
         "name": MAINSTREAM_NAME,
@@ -155,16 +149,9 @@ def add_mainstream(inputs: Inputs) -> Inputs:
         "residential": False,
         "planning_area": "",
     }
-    columns = [*reg.columns, *(c for c in ("takes_sen_support", "takes_ehc_plan") if c not in reg)]
-    extra = pd.DataFrame([{c: row.get(c, np.nan) for c in columns}])
-    settings = pd.concat(
-        [reg.assign(takes_sen_support=takes_sen_support(reg), takes_ehc_plan=True), extra],
-        ignore_index=True,
-    )
-    settings = settings.astype({"in_area": bool, "takes_sen_support": bool, "takes_ehc_plan": bool})
-    settings["tier"] = settings["tier"].astype(str)
-    out = copy.copy(inputs)
-    out.settings = settings
+    register = reg.assign(takes_sen_support=takes_sen_support(reg), takes_ehc_plan=True)
+    out = with_reserved_setting(inputs, row, "children on SEN support", register)
+    out.settings = out.settings.astype({"takes_sen_support": bool, "takes_ehc_plan": bool})
     return out
 
 
