@@ -51,12 +51,14 @@ def check_conservation(result: Result, tol: float = 1e-6) -> None:
     parts = placements["place_funding_cost"] + placements["top_up_cost"] + placements["fee_cost"]
     assert np.allclose(parts, placements["hnb_cost"], rtol=1e-12, atol=1e-6)
     assert (placements[["place_funding_cost", "top_up_cost", "fee_cost"]] >= -1e-9).all().all()
-    money = placements["hnb_cost"] + placements["transport_cost"] + placements["school_cost"]
-    assert np.allclose(money, placements["total_cost"], rtol=1e-12, atol=1e-6)
+    council = placements["hnb_cost"] + placements["transport_cost"]
+    assert np.allclose(council, placements["total_cost"], rtol=1e-12, atol=1e-6)
+    everyone = placements["total_cost"] + placements["school_cost"]
+    assert np.allclose(everyone, placements["all_payers_cost"], rtol=1e-12, atol=1e-6)
     # schools pay only for children on SEN support
     assert (placements.loc[on_plan, "school_cost"].abs() <= 1e-9).all()
     assert np.allclose(
-        placements["children"] * placements["unit_cost"], placements["total_cost"], rtol=1e-9
+        placements["children"] * placements["unit_cost"], placements["all_payers_cost"], rtol=1e-9
     )
 
 

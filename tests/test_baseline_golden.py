@@ -37,8 +37,10 @@ def test_headline_figures(result: sufficiency.Result) -> None:
     assert (t["market"] == t["shortfall"]).all() and (t["no_place"] == 0).all()
     # continuing children stay in their (sometimes dearer) settings; the council's cost
     # (High Needs Block and transport) is as before children on SEN support were placed
-    # (they add ≈£0.1m a year of alternative provision), schools' costs come on top
-    council = t["total_cost"] - t["school_cost"]
+    # (they add ≈£0.1m a year of alternative provision), schools' costs come on top:
+    # total_cost is the council's spend, all_payers_cost adds the schools'
+    council = t["total_cost"]
+    assert (t["all_payers_cost"] - t["total_cost"] - t["school_cost"]).abs().max() < 0.05
     assert council[2026] == pytest.approx(79.9e6, rel=0.03)  # other arrangements incl.
     assert council[2035] == pytest.approx(339.2e6, rel=0.05)
     assert t.loc[2026, "school_cost"] == pytest.approx(48.1e6, rel=0.03)
@@ -90,12 +92,14 @@ def test_every_child_placed_and_priced_within_hand_bounds(result: sufficiency.Re
         upper = float((children * market_price)[here].sum()) + float(nis.get(y, 0.0))
         assert row["no_place"] == 0
         assert row["placed"] == pytest.approx(row["demand"], abs=1e-2)
-        assert lower - 1 <= row["total_cost"] <= upper + 1
+        # unit costs are every payer's (schools' notional SEN budgets included)
+        assert lower - 1 <= row["all_payers_cost"] <= upper + 1
         assert row["total_cost"] == pytest.approx(
             placed.loc[y, "total_cost"] + nis.get(y, 0.0), abs=1
         )
+        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
         money = row["hnb_cost"] + row["transport_cost"] + row["school_cost"]
-        assert money == pytest.approx(row["total_cost"], abs=1)
+        assert money == pytest.approx(row["all_payers_cost"], abs=1)
         assert row["hnb_cost"] == pytest.approx(placed.loc[y, "hnb_cost"] + nis.get(y, 0.0), abs=1)
 
 

@@ -15,9 +15,10 @@ def test_csv_round_trips_and_adds_up_to_the_summary(baseline, tmp_path: Path) ->
     out = baseline.write(tmp_path / "out", report=False)
     placements = pd.read_csv(out / "placements.csv")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    # full precision: cost is children × unit cost to the penny, not to 6 figures
+    # full precision: every payer's cost is children × unit cost to the penny, not to 6
+    # figures
     np.testing.assert_allclose(
-        placements["cost"], placements["children"] * placements["unit_cost"], rtol=1e-12
+        placements["all_payers_cost"], placements["children"] * placements["unit_cost"], rtol=1e-12
     )
     children = baseline.placements["children"]
     kept = baseline.placements[(children.abs() >= RESIDUE) | (children == 0)]

@@ -27,8 +27,9 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
     for row in result.summary["by_year"]:
         assert row["placed"] == pytest.approx(row["demand"], abs=1e-2)
         assert row["sen_support_placed"] == pytest.approx(row["sen_support_demand"], abs=1e-2)
+        assert row["hnb_cost"] + row["transport_cost"] == pytest.approx(row["total_cost"], abs=1)
         money = row["hnb_cost"] + row["transport_cost"] + row["school_cost"]
-        assert money == pytest.approx(row["total_cost"], abs=1)
+        assert money == pytest.approx(row["all_payers_cost"], abs=1)
     # a build that loses money over its life is never chosen unless forced
     built = result.builds[result.builds["built"].astype(bool)]
     losing = built[(built["decision"] != "build") & (built["net_saving"] < -1e-6)]
@@ -89,6 +90,13 @@ def check_fewer_plans(result: sufficiency.Result) -> None:
     # in base-year prices, inflated)
     per_child = school[later] / moved[later]
     assert ((per_child > 6_000) & (per_child < 6_000 * 1.5)).all(), per_child
+    # the council's saving and the cost passed to schools are both in the summary
+    rows = pd.DataFrame(result.summary["by_year"]).set_index("year")
+    school_before = unmitigated.groupby("year")["school_cost"].sum()
+    passed = rows["unmitigated_all_payers_cost"] - rows["unmitigated_cost"]
+    assert passed.to_numpy() == pytest.approx(school_before.to_numpy(), abs=1)
+    assert (rows.loc[later, "total_cost"] < rows.loc[later, "unmitigated_cost"]).all()
+    assert (rows.loc[later, "school_cost"] > passed[later]).all()
 
 
 def test_cli_run_writes_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -363,17 +363,18 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}")
     print(
-        f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: total cost £{s['total_cost']:,.0f} "
-        f"(High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
-        f"£{s['total_transport_cost']:,.0f}, schools £{s.get('total_school_cost', 0):,.0f}); "
-        "sufficiency gap "
+        f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: cost to the council "
+        f"£{s['total_cost']:,.0f} (High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
+        f"£{s['total_transport_cost']:,.0f}); schools' notional SEN budgets "
+        f"£{s.get('total_school_cost', 0):,.0f}; sufficiency gap "
         f"{s['total_shortfall']:,.1f} child-years"
     )
     print(
         f"  {last['year']}: {last['ehc_plans']:,.0f} EHC plans "
         f"({last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f}), "
         f"{last['placed']:,.0f} placed ({last['market']:,.1f} by the market: the gap), "
-        f"{last['not_placed']:,.0f} not in school; cost £{last['total_cost']:,.0f}"
+        f"{last['not_placed']:,.0f} not in school; cost to the council "
+        f"£{last['total_cost']:,.0f}"
     )
     if last.get("sen_support_placed", 0) > 0:
         print(
@@ -406,10 +407,20 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     if "unmitigated_total_cost" in s:
         saving = s["unmitigated_total_cost"] - s["total_cost"]
         more_or_less = "less" if saving >= 0 else "more"
-        print(
-            f"  against the unmitigated run: £{abs(saving):,.0f} {more_or_less} spent over the "
-            "plan years"
+        line = (
+            f"  against the unmitigated run: £{abs(saving):,.0f} {more_or_less} spent by the "
+            "council over the plan years"
         )
+        if "unmitigated_all_payers_cost" in s:
+            schools = (s["unmitigated_total_cost"] - s["unmitigated_all_payers_cost"]) - (
+                s["total_cost"] - s["total_all_payers_cost"]
+            )
+            if abs(schools) >= 0.5:
+                line += (
+                    f" (schools' notional SEN budgets £{abs(schools):,.0f} "
+                    f"{'less' if schools >= 0 else 'more'})"
+                )
+        print(line)
     if "capital" in s:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"

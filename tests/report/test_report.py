@@ -66,7 +66,9 @@ def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> Non
     assert "Capital options" not in book.sheetnames  # the baseline offers no capital options
     summary = pd.read_excel(out / "workbook.xlsx", sheet_name="Summary", skiprows=2)
     summary = summary[summary["Year"] != "Total"]
-    np.testing.assert_allclose(summary["Total cost"], baseline.totals()["total_cost"], rtol=1e-12)
+    np.testing.assert_allclose(
+        summary["Total cost to the council"], baseline.totals()["total_cost"], rtol=1e-12
+    )
     assert summary["Year"].tolist() == baseline.summary["plan_years"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == len(CHARTS)

@@ -41,7 +41,7 @@ def test_weight_is_policy_not_money(ap_places: int, weight: float, continuity: b
     if not continuity:
         assert r.summary["objective"] == pytest.approx(money + policy, rel=1e-9, abs=0.01)
     placed = r.placements
-    assert float(placed["total_cost"].sum()) == pytest.approx(money, rel=1e-9)
+    assert float(placed["all_payers_cost"].sum()) == pytest.approx(money, rel=1e-9)
     # one more AP place saves money only: at most the dearest money saving of a child
     # moved there (never the weight)
     ap = r.capacity[r.capacity["setting"] == "AP1"]

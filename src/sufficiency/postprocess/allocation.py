@@ -31,7 +31,8 @@ class Allocation:
             ``place_funding_cost``, ``top_up_cost`` and ``fee_cost`` (independent and market
             places), ``hnb_cost`` (their sum), ``transport_cost`` (general fund),
             ``school_cost`` (the school's notional SEN budget: SEN support in mainstream),
-            ``total_cost`` (the three payers' sum; ``cost``: its earlier name) (rows with
+            ``total_cost`` (the council's spend: ``hnb_cost + transport_cost``; ``cost``: its
+            earlier name), ``all_payers_cost`` (``total_cost + school_cost``) (rows with
             children > 0; ``status`` is ``continuing`` for children carried over in their
             setting, else ``new``).
         shortfall: The sufficiency gap, children the register's commissioned places cannot
@@ -195,7 +196,8 @@ def tables(
     placed["fee_cost"] = np.where(fee, placed["hnb_cost"], 0.0)
     placed["transport_cost"] = placed["children"] * placed["transport_unit_cost"]
     placed["school_cost"] = placed["children"] * placed["school_unit_cost"]
-    placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"] + placed["school_cost"]
+    placed["total_cost"] = placed["hnb_cost"] + placed["transport_cost"]  # the council's
+    placed["all_payers_cost"] = placed["total_cost"] + placed["school_cost"]
     placed["cost"] = placed["total_cost"]  # the earlier name, kept for one release
     placements = (
         placed[
@@ -218,6 +220,7 @@ def tables(
                 "transport_cost",
                 "school_cost",
                 "total_cost",
+                "all_payers_cost",
                 "cost",
             ]
         ]

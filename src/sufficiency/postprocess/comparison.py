@@ -10,7 +10,8 @@ import pandas as pd
 from .. import taxonomy
 
 #: Figures compared, with their difference against the first scenario; the names are those
-#: of ``summary['by_year']`` (``cost`` is the earlier name of ``total_cost``).
+#: of ``summary['by_year']`` (``cost`` is the earlier name of ``total_cost``, the council's
+#: spend; ``all_payers_cost`` adds schools' notional SEN budgets).
 COMPARED: tuple[str, ...] = (
     "ehc_plans",
     "demand",
@@ -19,6 +20,7 @@ COMPARED: tuple[str, ...] = (
     "transport_cost",
     "school_cost",
     "total_cost",
+    "all_payers_cost",
     "cost",
     "out_of_area",
     "shortfall",

@@ -104,8 +104,9 @@ class Draws:
 
     @property
     def total_cost(self) -> np.ndarray:
-        """High Needs Block, transport and schools' costs, £, (N, Y)."""
-        return self.hnb_cost + self.transport_cost + self.school_cost
+        """The council's spend: High Needs Block and transport, £, (N, Y) (schools' notional
+        SEN budgets are ``school_cost``, outside it)."""
+        return self.hnb_cost + self.transport_cost
 
     def frame(self) -> pd.DataFrame:
         """One row per draw and year: ``draw, year``, children, gap and costs."""

@@ -29,9 +29,11 @@ def by_year(
 
     Money is in pounds and split by payer: ``hnb_cost`` (High Needs Block: placements and
     other arrangements), ``transport_cost`` (the council's general fund), ``school_cost``
-    (schools' notional SEN budgets: children on SEN support in mainstream) and
-    ``total_cost`` (their sum; ``cost`` is its earlier name). Counts of children are of
-    children with EHC plans unless named ``sen_support_…``. The sufficiency gap
+    (schools' notional SEN budgets: children on SEN support in mainstream), ``total_cost``
+    (the council's spend: ``hnb_cost + transport_cost``; ``cost`` is its earlier name) and
+    ``all_payers_cost`` (``total_cost + school_cost``: the SEND cohort's cost whoever
+    pays). Counts of children are of children with EHC plans unless named
+    ``sen_support_…``. The sufficiency gap
     (``shortfall``) is the children with plans the register's commissioned places cannot
     take: ``market`` placed by the market of last resort, ``no_place`` left with none
     (only when the market is switched off); ``sen_support_kept_in_mainstream`` is the
@@ -57,12 +59,13 @@ def by_year(
     def yearly(frame: pd.DataFrame, column: str) -> pd.Series:
         return frame.groupby("year")[column].sum()
 
-    base_cost = None
+    base_cost = base_school = None
     if unmitigated is not None:
         un_alloc, un_nis = unmitigated
         base_cost = yearly(un_alloc.placements, "total_cost").add(
             yearly(un_nis, "hnb_cost"), fill_value=0.0
         )
+        base_school = yearly(un_alloc.placements, "school_cost")
     nis_cost = yearly(not_in_school, "hnb_cost")
     rows = []
     for year in years:
@@ -110,9 +113,10 @@ def by_year(
             "hnb_cost": round(hnb, 2),
             "transport_cost": round(transport, 2),
             "school_cost": round(school, 2),
-            "total_cost": round(hnb + transport + school, 2),
+            "total_cost": round(hnb + transport, 2),
+            "all_payers_cost": round(hnb + transport + school, 2),
             "not_in_school_cost": round(other, 2),
-            "cost": round(hnb + transport + school, 2),
+            "cost": round(hnb + transport, 2),
             **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
             "ehc_plan_hnb_cost": round(float(p["hnb_cost"].sum()) + other, 2),
             "sen_support_demand": round(
@@ -138,8 +142,12 @@ def by_year(
             row["budget"] = None if np.isnan(budget) else round(budget, 2)
             overrun = 0.0 if np.isnan(budget) else max(hnb - budget, 0.0)
             row["budget_overrun"] = round(overrun, 2)
-        if base_cost is not None:
-            row["unmitigated_cost"] = round(float(base_cost.get(year, 0.0)), 2)
+        if base_cost is not None and base_school is not None:
+            unmitigated_cost = float(base_cost.get(year, 0.0))
+            row["unmitigated_cost"] = round(unmitigated_cost, 2)
+            row["unmitigated_all_payers_cost"] = round(
+                unmitigated_cost + float(base_school.get(year, 0.0)), 2
+            )
         rows.append(row)
     return rows
 
@@ -169,6 +177,7 @@ def totals(
         "total_hnb_cost": round(sum(r["hnb_cost"] for r in rows), 2),
         "total_transport_cost": round(sum(r["transport_cost"] for r in rows), 2),
         "total_school_cost": round(sum(r["school_cost"] for r in rows), 2),
+        "total_all_payers_cost": round(sum(r["all_payers_cost"] for r in rows), 2),
         "total_shortfall": round(float(allocation.shortfall.loc[on_plan, "children"].sum()), 3),
         "total_no_place": round(float(allocation.shortfall["no_place"].sum()), 3),
         "market": arrays.market is not None,
@@ -187,6 +196,9 @@ def totals(
     }
     if any("unmitigated_cost" in r for r in rows):
         out["unmitigated_total_cost"] = round(sum(r["unmitigated_cost"] for r in rows), 2)
+        out["unmitigated_all_payers_cost"] = round(
+            sum(r["unmitigated_all_payers_cost"] for r in rows), 2
+        )
     return out
 
 
@@ -274,6 +286,7 @@ def summarise(
     unmitigated_cost = figures.pop("unmitigated_total_cost", None)
     if unmitigated_cost is not None:
         tail["unmitigated_total_cost"] = unmitigated_cost
+        tail["unmitigated_all_payers_cost"] = figures.pop("unmitigated_all_payers_cost")
     if sc.levers.out_of_area is not None:
         tail["out_of_area_target_missed"] = {
             str(r["year"]): r["out_of_area_target_missed"] for r in rows

@@ -312,9 +312,11 @@ FY_COSTS = (
     "transport_cost",
     "school_cost",
     "total_cost",
+    "all_payers_cost",
     "ehc_plan_hnb_cost",
     "not_in_school_cost",
     "unmitigated_cost",
+    "unmitigated_all_payers_cost",
 )
 
 

@@ -120,8 +120,8 @@ def render(result: Result, images: dict[str, bytes]) -> str:
             f"{last['ehc_plans']:,.0f} ({labels.interval_name(interval)} "
             f"{last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f})",
         ),
-        _card(f"Cost, {years[0]}", _money(float(first["total_cost"]))),
-        _card(f"Cost, {years[-1]}", _money(float(last["total_cost"]))),
+        _card(f"Cost to the council, {years[0]}", _money(float(first["total_cost"]))),
+        _card(f"Cost to the council, {years[-1]}", _money(float(last["total_cost"]))),
         _card(
             f"High Needs Block, {years[-1]}",
             _money(float(last.get("hnb_cost", 0.0)))
@@ -134,7 +134,15 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     ]
     if "unmitigated_total_cost" in s:
         saving = s["unmitigated_total_cost"] - s["total_cost"]
-        cards.append(_card("Saving against the unmitigated run", _money(saving)))
+        card = _money(saving)
+        if "unmitigated_all_payers_cost" in s:
+            schools = (s["total_all_payers_cost"] - s["total_cost"]) - (
+                s["unmitigated_all_payers_cost"] - s["unmitigated_total_cost"]
+            )
+            if abs(schools) >= 0.5:
+                card += f" (schools' notional SEN budgets {'+' if schools > 0 else '−'}"
+                card += f"{_money(abs(schools))})"
+        cards.append(_card("Saving to the council against the unmitigated run", card))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

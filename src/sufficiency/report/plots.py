@@ -157,9 +157,9 @@ def placements_by_tier(result: Result) -> Figure:
 
 
 def cost(result: Result) -> Figure:
-    """Cost per plan year (£ million) by payer, High Needs Block, transport and schools'
-    notional SEN budgets (children on SEN support) stacked, beside the unmitigated run's
-    total."""
+    """Cost per plan year (£ million) by payer: the council's (High Needs Block and
+    transport) stacked, schools' notional SEN budgets (children on SEN support) hatched on
+    top, beside the unmitigated run's cost to the council."""
     fig, ax = _figure(CHARTS["cost"])
     by_year = tables.headline(result)
     years = by_year["year"].to_numpy()
@@ -172,8 +172,10 @@ def cost(result: Result) -> Figure:
             years,
             by_year["school_cost"].to_numpy(dtype=float) / 1e6,
             bottom=hnb + transport,
-            color="#009E73",
-            label="Schools' notional SEN budgets (on SEN support)",
+            color="#FFFFFF",
+            edgecolor="#009E73",
+            hatch="//",
+            label="Schools' notional SEN budgets (not the council's)",
         )
     ax.legend(frameon=False, loc="upper left")
     if "unmitigated_cost" in by_year.columns:
@@ -182,7 +184,7 @@ def cost(result: Result) -> Figure:
             by_year["unmitigated_cost"].to_numpy(dtype=float) / 1e6,
             color="#D55E00",
             marker="o",
-            label="Unmitigated (no levers, no new places)",
+            label="Unmitigated cost to the council (no levers, no new places)",
         )
         ax.legend(frameon=False, loc="upper left")
     ax.set_ylabel("£ million a year")

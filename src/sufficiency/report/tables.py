@@ -38,6 +38,7 @@ HEADLINE: tuple[str, ...] = (
     "transport_cost",
     "school_cost",
     "total_cost",
+    "all_payers_cost",
     "unmitigated_cost",
 )
 
@@ -246,7 +247,10 @@ def about(result: Result) -> pd.DataFrame:
         ("Plan years", f"{s['plan_years'][0]}–{s['plan_years'][-1]}"),
         ("Solver", str(s.get("solver", ""))),
         ("Status", str(s.get("status", ""))),
-        ("Total cost over the plan years", money(s.get("total_cost"), "money")),
+        (
+            "Total cost to the council over the plan years (High Needs Block and transport)",
+            money(s.get("total_cost"), "money"),
+        ),
         ("High Needs Block over the plan years", money(s.get("total_hnb_cost"), "money")),
         (
             "Transport over the plan years (general fund)",
@@ -255,6 +259,10 @@ def about(result: Result) -> pd.DataFrame:
         (
             "Schools' notional SEN budgets over the plan years",
             money(s.get("total_school_cost"), "money"),
+        ),
+        (
+            "All payers' cost over the plan years (council and schools)",
+            money(s.get("total_all_payers_cost"), "money"),
         ),
         (
             "Sufficiency gap (child-years placed by the market)",
@@ -267,6 +275,10 @@ def about(result: Result) -> pd.DataFrame:
     ]
     if "unmitigated_total_cost" in s:
         rows.append(("Total cost unmitigated", money(s["unmitigated_total_cost"], "money")))
+        if "unmitigated_all_payers_cost" in s:
+            rows.append(
+                ("All payers' cost unmitigated", money(s["unmitigated_all_payers_cost"], "money"))
+            )
     level = interval_level(result)
     if level is not None:
         rows.append(("Projection interval", labels.interval_name(level)))
