@@ -141,9 +141,11 @@ def test_resolver_options_keep_the_optimum(roomy: sufficiency.Result) -> None:
     assert draws.n == DRAWS
 
 
-def test_demand_map_equals_levers_draw_by_draw() -> None:
-    """The draws' demand as one linear map of the forecast cells equals each draw run
-    through the levers (here with an inclusion lever and a demand shock)."""
+@pytest.mark.parametrize("with_sen_support", [False, True])
+def test_demand_map_equals_levers_draw_by_draw(with_sen_support: bool) -> None:
+    """The draws' demand as one affine map of the forecast cells equals each draw run
+    through the levers (here with an inclusion lever, a demand shock and, with children on
+    SEN support placed too, a fewer-plans lever: their mean is the map's constant)."""
     from sufficiency.allocate.draws import _demand_map, _draw_by_draw
     from sufficiency.allocate.plan import plan as make_plan
     from sufficiency.config import load_scenario
@@ -152,40 +154,67 @@ def test_demand_map_equals_levers_draw_by_draw() -> None:
     from sufficiency.model.canonical import canonical
     from sufficiency.model.levels import level_shares
 
-    sc = load_scenario(
-        example_path(),
-        set_values={
-            "horizon_years": 4,
-            "levers.demand": [{"multiplier": 1.2, "from_year": 2027, "needs": ["ASD"]}],
-            "levers.inclusion": [
-                {
-                    "from_level": "special_school",
-                    "to_level": "enhanced_resource",
-                    "share": 0.3,
-                    "from_year": 2027,
-                }
-            ],
-        },
-    )
+    levers = {
+        "horizon_years": 4,
+        "levers.demand": [{"multiplier": 1.2, "from_year": 2027, "needs": ["ASD"]}],
+        "levers.inclusion": [
+            {
+                "from_level": "special_school",
+                "to_level": "enhanced_resource",
+                "share": 0.3,
+                "from_year": 2027,
+            }
+        ],
+    }
+    if with_sen_support:
+        levers["levers.fewer_plans"] = [{"share": 0.2, "from_year": 2027}]
+    sc = load_scenario(example_path(), set_values=levers)
     inputs = canonical(load_inputs(sc))
-    ehcp, _ = project(sc, inputs)
-    plan = make_plan(sc, inputs, ehcp.frame)
+    ehcp, sen = project(sc, inputs)
+    sen_frame = sen.frame if with_sen_support and sen is not None else None
+    assert (sen_frame is not None) == with_sen_support
+    plan = make_plan(sc, inputs, ehcp.frame, sen_support=sen_frame)
     shares = level_shares(inputs.caseload, inputs.settings, sc.base_year)
     paths = ehcp.samples(5, np.random.default_rng(0))
-    linear = _demand_map(sc, inputs, paths, shares, plan.rates)
+    extra = (plan.sen_support_forecast, plan.sen_support_levels)
+    linear = _demand_map(sc, inputs, paths, shares, plan.rates, *extra)
     assert linear is not None
-    direct = _draw_by_draw(sc, inputs, paths, shares, plan.rates)
+    assert (linear.constant is not None) == with_sen_support
+    direct = _draw_by_draw(sc, inputs, paths, shares, plan.rates, *extra)
     keys = ["year", "provision", "need", "age_band", "level"]
     groups = pd.concat([linear.groups(), direct.groups()])[keys]
     groups = groups.astype(str).drop_duplicates().astype({"year": int}).reset_index(drop=True)
-    np.testing.assert_allclose(
-        linear.vectors(groups), direct.vectors(groups), rtol=1e-12, atol=1e-9
-    )
+    vectors = direct.vectors(groups)
+    assert (vectors > 0).sum() > 100
+    np.testing.assert_allclose(linear.vectors(groups), vectors, rtol=1e-12, atol=1e-9)
     years = np.asarray(sc.plan_years)
     for column in ("children", "hnb_cost"):
         np.testing.assert_allclose(
             linear.by_year(years, column), direct.by_year(years, column), rtol=1e-12, atol=1e-6
         )
+
+
+def test_resolver_is_independent_of_order(roomy: sufficiency.Result) -> None:
+    """Every draw starts from the plan's basis: the same draws solved in another order (as
+    another share of them would be) give the same values bit for bit, and the optimum a
+    solve from scratch finds."""
+    plan = roomy.extras["plan"]
+    matrix = plan.allocation.model.matrix
+    values = plan.allocation.solution.columns
+    mean = plan.arrays.groups["children"].to_numpy(float)
+    rng = np.random.default_rng(11)
+    demands = [mean * s * rng.uniform(0.85, 1.15, len(mean)) for s in (0.7, 1.0, 1.4, 1.1)]
+    forward = DemandResolver(plan.arrays, matrix, values)
+    backward = DemandResolver(plan.arrays, matrix, values)
+    scratch = DemandResolver(plan.arrays, matrix, values, start="scratch")
+    ahead = [forward.solve(d) for d in demands]
+    behind = [backward.solve(d) for d in reversed(demands)][::-1]
+    for a, b, d in zip(ahead, behind, demands, strict=True):
+        np.testing.assert_array_equal(a, b)
+        cold = scratch.solve(d)
+        assert float(matrix.cost @ a) == pytest.approx(float(matrix.cost @ cold), rel=1e-9)
+    with pytest.raises(ValueError, match="start"):
+        DemandResolver(plan.arrays, matrix, values, start="nearest")
 
 
 #: A large, cheap local school for most needs and every age (it takes every child of those

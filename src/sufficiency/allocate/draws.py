@@ -39,8 +39,9 @@ from ..model.segments import SEGMENT, AgeSegments, split_by_segment
 from ..model.stock import CarryRates
 from ..postprocess.draws import BuildDraws, Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
-from .plan import GROUP_KEYS, Plan, scenario_demand
-from .plan import plan as make_plan
+from ..solve.lp import build_model
+from ..solve.matrix import LpMatrix
+from .plan import GROUP_KEYS, Plan, plan_model, scenario_demand
 
 log = logging.getLogger(__name__)
 
@@ -69,29 +70,37 @@ def _group_index(
 
 @dataclass
 class _DemandMap:
-    """The scenario's demand as a linear map of the forecast's cells.
+    """The scenario's demand as an affine map of the forecast's cells.
 
-    Demand shocks, level shares and the inclusion levers multiply or move shares of a
-    (year, need, age band) cell's children within that cell, so the demand of every draw
-    is ``paths @ map``: the map is found once, from a forecast of one child in every cell,
-    instead of running the levers on each draw.
+    Demand shocks, level shares and the inclusion and fewer-plans levers multiply or move
+    shares of a (year, need, age band) cell's children within that cell, so the demand of
+    every draw is ``constant + paths @ map``: the map is found once, from a forecast of one
+    child in every cell (less the forecast of none), instead of running the levers on each
+    draw. The constant is the children on SEN support, at their mean in every draw.
 
     Attributes:
         cells: The forecast's cells: ``year`` and the forecast's keys, (C rows).
         paths: Children per draw and cell, (N, C).
         demand: Children to place per unit of each cell (``cell`` = row of ``cells``).
         not_placed: Children not in a school or college per unit of each cell, costed.
+        constant: Children to place in every draw whatever the cells hold (``GROUP_KEYS,
+            children``).
     """
 
     cells: pd.DataFrame
     paths: np.ndarray
     demand: pd.DataFrame
     not_placed: pd.DataFrame
+    constant: pd.DataFrame | None = None
 
     def groups(self) -> pd.DataFrame:
         """Demand groups some draw has children in (``GROUP_KEYS``)."""
         used = self.paths.max(axis=0, initial=0.0) > 0
-        return self.demand[used[self.demand["cell"].to_numpy()]]
+        linear = self.demand[used[self.demand["cell"].to_numpy()]]
+        if self.constant is None:
+            return linear
+        constant = self.constant[self.constant["children"] > 0]
+        return pd.concat([linear, constant], ignore_index=True)
 
     def vectors(self, groups: pd.DataFrame, segments: AgeSegments | None = None) -> np.ndarray:
         """Children per draw and model group, (N, G), the demand split into ``segments``
@@ -107,7 +116,14 @@ class _DemandMap:
             raise SolveError("some draws have children in groups outside the model")
         keep = pos >= 0
         unit = sp.csr_matrix((coef[keep], (cell[keep], pos[keep])), (len(self.cells), len(groups)))
-        return np.asarray((unit.T @ self.paths.T).T)
+        out = np.asarray((unit.T @ self.paths.T).T)
+        if self.constant is not None:
+            pos, constant, _ = _group_index(groups, self.constant, segments)
+            children = constant["children"].to_numpy(float)
+            if ((pos < 0) & (children > 0)).any():
+                raise SolveError("some draws have children in groups outside the model")
+            out += np.bincount(pos[pos >= 0], weights=children[pos >= 0], minlength=len(groups))
+        return out
 
     def by_year(self, years: np.ndarray, column: str) -> np.ndarray:
         """``column`` of the not-placed table summed by plan year for each draw, (N, Y)."""
@@ -126,9 +142,13 @@ def _demand_map(
     paths: pd.DataFrame,
     shares: pd.DataFrame,
     rates: CarryRates,
+    sen_support: pd.DataFrame | None = None,
+    sen_levels: pd.DataFrame | None = None,
 ) -> _DemandMap | None:
-    """The demand of every draw as a linear map (None if the levers are not linear on
-    these draws: the first draw, run through them directly, disagrees)."""
+    """The demand of every draw as an affine map (None if the levers are not affine on
+    these draws: the first draw, run through them directly, disagrees). Children on SEN
+    support (``sen_support``, with their level mix ``sen_levels``) are at their mean in
+    every draw."""
     keys = [c for c in paths.columns if c not in ("sample", "children")]
     cell = paths.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
     first = ~pd.Series(cell).duplicated().to_numpy()
@@ -139,7 +159,24 @@ def _demand_map(
         return None
     grid = np.zeros((int(samples.max()) + 1, len(cells)))
     grid[samples, cell] = values
-    demand, not_placed = scenario_demand(scenario, cells.assign(mean=1.0), shares, rates)
+    extra = (sen_support, sen_levels)
+    demand, not_placed = scenario_demand(scenario, cells.assign(mean=1.0), shares, rates, *extra)
+    constant = None
+    if sen_support is not None:
+        constant, none_placed = scenario_demand(
+            scenario, cells.assign(mean=0.0), shares, rates, *extra
+        )
+        if float(none_placed["children"].abs().sum()) > 0:
+            return None
+        # the map is the demand of one child a cell less the demand of none
+        group_keys = list(GROUP_KEYS)
+        text = {k: str for k in group_keys if k != "year"}
+        both = demand.astype(text).merge(
+            constant.astype(text), on=group_keys, how="outer", suffixes=("", "_none")
+        )
+        both = both.fillna({"children": 0.0, "children_none": 0.0})
+        both["children"] = both["children"] - both["children_none"]
+        demand = both.loc[both["children"] != 0, [*group_keys, "children"]]
     opts = scenario.allocation
     years = list(scenario.plan_years)
     costed = not_in_school_table(
@@ -151,14 +188,17 @@ def _demand_map(
     def with_cell(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.astype(as_str).merge(index, on=keys, how="left")
 
-    out = _DemandMap(cells, grid, with_cell(demand), with_cell(costed))
+    out = _DemandMap(cells, grid, with_cell(demand), with_cell(costed), constant)
     # check the map on the first draw against the levers run on it
     path = paths[samples == 0].rename(columns={"children": "mean"})
-    direct, _ = scenario_demand(scenario, path, shares, rates)
-    pos, _, _ = _group_index(out.demand, direct)
-    got = out.vectors(out.demand)[0]
-    want = np.bincount(pos, weights=direct["children"].to_numpy(float), minlength=len(got))
-    if (pos < 0).any() or not np.allclose(got, want, rtol=1e-9, atol=1e-9):
+    direct, _ = scenario_demand(scenario, path, shares, rates, *extra)
+    groups = out.groups().drop_duplicates(list(GROUP_KEYS))
+    pos, _, _ = _group_index(groups, direct)
+    got = out.vectors(groups)[0]
+    children = direct["children"].to_numpy(float)
+    want = np.bincount(pos[pos >= 0], weights=children[pos >= 0], minlength=len(got))
+    outside = ((pos < 0) & (children != 0)).any()
+    if outside or not np.allclose(got, want, rtol=1e-9, atol=1e-9):
         log.info("the scenario's levers are not linear on the draws: applied draw by draw")
         return None
     return out
@@ -202,6 +242,48 @@ def _draw_by_draw(
     )
 
 
+@dataclass
+class _Model:
+    """The model the draws are solved with: the plan's, or the plan's with extra groups.
+
+    Attributes:
+        arrays: Its arrays.
+        matrix: Its matrix.
+        values: Column values whose integer (build) columns are the plan's decisions.
+    """
+
+    arrays: AllocationArrays
+    matrix: LpMatrix
+    values: np.ndarray
+
+
+def _draws_model(
+    scenario: Scenario,
+    inputs: Inputs,
+    forecast: DemandForecast,
+    plan: Plan,
+    groups: pd.DataFrame,
+) -> _Model:
+    """The plan's model, with zero-demand groups added where some draw has children in
+    cells the mean has none in (built, not solved: the builds are fixed at the plan's)."""
+    values = plan.allocation.solution.columns
+    matrix = plan.allocation.model.matrix
+    if _group_index(plan.arrays.groups, groups, plan.arrays.segments)[2] <= 0:
+        return _Model(plan.arrays, matrix, values)
+    made = plan_model(
+        scenario, inputs, forecast.frame, extra_groups=groups, sen_support=plan.sen_support_forecast
+    )
+    model = build_model(made.arrays)
+    extended = np.zeros(model.matrix.n_cols)
+    if model.matrix.integer.any():
+        # capital options do not depend on demand: the same build columns, in the same order
+        old, new = matrix.columns["b"], model.matrix.columns["b"]
+        if old.stop - old.start != new.stop - new.start:
+            raise SolveError("the draws' model has other capital options than the plan's")
+        extended[new] = values[old]
+    return _Model(made.arrays, model.matrix, extended)
+
+
 def allocate_draws(
     scenario: Scenario,
     inputs: Inputs,
@@ -217,13 +299,14 @@ def allocate_draws(
         scenario: The resolved scenario (levers, allocation options, years).
         inputs: The validated inputs the plan was made from.
         forecast: The EHC plan forecast with its sample paths.
-        plan: The plan for the mean forecast (its model and solution are reused; made
-            again with extra, zero-demand groups when some draws have children in cells
-            the mean has none in).
+        plan: The plan for the mean forecast (its model and build decisions are reused;
+            the model is built again with extra, zero-demand groups when some draws have
+            children in cells the mean has none in).
         n_draws: Number of sample paths.
         seed: Seed of the draws' generator: the same seed gives the same draws.
-        workers: Processes solving draws side by side (each solve starts from scratch,
-            so the answer does not depend on how draws are shared out).
+        workers: Processes solving draws side by side (each solve starts from the
+            solution of the plan's demand, so the answer does not depend on how draws are
+            shared out).
 
     Returns:
         Every draw's outcomes by year (see :class:`~sufficiency.postprocess.draws.Draws`).
@@ -238,25 +321,15 @@ def allocate_draws(
         paths = forecast.samples(n_draws, np.random.default_rng(seed))
         # children on SEN support: their mean in every draw (only plans are drawn)
         sen, sen_levels = plan.sen_support_forecast, plan.sen_support_levels
-        demands = None
-        if sen is None:  # the map is linear in the plans' paths: without a constant part
-            demands = _demand_map(scenario, inputs, paths, shares, plan.rates)
+        demands = _demand_map(scenario, inputs, paths, shares, plan.rates, sen, sen_levels)
         if demands is None:
             demands = _draw_by_draw(scenario, inputs, paths, shares, plan.rates, sen, sen_levels)
-        if _group_index(plan.arrays.groups, demands.groups(), plan.arrays.segments)[2] > 0:
-            # some draws have children in cells the mean has none in: give the model them
-            plan = make_plan(
-                scenario,
-                inputs,
-                forecast.frame,
-                extra_groups=demands.groups(),
-                sen_support=sen,
-            )
-        arrays = plan.arrays
+        model = _draws_model(scenario, inputs, forecast, plan, demands.groups())
+        arrays = model.arrays
         vectors = demands.vectors(arrays.groups, arrays.segments)
         limit = scenario.allocation.time_limit_seconds
-        solved = _submit(plan, vectors, limit, pool, workers)()
-        builds = _play_builds(plan, vectors, solved, limit, pool, workers)
+        solved = _submit(model, vectors, limit, pool, workers)()
+        builds = _play_builds(model, vectors, solved, limit, pool, workers)
     years = arrays.years
     n_years, n_settings = arrays.capacity.shape
     out = Draws.empty(n_draws, years, arrays)
@@ -324,7 +397,7 @@ def _ready() -> None:
 
 
 def _submit(
-    plan: Plan,
+    model: _Model,
     vectors: np.ndarray,
     time_limit: float,
     pool: ProcessPoolExecutor | None,
@@ -334,9 +407,8 @@ def _submit(
     """Start solving each draw (in ``pool``'s ``workers``, or in this process when there is
     no pool) with the build decisions fixed at ``values`` (the plan's when None); call the
     result for each draw's ``x`` and ``u`` values."""
-    model = plan.allocation.model
-    values = plan.allocation.solution.columns if values is None else values
-    args = (plan.arrays, model.matrix, values)
+    values = model.values if values is None else values
+    args = (model.arrays, model.matrix, values)
     if pool is None or len(vectors) < 2:
         solved = solve_demands(*args, vectors, time_limit)
         return lambda: solved
@@ -347,7 +419,7 @@ def _submit(
 
 
 def _play_builds(
-    plan: Plan,
+    model: _Model,
     vectors: np.ndarray,
     solved: np.ndarray,
     time_limit: float,
@@ -358,13 +430,13 @@ def _play_builds(
     :class:`~sufficiency.postprocess.draws.BuildDraws`): the draws solved again with the
     option's build columns fixed the other way, every other decision as the plan took it.
     None without capital options."""
-    arrays = plan.arrays
+    arrays = model.arrays
     cap = arrays.capital
-    m = plan.allocation.model.matrix
+    m = model.matrix
     if cap is None or "b" not in m.columns or not len(cap.options):
         return None
     b = m.columns["b"]
-    base = plan.allocation.solution.columns
+    base = model.values
     chosen = np.round(base[b]) > 0.5
     a, _, upper = m.stacked()
     build_rows = m.row_slices().get("build", slice(0, 0))
@@ -397,7 +469,7 @@ def _play_builds(
                 continue  # an exclusive group or a capital budget rules it out
             out.open_year[i] = cap.col_year[cols[0]]
             out.compared[i] = "with"
-        pending[i] = _submit(plan, vectors, time_limit, pool, workers, values)
+        pending[i] = _submit(model, vectors, time_limit, pool, workers, values)
     for i, result in pending.items():
         other = result()
         setting = int(cap.setting[i])

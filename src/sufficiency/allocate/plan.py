@@ -167,32 +167,43 @@ def with_groups(demand: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([demand, add], ignore_index=True).sort_values(GROUP_KEYS, ignore_index=True)
 
 
-def plan(
+@dataclass
+class PlanModel:
+    """What a plan allocates, before it is solved: the demand and the model's arrays.
+
+    Attributes:
+        demand: Children to place (see :class:`Plan`).
+        not_placed: Children with plans not in a school or college.
+        not_in_school: The same by arrangement, costed.
+        arrays: The cost arrays and constraint data.
+        stock: Base-year placements that seed continuity.
+        rates: Carry-over rates.
+        sen_support_levels: The level mix of children on SEN support, or None.
+        seconds: Time taken to make it.
+    """
+
+    demand: pd.DataFrame
+    not_placed: pd.DataFrame
+    not_in_school: pd.DataFrame
+    arrays: AllocationArrays
+    stock: pd.DataFrame
+    rates: CarryRates
+    sen_support_levels: pd.DataFrame | None
+    seconds: float
+
+
+def plan_model(
     scenario: Scenario,
     inputs: Inputs,
     forecast: pd.DataFrame,
     extra_groups: pd.DataFrame | None = None,
     sen_support: pd.DataFrame | None = None,
-) -> Plan:
-    """Apply the scenario's levers to projected demand and allocate it.
-
-    Args:
-        scenario: The resolved scenario (its levers and allocation options are used).
-        inputs: Validated inputs (put in canonical row order first, see
-            :func:`~sufficiency.model.canonical.canonical`).
-        forecast: Projected EHC plans: ``year, need, age_band, mean``.
-        extra_groups: Demand groups (:data:`GROUP_KEYS`) to give the model even where
-            ``forecast`` has no children, with zero demand (so that other demands, e.g.
-            forecast draws, can be placed by the same model).
-        sen_support: Projected children on SEN support (``year, need, age_band, mean``),
-            placed too unless ``allocation.sen_support.enabled`` is false.
-
-    Returns:
-        The plan.
+) -> PlanModel:
+    """The scenario's demand after its levers, and the arrays of the model that places it
+    (see :func:`plan`, which solves it; the arguments are the same).
 
     Raises:
         ScenarioError: If a lever names something the inputs do not have.
-        SolveError: If the model cannot be solved.
     """
     t0 = time.perf_counter()
     inputs = canonical(inputs)  # the same model, whatever the order of the input rows
@@ -253,24 +264,64 @@ def plan(
     arrays.capital = capital_arrays(
         scenario.capital, arrays.settings, arrays.years, scenario.base_year
     )
-    t1 = time.perf_counter()
-    allocation, builds = _allocate_builds(
-        arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver
-    )
-    return Plan(
+    return PlanModel(
         demand=demand,
         not_placed=not_placed,
         not_in_school=not_in_school_table(
             not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
         ),
         arrays=arrays,
-        allocation=allocation,
         stock=stock,
         rates=rates,
-        builds=builds,
-        timings={"arrays": t1 - t0, **allocation.timings},
-        sen_support_forecast=sen_support,
         sen_support_levels=sen_levels,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def plan(
+    scenario: Scenario,
+    inputs: Inputs,
+    forecast: pd.DataFrame,
+    extra_groups: pd.DataFrame | None = None,
+    sen_support: pd.DataFrame | None = None,
+) -> Plan:
+    """Apply the scenario's levers to projected demand and allocate it.
+
+    Args:
+        scenario: The resolved scenario (its levers and allocation options are used).
+        inputs: Validated inputs (put in canonical row order first, see
+            :func:`~sufficiency.model.canonical.canonical`).
+        forecast: Projected EHC plans: ``year, need, age_band, mean``.
+        extra_groups: Demand groups (:data:`GROUP_KEYS`) to give the model even where
+            ``forecast`` has no children, with zero demand (so that other demands, e.g.
+            forecast draws, can be placed by the same model).
+        sen_support: Projected children on SEN support (``year, need, age_band, mean``),
+            placed too unless ``allocation.sen_support.enabled`` is false.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ScenarioError: If a lever names something the inputs do not have.
+        SolveError: If the model cannot be solved.
+    """
+    made = plan_model(scenario, inputs, forecast, extra_groups, sen_support)
+    opts = scenario.allocation
+    allocation, builds = _allocate_builds(
+        made.arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver
+    )
+    return Plan(
+        demand=made.demand,
+        not_placed=made.not_placed,
+        not_in_school=made.not_in_school,
+        arrays=made.arrays,
+        allocation=allocation,
+        stock=made.stock,
+        rates=made.rates,
+        builds=builds,
+        timings={"arrays": made.seconds, **allocation.timings},
+        sen_support_forecast=sen_support,
+        sen_support_levels=made.sen_support_levels,
     )
 
 

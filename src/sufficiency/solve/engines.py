@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,13 +145,28 @@ def _highs_model(m: LpMatrix) -> highspy.Highs:
 #: at each of the ~9,000 iterations) and row-wise PRICE. On the bundled borough's model with
 #: continuity they took 0.63-0.66 s of CPU a draw against 0.94-0.96 s for HiGHS's defaults,
 #: with the same optimal objective (benchmarks/results/uncertainty.md).
-HIGHS_RESOLVE_OPTIONS: dict[str, int] = {
+HIGHS_RESOLVE_OPTIONS: dict[str, int | float] = {
     "simplex_dual_edge_weight_strategy": 1,
     "simplex_price_strategy": 1,
 }
 
+#: HiGHS options for a re-solve that starts from an optimal basis of the same model with
+#: other right-hand sides (a forecast draw from the plan's basis): Dantzig dual pricing, no
+#: cost perturbation and no scaling, with row-wise PRICE. Starting from a dual feasible
+#: basis, cost perturbation only makes work (HiGHS perturbs, then has to clean up), and
+#: the few thousand iterations from a near basis do not repay edge weights. On the bundled
+#: borough's draws: 0.27 s of CPU and 2,300 iterations a draw against 0.70 s and 5,000 with
+#: :data:`HIGHS_RESOLVE_OPTIONS` from the same basis, with the same optimal objectives
+#: (benchmarks/results/uncertainty.md).
+HIGHS_WARM_OPTIONS: dict[str, int | float] = {
+    "simplex_dual_edge_weight_strategy": 0,
+    "simplex_price_strategy": 1,
+    "dual_simplex_cost_perturbation_multiplier": 0.0,
+    "simplex_scale_strategy": 0,
+}
 
-def set_highs_options(h: highspy.Highs, options: dict[str, int]) -> None:
+
+def set_highs_options(h: highspy.Highs, options: Mapping[str, int | float]) -> None:
     """Set HiGHS ``options`` on ``h``.
 
     Raises:
