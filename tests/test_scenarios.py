@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sufficiency
-from sufficiency.cli import main
+from sufficiency.cli import against_unmitigated, main
 from sufficiency.results import TABLES
 
 from contract import check_all, check_continuity, check_out_of_area
@@ -97,6 +97,14 @@ def check_fewer_plans(result: sufficiency.Result) -> None:
     assert passed.to_numpy() == pytest.approx(school_before.to_numpy(), abs=1)
     assert (rows.loc[later, "total_cost"] < rows.loc[later, "unmitigated_cost"]).all()
     assert (rows.loc[later, "school_cost"] > passed[later]).all()
+    # the run's sentence says schools pay more, by the sum of the yearly differences
+    more = float((rows["school_cost"] - passed).sum())
+    assert more > 0
+    assert result.summary["school_cost_against_unmitigated"] == pytest.approx(more, abs=1)
+    sentence = against_unmitigated(result.summary)
+    shown = result.summary["school_cost_against_unmitigated"]
+    assert f"schools' notional SEN budgets £{shown:,.0f} more" in sentence, sentence
+    assert "less spent by the council" in sentence
 
 
 def test_cli_run_writes_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

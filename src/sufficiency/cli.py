@@ -405,22 +405,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
             f"£{worst['budget_overrun']:,.0f} ({worst['year']}): the saving needed"
         )
     if "unmitigated_total_cost" in s:
-        saving = s["unmitigated_total_cost"] - s["total_cost"]
-        more_or_less = "less" if saving >= 0 else "more"
-        line = (
-            f"  against the unmitigated run: £{abs(saving):,.0f} {more_or_less} spent by the "
-            "council over the plan years"
-        )
-        if "unmitigated_all_payers_cost" in s:
-            schools = (s["unmitigated_total_cost"] - s["unmitigated_all_payers_cost"]) - (
-                s["total_cost"] - s["total_all_payers_cost"]
-            )
-            if abs(schools) >= 0.5:
-                line += (
-                    f" (schools' notional SEN budgets £{abs(schools):,.0f} "
-                    f"{'less' if schools >= 0 else 'more'})"
-                )
-        print(line)
+        print(f"  {against_unmitigated(s)}")
     if "capital" in s:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"
@@ -614,6 +599,24 @@ class Terminated(BaseException):
 
 def _terminate(signum: int, _frame: object) -> None:
     raise Terminated(signum)
+
+
+def against_unmitigated(summary: dict[str, Any]) -> str:
+    """One sentence comparing the run with its unmitigated run: the council's spend, and
+    schools' notional SEN budgets when a lever moved their share."""
+    s = summary
+    saving = s["unmitigated_total_cost"] - s["total_cost"]
+    line = (
+        f"against the unmitigated run: £{abs(saving):,.0f} "
+        f"{'less' if saving >= 0 else 'more'} spent by the council over the plan years"
+    )
+    schools_more = float(s.get("school_cost_against_unmitigated", 0.0))
+    if abs(schools_more) >= 0.5:
+        line += (
+            f" (schools' notional SEN budgets £{abs(schools_more):,.0f} "
+            f"{'more' if schools_more > 0 else 'less'})"
+        )
+    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -286,7 +286,13 @@ def summarise(
     unmitigated_cost = figures.pop("unmitigated_total_cost", None)
     if unmitigated_cost is not None:
         tail["unmitigated_total_cost"] = unmitigated_cost
-        tail["unmitigated_all_payers_cost"] = figures.pop("unmitigated_all_payers_cost")
+        unmitigated_all = figures.pop("unmitigated_all_payers_cost")
+        tail["unmitigated_all_payers_cost"] = unmitigated_all
+        # what schools pay more (+) or less (-) than unmitigated: a lever that moves children
+        # from plans to SEN support passes part of the council's saving to them
+        tail["school_cost_against_unmitigated"] = round(
+            figures["total_school_cost"] - (unmitigated_all - unmitigated_cost), 2
+        )
     if sc.levers.out_of_area is not None:
         tail["out_of_area_target_missed"] = {
             str(r["year"]): r["out_of_area_target_missed"] for r in rows

@@ -135,13 +135,10 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     if "unmitigated_total_cost" in s:
         saving = s["unmitigated_total_cost"] - s["total_cost"]
         card = _money(saving)
-        if "unmitigated_all_payers_cost" in s:
-            schools = (s["total_all_payers_cost"] - s["total_cost"]) - (
-                s["unmitigated_all_payers_cost"] - s["unmitigated_total_cost"]
-            )
-            if abs(schools) >= 0.5:
-                card += f" (schools' notional SEN budgets {'+' if schools > 0 else '−'}"
-                card += f"{_money(abs(schools))})"
+        schools = float(s.get("school_cost_against_unmitigated", 0.0))
+        if abs(schools) >= 0.5:
+            card += f" (schools' notional SEN budgets {'+' if schools > 0 else '−'}"
+            card += f"{_money(abs(schools))})"
         cards.append(_card("Saving to the council against the unmitigated run", card))
     parts = [
         "<!DOCTYPE html>",
