@@ -387,7 +387,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         print(
             f"  over {int(u['draws'])} forecast draws, {int(u['year'])}: places suffice in "
             f"{u['p_suffice']:.0%}; places to commission P50 {u['places_to_commission_p50']:,.0f}"
-            f", P95 {u['places_to_commission_p95']:,.0f}; total cost P95 "
+            f", P95 {u['places_to_commission_p95']:,.0f}; cost to the council P95 "
             f"£{u['total_cost_p95']:,.0f} (uncertainty.csv)"
         )
         for line in result.uncertainty.build_headlines():

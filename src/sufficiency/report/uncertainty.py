@@ -32,7 +32,7 @@ def fan_charts(result: Uncertainty) -> dict[str, Figure]:
     draws = result.draws
     years = draws.years
     fig_cost, ax = _figure(FAN_CHARTS["uncertainty_cost"])
-    _fan(ax, years, draws.total_cost / 1e6, "#0072B2", "total cost")
+    _fan(ax, years, draws.total_cost / 1e6, "#0072B2", "cost to the council")
     _fan(ax, years, draws.hnb_cost / 1e6, "#009E73", "High Needs Block")
     ax.set_ylabel("£m a year")
     ax.set_ylim(bottom=0)
