@@ -202,7 +202,7 @@ def main() -> None:
         las = {b.label: b.scenario(Path(tmp)) for b in boroughs}
         runs = [_sweep(las, int(w)) for w in args.workers.split(",") if w]
         if args.check:
-            check = _engine_check(las)
+            check = {"commit": machine(ROOT).get("commit", ""), **_engine_check(las)}
             print(json.dumps(check))
     base = runs[0]["seconds"] if runs else 0.0
     for r in runs:
@@ -212,6 +212,8 @@ def main() -> None:
         return
     previous = RESULTS / "sweep.json"
     old = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else {}
+    if check is None:  # not run this time: the last one stays on record
+        check = old.get("engine_check")
     record = {"machine": machine(ROOT), "runs": runs, "engine_check": check}
     record["history"] = _history(old)
     RESULTS.mkdir(exist_ok=True)
@@ -246,7 +248,8 @@ def main() -> None:
             "",
             "## Engine check",
             "",
-            f"Every one of {check['las']} LAs run in one process with the engine every model "
+            f"At commit {check.get('commit', '?')}, each of {check['las']} LAs run in one "
+            "process with the engine every model "
             "had before (`allocation.solver=cbc`) and with the default choice (HiGHS in "
             "process for the small money-only re-solve): largest relative difference of the "
             f"objective {worst['objective']}, of the run's totals {worst['totals']}, of any "
