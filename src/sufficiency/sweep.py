@@ -320,6 +320,7 @@ def sweep(
         SufficiencyError: If Dask is not installed or the scheduler cannot be reached.
     """
     try:
+        import dask
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise SufficiencyError(
@@ -330,12 +331,15 @@ def sweep(
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=processes,
-                dashboard_address=":0",
-            )
+            # the workers' statistical profiler samples every thread 100 times a second:
+            # CPU taken from the tasks for a dashboard page a sweep does not need
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=":0",
+                )
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=10)

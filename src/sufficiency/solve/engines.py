@@ -109,32 +109,37 @@ def quiet_native_output() -> Iterator[None]:
 
 
 def _highs_model(m: LpMatrix) -> highspy.Highs:
-    """A Highs object holding the model (passed in one call), quiet."""
+    """A Highs object holding the model (passed in one call, as arrays), quiet.
+
+    The arrays go to HiGHS's pointer interface, read in place; setting them on a
+    ``HighsLp`` instead converts them element by element (≈10 ms against ≈1.5 ms for a
+    national LA's model of 85k nonzeros).
+    """
     a, lower, upper = m.stacked()
     inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = m.n_cols
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = m.cost
-    lp.col_lower_ = np.where(np.isfinite(m.lower), m.lower, -inf)
-    lp.col_upper_ = np.where(np.isfinite(m.upper), m.upper, inf)
-    lp.row_lower_ = np.where(np.isfinite(lower), lower, -inf)
-    lp.row_upper_ = np.where(np.isfinite(upper), upper, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
-    lp.a_matrix_.num_col_ = m.n_cols
-    lp.a_matrix_.num_row_ = a.shape[0]
-    if m.integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-            for i in m.integer
-        ]
     with quiet_native_output():  # HiGHS prints its banner when constructed
         h = highspy.Highs()
     h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
-    status = h.passModel(lp)
+    integrality = np.where(
+        m.integer, highspy.HighsVarType.kInteger.value, highspy.HighsVarType.kContinuous.value
+    ).astype(np.int32)
+    status = h.passModel(
+        int(m.n_cols),
+        int(a.shape[0]),
+        int(a.nnz),
+        int(highspy.MatrixFormat.kRowwise.value),
+        int(highspy.ObjSense.kMinimize.value),
+        0.0,
+        np.ascontiguousarray(m.cost, dtype=float),
+        np.where(np.isfinite(m.lower), m.lower, -inf),
+        np.where(np.isfinite(m.upper), m.upper, inf),
+        np.where(np.isfinite(lower), lower, -inf),
+        np.where(np.isfinite(upper), upper, inf),
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(float),
+        integrality,
+    )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
     return h

@@ -60,6 +60,27 @@ def cbc_path() -> str:
 #: rows) in 7.1 s of CPU against 11 s for Clp's barrier; at 15k rows 1.4 s against 1.7 s.
 HIGHS_PART_ROWS = 10_000
 
+#: A linear programme with fewer nonzeros than this, whose largest independent part has
+#: fewer than :data:`SMALL_PART_ROWS` rows, is *small*: HiGHS solves it in this process,
+#: whole, faster than Clp processes started for its parts. By benchmark (CPU seconds of the
+#: process and its solver processes, ``benchmarks/results/sweep.md``): the money-only
+#: re-solve of a national LA (67k nonzeros, parts of 715 rows) 0.07 s against 0.16 s, of
+#: the bundled borough (76k, 826 rows) 0.08 s against 0.16 s; Clp stays the faster on the
+#: region without continuity (412k nonzeros, parts of 803 rows: 0.71 s against 1.0 s) and
+#: on parts of 7-8k rows (0.25-0.36 s against 0.32-0.46 s for HiGHS's interior point).
+SMALL_NONZEROS = 100_000
+#: Rows of the largest independent part below which a linear programme may be small.
+SMALL_PART_ROWS = 2_000
+
+
+def is_small(matrix: LpMatrix) -> bool:
+    """Whether ``matrix`` is a small linear programme (see :data:`SMALL_NONZEROS`)."""
+    if matrix.integer.any():
+        return False
+    if sum(b.matrix.nnz for b in matrix.blocks) >= SMALL_NONZEROS:
+        return False
+    return largest_part_rows(matrix) < SMALL_PART_ROWS
+
 
 def choose_engine(matrix: LpMatrix) -> str:
     """The default engine, chosen by benchmark (``benchmarks/results``).
@@ -69,10 +90,12 @@ def choose_engine(matrix: LpMatrix) -> str:
     continuity, whole or in independent parts (Clp processes run side by side; HiGHS parts
     run one after another) — unless their largest independent part has
     :data:`HIGHS_PART_ROWS` rows or more (a region with continuity), where HiGHS's
-    interior point is the faster. Mixed-integer programmes (capital decisions) go to
-    HiGHS, whose branch and bound is the stronger.
+    interior point is the faster, or they are small (:func:`is_small`: the money-only
+    re-solves of an LA), where HiGHS in this process costs less than starting Clp.
+    Mixed-integer programmes (capital decisions) go to HiGHS, whose branch and bound is
+    the stronger.
     """
-    if matrix.integer.any():
+    if matrix.integer.any() or is_small(matrix):
         return "highs"
     if matrix.n_rows < HIGHS_PART_ROWS:  # no part can be as large: skip the graph
         return "cbc"
@@ -343,7 +366,9 @@ def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engine
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
     if engine in ("highs", "cbc"):
-        return solve_bulk(model.matrix, engine, time_limit=time_limit, mip_gap=gap)
+        # HiGHS solves a small model whole: its parts would only add their overheads
+        split = not (engine == "highs" and is_small(model.matrix))
+        return solve_bulk(model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split)
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
     raise SolveError(f"unknown solver {engine!r}; use one of {', '.join(ENGINES)}")
