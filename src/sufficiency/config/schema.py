@@ -324,8 +324,10 @@ class AllocationOptions(_Strict):
     solver: Literal["auto", "highs", "cbc", "pulp-highs", "pulp-cbc"] = Field(
         default="auto",
         description=(
-            "Engine: 'auto' (chosen by benchmark: Clp for linear programmes, HiGHS when "
-            "there are build decisions), 'highs' (HiGHS given the whole matrix), 'cbc' (the "
+            "Engine: 'auto' (chosen by benchmark: Clp for linear programmes, HiGHS in this "
+            "process for small ones (under 100k nonzeros, independent parts under 2,000 "
+            "rows), for parts of 10,000 rows or more and when there are build decisions), "
+            "'highs' (HiGHS given the whole matrix), 'cbc' (the "
             "CBC/Clp binary PuLP ships, on an MPS file), or PuLP's own solver classes "
             "'pulp-highs' / 'pulp-cbc' (slower; a last resort)."
         ),
