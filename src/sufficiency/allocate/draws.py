@@ -34,14 +34,13 @@ from ..forecast.result import DemandForecast
 from ..model.arrays import AllocationArrays
 from ..model.canonical import canonical
 from ..model.levels import level_shares
-from ..model.not_in_school import not_in_school_table
 from ..model.segments import SEGMENT, AgeSegments, split_by_segment
 from ..model.stock import CarryRates
 from ..postprocess.draws import BuildDraws, Draws, Uncertainty, summarise_draws
 from ..solve.draws import solve_demands
 from ..solve.lp import build_model
 from ..solve.matrix import LpMatrix
-from .plan import GROUP_KEYS, Plan, plan_model, scenario_demand
+from .plan import GROUP_KEYS, Plan, costed_not_placed, plan_model, scenario_demand
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +176,7 @@ def _demand_map(
         both = both.fillna({"children": 0.0, "children_none": 0.0})
         both["children"] = both["children"] - both["children_none"]
         demand = both.loc[both["children"] != 0, [*group_keys, "children"]]
-    opts = scenario.allocation
-    years = list(scenario.plan_years)
-    costed = not_in_school_table(
-        not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
-    )
+    costed = costed_not_placed(scenario, inputs, not_placed)
     as_str = {"need": str, "age_band": str}
     index = cells[keys].astype(as_str).assign(cell=np.arange(len(cells)))
 
@@ -217,8 +212,6 @@ def _draw_by_draw(
     draw is a cell of its own (children on SEN support, ``sen_support``, at their mean in
     every draw, with their level mix ``sen_levels``)."""
     demands, nis = [], []
-    opts = scenario.allocation
-    years = list(scenario.plan_years)
     for i, (_, path) in enumerate(paths.groupby("sample", sort=True)):
         demand, not_placed = scenario_demand(
             scenario,
@@ -228,9 +221,7 @@ def _draw_by_draw(
             sen_support,
             sen_levels,
         )
-        costed = not_in_school_table(
-            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
-        )
+        costed = costed_not_placed(scenario, inputs, not_placed)
         demands.append(demand.assign(cell=i))
         nis.append(costed.assign(cell=i))
     n = len(demands)

@@ -156,6 +156,18 @@ def scenario_demand(
 GROUP_KEYS = DEMAND_KEYS
 
 
+def costed_not_placed(scenario: Scenario, inputs: Inputs, not_placed: pd.DataFrame) -> pd.DataFrame:
+    """Children with plans not in a school or college, by arrangement and costed with the
+    scenario's options (:func:`~sufficiency.model.not_in_school.not_in_school_table`)."""
+    return not_in_school_table(
+        not_placed,
+        scenario.allocation.not_in_school,
+        inputs.cost_assumptions,
+        scenario.base_year,
+        list(scenario.plan_years),
+    )
+
+
 def with_groups(demand: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """``demand`` with a zero row for every group of ``groups`` it does not have."""
     have = demand[GROUP_KEYS].astype(str).apply(tuple, axis=1)
@@ -267,9 +279,7 @@ def plan_model(
     return PlanModel(
         demand=demand,
         not_placed=not_placed,
-        not_in_school=not_in_school_table(
-            not_placed, opts.not_in_school, inputs.cost_assumptions, scenario.base_year, years
-        ),
+        not_in_school=costed_not_placed(scenario, inputs, not_placed),
         arrays=arrays,
         stock=stock,
         rates=rates,

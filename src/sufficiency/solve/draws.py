@@ -126,13 +126,16 @@ class DemandResolver:
         rows = matrix.row_slices()["demand"]
         self._n_groups = rows.stop - rows.start
         self._base = np.where(np.isfinite(matrix.lower), matrix.lower, 0.0)
-        self._parts, self._settled = self._cut(matrix, rows)
+        self._parts, self._settled, self._settled_shift = self._cut(matrix, rows)
         self.solves = 0
-        self._warm_up(arrays.groups["children"].to_numpy(dtype=float))
+        # the plan's demand from scratch: each part's optimal basis starts every draw
+        self._solve(arrays.groups["children"].to_numpy(dtype=float), "scratch")
+        for part in self._parts:
+            part.basis = part.highs.getBasis()
 
-    def _cut(self, m: LpMatrix, rows: slice) -> tuple[list[_Part], np.ndarray]:
-        """The parts, and the groups whose demand rows have no free column (in no part:
-        their demand must be what the fixed columns give)."""
+    def _cut(self, m: LpMatrix, rows: slice) -> tuple[list[_Part], np.ndarray, np.ndarray]:
+        """The parts, the groups whose demand rows have no free column (in no part: their
+        demand must be what the fixed columns give) and what those columns give."""
         a, _, _ = m.stacked()
         fixed = m.lower == m.upper
         shift_all = a[:, fixed] @ m.lower[fixed] if fixed.any() else np.zeros(a.shape[0])
@@ -151,18 +154,7 @@ class DemandResolver:
             shift = shift_all[part_rows[on]] if split is not None else np.zeros(int(on.sum()))
             parts.append(_Part(cols, highs, np.flatnonzero(on).astype(np.int32), groups, shift))
         settled = np.flatnonzero(~covered)
-        self._settled_shift = shift_all[rows.start + settled]
-        return parts, settled
-
-    def _warm_up(self, demand: np.ndarray) -> None:
-        """Solve at the plan's demand from scratch and keep each part's optimal basis."""
-        saved, self.start = self.start, "scratch"
-        try:
-            self.solve(demand)
-        finally:
-            self.start = saved
-        for part in self._parts:
-            part.basis = part.highs.getBasis()
+        return parts, settled, shift_all[rows.start + settled]
 
     @property
     def n_groups(self) -> int:
@@ -181,6 +173,9 @@ class DemandResolver:
         demand = np.asarray(demand, dtype=float)
         if demand.shape != (self.n_groups,):
             raise ValueError(f"demand has shape {demand.shape}; expected ({self.n_groups},)")
+        return self._solve(demand, self.start)
+
+    def _solve(self, demand: np.ndarray, start: str) -> np.ndarray:
         left = demand[self._settled] - self._settled_shift
         if len(left) and np.abs(left).max() > 1e-9 * (1.0 + np.abs(demand).max()):
             raise SolveError("the allocation of a demand draw could not be solved: infeasible")
@@ -193,8 +188,8 @@ class DemandResolver:
             h = part.highs
             # in highspy's bindings, not its type stubs
             h.changeRowsBounds(len(part.demand_rows), part.demand_rows, bounds, bounds)  # type: ignore[attr-defined]
-            status = self._run(part)
-            if status != "optimal" and self.start == "plan":
+            status = self._run(part, start)
+            if status != "optimal" and start == "plan":
                 log.debug("warm re-solve of a part ended with %s; solving from scratch", status)
                 h.clearSolver()
                 engines.set_highs_options(h, self._options)
@@ -224,10 +219,10 @@ class DemandResolver:
             replace(self.arrays, groups=groups), m, values
         )
 
-    def _run(self, part: _Part) -> str:
+    def _run(self, part: _Part, start: str) -> str:
         h = part.highs
         h.clearSolver()  # nothing from the previous draw's run is kept
-        if self.start == "plan" and part.basis is not None:
+        if start == "plan" and part.basis is not None:
             engines.set_highs_options(h, self._warm_options)
             h.setBasis(part.basis)
         else:
