@@ -5,7 +5,7 @@ new plans, at origins 2020 and 2021 (the January stocks with at least one calend
 published new plans before them), ``forecast_demand`` projects plans at January by SEN2 age
 band from the history up to the origin (by-age file, 2016 on, each year's bands scaled to
 the published ``ehcplans``) and the flows table ``sufficiency init`` writes
-(:func:`sufficiency.datasets.starter.build_flows`: requests, new plans, ceased plans),
+(:func:`sufficiency.sources.starter.build_flows`: requests, new plans, ceased plans),
 with each method: ``flows``, ``national``, ``pooled``, ``drift``, ``naive`` and ``auto``
 (given the flows table). The total over bands is scored on the published ``ehcplans`` of
 every January after the origin up to 2023. No population is published with these files:
@@ -107,8 +107,8 @@ def _late_origin(  # type: ignore[no-untyped-def]
 def run(size: str, data: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """Backtest every method on every LA; returns (points, failures, timings)."""
     from sufficiency import forecast_demand
-    from sufficiency.datasets.dfe_release import local_authorities, read_dfe_release
-    from sufficiency.datasets.starter import build_flows
+    from sufficiency.sources.dfe_release import local_authorities, read_dfe_release
+    from sufficiency.sources.starter import build_flows
     from sufficiency.errors import SufficiencyError
 
     las = local_authorities(data / "dfe_release_2025_to_2023")

@@ -4,7 +4,7 @@ Acceptance benchmark of issue 14, on the DfE files in ``../shared/data`` (the ol
 by-age and by-establishment files, the 2019–2023 caseload file and the current release cut
 to January 2023 in ``dfe_release_2025_to_2023/``).
 
-* **init**: :func:`sufficiency.datasets.starter.write_starter` for every LA of the current
+* **init**: :func:`sufficiency.sources.starter.write_starter` for every LA of the current
   release's caseload file, into a temporary folder; failures are named per LA.
 * **flows backtest**: for every LA, origins 2020 and 2021 (the January stocks with a
   calendar year of new plans published before them), plans at January projected to 2023
@@ -53,9 +53,9 @@ def _baselines(totals: pd.Series, origin: int, years: list[int]) -> dict[str, li
 
 def run(size: str, data: Path) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """Init every LA and backtest the flow model; returns (scores, failures, seconds×2)."""
-    from sufficiency.datasets.dfe import read_dfe_ehcp
-    from sufficiency.datasets.dfe_release import read_dfe_release
-    from sufficiency.datasets.starter import write_starter
+    from sufficiency.sources.dfe import read_dfe_ehcp
+    from sufficiency.sources.dfe_release import read_dfe_release
+    from sufficiency.sources.starter import write_starter
     from sufficiency.forecast.flows import backtest_flows
 
     codes = sorted(

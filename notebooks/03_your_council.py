@@ -24,8 +24,8 @@ import tempfile
 from pathlib import Path
 
 import sufficiency
-from sufficiency.datasets.dfe_release import read_dfe_release
-from sufficiency.datasets.starter import write_starter
+from sufficiency.sources.dfe_release import read_dfe_release
+from sufficiency.sources.starter import write_starter
 from sufficiency.forecast.flows import fit_flows, project_flows
 
 DFE = Path("../../shared/data")

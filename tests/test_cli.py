@@ -89,7 +89,7 @@ def test_schema_into_a_closed_pipe() -> None:
 
 def test_example_all_copies_every_scenario_and_they_load(tmp_path: Path) -> None:
     from sufficiency.config import load_scenario
-    from sufficiency.datasets.bundled import example_scenarios
+    from sufficiency.example.bundled import example_scenarios
 
     folder = tmp_path / "elsewhere"
     assert main(["example", str(folder), "--all"]) == 0

@@ -20,7 +20,8 @@ RANK: dict[str, int] = {
     "taxonomy": 1,
     "config": 2,
     "data": 3,
-    "datasets": 5,  # readers and the starter; the starter uses forecast's national shapes
+    "sources": 5,  # readers of published and council files, and the starter (forecast's shapes)
+    "example": 6,  # the fictional borough and its generator
     "forecast": 4,
     "model": 4,
     "solve": 5,
@@ -32,6 +33,7 @@ RANK: dict[str, int] = {
     "outputs": 10,
     "pipeline": 11,
     "sweep": 12,
+    "datasets": 12,  # the public face of example/ and sources/ for notebooks
     "cli": 13,
     "__init__": 13,
 }
@@ -101,6 +103,15 @@ def test_stage_folders_exist() -> None:
         assert names <= have, (folder, names - have)
     face = {p.stem for p in (SRC / "allocate").glob("*.py")}
     assert face == {"__init__", "plan", "draws"}  # draws: the plan's model over forecast draws
+    for folder, names in {
+        "sources": {"dfe", "dfe_release", "ons", "starter", "parsing"},
+        "example": {"generator", "bundled"},
+        "forecast/methods": set(),
+    }.items():
+        assert (SRC / folder / "__init__.py").exists(), folder
+        have = {p.stem for p in (SRC / folder).glob("*.py")}
+        assert names <= have, (folder, names - have)
+    assert not (SRC / "datasets").is_dir()  # the public face is the module datasets.py
     assert (SRC / "outputs.py").exists()
 
 

@@ -561,7 +561,7 @@ def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
 
 
 def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
-    from .datasets import write_example
+    from .example import write_example
 
     path = write_example(args.dir, force=args.force, scenarios=args.all_scenarios)
     print(f"example scenario written to {path}")
@@ -572,7 +572,7 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
 
 
 def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
-    from .datasets.starter import write_starter
+    from .sources.starter import write_starter
 
     path = write_starter(args.la, args.dfe, args.out, population=args.population, force=args.force)
     print(f"starter scenario written to {path}")

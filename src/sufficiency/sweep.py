@@ -26,12 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from .datasets.dfe_release import local_authorities
-from .datasets.starter import write_starter
 from .errors import ScenarioError, SufficiencyError
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
 from .postprocess.national import national_table
+from .sources.dfe_release import local_authorities
+from .sources.starter import write_starter
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Task:
         path: The LA's scenario file.
         set_values: ``KEY=VALUE`` settings of the scenario (and the sweep's own).
         dfe: Folder of DfE release files: ``path`` is then an LA code, whose starter
-            scenario (:func:`~sufficiency.datasets.starter.write_starter`) the task
+            scenario (:func:`~sufficiency.sources.starter.write_starter`) the task
             writes into a temporary folder and runs.
     """
 

@@ -227,7 +227,7 @@ def test_bad_flow_tables_are_located_errors(tmp_path: Path) -> None:
 def test_scenario_flow_levers_need_flows_and_a_flow_forecast() -> None:
     root = Path(__file__).resolve().parents[2]
     base = root / "scenarios" / "baseline.yaml"  # poisson_glm, no flows table
-    flows = str(root / "src" / "sufficiency" / "datasets" / "example" / "data" / "flows.csv")
+    flows = str(root / "src" / "sufficiency" / "example" / "ashworth" / "data" / "flows.csv")
     lever = {"levers.requests": {"requests_growth_per_year": 0.1}}
     with pytest.raises(ScenarioError, match=r"levers.requests acts on the flow model: give data"):
         sufficiency.load_scenario(base, set_values={**lever, "forecast.method": "auto"})

@@ -11,7 +11,7 @@ import pandas as pd
 
 import sufficiency
 from sufficiency.datasets import example_path
-from sufficiency.datasets._writing import TABLES as TABLES_WRITTEN
+from sufficiency.example._writing import TABLES as TABLES_WRITTEN
 from sufficiency.results import TABLES
 
 SHORT = {"horizon_years": 4}

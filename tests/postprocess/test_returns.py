@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from sufficiency import taxonomy
 from sufficiency.config.returns import ReturnsOptions
-from sufficiency.datasets.bundled import EXAMPLE_DIR
+from sufficiency.example.bundled import EXAMPLE_DIR
 from sufficiency.postprocess import disclosure
 from sufficiency.postprocess.returns import dsg_plan, to_financial_years
 

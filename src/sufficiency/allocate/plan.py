@@ -20,19 +20,15 @@ from ..data.inputs import Inputs
 from ..model.arrays import AllocationArrays, build_arrays
 from ..model.canonical import canonical
 from ..model.capital import add_capital_settings, capital_arrays
-from ..model.levels import NOT_IN_SCHOOL_LEVELS, demand_by_level, level_shares
+from ..model.demand import costed_not_placed, scenario_demand, with_groups
+from ..model.levels import level_shares
 from ..model.levers import (
-    DEMAND_KEYS,
-    apply_demand_shocks,
-    apply_fewer_plans,
-    apply_inclusion,
     apply_setting_changes,
     budget_limits,
     out_of_area_cap,
 )
 from ..model.market import add_market
-from ..model.not_in_school import not_in_school_table
-from ..model.sen_support import add_mainstream, sen_support_demand, sen_support_levels
+from ..model.sen_support import add_mainstream, sen_support_levels
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
@@ -105,78 +101,6 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     sen_support_forecast: pd.DataFrame | None = None
     sen_support_levels: pd.DataFrame | None = None
-
-
-def scenario_demand(
-    scenario: Scenario,
-    forecast: pd.DataFrame,
-    shares: pd.DataFrame,
-    rates: CarryRates,
-    sen_support: pd.DataFrame | None = None,
-    sen_levels: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Projected EHC plans (and SEN support) turned into the scenario's demand by level.
-
-    Applies demand shocks to plans, splits them by level with the base-year shares, sets
-    apart children not in a school or college, adds children on SEN support by level
-    (:func:`~sufficiency.model.sen_support.sen_support_demand`, when given and
-    ``allocation.sen_support.enabled``), then applies the fewer-plans and inclusion levers.
-
-    Args:
-        scenario: The resolved scenario (its demand and inclusion levers are used).
-        forecast: Projected EHC plans: ``year, need, age_band, mean``.
-        shares: Level shares (:func:`~sufficiency.model.levels.level_shares`).
-        rates: Carry-over rates (:func:`~sufficiency.model.stock.carry_rates`).
-        sen_support: Projected children on SEN support (``year, need, age_band, mean``).
-        sen_levels: Their level mix (:func:`~sufficiency.model.sen_support.sen_support_levels`;
-            the default mix when None).
-
-    Returns:
-        ``(demand, not_placed)``: children to place (``year, provision, need, age_band,
-        level, children``) and children with plans not in a school or college
-        (``year, need, age_band, level, children``).
-    """
-    levers = scenario.levers
-    by_level = demand_by_level(apply_demand_shocks(forecast, levers.demand), shares)
-    out_of_school = by_level["level"].isin(NOT_IN_SCHOOL_LEVELS)
-    not_placed = by_level[out_of_school].reset_index(drop=True)
-    demand = by_level[~out_of_school].reset_index(drop=True).assign(provision="ehc_plan")
-    options = scenario.allocation.sen_support
-    if sen_support is not None and options.enabled:
-        if sen_levels is None:
-            sen_levels = sen_support_levels(None, pd.DataFrame(), options)
-        on_support = sen_support_demand(sen_support, sen_levels)
-        demand = pd.concat([demand, on_support], ignore_index=True)
-    demand = apply_fewer_plans(demand, levers.fewer_plans, rates)
-    demand = apply_inclusion(demand, levers.inclusion, rates)
-    return demand[[*GROUP_KEYS, "children"]], not_placed
-
-
-#: Columns that name a demand group (one list: add a key here and in the frames' makers).
-GROUP_KEYS = DEMAND_KEYS
-
-
-def costed_not_placed(scenario: Scenario, inputs: Inputs, not_placed: pd.DataFrame) -> pd.DataFrame:
-    """Children with plans not in a school or college, by arrangement and costed with the
-    scenario's options (:func:`~sufficiency.model.not_in_school.not_in_school_table`)."""
-    return not_in_school_table(
-        not_placed,
-        scenario.allocation.not_in_school,
-        inputs.cost_assumptions,
-        scenario.base_year,
-        list(scenario.plan_years),
-    )
-
-
-def with_groups(demand: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """``demand`` with a zero row for every group of ``groups`` it does not have."""
-    have = demand[GROUP_KEYS].astype(str).apply(tuple, axis=1)
-    want = groups[GROUP_KEYS].drop_duplicates()
-    missing = ~want.astype(str).apply(tuple, axis=1).isin(set(have))
-    if not missing.any():
-        return demand
-    add = want[missing.to_numpy()].assign(children=0.0)
-    return pd.concat([demand, add], ignore_index=True).sort_values(GROUP_KEYS, ignore_index=True)
 
 
 @dataclass
@@ -302,7 +226,7 @@ def plan(
         inputs: Validated inputs (put in canonical row order first, see
             :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
-        extra_groups: Demand groups (:data:`GROUP_KEYS`) to give the model even where
+        extra_groups: Demand groups (:data:`~sufficiency.model.demand.GROUP_KEYS`) to give the model even where
             ``forecast`` has no children, with zero demand (so that other demands, e.g.
             forecast draws, can be placed by the same model).
         sen_support: Projected children on SEN support (``year, need, age_band, mean``),

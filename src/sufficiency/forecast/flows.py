@@ -28,7 +28,7 @@ published figures:
 (``conversion``: the share of requests that become plans, reached by ``conversion_year``).
 :func:`backtest_flows` scores it at rolling origins.
 
-These work on the published frames (:class:`~sufficiency.datasets.dfe_release.DfeRelease`);
+These work on the published frames (:class:`~sufficiency.sources.dfe_release.DfeRelease`);
 :mod:`.flowmethod` makes the model a method of :func:`sufficiency.forecast_demand`
 (``method="flows"``, and a candidate of ``auto``) on a flows table.
 """

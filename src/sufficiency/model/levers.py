@@ -49,7 +49,7 @@ def apply_demand_shocks(frame: pd.DataFrame, shocks: Sequence[DemandShock]) -> p
     return out
 
 
-#: Columns that name a demand group (:data:`~sufficiency.allocate.plan.GROUP_KEYS`).
+#: Columns that name a demand group (:data:`~sufficiency.model.demand.GROUP_KEYS`).
 DEMAND_KEYS = ["year", "provision", "need", "age_band", "level"]
 
 

@@ -9,12 +9,22 @@ forecast's children are fractional, so a gap of less than half a child is no chi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from .. import taxonomy
 from ..model.arrays import AllocationArrays
+
+
+class DrawDemand(Protocol):
+    """What the outcomes need of the draws' demand (:class:`~sufficiency.model.draws.DemandMap`)."""
+
+    def by_year(self, years: np.ndarray, column: str) -> np.ndarray:
+        """``column`` of the children not in school summed by plan year, (N, Y)."""
+        ...
+
 
 #: A gap below this many children counts as none (demand cells are fractional).
 WHOLE_CHILD = 0.5
@@ -352,4 +362,60 @@ def build_headlines(builds: BuildDraws, years: np.ndarray) -> list[str]:
             f"running-cost saving over the plan years P50 £{p50 / 1e6:,.1f}m, "
             f"P80 £{p80 / 1e6:,.1f}m, P95 £{p95 / 1e6:,.1f}m."
         )
+    return out
+
+
+def collect_draws(
+    arrays: AllocationArrays,
+    vectors: np.ndarray,
+    solved: np.ndarray,
+    demands: DrawDemand,
+    n_draws: int,
+) -> Draws:
+    """Every draw's outcomes by year from its solution.
+
+    Args:
+        arrays: The model's arrays the draws were solved with.
+        vectors: Children per draw and model group, (N, G).
+        solved: Each draw's ``x`` then ``u`` values, (N, pairs + groups).
+        demands: The draws' demand (children not in school by plan year, and their cost).
+        n_draws: Number of draws.
+    """
+    years = arrays.years
+    n_years, n_settings = arrays.capacity.shape
+    out = Draws.empty(n_draws, years, arrays)
+    market = arrays.pair_setting == arrays.market if arrays.market is not None else None
+    group_level = np.array([taxonomy.TIERS.index(str(v)) for v in arrays.groups["level"]])
+    group_need = np.array([taxonomy.NEEDS.index(str(v)) for v in arrays.groups["need"]])
+    pair_cell = arrays.pair_year * n_settings + arrays.pair_setting
+    on_plan = arrays.group_ehc
+    k = arrays.n_pairs
+    out.not_placed[:] = demands.by_year(years, "children")
+    nis_cost = demands.by_year(years, "hnb_cost")
+    for i, vector in enumerate(vectors):
+        x, u = np.maximum(solved[i, :k], 0.0), np.maximum(solved[i, k:], 0.0)
+        y = arrays.pair_year
+        out.children[i] = np.bincount(
+            arrays.group_year, weights=vector * on_plan, minlength=n_years
+        )
+        out.sen_support[i] = np.bincount(
+            arrays.group_year, weights=vector * ~on_plan, minlength=n_years
+        )
+        out.no_place[i] = np.bincount(arrays.group_year, weights=u * on_plan, minlength=n_years)
+        out.hnb_cost[i] = (
+            np.bincount(y, weights=x * arrays.unit_hnb, minlength=n_years) + nis_cost[i]
+        )
+        out.transport_cost[i] = np.bincount(y, weights=x * arrays.unit_transport, minlength=n_years)
+        out.school_cost[i] = np.bincount(y, weights=x * arrays.unit_school, minlength=n_years)
+        out.placed[i] = np.bincount(pair_cell, weights=x, minlength=n_years * n_settings).reshape(
+            n_years, n_settings
+        )
+        if market is not None:
+            g = arrays.pair_group[market]
+            xm = x[market]
+            out.market[i] = np.bincount(y[market], weights=xm, minlength=n_years)
+            np.add.at(out.market_by_level[i], (y[market], group_level[g]), xm)
+            np.add.at(out.market_by_need[i], (y[market], group_need[g]), xm)
+        np.add.at(out.no_place_by_level[i], (arrays.group_year, group_level), u * on_plan)
+        np.add.at(out.no_place_by_need[i], (arrays.group_year, group_need), u * on_plan)
     return out

@@ -1,7 +1,7 @@
 """A starter scenario for any English LA, from the DfE's published figures alone.
 
 :func:`write_starter` (``sufficiency init``) reads an area's figures with
-:func:`~sufficiency.datasets.dfe_release.read_dfe_release` and writes a folder that runs as
+:func:`~sufficiency.sources.dfe_release.read_dfe_release` and writes a folder that runs as
 written: history, a settings register scaffold, cost assumptions, population and a
 ``scenario.yaml`` whose comments name every assumption to replace with local knowledge.
 

@@ -1,7 +1,7 @@
 """The national figures (DfE, January 2025) the generated boroughs are calibrated to.
 
 Every number here is either a published figure for England quoted in the project's domain
-notes, or a modelling judgement marked as such. :mod:`sufficiency.datasets.generator`
+notes, or a modelling judgement marked as such. :mod:`sufficiency.example.generator`
 explains how each is used.
 """
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sufficiency import datasets, forecast_demand
-from sufficiency.datasets.dfe import NOT_PLACED, UNLISTED
+from sufficiency.sources.dfe import NOT_PLACED, UNLISTED
 from sufficiency.errors import DataError
 from sufficiency.taxonomy import AGE_BAND_LABELS, TIERS
 
@@ -91,7 +91,7 @@ def test_establishment_types_map_to_tiers() -> None:
 
 @needs_data
 def test_caseload_layout_symbols_and_unlisted(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="sufficiency.datasets.dfe"):
+    with caplog.at_level(logging.INFO, logger="sufficiency.sources.dfe"):
         frame = datasets.read_dfe_ehcp(CASELOAD, la=["Hartlepool", "England"])
     assert set(frame["la_code"]) == {"E06000001", "E92000001"}
     assert sorted(frame["year"].unique()) == [2019, 2020, 2021, 2022, 2023]

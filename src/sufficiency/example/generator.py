@@ -1,13 +1,13 @@
 """Seeded generator of a fictional borough's SEND data: the Metropolitan Borough of Ashworth.
 
-Run ``python -m sufficiency.datasets.generator`` to regenerate the shipped example in
-``sufficiency/datasets/example/`` with :data:`~sufficiency.datasets.DEFAULT_SEED`.
+Run ``python -m sufficiency.example.generator`` to regenerate the shipped example in
+``sufficiency/example/ashworth/`` with :data:`~sufficiency.datasets.DEFAULT_SEED`.
 
 Everything random is drawn from one :class:`numpy.random.Generator` seeded by the caller, in
 a fixed order, so a seed always gives the same tables (with the same numpy version: numpy
 may change a sampler's stream between releases, which would change the data, not break it).
 The national figures quoted below are DfE statistics for England, January 2025; the numbers
-themselves live in :mod:`sufficiency.datasets._targets`.
+themselves live in :mod:`sufficiency.example._targets`.
 
 Modelling choices
 -----------------
@@ -104,7 +104,7 @@ import pandas as pd
 
 from ..taxonomy import AGES, EHCP_NEEDS
 from . import _targets as tg
-from . import example_bands
+from . import bands as example_bands
 from ._flows import derive_flows
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
 from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
@@ -608,7 +608,7 @@ def write_example_files(path: str | os.PathLike[str], seed: int = DEFAULT_SEED) 
     header = HEADER.format(
         title="Metropolitan Borough of Ashworth: baseline scenario (fictional example data).",
         seed=seed,
-        command="python -m sufficiency.datasets.generator",
+        command="python -m sufficiency.example.generator",
     )
     tables = generate_borough(seed)
     tables["funding_bands"] = example_bands.funding_bands()

@@ -6,7 +6,7 @@
 >>> tables = datasets.generate_borough(seed=1)    # the tables as DataFrames
 >>> path = datasets.synthetic_borough(600, seed=3, path="big")  # a borough of any size
 
-The functions are loaded on first use, so that ``python -m sufficiency.datasets.generator``
+The functions are loaded on first use, so that ``python -m sufficiency.example.generator``
 (which regenerates the shipped example) runs the generator module only once, and importing
 :mod:`sufficiency` does not import the generator.
 """
@@ -19,14 +19,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._writing import write_borough
     from .bundled import example_path, synthetic_borough, write_example
-    from .dfe import read_dfe_ehcp
     from .generator import DEFAULT_SEED, generate_borough
 
 __all__ = [
     "DEFAULT_SEED",
     "example_path",
     "generate_borough",
-    "read_dfe_ehcp",
     "synthetic_borough",
     "write_borough",
     "write_example",
@@ -39,7 +37,6 @@ _LAZY = {
     "write_borough": "._writing",
     "write_example": ".bundled",
     "generate_borough": ".generator",
-    "read_dfe_ehcp": ".dfe",
 }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, Problem
-from .dfe import read_text_csv
+from .parsing import read_text_csv
 
 _SNPP = ("AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP")
 

@@ -19,7 +19,7 @@ layout those files have had:
   one :class:`~sufficiency.errors.DataWarning` and skipped.
 
 The release's other files (flows, 2024+ breakdowns by age and need) are read by
-:mod:`sufficiency.datasets.dfe_release`. An area may be named by its new code
+:mod:`sufficiency.sources.dfe_release`. An area may be named by its new code
 (``E08000027``), its old three-digit LA number where the file carries ``old_la_code``
 (``332``) or its name (``Dudley``).
 
@@ -43,22 +43,11 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import DataError, Problem
 from .dfe_columns import PLACEMENT_TIER, unknown_columns
+from .parsing import SYMBOLS, numbers, read_text_csv
 
 log = logging.getLogger(__name__)
 
 Boundaries = Literal["current", "combined", "as_published"]
-
-#: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
-#: missing value (never 0), and the reader counts them.
-SYMBOLS: dict[str, str] = {
-    "z": "not applicable",
-    "x": "not available",
-    "c": "confidential (suppressed small number)",
-    "low": "rounds to zero but is not zero",
-    "u": "low reliability",
-    ":": "not available",
-    "..": "not available",
-}
 
 #: Code and name the reader gives the national rows (the files leave them blank).
 ENGLAND = ("E92000001", "England")
@@ -325,23 +314,6 @@ def read_dfe_ehcp(
     return frame
 
 
-def read_text_csv(path: Path, what: str) -> pd.DataFrame:
-    """A published CSV as text cells with trimmed column names (a byte-order mark is skipped).
-
-    Raises:
-        DataError: If the file is missing or unreadable (``what`` names the publisher).
-    """
-    if not path.is_file():
-        raise DataError(f"{what} file not found: {path}")
-    try:
-        # the current DfE release starts with a byte-order mark (and uses CRLF line ends)
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the file: {exc}") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw
-
-
 def _ees_long(raw: pd.DataFrame) -> pd.DataFrame:
     """The 2024 Explore Education Statistics layout, as the 2010–2022 files have it.
 
@@ -427,27 +399,6 @@ def _select(
     return raw[raw["la_code"].isin(codes)].copy()
 
 
-def _numbers(values: pd.Series, column: str, path: Path, symbols: dict[str, int]) -> np.ndarray:
-    """Counts as floats: symbols become NaN (and are counted); other text is an error."""
-    text = values.str.strip()
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    blank = text == ""
-    bad_mask = np.isnan(num) & ~blank.to_numpy()
-    if bad_mask.any():
-        found = text[bad_mask]
-        unknown = sorted(set(found) - set(SYMBOLS))
-        if unknown:
-            raise DataError(
-                f"{path}: unknown text in count column {column!r}",
-                [Problem(f"{path}, column {column!r}", ", ".join(repr(u) for u in unknown[:10]))],
-            )
-        for s, n in found.value_counts().items():
-            symbols[str(s)] = symbols.get(str(s), 0) + int(n)
-    if blank.any():
-        symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
-    return num
-
-
 def _by_age(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     rows = raw[raw["characteristic_age"].str.strip().str.lower() != "total"]
     symbols: dict[str, int] = {}
@@ -458,7 +409,7 @@ def _by_age(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
             "la_name": rows["la_name"].to_numpy(),
             "year": rows["year"].to_numpy(),
             "age_band": bands,
-            "children": _numbers(rows["Total_all"], "Total_all", path, symbols),
+            "children": numbers(rows["Total_all"], "Total_all", path, symbols),
         }
     )
     out.attrs["symbols"] = symbols
@@ -494,7 +445,7 @@ def _by_establishment(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
             "year": rows["year"].to_numpy(),
             "tier": rows["placement"].map(_ESTABLISHMENT_TIER).to_numpy(),
             "placement": rows["placement"].to_numpy(),
-            "children": _numbers(rows["Total_all"], "Total_all", path, symbols),
+            "children": numbers(rows["Total_all"], "Total_all", path, symbols),
         }
     )
     out.attrs["symbols"] = symbols
@@ -507,13 +458,13 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     unknown_columns([c for c in raw.columns if c not in own], "caseload", str(path))
     if "breakdown_topic" in raw.columns:
         raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
-    total = _numbers(raw["ehcplans"], "ehcplans", path, symbols)
+    total = numbers(raw["ehcplans"], "ehcplans", path, symbols)
     listed = np.zeros(len(raw))
     parts = []
     for column, tier in _CASELOAD_TIER.items():
         if column not in raw.columns:
             continue
-        values = _numbers(raw[column], column, path, symbols)
+        values = numbers(raw[column], column, path, symbols)
         listed += np.nan_to_num(values)
         parts.append(
             pd.DataFrame(

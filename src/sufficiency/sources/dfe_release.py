@@ -41,6 +41,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
+from .parsing import numbers, read_text_csv
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def read_table(
         DataError: If the file cannot be read, lacks the geography columns, or names
             none of the areas.
     """
-    raw = dfe.read_text_csv(path, "DfE")
+    raw = read_text_csv(path, "DfE")
     missing = [c for c in dfe._GEO if c not in raw.columns]
     if missing:
         raise DataError(
@@ -187,7 +188,7 @@ def read_table(
                     "topic_label": raw["breakdown_topic"].str.strip().to_numpy(),
                     "breakdown": raw["breakdown"].str.strip().to_numpy(),
                     "measure": column,
-                    "value": dfe._numbers(raw[column], column, path, symbols),
+                    "value": numbers(raw[column], column, path, symbols),
                 }
             )
         )
@@ -411,7 +412,7 @@ def _resolve(
     first_error: DataError | None = None
     ordered = [*([release["caseload"]] if "caseload" in release else []), *release.values()]
     for p in [*ordered, *older]:
-        raw = dfe.read_text_csv(p, "DfE")
+        raw = read_text_csv(p, "DfE")
         if any(c not in raw.columns for c in dfe._GEO):
             continue
         try:
@@ -599,7 +600,7 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
     paths = [root] if root.is_file() else sorted(root.rglob("*.csv"))
     caseload = [p for p in paths if FILE_KINDS.get(p.stem.lower()) == "caseload"]
     for p in reversed(caseload):  # the deepest path: a newer release in a subfolder
-        raw = dfe.read_text_csv(p, "DfE")
+        raw = read_text_csv(p, "DfE")
         if any(c not in raw.columns for c in dfe._GEO):
             continue
         rows = dfe._geography(raw)

@@ -134,7 +134,7 @@ def example() -> dict[str, pd.DataFrame]:
 
 
 def test_regenerating_the_example_reproduces_every_file(tmp_path: Path) -> None:
-    from sufficiency.datasets.generator import write_example_files
+    from sufficiency.example.generator import write_example_files
 
     written = write_example_files(tmp_path)
     assert written == tmp_path / "scenario.yaml"

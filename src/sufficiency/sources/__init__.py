@@ -1,0 +1,55 @@
+"""Readers of files the library did not write, and the starter that turns them into a scenario.
+
+One module per source:
+
+* :mod:`.dfe` — the DfE's EHC plan caseload files, every layout since 2010;
+* :mod:`.dfe_release` — a whole release folder (caseload, flows, breakdowns by age and need);
+  :mod:`.dfe_columns` the columns its data guidance documents;
+* :mod:`.ons` — ONS mid-year estimates and sub-national population projections;
+* :mod:`.starter` — ``sufficiency init``: a scenario folder from the sources above;
+* :mod:`.parsing` — what every reader shares (symbols such as ``c``/``x``/``z``,
+  byte-order marks, counts read as numbers).
+
+No module outside this folder reads a published or council file format; the scenario's
+own tables (``data/*.csv``) are read by :mod:`sufficiency.data`.
+
+The functions are loaded on first use, so importing :mod:`sufficiency` does not import the
+readers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dfe import read_dfe_ehcp
+    from .dfe_release import local_authorities, read_dfe_release
+    from .ons import read_ons_population
+    from .starter import write_starter
+
+__all__ = [
+    "local_authorities",
+    "read_dfe_ehcp",
+    "read_dfe_release",
+    "read_ons_population",
+    "write_starter",
+]
+
+_LAZY = {
+    "read_dfe_ehcp": ".dfe",
+    "read_dfe_release": ".dfe_release",
+    "local_authorities": ".dfe_release",
+    "read_ons_population": ".ons",
+    "write_starter": ".starter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
