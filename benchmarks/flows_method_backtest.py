@@ -107,9 +107,9 @@ def _late_origin(  # type: ignore[no-untyped-def]
 def run(size: str, data: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """Backtest every method on every LA; returns (points, failures, timings)."""
     from sufficiency import forecast_demand
+    from sufficiency.errors import SufficiencyError
     from sufficiency.sources.dfe_release import local_authorities, read_dfe_release
     from sufficiency.sources.starter import build_flows
-    from sufficiency.errors import SufficiencyError
 
     las = local_authorities(data / "dfe_release_2025_to_2023")
     if size == "one":

@@ -53,10 +53,10 @@ def _baselines(totals: pd.Series, origin: int, years: list[int]) -> dict[str, li
 
 def run(size: str, data: Path) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """Init every LA and backtest the flow model; returns (scores, failures, seconds×2)."""
+    from sufficiency.forecast.flows import backtest_flows
     from sufficiency.sources.dfe import read_dfe_ehcp
     from sufficiency.sources.dfe_release import read_dfe_release
     from sufficiency.sources.starter import write_starter
-    from sufficiency.forecast.flows import backtest_flows
 
     codes = sorted(
         read_dfe_ehcp(data / "dfe_release_2025_to_2023" / "caseload.csv")["la_code"].unique()

@@ -24,9 +24,9 @@ import tempfile
 from pathlib import Path
 
 import sufficiency
+from sufficiency.forecast.flows import fit_flows, project_flows
 from sufficiency.sources.dfe_release import read_dfe_release
 from sufficiency.sources.starter import write_starter
-from sufficiency.forecast.flows import fit_flows, project_flows
 
 DFE = Path("../../shared/data")
 LA = "332"  # or "E08000027", or "Dudley"

@@ -146,13 +146,13 @@ def test_demand_map_equals_levers_draw_by_draw(with_sen_support: bool) -> None:
     """The draws' demand as one affine map of the forecast cells equals each draw run
     through the levers (here with an inclusion lever, a demand shock and, with children on
     SEN support placed too, a fewer-plans lever: their mean is the map's constant)."""
-    from sufficiency.model.draws import demand_map as _demand_map
-    from sufficiency.model.draws import draw_by_draw as _draw_by_draw
     from sufficiency.allocate.plan import plan as make_plan
     from sufficiency.config import load_scenario
     from sufficiency.data import load_inputs
     from sufficiency.forecast.scenario import project
     from sufficiency.model.canonical import canonical
+    from sufficiency.model.draws import demand_map as _demand_map
+    from sufficiency.model.draws import draw_by_draw as _draw_by_draw
     from sufficiency.model.levels import level_shares
 
     levers = {

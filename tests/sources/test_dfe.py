@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sufficiency import datasets, forecast_demand
-from sufficiency.sources.dfe import NOT_PLACED, UNLISTED
 from sufficiency.errors import DataError
+from sufficiency.sources.dfe import NOT_PLACED, UNLISTED
 from sufficiency.taxonomy import AGE_BAND_LABELS, TIERS
 
 from conftest import SHARED_DATA

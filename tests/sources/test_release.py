@@ -12,10 +12,10 @@ import pytest
 from sufficiency import datasets, forecast_demand
 from sufficiency.cli import main
 from sufficiency.data.flows import read_flows
+from sufficiency.errors import DataError, DataWarning, ForecastError
 from sufficiency.sources.dfe_release import read_dfe_release
 from sufficiency.sources.ons import read_ons_population
 from sufficiency.sources.starter import write_starter
-from sufficiency.errors import DataError, DataWarning, ForecastError
 
 from conftest import SHARED_DATA
 

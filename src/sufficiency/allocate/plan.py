@@ -226,7 +226,8 @@ def plan(
         inputs: Validated inputs (put in canonical row order first, see
             :func:`~sufficiency.model.canonical.canonical`).
         forecast: Projected EHC plans: ``year, need, age_band, mean``.
-        extra_groups: Demand groups (:data:`~sufficiency.model.demand.GROUP_KEYS`) to give the model even where
+        extra_groups: Demand groups (:data:`~sufficiency.model.demand.GROUP_KEYS`) to give
+            the model even where
             ``forecast`` has no children, with zero demand (so that other demands, e.g.
             forecast draws, can be placed by the same model).
         sen_support: Projected children on SEN support (``year, need, age_band, mean``),
