@@ -8,7 +8,7 @@ to January 2023 in ``dfe_release_2025_to_2023/``).
   release's caseload file, into a temporary folder; failures are named per LA.
 * **flows backtest**: for every LA, origins 2020 and 2021 (the January stocks with a
   calendar year of new plans published before them), plans at January projected to 2023
-  by the flow model (:mod:`sufficiency.forecast.flows`, rates per plan held: the files
+  by the flow model (:mod:`sufficiency.forecast.methods.flows`, rates per plan held: the files
   have no population) beside the naive (last value) and drift (last value plus the mean
   yearly change since 2016) baselines and a log-linear growth (last value × the mean
   yearly growth ratio since 2016), all scored on the published ``ehcplans``.
@@ -53,7 +53,7 @@ def _baselines(totals: pd.Series, origin: int, years: list[int]) -> dict[str, li
 
 def run(size: str, data: Path) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """Init every LA and backtest the flow model; returns (scores, failures, seconds×2)."""
-    from sufficiency.forecast.flows import backtest_flows
+    from sufficiency.forecast.methods.flows import backtest_flows
     from sufficiency.sources.dfe import read_dfe_ehcp
     from sufficiency.sources.dfe_release import read_dfe_release
     from sufficiency.sources.starter import write_starter
@@ -172,7 +172,7 @@ def write(
         "and growth (last value × mean yearly growth ratio since 2016). MAPE and median APE "
         "in %, bias = mean signed % error (positive = over-forecast).",
         "- Here the flow model runs as the standalone projection "
-        "(`sufficiency.forecast.flows`) on the release's frames. As the `flows` method of "
+        "(`sufficiency.forecast.methods.flows`) on the release's frames. As the `flows` method of "
         "`forecast_demand` (an `auto` candidate where the flows cover its backtest) it is "
         "backtested beside the other methods in `flows_method_backtest.md`.",
         "",

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import sufficiency
-from sufficiency.forecast.flows import fit_flows, project_flows
+from sufficiency.forecast.methods.flows import fit_flows, project_flows
 from sufficiency.sources.dfe_release import read_dfe_release
 from sufficiency.sources.starter import write_starter
 

@@ -39,8 +39,10 @@ RANK: dict[str, int] = {
 }
 
 #: Imports that deliberately point upward, each inside a function: ``Result.write`` and
-#: ``Comparison.write`` hand over to :mod:`sufficiency.outputs` so notebooks can call them.
-LATE_UPWARD = {("results", "outputs")}
+#: ``Comparison.write`` hand over to :mod:`sufficiency.outputs` so notebooks can call them;
+#: the scenario schema reads the forecast's method registry (the one list of names) when it
+#: validates ``forecast.method`` and ``forecast.candidates``.
+LATE_UPWARD = {("results", "outputs"), ("config", "forecast")}
 
 
 def _module_name(path: Path) -> str:
@@ -106,7 +108,7 @@ def test_stage_folders_exist() -> None:
     for folder, names in {
         "sources": {"dfe", "dfe_release", "ons", "starter", "parsing"},
         "example": {"generator", "bundled"},
-        "forecast/methods": set(),
+        "forecast/methods": {"spec", "baselines", "rate", "cohort", "flows", "national"},
     }.items():
         assert (SRC / folder / "__init__.py").exists(), folder
         have = {p.stem for p in (SRC / folder).glob("*.py")}
@@ -181,3 +183,107 @@ def test_late_upward_imports_are_inside_functions() -> None:
             if isinstance(node, ast.ImportFrom):
                 target = _resolve(name, path.name == "__init__.py", node)
                 assert (_part(name), _part(target)) not in LATE_UPWARD, (name, target)
+
+
+def _strings(path: Path) -> list[str]:
+    return [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+#: Words that only a reader of a published or council file needs: the DfE's release columns,
+#: ONS's, the SEN2 return's and the establishment register's.
+_SOURCE_WORDS = (
+    "time_period",
+    "new_la_code",
+    "old_la_code",
+    "geographic_level",
+    "Blade-Export",
+    "sentyperank",
+    "persontableid",
+    "TypeOfEstablishment (name)",
+    "StatutoryLowAge",
+)
+
+
+def test_only_sources_read_published_and_council_files() -> None:
+    """No module outside ``sources/`` names a column of a published or council file, and
+    only the faces (CLI, sweep, the ``datasets`` face) import ``sources``."""
+    wrong = []
+    for name, path in _modules().items():
+        if _part(name) == "sources":
+            continue
+        # docstrings may point at the readers; code may not use their columns
+        words = [w for s in _strings(path) if len(s) < 60 for w in _SOURCE_WORDS if w in s]
+        if words:
+            wrong.append(f"{name}: {sorted(set(words))}")
+    faces = {"cli", "sweep", "datasets", "sources"}
+    for importer, targets in _edges().items():
+        if any(_part(t) == "sources" for t in targets) and _part(importer) not in faces:
+            wrong.append(f"{importer} imports sources")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_example_knows_the_fictional_borough() -> None:
+    wrong = []
+    for name, path in _modules().items():
+        if _part(name) in {"example", "datasets"}:  # datasets: the face notebooks use
+            continue
+        if any("ashworth" in s.lower() for s in _strings(path)):
+            wrong.append(name)
+    for importer, targets in _edges().items():
+        if any(_part(t) == "example" for t in targets) and _part(importer) not in {
+            "cli",
+            "datasets",
+            "example",
+        }:
+            wrong.append(f"{importer} imports example")
+    assert not wrong, wrong
+
+
+def test_one_list_of_method_names() -> None:
+    """Every family module declares its methods once (``SPECS``); the registry is built from
+    them; no other module spells out a list of three or more method names."""
+    from sufficiency.forecast import methods
+
+    folder = SRC / "forecast" / "methods"
+    families = {m.__name__.rsplit(".", 1)[1] for m in methods.FAMILIES}
+    declared = {p.stem for p in folder.glob("*.py") if "SPECS" in p.read_text(encoding="utf-8")}
+    assert declared - {"__init__", "spec"} == families
+    names = set(methods.METHOD_NAMES)
+    assert names == {s.name for f in methods.FAMILIES for s in f.SPECS}
+    lists = []
+    for name, path in _modules().items():
+        if name.startswith("sufficiency.forecast.methods"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                found = {
+                    e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in names
+                }
+                if len(found) >= 3:
+                    lists.append(f"{name}:{node.lineno}")
+            literal = isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            if literal and node.value.id == "Literal" and isinstance(node.slice, ast.Tuple):
+                vals = {e.value for e in node.slice.elts if isinstance(e, ast.Constant)}
+                if len(vals & names) >= 3:
+                    lists.append(f"{name}:{node.lineno} (Literal)")
+    assert not lists, lists
+
+
+def test_allocate_holds_faces_only() -> None:
+    """``allocate/`` chains model -> solve -> postprocess: no process pools, no sparse
+    algebra, no solver of its own."""
+    heavy = {"multiprocessing", "concurrent", "scipy", "highspy", "pulp"}
+    wrong = []
+    for path in (SRC / "allocate").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = []
+            if isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                mods = [node.module or ""]
+            wrong += [f"{path.name}: {m}" for m in mods if m.split(".")[0] in heavy]
+    assert not wrong, wrong

@@ -30,7 +30,7 @@ from .errors import ScenarioError, SufficiencyError
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
 from .postprocess.national import national_table
-from .sources.dfe_release import local_authorities
+from .sources.dfe_release import area_names, local_authorities
 from .sources.starter import write_starter
 
 log = logging.getLogger(__name__)
@@ -215,9 +215,7 @@ def tasks_for(
         found = local_authorities(dfe)
         if isinstance(las, str) and las == "all":
             las = dict(zip(found["la_name"], found["la_code"], strict=True))
-        names = dict(zip(found["la_code"], found["la_name"], strict=True))
-        names.update(zip(found["old_la_code"], found["la_name"], strict=True))
-        names.update({n.lower(): n for n in found["la_name"]})
+        names = area_names(found)
         codes = (
             dict(las)
             if isinstance(las, Mapping)

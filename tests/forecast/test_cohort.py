@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sufficiency.forecast import forecast_demand
-from sufficiency.forecast.cohort import fit_cohort, project_cohort
+from sufficiency.forecast.methods.cohort import fit_cohort, project_cohort
 
 AGES = np.arange(26)
 CONTINUATION = np.where(AGES >= 16, 0.8, 0.97)
@@ -91,7 +91,7 @@ def _fit_by_loop(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The fit as first written, one growth and phase at a time (the reference the
     vectorised :func:`fit_cohort` must equal): growth, continuation, incidence."""
-    from sufficiency.forecast.cohort import _CONTINUATION_GRID, _GROWTH_GRID, _phase_of_age
+    from sufficiency.forecast.methods.cohort import _CONTINUATION_GRID, _GROWTH_GRID, _phase_of_age
 
     n_ages, n = counts.shape
     y = counts[:, 1:]

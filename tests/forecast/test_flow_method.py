@@ -14,8 +14,8 @@ import sufficiency
 from sufficiency import forecast_demand
 from sufficiency.data.flows import read_flows
 from sufficiency.errors import DataError, ForecastError, ScenarioError
-from sufficiency.forecast.flowmethod import FlowLevers
-from sufficiency.forecast.flows import (
+from sufficiency.forecast.methods.flowmethod import FlowLevers
+from sufficiency.forecast.methods.flows import (
     NATIONAL_AGE_PROFILE,
     NATIONAL_EXIT_AGE,
     NATIONAL_START_AGE,

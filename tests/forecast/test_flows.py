@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sufficiency.errors import ForecastError
-from sufficiency.forecast.flows import backtest_flows, fit_flows, project_flows
+from sufficiency.forecast.methods.flows import backtest_flows, fit_flows, project_flows
 
 
 def _published() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -8,7 +8,7 @@ import pytest
 
 from sufficiency.forecast import forecast_demand
 from sufficiency.forecast.base import MethodUnavailableError, SeriesData, Settings
-from sufficiency.forecast.national import national, reference_path
+from sufficiency.forecast.methods.national import national, reference_path
 
 
 def test_follows_the_reference_damped_linear_trend() -> None:

@@ -8,23 +8,6 @@ from pydantic import Field, field_validator
 
 from .strict import Strict
 
-CandidateMethod = Literal[
-    "poisson_glm",
-    "poisson_glm_damped",
-    "negbin_glm",
-    "negbin_glm_damped",
-    "ets_add",
-    "ets_mul",
-    "ets_log",
-    "arima",
-    "cohort",
-    "flows",
-    "share",
-    "pooled",
-    "national",
-    "drift",
-    "naive",
-]
 Region = Literal[
     "North East",
     "North West",
@@ -36,14 +19,30 @@ Region = Literal[
     "South East",
     "South West",
 ]
-ForecastMethod = Literal["auto", CandidateMethod]
 Reconciliation = Literal["bottom_up", "ols", "wls_struct", "mint_shrink"]
+
+
+def method_names() -> tuple[str, ...]:
+    """The projection methods a scenario may name: the forecast's one registry.
+
+    Read when a scenario is validated (a late import: the registry lives with the methods,
+    :data:`sufficiency.forecast.methods.METHOD_NAMES`, and this module keeps no list).
+    """
+    from ..forecast.methods import METHOD_NAMES
+
+    return METHOD_NAMES
+
+
+def choices(marker: str) -> tuple[str, ...]:
+    """The values a field marked ``x-choices`` may take (for the schema and its reference)."""
+    names = method_names()
+    return ("auto", *names) if marker == "forecast-methods+auto" else names
 
 
 class ForecastOptions(Strict):
     """How demand is projected."""
 
-    method: ForecastMethod = Field(
+    method: str = Field(
         default="auto",
         description=(
             "Projection method: 'auto' (per series, by rolling-origin backtest MASE: the "
@@ -64,6 +63,7 @@ class ForecastOptions(Strict):
             "the data is an error; where it cannot run on some series, the fallback used is "
             "listed in the run's warnings."
         ),
+        json_schema_extra={"x-choices": "forecast-methods+auto"},
     )
     interval_level: float = Field(
         default=0.8,
@@ -98,13 +98,14 @@ class ForecastOptions(Strict):
             "2015-2020 ramp of plans for ages 20-25 out of that band's trend."
         ),
     )
-    candidates: tuple[CandidateMethod, ...] | None = Field(
+    candidates: tuple[str, ...] | None = Field(
         default=None,
         description=(
             "Methods 'auto' chooses among (names as for 'method'); default every method the "
             "data supports ('flows' where data.flows covers every backtest origin). Naive "
             "and drift are always backtested and reported."
         ),
+        json_schema_extra={"x-choices": "forecast-methods"},
     )
     reconcile: Reconciliation = Field(
         default="bottom_up",
@@ -200,6 +201,23 @@ class ForecastOptions(Strict):
         le=100_000,
         description="Sample paths drawn per series for intervals and uncertainty (a count).",
     )
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        names = method_names()
+        if value != "auto" and value not in names:
+            raise ValueError(f"unknown method {value!r}; use one of: auto, {', '.join(names)}")
+        return value
+
+    @field_validator("candidates")
+    @classmethod
+    def _candidates(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        names = method_names()
+        bad = [m for m in value or () if m not in names]
+        if bad:
+            raise ValueError(f"unknown method(s) {bad}; use one of: {', '.join(names)}")
+        return value
 
     @field_validator("series_start")
     @classmethod

@@ -363,7 +363,29 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, for editors and documentation."""
     schema = ScenarioFile.model_json_schema()
     schema["title"] = "sufficiency scenario"
+    _with_choices(schema)
     return schema
+
+
+def _with_choices(node: Any) -> None:
+    """Replace every ``x-choices`` marker in a JSON schema with the enum it stands for."""
+    from .forecast_options import choices
+
+    if isinstance(node, dict):
+        marker = node.pop("x-choices", None)
+        if marker is not None:
+            names = list(choices(marker))
+            if node.get("type") == "string":
+                node["enum"] = names
+            else:
+                for part in [node.get("items"), *node.get("anyOf", [])]:
+                    if isinstance(part, dict) and part.get("type") == "array":
+                        part.setdefault("items", {})["enum"] = names
+        for value in node.values():
+            _with_choices(value)
+    elif isinstance(node, list):
+        for value in node:
+            _with_choices(value)
 
 
 def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, str]:
@@ -387,6 +409,7 @@ def reference_markdown() -> str:
     """The scenario file reference, field by field, as a Markdown table (from the schema)."""
     from typing import get_args
 
+    from .forecast_options import choices
     from .schema import ScenarioFile
 
     lines = ["| key | default | meaning |", "|---|---|---|"]
@@ -405,9 +428,12 @@ def reference_markdown() -> str:
                 shown = json.dumps(value, default=str) if not isinstance(value, BaseModel) else ""
                 default = "—" if empty or not shown else f"`{shown}`"
             text = (info.description or "").replace("|", "\\|")
-            choices = get_args(info.annotation)
-            if choices and all(isinstance(c, str) for c in choices):
-                text += " One of: " + ", ".join(f"`{c}`" for c in choices) + "."
+            allowed = get_args(info.annotation)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if "x-choices" in extra:
+                allowed = choices(str(extra["x-choices"]))
+            if allowed and all(isinstance(c, str) for c in allowed):
+                text += " One of: " + ", ".join(f"`{c}`" for c in allowed) + "."
             if inner is not None and not text:
                 text = (inner.__doc__ or "").strip().splitlines()[0]
             lines.append(f"| `{prefix}{key}{suffix}` | {default} | {text} |")

@@ -6,7 +6,7 @@ generator's stream, and every other table, is unchanged), from the all-needs cas
 single year of age ``S(y, a)``:
 
 * **ceased plans** in calendar year ``y`` at age ``a``: ``S(y, a)`` times the national
-  exit pattern (:data:`~sufficiency.forecast.flows.NATIONAL_EXIT_AGE`, scaled by
+  exit pattern (:data:`~sufficiency.forecast.methods.flows.NATIONAL_EXIT_AGE`, scaled by
   :data:`EXIT_SCALE`: ≈1.5% a year at school ages, ≈24% at 19 and after), every plan at
   25 — raised where the next January holds fewer plans of the cohort than stay;
 * **new plans** by age at start: ``S(y + 1, a + 1) − S(y, a) + ceased`` (the identity
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..forecast.flows import NATIONAL_EXIT_AGE
+from ..forecast.methods.flows import NATIONAL_EXIT_AGE
 
 #: Scale of the national exit pattern: plans ceasing a year per plan held, per unit.
 EXIT_SCALE = 0.03

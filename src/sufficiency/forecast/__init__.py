@@ -1,8 +1,8 @@
 """Demand projection: children by need and age, with backtests, intervals and sample paths."""
 
 from .evaluate import backtest_table, summarise_backtest
-from .flowmethod import FlowLevers
 from .methods import METHOD_NAMES
+from .methods.flowmethod import FlowLevers
 from .project import DEFAULT_CANDIDATES, forecast_demand
 from .reconcile import RECONCILE_METHODS
 from .result import DemandForecast

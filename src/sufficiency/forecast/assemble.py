@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .backtest import Backtest, mase_scale, scores
+from .base import interval
 from .final import FinalFit
-from .methods import BASELINES, interval
+from .methods import BASELINES
 from .panel import Panel
 from .result import BacktestRecord
 

@@ -23,10 +23,10 @@ import numpy as np
 
 from .base import MethodUnavailableError, Settings, captured
 from .bounds import BoundError, check
-from .cohort import fit_cohort, project_cohort
 from .methods import METHODS, fit_series
+from .methods.cohort import fit_cohort, project_cohort
+from .methods.rate import prefit
 from .panel import Panel
-from .rate import prefit
 
 log = logging.getLogger(__name__)
 

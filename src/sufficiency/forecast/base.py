@@ -125,3 +125,11 @@ def finite_forecast(mean: np.ndarray, method: str) -> np.ndarray:
     if not np.all(np.isfinite(mean)):
         raise FloatingPointError(f"{method} produced a non-finite forecast")
     return np.maximum(mean, 0.0)
+
+
+def interval(paths: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central ``level`` interval of sample paths (draws on the second-to-last axis)."""
+    alpha = (1.0 - level) / 2.0
+    lower = np.quantile(paths, alpha, axis=-2)
+    upper = np.quantile(paths, 1.0 - alpha, axis=-2)
+    return lower, upper

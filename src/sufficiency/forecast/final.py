@@ -10,9 +10,9 @@ import numpy as np
 from . import bounds
 from .backtest import FIT_ERRORS
 from .base import Fit, MethodUnavailableError, Settings, captured
-from .cohort import fit_cohort, project_cohort
-from .flowmethod import FlowModel
 from .methods import METHODS, fit_series
+from .methods.cohort import fit_cohort, project_cohort
+from .methods.flowmethod import FlowModel
 from .panel import Panel
 
 

@@ -19,8 +19,8 @@ from .backtest import Backtest, auto_forecasts, choose, run_backtest
 from .base import Settings
 from .calibrate import calibrated_paths
 from .final import CohortCache, FinalFit, final_fit
-from .flowmethod import FlowLevers, FlowModel, stock_by_age
-from .methods import BASELINES, METHOD_NAMES, METHODS, fallback_chain
+from .methods import BASELINES, DEFAULT_CANDIDATES, METHOD_NAMES, METHODS, fallback_chain
+from .methods.flowmethod import FlowLevers, FlowModel, stock_by_age
 from .notes import annotate, forecast_warnings
 from .panel import AGE_KEYS, Panel, build_panel, node_panel
 from .reconcile import RECONCILE_METHODS, hierarchy, reconciliation_matrix
@@ -30,30 +30,6 @@ from .result import DemandForecast
 
 log = logging.getLogger(__name__)
 
-#: Candidates of ``auto``, in order of preference: the one-standard-error rule keeps the
-#: first whose backtest error is within one standard error of the best (and, before any
-#: backtest, the first that applies). Structural models come first (rates per head of
-#: population, the cohort model, the flow model where a flows table covers every backtest
-#: origin), then borrowing from England and the region (``national``:
-#: the area's share of the published series times their damped trend, 19% below drift's
-#: weighted error on every LA's published series; ``pooled``), then from the parent
-#: (``share``), then the baselines. Exponential smoothing and ARIMA are left out (they may
-#: still be asked for, or listed in ``candidates``): on every LA's published series `auto`
-#: chose them for 0.1% of points, and their statsmodels fits were 90% of the time of a
-#: forecast. ``ets_log`` (compounding trends of a few noisy points explode) likewise.
-DEFAULT_CANDIDATES: tuple[str, ...] = (
-    "poisson_glm",
-    "poisson_glm_damped",
-    "negbin_glm",
-    "negbin_glm_damped",
-    "cohort",
-    "flows",
-    "national",
-    "pooled",
-    "share",
-    "naive",
-    "drift",
-)
 #: Series averaging fewer children a year than this borrow their parent series' trend.
 POOL_BELOW = 20.0
 _N_DRAWS = 1000

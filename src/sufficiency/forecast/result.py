@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import ForecastError
-from .methods import interval
+from .base import interval
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
-from .flowmethod import FlowLevers
+from .methods.flowmethod import FlowLevers
 from .project import forecast_demand
 from .result import DemandForecast
 

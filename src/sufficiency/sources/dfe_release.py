@@ -612,3 +612,12 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
             out = out.drop_duplicates("la_code")
             return out.sort_values("la_code", ignore_index=True)
     raise DataError(f"no DfE caseload file with local authorities in {root}")
+
+
+def area_names(found: pd.DataFrame) -> dict[str, str]:
+    """Each way of naming an LA of :func:`local_authorities`'s table (its code, its old
+    three-digit number, its name in lower case) mapped to its name."""
+    names = dict(zip(found["la_code"], found["la_name"], strict=True))
+    names.update(zip(found["old_la_code"], found["la_name"], strict=True))
+    names.update({n.lower(): n for n in found["la_name"]})
+    return names

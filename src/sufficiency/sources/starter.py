@@ -14,7 +14,7 @@ What is published and what is assumed:
 * **Age** is published in SEN2 bands for 2010–2022 (by-age file) and by single year from
   January 2024. Years without it take the nearest published year's shape (or the national
   shape of January 2025); bands are split into single years by the national single-year
-  shape (:data:`~sufficiency.forecast.flows.NATIONAL_AGE_PROFILE`). Age × placement is
+  shape (:data:`~sufficiency.forecast.methods.flows.NATIONAL_AGE_PROFILE`). Age × placement is
   not published before 2024: it is fitted to both totals (iterative proportional
   fitting), with the ages each type of setting takes (:data:`CATEGORIES`).
 * **Primary need** by age is published from January 2024; before that the national need
@@ -46,7 +46,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError
-from ..forecast.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
+from ..forecast.methods.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 

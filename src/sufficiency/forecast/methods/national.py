@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
-from .panel import ramp_start
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from ..panel import ramp_start
+from .spec import MethodSpec
 
 #: Fewest history years: the latest value is the anchor.
 MIN_POINTS_NATIONAL = 1
@@ -97,3 +98,19 @@ def national(data: SeriesData, horizon: int, settings: Settings) -> Fit:
         finite_forecast(float(y[-1]) * ratio, "national"),
         {"reference_growth_first_year": float(ratio[0] - 1.0)},
     )
+
+
+#: The latest value moved with the region's and England's published series for its ages.
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec(
+        "national",
+        "pooled",
+        MIN_POINTS_NATIONAL,
+        False,
+        False,
+        "pooled",
+        national,
+        auto_rank=7,
+        needs_reference=True,
+    ),
+)

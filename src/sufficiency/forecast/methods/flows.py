@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import taxonomy
-from ..errors import ForecastError
+from ... import taxonomy
+from ...errors import ForecastError
+from .spec import MethodSpec
 
 AGES = np.arange(26)
 #: Fewest January stocks of history: two around at least one calendar year of flows.
@@ -380,3 +381,9 @@ def backtest_flows(
                 }
             )
     return pd.DataFrame(rows, columns=["origin", "year", "horizon", "actual", "forecast"])
+
+
+#: The flow model on the scenario's flows table (fitted per group of series).
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("flows", "flows", MIN_POINTS_FLOWS, False, False, "drift", None, True, auto_rank=6),
+)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from .spec import MethodSpec
 
 #: Fewest history years (a share and a trend of at least two changes).
 MIN_POINTS_SHARE = 3
@@ -55,3 +56,9 @@ def share(data: SeriesData, horizon: int, settings: Settings) -> Fit:
         finite_forecast(s * parent, "share"),
         {"share_of_parent": s, "parent_trend_per_year": float(growth)},
     )
+
+
+#: Last year's share of the parent series times the parent's recent trend.
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("share", "share", MIN_POINTS_SHARE, False, False, "drift", share, auto_rank=9),
+)

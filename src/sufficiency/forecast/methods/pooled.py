@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from .spec import MethodSpec
 
 #: Fewest history years: one is enough (its trend is then borrowed whole).
 MIN_POINTS_POOLED = 1
@@ -99,3 +100,19 @@ def pooled(data: SeriesData, horizon: int, settings: Settings) -> Fit:
             "own_weight": float(weight),
         },
     )
+
+
+#: The area's recent growth shrunk toward its region's and England's.
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec(
+        "pooled",
+        "pooled",
+        MIN_POINTS_POOLED,
+        False,
+        False,
+        "naive",
+        pooled,
+        auto_rank=8,
+        needs_reference=True,
+    ),
+)

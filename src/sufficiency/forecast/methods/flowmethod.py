@@ -30,14 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import taxonomy
-from ..config.levers import Levers
-from ..errors import ForecastError, Problem
-from .backtest import MIN_BACKTEST_POINTS, Backtest
-from .base import Fit, MethodUnavailableError, Settings
-from .bounds import BoundError, check
+from ... import taxonomy
+from ...config.levers import Levers
+from ...errors import ForecastError, Problem
+from ..backtest import MIN_BACKTEST_POINTS, Backtest
+from ..base import Fit, MethodUnavailableError, Settings
+from ..bounds import BoundError, check
+from ..panel import Panel
 from .flows import NATIONAL_AGE_PROFILE, FlowFit, fit_flows, project_flows
-from .panel import Panel
 
 #: History years whose mean share of the all-needs stock of their ages a series keeps.
 SHARE_YEARS = 3

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..taxonomy import PHASES
+from ...taxonomy import PHASES
+from .spec import MethodSpec
 
 #: Fewest history years (so at least 3 year-on-year transitions).
 MIN_POINTS_COHORT = 4
@@ -130,3 +131,9 @@ def project_cohort(
         prev = aged + new
         out[:, h] = prev
     return out
+
+
+#: Cohort component by single year of age (fitted per group of series, not per series).
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("cohort", "cohort", MIN_POINTS_COHORT, True, True, "poisson_glm", None, auto_rank=5),
+)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from .spec import MethodSpec
 
 #: Fewest points an ARIMA with drift is tried on.
 MIN_POINTS_ARIMA = 8
@@ -60,3 +61,9 @@ def arima_drift(data: SeriesData, horizon: int, settings: Settings) -> Fit:
         finite_forecast(fc, "arima"),
         {"arima_p": float(order[0]), "change_per_year": drift},
     )
+
+
+#: ARIMA with drift (not among ``auto``'s defaults, as exponential smoothing).
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("arima", "arima", MIN_POINTS_ARIMA, False, False, "drift", arima_drift),
+)

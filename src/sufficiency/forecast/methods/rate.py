@@ -10,12 +10,13 @@ parent series (e.g. all needs at that age) and fit only their own level ``a``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings, finite_forecast
 from .ratefit import FIT_FAILURES, Key, Problem, fit_many, glm_fit, key_of, remember, remembered
+from .spec import MethodSpec
 
 #: Smallest method-of-moments NB2 dispersion refitted as negative binomial (below: Poisson).
 NB_MIN_ALPHA = 1e-6
@@ -224,3 +225,39 @@ def rate_glm(
             "glm_by_statsmodels": float(by_statsmodels),
         },
     )
+
+
+#: Rate per head of population (Poisson or negative binomial GLM, linear or damped trend).
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("poisson_glm", "rate", 3, True, False, "drift", rate_glm, auto_rank=1),
+    MethodSpec(
+        "poisson_glm_damped",
+        "rate",
+        3,
+        True,
+        False,
+        "poisson_glm",
+        partial(rate_glm, damped=True),
+        auto_rank=2,
+    ),
+    MethodSpec(
+        "negbin_glm",
+        "rate",
+        4,
+        True,
+        False,
+        "poisson_glm",
+        partial(rate_glm, family="negbin"),
+        auto_rank=3,
+    ),
+    MethodSpec(
+        "negbin_glm_damped",
+        "rate",
+        4,
+        True,
+        False,
+        "poisson_glm_damped",
+        partial(rate_glm, family="negbin", damped=True),
+        auto_rank=4,
+    ),
+)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Fit, MethodUnavailableError, SeriesData, Settings
+from ..base import Fit, MethodUnavailableError, SeriesData, Settings
+from .spec import MethodSpec
 
 
 def naive(data: SeriesData, horizon: int, settings: Settings) -> Fit:
@@ -22,3 +23,10 @@ def drift(data: SeriesData, horizon: int, settings: Settings) -> Fit:
     change = float(y[-1] - y[0]) / (len(y) - 1)
     h = np.arange(1, horizon + 1)
     return Fit("drift", np.maximum(y[-1] + change * h, 0.0), {"change_per_year": change})
+
+
+#: The baselines, always backtested and reported beside the method chosen.
+SPECS: tuple[MethodSpec, ...] = (
+    MethodSpec("naive", "baseline", 1, False, False, None, naive, auto_rank=10),
+    MethodSpec("drift", "baseline", 2, False, False, "naive", drift, auto_rank=11),
+)
