@@ -1,4 +1,4 @@
-"""Rolling-origin backtests of every candidate method on every series, and the automatic choice.
+"""Rolling-origin backtests of every candidate method on every series.
 
 At each origin (a year of the history) each method is fitted to the years before it and
 projects up to ``horizon`` years, which are compared with what happened. Where a method
@@ -6,11 +6,7 @@ cannot be used at an origin (too few years, a failed fit) its fallback's forecas
 in, so every method is scored on the same origins — as it would behave in use.
 
 Scores per series: MAE, MASE (MAE over the in-sample mean absolute year-on-year change)
-and MAPE (over years with children). ``auto`` keeps the first candidate, in order of
-preference, whose MASE is within one standard error of the lowest (:func:`choose`). Its
-own honest record (:func:`auto_forecasts`) re-runs the choice at each origin with only
-the errors known by then, so the errors used to calibrate intervals include the cost of
-choosing.
+and MAPE (over years with children). The choice among them is :mod:`.choice`'s.
 """
 
 from __future__ import annotations
@@ -236,97 +232,3 @@ def scores(bt: Backtest, panel: Panel, forecasts: np.ndarray) -> dict[str, np.nd
     n_pos = pos.sum(axis=(1, 2))
     mape = np.where(n_pos > 0, 100.0 * ape.sum(axis=(1, 2)) / np.maximum(n_pos, 1), np.nan)
     return {"mae": mae, "mase": mae / mase_scale(panel), "mape": mape}
-
-
-def _pick(err: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The one-standard-error choice among candidates, per series.
-
-    Args:
-        err: ``(C, S, E)`` absolute errors of each candidate (NaN: not scored).
-        usable: ``(C, S)`` whether a candidate may be chosen.
-
-    Returns:
-        ``(S,)`` index of the choice (-1: no usable candidate has errors) and ``(C, S)``
-        mean errors (inf where not scored or not usable).
-    """
-    n = np.isfinite(err).sum(axis=2)
-    with np.errstate(all="ignore"):
-        mean = np.where(n > 0, np.nansum(err, axis=2) / np.maximum(n, 1), np.inf)
-        sq = np.nansum(err * err, axis=2)
-        var = np.where(n > 1, (sq - n * mean * mean) / np.maximum(n - 1, 1), 0.0)
-    mean = np.where(usable, mean, np.inf)
-    best = np.argmin(mean, axis=0)
-    cols = np.arange(err.shape[1])
-    best_mean = mean[best, cols]
-    se = np.sqrt(np.maximum(var[best, cols], 0.0) / np.maximum(n[best, cols], 1))
-    within = mean <= (best_mean + se)[None, :]
-    choice = np.where(np.isfinite(best_mean), np.argmax(within, axis=0), -1)
-    return choice, mean
-
-
-def choose(
-    bt: Backtest, panel: Panel, candidates: Sequence[str], eligible: np.ndarray
-) -> tuple[list[list[str]], dict[str, dict[str, np.ndarray]]]:
-    """Choose each series' method: the one-standard-error rule over the backtest.
-
-    The candidate with the lowest mean absolute (scaled) error is found; the choice is
-    the first candidate, in ``candidates`` order (of preference), whose error is within
-    one standard error of that lowest one. With a dozen noisy backtest errors, a more
-    elaborate method must win clearly to be preferred (Hastie, Tibshirani & Friedman's
-    rule for cross-validation). Without any backtest error, the first eligible candidate.
-
-    Args:
-        bt: The backtest.
-        panel: The series.
-        candidates: Methods to choose from, in order of preference.
-        eligible: ``(S, len(candidates))`` whether a candidate may be used on a series.
-
-    Returns:
-        Per series, the eligible candidates, the choice first and then by backtest
-        error; and per method, its scores (``mae``, ``mase``, ``mape``).
-    """
-    table = {m: scores(bt, panel, bt.forecasts[m]) for m in bt.methods}
-    n_series = panel.n_series
-    err = np.stack([np.abs(bt.forecasts[m] - bt.actual).reshape(n_series, -1) for m in candidates])
-    choice, mean = _pick(err, eligible.T)
-    ranking: list[list[str]] = []
-    for i in range(n_series):
-        ok = [k for k in range(len(candidates)) if eligible[i, k]]
-        ranked = sorted(ok, key=lambda k: (mean[k, i], k))
-        if choice[i] >= 0:
-            ranked.remove(int(choice[i]))
-            ranked.insert(0, int(choice[i]))
-        ranking.append([candidates[k] for k in ranked])
-    return ranking, table
-
-
-def auto_forecasts(
-    bt: Backtest, candidates: Sequence[str], eligible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """What ``auto`` would have forecast at each origin, choosing with only past errors.
-
-    Returns:
-        ``(S, O, H)`` forecasts and ``(S, O)`` index (into ``candidates``) of the choice.
-    """
-    n_series, n_orig, horizon = bt.actual.shape
-    out = np.full((n_series, n_orig, horizon), np.nan)
-    picked = np.full((n_series, n_orig), -1, dtype=int)
-    if n_orig == 0:
-        return out, picked
-    # target year index of each (origin, horizon) entry
-    target = bt.origins[:, None] + np.arange(horizon)[None, :]
-    stack = np.stack([bt.forecasts[m] for m in candidates])  # (C, S, O, H)
-    err = np.abs(stack - bt.actual[None])
-    cols = np.arange(n_series)
-    for j, o in enumerate(bt.origins):
-        seen = target < o  # entries whose outcome was known at origin o
-        e = np.where(seen[None, None], err, np.nan).reshape(len(candidates), n_series, -1)
-        usable = eligible.T & np.isfinite(stack[:, :, j, 0])  # (C, S)
-        choice, _ = _pick(e, usable)
-        # no errors known yet: the first usable candidate (order of preference)
-        default = np.argmax(usable, axis=0)
-        best = np.where(choice >= 0, choice, default)
-        has = usable.any(axis=0)
-        picked[has, j] = best[has]
-        out[cols[has], j] = stack[best[has], cols[has], j]
-    return out, picked

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ForecastError, Problem
 from . import bounds
 from .backtest import FIT_ERRORS
 from .base import Fit, MethodUnavailableError, Settings, captured
-from .methods import METHODS, fit_series
+from .methods import METHODS, fallback_chain, fit_series
 from .methods.cohort import fit_cohort, project_cohort
 from .methods.flowmethod import FlowModel
 from .panel import Panel
@@ -137,3 +138,25 @@ def final_fit(
     out.fit = Fit("naive", bounds.clip(last, data, settings), {"clipped_to_bounds": 1.0})
     out.reasons.append("naive: last value held within the bounds (no method could be used)")
     return out
+
+
+def final_fits(
+    panel: Panel,
+    ranking: list[list[str]],
+    available: set[str],
+    settings: Settings,
+    horizon: int,
+    flows: FlowModel | None = None,
+) -> list[FinalFit]:
+    """Fit every series with its ranking, then its top method's fallback chain."""
+    cohort = CohortCache(panel, horizon)
+    fits: list[FinalFit] = []
+    for i in range(panel.n_series):
+        order = list(ranking[i])
+        tail = fallback_chain(order[0]) if order else ["drift", "naive"]
+        order += [m for m in tail if m not in order and m in available]
+        done = final_fit(panel, i, order, settings, cohort, flows)
+        if done is None:
+            raise ForecastError("no method could forecast a series", [Problem(panel.label(i), "")])
+        fits.append(done)
+    return fits

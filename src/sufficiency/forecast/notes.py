@@ -14,10 +14,14 @@ event is said once: a method asked for and rejected is one "asked for, not used"
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
+from ..errors import ForecastError, Problem
 from .final import FinalFit
+from .methods.flowmethod import FlowLevers
 from .panel import Panel
 
 #: Series whose latest three history values are all below this many children are
@@ -113,3 +117,27 @@ def _series_events(
     if "clipped_to_bounds" in done.fit.params:
         lines.append("no method stayed within the bounds; last value held, clipped")
     return lines
+
+
+def levers_note(fits: Sequence[FinalFit], levers: FlowLevers) -> list[str]:
+    """A line saying which series the flow levers moved, where some are forecast otherwise.
+
+    Raises:
+        ForecastError: Naming the levers if no series is forecast by the flow model.
+    """
+    used = sum(f.fit.method == "flows" for f in fits)
+    projected = sum(f.fit.method != "zero" for f in fits)
+    if used == 0:
+        raise ForecastError(
+            "the flow levers cannot be applied",
+            [
+                Problem(p, "no series is forecast by the flow model: set forecast.method: flows")
+                for p in levers.paths
+            ],
+        )
+    if used == projected:
+        return []
+    return [
+        f"flow levers ({', '.join(levers.paths)}) apply to the {used} of {projected} series "
+        "forecast by the flow model; the others follow their own methods"
+    ]

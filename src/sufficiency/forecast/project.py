@@ -15,14 +15,23 @@ from .. import taxonomy
 from ..data.flows import read_flows
 from ..errors import ForecastError, Problem
 from .assemble import backtest_record, diagnostics_frame, interval_frame, one_step_errors
-from .backtest import Backtest, auto_forecasts, choose, run_backtest
+from .backtest import run_backtest
 from .base import Settings
 from .calibrate import calibrated_paths
-from .final import CohortCache, FinalFit, final_fit
-from .methods import BASELINES, DEFAULT_CANDIDATES, METHOD_NAMES, METHODS, fallback_chain
-from .methods.flowmethod import FlowLevers, FlowModel, stock_by_age
-from .notes import annotate, forecast_warnings
-from .panel import AGE_KEYS, Panel, build_panel, node_panel
+from .choice import (
+    auto_forecasts,
+    available_methods,
+    check_requested,
+    choose,
+    eligible_candidates,
+    exclude,
+    why_unavailable,
+)
+from .final import final_fits
+from .methods import BASELINES, DEFAULT_CANDIDATES, METHOD_NAMES, fallback_chain
+from .methods.flowmethod import FlowLevers, FlowModel, score_flows, stock_by_age
+from .notes import annotate, forecast_warnings, levers_note
+from .panel import AGE_KEYS, build_panel, node_panel
 from .reconcile import RECONCILE_METHODS, hierarchy, reconciliation_matrix
 from .reconcile import reconcile as apply_reconciliation
 from .reference import REGIONS
@@ -33,9 +42,6 @@ log = logging.getLogger(__name__)
 #: Series averaging fewer children a year than this borrow their parent series' trend.
 POOL_BELOW = 20.0
 _N_DRAWS = 1000
-#: ``auto`` excludes a candidate whose backtest mean absolute error on a series is more than
-#: this many times naive's (errors that explode).
-EXPLODE = 5.0
 #: Default ratio of a year-on-year jump that marks a structural start (see ``ramp_start``).
 RAMP_RATIO = 2.0
 
@@ -98,98 +104,6 @@ def _validate(
     children = pd.to_numeric(history["children"], errors="coerce")
     if (children < 0).any():
         raise ForecastError("history has negative children")
-
-
-def _available(panel: Panel, has_flows: bool = False) -> set[str]:
-    has_pop = panel.exposure is not None
-    has_ages = panel.cohort_counts is not None and has_pop
-    return {
-        m
-        for m, spec in METHODS.items()
-        if (has_pop or not spec.needs_population)
-        and (has_ages or not spec.needs_ages)
-        and (has_flows or not spec.needs_flows)
-    }
-
-
-def _eligible(panel: Panel, cands: Sequence[str]) -> np.ndarray:
-    """``(S, C)``: whether each candidate may be used on each series."""
-    n = len(panel.years)
-    out = np.zeros((panel.n_series, len(cands)), dtype=bool)
-    for i in range(panel.n_series):
-        for k, m in enumerate(cands):
-            ok = n - int(panel.start[i]) >= METHODS[m].min_points
-            if m == "share":
-                ok = ok and panel.parent[i] >= 0
-            if m == "cohort":
-                ok = ok and panel.cohort_group[i] >= 0
-            out[i, k] = ok
-    return out
-
-
-def _why_unavailable(method: str) -> str:
-    spec = METHODS[method]
-    if spec.needs_flows:
-        return "needs a flows table (data.flows; forecast_demand(flows=...))"
-    if spec.needs_ages:
-        return "needs single-year-of-age history and a population"
-    return "needs a population"
-
-
-def _check_requested(panel: Panel, method: str, available: set[str]) -> None:
-    """A method asked for by name must be usable on at least one series.
-
-    Raises:
-        ForecastError: Naming ``forecast.method`` if it can be used on none.
-    """
-    spec = METHODS[method]
-    if method not in available:
-        raise ForecastError(
-            f"{method} cannot be used on this data",
-            [Problem("forecast.method", f"{method} {_why_unavailable(method)}")],
-        )
-    points = len(panel.years) - panel.start
-    if int(points.max()) < spec.min_points:
-        raise ForecastError(
-            f"{method} cannot be used on this history",
-            [
-                Problem(
-                    "forecast.method",
-                    f"{method} needs at least {spec.min_points} history years; the longest "
-                    f"series has {int(points.max())} (choose another method or 'auto')",
-                )
-            ],
-        )
-
-
-def _mae(forecasts: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """``(S,)`` mean absolute backtest error (NaN where nothing was scored)."""
-    err = np.abs(forecasts - actual).reshape(len(actual), -1)
-    ok = np.isfinite(err)
-    n = ok.sum(1)
-    return np.where(n > 0, np.where(ok, err, 0.0).sum(1) / np.maximum(n, 1), np.nan)
-
-
-def _exclude(bt: Backtest, cands: Sequence[str], eligible: np.ndarray) -> list[list[str]]:
-    """Make ineligible, per series, candidates whose backtest broke a bound or exploded.
-
-    Returns:
-        Per series, ``"method (why)"`` for each candidate excluded.
-    """
-    out: list[list[str]] = [[] for _ in range(eligible.shape[0])]
-    naive_mae = _mae(bt.forecasts["naive"], bt.actual)
-    for k, m in enumerate(cands):
-        broke = bt.rejected.get(m)
-        mae = _mae(bt.forecasts[m], bt.actual)
-        for i in np.flatnonzero(eligible[:, k]):
-            if broke is not None and broke[i].any():
-                years = bt.origins[broke[i]]
-                out[i].append(f"{m} (backtest broke a bound at {int(years.size)} origin(s))")
-                eligible[i, k] = False
-            elif np.isfinite(mae[i]) and mae[i] > EXPLODE * max(float(naive_mae[i]), 1.0):
-                out[i].append(f"{m} (backtest errors {mae[i] / max(naive_mae[i], 1):.0f}x naive's)")
-                eligible[i, k] = False
-    return out
 
 
 def forecast_demand(
@@ -423,7 +337,7 @@ def _forecast(
     if by and reconcile != "bottom_up":
         s_matrix, node_keys = hierarchy(cells.keys, by)
         work = node_panel(cells, s_matrix, node_keys)
-    available = _available(work, flows is not None)
+    available = available_methods(work, flows is not None)
     model = (
         None
         if flows is None
@@ -434,13 +348,13 @@ def _forecast(
         if unusable:
             raise ForecastError(
                 "candidate methods cannot be used on this data",
-                [Problem("forecast.candidates", f"{m}: {_why_unavailable(m)}") for m in unusable],
+                [Problem("forecast.candidates", f"{m}: {why_unavailable(m)}") for m in unusable],
             )
         cands = [m for m in (candidates or DEFAULT_CANDIDATES) if m in available]
         if not cands:
             raise ForecastError("none of the candidate methods can be used on this data")
     else:
-        _check_requested(work, method, available)
+        check_requested(work, method, available)
         cands = [method]
     bt = run_backtest(
         work,
@@ -450,10 +364,10 @@ def _forecast(
         max_origins=backtest_origins,
     )
     if model is not None and "flows" in cands:
-        cands = _score_flows(model, bt, cands, method, candidates)
-    eligible = _eligible(work, cands)
+        cands = score_flows(model, bt, cands, method, candidates)
+    eligible = eligible_candidates(work, cands)
     excluded = (
-        _exclude(bt, cands, eligible) if method == "auto" else [[] for _ in range(work.n_series)]
+        exclude(bt, cands, eligible) if method == "auto" else [[] for _ in range(work.n_series)]
     )
     ranking, table = choose(bt, work, cands, eligible)
     if method == "auto":
@@ -462,7 +376,7 @@ def _forecast(
         used_bt = bt.forecasts[method]
         chain = [method] + [m for m in fallback_chain(method)[1:] if m in available]
         ranking = [list(chain) for _ in ranking]
-    fits = _final_fits(work, ranking, available, settings, horizon, model)
+    fits = final_fits(work, ranking, available, settings, horizon, model)
     point = np.stack([f.fit.mean for f in fits])
     paths, calibration = calibrated_paths(work, bt, used_bt, fits, point, level, n_draws, rng)
     n_series = work.n_series
@@ -489,7 +403,7 @@ def _forecast(
     diag = annotate(diag, work, fits, excluded)
     notes = forecast_warnings(work, fits, excluded, method, range(base.start, base.stop))
     if flow_levers is not None and flow_levers.active:
-        notes += _levers_note(fits[base], flow_levers)
+        notes += levers_note(fits[base], flow_levers)
     cell_diag = diag.iloc[base].reset_index(drop=True)
     node_diag = diag.iloc[: base.start].reset_index(drop=True) if base.start else None
     n_warned = int((cell_diag["n_warnings"] > 0).sum())
@@ -512,106 +426,3 @@ def _forecast(
         backtest=record,
         warnings=notes,
     )
-
-
-def _score_flows(
-    model: FlowModel,
-    bt: Backtest,
-    cands: list[str],
-    method: str,
-    candidates: Sequence[str] | None,
-) -> list[str]:
-    """Add the flow model to the backtest where it can run; ``auto``'s candidates after.
-
-    Under ``auto`` it stays a candidate only where the flows table lets it be fitted at
-    every backtest origin (else its fallback's errors would be scored as its own): left
-    out quietly when it was a default candidate, an error naming ``forecast.candidates``
-    when listed there. Asked for by name, it must be fitted on the whole history (an error
-    naming ``forecast.method``); its fallback stands in at origins it cannot reach.
-
-    Raises:
-        ForecastError: As above.
-    """
-    n = len(model.panel.years)
-    final = model.uncovered(np.array([n]))
-    if method == "flows":
-        if final:
-            raise ForecastError(
-                "flows cannot be used on this data",
-                [
-                    Problem(
-                        "forecast.method",
-                        f"flows needs new plans of a calendar year before {final[0]} with the "
-                        "January stocks on both sides in the history",
-                    )
-                ],
-            )
-        model.add_to_backtest(bt)
-        return cands
-    missing = final + model.uncovered(bt.origins)
-    if not missing and len(bt.origins):
-        model.add_to_backtest(bt)
-        return cands
-    why = (
-        "the history is too short for a backtest"
-        if not len(bt.origins)
-        else "no new plans before January " + ", ".join(map(str, sorted(set(missing))))
-    )
-    if candidates is not None and "flows" in candidates:
-        raise ForecastError(
-            "candidate methods cannot be used on this data",
-            [
-                Problem(
-                    "forecast.candidates",
-                    f"flows: the flows table does not cover the backtest ({why})",
-                )
-            ],
-        )
-    log.info("forecast: flows is not a candidate: %s", why)
-    return [m for m in cands if m != "flows"]
-
-
-def _levers_note(fits: Sequence[FinalFit], levers: FlowLevers) -> list[str]:
-    """A line saying which series the flow levers moved, where some are forecast otherwise.
-
-    Raises:
-        ForecastError: Naming the levers if no series is forecast by the flow model.
-    """
-    used = sum(f.fit.method == "flows" for f in fits)
-    projected = sum(f.fit.method != "zero" for f in fits)
-    if used == 0:
-        raise ForecastError(
-            "the flow levers cannot be applied",
-            [
-                Problem(p, "no series is forecast by the flow model: set forecast.method: flows")
-                for p in levers.paths
-            ],
-        )
-    if used == projected:
-        return []
-    return [
-        f"flow levers ({', '.join(levers.paths)}) apply to the {used} of {projected} series "
-        "forecast by the flow model; the others follow their own methods"
-    ]
-
-
-def _final_fits(
-    panel: Panel,
-    ranking: list[list[str]],
-    available: set[str],
-    settings: Settings,
-    horizon: int,
-    flows: FlowModel | None = None,
-) -> list[FinalFit]:
-    """Fit every series with its ranking, then its top method's fallback chain."""
-    cohort = CohortCache(panel, horizon)
-    fits: list[FinalFit] = []
-    for i in range(panel.n_series):
-        order = list(ranking[i])
-        tail = fallback_chain(order[0]) if order else ["drift", "naive"]
-        order += [m for m in tail if m not in order and m in available]
-        done = final_fit(panel, i, order, settings, cohort, flows)
-        if done is None:
-            raise ForecastError("no method could forecast a series", [Problem(panel.label(i), "")])
-        fits.append(done)
-    return fits

@@ -25,6 +25,8 @@ only (like the cohort model, it moves children between bands as they age).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +40,8 @@ from ..base import Fit, MethodUnavailableError, Settings
 from ..bounds import BoundError, check
 from ..panel import Panel
 from .flows import NATIONAL_AGE_PROFILE, FlowFit, fit_flows, project_flows
+
+log = logging.getLogger(__name__)
 
 #: History years whose mean share of the all-needs stock of their ages a series keeps.
 SHARE_YEARS = 3
@@ -360,3 +364,60 @@ class FlowModel:
             raise MethodUnavailableError(self._final)
         mean, shares, params = self._final
         return Fit("flows", mean[i], {**params, "share_of_ages": float(shares[i])})
+
+
+def score_flows(
+    model: FlowModel,
+    bt: Backtest,
+    cands: list[str],
+    method: str,
+    candidates: Sequence[str] | None,
+) -> list[str]:
+    """Add the flow model to the backtest where it can run; ``auto``'s candidates after.
+
+    Under ``auto`` it stays a candidate only where the flows table lets it be fitted at
+    every backtest origin (else its fallback's errors would be scored as its own): left
+    out quietly when it was a default candidate, an error naming ``forecast.candidates``
+    when listed there. Asked for by name, it must be fitted on the whole history (an error
+    naming ``forecast.method``); its fallback stands in at origins it cannot reach.
+
+    Raises:
+        ForecastError: As above.
+    """
+    n = len(model.panel.years)
+    final = model.uncovered(np.array([n]))
+    if method == "flows":
+        if final:
+            raise ForecastError(
+                "flows cannot be used on this data",
+                [
+                    Problem(
+                        "forecast.method",
+                        f"flows needs new plans of a calendar year before {final[0]} with the "
+                        "January stocks on both sides in the history",
+                    )
+                ],
+            )
+        model.add_to_backtest(bt)
+        return cands
+    missing = final + model.uncovered(bt.origins)
+    if not missing and len(bt.origins):
+        model.add_to_backtest(bt)
+        return cands
+    why = (
+        "the history is too short for a backtest"
+        if not len(bt.origins)
+        else "no new plans before January " + ", ".join(map(str, sorted(set(missing))))
+    )
+    if candidates is not None and "flows" in candidates:
+        raise ForecastError(
+            "candidate methods cannot be used on this data",
+            [
+                Problem(
+                    "forecast.candidates",
+                    f"flows: the flows table does not cover the backtest ({why})",
+                )
+            ],
+        )
+    log.info("forecast: flows is not a candidate: %s", why)
+    return [m for m in cands if m != "flows"]

@@ -1,0 +1,216 @@
+"""Which method each series uses: what the data allows, what the backtest rules out, and
+the one-standard-error choice.
+
+After the backtest (:mod:`.backtest`) has scored every candidate at every origin, a
+candidate is *available* if the data has what it needs (population, single ages, flows:
+its :class:`~.methods.spec.MethodSpec`), *eligible* on a series if that series is long
+enough (and has a parent or a cohort group where needed), and *excluded* where its
+backtest broke a physical bound or exploded. ``auto`` keeps the first candidate, in order
+of preference, whose MASE is within one standard error of the lowest (:func:`choose`).
+Its own honest record (:func:`auto_forecasts`) re-runs the choice at each origin with only
+the errors known by then, so the errors used to calibrate intervals include the cost of
+choosing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import ForecastError, Problem
+from .backtest import Backtest, scores
+from .methods import METHODS
+from .panel import Panel
+
+#: ``auto`` excludes a candidate whose backtest mean absolute error on a series is more than
+#: this many times naive's (errors that explode).
+EXPLODE = 5.0
+
+
+def available_methods(panel: Panel, has_flows: bool = False) -> set[str]:
+    """Methods whose needs the data meets (population, single ages, a flows table)."""
+    has_pop = panel.exposure is not None
+    has_ages = panel.cohort_counts is not None and has_pop
+    return {
+        m
+        for m, spec in METHODS.items()
+        if (has_pop or not spec.needs_population)
+        and (has_ages or not spec.needs_ages)
+        and (has_flows or not spec.needs_flows)
+    }
+
+
+def eligible_candidates(panel: Panel, cands: Sequence[str]) -> np.ndarray:
+    """``(S, C)``: whether each candidate may be used on each series."""
+    n = len(panel.years)
+    out = np.zeros((panel.n_series, len(cands)), dtype=bool)
+    for i in range(panel.n_series):
+        for k, m in enumerate(cands):
+            ok = n - int(panel.start[i]) >= METHODS[m].min_points
+            if m == "share":
+                ok = ok and panel.parent[i] >= 0
+            if m == "cohort":
+                ok = ok and panel.cohort_group[i] >= 0
+            out[i, k] = ok
+    return out
+
+
+def why_unavailable(method: str) -> str:
+    """What the data lacks for ``method`` (its spec's needs), for a message."""
+    spec = METHODS[method]
+    if spec.needs_flows:
+        return "needs a flows table (data.flows; forecast_demand(flows=...))"
+    if spec.needs_ages:
+        return "needs single-year-of-age history and a population"
+    return "needs a population"
+
+
+def check_requested(panel: Panel, method: str, available: set[str]) -> None:
+    """A method asked for by name must be usable on at least one series.
+
+    Raises:
+        ForecastError: Naming ``forecast.method`` if it can be used on none.
+    """
+    spec = METHODS[method]
+    if method not in available:
+        raise ForecastError(
+            f"{method} cannot be used on this data",
+            [Problem("forecast.method", f"{method} {why_unavailable(method)}")],
+        )
+    points = len(panel.years) - panel.start
+    if int(points.max()) < spec.min_points:
+        raise ForecastError(
+            f"{method} cannot be used on this history",
+            [
+                Problem(
+                    "forecast.method",
+                    f"{method} needs at least {spec.min_points} history years; the longest "
+                    f"series has {int(points.max())} (choose another method or 'auto')",
+                )
+            ],
+        )
+
+
+def _mae(forecasts: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """``(S,)`` mean absolute backtest error (NaN where nothing was scored)."""
+    err = np.abs(forecasts - actual).reshape(len(actual), -1)
+    ok = np.isfinite(err)
+    n = ok.sum(1)
+    return np.where(n > 0, np.where(ok, err, 0.0).sum(1) / np.maximum(n, 1), np.nan)
+
+
+def exclude(bt: Backtest, cands: Sequence[str], eligible: np.ndarray) -> list[list[str]]:
+    """Make ineligible, per series, candidates whose backtest broke a bound or exploded.
+
+    Returns:
+        Per series, ``"method (why)"`` for each candidate excluded.
+    """
+    out: list[list[str]] = [[] for _ in range(eligible.shape[0])]
+    naive_mae = _mae(bt.forecasts["naive"], bt.actual)
+    for k, m in enumerate(cands):
+        broke = bt.rejected.get(m)
+        mae = _mae(bt.forecasts[m], bt.actual)
+        for i in np.flatnonzero(eligible[:, k]):
+            if broke is not None and broke[i].any():
+                years = bt.origins[broke[i]]
+                out[i].append(f"{m} (backtest broke a bound at {int(years.size)} origin(s))")
+                eligible[i, k] = False
+            elif np.isfinite(mae[i]) and mae[i] > EXPLODE * max(float(naive_mae[i]), 1.0):
+                out[i].append(f"{m} (backtest errors {mae[i] / max(naive_mae[i], 1):.0f}x naive's)")
+                eligible[i, k] = False
+    return out
+
+
+def _pick(err: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one-standard-error choice among candidates, per series.
+
+    Args:
+        err: ``(C, S, E)`` absolute errors of each candidate (NaN: not scored).
+        usable: ``(C, S)`` whether a candidate may be chosen.
+
+    Returns:
+        ``(S,)`` index of the choice (-1: no usable candidate has errors) and ``(C, S)``
+        mean errors (inf where not scored or not usable).
+    """
+    n = np.isfinite(err).sum(axis=2)
+    with np.errstate(all="ignore"):
+        mean = np.where(n > 0, np.nansum(err, axis=2) / np.maximum(n, 1), np.inf)
+        sq = np.nansum(err * err, axis=2)
+        var = np.where(n > 1, (sq - n * mean * mean) / np.maximum(n - 1, 1), 0.0)
+    mean = np.where(usable, mean, np.inf)
+    best = np.argmin(mean, axis=0)
+    cols = np.arange(err.shape[1])
+    best_mean = mean[best, cols]
+    se = np.sqrt(np.maximum(var[best, cols], 0.0) / np.maximum(n[best, cols], 1))
+    within = mean <= (best_mean + se)[None, :]
+    choice = np.where(np.isfinite(best_mean), np.argmax(within, axis=0), -1)
+    return choice, mean
+
+
+def choose(
+    bt: Backtest, panel: Panel, candidates: Sequence[str], eligible: np.ndarray
+) -> tuple[list[list[str]], dict[str, dict[str, np.ndarray]]]:
+    """Choose each series' method: the one-standard-error rule over the backtest.
+
+    The candidate with the lowest mean absolute (scaled) error is found; the choice is
+    the first candidate, in ``candidates`` order (of preference), whose error is within
+    one standard error of that lowest one. With a dozen noisy backtest errors, a more
+    elaborate method must win clearly to be preferred (Hastie, Tibshirani & Friedman's
+    rule for cross-validation). Without any backtest error, the first eligible candidate.
+
+    Args:
+        bt: The backtest.
+        panel: The series.
+        candidates: Methods to choose from, in order of preference.
+        eligible: ``(S, len(candidates))`` whether a candidate may be used on a series.
+
+    Returns:
+        Per series, the eligible candidates, the choice first and then by backtest
+        error; and per method, its scores (``mae``, ``mase``, ``mape``).
+    """
+    table = {m: scores(bt, panel, bt.forecasts[m]) for m in bt.methods}
+    n_series = panel.n_series
+    err = np.stack([np.abs(bt.forecasts[m] - bt.actual).reshape(n_series, -1) for m in candidates])
+    choice, mean = _pick(err, eligible.T)
+    ranking: list[list[str]] = []
+    for i in range(n_series):
+        ok = [k for k in range(len(candidates)) if eligible[i, k]]
+        ranked = sorted(ok, key=lambda k: (mean[k, i], k))
+        if choice[i] >= 0:
+            ranked.remove(int(choice[i]))
+            ranked.insert(0, int(choice[i]))
+        ranking.append([candidates[k] for k in ranked])
+    return ranking, table
+
+
+def auto_forecasts(
+    bt: Backtest, candidates: Sequence[str], eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What ``auto`` would have forecast at each origin, choosing with only past errors.
+
+    Returns:
+        ``(S, O, H)`` forecasts and ``(S, O)`` index (into ``candidates``) of the choice.
+    """
+    n_series, n_orig, horizon = bt.actual.shape
+    out = np.full((n_series, n_orig, horizon), np.nan)
+    picked = np.full((n_series, n_orig), -1, dtype=int)
+    if n_orig == 0:
+        return out, picked
+    # target year index of each (origin, horizon) entry
+    target = bt.origins[:, None] + np.arange(horizon)[None, :]
+    stack = np.stack([bt.forecasts[m] for m in candidates])  # (C, S, O, H)
+    err = np.abs(stack - bt.actual[None])
+    cols = np.arange(n_series)
+    for j, o in enumerate(bt.origins):
+        seen = target < o  # entries whose outcome was known at origin o
+        e = np.where(seen[None, None], err, np.nan).reshape(len(candidates), n_series, -1)
+        usable = eligible.T & np.isfinite(stack[:, :, j, 0])  # (C, S)
+        choice, _ = _pick(e, usable)
+        # no errors known yet: the first usable candidate (order of preference)
+        default = np.argmax(usable, axis=0)
+        best = np.where(choice >= 0, choice, default)
+        has = usable.any(axis=0)
+        picked[has, j] = best[has]
+        out[cols[has], j] = stack[best[has], cols[has], j]
+    return out, picked
