@@ -72,3 +72,11 @@ def mps_files(
     """Each borough's model as an MPS file."""
     root = tmp_path_factory.mktemp(f"mps-{size.name}")
     return [export_mps(c.matrix, root / f"{i}.mps") for i, c in enumerate(cases)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Benchmarks time one process: the test suite's ``-n auto`` (pyproject) is not theirs."""
+    if getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = None
+        config.option.dist = "no"
