@@ -9,7 +9,8 @@ one workbook. :func:`read_sen2` reads one return or several (a folder of returns
 * **children** at each census: one row per child with an EHC plan active at the census,
   with age at 31 August before the census (as the DfE counts), primary need
   (``sentyperank`` 1) and setting: the URN of the rank-1 placement open on the census date
-  (``UKPRN:<n>`` for a provider known by UKPRN only), or the ``sensetting`` code
+  (``<URN>-RP`` in its resourced provision, ``<URN>-SU`` in its SEN unit, ``UKPRN:<n>``
+  for a provider known by UKPRN only), or the ``sensetting`` code
   (:data:`SEN_SETTINGS`) for a child not in a school;
 * the **caseload** (``year, need, age, setting, children``) those children add up to;
 * **flows** by calendar year in the layout of the scenario's ``flows`` table: requests
@@ -103,6 +104,7 @@ TRANSFER_AGES: tuple[int, ...] = (4, 11, 16, 19)
 #: Outcomes of a child between two consecutive returns.
 OUTCOMES: tuple[str, ...] = ("stayed", "moved_transfer", "moved_midphase", "left", "joined")
 
+_YES = ("1", "Y", "YES", "TRUE")
 _FILE = re.compile(r"^Blade-Export_(\d{2}-\d{2}-\d{4})_([A-Za-z0-9]+)\.csv$", re.IGNORECASE)
 _DATE_FORMATS = ("%Y-%b-%d %H:%M:%S", "%Y-%b-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
 
@@ -476,7 +478,11 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
                 f"census date {census_day:%Y-%m-%d}",
             )
         )
-    place = np.where(urn != "", urn, np.where(ukprn != "", "UKPRN:" + ukprn, setting_code))
+    unit = pd.Series("", index=pl.index)
+    for column, suffix in (("senunitindicator", "-SU"), ("resourcedprovisionindicator", "-RP")):
+        if column in pl.columns:
+            unit = unit.where(~pl[column].str.upper().isin(_YES), suffix)
+    place = np.where(urn != "", urn + unit, np.where(ukprn != "", "UKPRN:" + ukprn, setting_code))
     place_of = dict(zip(open_ap, place[is_open.to_numpy()], strict=False))
     urn_of = dict(zip(open_ap, urn[is_open], strict=False))
     if problems:
