@@ -36,11 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "local_authorities",
-    "read_gias",
-    "read_places",
     "read_dfe_ehcp",
     "read_dfe_release",
+    "read_gias",
     "read_ons_population",
+    "read_places",
     "read_sen2",
     "write_starter",
 ]
