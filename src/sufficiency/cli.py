@@ -199,11 +199,31 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "init",
         parents=[flags],
-        help="write a starter scenario for any English LA from the DfE's published files",
+        help=(
+            "write a starter scenario: for any English LA from the DfE's published files "
+            "(--la, --dfe), or from the council's own SEN2 returns and the register of "
+            "establishments (--sen2, --gias)"
+        ),
     )
     p.add_argument("out", metavar="OUT", help="folder to write (must be empty unless --force)")
-    p.add_argument("--la", required=True, help="LA code (E08000027), old number (332) or name")
-    p.add_argument("--dfe", required=True, metavar="DIR", help="folder of DfE release files")
+    p.add_argument(
+        "--la",
+        help="LA code (E08000027), old number (332) or name (with --sen2: the population's "
+        "area, default the register's LA name)",
+    )
+    p.add_argument("--dfe", metavar="DIR", help="folder of DfE release files")
+    p.add_argument(
+        "--sen2",
+        metavar="PATH",
+        help="the council's SEN2 returns (Blade export folder or workbook)",
+    )
+    p.add_argument("--gias", metavar="FILE", help="register of establishments (GIAS) CSV")
+    p.add_argument("--places", metavar="FILE", help="place numbers: URN, places, optional needs")
+    p.add_argument(
+        "--costs",
+        metavar="FILE",
+        help="costs per school (urn, place_funding, top_up, fee, transport) or per child",
+    )
     p.add_argument(
         "--population",
         action="append",
@@ -572,9 +592,40 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
 
 
 def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
-    from .sources.starter import write_starter
+    from .errors import DataError
 
-    path = write_starter(args.la, args.dfe, args.out, population=args.population, force=args.force)
+    if args.sen2 is not None or args.gias is not None:
+        from .sources.council import write_council_starter
+
+        if args.sen2 is None or args.gias is None:
+            raise DataError("init from the council's own files needs both --sen2 and --gias")
+        if args.dfe is not None:
+            raise DataError(
+                "--dfe with --sen2 (published history before the first return) is not "
+                "supported yet: give the returns alone"
+            )
+        path = write_council_starter(
+            args.sen2,
+            args.gias,
+            args.out,
+            places=args.places,
+            costs=args.costs,
+            population=args.population,
+            la=args.la,
+            force=args.force,
+        )
+    else:
+        from .sources.starter import write_starter
+
+        if args.la is None or args.dfe is None:
+            raise DataError(
+                "init needs --la and --dfe (published files), or --sen2 and --gias (your own)"
+            )
+        if args.places is not None or args.costs is not None:
+            raise DataError("--places and --costs go with --sen2 and --gias")
+        path = write_starter(
+            args.la, args.dfe, args.out, population=args.population, force=args.force
+        )
     print(f"starter scenario written to {path}")
     print(f"read the comments in it, then run: sufficiency run {path} --out {path.parent / 'run'}")
     return 0
