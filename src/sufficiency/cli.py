@@ -382,13 +382,31 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     missed = s.get("out_of_area_target_missed")
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}")
+    schools = (
+        "not modelled"
+        if any(q.startswith("schools'") for q in s.get("not_modelled", []))
+        else f"£{s.get('total_school_cost', 0):,.0f}"
+    )
     print(
         f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: cost to the council "
         f"£{s['total_cost']:,.0f} (High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
         f"£{s['total_transport_cost']:,.0f}); schools' notional SEN budgets "
-        f"£{s.get('total_school_cost', 0):,.0f}; sufficiency gap "
-        f"{s['total_shortfall']:,.1f} child-years"
+        f"{schools}; sufficiency gap {s['total_shortfall']:,.1f} child-years"
     )
+    if "base_year_hnb_cost" in s:
+        line = (
+            f"  base year {s['base_year']}: High Needs Block £{s['base_year_hnb_cost']:,.0f} "
+            "as modelled"
+        )
+        if "council_base_year_hnb_cost" in s:
+            diff = s.get("base_year_hnb_cost_difference")
+            line += f", the council's own £{s['council_base_year_hnb_cost']:,.0f}" + (
+                f" ({diff:+.1%})" if diff is not None else ""
+            )
+        print(line)
+    if s.get("assumptions"):
+        names = ", ".join(a["what"] for a in s["assumptions"])
+        print(f"  {len(s['assumptions'])} assumptions in force: {names}; see the report")
     print(
         f"  {last['year']}: {last['ehc_plans']:,.0f} EHC plans "
         f"({last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f}), "

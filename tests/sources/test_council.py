@@ -169,7 +169,9 @@ def test_bad_costs_located(tmp_path: Path) -> None:
         write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
 
 
-def test_run_holds_the_base_year_and_ages(tmp_path: Path) -> None:
+def test_run_holds_the_base_year_and_ages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Per-child costs: the modelled base-year HNB cost equals the council's total within 1%;
     no plan year places anyone in a school outside its ages, or under 16 in a college."""
     c = simulate_council(seed=21, n_children=150, years=(2024, 2025))
@@ -189,7 +191,16 @@ def test_run_holds_the_base_year_and_ages(tmp_path: Path) -> None:
     per_child.to_csv(costs, index=False)
     out = _init(c, tmp_path, "--costs", str(costs))
     assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "run"), "-q"]) == 0
+    said = capsys.readouterr().out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    whats = [a["what"] for a in summary["assumptions"]]
+    assert all(
+        list(a) == ["what", "value", "why", "how_to_replace"] for a in summary["assumptions"]
+    )
+    assert "flat population" in whats and "forecast method naive" in whats
+    assert f"{len(whats)} assumptions in force: {', '.join(whats)}; see the report" in said
+    assert "schools' notional SEN budgets not modelled" in said
+    assert "the council's own £" in said
     council = float((per_child["place_funding"] + per_child["top_up"]).sum())
     assert summary["council_base_year_hnb_cost"] == pytest.approx(council, abs=0.01)
     assert summary["base_year_hnb_cost"] == pytest.approx(council, rel=0.01)

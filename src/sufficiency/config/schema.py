@@ -417,6 +417,19 @@ class UncertaintyOptions(_Strict):
     )
 
 
+class Assumption(_Strict):
+    """A value the scenario uses that the council's data did not give (a starter lists them).
+
+    Reported with the results (``summary.json`` ``assumptions``), with those the run finds
+    itself (defaults in force).
+    """
+
+    what: str = Field(min_length=1, description="What is assumed, in a few words.")
+    value: str = Field(default="", description="The value used.")
+    why: str = Field(default="", description="Why it is assumed (what the inputs lacked).")
+    how_to_replace: str = Field(default="", description="How to give the real value.")
+
+
 class Reference(_Strict):
     """Figures of the council's own to hold the model against (none changes the model)."""
 
@@ -461,6 +474,13 @@ class Scenario(_Strict):
     uncertainty: UncertaintyOptions = Field(default_factory=UncertaintyOptions)
     reference: Reference = Field(
         default_factory=Reference, description="The council's own figures to compare with."
+    )
+    assumptions: list[Assumption] = Field(
+        default_factory=list,
+        description=(
+            "Values the inputs did not give, as the starter that wrote the scenario lists "
+            "them; reported in summary.json with the defaults the run finds in force."
+        ),
     )
 
     _sources: tuple[Path, ...] = PrivateAttr(default=())

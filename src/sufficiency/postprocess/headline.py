@@ -13,6 +13,7 @@ from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.levels import NOT_IN_SCHOOL_LEVELS
 from .allocation import Allocation
+from .assumptions import assumptions, not_modelled
 from .places import most_valuable_places
 
 
@@ -301,6 +302,8 @@ def summarise(
         tail["capital"] = capital_summary(builds, alloc.solution.mip_gap)
     tail["most_valuable_places"] = most_valuable_places(shadow)
     tail.update(base_year_cost(sc, inputs))
+    tail["assumptions"] = assumptions(sc, inputs)
+    tail["not_modelled"] = not_modelled(sc, inputs)
     if figures["total_no_place"] > 1e-6:
         tail["unlawful"] = (
             "the market of last resort is switched off and children with EHC plans are left "

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataWarning, Problem
+from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .gias import read_gias, read_places
 from .ons import read_ons_population
 from .sen2 import Sen2, read_sen2
@@ -440,9 +441,6 @@ _SETTINGS_COLUMNS = [
 def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) -> str:
     slug = "".join(ch if ch.isalnum() else "-" for ch in s.la_name.lower()).strip("-")
     plans = int(s.caseload.loc[s.caseload["year"] == s.base_year, "children"].sum())
-    assumed = "\n".join(
-        f"#   - {a['what']}: {a['value']}. REPLACE: {a['how_to_replace']}." for a in s.assumptions
-    )
     reference = ""
     if s.council_hnb_cost is not None:
         reference = f"reference:\n  base_year_hnb_cost_gbp: {s.council_hnb_cost:.2f}\n"
@@ -467,9 +465,8 @@ def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) 
 #     numbers or capacity (out of area: today's children), needs and statutory ages.
 #   - flows (data/flows.csv): requests, assessments, new and ceased plans by calendar year.
 #   - continuity (data/continuity.csv): continuation and stay rates measured between returns.
-# What is assumed (REPLACE):
-{assumed}
-#   - inflation (data/cost_assumptions.csv): 3% a year (independent 4.5%), transport 5%.
+# What is assumed (REPLACE): the `assumptions` list at the end of this file (the run
+# reports it in summary.json with the defaults it finds in force).
 #   - population (data/population.csv):
 #     {population_note}
 name: {slug}-own-data-starter
@@ -492,7 +489,7 @@ allocation:
   solver: auto
   unmet_penalty_gbp: 1000000
   time_limit_seconds: 60
-{allocation_extra}"""
+{allocation_extra}{yaml_block(s.assumptions)}"""
 
 
 def write_council_starter(
@@ -554,14 +551,8 @@ def write_council_starter(
             "#     prevalence at every age and year). REPLACE with ONS estimates and SNPP\n"
             "#     projections (sufficiency init --population)."
         )
-        s.assumptions.append(
-            {
-                "what": "flat population",
-                "value": "base-year plans / 3.6% residents at every age and year",
-                "why": "no population given to init",
-                "how_to_replace": "sufficiency init --population with ONS estimates and SNPP",
-            }
-        )
+        s.assumptions.append(dict(FLAT_POPULATION))
+    s.assumptions.append(dict(INFLATION))
     if len(years) < 3:
         s.assumptions.append(
             {
