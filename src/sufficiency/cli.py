@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also copy every bundled lever scenario (scenarios/*.yaml)",
     )
     p.add_argument(
+        "--own-files",
+        action="store_true",
+        help="also copy the borough's SEN2 returns (sen2/) and register extract (gias.csv), "
+        "for init --sen2",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="write into a folder that is not empty (files of the same names are replaced)",
@@ -601,10 +607,17 @@ def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
 def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
     from .example import write_example
 
-    path = write_example(args.dir, force=args.force, scenarios=args.all_scenarios)
+    path = write_example(
+        args.dir, force=args.force, scenarios=args.all_scenarios, own_files=args.own_files
+    )
     print(f"example scenario written to {path}")
     if args.all_scenarios:
         print(f"lever scenarios written to {path.parent / 'scenarios'}")
+    if args.own_files:
+        print(
+            f"its own files: sufficiency init --sen2 {path.parent / 'sen2'} --gias "
+            f"{path.parent / 'gias.csv'} OUT"
+        )
     print(f"run it with: sufficiency run {path} --out out")
     return 0
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..config.schema import NumberFormat
 from ..errors import Problem
 from .checks import duplicate_keys
 from .tables import Column, RawTable, check_table
@@ -30,13 +31,17 @@ CONTINUITY_COLUMNS = (
 )
 
 
-def check_continuity(raw: RawTable, problems: list[Problem]) -> pd.DataFrame:
+def check_continuity(
+    raw: RawTable, problems: list[Problem], number_format: NumberFormat | None = None
+) -> pd.DataFrame:
     """Parse and check a continuity table, appending every problem found.
 
     Returns:
         ``age, children, continuation, stay_rate`` (``stay_rate`` NaN where blank).
     """
-    frame = check_table(raw, CONTINUITY_COLUMNS, problems, table="continuity")
+    frame = check_table(
+        raw, CONTINUITY_COLUMNS, problems, number_format=number_format, table="continuity"
+    )
     if frame.empty:
         if not problems:
             problems.append(

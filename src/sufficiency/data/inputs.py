@@ -318,7 +318,11 @@ def load_inputs(
         flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
     continuity = None
     if (continuity_source := sources.get("continuity")) is not None:
-        continuity = check_continuity(_read("continuity", continuity_source, files), problems)
+        continuity = check_continuity(
+            _read("continuity", continuity_source, files),
+            problems,
+            scenario.data.number_formats.of("continuity"),
+        )
     band_tables = [n for n in ("funding_bands", "band_mix") if sources.get(n) is not None]
     if len(band_tables) == 1:
         other = "band_mix" if band_tables[0] == "funding_bands" else "funding_bands"

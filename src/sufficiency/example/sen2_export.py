@@ -19,7 +19,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Council", "census_date", "simulate_council", "write_blade", "write_register"]
+__all__ = [
+    "ASHWORTH_LA",
+    "Council",
+    "census_date",
+    "simulate_council",
+    "write_blade",
+    "write_own_files",
+    "write_register",
+]
+
+#: Ashworth's (fictional) 3-digit LA number in its SEN2 returns and register extract.
+ASHWORTH_LA = "990"
+#: Children simulated for Ashworth's returns: about 3,300 plans at January 2025, as the
+#: borough holds.
+ASHWORTH_CHILDREN = 5_900
 
 _NEEDS = ("ASD", "SLCN", "SEMH", "MLD", "SLD", "PD", "SPLD", "HI", "PMLD", "OTH", "VI", "MSI", "DS")
 _NEED_P = np.array([31, 22, 16, 9, 5, 4, 4, 2, 2, 2, 1, 0.5, 1.5])
@@ -129,7 +143,13 @@ def simulate_council(
     schools = _schools(rng, la, max(n_schools, 14))
     lo = schools["low"].to_numpy()
     hi = schools["high"].to_numpy() - 1
-    census = {y: census_date(y) for y in range(years[0] - 4, years[-1] + 2)}
+    # requests from twelve years before the first return, 8% more each year: the stock at
+    # the returns is mature (most plans run for years) and grows as councils' do
+    early = years[0] - 12
+    req_years = np.arange(early, years[-1])
+    req_p = 1.08 ** (req_years - early)
+    req_p /= req_p.sum()
+    census = {y: census_date(y) for y in range(early, years[-1] + 2)}
     people, states, episodes = [], [], []
     for c in range(n_children):
         child = f"C{c:06d}"
@@ -137,8 +157,8 @@ def simulate_council(
         sex = str(rng.choice(["M", "F"]))
         upn = f"A{900000000000 + c * 7919 % 10**11:012d}" if rng.random() < upn_share else ""
         postcode = f"ZZ{c % 97} {c % 9}{chr(65 + c % 26)}{chr(65 + (c // 26) % 26)}"
-        # the request, in a calendar year the returns cover (or the three before)
-        req_year = int(rng.integers(years[0] - 4, years[-1]))
+        # the request
+        req_year = int(rng.choice(req_years, p=req_p))
         request = pd.Timestamp(year=req_year, month=1, day=1) + pd.Timedelta(
             days=int(rng.integers(0, 365))
         )
@@ -154,7 +174,7 @@ def simulate_council(
                 start = assessment + pd.Timedelta(days=int(rng.integers(5, 40)))
         active = [
             y
-            for y in range(years[0] - 4, years[-1] + 1)
+            for y in range(early, years[-1] + 1)
             if pd.notna(start) and start <= census[y] and _age(birth, census[y]) <= 25
         ]
         aged_out = bool(active) and active[-1] < years[-1]  # 25 at its last census
@@ -182,7 +202,7 @@ def simulate_council(
                 k = int(np.flatnonzero(schools["urn"].to_numpy() == setting)[0])
                 still = lo[k] <= age <= hi[k]
             else:
-                still = bool(setting)
+                still = bool(setting) and not (setting == "EYP" and age >= 5)
             move = not still or (age in TRANSFER_AGES and rng.random() < 0.6) or rng.random() < 0.05
             new = setting
             if move or not setting:
@@ -434,3 +454,22 @@ def write_register(council: Council, path: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out, index=False, encoding="cp1252")
     return out
+
+
+def write_own_files(folder: str | Path, seed: int) -> tuple[Path, Path]:
+    """Write Ashworth's own files: three SEN2 returns (``sen2/<year>/``, January 2023-2025)
+    and a register extract (``gias.csv``), simulated from ``seed`` (fictional).
+
+    They are a simulation of a council of Ashworth's size (about 3,300 plans in January 2025,
+    60 schools in and around the borough), drawn child by child: not derived from the
+    borough's own tables (``data/*.csv``), which are aggregate.
+
+    Returns:
+        The SEN2 folder and the register file.
+    """
+    root = Path(folder)
+    council = simulate_council(
+        seed=seed, n_children=ASHWORTH_CHILDREN, years=(2023, 2024, 2025), la=ASHWORTH_LA,
+        n_schools=60,
+    )  # fmt: skip
+    return write_blade(council, root / "sen2"), write_register(council, root / "gias.csv")
