@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, Problem
+from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
 
@@ -507,12 +508,14 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
     kids["urn"] = kids["activeplanstableid"].map(urn_of).fillna("")
     unplaced = kids["setting"] == ""
     if unplaced.any():
-        log.warning(
-            "SEN2 return %s: %d active plan(s) with no rank-1 placement open on %s (rows %s of "
-            "activeplans): counted as not placed (NIEO)",
-            label, int(unplaced.sum()), f"{census_day:%Y-%m-%d}",
-            ", ".join(str(int(i) + 2) for i in np.flatnonzero(unplaced.to_numpy())[:10]),
-        )  # fmt: skip
+        rows = ", ".join(str(int(i) + 2) for i in np.flatnonzero(unplaced.to_numpy())[:10])
+        warnings.warn(
+            f"{where['activeplans']}: {int(unplaced.sum())} active plan(s) with no rank-1 "
+            f"placement open on the census date {census_day:%Y-%m-%d} (rows {rows}): counted "
+            "as not in education (NIEO), not dropped",
+            DataWarning,
+            stacklevel=3,
+        )
         kids.loc[unplaced, "setting"] = "NIEO"
     kids["sensetting"] = np.where(kids["setting"].isin(list(SEN_SETTINGS)), kids["setting"], "")
     census_s = pd.Series(census_day, index=kids.index)
