@@ -630,11 +630,6 @@ def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
 
         if args.sen2 is None or args.gias is None:
             raise DataError("init from the council's own files needs both --sen2 and --gias")
-        if args.dfe is not None:
-            raise DataError(
-                "--dfe with --sen2 (published history before the first return) is not "
-                "supported yet: give the returns alone"
-            )
         path = write_council_starter(
             args.sen2,
             args.gias,
@@ -643,6 +638,7 @@ def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
             costs=args.costs,
             population=args.population,
             la=args.la,
+            dfe=args.dfe,
             force=args.force,
         )
     else:

@@ -213,3 +213,23 @@ def test_run_holds_the_base_year_and_ages(
     assert (lo <= placed["setting"].map(s["age_max"])).all()
     fe = placed["setting"].map(s["establishment_type"]) == "general_fe_tertiary_colleges"
     assert (hi[fe] >= 16).all() and fe.any()
+
+
+@pytest.mark.filterwarnings("ignore::sufficiency.errors.DataWarning")
+def test_published_history_extends_before_the_first_return(tmp_path: Path) -> None:
+    """--dfe adds the published January 2025 before returns of 2026-2027, exactly."""
+    import shutil
+
+    dfe = tmp_path / "dfe"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "release_2025", dfe)
+    c = simulate_council(seed=12, n_children=150, years=(2026, 2027), la="332")
+    out = _init(c, tmp_path, "--dfe", str(dfe))
+    caseload = pd.read_csv(out / "data" / "caseload.csv", dtype={"setting": str})
+    totals = caseload.groupby("year")["children"].sum()
+    assert totals[2025] == pytest.approx(100.0)  # the published ehcplans
+    assert set(caseload.loc[caseload["year"] == 2025, "setting"]) == {"PUBLISHED_HISTORY"}
+    assert totals[2027] == (c.states["year"] == 2027).sum()
+    settings_ = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str})
+    assert settings_.set_index("setting").loc["PUBLISHED_HISTORY", "places"] == 0
+    text = (out / "scenario.yaml").read_text()
+    assert "published history before the first return" in text

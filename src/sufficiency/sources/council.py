@@ -44,10 +44,18 @@ import pandas as pd
 
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
+from .dfe_release import read_dfe_release
 from .gias import read_gias, read_places
 from .ons import read_ons_population
 from .sen2 import Sen2, read_sen2
-from .starter import CATEGORIES, HORIZON, approximate_population, build_costs
+from .starter import (
+    CATEGORIES,
+    HORIZON,
+    approximate_population,
+    build_costs,
+    build_flows,
+    build_history,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ __all__ = ["UNKNOWN_SCHOOL", "CouncilStarter", "build_council_starter", "write_c
 
 #: Setting of placements whose URN the register does not hold.
 UNKNOWN_SCHOOL = "UNKNOWN_SCHOOL"
+#: Setting of the published history's children before the first return (``--dfe``).
+PUBLISHED_HISTORY = "PUBLISHED_HISTORY"
 #: SEN2 setting codes of children not in a school -> the caseload's codes.
 _NOT_IN_SCHOOL = {
     "OLA": "OTHER_ARRANGEMENTS",
@@ -492,6 +502,63 @@ allocation:
 {allocation_extra}{yaml_block(s.assumptions)}"""
 
 
+def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
+    """Add the DfE's published years before the first return to the history and flows.
+
+    The published caseload (:func:`.starter.build_history`: national single-age and need
+    shapes where not published) goes in by need and age at one setting,
+    ``PUBLISHED_HISTORY`` (no places: only the base year's settings drive the allocation;
+    earlier years feed the forecast), and the published flows of calendar years the returns
+    do not cover. Listed as an assumption.
+
+    Raises:
+        DataError: If the release does not hold the council's LA, or no year before the
+            first return.
+    """
+    release = read_dfe_release(dfe, s.la)
+    first = int(s.caseload["year"].min())
+    history = build_history(release)
+    early = history[history["year"] < first]
+    if early.empty:
+        raise DataError(
+            f"{dfe}: the published release has no January before the first SEN2 return "
+            f"({first}): nothing to extend"
+        )
+    early = (
+        early.groupby(["year", "need", "age"], as_index=False)["children"]
+        .sum()
+        .assign(setting=PUBLISHED_HISTORY)
+    )
+    early["children"] = early["children"].round(3)
+    s.caseload = pd.concat(
+        [early[["year", "need", "age", "setting", "children"]], s.caseload], ignore_index=True
+    )
+    flows = build_flows(release)
+    covered = set(s.flows["year"])
+    extra = flows[flows["year"] < min(covered)] if covered else flows
+    if len(extra):
+        s.flows = pd.concat([extra, s.flows], ignore_index=True)
+    row = {
+        "setting": PUBLISHED_HISTORY, "urn": "", "ukprn": "",
+        "name": "Published history before the first SEN2 return (setting not known)",
+        "tier": "sen_support", "in_area": "yes", "places": 0.0, "places_from": "",
+        "needs": "ALL", "age_min": 0, "age_max": 25, "establishment_type": "other_schools",
+        "la": s.la, "status": "", "used": 0, "cost_per_place": 0.0,
+        "transport_per_place": 0.0, "place_funding": np.nan,
+    }  # fmt: skip
+    s.settings = pd.concat([s.settings, pd.DataFrame([row])], ignore_index=True)
+    years = sorted(set(early["year"]))
+    s.assumptions.append(
+        {
+            "what": "published history before the first return",
+            "value": f"{years[0]}-{years[-1]}: the DfE's published plans, ages split by the "
+            "national shape where published in bands, need mix national where not published",
+            "why": "no SEN2 returns for those years",
+            "how_to_replace": "give the SEN2 returns of those years",
+        }
+    )
+
+
 def write_council_starter(
     sen2: str | Path,
     gias: str | Path,
@@ -501,6 +568,7 @@ def write_council_starter(
     costs: str | Path | None = None,
     population: str | Path | Sequence[str | Path] | None = None,
     la: str | None = None,
+    dfe: str | Path | None = None,
     force: bool = False,
 ) -> Path:
     """Write a starter scenario folder from a council's own files.
@@ -513,6 +581,8 @@ def write_council_starter(
         costs: The council's costs (:func:`read_costs`), or ``None``.
         population: ONS estimates and/or projections; ``None`` writes a flat approximation.
         la: The LA's ONS code or name for the population (default: its register name).
+        dfe: A folder of the DfE's published files: its years before the first return
+            extend the history (:func:`extend_with_published`), or ``None``.
         force: Write into a non-empty ``out``.
 
     Returns:
@@ -529,6 +599,8 @@ def write_council_starter(
             f"{target} is not empty; choose a new folder or pass --force to write into it"
         )
     s = build_council_starter(read_sen2(sen2), gias, places=places, costs=costs)
+    if dfe is not None:
+        extend_with_published(s, dfe)
     years = sorted(set(s.caseload["year"]))
     first, last = years[0], s.base_year + HORIZON
     history_start = first
