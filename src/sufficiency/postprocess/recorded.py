@@ -24,20 +24,21 @@ RECORDED = "recorded"
 
 
 def recorded_placements(
-    stock: pd.DataFrame, settings: pd.DataFrame, base_year: int, columns: list[str]
+    stock: pd.DataFrame, settings: pd.DataFrame, base_year: int, placements: pd.DataFrame
 ) -> pd.DataFrame:
-    """The base year's recorded placements in the placements table's ``columns``.
+    """The base year's recorded placements in the columns of the plan years' ``placements``.
 
     Args:
         stock: Base-year placements: ``need, age_band, level, setting, children``.
         settings: The validated register (``cost_per_place``, ``transport_per_place``,
             ``place_funding``, ``tier``, ``in_area``, ``name``…).
         base_year: The base year.
-        columns: The placements table's columns, in order.
+        placements: The plan years' placements (their columns, in order, are kept).
 
     Returns:
         One row per need, age band, level and setting with children > 0.
     """
+    columns = list(placements.columns)
     register = settings if set(REPORTING) <= set(settings.columns) else with_categories(settings)
     if stock.empty:
         return pd.DataFrame(columns=columns)
