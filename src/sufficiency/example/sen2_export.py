@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,7 +151,9 @@ def simulate_council(
     req_p = 1.08 ** (req_years - early)
     req_p /= req_p.sum()
     census = {y: census_date(y) for y in range(early, years[-1] + 2)}
-    people, states, episodes = [], [], []
+    people: list[dict[str, Any]] = []
+    states: list[dict[str, Any]] = []
+    episodes: list[dict[str, Any]] = []
     for c in range(n_children):
         child = f"C{c:06d}"
         need = str(rng.choice(_NEEDS, p=_NEED_P / _NEED_P.sum()))
@@ -166,7 +169,9 @@ def simulate_council(
         bm, bd = int(rng.integers(1, 13)), int(rng.integers(1, 29))
         aug = request.year if (request.month, request.day) >= (8, 31) else request.year - 1
         birth = pd.Timestamp(year=aug - a0 - (1 if bm > 8 else 0), month=bm, day=bd)
-        assessment = start = cease = pd.NaT
+        assessment: Any = pd.NaT
+        start: Any = pd.NaT
+        cease: Any = pd.NaT
         reason = ""
         if rng.random() < 0.85:
             assessment = request + pd.Timedelta(days=int(rng.integers(60, 110)))

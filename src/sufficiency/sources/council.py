@@ -329,13 +329,15 @@ def build_council_starter(
     lacking = specialist & settings["places"].isna()
     settings.loc[lacking, "places"] = settings.loc[lacking, "used"]
     # needs: a specialist setting takes at least the needs its children have today
-    held = base.groupby("setting")["need"].agg(lambda s: set(s))
-    for i in np.flatnonzero((settings["needs"] != "ALL").to_numpy()):
-        s = settings["setting"].iloc[i]
-        have = [n for n in settings["needs"].iloc[i].split(";") if n]
-        more = sorted(held.get(s, set()) - set(have))
-        if more:
-            settings.iloc[i, settings.columns.get_loc("needs")] = ";".join(have + more)
+    held: dict[str, set[str]] = {}
+    for setting_id, need in zip(base["setting"], base["need"], strict=True):
+        held.setdefault(str(setting_id), set()).add(str(need))
+    widened = []
+    for sid, listed in zip(settings["setting"], settings["needs"], strict=True):
+        have = [n for n in str(listed).split(";") if n]
+        more = sorted(held.get(str(sid), set()) - set(have))
+        widened.append(";".join(have + more) if listed != "ALL" and more else listed)
+    settings["needs"] = widened
     # children recorded outside a school's statutory ages: named, kept as the return has them
     ages = settings.set_index("setting")[["age_min", "age_max"]]
     at = base[base["setting"].isin(ages.index)]
@@ -381,16 +383,16 @@ def build_council_starter(
             council_total = float(hnb.sum())
         else:
             mean = table.assign(hnb=hnb).set_index("setting")[["hnb", "place_funding", "transport"]]
-            n = mean.index.map(use).fillna(0).to_numpy(dtype=float)
+            n = use.reindex(mean.index).fillna(0).to_numpy(dtype=float)
             places_of = settings.set_index("setting")["places"]
-            p = mean.index.map(places_of).to_numpy(dtype=float)
+            p = places_of.reindex(mean.index).to_numpy(dtype=float)
             funded = np.where(np.isfinite(p), p, n)
             council_total = float(
                 (funded * mean["place_funding"].to_numpy()
                  + n * (mean["hnb"] - mean["place_funding"]).to_numpy()).sum()
             )  # fmt: skip
         if "OTHER_ARRANGEMENTS" in mean.index:
-            other_arrangements = float(mean.loc["OTHER_ARRANGEMENTS", "hnb"])
+            other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
         hit = settings["setting"].isin(mean.index)
         settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
         settings.loc[hit, "transport_per_place"] = settings.loc[hit, "setting"].map(

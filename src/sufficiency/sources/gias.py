@@ -144,7 +144,7 @@ def read_places(path: str | Path) -> pd.DataFrame:
         problems.append(Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice"))
     needs = raw["needs"] if "needs" in raw.columns else pd.Series("", index=raw.index)
     tidy = []
-    for i, text in enumerate(needs):
+    for k, text in enumerate(needs):
         if text.strip().upper() in ("", "ALL"):
             tidy.append(text.strip().upper())
             continue
@@ -153,7 +153,7 @@ def read_places(path: str | Path) -> pd.DataFrame:
             code = taxonomy.lookup("need", part.strip())
             if code is None:
                 problems.append(
-                    Problem(f"{p}, row {i + 2}, column 'needs'", f"unknown need {part.strip()!r}")
+                    Problem(f"{p}, row {k + 2}, column 'needs'", f"unknown need {part.strip()!r}")
                 )
             else:
                 codes.append(code)

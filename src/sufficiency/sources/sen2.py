@@ -508,10 +508,10 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
     kids["urn"] = kids["activeplanstableid"].map(urn_of).fillna("")
     unplaced = kids["setting"] == ""
     if unplaced.any():
-        rows = ", ".join(str(int(i) + 2) for i in np.flatnonzero(unplaced.to_numpy())[:10])
+        listed = ", ".join(str(int(i) + 2) for i in np.flatnonzero(unplaced.to_numpy())[:10])
         warnings.warn(
             f"{where['activeplans']}: {int(unplaced.sum())} active plan(s) with no rank-1 "
-            f"placement open on the census date {census_day:%Y-%m-%d} (rows {rows}): counted "
+            f"placement open on the census date {census_day:%Y-%m-%d} (rows {listed}): counted "
             "as not in education (NIEO), not dropped",
             DataWarning,
             stacklevel=3,
@@ -569,7 +569,7 @@ def _flows(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     order = {m: k for k, m in enumerate(("requests", "assessments", "new_plans", "ceased_plans"))}
     totals = ev.groupby(["year", "kind"]).size().rename("children").reset_index()
     rows = [
-        totals.assign(age=pd.NA, age_band="").rename(columns={"kind": "measure"}),
+        totals.assign(age=np.nan, age_band="").rename(columns={"kind": "measure"}),
     ]
     aged = ev[ev["kind"].isin(["new_plans", "ceased_plans"]) & ev["age"].between(0, 25)]
     by_age = aged.groupby(["year", "kind", "age"]).size().rename("children").reset_index()
