@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     """Measure and write ``results/sen2_reader.md`` (unless ``--no-write``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=14_000, help="children simulated")
+    parser.add_argument("--children", type=int, default=15_000, help="children simulated")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
