@@ -162,10 +162,24 @@ def _csv(path: Path) -> pd.DataFrame:
     raise DataError(f"{path}: cannot read the SEN2 module: not UTF-8 or Windows-1252 text")
 
 
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.astype(str).apply(lambda c: c.str.strip()).replace({"nan": "", "None": ""})
+#: Columns read beside the required ones where a module has them.
+_OPTIONAL = frozenset(
+    ("upn", "sex", "gendercurrent", "postcode", "ukprn", "ceasedate", "ceasereason",
+     "assessmentoutcomedate", "senunitindicator", "resourcedprovisionindicator")
+)  # fmt: skip
+
+
+def _tidy(frame: pd.DataFrame, module: str) -> tuple[pd.DataFrame, list[str]]:
+    """The module's columns the reader uses, as trimmed text (blank, never ``nan``), and
+    every column name found (lower case)."""
+    names = [str(c).strip().lower() for c in frame.columns]
+    used = set(_REQUIRED[module]) | _OPTIONAL
+    out = {}
+    for name, column in zip(names, frame.columns, strict=True):
+        if name in used and name not in out:
+            text = frame[column].astype(str).str.strip()
+            out[name] = text.mask(text.isin(("nan", "None")), "")
+    return pd.DataFrame(out, index=frame.index), names
 
 
 def _find_returns(path: Path) -> list[tuple[str, dict[str, tuple[pd.DataFrame, str]]]]:
@@ -299,14 +313,10 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
     where: dict[str, str] = {}
     for m in MODULES:
         frame, loc = mods[m]
-        frame = _tidy(frame)
+        frame, found = _tidy(frame, m)
         lacking = [c for c in _REQUIRED[m] if c not in frame.columns]
-        if m == "person" and not ({"upn", "sex", "gendercurrent"} & set(frame.columns)):
-            pass  # matched on birth date alone (said in the transitions)
         for c in lacking:
-            problems.append(
-                Problem(loc, f"column {c!r} missing (found: {', '.join(frame.columns)})")
-            )
+            problems.append(Problem(loc, f"column {c!r} missing (found: {', '.join(found)})"))
         frames[m] = frame
         where[m] = loc
     if problems:
