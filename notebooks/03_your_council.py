@@ -84,3 +84,25 @@ scenario = write_starter(LA, DFE, out)
 result = sufficiency.run(scenario)
 assert result.summary["base_year_ehc_plans"] == release.caseload_total["children"].iloc[-1]
 result.totals().head()
+
+# %% [markdown]
+# ## From your own files: the SEN2 return and the register of establishments
+#
+# The published figures leave ages, needs, schools and the out-of-area split to national
+# shapes. Your SEN2 returns (COLLECT's Blade export) and the DfE's register of
+# establishments remove them: `sufficiency init --sen2 DIR --gias FILE OUT` from a
+# terminal. Here on the bundled borough's fictional returns: the base year's children per
+# school are the return's, and every remaining assumption is listed with the results.
+
+# %%
+from sufficiency.example._writing import EXAMPLE_DIR
+from sufficiency.sources.council import write_council_starter
+from sufficiency.sources.sen2 import read_sen2
+
+own = write_council_starter(
+    EXAMPLE_DIR / "sen2", EXAMPLE_DIR / "gias.csv", Path(tempfile.mkdtemp()) / "own"
+)
+returns = read_sen2(EXAMPLE_DIR / "sen2")
+own_result = sufficiency.run(own)
+assert own_result.summary["base_year_ehc_plans"] == (returns.children["year"] == 2025).sum()
+[a["what"] for a in own_result.summary["assumptions"]]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from sufficiency.data import NOT_IN_SCHOOL
 from sufficiency.outputs import RESIDUE, clean_residues
 
 
@@ -20,6 +22,19 @@ def test_csv_round_trips_and_adds_up_to_the_summary(baseline, tmp_path: Path) ->
     np.testing.assert_allclose(
         placements["all_payers_cost"], placements["children"] * placements["unit_cost"], rtol=1e-12
     )
+    # the base year's recorded placements come first (status ``recorded``), then the plan
+    # years' rows exactly as the result holds them
+    recorded = placements["status"] == "recorded"
+    assert (placements.loc[recorded, "year"] == summary["base_year"]).all()
+    caseload = baseline.extras["inputs"].caseload
+    base = caseload[caseload["year"] == summary["base_year"]]
+    in_settings = base[~base["setting"].astype(str).isin(list(NOT_IN_SCHOOL))]
+    assert placements.loc[recorded, "children"].sum() == pytest.approx(
+        in_settings["children"].sum()
+    )
+    assert placements.loc[recorded, "hnb_cost"].sum() > 0
+    assert not (placements.loc[~recorded, "year"] == summary["base_year"]).any()
+    placements = placements[~recorded]
     children = baseline.placements["children"]
     kept = baseline.placements[(children.abs() >= RESIDUE) | (children == 0)]
     np.testing.assert_array_equal(placements["children"].to_numpy(), kept["children"].to_numpy())

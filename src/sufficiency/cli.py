@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also copy every bundled lever scenario (scenarios/*.yaml)",
     )
     p.add_argument(
+        "--own-files",
+        action="store_true",
+        help="also copy the borough's SEN2 returns (sen2/) and register extract (gias.csv), "
+        "for init --sen2",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="write into a folder that is not empty (files of the same names are replaced)",
@@ -199,11 +205,31 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "init",
         parents=[flags],
-        help="write a starter scenario for any English LA from the DfE's published files",
+        help=(
+            "write a starter scenario: for any English LA from the DfE's published files "
+            "(--la, --dfe), or from the council's own SEN2 returns and the register of "
+            "establishments (--sen2, --gias)"
+        ),
     )
     p.add_argument("out", metavar="OUT", help="folder to write (must be empty unless --force)")
-    p.add_argument("--la", required=True, help="LA code (E08000027), old number (332) or name")
-    p.add_argument("--dfe", required=True, metavar="DIR", help="folder of DfE release files")
+    p.add_argument(
+        "--la",
+        help="LA code (E08000027), old number (332) or name (with --sen2: the population's "
+        "area, default the register's LA name)",
+    )
+    p.add_argument("--dfe", metavar="DIR", help="folder of DfE release files")
+    p.add_argument(
+        "--sen2",
+        metavar="PATH",
+        help="the council's SEN2 returns (Blade export folder or workbook)",
+    )
+    p.add_argument("--gias", metavar="FILE", help="register of establishments (GIAS) CSV")
+    p.add_argument("--places", metavar="FILE", help="place numbers: URN, places, optional needs")
+    p.add_argument(
+        "--costs",
+        metavar="FILE",
+        help="costs per school (urn, place_funding, top_up, fee, transport) or per child",
+    )
     p.add_argument(
         "--population",
         action="append",
@@ -362,13 +388,31 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     missed = s.get("out_of_area_target_missed")
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}")
+    schools = (
+        "not modelled"
+        if any(q.startswith("schools'") for q in s.get("not_modelled", []))
+        else f"£{s.get('total_school_cost', 0):,.0f}"
+    )
     print(
         f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: cost to the council "
         f"£{s['total_cost']:,.0f} (High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
         f"£{s['total_transport_cost']:,.0f}); schools' notional SEN budgets "
-        f"£{s.get('total_school_cost', 0):,.0f}; sufficiency gap "
-        f"{s['total_shortfall']:,.1f} child-years"
+        f"{schools}; sufficiency gap {s['total_shortfall']:,.1f} child-years"
     )
+    if "base_year_hnb_cost" in s:
+        line = (
+            f"  base year {s['base_year']}: High Needs Block £{s['base_year_hnb_cost']:,.0f} "
+            "as modelled"
+        )
+        if "council_base_year_hnb_cost" in s:
+            diff = s.get("base_year_hnb_cost_difference")
+            line += f", the council's own £{s['council_base_year_hnb_cost']:,.0f}" + (
+                f" ({diff:+.1%})" if diff is not None else ""
+            )
+        print(line)
+    if s.get("assumptions"):
+        names = ", ".join(a["what"] for a in s["assumptions"])
+        print(f"  {len(s['assumptions'])} assumptions in force: {names}; see the report")
     print(
         f"  {last['year']}: {last['ehc_plans']:,.0f} EHC plans "
         f"({last['ehc_plans_lower']:,.0f}–{last['ehc_plans_upper']:,.0f}), "
@@ -563,18 +607,52 @@ def _cmd_schema(args: argparse.Namespace, _progress: _Progress) -> int:
 def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
     from .example import write_example
 
-    path = write_example(args.dir, force=args.force, scenarios=args.all_scenarios)
+    path = write_example(
+        args.dir, force=args.force, scenarios=args.all_scenarios, own_files=args.own_files
+    )
     print(f"example scenario written to {path}")
     if args.all_scenarios:
         print(f"lever scenarios written to {path.parent / 'scenarios'}")
+    if args.own_files:
+        print(
+            f"its own files: sufficiency init --sen2 {path.parent / 'sen2'} --gias "
+            f"{path.parent / 'gias.csv'} OUT"
+        )
     print(f"run it with: sufficiency run {path} --out out")
     return 0
 
 
 def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
-    from .sources.starter import write_starter
+    from .errors import DataError
 
-    path = write_starter(args.la, args.dfe, args.out, population=args.population, force=args.force)
+    if args.sen2 is not None or args.gias is not None:
+        from .sources.council import write_council_starter
+
+        if args.sen2 is None or args.gias is None:
+            raise DataError("init from the council's own files needs both --sen2 and --gias")
+        path = write_council_starter(
+            args.sen2,
+            args.gias,
+            args.out,
+            places=args.places,
+            costs=args.costs,
+            population=args.population,
+            la=args.la,
+            dfe=args.dfe,
+            force=args.force,
+        )
+    else:
+        from .sources.starter import write_starter
+
+        if args.la is None or args.dfe is None:
+            raise DataError(
+                "init needs --la and --dfe (published files), or --sen2 and --gias (your own)"
+            )
+        if args.places is not None or args.costs is not None:
+            raise DataError("--places and --costs go with --sen2 and --gias")
+        path = write_starter(
+            args.la, args.dfe, args.out, population=args.population, force=args.force
+        )
     print(f"starter scenario written to {path}")
     print(f"read the comments in it, then run: sufficiency run {path} --out {path.parent / 'run'}")
     return 0

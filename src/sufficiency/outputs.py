@@ -77,7 +77,11 @@ def write_result(
 
     def fill(tmp: Path) -> None:
         for name in TABLES:
-            write_csv(getattr(result, name), tmp / f"{name}.csv")
+            frame = getattr(result, name)
+            if name == "placements" and len(result.recorded):
+                # the base year shown beside the plan years (status ``recorded``)
+                frame = pd.concat([result.recorded, frame], ignore_index=True)
+            write_csv(frame, tmp / f"{name}.csv")
         if result.top_up_by_band is not None:  # only where the council pays top-up by band
             write_csv(result.top_up_by_band, tmp / "top_up_by_band.csv")
         if "disclosure" in result.summary:  # tables meant for publication, protected

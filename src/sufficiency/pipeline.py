@@ -32,6 +32,7 @@ from .postprocess.comparison import comparison_table
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
+from .postprocess.recorded import recorded_placements as recorded
 from .postprocess.returns import by_financial_year, returns_tables
 from .results import Comparison, Result
 
@@ -176,6 +177,7 @@ def run(
         top_up_by_band=top_up_by_band(mitigated.arrays, alloc.solution.placed),
         demand=demand_table(mitigated.demand),
         placements=alloc.placements,
+        recorded=recorded(mitigated.stock, inputs.settings, sc.base_year, alloc.placements),
         shortfall=alloc.shortfall,
         costs=alloc.costs,
         capacity=alloc.capacity,

@@ -93,6 +93,10 @@ class Result:
             model, the arrays).
         uncertainty: How likely places are to suffice, from the allocation over forecast
             draws (scenario ``uncertainty.draws``), or None.
+        recorded: The base year's recorded placements, in the columns of ``placements``
+            with ``status`` ``recorded`` (:mod:`sufficiency.postprocess.recorded`):
+            ``placements.csv`` carries them before the plan years' rows; ``placements``
+            holds the plan years only, so sums over it are the plan years'.
         top_up_by_band: Children and top-up by ``year, band, tier`` where the council pays
             top-up by funding band (:func:`sufficiency.postprocess.bands.top_up_by_band`),
             or None when no bands are given.
@@ -116,6 +120,7 @@ class Result:
     scap: pd.DataFrame = field(default_factory=pd.DataFrame)
     commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: Uncertainty | None = None
+    recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_up_by_band: pd.DataFrame | None = None
 
     def totals(self) -> pd.DataFrame:

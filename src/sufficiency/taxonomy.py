@@ -374,6 +374,65 @@ ESTABLISHMENT_TYPES: dict[str, tuple[str, str]] = {
     "w_settings": ("other", "none"),
 }
 
+#: The register of establishments' ``TypeOfEstablishment (name)`` ("Get information about
+#: schools") -> the establishment type above. Resourced provision and SEN units are not
+#: types there: they are capacities of a mainstream school (``mainstream_<kind>_…``).
+GIAS_TYPES: dict[str, str] = {
+    "Community school": "mainstream_la_maintained",
+    "Voluntary aided school": "mainstream_la_maintained",
+    "Voluntary controlled school": "mainstream_la_maintained",
+    "Foundation school": "mainstream_la_maintained",
+    "Local authority nursery school": "mainstream_la_maintained",
+    "Academy converter": "mainstream_academy",
+    "Academy sponsor led": "mainstream_academy",
+    "City technology college": "mainstream_academy",
+    "University technical college": "mainstream_academy",
+    "Studio schools": "mainstream_academy",
+    "Free schools": "mainstream_free_school",
+    "Other independent school": "mainstream_independent",
+    "Community special school": "special_la_maintained",
+    "Foundation special school": "special_la_maintained",
+    "Academy special converter": "special_academy_free",
+    "Academy special sponsor led": "special_academy_free",
+    "Free schools special": "special_academy_free",
+    "Other independent special school": "special_independent",
+    "Non-maintained special school": "special_non_maintained",
+    "Pupil referral unit": "ap_pru_la_maintained",
+    "Academy alternative provision converter": "ap_pru_academy",
+    "Academy alternative provision sponsor led": "ap_pru_academy",
+    "Free schools alternative provision": "ap_pru_free_school",
+    "Further education": "general_fe_tertiary_colleges",
+    "Sixth form centres": "general_fe_tertiary_colleges",
+    "Academy 16-19 converter": "general_fe_tertiary_colleges",
+    "Academy 16 to 19 sponsor led": "general_fe_tertiary_colleges",
+    "Free schools 16 to 19": "general_fe_tertiary_colleges",
+    "Special post 16 institution": "specialist_post_16_institutions",
+    "Online provider": "online_provider",
+}
+
+#: Tier of the graduated model of each establishment type, for settings read from a
+#: register: a mainstream school or college with EHC plan top-up is ``sen_support``.
+ESTABLISHMENT_TIER: dict[str, str] = {
+    **{e: "sen_support" for e, (dsg, _) in ESTABLISHMENT_TYPES.items() if dsg == "mainstream"},
+    **{e: "enhanced_resource" for e, (dsg, _) in ESTABLISHMENT_TYPES.items()
+       if dsg == "resourced_provision"},
+    "special_la_maintained": "special_school",
+    "special_academy_free": "special_school",
+    "special_independent": "independent",
+    "special_non_maintained": "independent",
+    "ap_pru_la_maintained": "partnership",
+    "ap_pru_academy": "partnership",
+    "ap_pru_free_school": "partnership",
+    "hospital_school": "partnership",
+    "general_fe_tertiary_colleges": "sen_support",
+    "specialist_post_16_institutions": "independent",
+    "ukrlp_provider": "sen_support",
+    "online_provider": "sen_support",
+    "other_schools": "sen_support",
+    "other_placement_settings": "sen_support",
+    "w_settings": "sen_support",
+}  # fmt: skip
+
 #: Children with plans not in a school or college fall in the DSG plan's ``other``.
 NOT_IN_SCHOOL_DSG_CATEGORY = "other"
 

@@ -25,6 +25,7 @@ TABLES = (
     "flows",
     "funding_bands",
     "band_mix",
+    "continuity",
 )
 
 
@@ -68,6 +69,7 @@ class NumberFormats(_Strict):
     flows: NumberFormat | None = None
     funding_bands: NumberFormat | None = None
     band_mix: NumberFormat | None = None
+    continuity: NumberFormat | None = None
 
     def of(self, table: str) -> NumberFormat:
         """The format of ``table`` (English if not given)."""
@@ -111,6 +113,14 @@ class DataSources(_Strict):
         description=(
             "Each group's base-year mix of funding bands, as children or shares by need, age "
             "band and level (optional; needs funding_bands)."
+        ),
+    )
+    continuity: Path | None = Field(
+        default=None,
+        description=(
+            "Continuation and stay rates by age measured between SEN2 returns (init --sen2 "
+            "writes it); the allocation's continuity uses them in place of its defaults "
+            "(optional)."
         ),
     )
     number_formats: NumberFormats = Field(
@@ -407,6 +417,34 @@ class UncertaintyOptions(_Strict):
     )
 
 
+class Assumption(_Strict):
+    """A value the scenario uses that the council's data did not give (a starter lists them).
+
+    Reported with the results (``summary.json`` ``assumptions``), with those the run finds
+    itself (defaults in force).
+    """
+
+    what: str = Field(min_length=1, description="What is assumed, in a few words.")
+    value: str = Field(default="", description="The value used.")
+    why: str = Field(default="", description="Why it is assumed (what the inputs lacked).")
+    how_to_replace: str = Field(default="", description="How to give the real value.")
+
+
+class Reference(_Strict):
+    """Figures of the council's own to hold the model against (none changes the model)."""
+
+    base_year_hnb_cost_gbp: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1e11,
+        description=(
+            "The council's own High Needs Block spend on its children with plans in the base "
+            "year (£; init --sen2 --costs writes it): reported beside the modelled base-year "
+            "cost (summary.json base_year_hnb_cost)."
+        ),
+    )
+
+
 class Scenario(_Strict):
     """A fully resolved scenario: what to run, on which data, with which options."""
 
@@ -434,6 +472,16 @@ class Scenario(_Strict):
         default_factory=ReportOptions, description="How tables meant for publication are written."
     )
     uncertainty: UncertaintyOptions = Field(default_factory=UncertaintyOptions)
+    reference: Reference = Field(
+        default_factory=Reference, description="The council's own figures to compare with."
+    )
+    assumptions: list[Assumption] = Field(
+        default_factory=list,
+        description=(
+            "Values the inputs did not give, as the starter that wrote the scenario lists "
+            "them; reported in summary.json with the defaults the run finds in force."
+        ),
+    )
 
     _sources: tuple[Path, ...] = PrivateAttr(default=())
     _applied: tuple[str, ...] = PrivateAttr(default=())

@@ -16,6 +16,7 @@ from ..errors import Problem, ScenarioError
 from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
+from .continuity import check_continuity
 from .flows import check_flows, tidy_flows
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
@@ -156,6 +157,8 @@ class Inputs:
         setting_places: Dated changes ``setting, year, places``.
         flows: Requests, assessments, new and ceased plans (see :mod:`.flows`): ``year,
             measure, age, age_band, children``; may be None.
+        continuity: Measured continuation and stay rates by age (:mod:`.continuity`);
+            None where not given.
         single_year_ages: Whether the caseload gives single years of age.
         funding_bands: Band top-ups and band mixes, where the council pays top-up by band
             (:mod:`sufficiency.data.bands`); None otherwise.
@@ -170,6 +173,7 @@ class Inputs:
     sen_support_placements: pd.DataFrame | None = None
     setting_places: pd.DataFrame = field(default_factory=lambda: _no_place_changes())
     flows: pd.DataFrame | None = None
+    continuity: pd.DataFrame | None = None
     single_year_ages: bool = True
     files: dict[str, tuple[str, str]] = field(default_factory=dict)
     funding_bands: FundingBands | None = None
@@ -312,6 +316,13 @@ def load_inputs(
     if (flows_source := sources.get("flows")) is not None:
         flows_raw = _read("flows", flows_source, files)
         flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
+    continuity = None
+    if (continuity_source := sources.get("continuity")) is not None:
+        continuity = check_continuity(
+            _read("continuity", continuity_source, files),
+            problems,
+            scenario.data.number_formats.of("continuity"),
+        )
     band_tables = [n for n in ("funding_bands", "band_mix") if sources.get(n) is not None]
     if len(band_tables) == 1:
         other = "band_mix" if band_tables[0] == "funding_bands" else "funding_bands"
@@ -536,6 +547,7 @@ def load_inputs(
         sen_support_placements=sen_placements,
         setting_places=setting_places,
         flows=tidy_flows(flows) if flows is not None else None,
+        continuity=continuity,
         single_year_ages=single,
         files=files,
         funding_bands=bands,

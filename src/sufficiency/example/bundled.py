@@ -56,7 +56,11 @@ def example_scenarios() -> list[Path]:
 
 
 def write_example(
-    path: str | os.PathLike[str], *, force: bool = False, scenarios: bool = False
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    scenarios: bool = False,
+    own_files: bool = False,
 ) -> Path:
     """Copy the shipped example scenario and its data into a folder.
 
@@ -67,6 +71,9 @@ def write_example(
             others kept.
         scenarios: Also copy every bundled lever scenario into ``scenarios/`` (each
             extends ``../scenario.yaml``, so they run from the copy).
+        own_files: Also copy the borough's own files: its SEN2 returns (``sen2/``, the
+            Blade export) and register extract (``gias.csv``), fictional, for
+            ``sufficiency init --sen2 sen2 --gias gias.csv``.
 
     Returns:
         The path of the copied scenario file.
@@ -88,6 +95,9 @@ def write_example(
         shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
         for table in (*TABLES, *EXTRA_TABLES):
             shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
+        if own_files:
+            shutil.copytree(EXAMPLE_DIR / "sen2", root / "sen2", dirs_exist_ok=True)
+            shutil.copyfile(EXAMPLE_DIR / "gias.csv", root / "gias.csv")
         if scenarios:
             (root / "scenarios").mkdir(exist_ok=True)
             for file in example_scenarios():

@@ -108,6 +108,7 @@ from . import bands as example_bands
 from ._flows import derive_flows
 from ._register import REFERENCE_SETTINGS, Setting, build_register, layout
 from ._writing import EXAMPLE_DESCRIPTION, EXAMPLE_DIR, EXAMPLE_NAME, HEADER, write_borough
+from .sen2_export import write_own_files
 
 log = logging.getLogger(__name__)
 
@@ -615,13 +616,16 @@ def write_example_files(path: str | os.PathLike[str], seed: int = DEFAULT_SEED) 
     tables["band_mix"] = example_bands.band_mix(
         tables["caseload"], tables["settings"], tg.BASE_YEAR
     )
-    return write_borough(
+    written = write_borough(
         tables,
         path,
         name=EXAMPLE_NAME,
         description=EXAMPLE_DESCRIPTION,
         header=header,
     )
+    # the borough's own files, for `sufficiency init --sen2 ... --gias ...` (fictional)
+    write_own_files(written.parent, seed)
+    return written
 
 
 if __name__ == "__main__":

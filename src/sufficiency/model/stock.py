@@ -57,11 +57,30 @@ class CarryRates:
         age_share: Share of a band's children at each age, by need, shape (needs, 26).
         carry: Share of band-b children of need n still in the same setting next year and
             in band b', shape (needs, bands, bands).
+        stay: Measured share of continuing plans at each age in the same setting next
+            year, shape (26,), or None for the defaults (:meth:`staying`).
     """
 
     continuation: np.ndarray
     age_share: np.ndarray
     carry: np.ndarray
+    stay: np.ndarray | None = None
+
+    def staying(self) -> np.ndarray:
+        """Share of a plan held at age a that is in the same setting at a + 1, (26,):
+        measured where the scenario's continuity table gives it, else 1 between transfer
+        points and 0 at them."""
+        if self.stay is not None:
+            return self.stay
+        return default_stay()
+
+
+def default_stay() -> np.ndarray:
+    """1 where a + 1 is not a transfer age, else 0 (and 0 at 25), shape (26,)."""
+    ages = np.array(taxonomy.AGES)
+    out = np.zeros(len(ages))
+    out[:-1] = ~np.isin(ages[1:], TRANSFER_AGES)
+    return out
 
 
 def continuation_by_age(caseload: pd.DataFrame, first_year: int | None = None) -> np.ndarray:
@@ -125,15 +144,36 @@ def age_shares(caseload: pd.DataFrame, base_year: int) -> np.ndarray:
 def carry_rates(inputs: Inputs, base_year: int, first_year: int | None = None) -> CarryRates:
     """Carry-over rates between age bands for every need (see module doc)."""
     cont = continuation_by_age(inputs.caseload[inputs.caseload["year"] <= base_year], first_year)
+    stay = None
+    measured = getattr(inputs, "continuity", None)
+    if measured is not None and len(measured):
+        cont, stay = measured_rates(measured, cont)
     share = age_shares(inputs.caseload, base_year)
     bands = list(taxonomy.AGE_BAND_LABELS)
     band_idx = np.array([bands.index(b) for b in taxonomy.age_band_of(np.array(taxonomy.AGES))])
     carry = np.zeros((len(taxonomy.NEEDS), len(bands), len(bands)))
+    stays = default_stay() if stay is None else stay
     for a in taxonomy.AGES[:-1]:
-        if a + 1 in TRANSFER_AGES:
+        carry[:, band_idx[a], band_idx[a + 1]] += share[:, a] * cont[a] * stays[a]
+    return CarryRates(continuation=cont, age_share=share, carry=carry, stay=stay)
+
+
+def measured_rates(table: pd.DataFrame, cont: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Continuation and stay rates by age from the scenario's ``continuity`` table (rates
+    measured between SEN2 returns), the defaults where an age has no measured children."""
+    cont = cont.copy()
+    stay = default_stay()
+    for age, n, c, s in table[["age", "children", "continuation", "stay_rate"]].itertuples(
+        index=False
+    ):
+        a = int(age)
+        if not 0 <= a < len(cont) - 1 or not n > 0:
             continue
-        carry[:, band_idx[a], band_idx[a + 1]] += share[:, a] * cont[a]
-    return CarryRates(continuation=cont, age_share=share, carry=carry)
+        if np.isfinite(c):
+            cont[a] = float(c)
+        if np.isfinite(s):
+            stay[a] = float(s)
+    return cont, stay
 
 
 def segment_carry(
@@ -149,9 +189,7 @@ def segment_carry(
         ``(stay, move)``: the share of a segment's children in the same setting next year
         in the same segment, and in the next one, each shaped like ``need``.
     """
-    ages = np.array(taxonomy.AGES)
-    staying = rates.age_share * rates.continuation[None, :]
-    staying[:, :-1] *= ~np.isin(ages[1:], TRANSFER_AGES)
+    staying = rates.age_share * (rates.continuation * rates.staying())[None, :]
     staying[:, -1] = 0.0  # no plan continues past 25
 
     def running(values: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.levels import NOT_IN_SCHOOL_LEVELS
 from .allocation import Allocation
+from .assumptions import assumptions, not_modelled
 from .places import most_valuable_places
 
 
@@ -300,6 +301,9 @@ def summarise(
     if alloc.model.arrays.capital is not None:
         tail["capital"] = capital_summary(builds, alloc.solution.mip_gap)
     tail["most_valuable_places"] = most_valuable_places(shadow)
+    tail.update(base_year_cost(sc, inputs))
+    tail["assumptions"] = assumptions(sc, inputs)
+    tail["not_modelled"] = not_modelled(sc, inputs)
     if figures["total_no_place"] > 1e-6:
         tail["unlawful"] = (
             "the market of last resort is switched off and children with EHC plans are left "
@@ -315,3 +319,30 @@ def summarise(
         **figures,
     }
     return head, tail
+
+
+def base_year_cost(sc: Scenario, inputs: Inputs) -> dict[str, Any]:
+    """The base year's High Needs Block cost as the model prices it, beside the council's.
+
+    The base year's recorded children at each setting times its ``cost_per_place`` (place
+    funding and top-up, or fee: base-year prices), plus children in other arrangements at
+    ``allocation.not_in_school.other_arrangements_gbp``. Where the scenario gives the
+    council's own figure (``reference.base_year_hnb_cost_gbp``), it is reported beside it
+    with the difference as a share of the council's.
+    """
+    base = inputs.caseload[inputs.caseload["year"] == sc.base_year]
+    by_setting = base.groupby("setting", observed=True)["children"].sum()
+    price = inputs.settings.set_index("setting")["cost_per_place"]
+    priced = by_setting[by_setting.index.isin(price.index)]
+    modelled = float((priced * price.reindex(priced.index)).sum())
+    modelled += float(by_setting.get("OTHER_ARRANGEMENTS", 0.0)) * float(
+        sc.allocation.not_in_school.other_arrangements_gbp
+    )
+    out: dict[str, Any] = {"base_year_hnb_cost": round(modelled, 2)}
+    council = sc.reference.base_year_hnb_cost_gbp
+    if council is not None:
+        out["council_base_year_hnb_cost"] = round(float(council), 2)
+        out["base_year_hnb_cost_difference"] = (
+            round((modelled - council) / council, 6) if council > 0 else None
+        )
+    return out

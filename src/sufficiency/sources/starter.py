@@ -47,6 +47,7 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import DataError
 from ..forecast.methods.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
+from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 
@@ -524,6 +525,46 @@ allocation:
 """
 
 
+def starter_assumptions(release: DfeRelease, flat_population: bool) -> list[dict[str, str]]:
+    """What this starter assumes (the scenario's ``assumptions``; module docstring)."""
+    own = "sufficiency init --sen2 (your SEN2 returns) and --gias (the register)"
+    out = [
+        {
+            "what": "national age shape",
+            "value": "published age bands split into single years by the national shape; "
+            "age x setting fitted to both totals",
+            "why": "the DfE publishes ages in bands and not by setting",
+            "how_to_replace": own,
+        },
+        {
+            "what": "settings by category, all in area",
+            "value": "one register row per placement category; every child counted in area",
+            "why": "the DfE publishes neither schools nor the out-of-area split",
+            "how_to_replace": own,
+        },
+        {
+            "what": "national prices",
+            "value": "place costs and transport of 2024/25 national figures (DOMAIN.md)",
+            "why": "the council's top-up bands and fees are not published",
+            "how_to_replace": "edit data/settings.csv, or init --sen2 with --costs",
+        },
+        dict(INFLATION),
+    ]
+    if not len(release.need_by_age):
+        out.insert(
+            1,
+            {
+                "what": "national need mix",
+                "value": "primary need by age band as England's (DOMAIN.md)",
+                "why": "need by age is not published for these years",
+                "how_to_replace": own,
+            },
+        )
+    if flat_population:
+        out.append(dict(FLAT_POPULATION))
+    return out
+
+
 def write_starter(
     la: str,
     dfe: str | Path,
@@ -595,7 +636,9 @@ def write_starter(
         flows.to_csv(data / "flows.csv", index=False)
     scenario = target / "scenario.yaml"
     scenario.write_text(
-        _scenario_text(release, base_year, history_start, note, flows), encoding="utf-8"
+        _scenario_text(release, base_year, history_start, note, flows)
+        + yaml_block(starter_assumptions(release, population is None)),
+        encoding="utf-8",
     )
     log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
     return scenario

@@ -1,0 +1,666 @@
+"""A starter scenario from a council's own files: SEN2 returns, the register, places and costs.
+
+:func:`write_council_starter` (``sufficiency init --sen2 PATH --gias FILE OUT``) reads the
+council's SEN2 returns (:mod:`.sen2`) and the register of establishments (:mod:`.gias`) and
+writes a scenario folder that runs as written, with no national shape where the council's
+data speaks:
+
+* **caseload** (``data/caseload.csv``): every return's children by need, single year of age
+  and setting, exactly. The base year is the latest return, and its children per school
+  equal the return's. Settings are keyed by URN (``<URN>-RP``/``<URN>-SU`` for a school's
+  resourced provision or SEN unit); a child not in a school is in the caseload's own code
+  (``OLA`` -> ``OTHER_ARRANGEMENTS``, ``EHE``, ``NEET``; ``NIEC``/``NIEO`` ->
+  ``NOT_PLACED``) or, for the SEN2 codes that are a setting without a URN (``EYP``, ``OPA``,
+  ``OTH``), in a settings row of that code. A URN the register does not hold is placed in
+  the setting ``UNKNOWN_SCHOOL`` with a warning naming and counting them; nobody is dropped.
+* **settings** (``data/settings.csv``): the register's schools (:func:`.gias.read_gias`).
+  Out of area are schools of another LA, so today's out-of-area children are the return's.
+  A specialist setting's places are the council's place numbers (``--places``), else its
+  capacity in area, and its base-year children out of area; never fewer than its base-year
+  children. Prices are the council's (``--costs``) where given, else national figures
+  (:data:`.starter.CATEGORIES`), listed as an assumption.
+* **flows** (``data/flows.csv``): requests, assessments, new plans by age at start and ceased
+  plans by age, by calendar year, exactly as the returns give them.
+* **continuity** (``data/continuity.csv``): each age's measured continuation (plan still
+  held at the next census) and stay rate (same setting), from children matched between
+  consecutive returns; the allocation's continuity uses them instead of its defaults.
+* **costs** (``data/council_costs.csv`` and ``reference`` in the scenario): the council's
+  own base-year High Needs Block total from ``--costs``, which the run reports beside the
+  modelled base-year cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, DataWarning, Problem
+from .assumed import FLAT_POPULATION, INFLATION, yaml_block
+from .dfe_release import read_dfe_release
+from .gias import read_gias, read_places
+from .ons import read_ons_population
+from .sen2 import Sen2, read_sen2
+from .starter import (
+    CATEGORIES,
+    HORIZON,
+    approximate_population,
+    build_costs,
+    build_flows,
+    build_history,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["UNKNOWN_SCHOOL", "CouncilStarter", "build_council_starter", "write_council_starter"]
+
+#: Setting of placements whose URN the register does not hold.
+UNKNOWN_SCHOOL = "UNKNOWN_SCHOOL"
+#: Setting of the published history's children before the first return (``--dfe``).
+PUBLISHED_HISTORY = "PUBLISHED_HISTORY"
+#: SEN2 setting codes of children not in a school -> the caseload's codes.
+_NOT_IN_SCHOOL = {
+    "OLA": "OTHER_ARRANGEMENTS",
+    "EHE": "EHE",
+    "NEET": "NEET",
+    "NIEC": "NOT_PLACED",
+    "NIEO": "NOT_PLACED",
+}
+#: SEN2 setting codes that are a setting with no URN: a settings row each.
+_CODE_SETTINGS: dict[str, tuple[str, str, int, int, str]] = {
+    "EYP": ("Early years providers with no URN (SEN2 EYP)", "sen_support", 0, 5, "nm_early_years"),
+    "OPA": ("Other arrangements by parents or the young person (SEN2 OPA)", "sen_support", 0, 25,
+            "other_placement_settings"),
+    "OTH": ("A type of setting named, no setting (SEN2 OTH)", "sen_support", 0, 25,
+            "other_placement_settings"),
+}  # fmt: skip
+_CATEGORY = {col: cat for cat in CATEGORIES for col in cat.columns}
+_COST_COLUMNS = ("place_funding", "top_up", "fee", "transport")
+
+
+@dataclass
+class CouncilStarter:
+    """What :func:`write_council_starter` writes, as frames.
+
+    Attributes:
+        la: The council's 3-digit LA number; ``la_name`` its name in the register.
+        base_year: The latest return's census year.
+        caseload: ``year, need, age, setting, children``.
+        settings: The settings register.
+        flows: The flows table.
+        continuity: Measured continuation and stay rates by age (may be empty).
+        ceased: Ceased plans by year, reason and age.
+        council_hnb_cost: The council's own base-year High Needs Block total from its
+            costs, or ``None``.
+        assumptions: Every value the inputs did not give: ``what, value, why,
+            how_to_replace``.
+        notes: Warnings said while building (also issued as DataWarnings).
+    """
+
+    la: str
+    la_name: str
+    base_year: int
+    caseload: pd.DataFrame
+    settings: pd.DataFrame
+    flows: pd.DataFrame
+    continuity: pd.DataFrame
+    ceased: pd.DataFrame
+    council_hnb_cost: float | None
+    other_arrangements_gbp: float | None
+    assumptions: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _warn(notes: list[str], text: str) -> None:
+    notes.append(text)
+    warnings.warn(text, DataWarning, stacklevel=3)
+
+
+def read_costs(path: str | Path) -> pd.DataFrame:
+    """The council's costs: per school (``urn`` or ``setting``, £ per place per year) or per
+    child (a ``child``/``upn`` column: one row per child, £ per year), with any of
+    ``place_funding``, ``top_up``, ``fee``, ``transport``.
+
+    Returns:
+        ``setting, per_child, place_funding, top_up, fee, transport`` (blank costs are 0).
+
+    Raises:
+        DataError: A column missing, or a cost that is not a number >= 0.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"costs file not found: {p}")
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{p}: cannot read the costs: {exc}") from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    key = next((c for c in ("urn", "setting") if c in raw.columns), None)
+    given = [c for c in _COST_COLUMNS if c in raw.columns]
+    if key is None or not given:
+        raise DataError(
+            f"{p}: costs need a 'urn' (or 'setting') column and at least one of "
+            f"{', '.join(_COST_COLUMNS)}",
+            [Problem(str(p), f"found: {', '.join(raw.columns)}")],
+        )
+    per_child = any(c in raw.columns for c in ("child", "upn"))
+    problems: list[Problem] = []
+    out = pd.DataFrame({"setting": raw[key].str.strip().str.replace(r"\.0+$", "", regex=True)})
+    for c in _COST_COLUMNS:
+        if c not in raw.columns:
+            out[c] = 0.0
+            continue
+        text = raw[c].str.strip().str.replace(r"^£", "", regex=True).str.replace(",", "")
+        num = pd.to_numeric(text.replace("", "0"), errors="coerce")
+        for i in np.flatnonzero((num.isna() | (num < 0)).to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    f"{p}, row {i + 2}, column {c!r}",
+                    f"{raw[c].iloc[i]!r} is not an amount of £ >= 0",
+                )
+            )
+        out[c] = num
+    if not per_child:
+        dup = out["setting"].duplicated(keep=False)
+        for i in np.flatnonzero(dup.to_numpy())[:20]:
+            problems.append(
+                Problem(f"{p}, row {i + 2}, column {key!r}", f"{out['setting'].iloc[i]} twice")
+            )
+    if problems:
+        raise DataError(f"{p}: {len(problems)} problem(s) in the costs", problems)
+    out.insert(1, "per_child", per_child)
+    return out
+
+
+def _map_settings(children: pd.DataFrame, register: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Each child's setting id: the register's URN, a caseload code, a code row or unknown."""
+    setting = children["setting"].astype(str)
+    by_ukprn = {
+        u: s for u, s in zip(register["ukprn"], register["setting"], strict=True) if u != ""
+    }
+    known = set(register["setting"])
+    is_ukprn = setting.str.startswith("UKPRN:")
+    setting = pd.Series(
+        [by_ukprn.get(v[6:], v) if u else v for v, u in zip(setting, is_ukprn, strict=True)],
+        index=setting.index,
+        dtype=object,
+    )
+    # a unit the register does not list at that school: the school itself
+    unit = setting.str.contains(r"^\d+-(?:RP|SU)$") & ~setting.isin(known)
+    setting = setting.where(~unit, setting.str.split("-").str[0])
+    out = setting.map(_NOT_IN_SCHOOL).fillna(setting)
+    unknown = (
+        ~out.isin(known)
+        & ~out.isin(list(_NOT_IN_SCHOOL.values()))
+        & ~out.isin(list(_CODE_SETTINGS))
+    )
+    if unknown.any():
+        counts = children[unknown].groupby(setting[unknown]).size().sort_values(ascending=False)
+        listed = ", ".join(f"{u} ({n})" for u, n in counts.head(20).items())
+        _warn(
+            notes,
+            f"{int(unknown.sum())} child-census record(s) (all returns) at {len(counts)} "
+            f"URN(s) not in the register are placed in the setting {UNKNOWN_SCHOOL}: "
+            f"{listed}",
+        )
+        out = out.where(~unknown, UNKNOWN_SCHOOL)
+    return out
+
+
+def _price(etype: str, in_area: str) -> tuple[float, float]:
+    """National price and transport of a setting's category (:data:`.starter.CATEGORIES`)."""
+    cat = _CATEGORY.get(etype)
+    if cat is None:
+        cat = next(c for c in CATEGORIES if c.key == "MAIN")
+    if in_area == "yes":
+        return float(cat.cost), float(cat.transport)
+    return float(cat.cost_out), float(cat.transport_out)
+
+
+def build_council_starter(
+    sen2: Sen2,
+    gias: str | Path,
+    *,
+    places: str | Path | None = None,
+    costs: str | Path | None = None,
+) -> CouncilStarter:
+    """The starter's tables from the council's files (see the module docstring).
+
+    Raises:
+        DataError: A problem in one of the files, located.
+    """
+    notes: list[str] = []
+    assumptions: list[dict[str, str]] = []
+    base_year = sen2.base_year
+    attended = sorted(
+        {s for s in sen2.children["setting"].astype(str) if s[:1].isdigit()}
+        | {s.split("-")[0] for s in sen2.children["setting"].astype(str) if s[:1].isdigit()}
+    )
+    register = read_gias(
+        gias, sen2.la, attended=attended, places=read_places(places) if places else None
+    )
+    names = register.loc[register["la"] == sen2.la, "name"]
+    la_name = f"LA {sen2.la}"
+    children = sen2.children.copy()
+    children["setting"] = _map_settings(children, register, notes)
+    ds = children["need"] == "DS"
+    if ds.any():
+        _warn(
+            notes,
+            f"{int(ds.sum())} child-census record(s) with primary need DS (Down syndrome) are "
+            "counted as OTH: the model's needs do not include DS yet",
+        )
+        children.loc[ds, "need"] = "OTH"
+        assumptions.append(
+            {
+                "what": "Down syndrome (DS) as other need (OTH)",
+                "value": f"{int(ds.sum())} child-census records",
+                "why": "the model's needs do not include the 2025 SEN2 code DS",
+                "how_to_replace": "no replacement yet: DS is forecast within OTH",
+            }
+        )
+    caseload = (
+        children.groupby(["year", "need", "age", "setting"]).size().rename("children").reset_index()
+    )
+    caseload["children"] = caseload["children"].astype(int)
+    base = children[children["year"] == base_year]
+
+    # settings: the register's rows, plus code rows and the unknown school where used
+    settings = register.copy()
+    used_codes = [c for c in _CODE_SETTINGS if (children["setting"] == c).any()]
+    extra = [
+        {
+            "setting": c, "urn": "", "ukprn": "", "name": _CODE_SETTINGS[c][0],
+            "tier": _CODE_SETTINGS[c][1], "in_area": "yes", "places": np.nan,
+            "places_from": "", "needs": "ALL", "age_min": _CODE_SETTINGS[c][2],
+            "age_max": _CODE_SETTINGS[c][3], "establishment_type": _CODE_SETTINGS[c][4],
+            "la": sen2.la, "status": "",
+        }
+        for c in used_codes
+    ]  # fmt: skip
+    if (children["setting"] == UNKNOWN_SCHOOL).any():
+        extra.append(
+            {
+                "setting": UNKNOWN_SCHOOL, "urn": "", "ukprn": "",
+                "name": "Schools not in the register (URNs named in the init warning)",
+                "tier": "sen_support", "in_area": "no", "places": np.nan, "places_from": "",
+                "needs": "ALL", "age_min": 0, "age_max": 25,
+                "establishment_type": "other_schools", "la": "", "status": "",
+            }
+        )  # fmt: skip
+        assumptions.append(
+            {
+                "what": "schools not in the register",
+                "value": f"{int((base['setting'] == UNKNOWN_SCHOOL).sum())} base-year children "
+                f"in {UNKNOWN_SCHOOL}: out of area, mainstream, national price",
+                "why": "their URNs are not in the register given to init",
+                "how_to_replace": "give a register that holds them (GIAS all establishments)",
+            }
+        )
+    if extra:
+        settings = pd.concat([settings, pd.DataFrame(extra)], ignore_index=True)
+    use = base.groupby("setting").size()
+    settings["used"] = settings["setting"].map(use).fillna(0).astype(int)
+    specialist = settings["tier"].isin(
+        ["special_school", "independent", "partnership", "enhanced_resource"]
+    )
+    out_area = settings["in_area"] == "no"
+    # out of area: what the council commissions there is today's use (unless numbered)
+    mark = specialist & out_area & (settings["places_from"] != "place numbers")
+    settings.loc[mark, "places"] = settings.loc[mark, "used"]
+    settings.loc[mark, "places_from"] = "base-year children"
+    short = specialist & settings["places"].notna() & (settings["places"] < settings["used"])
+    if short.any():
+        listed = ", ".join(
+            f"{s} ({int(p)} places, {u} children)"
+            for s, p, u in settings.loc[short, ["setting", "places", "used"]].itertuples(
+                index=False
+            )
+        )
+        _warn(notes, f"places raised to the base year's children at: {listed}")
+        settings.loc[short, "places"] = settings.loc[short, "used"]
+    lacking = specialist & settings["places"].isna()
+    settings.loc[lacking, "places"] = settings.loc[lacking, "used"]
+    # needs: a specialist setting takes at least the needs its children have today
+    held: dict[str, set[str]] = {}
+    for setting_id, need in zip(base["setting"], base["need"], strict=True):
+        held.setdefault(str(setting_id), set()).add(str(need))
+    widened = []
+    for sid, listed in zip(settings["setting"], settings["needs"], strict=True):
+        have = [n for n in str(listed).split(";") if n]
+        more = sorted(held.get(str(sid), set()) - set(have))
+        widened.append(";".join(have + more) if listed != "ALL" and more else listed)
+    settings["needs"] = widened
+    # children recorded outside a school's statutory ages: named, kept as the return has them
+    ages = settings.set_index("setting")[["age_min", "age_max"]]
+    at = base[base["setting"].isin(ages.index)]
+    lo = at["setting"].map(ages["age_min"])
+    hi = at["setting"].map(ages["age_max"])
+    off = (at["age"] < lo) | (at["age"] > hi)
+    if off.any():
+        listed = ", ".join(
+            f"{s} age {a}" for s, a in at.loc[off, ["setting", "age"]].head(20).itertuples(False)
+        )
+        _warn(
+            notes,
+            f"{int(off.sum())} base-year child(ren) recorded outside their school's statutory "
+            f"ages (kept there in the base year; never placed there in a plan year): {listed}",
+        )
+
+    # prices: the council's where given, else national
+    prices = [_price(e, a) for e, a in zip(settings["establishment_type"], settings["in_area"],
+                                            strict=True)]  # fmt: skip
+    settings["cost_per_place"] = [p[0] for p in prices]
+    settings["transport_per_place"] = [p[1] for p in prices]
+    settings["place_funding"] = np.nan
+    priced = pd.Series(False, index=settings.index)
+    council_total: float | None = None
+    other_arrangements: float | None = None
+    if costs is not None:
+        table = read_costs(costs)
+        per_child = bool(table["per_child"].iloc[0]) if len(table) else False
+        table["setting"] = table["setting"].map(
+            lambda s: _NOT_IN_SCHOOL.get(s, s) if s in _NOT_IN_SCHOOL else s
+        )
+        known = set(settings["setting"]) | set(_NOT_IN_SCHOOL.values())
+        unknown = sorted(set(table["setting"]) - known)
+        if unknown:
+            raise DataError(
+                f"{costs}: costs for settings neither in the register nor SEN2 codes",
+                [Problem(str(costs), f"setting {u}") for u in unknown[:20]],
+            )
+        hnb = table["place_funding"] + table["top_up"] + table["fee"]
+        if per_child:
+            agg = table.assign(hnb=hnb).groupby("setting")[["hnb", "place_funding", "transport"]]
+            mean = agg.mean()
+            council_total = float(hnb.sum())
+        else:
+            mean = table.assign(hnb=hnb).set_index("setting")[["hnb", "place_funding", "transport"]]
+            n = use.reindex(mean.index).fillna(0).to_numpy(dtype=float)
+            places_of = settings.set_index("setting")["places"]
+            p = places_of.reindex(mean.index).to_numpy(dtype=float)
+            funded = np.where(np.isfinite(p), p, n)
+            council_total = float(
+                (funded * mean["place_funding"].to_numpy()
+                 + n * (mean["hnb"] - mean["place_funding"]).to_numpy()).sum()
+            )  # fmt: skip
+        if "OTHER_ARRANGEMENTS" in mean.index:
+            other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
+        hit = settings["setting"].isin(mean.index)
+        settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
+        settings.loc[hit, "transport_per_place"] = settings.loc[hit, "setting"].map(
+            mean["transport"]
+        )
+        settings.loc[hit, "place_funding"] = settings.loc[hit, "setting"].map(mean["place_funding"])
+        priced = hit
+    cheap = ~priced & (settings["used"] > 0)
+    if cheap.any():
+        held_n = int(settings.loc[cheap, "used"].sum())
+        assumptions.append(
+            {
+                "what": "national prices",
+                "value": f"{int(cheap.sum())} settings holding {held_n} base-year children "
+                "priced at national figures (2024/25)",
+                "why": "no cost given for them (--costs)",
+                "how_to_replace": "give --costs per school (place_funding, top_up, fee, "
+                "transport) or per child",
+            }
+        )
+    # a place funding above the cost is not allowed; blank place funding is the default
+    settings["place_funding"] = settings["place_funding"].where(
+        settings["place_funding"] <= settings["cost_per_place"]
+    )
+    settings = settings.sort_values("setting", kind="stable").reset_index(drop=True)
+    if len(names):
+        la_name = str(names.iloc[0]) if "name" in register.columns else la_name
+    gias_rows = pd.read_csv(gias, dtype=str, nrows=0, encoding="cp1252").columns
+    if "LA (name)" in gias_rows:
+        frame = pd.read_csv(
+            gias, dtype=str, keep_default_na=False, encoding="cp1252",
+            usecols=["LA (code)", "LA (name)"],
+        )  # fmt: skip
+        match = frame.loc[frame["LA (code)"].str.strip() == sen2.la, "LA (name)"]
+        la_name = str(match.iloc[0]).strip() if len(match) else la_name
+    return CouncilStarter(
+        la=sen2.la,
+        la_name=la_name,
+        base_year=base_year,
+        caseload=caseload,
+        settings=settings,
+        flows=sen2.flows,
+        continuity=sen2.continuity,
+        ceased=sen2.ceased,
+        council_hnb_cost=council_total,
+        other_arrangements_gbp=other_arrangements,
+        assumptions=assumptions,
+        notes=notes,
+    )
+
+
+_SETTINGS_COLUMNS = [
+    "setting", "name", "tier", "in_area", "places", "needs", "age_min", "age_max",
+    "cost_per_place", "transport_per_place", "place_funding", "establishment_type",
+]  # fmt: skip
+
+
+def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in s.la_name.lower()).strip("-")
+    plans = int(s.caseload.loc[s.caseload["year"] == s.base_year, "children"].sum())
+    reference = ""
+    if s.council_hnb_cost is not None:
+        reference = f"reference:\n  base_year_hnb_cost_gbp: {s.council_hnb_cost:.2f}\n"
+    allocation_extra = ""
+    if s.other_arrangements_gbp is not None:
+        allocation_extra = (
+            f"  not_in_school:\n    other_arrangements_gbp: {s.other_arrangements_gbp:.2f}\n"
+        )
+    continuity = "  continuity: data/continuity.csv\n" if len(s.continuity) else ""
+    method = "poisson_glm_damped" if len(set(s.caseload["year"])) >= 3 else "naive"
+    return f"""\
+# {s.la_name} ({s.la}): starter scenario written by `sufficiency init --sen2`.
+#
+# Built from the council's own files: its SEN2 returns (Januaries
+# {", ".join(map(str, sorted(set(s.caseload["year"]))))}) and the register of establishments.
+# It runs as written. Paths are relative to this file.
+#
+# From the council's data (kept exactly):
+#   - EHC plans at each January by need, single year of age and setting (URN) in
+#     data/caseload.csv ({s.base_year}: {plans:,} plans); out of area = schools of other LAs.
+#   - settings (data/settings.csv): the register's schools by URN, places from the place
+#     numbers or capacity (out of area: today's children), needs and statutory ages.
+#   - flows (data/flows.csv): requests, assessments, new and ceased plans by calendar year.
+#   - continuity (data/continuity.csv): continuation and stay rates measured between returns.
+# What is assumed (REPLACE): the `assumptions` list at the end of this file (the run
+# reports it in summary.json with the defaults it finds in force).
+#   - population (data/population.csv):
+#     {population_note}
+name: {slug}-own-data-starter
+description: >-
+  Starter baseline for {s.la_name} from its own SEN2 returns and the register of
+  establishments (init --sen2); unmitigated, on today's placements.
+data:
+  caseload: data/caseload.csv
+  population: data/population.csv
+  settings: data/settings.csv
+  cost_assumptions: data/cost_assumptions.csv
+  flows: data/flows.csv
+{continuity}{reference}base_year: {s.base_year}
+horizon_years: {HORIZON}
+forecast:
+  method: {method}
+  interval_level: 0.8
+  history_start: {history_start}
+allocation:
+  solver: auto
+  unmet_penalty_gbp: 1000000
+  time_limit_seconds: 60
+{allocation_extra}{yaml_block(s.assumptions)}"""
+
+
+def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
+    """Add the DfE's published years before the first return to the history and flows.
+
+    The published caseload (:func:`.starter.build_history`: national single-age and need
+    shapes where not published) goes in by need and age at one setting,
+    ``PUBLISHED_HISTORY`` (no places: only the base year's settings drive the allocation;
+    earlier years feed the forecast), and the published flows of calendar years the returns
+    do not cover. Listed as an assumption.
+
+    Raises:
+        DataError: If the release does not hold the council's LA, or no year before the
+            first return.
+    """
+    release = read_dfe_release(dfe, s.la)
+    first = int(s.caseload["year"].min())
+    history = build_history(release)
+    early = history[history["year"] < first]
+    if early.empty:
+        raise DataError(
+            f"{dfe}: the published release has no January before the first SEN2 return "
+            f"({first}): nothing to extend"
+        )
+    early = (
+        early.groupby(["year", "need", "age"], as_index=False)["children"]
+        .sum()
+        .assign(setting=PUBLISHED_HISTORY)
+    )
+    early["children"] = early["children"].round(3)
+    s.caseload = pd.concat(
+        [early[["year", "need", "age", "setting", "children"]], s.caseload], ignore_index=True
+    )
+    flows = build_flows(release)
+    covered = set(s.flows["year"])
+    extra = flows[flows["year"] < min(covered)] if covered else flows
+    if len(extra):
+        s.flows = pd.concat([extra, s.flows], ignore_index=True)
+    row = {
+        "setting": PUBLISHED_HISTORY, "urn": "", "ukprn": "",
+        "name": "Published history before the first SEN2 return (setting not known)",
+        "tier": "sen_support", "in_area": "yes", "places": 0.0, "places_from": "",
+        "needs": "ALL", "age_min": 0, "age_max": 25, "establishment_type": "other_schools",
+        "la": s.la, "status": "", "used": 0, "cost_per_place": 0.0,
+        "transport_per_place": 0.0, "place_funding": np.nan,
+    }  # fmt: skip
+    s.settings = pd.concat([s.settings, pd.DataFrame([row])], ignore_index=True)
+    years = sorted(set(early["year"]))
+    s.assumptions.append(
+        {
+            "what": "published history before the first return",
+            "value": f"{years[0]}-{years[-1]}: the DfE's published plans, ages split by the "
+            "national shape where published in bands, need mix national where not published",
+            "why": "no SEN2 returns for those years",
+            "how_to_replace": "give the SEN2 returns of those years",
+        }
+    )
+
+
+def write_council_starter(
+    sen2: str | Path,
+    gias: str | Path,
+    out: str | Path,
+    *,
+    places: str | Path | None = None,
+    costs: str | Path | None = None,
+    population: str | Path | Sequence[str | Path] | None = None,
+    la: str | None = None,
+    dfe: str | Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Write a starter scenario folder from a council's own files.
+
+    Args:
+        sen2: The SEN2 returns (:func:`.sen2.read_sen2`).
+        gias: The register of establishments (:func:`.gias.read_gias`).
+        out: Folder to write (``scenario.yaml`` and ``data/``); nothing is written on error.
+        places: The council's place numbers (:func:`.gias.read_places`), or ``None``.
+        costs: The council's costs (:func:`read_costs`), or ``None``.
+        population: ONS estimates and/or projections; ``None`` writes a flat approximation.
+        la: The LA's ONS code or name for the population (default: its register name).
+        dfe: A folder of the DfE's published files: its years before the first return
+            extend the history (:func:`extend_with_published`), or ``None``.
+        force: Write into a non-empty ``out``.
+
+    Returns:
+        Path of the written ``scenario.yaml``.
+
+    Raises:
+        DataError: If ``out`` is not empty (without ``force``), or an input is bad.
+    """
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise DataError(
+            f"{target} is not empty; choose a new folder or pass --force to write into it"
+        )
+    s = build_council_starter(read_sen2(sen2), gias, places=places, costs=costs)
+    if dfe is not None:
+        extend_with_published(s, dfe)
+    years = sorted(set(s.caseload["year"]))
+    first, last = years[0], s.base_year + HORIZON
+    history_start = first
+    history = s.caseload
+    if population is not None:
+        pop = read_ons_population(population, la or s.la_name)
+        lacking = sorted(set(range(first, last + 1)) - set(pop["year"]))
+        if lacking:
+            raise DataError(
+                f"the ONS population for {s.la_name} lacks years "
+                f"{', '.join(map(str, lacking))}: give estimates from {first} and projections "
+                f"to {last}"
+            )
+        pop = pop[pop["year"].between(first, last)]
+        note = "ONS estimates and projections (given to init)."
+    else:
+        pop = approximate_population(history, first, last, s.base_year)
+        note = (
+            "APPROXIMATION, NOT DATA: a flat population (base-year plans / 3.6% national\n"
+            "#     prevalence at every age and year). REPLACE with ONS estimates and SNPP\n"
+            "#     projections (sufficiency init --population)."
+        )
+        s.assumptions.append(dict(FLAT_POPULATION))
+    s.assumptions.append(dict(INFLATION))
+    if len(years) < 3:
+        s.assumptions.append(
+            {
+                "what": "forecast method naive",
+                "value": "next years' plans as the base year's (rates per head held)",
+                "why": f"{len(years)} return(s): a trend needs at least 3 years",
+                "how_to_replace": "give three or more SEN2 returns and use "
+                "forecast.method poisson_glm_damped or auto",
+            }
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        data = tmp / "data"
+        data.mkdir()
+        s.caseload.to_csv(data / "caseload.csv", index=False)
+        pop.to_csv(data / "population.csv", index=False)
+        settings = s.settings[_SETTINGS_COLUMNS].copy()
+        settings["places"] = settings["places"].map(lambda v: "" if pd.isna(v) else int(v))
+        settings.to_csv(data / "settings.csv", index=False, float_format="%.2f")
+        build_costs(s.base_year).to_csv(data / "cost_assumptions.csv", index=False)
+        s.flows.to_csv(data / "flows.csv", index=False)
+        s.ceased.to_csv(data / "ceased_by_reason.csv", index=False)
+        if len(s.continuity):
+            s.continuity.to_csv(data / "continuity.csv", index=False, float_format="%.6f")
+        (tmp / "scenario.yaml").write_text(_scenario_text(s, history_start, note), encoding="utf-8")
+        target.mkdir(parents=True, exist_ok=True)
+        for f in sorted(tmp.rglob("*")):
+            dest = target / f.relative_to(tmp)
+            if f.is_dir():
+                dest.mkdir(exist_ok=True)
+            else:
+                f.replace(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("wrote an own-data starter for %s (%s) to %s", s.la_name, s.la, target)
+    return target / "scenario.yaml"

@@ -1,0 +1,311 @@
+"""The register of establishments ("Get information about schools"): settings keyed by URN.
+
+:func:`read_gias` reads the DfE's all-establishments CSV (``edubasealldata<YYYYMMDD>.csv``,
+Windows-1252 as published, or an extract of it with the same columns) and gives one
+settings row per school a council's children attend or could attend: every open
+establishment of the council's LA whose type is a school, college or provider
+(:data:`sufficiency.taxonomy.GIAS_TYPES`), and every establishment its children attend,
+wherever it is. A row's
+
+* ``setting`` is the URN; a school's resourced provision and SEN unit are settings of their
+  own beside it (``<URN>-RP``, ``<URN>-SU``; tier ``enhanced_resource``), from
+  ``ResourcedProvisionCapacity`` and ``SenUnitCapacity``;
+* ``tier`` and ``establishment_type`` (hence DSG category and SCAP type) come from
+  ``TypeOfEstablishment (name)``; ``in_area`` from ``LA (code)`` against the council's;
+* ``age_min``/``age_max`` are ages at 31 August: ``StatutoryLowAge`` to
+  ``StatutoryHighAge - 1`` (a 4-11 primary school takes ages 4-10), capped at 25; FE
+  colleges and post-16 institutions take no one under 16;
+* ``places`` come from the council's place numbers (:func:`read_places`) where given, else
+  from the capacity of a specialist setting (special, independent special, AP, resourced
+  provision, SEN unit); mainstream schools and colleges have no limit (blank);
+* ``needs`` are the place numbers' where given, else the ``SEN1``-``SEN13`` needs of a
+  specialist setting, else ``ALL``.
+
+The same URN twice is an error naming both rows; a closed establishment the council's
+children attend is kept with a :class:`~sufficiency.errors.DataWarning` naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import taxonomy
+from ..errors import DataError, DataWarning, Problem
+
+log = logging.getLogger(__name__)
+
+__all__ = ["REQUIRED_COLUMNS", "read_gias", "read_places"]
+
+#: Columns the reader needs (as the DfE names them).
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "URN",
+    "LA (code)",
+    "EstablishmentName",
+    "TypeOfEstablishment (name)",
+    "EstablishmentStatus (name)",
+    "StatutoryLowAge",
+    "StatutoryHighAge",
+)
+_SPECIALIST = ("special_school", "independent", "partnership", "enhanced_resource")
+_POST16 = ("general_fe_tertiary_colleges", "specialist_post_16_institutions")
+_UNIT_TYPE = {
+    "mainstream_la_maintained": "la_maintained",
+    "mainstream_academy": "academy",
+    "mainstream_free_school": "free_school",
+}
+_OPEN = ("open", "open, but proposed to close")
+
+
+def _read_csv(path: Path, what: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{what} not found: {path}")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{path}: cannot read the {what}: {exc}") from None
+    else:
+        raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.apply(lambda c: c.str.strip())
+
+
+def _int(
+    frame: pd.DataFrame, column: str, path: Path, problems: list[Problem], rows: np.ndarray
+) -> pd.Series:
+    """Whole numbers of ``column`` (blank: NaN); text in a row of ``rows`` is a problem."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index)
+    text = frame[column].str.replace(r"\.0+$", "", regex=True)
+    num = pd.to_numeric(text, errors="coerce")
+    bad = num.isna() & (text != "") & rows
+    for i in np.flatnonzero(bad.to_numpy())[:20]:
+        problems.append(
+            Problem(f"{path}, row {i + 2}, column {column!r}", f"{text.iloc[i]!r} is not a number")
+        )
+    return num
+
+
+def _needs_of(frame: pd.DataFrame) -> pd.Series:
+    """Needs listed in ``SEN1 (name)``... (``ASD - Autistic Spectrum Disorder``) as codes."""
+    cols = [c for c in frame.columns if c.startswith("SEN") and c.endswith("(name)")]
+    out = []
+    for values in frame[cols].itertuples(index=False) if cols else [()] * len(frame):
+        codes = []
+        for v in values:
+            code = taxonomy.lookup("need", str(v).split(" - ")[0]) if v else None
+            if code and code not in codes:
+                codes.append(code)
+        out.append(";".join(codes))
+    return pd.Series(out, index=frame.index, dtype=object)
+
+
+def read_places(path: str | Path) -> pd.DataFrame:
+    """The council's place numbers: ``urn`` (or ``setting``: a URN, ``<URN>-RP`` or
+    ``<URN>-SU``), ``places``, optional ``needs`` (``ALL`` or codes separated by ``;``).
+
+    Returns:
+        ``setting, places, needs`` (``needs`` blank where not given).
+
+    Raises:
+        DataError: A column missing, a place number that is not a whole number >= 0, an
+            unknown need, or a setting twice.
+    """
+    p = Path(path)
+    raw = _read_csv(p, "place numbers")
+    raw.columns = [c.lower() for c in raw.columns]
+    key = "urn" if "urn" in raw.columns else "setting" if "setting" in raw.columns else None
+    if key is None or "places" not in raw.columns:
+        raise DataError(
+            f"{p}: place numbers need columns 'urn' (or 'setting') and 'places'",
+            [Problem(str(p), f"found: {', '.join(raw.columns)}")],
+        )
+    problems: list[Problem] = []
+    setting = raw[key].str.replace(r"\.0+$", "", regex=True)
+    places = pd.to_numeric(raw["places"], errors="coerce")
+    for i in np.flatnonzero((places.isna() | (places < 0) | (places % 1 != 0)).to_numpy()):
+        problems.append(
+            Problem(
+                f"{p}, row {i + 2}, column 'places'",
+                f"{raw['places'].iloc[i]!r} is not a whole number of places >= 0",
+            )
+        )
+    dup = setting.duplicated(keep=False)
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice"))
+    needs = raw["needs"] if "needs" in raw.columns else pd.Series("", index=raw.index)
+    tidy = []
+    for k, text in enumerate(needs):
+        if text.strip().upper() in ("", "ALL"):
+            tidy.append(text.strip().upper())
+            continue
+        codes = []
+        for part in text.split(";"):
+            code = taxonomy.lookup("need", part.strip())
+            if code is None:
+                problems.append(
+                    Problem(f"{p}, row {k + 2}, column 'needs'", f"unknown need {part.strip()!r}")
+                )
+            else:
+                codes.append(code)
+        tidy.append(";".join(codes))
+    if problems:
+        raise DataError(f"{p}: {len(problems)} problem(s) in the place numbers", problems)
+    return pd.DataFrame({"setting": setting, "places": places.astype(int), "needs": tidy})
+
+
+def read_gias(
+    path: str | Path,
+    la: str,
+    *,
+    attended: Iterable[str] = (),
+    places: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Settings from the register of establishments (see the module docstring).
+
+    Args:
+        path: The all-establishments CSV (or an extract with its columns).
+        la: The council's 3-digit LA number (``LA (code)``).
+        attended: Setting ids the council's children attend (URNs, ``<URN>-RP``,
+            ``<URN>-SU``): kept whatever their LA, type or status.
+        places: Place numbers (:func:`read_places`), or ``None``.
+
+    Returns:
+        ``setting, urn, ukprn, name, tier, in_area, places, places_from, needs, age_min,
+        age_max, establishment_type, la, status``: one row per setting.
+
+    Raises:
+        DataError: A column missing, the same URN twice, or statutory ages that are not
+            numbers (or missing for a school kept).
+    """
+    p = Path(path)
+    raw = _read_csv(p, "register of establishments")
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{p}: not the register of establishments: columns missing",
+            [Problem(str(p), f"column {c!r} missing") for c in missing],
+        )
+    urn = raw["URN"].str.replace(r"\.0+$", "", regex=True)
+    dup = urn.duplicated(keep=False) & (urn != "")
+    if dup.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(dup.to_numpy())]
+        raise DataError(
+            f"{p}: the same URN on more than one row",
+            [
+                Problem(f"{p}, row {r}, column 'URN'", f"URN {urn.iloc[r - 2]} repeated")
+                for r in rows[:20]
+            ],
+        )
+    wanted = {str(a).split("-")[0] for a in attended}
+    la_code = raw["LA (code)"].str.replace(r"\.0+$", "", regex=True)
+    status = raw["EstablishmentStatus (name)"]
+    etype = raw["TypeOfEstablishment (name)"].map(taxonomy.GIAS_TYPES)
+    is_open = status.str.lower().isin(_OPEN)
+    keep = urn.isin(wanted) | ((la_code == str(la)) & is_open & etype.notna())
+    problems: list[Problem] = []
+    low = _int(raw, "StatutoryLowAge", p, problems, keep.to_numpy())
+    high = _int(raw, "StatutoryHighAge", p, problems, keep.to_numpy())
+    cap = _int(raw, "SchoolCapacity", p, problems, keep.to_numpy())
+    rp = _int(raw, "ResourcedProvisionCapacity", p, problems, keep.to_numpy())
+    su = _int(raw, "SenUnitCapacity", p, problems, keep.to_numpy())
+    etype = etype.fillna("other_schools")
+    post16 = etype.isin(_POST16)
+    low = low.where(~post16, np.maximum(low.fillna(16), 16))
+    high = high.where(~post16 | high.notna(), 26)
+    for i in np.flatnonzero((keep & (low.isna() | high.isna())).to_numpy())[:20]:
+        problems.append(
+            Problem(
+                f"{p}, row {i + 2}, columns 'StatutoryLowAge', 'StatutoryHighAge'",
+                f"URN {urn.iloc[i]} ({raw['EstablishmentName'].iloc[i]}): statutory ages missing",
+            )
+        )
+    if problems:
+        raise DataError(f"{p}: {len(problems)} problem(s) in the register", problems)
+    closed = keep & urn.isin(wanted) & ~is_open
+    if closed.any():
+        named = [
+            f"URN {u} ({n}, row {int(i) + 2}: {s})"
+            for i, u, n, s in zip(
+                np.flatnonzero(closed.to_numpy()),
+                urn[closed],
+                raw["EstablishmentName"][closed],
+                status[closed],
+                strict=True,
+            )
+        ]
+        warnings.warn(
+            f"{p}: {len(named)} establishment(s) the council's children attend are not open "
+            f"(kept as settings): {'; '.join(named[:10])}",
+            DataWarning,
+            stacklevel=2,
+        )
+    k = keep.to_numpy()
+    tier = etype.map(taxonomy.ESTABLISHMENT_TIER)
+    base = pd.DataFrame(
+        {
+            "setting": urn,
+            "urn": urn,
+            "ukprn": raw["UKPRN"].str.replace(r"\.0+$", "", regex=True)
+            if "UKPRN" in raw.columns
+            else "",
+            "name": raw["EstablishmentName"],
+            "tier": tier,
+            "in_area": np.where(la_code == str(la), "yes", "no"),
+            "capacity": cap.where(tier.isin(_SPECIALIST)),
+            "needs": _needs_of(raw).where(tier.isin(_SPECIALIST), "ALL"),
+            "age_min": low.clip(0, 25),
+            "age_max": (high - 1).clip(0, 25),
+            "establishment_type": etype,
+            "la": la_code,
+            "status": status,
+        }
+    )[k]
+    units = []
+    for suffix, capacity, unit in (("RP", rp, "resourced_provision"), ("SU", su, "senunit")):
+        has = keep & (capacity.fillna(0) > 0) | urn.isin(
+            [a.split("-")[0] for a in map(str, attended) if a.endswith("-" + suffix)]
+        )
+        part = base[has[k].to_numpy()].copy()
+        if part.empty:
+            continue
+        kind = part["establishment_type"].map(_UNIT_TYPE).fillna("la_maintained")
+        part["setting"] = part["urn"] + "-" + suffix
+        part["name"] = part["name"] + (
+            " (resourced provision)" if suffix == "RP" else " (SEN unit)"
+        )
+        part["tier"] = "enhanced_resource"
+        part["capacity"] = capacity[k][has[k].to_numpy()].to_numpy()
+        part["needs"] = _needs_of(raw)[k][has[k].to_numpy()].to_numpy()
+        part["establishment_type"] = "mainstream_" + kind + "_" + unit
+        units.append(part)
+    out = pd.concat([base, *units], ignore_index=True)
+    out["needs"] = out["needs"].replace("", "ALL")
+    out["places"] = out["capacity"]
+    out["places_from"] = np.where(out["capacity"].notna(), "capacity", "")
+    if places is not None and len(places):
+        given = places.set_index("setting")
+        unknown = sorted(set(given.index) - set(out["setting"]))
+        if unknown:
+            raise DataError(
+                "place numbers for settings not in the register (or not kept from it)",
+                [Problem("places", f"setting {u}") for u in unknown[:20]],
+            )
+        hit = out["setting"].isin(given.index)
+        out.loc[hit, "places"] = out.loc[hit, "setting"].map(given["places"]).astype(float)
+        out.loc[hit, "places_from"] = "place numbers"
+        need = out.loc[hit, "setting"].map(given["needs"])
+        out.loc[hit & (need != "").reindex(out.index, fill_value=False), "needs"] = need[need != ""]
+    out["age_min"] = out["age_min"].astype(int)
+    out["age_max"] = out["age_max"].astype(int)
+    log.info("register %s: %d settings for LA %s", p, len(out), la)
+    return out.drop(columns="capacity").sort_values("setting", kind="stable").reset_index(drop=True)

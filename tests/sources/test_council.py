@@ -1,0 +1,235 @@
+"""`sufficiency init --sen2 --gias`: a simulated council's truth in the written scenario."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sufficiency.cli import main
+from sufficiency.errors import DataError, DataWarning
+from sufficiency.example.sen2_export import (
+    Council,
+    simulate_council,
+    write_blade,
+    write_register,
+)
+from sufficiency.sources.council import UNKNOWN_SCHOOL, write_council_starter
+
+_CODES = {"OLA": "OTHER_ARRANGEMENTS", "NIEC": "NOT_PLACED", "NIEO": "NOT_PLACED"}
+
+
+def _files(c: Council, tmp: Path) -> tuple[Path, Path]:
+    return write_blade(c, tmp / "sen2"), write_register(c, tmp / "gias.csv")
+
+
+def _init(c: Council, tmp: Path, *extra: str) -> Path:
+    sen2, gias = _files(c, tmp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # DS counted as OTH is said, not tested
+        code = main(["init", "--sen2", str(sen2), "--gias", str(gias), str(tmp / "out"), *extra])
+    assert code == 0
+    return tmp / "out"
+
+
+def _truth_base(c: Council) -> pd.DataFrame:
+    base = c.states[c.states["year"] == c.years[-1]].copy()
+    base["setting"] = base["setting"].map(lambda s: _CODES.get(s, s))
+    base["need"] = base["need"].replace("DS", "OTH")
+    return base
+
+
+def _check(c: Council, out: Path) -> None:
+    caseload = pd.read_csv(out / "data" / "caseload.csv", dtype={"setting": str})
+    setting = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str})
+    base = caseload[caseload["year"] == c.years[-1]]
+    truth = _truth_base(c)
+    # base-year plans, children per URN, single-age counts and need mix: exactly the return's
+    assert base["children"].sum() == len(truth)
+    assert dict(base.groupby("setting")["children"].sum()) == dict(truth["setting"].value_counts())
+    assert dict(base.groupby("age")["children"].sum()) == dict(truth["age"].value_counts())
+    assert dict(base.groupby("need")["children"].sum()) == dict(truth["need"].value_counts())
+    # out of area: children in schools of another LA
+    la_of = dict(zip(c.schools["urn"], c.schools["la"], strict=True))
+    truth_out = sum(1 for s in truth["setting"] if la_of.get(s, c.la) != c.la)
+    in_area = setting.set_index("setting")["in_area"]
+    got_out = base.loc[base["setting"].map(in_area) == "no", "children"].sum()
+    assert got_out == truth_out
+    # every URN attended has a settings row keyed by it, with its statutory ages
+    schools = c.schools.set_index("urn")
+    s = setting.set_index("setting")
+    for urn in set(truth["setting"]) & set(schools.index):
+        assert s.loc[urn, "age_min"] == max(
+            schools.loc[urn, "low"], 16 if schools.loc[urn, "kind"] == "fe" else 0
+        )
+        assert s.loc[urn, "age_max"] == min(schools.loc[urn, "high"] - 1, 25)
+    fe = s[s["establishment_type"] == "general_fe_tertiary_colleges"]
+    assert (fe["age_min"] >= 16).all()
+    # flows: totals exactly
+    flows = pd.read_csv(out / "data" / "flows.csv")
+    totals = flows[flows["age"].isna()].set_index(["year", "measure"])["children"]
+    people = c.people
+    for measure, col in (
+        ("requests", "request"),
+        ("new_plans", "start"),
+        ("ceased_plans", "cease"),
+    ):
+        for y in {y - 1 for y in c.years}:
+            n = int((people[col].dt.year == y).sum())
+            assert totals.get((y, measure), 0) == n
+
+
+def test_init_sen2_recovers_the_return(tmp_path: Path) -> None:
+    c = simulate_council(seed=7, n_children=400)
+    out = _init(c, tmp_path)
+    _check(c, out)
+    text = (out / "scenario.yaml").read_text()
+    assert "continuity: data/continuity.csv" in text and "base_year: 2025" in text
+    # continuity: the measured rates, exactly
+    cont = pd.read_csv(out / "data" / "continuity.csv")
+    st_ = c.states.pivot(index="child", columns="year", values="setting")
+    ages = c.states.pivot(index="child", columns="year", values="age")
+    rows = []
+    for y in c.years[:-1]:
+        here = st_[y].notna()
+        for child in st_.index[here]:
+            a = int(ages.loc[child, y])
+            nxt = st_.loc[child, y + 1]
+            rows.append((a, pd.notna(nxt), pd.notna(nxt) and nxt == st_.loc[child, y]))
+    want = pd.DataFrame(rows, columns=["age", "cont", "stay"]).groupby("age")
+    got = cont.set_index("age")
+    assert (got["children"] == want.size().reindex(got.index)).all()
+    assert (got["continued"] == want["cont"].sum().reindex(got.index)).all()
+    assert (got["stayed"] == want["stay"].sum().reindex(got.index)).all()
+    np.testing.assert_allclose(
+        got["continuation"], want["cont"].mean().reindex(got.index), atol=1e-6
+    )
+
+
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 5000), n=st.integers(20, 120), k=st.integers(2, 3))
+def test_random_councils(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, k: int
+) -> None:
+    c = simulate_council(seed=seed, n_children=n, years=tuple(range(2025 - k + 1, 2026)))
+    if c.states.empty or (c.states["year"] == 2025).sum() == 0:
+        return
+    tmp = tmp_path_factory.mktemp("c")
+    _check(c, _init(c, tmp))
+
+
+@pytest.mark.filterwarnings("ignore:.*primary need DS:sufficiency.errors.DataWarning")
+def test_unknown_urn_is_placed_not_dropped(tmp_path: Path) -> None:
+    c = simulate_council(seed=9, n_children=200, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    reg = pd.read_csv(gias, dtype=str, encoding="cp1252", keep_default_na=False)
+    base = _truth_base(c)
+    gone = base["setting"][base["setting"].str.isdigit()].value_counts().index[0]
+    reg[reg["URN"] != gone].to_csv(gias, index=False, encoding="cp1252")
+    n = int((base["setting"] == gone).sum())
+    every = int((c.states["setting"] == gone).sum())
+    with pytest.warns(DataWarning, match=rf"URN\(s\) not in the register .*{gone} \({every}\)"):
+        write_council_starter(sen2, gias, tmp_path / "out")
+    caseload = pd.read_csv(tmp_path / "out" / "data" / "caseload.csv", dtype={"setting": str})
+    b = caseload[caseload["year"] == 2025]
+    assert b["children"].sum() == len(base)
+    assert b.loc[b["setting"] == UNKNOWN_SCHOOL, "children"].sum() == n
+
+
+def test_nothing_written_on_error(tmp_path: Path) -> None:
+    c = simulate_council(seed=4, n_children=40, years=(2025,))
+    sen2, gias = _files(c, tmp_path)
+    next(Path(sen2).rglob("*_senneed.csv")).unlink()
+    assert main(["init", "--sen2", str(sen2), "--gias", str(gias), str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_init_needs_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--sen2", str(tmp_path), str(tmp_path / "out")]) == 2
+    assert "needs both --sen2 and --gias" in capsys.readouterr().err
+    assert main(["init", str(tmp_path / "out")]) == 2
+
+
+@pytest.mark.filterwarnings("ignore:.*primary need DS:sufficiency.errors.DataWarning")
+def test_bad_costs_located(tmp_path: Path) -> None:
+    c = simulate_council(seed=4, n_children=40, years=(2025,))
+    sen2, gias = _files(c, tmp_path)
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,top_up\n{c.schools['urn'].iloc[0]},lots\n")
+    with pytest.raises(DataError, match=r"costs.csv, row 2, column 'top_up': 'lots'"):
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+
+
+def test_run_holds_the_base_year_and_ages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per-child costs: the modelled base-year HNB cost equals the council's total within 1%;
+    no plan year places anyone in a school outside its ages, or under 16 in a college."""
+    c = simulate_council(seed=21, n_children=150, years=(2024, 2025))
+    base = _truth_base(c)
+    rng = np.random.default_rng(0)
+    per_child = pd.DataFrame(
+        {
+            "child": np.arange(len(base)),
+            "urn": base["setting"].to_numpy(),
+            "place_funding": np.where(base["setting"].str.isdigit(), 6000, 0),
+            "top_up": rng.integers(2000, 30000, len(base)),
+            "transport": rng.integers(0, 9000, len(base)),
+        }
+    )
+    per_child = per_child[~per_child["urn"].isin(["EHE", "NEET", "NOT_PLACED"])]
+    costs = tmp_path / "costs.csv"
+    per_child.to_csv(costs, index=False)
+    out = _init(c, tmp_path, "--costs", str(costs))
+    assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "run"), "-q"]) == 0
+    said = capsys.readouterr().out
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    whats = [a["what"] for a in summary["assumptions"]]
+    assert all(
+        list(a) == ["what", "value", "why", "how_to_replace"] for a in summary["assumptions"]
+    )
+    assert "flat population" in whats and "forecast method naive" in whats
+    assert f"{len(whats)} assumptions in force: {', '.join(whats)}; see the report" in said
+    assert "schools' notional SEN budgets not modelled" in said
+    assert "the council's own £" in said
+    council = float((per_child["place_funding"] + per_child["top_up"]).sum())
+    assert summary["council_base_year_hnb_cost"] == pytest.approx(council, abs=0.01)
+    assert summary["base_year_hnb_cost"] == pytest.approx(council, rel=0.01)
+    placed = pd.read_csv(tmp_path / "run" / "placements.csv", dtype={"setting": str})
+    s = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str}).set_index("setting")
+    placed = placed[placed["setting"].isin(s.index)]
+    lo = placed["age_band"].str.split("-").str[0].astype(int)
+    hi = placed["age_band"].str.split("-").str[1].astype(int)
+    assert (hi >= placed["setting"].map(s["age_min"])).all()
+    assert (lo <= placed["setting"].map(s["age_max"])).all()
+    fe = placed["setting"].map(s["establishment_type"]) == "general_fe_tertiary_colleges"
+    assert (hi[fe] >= 16).all() and fe.any()
+
+
+@pytest.mark.filterwarnings("ignore::sufficiency.errors.DataWarning")
+def test_published_history_extends_before_the_first_return(tmp_path: Path) -> None:
+    """--dfe adds the published January 2025 before returns of 2026-2027, exactly."""
+    import shutil
+
+    dfe = tmp_path / "dfe"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "release_2025", dfe)
+    c = simulate_council(seed=12, n_children=150, years=(2026, 2027), la="332")
+    out = _init(c, tmp_path, "--dfe", str(dfe))
+    caseload = pd.read_csv(out / "data" / "caseload.csv", dtype={"setting": str})
+    totals = caseload.groupby("year")["children"].sum()
+    assert totals[2025] == pytest.approx(100.0)  # the published ehcplans
+    assert set(caseload.loc[caseload["year"] == 2025, "setting"]) == {"PUBLISHED_HISTORY"}
+    assert totals[2027] == (c.states["year"] == 2027).sum()
+    settings_ = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str})
+    assert settings_.set_index("setting").loc["PUBLISHED_HISTORY", "places"] == 0
+    text = (out / "scenario.yaml").read_text()
+    assert "published history before the first return" in text

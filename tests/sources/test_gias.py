@@ -1,0 +1,126 @@
+"""The register of establishments: settings keyed by URN, units beside their host, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sufficiency import taxonomy
+from sufficiency.errors import DataError, DataWarning
+from sufficiency.example.sen2_export import REGISTER_COLUMNS
+from sufficiency.sources.gias import read_gias, read_places
+
+
+def _row(urn: int, la: str, name: str, kind: str, low: int, high: int, **extra: object) -> dict:
+    row = dict.fromkeys(REGISTER_COLUMNS, "")
+    row.update(
+        {
+            "URN": urn,
+            "LA (code)": la,
+            "EstablishmentName": name,
+            "TypeOfEstablishment (name)": kind,
+            "EstablishmentStatus (name)": "Open",
+            "StatutoryLowAge": low,
+            "StatutoryHighAge": high,
+        }
+    )
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Path:
+    asd = {"SEN1 (name)": "ASD - Autistic Spectrum Disorder"}
+    sld = {
+        "SEN1 (name)": "SLD - Severe Learning Difficulty",
+        "SEN2 (name)": "PMLD - Profound and Multiple Learning Difficulty",
+    }
+    closed = {"EstablishmentStatus (name)": "Closed"}
+    rows = [
+        _row(100001, "900", "St Bartholomew's Primary", "Voluntary aided school", 4, 11),
+        _row(
+            100002, "900", "Brackley Academy", "Academy converter", 11, 18,
+            ResourcedProvisionCapacity=14, SenUnitCapacity=8, **asd,
+        ),
+        _row(
+            100003, "900", "Hollins Special", "Community special school", 2, 19,
+            SchoolCapacity=120, **sld,
+        ),
+        _row(
+            100004, "901", "Moorside Independent", "Other independent special school", 8, 19,
+            SchoolCapacity=40,
+        ),
+        _row(100005, "901", "Far Primary", "Community school", 4, 11),
+        _row(100006, "900", "Ashworth College", "Further education", 14, 99),
+        _row(100007, "900", "Old School", "Community school", 4, 11, **closed),
+        _row(100008, "900", "Café Nursery", "Local authority nursery school", 2, 5),
+    ]  # fmt: skip
+    path = tmp_path / "edubasealldata20250101.csv"
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="cp1252")
+    return path
+
+
+def test_settings_from_the_register(register: Path) -> None:
+    s = read_gias(register, "900", attended=["100004"]).set_index("setting")
+    # in the LA and open, plus the out-of-area school attended; not the far or closed ones
+    assert set(s.index) == {
+        "100001", "100002", "100002-RP", "100002-SU", "100003", "100004", "100006", "100008",
+    }  # fmt: skip
+    assert s.loc["100001", "tier"] == "sen_support"
+    assert s.loc["100001", "establishment_type"] == "mainstream_la_maintained"
+    assert (s.loc["100001", "age_min"], s.loc["100001", "age_max"]) == (4, 10)
+    assert pd.isna(s.loc["100001", "places"])
+    assert s.loc["100002-RP", "tier"] == "enhanced_resource"
+    assert s.loc["100002-RP", "places"] == 14 and s.loc["100002-SU", "places"] == 8
+    assert s.loc["100002-SU", "establishment_type"] == "mainstream_academy_senunit"
+    assert s.loc["100002-RP", "needs"] == "ASD"
+    assert s.loc["100003", "needs"] == "SLD;PMLD" and s.loc["100003", "places"] == 120
+    assert s.loc["100003", "tier"] == "special_school"
+    assert s.loc["100004", "in_area"] == "no" and s.loc["100004", "tier"] == "independent"
+    # FE colleges take no one under 16 whatever the register says
+    assert (s.loc["100006", "age_min"], s.loc["100006", "age_max"]) == (16, 25)
+    assert s.loc["100008", "name"] == "Café Nursery"  # Windows-1252 as published
+    for e in s["establishment_type"]:
+        assert e in taxonomy.ESTABLISHMENT_TYPES
+
+
+def test_place_numbers_win(register: Path, tmp_path: Path) -> None:
+    f = tmp_path / "places.csv"
+    f.write_text("URN,places,needs\n100003,96,SLD;PMLD;ASD\n100002-RP,10,\n")
+    s = read_gias(register, "900", places=read_places(f)).set_index("setting")
+    assert s.loc["100003", "places"] == 96 and s.loc["100003", "needs"] == "SLD;PMLD;ASD"
+    assert s.loc["100002-RP", "places"] == 10 and s.loc["100002-RP", "needs"] == "ASD"
+    assert s.loc["100003", "places_from"] == "place numbers"
+
+
+def test_same_urn_twice_is_an_error(register: Path) -> None:
+    frame = pd.read_csv(register, dtype=str, encoding="cp1252", keep_default_na=False)
+    pd.concat([frame, frame.iloc[[2]]]).to_csv(register, index=False, encoding="cp1252")
+    with pytest.raises(DataError, match=r"row 4, column 'URN': URN 100003 repeated"):
+        read_gias(register, "900")
+
+
+def test_closed_school_attended_is_a_warning(register: Path) -> None:
+    with pytest.warns(DataWarning, match=r"URN 100007 \(Old School, row 8: Closed\)"):
+        s = read_gias(register, "900", attended=["100007"])
+    assert "100007" in set(s["setting"])
+
+
+def test_missing_column_named(register: Path) -> None:
+    frame = pd.read_csv(register, dtype=str, encoding="cp1252").drop(columns="StatutoryLowAge")
+    frame.to_csv(register, index=False, encoding="cp1252")
+    with pytest.raises(DataError, match="column 'StatutoryLowAge' missing"):
+        read_gias(register, "900")
+
+
+def test_bad_place_numbers(tmp_path: Path) -> None:
+    f = tmp_path / "places.csv"
+    f.write_text("urn,places,needs\n1,ten,\n2,3,Autism;XYZ\n2,4,\n")
+    with pytest.raises(DataError) as err:
+        read_places(f)
+    text = str(err.value)
+    assert "row 2, column 'places': 'ten'" in text
+    assert "row 3, column 'needs': unknown need 'XYZ'" in text
+    assert "row 4, column 'urn': 2 twice" in text
