@@ -295,6 +295,10 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
     from .outputs import check_output_folder
     from .sweep import Task, sweep
 
+    if args.draws < 0:
+        raise SufficiencyError(f"--draws {args.draws}: give a number of draws, 0 or more")
+    if args.workers is not None and args.workers < 1:
+        raise SufficiencyError(f"--workers {args.workers}: give 1 or more")
     inputs = [p for f in args.scenario_files for p in scenario_inputs(f)]
     check_output_folder(args.out, force=args.force, protect=[*inputs, *_given(args.dfe)])
     if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v

@@ -62,7 +62,10 @@ def guard_inputs(out: str | Path, inputs: Iterable[str | Path]) -> None:
     """
     real = Path(out).absolute().resolve()
     for given in inputs:
-        p = Path(given).absolute().resolve()
+        try:
+            p = Path(given).absolute().resolve()
+        except (OSError, ValueError):  # a path no file can have (a NUL byte): nothing to lose
+            continue
         if inside(p, real):
             raise SufficiencyError(
                 f"output folder {out} holds the input {p}: writing there would overwrite or "

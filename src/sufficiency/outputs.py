@@ -238,7 +238,9 @@ def check_output_folder(
     Raises:
         SufficiencyError: If the folder may not be replaced.
     """
-    out = Path(out).absolute()
+    given = Path(out)
+    # "a/new/.." names a: never create "new" on the way (nor fail renaming "..")
+    out = Path(os.path.abspath(given)) if {".", ".."} & set(given.parts) else given.absolute()
     real = out.resolve()
     guard_inputs(out, protect)
     if inside(Path.cwd().resolve(), real):

@@ -217,9 +217,11 @@ def tasks_for(
             names; ``"all"`` for every LA in the files), each run from its starter.
 
     Raises:
-        ScenarioError: If there are no LAs, two share a label, or ``"all"`` is asked
-            for without ``dfe``.
+        ScenarioError: If there are no LAs, two share a label, ``"all"`` is asked for
+            without ``dfe``, or ``draws`` is negative.
     """
+    if draws < 0:
+        raise ScenarioError(f"draws={draws}: give a number of draws, 0 or more")
     if dfe is not None:
         found = local_authorities(dfe)
         if isinstance(las, str) and las == "all":

@@ -544,6 +544,9 @@ def _scenario_text(
             "  # (the one here is invented). REPLACE with 'auto' once the population is real.\n"
             "  method: drift\n"
         )
+    estimated_note = "".join(
+        f"#   - suppressed count estimated: {line}\n" for line in release.estimated
+    )
     if history_note:
         lines = textwrap.wrap(
             history_note,
@@ -592,7 +595,7 @@ def _scenario_text(
 #     REPLACE with your medium-term financial plan's rates.
 #   - population (data/population.csv):
 #     {population_note}
-{flows_note}{history_note}name: {slug}-starter
+{estimated_note}{flows_note}{history_note}name: {slug}-starter
 description: >-
   Starter baseline for {name} from the DfE's published figures (init); unmitigated,
   on today's placements. Replace the assumptions named in the comments.
