@@ -595,8 +595,10 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
 
 
 def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .guard import guard_inputs
     from .sources.starter import write_starter
 
+    guard_inputs(args.out, _given(args.dfe, args.population))  # a new input option adds here
     path = write_starter(args.la, args.dfe, args.out, population=args.population, force=args.force)
     print(f"starter scenario written to {path}")
     print(f"read the comments in it, then run: sufficiency run {path} --out {path.parent / 'run'}")
