@@ -54,3 +54,15 @@ def test_starter_without_population_uses_a_method_that_needs_none(tmp_path: Path
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert doc["forecast"]["method"] == "flows"  # the published flows, no population
     assert "APPROXIMATION, NOT DATA" in path.read_text(encoding="utf-8")
+
+
+@needs_data
+def test_bcp_and_dorset_share_the_2019_history_of_the_three_old_areas(tmp_path: Path) -> None:
+    totals = {}
+    for la in ("E06000058", "E06000059"):
+        path = write_starter(la, RELEASE, tmp_path / la)
+        history = pd.read_csv(path.parent / "data" / "caseload.csv")
+        totals[la] = history.groupby("year")["children"].sum()
+        assert "the January 2019 history is the whole" in path.read_text(encoding="utf-8")
+    # Bournemouth 1,045 + Poole 846 + Dorset county 2,392 plans in January 2019
+    assert totals["E06000058"][2019] + totals["E06000059"][2019] == pytest.approx(4283, abs=0.01)

@@ -219,8 +219,9 @@ def with_predecessor(release: DfeRelease, dfe: str | Path) -> tuple[DfeRelease, 
         if len(group.caseload_by_age)
         else release.caseload_by_age,
     )
+    span = str(earlier[0]) if len(earlier) == 1 else f"{earlier[0]}-{earlier[-1]}"
     note = (
-        f"{change.note}: the January {earlier[0]}-{earlier[-1]} history is the whole "
+        f"{change.note}: the January {span} history is the whole "
         f"area's published plans x {share:.4f} (this council's share of them in {first})"
     )
     return release, note
