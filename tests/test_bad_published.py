@@ -113,7 +113,10 @@ def test_a_suppressed_placement_is_estimated_never_moved_to_not_placed(tmp_path)
     with pytest.warns(DataWarning):
         path = write_starter("Dudley", dfe, tmp_path / "starter")
     text = path.read_text(encoding="utf-8")
-    assert "suppressed count estimated" in text and "special_total less the published" in text
+    assert (
+        "estimated, the published figure unusable" in text
+        and "special_total less the published" in text
+    )
 
 
 @needs_data
@@ -327,3 +330,15 @@ def test_starter_written_twice_is_still_its_own(tmp_path, capsys) -> None:
         assert init(capsys, dfe, tmp_path / "out", "--force")[0] == 0
     doc = yaml.safe_load((tmp_path / "out" / "scenario.yaml").read_text())
     assert doc["forecast"]["method"] in ("flows", "drift")
+
+
+@needs_data
+def test_a_new_plans_total_that_is_its_regions_is_taken_from_its_own_breakdown(tmp_path) -> None:
+    """The shared release's 2022 new plans of every Yorkshire and The Humber LA are the
+    region's 6,078: each LA's own breakdown by age at start is used (and said)."""
+    dfe = copy_release(tmp_path / "dfe", "caseload", "newplans")
+    with pytest.warns(DataWarning, match=r"newplans.csv, row 2420: new_ehc_plans of Kingston"):
+        release = read_dfe_release(dfe, "E06000010")
+    new = release.new_plans.set_index("year")["children"]
+    assert new[2022] == 364 and new[2021] == 331
+    assert any("6,078" in e for e in release.estimated)

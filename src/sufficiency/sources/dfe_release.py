@@ -196,6 +196,7 @@ def read_table(
                     "breakdown": raw["breakdown"].str.strip().to_numpy(),
                     "measure": column,
                     "value": numbers(raw[column], column, path, symbols),
+                    "row": raw.index.to_numpy() + 2,
                 }
             )
         )
@@ -215,7 +216,7 @@ def read_table(
         measure=parts_of_key[2],
     ).rename(columns={"children": "value"})
     merged = merged.drop(columns=["key"])
-    merged.attrs = {"symbols": symbols, "boundary_changes": applied}
+    merged.attrs = {"symbols": symbols, "boundary_changes": applied, "path": str(path)}
     return merged
 
 
@@ -614,6 +615,42 @@ def _stock_breakdowns(
             )
 
 
+#: A year's new plans more than this many times its own breakdown by age at start is not
+#: the area's figure (the 2022 Yorkshire and The Humber rows carry the region's total).
+NEW_PLANS_FACTOR = 1.5
+
+
+def _new_plans_checked(
+    out: DfeRelease, total: pd.DataFrame, by_age: pd.DataFrame, path: str
+) -> pd.DataFrame:
+    """New plans by year, each checked against its own breakdown by age at start.
+
+    Where a year's published total is more than :data:`NEW_PLANS_FACTOR` times the sum of
+    its breakdown by age when the plan started, the total cannot be the area's: the sum
+    is used instead, named in a :class:`DataWarning` (file, row) and in ``out.estimated``.
+    """
+    sums = by_age.groupby("year")["children"].sum(min_count=1)
+    fixed = out.new_plans.copy()
+    notes = []
+    for i, (year, value) in enumerate(zip(fixed["year"], fixed["children"], strict=True)):
+        parts = float(sums.get(year, np.nan))
+        if not (np.isfinite(value) and np.isfinite(parts) and parts > 0):
+            continue
+        if value > NEW_PLANS_FACTOR * parts:
+            rows = total.loc[total["year"] == year, "row"].dropna()
+            where = f"{path}, row {int(rows.iloc[0])}" if len(rows) else path
+            notes.append(
+                f"{where}: new_ehc_plans of {out.la_name} in {year} is {value:,.0f}, "
+                f"{value / parts:.1f} times its breakdown by age at start ({parts:,.0f}): "
+                f"taken as {parts:,.0f}"
+            )
+            fixed.iloc[i, fixed.columns.get_loc("children")] = parts
+    if notes:
+        out.estimated += notes
+        warnings.warn("; ".join(notes), DataWarning, stacklevel=4)
+    return fixed
+
+
 def _flows(out: DfeRelease, tables: dict[str, pd.DataFrame]) -> None:
     if "newplans" in tables:
         t = tables["newplans"]
@@ -632,6 +669,9 @@ def _flows(out: DfeRelease, tables: dict[str, pd.DataFrame]) -> None:
             out.new_plans_by_age = _select_columns(
                 _ages(start.rename(columns={"value": "children"}), "newplans"),
                 ["year", "age_group", "age_min", "age_max", "children"],
+            )
+            out.new_plans = _new_plans_checked(
+                out, total, out.new_plans_by_age, str(t.attrs.get("path", "newplans.csv"))
             )
     if "ceased" in tables:
         t = tables["ceased"].rename(columns={"value": "children"})

@@ -546,7 +546,7 @@ def _scenario_text(
             "  method: drift\n"
         )
     estimated_note = "".join(
-        f"#   - suppressed count estimated: {line}\n" for line in release.estimated
+        f"#   - estimated, the published figure unusable: {line}\n" for line in release.estimated
     )
     if history_note:
         lines = textwrap.wrap(
