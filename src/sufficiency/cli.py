@@ -299,8 +299,8 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
         raise SufficiencyError(f"--draws {args.draws}: give a number of draws, 0 or more")
     if args.workers is not None and args.workers < 1:
         raise SufficiencyError(f"--workers {args.workers}: give 1 or more")
-    inputs = [p for f in args.scenario_files for p in scenario_inputs(f)]
-    check_output_folder(args.out, force=args.force, protect=[*inputs, *_given(args.dfe)])
+    guarded = [p for f in args.scenario_files for p in scenario_inputs(f)]
+    check_output_folder(args.out, force=args.force, protect=[*guarded, *_given(args.dfe)])
     if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
         with contextlib.suppress(ImportError):
             import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
@@ -358,8 +358,8 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from .outputs import check_output_folder, input_paths
     from .pipeline import run
 
-    inputs = scenario_inputs(args.scenario_file, args.scenario)
-    check_output_folder(args.out, force=args.force, protect=inputs)  # fail early
+    guarded = scenario_inputs(args.scenario_file, args.scenario)
+    check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
     extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
     extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []
@@ -471,8 +471,8 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     pairs = _compare_sources(args)
     sources: list[ScenarioSource] = [(p, n) if n else p for p, n in pairs]
     queue = [f"{p}@{n}" if n else p for p, n in pairs]
-    inputs = [p for path, name in pairs for p in scenario_inputs(path, name)]
-    check_output_folder(args.out, force=args.force, protect=inputs)
+    guarded = [p for path, name in pairs for p in scenario_inputs(path, name)]
+    check_output_folder(args.out, force=args.force, protect=guarded)
 
     def on_stage(stage: str) -> None:
         if stage == "load" and queue:  # each run starts by loading: name it
@@ -533,8 +533,8 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     from .outputs import check_output_folder, write_csv, write_folder
     from .pipeline import project
 
-    inputs = scenario_inputs(args.scenario_file, args.scenario)
-    check_output_folder(args.out, force=args.force, protect=inputs)  # fail early
+    guarded = scenario_inputs(args.scenario_file, args.scenario)
+    check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
     progress("load")
     scenario, inputs = _load(args)
     progress("forecast")

@@ -569,13 +569,14 @@ def _estimate_suppressed(
             shown = sum(float(np.nan_to_num(v[i])) for v in cells.values())
             shown += sum(r for _, r, _ in groups)
             groups.append((rest, float(total[i]) - shown, "ehcplans"))
-        for members, remainder, source in groups:
-            each = max(remainder, 0.0) / len(members)
-            for c in members:
+        for group, remainder, source in groups:
+            each = max(remainder, 0.0) / len(group)
+            for c in group:
                 cells[c][i] = each
+                area = f"{raw['la_name'].iloc[i]}, {raw['year'].iloc[i]}"
                 notes.append(
-                    f"{path}, row {row_of(raw.index[i])}, column {c!r} ({raw['la_name'].iloc[i]}, "
-                    f"{raw['year'].iloc[i]}): suppressed (c), estimated as {each:g}, "
+                    f"{path}, row {row_of(raw.index[int(i)])}, column {c!r} ({area}): "
+                    f"suppressed (c), estimated as {each:g}, "
                     f"{source} less the published cells it adds up"
                 )
     warnings.warn(

@@ -446,13 +446,13 @@ def _fill_suppressed_totals(
     if not missing.any() or caseload.empty:
         return totals
     by_year = caseload.groupby("year")["children"].sum(min_count=1)
-    out = totals.copy()
+    out = totals.reset_index(drop=True)
     notes = []
     for i in np.flatnonzero(missing):
         year = out["year"].iloc[i]
         value = by_year.get(year, np.nan)
         if np.isfinite(value) and value > 0:
-            out.iloc[i, out.columns.get_loc("children")] = float(value)
+            out.loc[int(i), "children"] = float(value)
             notes.append(
                 f"plans at January {year} ({out['la_name'].iloc[i]}): ehcplans suppressed, "
                 f"taken as {value:,.0f}, the sum of the published placement counts"
@@ -630,7 +630,7 @@ def _new_plans_checked(
     is used instead, named in a :class:`DataWarning` (file, row) and in ``out.estimated``.
     """
     sums = by_age.groupby("year")["children"].sum(min_count=1)
-    fixed = out.new_plans.copy()
+    fixed = out.new_plans.reset_index(drop=True)
     notes = []
     for i, (year, value) in enumerate(zip(fixed["year"], fixed["children"], strict=True)):
         parts = float(sums.get(year, np.nan))
@@ -644,7 +644,7 @@ def _new_plans_checked(
                 f"{value / parts:.1f} times its breakdown by age at start ({parts:,.0f}): "
                 f"taken as {parts:,.0f}"
             )
-            fixed.iloc[i, fixed.columns.get_loc("children")] = parts
+            fixed.loc[i, "children"] = parts
     if notes:
         out.estimated += notes
         warnings.warn("; ".join(notes), DataWarning, stacklevel=4)

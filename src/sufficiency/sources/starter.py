@@ -698,7 +698,7 @@ def write_starter(
         real_population=population is not None,
         history_note=history_note,
     )
-    files: dict[str, Callable[[Path], None]] = {
+    files: dict[str, Callable[[Path], object]] = {
         "data/caseload.csv": lambda p: history.to_csv(p, index=False, float_format="%.3f"),
         "data/population.csv": lambda p: pop.to_csv(p, index=False),
         "data/settings.csv": lambda p: settings.to_csv(p, index=False),
@@ -713,7 +713,7 @@ def write_starter(
     return scenario
 
 
-def _write_files(target: Path, files: dict[str, Callable[[Path], None]]) -> None:
+def _write_files(target: Path, files: dict[str, Callable[[Path], object]]) -> None:
     """Write ``files`` (relative path -> writer) into ``target`` all or nothing.
 
     Each is written into a hidden temporary folder beside ``target`` first, then moved into
