@@ -260,6 +260,16 @@ class Case:
 YAML = "scenario.yaml"
 
 CASES = [
+    # levers: one setting changed twice from one year (the last would win, silently)
+    Case(
+        "levers-setting-change-given-twice",
+        append_yaml(
+            "levers:\n  settings:\n"
+            "    - {setting: SPEC01, places: 40, from_year: 2027}\n"
+            "    - {setting: SPEC01, places: 60, from_year: 2027}\n"
+        ),
+        (f"{YAML}: levers.settings", "entry 1 repeats entry 0", "40 then 60 places"),
+    ),
     # YAML: keys given twice, aliases, unsafe tags, non-finite numbers, syntax
     Case(
         "yaml-duplicate-top-level-key",

@@ -241,6 +241,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _given(*paths: str | Sequence[str] | None) -> list[str]:
+    """The paths of input options given (each a path, a list of paths, or None)."""
+    out: list[str] = []
+    for p in paths:
+        if isinstance(p, str):
+            out.append(p)
+        elif p is not None:
+            out += list(p)
+    return out
+
+
 def _load(args: argparse.Namespace) -> tuple[Scenario, Inputs]:
     from .config import load_scenario
     from .data import load_inputs
@@ -306,10 +317,16 @@ def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
+    from .guard import scenario_inputs
     from .outputs import check_output_folder
     from .sweep import Task, sweep
 
-    check_output_folder(args.out, force=args.force)
+    if args.draws < 0:
+        raise SufficiencyError(f"--draws {args.draws}: give a number of draws, 0 or more")
+    if args.workers is not None and args.workers < 1:
+        raise SufficiencyError(f"--workers {args.workers}: give 1 or more")
+    guarded = [p for f in args.scenario_files for p in scenario_inputs(f)]
+    check_output_folder(args.out, force=args.force, protect=[*guarded, *_given(args.dfe)])
     if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
         with contextlib.suppress(ImportError):
             import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
@@ -363,10 +380,12 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
+    from .guard import scenario_inputs
     from .outputs import check_output_folder, input_paths
     from .pipeline import run
 
-    check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
+    guarded = scenario_inputs(args.scenario_file, args.scenario)
+    check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
     extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
     extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []
@@ -489,13 +508,15 @@ def _compare_sources(args: argparse.Namespace) -> list[tuple[str, str | None]]:
 
 
 def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
+    from .guard import scenario_inputs
     from .outputs import check_output_folder
     from .pipeline import ScenarioSource, compare
 
     pairs = _compare_sources(args)
     sources: list[ScenarioSource] = [(p, n) if n else p for p, n in pairs]
     queue = [f"{p}@{n}" if n else p for p, n in pairs]
-    check_output_folder(args.out, force=args.force, protect=[p for p, _ in pairs])
+    guarded = [p for path, name in pairs for p in scenario_inputs(path, name)]
+    check_output_folder(args.out, force=args.force, protect=guarded)
 
     def on_stage(stage: str) -> None:
         if stage == "load" and queue:  # each run starts by loading: name it
@@ -552,10 +573,12 @@ def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
 def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
     import pandas as pd
 
+    from .guard import scenario_inputs
     from .outputs import check_output_folder, write_csv, write_folder
     from .pipeline import project
 
-    check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
+    guarded = scenario_inputs(args.scenario_file, args.scenario)
+    check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
     progress("load")
     scenario, inputs = _load(args)
     progress("forecast")
@@ -624,7 +647,11 @@ def _cmd_example(args: argparse.Namespace, _progress: _Progress) -> int:
 
 def _cmd_init(args: argparse.Namespace, _progress: _Progress) -> int:
     from .errors import DataError
+    from .guard import guard_inputs
 
+    # every input option's paths: never written over, even with --force
+    given = _given(args.dfe, args.population, args.sen2, args.gias, args.places, args.costs)
+    guard_inputs(args.out, given)
     if args.sen2 is not None or args.gias is not None:
         from .sources.council import write_council_starter
 

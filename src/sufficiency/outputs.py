@@ -20,6 +20,7 @@ import pandas as pd
 
 from .cells import safe_cells
 from .errors import SufficiencyError
+from .guard import guard_inputs, inside
 from .postprocess.disclosure import publish
 from .postprocess.draws import Uncertainty
 from .results import TABLES, Comparison, Result
@@ -224,10 +225,6 @@ def _foreign_files(folder: Path) -> list[str] | None:
     return [f for f in _files(folder) if f != MANIFEST and f not in written]
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def check_output_folder(
     out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
 ) -> Path:
@@ -236,8 +233,8 @@ def check_output_folder(
     Accepted: a folder that does not exist, an empty folder, or one the library wrote
     before (its :data:`MANIFEST` lists every file in it). Any other folder is refused
     unless ``force``. Never accepted, even with ``force``: an existing file; a folder that
-    holds (or is) any path of ``protect`` (the scenario file and its data files) or the
-    current working folder.
+    holds (or is) any path of ``protect`` (the scenario file and its data files) or lies
+    inside a protected folder (:func:`guard_inputs`); the current working folder.
 
     Returns:
         The output folder as an absolute path.
@@ -245,16 +242,12 @@ def check_output_folder(
     Raises:
         SufficiencyError: If the folder may not be replaced.
     """
-    out = Path(out).absolute()
+    given = Path(out)
+    # "a/new/.." names a: never create "new" on the way (nor fail renaming "..")
+    out = Path(os.path.abspath(given)) if {".", ".."} & set(given.parts) else given.absolute()
     real = out.resolve()
-    guarded = [Path(p).resolve() for p in protect]
-    for p in guarded:
-        if _inside(p, real):
-            raise SufficiencyError(
-                f"output folder {out} holds the input {p}: writing there would delete it; "
-                "choose another folder (--force does not override this)"
-            )
-    if _inside(Path.cwd().resolve(), real):
+    guard_inputs(out, protect)
+    if inside(Path.cwd().resolve(), real):
         raise SufficiencyError(
             f"output folder {out} holds the current folder: choose a folder inside it or "
             "elsewhere (--force does not override this)"

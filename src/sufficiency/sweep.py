@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ScenarioError, SufficiencyError
+from .guard import scenario_inputs
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
 from .postprocess.national import national_table
@@ -144,7 +145,15 @@ class Sweep:
                 },
             )
 
-        return write_folder(out, fill, force=force)
+        return write_folder(out, fill, force=force, protect=self.inputs())
+
+    def inputs(self) -> list[Path]:
+        """Every file and folder the sweep read: each LA's scenario file and its data
+        files, and the DfE folders (what its output may never hold)."""
+        paths: list[Path] = []
+        for path in sorted({t.path for t in self.tasks if t.dfe is None}):
+            paths += scenario_inputs(path)
+        return paths + sorted({Path(t.dfe) for t in self.tasks if t.dfe is not None})
 
 
 def cpu_seconds() -> float:
@@ -208,9 +217,11 @@ def tasks_for(
             names; ``"all"`` for every LA in the files), each run from its starter.
 
     Raises:
-        ScenarioError: If there are no LAs, two share a label, or ``"all"`` is asked
-            for without ``dfe``.
+        ScenarioError: If there are no LAs, two share a label, ``"all"`` is asked for
+            without ``dfe``, or ``draws`` is negative.
     """
+    if draws < 0:
+        raise ScenarioError(f"draws={draws}: give a number of draws, 0 or more")
     if dfe is not None:
         found = local_authorities(dfe)
         if isinstance(las, str) and las == "all":

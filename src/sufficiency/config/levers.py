@@ -305,6 +305,29 @@ class Levers(Strict):
         ),
     )
 
+    @field_validator("settings")
+    @classmethod
+    def _one_change_per_setting_and_year(cls, v: list[SettingChange]) -> list[SettingChange]:
+        """Two changes of one setting from one year: which was meant cannot be known."""
+        first: dict[tuple[str, int], int] = {}
+        clashes = []
+        for i, change in enumerate(v):
+            key = (change.setting, change.from_year)
+            if key in first:
+                j = first[key]
+                clashes.append(
+                    f"entry {i} repeats entry {j} (setting {change.setting!r} from "
+                    f"{change.from_year}: {v[j].places} then {change.places} places)"
+                )
+            else:
+                first[key] = i
+        if clashes:
+            raise ValueError(
+                "; ".join(clashes) + ": give each setting one change per year (a later "
+                "change needs a later from_year)"
+            )
+        return v
+
     @property
     def flow_levers(self) -> dict[str, RequestsLever | ConversionLever]:
         """The levers on the flow model that are set, by name (``requests``, ``conversion``)."""

@@ -126,7 +126,7 @@ def warn_implausible(
         population: Parsed population (``year, age, population``).
         population_raw: The population as read.
         tables: ``(name, frame, raw, count column)`` of each table whose yearly totals to
-            compare.
+            compare (a ``_row`` column, where given, holds each row's position in ``raw``).
 
     Returns:
         The warnings logged.
@@ -159,6 +159,8 @@ def warn_implausible(
             ratio = b / a if a > 0 else np.inf
             if ratio >= JUMP_FACTOR or ratio <= 1 / JUMP_FACTOR:
                 rows = np.flatnonzero((frame["year"] == after).to_numpy())
+                if "_row" in frame.columns:  # a part of its table: the rows as read
+                    rows = frame["_row"].to_numpy()[rows]
                 found.append(
                     f"{raw.label}: {column} total {b:,.0f} in {after} against {a:,.0f} in "
                     f"{before} (×{ratio:,.1f}); check the {after} rows ({_rows(raw, rows)})"

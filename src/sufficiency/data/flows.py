@@ -147,6 +147,24 @@ def check_flows(
     return frame[["year", "measure", "age", "age_band", "children"]]
 
 
+def flow_totals(
+    frame: pd.DataFrame, raw: RawTable
+) -> list[tuple[str, pd.DataFrame, RawTable, str]]:
+    """Each measure's rows whose yearly totals the plausibility check compares
+    (:func:`~sufficiency.data.checks.warn_implausible`): its all-ages rows where it has
+    them, else every row; the count column is named after the measure, and ``_row`` holds
+    each row's position in the table as read."""
+    out = []
+    measure = frame["measure"].astype(str).to_numpy()
+    whole = ((frame["age"] == -1) & (frame["age_band"].astype(str) == "")).to_numpy()
+    for m in dict.fromkeys(measure):
+        mine = measure == m
+        rows = np.flatnonzero(mine & whole) if (mine & whole).any() else np.flatnonzero(mine)
+        part = frame.iloc[rows][["year", "children"]].rename(columns={"children": m})
+        out.append((m, part.assign(_row=rows), raw, m))
+    return out
+
+
 def tidy_flows(frame: pd.DataFrame) -> pd.DataFrame:
     """The checked table in the library's vocabulary: ``year``, categorical ``measure``,
     ``age`` (nullable integer), categorical ``age_band`` (missing: all ages), ``children``,

@@ -12,12 +12,12 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.schema import Scenario
-from ..errors import Problem, ScenarioError
+from ..errors import DataError, Problem, ScenarioError
 from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .continuity import check_continuity
-from .flows import check_flows, tidy_flows
+from .flows import check_flows, flow_totals, tidy_flows
 from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,11 @@ def _with_bands(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> 
         out["age"] = ages
         out["age_band"] = bands
     elif "age_band" in out.columns:
+        if "age" in out.columns:  # bands where given, else from the single age
+            given = out["age"].notna().to_numpy() & (out["age_band"] == "").to_numpy()
+            bands = out["age_band"].to_numpy(dtype=object).copy()
+            bands[given] = taxonomy.age_band_of(out["age"].to_numpy()[given].astype(int))
+            out["age_band"] = bands
         out["age"] = -1
     return out
 
@@ -276,16 +281,27 @@ def load_inputs(
     problems: list[Problem] = []
 
     origin = f"{scenario._sources[-1]}: " if scenario._sources else ""
-    missing = []
+    missing: list[Problem] = []
+    absent: set[str] = set()
     for key, value in sources.items():
         if value is None or isinstance(value, pd.DataFrame):
             continue
         path = Path(str(value).split("#")[0])
         if path.is_dir():
             missing.append(Problem(f"{origin}data.{key}", f"{path} is a directory, not a table"))
+        elif path.exists() and not path.is_file():
+            missing.append(
+                Problem(
+                    f"{origin}data.{key}",
+                    f"{path} is not a regular file (a device, pipe or socket); give the "
+                    "table's file",
+                )
+            )
         elif not path.is_file():
             missing.append(Problem(f"{origin}data.{key}", f"file not found: {path}"))
-    raise_if(missing, "input files are missing")
+        else:
+            continue
+        absent.add(key)
 
     def parse(
         name: str, columns: tuple[Column, ...], one_of: tuple[tuple[str, ...], ...] = ()
@@ -302,6 +318,25 @@ def load_inputs(
         return frame, raw
 
     ages = (("age", "age_band"),)
+    if missing:  # the tables that are there are checked too: every problem at once
+        present = {
+            "caseload": (CASELOAD_COLUMNS, ages),
+            "population": (POPULATION_COLUMNS, ()),
+            "settings": (SETTINGS_COLUMNS, ()),
+            "cost_assumptions": (COST_COLUMNS, ()),
+            "sen_support": (SEN_SUPPORT_COLUMNS, ages),
+            "setting_places": (SETTING_PLACES_COLUMNS, ()),
+        }
+        for name, (columns, groups) in present.items():
+            if sources.get(name) is not None and name not in absent:
+                try:
+                    parse(name, columns, groups)
+                except DataError as exc:
+                    problems += exc.problems or [Problem(name, exc.summary)]
+        raise_if(
+            missing + problems,
+            "input files are missing" + (" and tables are invalid" if problems else ""),
+        )
     caseload, caseload_raw = parse("caseload", CASELOAD_COLUMNS, ages)
     population, population_raw = parse("population", POPULATION_COLUMNS)
     settings, settings_raw = parse("settings", SETTINGS_COLUMNS)
@@ -313,6 +348,7 @@ def load_inputs(
     if sources.get("setting_places") is not None:
         setting_places, places_raw = parse("setting_places", SETTING_PLACES_COLUMNS)
     flows = None
+    flows_raw = None
     if (flows_source := sources.get("flows")) is not None:
         flows_raw = _read("flows", flows_source, files)
         flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
@@ -517,6 +553,8 @@ def load_inputs(
         sen_support["year"] = sen_support["year"].astype(int)
         counted.append(("sen_support", sen_support, sen_raw, "children"))
     counted.append(("population", population_as_read, population_raw, "population"))
+    if flows is not None and flows_raw is not None:
+        counted += flow_totals(flows, flows_raw)
     warn_implausible(caseload, caseload_raw, population_as_read, population_raw, counted)
 
     caseload = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -124,6 +124,11 @@ def read_table(source: TableSource, label: str) -> RawTable:
     path = Path(text)
     if path.is_dir():
         raise DataError(f"{label}: {path} is a directory; give the table's file")
+    if path.exists() and not path.is_file():
+        raise DataError(
+            f"{label}: {path} is not a regular file (a device, pipe or socket); give the "
+            "table's file"
+        )
     if not path.is_file():
         raise DataError(f"{label}: file not found: {path}")
     size = path.stat().st_size
@@ -486,9 +491,24 @@ def check_table(
             )
         )
         return pd.DataFrame()
+    # where several columns of a group are given (age and age_band), a cell may be blank
+    # on a row where another of them is filled; a row with all of them blank may not
+    either: set[str] = set()
+    for group in one_of:
+        given = [g for g in group if g in present]
+        if len(given) < 2:
+            continue
+        either |= set(given)
+        none = np.logical_and.reduce([np.asarray(_blank(frame[g])) for g in given])
+        for i in np.flatnonzero(none)[:20]:
+            problems.append(
+                Problem(raw.where(int(i), given[0]), f"empty cells; give {' or '.join(given)}")
+            )
     for col in columns:
         if col.name not in present:
             continue
+        if col.name in either:
+            col = replace(col, blank_ok=True)
         values = frame[col.name]
         if col.kind == "text":
             blank = _blank(values)

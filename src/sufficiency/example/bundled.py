@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import SufficiencyError
+from ..guard import guard_replace, record_written
 from ._writing import EXAMPLE_DIR, EXTRA_TABLES, HEADER, TABLES, write_borough
 from .generator import generate_borough
 
@@ -68,7 +69,8 @@ def write_example(
         path: Folder to write into: new or empty (created if missing).
         force: Write into a folder that is not empty; files of the same names
             (``scenario.yaml``, ``data/*.csv``, ``scenarios/*.yaml``) are then replaced,
-            others kept.
+            others kept. Only files an earlier ``example`` or ``init`` wrote there are
+            ever replaced (:func:`sufficiency.guard.guard_replace`).
         scenarios: Also copy every bundled lever scenario into ``scenarios/`` (each
             extends ``../scenario.yaml``, so they run from the copy).
         own_files: Also copy the borough's own files: its SEN2 returns (``sen2/``, the
@@ -80,7 +82,8 @@ def write_example(
 
     Raises:
         SufficiencyError: If ``path`` is a file, a folder that is not empty (without
-            ``force``), or cannot be written.
+            ``force``), holds files of the same names the library did not write, or cannot
+            be written.
     """
     root = Path(path)
     if root.exists() and not root.is_dir():
@@ -90,18 +93,24 @@ def write_example(
             f"{root} is not empty: name a new or empty folder, or use --force (force=True) "
             "to write the example into it, replacing scenario.yaml and data/*.csv"
         )
+    copies = {"scenario.yaml": EXAMPLE_DIR / "scenario.yaml"}
+    copies.update(
+        {f"data/{t}.csv": EXAMPLE_DIR / "data" / f"{t}.csv" for t in (*TABLES, *EXTRA_TABLES)}
+    )
+    if scenarios:
+        copies.update({f"scenarios/{f.name}": f for f in example_scenarios()})
+    if own_files:  # the borough's SEN2 returns (Blade export) and register extract
+        sen2 = EXAMPLE_DIR / "sen2"
+        copies.update(
+            {f"sen2/{f.relative_to(sen2).as_posix()}": f for f in sorted(sen2.rglob("*.csv"))}
+        )
+        copies["gias.csv"] = EXAMPLE_DIR / "gias.csv"
+    guard_replace(root, copies)  # and replaces only its own earlier files
     try:
-        (root / "data").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(EXAMPLE_DIR / "scenario.yaml", root / "scenario.yaml")
-        for table in (*TABLES, *EXTRA_TABLES):
-            shutil.copyfile(EXAMPLE_DIR / "data" / f"{table}.csv", root / "data" / f"{table}.csv")
-        if own_files:
-            shutil.copytree(EXAMPLE_DIR / "sen2", root / "sen2", dirs_exist_ok=True)
-            shutil.copyfile(EXAMPLE_DIR / "gias.csv", root / "gias.csv")
-        if scenarios:
-            (root / "scenarios").mkdir(exist_ok=True)
-            for file in example_scenarios():
-                shutil.copyfile(file, root / "scenarios" / file.name)
+        for name, source in copies.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, root / name)
+        record_written(root, copies)
     except OSError as exc:
         raise SufficiencyError(f"cannot write the example into {root}: {exc}") from None
     return root / "scenario.yaml"

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..errors import DataError, Problem
+from ..errors import DataError, DataWarning, Problem
 from .dfe_columns import PLACEMENT_TIER, unknown_columns
-from .parsing import SYMBOLS, numbers, read_text_csv
+from .parsing import SYMBOLS, numbers, read_text_csv, refuse_duplicates, row_of
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +277,9 @@ def read_dfe_ehcp(
         raise DataError(
             f"{p}: not a DfE EHC plan file", [Problem(str(p), "missing " + ", ".join(missing))]
         )
-    raw = _geography(raw)
+    raw = _geography(raw, p)
     raw = _select(raw, la, p, boundaries)
+    refuse_duplicates(raw, p)
     if "characteristic_age" in raw.columns:
         layout, long = "by_age", _by_age(raw, p)
     elif "establishment_type" in raw.columns:
@@ -290,6 +292,7 @@ def read_dfe_ehcp(
             [Problem(str(p), "expected characteristic_age, establishment_type or ehcplans")],
         )
     symbols = long.attrs.pop("symbols", {})
+    estimated = long.attrs.pop("estimated", [])
     key = "age_band" if layout == "by_age" else "placement"
     frame, applied = _apply_boundaries(long, boundaries, key)
     frame = frame.sort_values(["la_code", "year", key], ignore_index=True)
@@ -302,6 +305,7 @@ def read_dfe_ehcp(
         "children_column": "ehcplans" if layout == "caseload" else "Total_all",
         "symbols": symbols,
         "boundary_changes": applied,
+        "estimated": estimated,
     }
     if symbols:
         log.info(
@@ -328,8 +332,12 @@ def _ees_long(raw: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["ehcp_or_statement"])
 
 
-def _geography(raw: pd.DataFrame) -> pd.DataFrame:
-    """Add ``la_code``/``la_name`` for every row (national and regional rows too)."""
+def _geography(raw: pd.DataFrame, path: Path | None = None) -> pd.DataFrame:
+    """Add ``la_code``/``la_name`` for every row (national and regional rows too).
+
+    Raises:
+        DataError: If a ``time_period`` is not a year, naming ``path`` and the rows.
+    """
     level = raw["geographic_level"].str.strip().str.lower()
     code = raw["new_la_code"].str.strip()
     name = raw["la_name"].str.strip()
@@ -338,18 +346,23 @@ def _geography(raw: pd.DataFrame) -> pd.DataFrame:
     code = code.mask(regional, raw["region_code"].str.strip()).mask(national, ENGLAND[0])
     name = name.mask(regional, raw["region_name"].str.strip()).mask(national, ENGLAND[1])
     out = raw.assign(la_code=code, la_name=name, _level=level)
-    out["year"] = _year(out["time_period"])
+    out["year"] = _year(out["time_period"], path)
     return out
 
 
-def _year(period: pd.Series) -> pd.Series:
+def _year(period: pd.Series, path: Path | None = None) -> pd.Series:
     """Calendar year of the January snapshot: 2019 or 201819 -> 2019."""
     text = period.str.strip()
     bad = ~text.str.fullmatch(r"\d{4}|\d{6}")
     if bad.any():
+        where = f"{path}, " if path is not None else ""
         raise DataError(
-            "unknown time_period values",
-            [Problem("time_period", ", ".join(sorted(set(text[bad])))[:200])],
+            f"{where or 'a DfE file: '}time_period values that are not a year (2023) or an "
+            "academic year (202223)",
+            [
+                Problem(f"{where}row {row_of(i)}, column 'time_period'", repr(text[i]))
+                for i in text.index[bad][:5]
+            ],
         )
     return text.map(lambda s: int(s) if len(s) == 4 else int(s[:2] + s[4:])).astype(int)
 
@@ -459,12 +472,12 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     if "breakdown_topic" in raw.columns:
         raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
     total = numbers(raw["ehcplans"], "ehcplans", path, symbols)
+    cells = {c: numbers(raw[c], c, path, symbols) for c in _CASELOAD_TIER if c in raw.columns}
+    estimated = _estimate_suppressed(raw, total, cells, path)
     listed = np.zeros(len(raw))
     parts = []
-    for column, tier in _CASELOAD_TIER.items():
-        if column not in raw.columns:
-            continue
-        values = numbers(raw[column], column, path, symbols)
+    for column, values in cells.items():
+        tier = _CASELOAD_TIER[column]
         listed += np.nan_to_num(values)
         parts.append(
             pd.DataFrame(
@@ -483,7 +496,14 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         i = int(np.argmax(rest < -0.5))
         raise DataError(
             f"{path}: listed placements exceed ehcplans",
-            [Problem(f"{path}, area {raw['la_code'].iloc[i]}", f"by {-rest[i]:g} plans")],
+            [
+                Problem(
+                    f"{path}, row {row_of(raw.index[i])}",
+                    f"{raw['la_name'].iloc[i]} ({raw['la_code'].iloc[i]}), "
+                    f"{raw['year'].iloc[i]}: the placement columns add up to "
+                    f"{listed[i]:,.0f}, {-rest[i]:,.0f} more than ehcplans {total[i]:,.0f}",
+                )
+            ],
         )
     parts.append(
         pd.DataFrame(
@@ -499,7 +519,74 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     )
     out = pd.concat(parts, ignore_index=True)
     out.attrs["symbols"] = symbols
+    out.attrs["estimated"] = estimated
     return out
+
+
+#: Subtotal columns of the caseload file and the placement columns each adds up.
+_SUBTOTALS: dict[str, tuple[str, ...]] = {
+    "mainstream_total": tuple(c for c in _CASELOAD_TIER if c.startswith("mainstream_")),
+    "special_total": tuple(c for c in _CASELOAD_TIER if c.startswith("special_")),
+    "ap_pru_total": tuple(c for c in _CASELOAD_TIER if c.startswith("ap_pru_")),
+    "fe_total": (
+        "general_fe_tertiary_colleges",
+        "specialist_post_16_institutions",
+        "ukrlp_provider",
+    ),
+}
+
+
+def _estimate_suppressed(
+    raw: pd.DataFrame, total: np.ndarray, cells: dict[str, np.ndarray], path: Path
+) -> list[str]:
+    """Fill suppressed (``c``) placement cells in place with an estimate, never 0.
+
+    A suppressed cell is its subtotal (``special_total``…) less the published cells of
+    that subtotal; without a published subtotal, ``ehcplans`` less every published cell.
+    Several suppressed cells share the remainder equally. Each estimate is named in one
+    :class:`~sufficiency.errors.DataWarning` and returned (for the assumptions).
+    """
+    suppressed = {
+        c: (raw[c].str.strip().str.lower() == "c").to_numpy() for c in cells if c in raw.columns
+    }
+    if not any(m.any() for m in suppressed.values()):
+        return []
+    notes: list[str] = []
+    for i in np.flatnonzero(np.logical_or.reduce(list(suppressed.values()))):
+        hidden = [c for c, m in suppressed.items() if m[i]]
+        groups: list[tuple[list[str], float, str]] = []
+        for sub, members in _SUBTOTALS.items():
+            mine = [c for c in hidden if c in members]
+            if not mine or sub not in raw.columns:
+                continue
+            sub_value = pd.to_numeric(raw[sub].iloc[i].strip(), errors="coerce")
+            if not np.isfinite(sub_value):
+                continue
+            shown = sum(float(np.nan_to_num(cells[c][i])) for c in members if c in cells)
+            groups.append((mine, float(sub_value) - shown, sub))
+        rest = [c for c in hidden if not any(c in g for g, _, _ in groups)]
+        if rest:
+            shown = sum(float(np.nan_to_num(v[i])) for v in cells.values())
+            shown += sum(r for _, r, _ in groups)
+            groups.append((rest, float(total[i]) - shown, "ehcplans"))
+        for group, remainder, source in groups:
+            each = max(remainder, 0.0) / len(group)
+            for c in group:
+                cells[c][i] = each
+                area = f"{raw['la_name'].iloc[i]}, {raw['year'].iloc[i]}"
+                notes.append(
+                    f"{path}, row {row_of(raw.index[int(i)])}, column {c!r} ({area}): "
+                    f"suppressed (c), estimated as {each:g}, "
+                    f"{source} less the published cells it adds up"
+                )
+    warnings.warn(
+        "suppressed placement counts estimated: "
+        + "; ".join(notes[:5])
+        + (f" and {len(notes) - 5} more" if len(notes) > 5 else ""),
+        DataWarning,
+        stacklevel=4,
+    )
+    return notes
 
 
 def _apply_boundaries(

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, DataWarning, Problem
@@ -41,7 +42,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import numbers, read_text_csv
+from .parsing import numbers, read_text_csv, refuse_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class DfeRelease:
         symbols: Count of each symbol met (``c``, ``x``, ``z``, ``low``, ``u``…), all files.
         skipped_topics: Breakdown topics read past (sex, ethnicity, years held…).
         boundary_changes: Boundary changes applied (see :data:`dfe.BOUNDARY_CHANGES`).
+        estimated: Suppressed placement counts estimated (file, row, column, estimate).
     """
 
     la_code: str
@@ -122,11 +124,15 @@ class DfeRelease:
     symbols: dict[str, int] = field(default_factory=dict)
     skipped_topics: list[str] = field(default_factory=list)
     boundary_changes: list[str] = field(default_factory=list)
+    estimated: list[str] = field(default_factory=list)
 
     @property
     def base_year(self) -> int:
         """The latest January with a published caseload."""
-        return int(self.caseload_total["year"].max())
+        published = self.caseload_total.dropna(subset=["children"])
+        if published.empty:
+            raise DataError(f"{self.la_name}: no January with published EHC plans (ehcplans)")
+        return int(published["year"].max())
 
 
 def _topic(text: str) -> str:
@@ -164,7 +170,8 @@ def read_table(
             [Problem(str(path), "missing " + ", ".join(missing))],
         )
     extra = set(unknown_columns(raw.columns, kind.removesuffix("_new"), str(path)))
-    raw = dfe._select(dfe._geography(raw), la, path, boundaries)
+    raw = dfe._select(dfe._geography(raw, path), la, path, boundaries)
+    refuse_duplicates(raw, path)
     if "breakdown_topic" not in raw.columns:
         raw["breakdown_topic"] = "All"
         raw["breakdown"] = "All"
@@ -189,6 +196,7 @@ def read_table(
                     "breakdown": raw["breakdown"].str.strip().to_numpy(),
                     "measure": column,
                     "value": numbers(raw[column], column, path, symbols),
+                    "row": raw.index.to_numpy() + 2,
                 }
             )
         )
@@ -208,7 +216,7 @@ def read_table(
         measure=parts_of_key[2],
     ).rename(columns={"children": "value"})
     merged = merged.drop(columns=["key"])
-    merged.attrs = {"symbols": symbols, "boundary_changes": applied}
+    merged.attrs = {"symbols": symbols, "boundary_changes": applied, "path": str(path)}
     return merged
 
 
@@ -306,6 +314,15 @@ def read_dfe_release(
     older: list[Path] = []
     for p in paths:
         kind = FILE_KINDS.get(p.stem.lower())
+        if kind is not None and not _is_dfe(p):
+            warnings.warn(
+                f"{p}: named like a DfE file but without its columns "
+                f"({', '.join(dfe._GEO)}): skipped (a starter's or council's own table? keep "
+                "them outside the DfE folder)",
+                DataWarning,
+                stacklevel=2,
+            )
+            continue
         if kind is not None:
             if kind in release:  # a newer release in a subfolder: the deepest path wins
                 log.info("%s: also found %s; using the later path", release[kind], p)
@@ -334,13 +351,21 @@ def read_dfe_release(
         skipped |= set(t.loc[t["topic"] == "other", "topic_label"])
         tables[kind] = t
     name = code
-    caseload, totals, by_age = _older(older, code, boundaries, files)
+    estimated: list[str] = []
+    caseload, totals, by_age = _older(older, code, boundaries, files, estimated)
     if "caseload" in release:
         with warnings.catch_warnings():  # its unknown columns were named once already
             warnings.simplefilter("ignore", DataWarning)
             current = dfe.read_dfe_ehcp(release["caseload"], la=code, boundaries=boundaries)
         for s, n in current.attrs["symbols"].items():
             symbols[s] = symbols.get(s, 0) + n
+        estimated += current.attrs.get("estimated", [])
+        if current.attrs.get("estimated"):
+            warnings.warn(
+                "suppressed placement counts estimated: " + "; ".join(estimated[:5]),
+                DataWarning,
+                stacklevel=2,
+            )
         caseload = pd.concat(
             [caseload[~caseload["year"].isin(current["year"])], current], ignore_index=True
         )
@@ -357,6 +382,7 @@ def read_dfe_release(
         )
     if caseload.empty and totals.empty:
         raise DataError(f"{root}: no EHC plan caseload file for {la!r}")
+    totals = _fill_suppressed_totals(totals, caseload, estimated)
     codes = sorted(set(totals["la_code"]) | set(caseload["la_code"]))
     name = (
         totals.sort_values("year")["la_name"].iloc[-1]
@@ -394,9 +420,46 @@ def read_dfe_release(
         symbols=symbols,
         skipped_topics=sorted(skipped),
         boundary_changes=changes,
+        estimated=estimated,
     )
     _stock_breakdowns(out, tables, by_age)
     _flows(out, tables)
+    return out
+
+
+def _is_dfe(path: Path) -> bool:
+    """Whether a file's header has the DfE's geography columns (unreadable files: True,
+    so the reader says what is wrong with them)."""
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    except (OSError, ValueError, UnicodeDecodeError):
+        return True
+    return all(c in {str(h).strip() for h in header} for c in dfe._GEO)
+
+
+def _fill_suppressed_totals(
+    totals: pd.DataFrame, caseload: pd.DataFrame, estimated: list[str]
+) -> pd.DataFrame:
+    """Plans at January where ``ehcplans`` is suppressed: the sum of that year's published
+    placement counts (named in ``estimated`` and a :class:`DataWarning`)."""
+    missing = totals["children"].isna().to_numpy()
+    if not missing.any() or caseload.empty:
+        return totals
+    by_year = caseload.groupby("year")["children"].sum(min_count=1)
+    out = totals.reset_index(drop=True)
+    notes = []
+    for i in np.flatnonzero(missing):
+        year = out["year"].iloc[i]
+        value = by_year.get(year, np.nan)
+        if np.isfinite(value) and value > 0:
+            out.loc[int(i), "children"] = float(value)
+            notes.append(
+                f"plans at January {year} ({out['la_name'].iloc[i]}): ehcplans suppressed, "
+                f"taken as {value:,.0f}, the sum of the published placement counts"
+            )
+    if notes:
+        estimated += notes
+        warnings.warn("; ".join(notes), DataWarning, stacklevel=3)
     return out
 
 
@@ -416,7 +479,7 @@ def _resolve(
         if any(c not in raw.columns for c in dfe._GEO):
             continue
         try:
-            rows = dfe._select(dfe._geography(raw), la, p, boundaries)
+            rows = dfe._select(dfe._geography(raw, p), la, p, boundaries)
         except DataError as exc:
             first_error = first_error or exc
             continue
@@ -429,9 +492,14 @@ def _resolve(
 
 
 def _older(
-    paths: list[Path], code: str, boundaries: dfe.Boundaries, files: list[str]
+    paths: list[Path],
+    code: str,
+    boundaries: dfe.Boundaries,
+    files: list[str],
+    estimated: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Caseload by placement, totals and by age band from the files not named by the release."""
+    """Caseload by placement, totals and by age band from the files not named by the
+    release (suppressed placement counts estimated are added to ``estimated``)."""
     caseload, totals, by_age = [], [], []
     for p in paths:
         try:
@@ -442,6 +510,7 @@ def _older(
                 continue
             raise
         files.append(str(p))
+        estimated += frame.attrs.get("estimated", [])
         layout = frame.attrs["layout"]
         if layout == "by_age":
             by_age.append(frame)
@@ -546,6 +615,42 @@ def _stock_breakdowns(
             )
 
 
+#: A year's new plans more than this many times its own breakdown by age at start is not
+#: the area's figure (the 2022 Yorkshire and The Humber rows carry the region's total).
+NEW_PLANS_FACTOR = 1.5
+
+
+def _new_plans_checked(
+    out: DfeRelease, total: pd.DataFrame, by_age: pd.DataFrame, path: str
+) -> pd.DataFrame:
+    """New plans by year, each checked against its own breakdown by age at start.
+
+    Where a year's published total is more than :data:`NEW_PLANS_FACTOR` times the sum of
+    its breakdown by age when the plan started, the total cannot be the area's: the sum
+    is used instead, named in a :class:`DataWarning` (file, row) and in ``out.estimated``.
+    """
+    sums = by_age.groupby("year")["children"].sum(min_count=1)
+    fixed = out.new_plans.reset_index(drop=True)
+    notes = []
+    for i, (year, value) in enumerate(zip(fixed["year"], fixed["children"], strict=True)):
+        parts = float(sums.get(year, np.nan))
+        if not (np.isfinite(value) and np.isfinite(parts) and parts > 0):
+            continue
+        if value > NEW_PLANS_FACTOR * parts:
+            rows = total.loc[total["year"] == year, "row"].dropna()
+            where = f"{path}, row {int(rows.iloc[0])}" if len(rows) else path
+            notes.append(
+                f"{where}: new_ehc_plans of {out.la_name} in {year} is {value:,.0f}, "
+                f"{value / parts:.1f} times its breakdown by age at start ({parts:,.0f}): "
+                f"taken as {parts:,.0f}"
+            )
+            fixed.loc[i, "children"] = parts
+    if notes:
+        out.estimated += notes
+        warnings.warn("; ".join(notes), DataWarning, stacklevel=4)
+    return fixed
+
+
 def _flows(out: DfeRelease, tables: dict[str, pd.DataFrame]) -> None:
     if "newplans" in tables:
         t = tables["newplans"]
@@ -564,6 +669,9 @@ def _flows(out: DfeRelease, tables: dict[str, pd.DataFrame]) -> None:
             out.new_plans_by_age = _select_columns(
                 _ages(start.rename(columns={"value": "children"}), "newplans"),
                 ["year", "age_group", "age_min", "age_max", "children"],
+            )
+            out.new_plans = _new_plans_checked(
+                out, total, out.new_plans_by_age, str(t.attrs.get("path", "newplans.csv"))
             )
     if "ceased" in tables:
         t = tables["ceased"].rename(columns={"value": "children"})
@@ -603,7 +711,7 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
         raw = read_text_csv(p, "DfE")
         if any(c not in raw.columns for c in dfe._GEO):
             continue
-        rows = dfe._geography(raw)
+        rows = dfe._geography(raw, p)
         rows = rows[rows["_level"] == "local authority"]
         if len(rows):
             newest = rows[rows["year"] == rows["year"].max()]

@@ -21,12 +21,17 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
-from .parsing import read_text_csv
+from .parsing import read_text_csv, row_of
 
 _SNPP = ("AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP")
+#: Sex codes and labels of the ONS files, as one spelling.
+_SEX = {"1": "male", "2": "female", "males": "male", "females": "female", "persons": "persons",
+        "male": "male", "female": "female", "m": "male", "f": "female", "all": "persons",
+        "0": "persons"}  # fmt: skip
 
 
 def _area(raw: pd.DataFrame, code: str, name: str, la: str, path: Path) -> pd.DataFrame:
@@ -48,37 +53,75 @@ def _area(raw: pd.DataFrame, code: str, name: str, la: str, path: Path) -> pd.Da
 
 def _counts(values: pd.Series, path: Path, column: str) -> pd.Series:
     num = pd.to_numeric(values.str.replace(",", "").str.strip(), errors="coerce")
-    if num.isna().any():
-        bad = sorted(set(values[num.isna()]))[:5]
+    problems = []
+    for label in values.index[num.isna() | ~np.isfinite(num.fillna(0.0))][:5]:
+        problems.append(
+            Problem(f"{path}, row {row_of(label)}, column {column!r}", f"{values[label]!r}")
+        )
+    if problems:
+        raise DataError(f"{path}: population counts that are not numbers", problems)
+    negative = values.index[(num < 0).to_numpy()]
+    if len(negative):
         raise DataError(
-            f"{path}: population counts that are not numbers",
-            [Problem(f"{path}, column {column!r}", ", ".join(repr(b) for b in bad))],
+            f"{path}: negative population counts",
+            [
+                Problem(f"{path}, row {row_of(i)}, column {column!r}", f"{values[i]} residents")
+                for i in negative[:5]
+            ],
         )
     return num
 
 
-def _long(rows: pd.DataFrame, ages: pd.Series, years: dict[str, int], path: Path) -> pd.DataFrame:
+def _long(
+    rows: pd.DataFrame, ages: pd.Series, sexes: pd.Series, years: dict[str, int], path: Path
+) -> pd.DataFrame:
+    """One row per (year, age, sex) of ages 0–25 with the file and row it came from."""
     parts = [
         pd.DataFrame(
             {
                 "year": year,
                 "age": ages.to_numpy(),
+                "sex": sexes.to_numpy(),
                 "population": _counts(rows[col], path, col).to_numpy(),
+                "source": [f"{path}, row {row_of(i)}, column {col!r}" for i in rows.index],
             }
         )
         for col, year in years.items()
     ]
     out = pd.concat(parts, ignore_index=True)
-    out = out[(out["age"] >= 0) & (out["age"] <= 25)]
-    return pd.DataFrame(out.groupby(["year", "age"], as_index=False)["population"].sum())
+    return out[(out["age"] >= 0) & (out["age"] <= 25)]
+
+
+def _refuse_overlaps(frame: pd.DataFrame, la: str) -> None:
+    """Refuse two rows for the same year, age and sex (of one kind): the same file given
+    twice, or a row repeated; summed, they would double the residents."""
+    repeated = frame.duplicated(["kind", "year", "age", "sex"], keep=False)
+    if not repeated.any():
+        return
+    problems = []
+    for (_, year, age, sex), group in frame[repeated].groupby(["kind", "year", "age", "sex"]):
+        first, *others = group["source"].tolist()
+        problems += [
+            Problem(o, f"residents aged {age} ({sex}) in {year} given again: also {first}")
+            for o in others
+        ]
+        if len(problems) >= 5:
+            break
+    raise DataError(
+        f"ONS population for {la!r}: the same residents given twice (a file given twice, or "
+        "overlapping files); give each file once",
+        problems[:5],
+    )
 
 
 def read_ons_population(paths: str | Path | Sequence[str | Path], la: str) -> pd.DataFrame:
     """Residents aged 0–25 of one LA by year and single year of age, from ONS files.
 
     Where an estimate and a projection give the same year, the estimate wins. Males and
-    females (``sex`` 1 and 2, or the ``males``/``females`` SNPP files) are summed; an SNPP
-    ``persons`` file is used as it is, and a ``males``/``females`` pair is summed.
+    females (``sex`` 1 and 2, or the ``males``/``females`` SNPP files) are summed; where
+    ``persons`` rows are given too (a ``persons`` file beside a ``males`` file), the persons
+    rows are used alone. The same residents given twice (one file twice, a repeated row) and
+    negative counts are errors naming the rows.
 
     Args:
         paths: One or more ONS CSV files (estimates and/or projections).
@@ -89,7 +132,8 @@ def read_ons_population(paths: str | Path | Sequence[str | Path], la: str) -> pd
 
     Raises:
         DataError: If a file is missing, of neither layout (naming the columns it lacks),
-            holds no row for ``la``, or lacks some of the ages 0–25.
+            holds no row for ``la``, lacks some of the ages 0–25, gives the same residents
+            twice or a count that is negative or not a number.
     """
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     estimates, projections = [], []
@@ -113,13 +157,12 @@ def read_ons_population(paths: str | Path | Sequence[str | Path], la: str) -> pd
                     [Problem(str(path), "expected columns like population_2021")],
                 )
             ages = pd.to_numeric(rows[age_col], errors="coerce")
-            estimates.append(_long(rows, ages, years, path).assign(kind="estimate"))
+            sex_col = next(c for c in raw.columns if c.lower() == "sex")
+            sexes = rows[sex_col].str.strip().str.lower().map(_SEX).fillna(rows[sex_col])
+            estimates.append(_long(rows, ages, sexes, years, path).assign(kind="estimate"))
         elif set(_SNPP) <= cols:
             rows = _area(raw, "AREA_CODE", "AREA_NAME", la, path)
             rows = rows[rows["COMPONENT"].str.strip().str.lower() == "population"]
-            sexes = set(rows["SEX"].str.strip().str.lower())
-            if "persons" in sexes:
-                rows = rows[rows["SEX"].str.strip().str.lower() == "persons"]
             age_text = rows["AGE_GROUP"].str.strip().str.lower()
             rows = rows[age_text != "all ages"]
             ages = pd.to_numeric(
@@ -131,7 +174,8 @@ def read_ons_population(paths: str | Path | Sequence[str | Path], la: str) -> pd
                     f"{path}: projections with no year columns",
                     [Problem(str(path), "expected columns like 2018, 2019, …")],
                 )
-            projections.append(_long(rows, ages, years, path).assign(kind="projection"))
+            sexes = rows["SEX"].str.strip().str.lower().map(_SEX).fillna(rows["SEX"])
+            projections.append(_long(rows, ages, sexes, years, path).assign(kind="projection"))
         else:
             mye = ["ladcode<YY>", "laname<YY>", "sex", "age", "population_<year>"]
             missing_mye = [
@@ -157,15 +201,20 @@ def read_ons_population(paths: str | Path | Sequence[str | Path], la: str) -> pd
                     Problem(str(path), "as projections (SNPP), missing " + ", ".join(missing_snpp)),
                 ],
             )
-    est = pd.concat(estimates, ignore_index=True) if estimates else None
-    proj = pd.concat(projections, ignore_index=True) if projections else None
-    if proj is not None:
-        proj = pd.DataFrame(
-            proj.groupby(["year", "age", "kind"], as_index=False)["population"].sum()
-        )
-    if est is not None and proj is not None:
-        proj = proj[~proj["year"].isin(est["year"])]
-    out = pd.concat([f for f in (est, proj) if f is not None], ignore_index=True)
+    every = pd.concat([*estimates, *projections], ignore_index=True)
+    # persons beside males and females (the file says which is which): persons alone
+    persons = every["sex"] == "persons"
+    if persons.any():
+        kinds_with_persons = set(every.loc[persons, "kind"])
+        every = every[persons | ~every["kind"].isin(kinds_with_persons)]
+    _refuse_overlaps(every, la)
+    summed = pd.DataFrame(
+        every.groupby(["year", "age", "kind"], as_index=False)["population"].sum()
+    )
+    est = summed[summed["kind"] == "estimate"]
+    proj = summed[summed["kind"] == "projection"]
+    proj = proj[~proj["year"].isin(est["year"])]
+    out = pd.concat([est, proj], ignore_index=True)
     out["age"] = out["age"].astype(int)
     problems = [
         Problem(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 
-__all__ = ["SYMBOLS", "numbers", "read_text_csv"]
+__all__ = ["SYMBOLS", "numbers", "read_text_csv", "refuse_duplicates", "row_of"]
 
 #: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
 #: missing value (never 0), and the reader counts them.
@@ -35,6 +35,10 @@ def read_text_csv(path: Path, what: str) -> pd.DataFrame:
     Raises:
         DataError: If the file is missing or unreadable (``what`` names the publisher).
     """
+    if path.exists() and not path.is_file():
+        raise DataError(
+            f"{what} file {path} is not a regular file (a folder, device, pipe or socket)"
+        )
     if not path.is_file():
         raise DataError(f"{what} file not found: {path}")
     try:
@@ -46,22 +50,105 @@ def read_text_csv(path: Path, what: str) -> pd.DataFrame:
     return raw
 
 
+def row_of(index: object) -> int:
+    """The spreadsheet row of a frame's index label (the header is row 1)."""
+    return int(index) + 2  # type: ignore[call-overload]
+
+
 def numbers(values: pd.Series, column: str, path: Path, symbols: dict[str, int]) -> np.ndarray:
-    """Counts as floats: symbols become NaN (and are counted); other text is an error."""
+    """Counts as floats: symbols become NaN (and are counted); other text, numbers that are
+    not finite (``inf``, ``1e999``) and negative counts are errors naming the rows.
+
+    ``values`` keeps the index of the file's rows as read (row = index + 2).
+    """
     text = values.str.strip()
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    num = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
     blank = text == ""
     bad_mask = np.isnan(num) & ~blank.to_numpy()
     if bad_mask.any():
         found = text[bad_mask]
         unknown = sorted(set(found) - set(SYMBOLS))
         if unknown:
+            first = found[found.isin(unknown)]
+            rows = ", ".join(str(row_of(i)) for i in first.index[:5])
             raise DataError(
                 f"{path}: unknown text in count column {column!r}",
-                [Problem(f"{path}, column {column!r}", ", ".join(repr(u) for u in unknown[:10]))],
+                [
+                    Problem(
+                        f"{path}, row{'s' if len(first) > 1 else ''} {rows}, column {column!r}",
+                        ", ".join(repr(u) for u in unknown[:10]),
+                    )
+                ],
             )
         for s, n in found.value_counts().items():
             symbols[str(s)] = symbols.get(str(s), 0) + int(n)
+    problems = []
+    for i in np.flatnonzero(np.isinf(num))[:5]:
+        problems.append(
+            Problem(
+                f"{path}, row {row_of(values.index[i])}, column {column!r}",
+                f"{text.iloc[i]!r} is not a finite number",
+            )
+        )
+    for i in np.flatnonzero(num < 0)[:5]:
+        problems.append(
+            Problem(
+                f"{path}, row {row_of(values.index[i])}, column {column!r}",
+                f"negative count {text.iloc[i]}",
+            )
+        )
+    if problems:
+        raise DataError(f"{path}: counts that cannot be counts in column {column!r}", problems)
     if blank.any():
         symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
     return num
+
+
+#: Columns that say what a row of a published file counts (besides its area and year).
+KEY_COLUMNS: tuple[str, ...] = (
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "region_code",
+    "new_la_code",
+    "breakdown_topic",
+    "breakdown",
+    "characteristic_age",
+    "establishment_group",
+    "establishment_type",
+    "ehcp_or_statement",
+    "age",
+)
+
+
+def refuse_duplicates(raw: pd.DataFrame, path: Path) -> None:
+    """Refuse rows of a published file that repeat another row's keys (area, year,
+    breakdown…): summed, they would count the same children twice.
+
+    ``raw`` keeps the index of the file's rows as read (row = index + 2).
+
+    Raises:
+        DataError: Naming both rows of each repeat (the first five).
+    """
+    keys = [c for c in KEY_COLUMNS if c in raw.columns]
+    if not keys or raw.empty:
+        return
+    text = raw[keys].apply(lambda c: c.astype(str).str.strip())
+    repeated = text.duplicated(keep=False)
+    if not repeated.any():
+        return
+    problems = []
+    for _, group in text[repeated].groupby(keys, sort=False):
+        first, *others = group.index
+        shown = [k for k in keys if k not in ("time_identifier", "geographic_level", "region_code")]
+        what = ", ".join(f"{k} {group.loc[first, k]}" for k in shown if group.loc[first, k])
+        problems += [
+            Problem(f"{path}, row {row_of(o)}", f"repeats row {row_of(first)} ({what})")
+            for o in others
+        ]
+        if len(problems) >= 5:
+            break
+    raise DataError(
+        f"{path}: rows repeated (they would be counted twice); remove the repeats",
+        problems[:5],
+    )

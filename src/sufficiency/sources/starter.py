@@ -37,17 +37,23 @@ What is published and what is assumed:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..errors import DataError
+from ..errors import DataError, SufficiencyError
 from ..forecast.methods.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
+from ..guard import guard_inputs, guard_replace, record_written
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
+from .dfe import BOUNDARY_CHANGES, BoundaryChange
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 
@@ -161,6 +167,65 @@ _NOT_IN_SCHOOL = ("OTHER_ARRANGEMENTS", "EHE", "NEET", NOT_PLACED)
 #: million residents aged 0–25 (≈3.6%). Used only by the population approximation.
 NATIONAL_PLANS_PER_RESIDENT = 0.036
 HORIZON = 10
+
+
+def _reorganised_into(code: str) -> BoundaryChange | None:
+    """The reorganisation that created the area ``code`` (None if it was not created so)."""
+    for change in BOUNDARY_CHANGES:
+        if change.kind == "reorganised" and code in change.new:
+            return change
+    return None
+
+
+def with_predecessor(release: DfeRelease, dfe: str | Path) -> tuple[DfeRelease, str]:
+    """A council created by a reorganisation, with its predecessors' stock history.
+
+    The years before the council's first published January are the reorganised group's
+    published figures (predecessors and successors summed, ``boundaries="combined"``)
+    apportioned by the council's share of the group in its first published year: its
+    plans at January, their placements and ages. Flows stay the council's own.
+
+    Args:
+        release: The council's own figures.
+        dfe: The DfE files (read again for the whole group).
+
+    Returns:
+        The release with the earlier years added (unchanged if there are none) and a
+        sentence for the scenario's comments ("" if unchanged).
+    """
+    change = _reorganised_into(release.la_code)
+    if change is None:
+        return release, ""
+    group = read_dfe_release(dfe, release.la_code, boundaries="combined")
+    own = release.caseload_total.dropna(subset=["children"])
+    whole = group.caseload_total.dropna(subset=["children"]).set_index("year")["children"]
+    if own.empty:
+        return release, ""
+    first = int(own["year"].min())
+    earlier = sorted(int(y) for y in whole.index if y < first)
+    if not earlier or first not in whole.index or not whole[first] > 0:
+        return release, ""
+    share = float(own.set_index("year")["children"][first]) / float(whole[first])
+
+    def before(frame: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+        part = frame[frame["year"].isin(earlier)].copy()
+        part["children"] = part["children"] * share
+        return pd.concat([part, mine], ignore_index=True) if len(mine) else part
+
+    release = replace(
+        release,
+        caseload=before(group.caseload, release.caseload),
+        caseload_total=before(group.caseload_total, release.caseload_total),
+        caseload_by_age=before(group.caseload_by_age, release.caseload_by_age)
+        if len(group.caseload_by_age)
+        else release.caseload_by_age,
+    )
+    span = str(earlier[0]) if len(earlier) == 1 else f"{earlier[0]}-{earlier[-1]}"
+    note = (
+        f"{change.note}: the January {span} history is the whole "
+        f"area's published plans x {share:.4f} (this council's share of them in {first})"
+    )
+    return release, note
 
 
 def _years_shape(by_age: pd.DataFrame, years: list[int], total: pd.Series) -> pd.DataFrame:
@@ -440,6 +505,9 @@ def _scenario_text(
     history_start: int,
     population_note: str,
     flows: pd.DataFrame | None = None,
+    *,
+    real_population: bool = False,
+    history_note: str = "",
 ) -> str:
     name = release.la_name
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
@@ -458,6 +526,37 @@ def _scenario_text(
             "#     levers.requests and levers.conversion; 'auto' considers 'flows' where they\n"
             "#     cover its backtest. Kept exactly; add your own years (SEN2) to extend them.\n"
         )
+    if real_population:
+        method_text = (
+            "  # Rate per head of the ONS population by need and age band with a damped\n"
+            "  # trend. REPLACE with 'auto' to backtest every method and pick per series.\n"
+            "  method: poisson_glm_damped\n"
+        )
+    elif flows is not None and len(flows):
+        method_text = (
+            "  # The published flows (data/flows.csv): next January's plans = this January's,\n"
+            "  # aged, less ceased plus new. It needs no population (the one here is\n"
+            "  # invented). REPLACE with 'auto' once the population is real (it backtests\n"
+            "  # every method, the rates per head among them, and picks per series).\n"
+            "  method: flows\n"
+        )
+    else:
+        method_text = (
+            "  # Each series' recorded yearly change, carried on: it needs no population\n"
+            "  # (the one here is invented). REPLACE with 'auto' once the population is real.\n"
+            "  method: drift\n"
+        )
+    estimated_note = "".join(
+        f"#   - estimated, the published figure unusable: {line}\n" for line in release.estimated
+    )
+    if history_note:
+        lines = textwrap.wrap(
+            history_note,
+            88,
+            initial_indent="#   - history of a reorganised council: ",
+            subsequent_indent="#     ",
+        )
+        history_note = "\n".join(lines) + "\n"
     est = (
         "published (sen_needs_all_plans.csv)"
         if len(release.need_by_age)
@@ -498,7 +597,7 @@ def _scenario_text(
 #     REPLACE with your medium-term financial plan's rates.
 #   - population (data/population.csv):
 #     {population_note}
-{flows_note}name: {slug}-starter
+{estimated_note}{flows_note}{history_note}name: {slug}-starter
 description: >-
   Starter baseline for {name} from the DfE's published figures (init); unmitigated,
   on today's placements. Replace the assumptions named in the comments.
@@ -510,10 +609,7 @@ data:
 {flows_line}base_year: {base_year}
 horizon_years: {HORIZON}
 forecast:
-  # Rate per head of population by need and age band with a damped trend. REPLACE with
-  # 'auto' once the population is real (it backtests every method and picks per series).
-  method: poisson_glm_damped
-  interval_level: 0.8
+{method_text}  interval_level: 0.8
   # Statements of SEN were converted to EHC plans until 2018 and the 20-25 band ramped
   # up after the 2014 reforms: the trend is fitted from {history_start} on (the DfE's
   # series start). Earlier years stay in data/caseload.csv: set an earlier year to use them.
@@ -525,8 +621,12 @@ allocation:
 """
 
 
-def starter_assumptions(release: DfeRelease, flat_population: bool) -> list[dict[str, str]]:
-    """What this starter assumes (the scenario's ``assumptions``; module docstring)."""
+def starter_assumptions(
+    release: DfeRelease, flat_population: bool, history_note: str = ""
+) -> list[dict[str, str]]:
+    """What this starter assumes (the scenario's ``assumptions``; module docstring): the
+    national shapes and prices, each published figure it had to estimate, and a
+    predecessor's history (``history_note``) for a council made by a reorganisation."""
     own = "sufficiency init --sen2 (your SEN2 returns) and --gias (the register)"
     out = [
         {
@@ -562,6 +662,25 @@ def starter_assumptions(release: DfeRelease, flat_population: bool) -> list[dict
         )
     if flat_population:
         out.append(dict(FLAT_POPULATION))
+    for line in release.estimated:
+        out.append(
+            {
+                "what": "estimated published figure",
+                "value": line,
+                "why": "the published figure is suppressed or unusable",
+                "how_to_replace": own,
+            }
+        )
+    if history_note:
+        out.append(
+            {
+                "what": "predecessor's history",
+                "value": " ".join(history_note.split()),
+                "why": "the council was created by a reorganisation; earlier Januaries are its "
+                "predecessors'",
+                "how_to_replace": own,
+            }
+        )
     return out
 
 
@@ -597,7 +716,15 @@ def write_starter(
         raise DataError(
             f"{target} is not empty; choose a new folder or pass --force to write into it"
         )
-    release = read_dfe_release(dfe, la)
+    populations = (
+        []
+        if population is None
+        else [population]
+        if isinstance(population, str | Path)
+        else list(population)
+    )
+    guard_inputs(target, [dfe, *populations])
+    release, history_note = with_predecessor(read_dfe_release(dfe, la), dfe)
     history = build_history(release)
     base_year = release.base_year
     first = int(history["year"].min())
@@ -625,20 +752,61 @@ def write_starter(
             "#     ONS mid-year estimates and SNPP projections (sufficiency init --population)."
         )
     settings = build_settings(history, base_year)
-    data = target / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    history.to_csv(data / "caseload.csv", index=False, float_format="%.3f")
-    pop.to_csv(data / "population.csv", index=False)
-    settings.to_csv(data / "settings.csv", index=False)
-    build_costs(base_year).to_csv(data / "cost_assumptions.csv", index=False)
     flows = build_flows(release)
+    text = _scenario_text(
+        release,
+        base_year,
+        history_start,
+        note,
+        flows,
+        real_population=population is not None,
+        history_note=history_note,
+    ) + yaml_block(starter_assumptions(release, population is None, history_note))
+    files: dict[str, Callable[[Path], object]] = {
+        "data/caseload.csv": lambda p: history.to_csv(p, index=False, float_format="%.3f"),
+        "data/population.csv": lambda p: pop.to_csv(p, index=False),
+        "data/settings.csv": lambda p: settings.to_csv(p, index=False),
+        "data/cost_assumptions.csv": lambda p: build_costs(base_year).to_csv(p, index=False),
+        "scenario.yaml": lambda p: p.write_text(text, encoding="utf-8"),
+    }
     if len(flows):
-        flows.to_csv(data / "flows.csv", index=False)
+        files["data/flows.csv"] = lambda p: flows.to_csv(p, index=False)
+    _write_files(target, files)
     scenario = target / "scenario.yaml"
-    scenario.write_text(
-        _scenario_text(release, base_year, history_start, note, flows)
-        + yaml_block(starter_assumptions(release, population is None)),
-        encoding="utf-8",
-    )
     log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
     return scenario
+
+
+def _write_files(target: Path, files: dict[str, Callable[[Path], object]]) -> None:
+    """Write ``files`` (relative path -> writer) into ``target`` all or nothing.
+
+    Each is written into a hidden temporary folder beside ``target`` first, then moved into
+    place; a failure (a full disk) leaves ``target`` as it was (removed if it was new).
+
+    Raises:
+        DataError: If ``target`` holds files of the same names the library did not write,
+            or the files cannot be written.
+    """
+    try:
+        guard_replace(target, files)
+    except SufficiencyError as exc:
+        raise DataError(str(exc)) from None
+    created = not target.exists()
+    tmp: Path | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        for name, write in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            write(tmp / name)
+        for name in files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / name, target / name)
+        record_written(target, files)
+    except OSError as exc:
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise DataError(f"cannot write the starter into {target}: {exc}") from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
