@@ -154,7 +154,7 @@ def test_nothing_written_on_error(tmp_path: Path) -> None:
 
 
 def test_init_needs_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["init", "--sen2", str(tmp_path), str(tmp_path / "out")]) == 2
+    assert main(["init", "--sen2", str(tmp_path / "sen2"), str(tmp_path / "out")]) == 2
     assert "needs both --sen2 and --gias" in capsys.readouterr().err
     assert main(["init", str(tmp_path / "out")]) == 2
 
