@@ -134,15 +134,16 @@ def collect(raw: dict[str, pd.DataFrame], shown: dict[str, pd.DataFrame]) -> Cel
     by_col = inner.groupby([*keys, "col"], sort=False)["value"].sum()
     whole = inner.groupby(keys, sort=False)["value"].sum()
     tot = ~frame["inner"]
+    value_at = int(frame.columns.get_loc("value"))  # type: ignore[arg-type]
     for i in np.flatnonzero(tot.to_numpy()):
         c = frame.iloc[i]
         key = (c["table"], c["year"], c["block"])
         if c["row"] == TOTAL and c["col"] == TOTAL:
-            frame.iat[i, frame.columns.get_loc("value")] = whole.get(key, 0.0)
+            frame.iat[int(i), value_at] = whole.get(key, 0.0)
         elif c["col"] == TOTAL:
-            frame.iat[i, frame.columns.get_loc("value")] = by_row.get((*key, c["row"]), 0.0)
+            frame.iat[int(i), value_at] = by_row.get((*key, c["row"]), 0.0)
         else:
-            frame.iat[i, frame.columns.get_loc("value")] = by_col.get((*key, c["col"]), 0.0)
+            frame.iat[int(i), value_at] = by_col.get((*key, c["col"]), 0.0)
     return Cells(frame.reset_index(drop=True))
 
 
@@ -177,12 +178,12 @@ def _year_model(cells: pd.DataFrame) -> _YearModel:
     cols: list[int] = list(range(n_in))
     for i in np.flatnonzero(~is_inner):
         if row[i] == TOTAL and col[i] == TOTAL:
-            key: tuple[object, ...] = (table_block[i],)
+            line: tuple[object, ...] = (table_block[i],)
         elif col[i] == TOTAL:
-            key = (table_block[i], "r", row[i])
+            line = (table_block[i], "r", row[i])
         else:
-            key = (table_block[i], "c", col[i])
-        found = members.get(key, [])
+            line = (table_block[i], "c", col[i])
+        found = members.get(line, [])
         rows += [int(i)] * len(found)
         cols += found
     sums = sp.csr_matrix(
@@ -305,7 +306,7 @@ def _intervals(
                 break
             cost = np.zeros(2 * n_in)
             cost[row.indices] = sense * row.data
-            h.changeColsCost(len(cols), cols, cost)  # type: ignore[attr-defined]
+            h.changeColsCost(len(cols), cols, cost)
             h.run()
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
@@ -422,6 +423,7 @@ def protect_together(
         if not part["hidden"].any():
             continue
         model = _year_model(part)
+        hidden_at = int(model.cells.columns.get_loc("hidden"))  # type: ignore[arg-type]
         # hiding more cells only widens intervals: a cell once protected stays so
         done = np.zeros(len(model.cells), dtype=bool)
         for _ in range(MOST_ROUNDS):
@@ -439,7 +441,7 @@ def protect_together(
             for first in weak[np.argsort(value[weak], kind="stable")]:
                 cell = _next_cell(model.cells, int(first), model)
                 if cell is not None:
-                    model.cells.iat[cell, model.cells.columns.get_loc("hidden")] = True
+                    model.cells.iat[cell, hidden_at] = True
                     chosen += 1
             added += chosen
             if not chosen:

@@ -250,10 +250,10 @@ class DemandResolver:
         def finite(v: np.ndarray) -> np.ndarray:
             return np.clip(v, -inf, inf)
 
+        h.changeColsBounds(n_cols, cols, finite(col_lo), finite(col_up))
         # in highspy's bindings, not its type stubs
-        h.changeColsBounds(n_cols, cols, finite(col_lo), finite(col_up))  # type: ignore[attr-defined]
         h.changeRowsBounds(n_rows, rows, finite(row_lo), finite(row_up))  # type: ignore[attr-defined]
-        h.changeColsCost(n_cols, cols, part.weights)  # type: ignore[attr-defined]
+        h.changeColsCost(n_cols, cols, part.weights)
         try:
             if part.face_basis is not None and not keep_basis:
                 # the plan's optimal basis of its face: dual feasible for the tie-break
@@ -271,9 +271,9 @@ class DemandResolver:
                 part.face_basis = h.getBasis()
             second = np.asarray(h.getSolution().col_value, dtype=float)
         finally:
-            h.changeColsBounds(n_cols, cols, finite(pm.lower), finite(pm.upper))  # type: ignore[attr-defined]
+            h.changeColsBounds(n_cols, cols, finite(pm.lower), finite(pm.upper))
             h.changeRowsBounds(n_rows, rows, finite(lower), finite(upper))  # type: ignore[attr-defined]
-            h.changeColsCost(n_cols, cols, pm.cost)  # type: ignore[attr-defined]
+            h.changeColsCost(n_cols, cols, pm.cost)
         if status != "optimal" or not same_cost(now, first, second):
             log.warning(
                 "the tie-break of a draw's part ended with %s or cost more than its optimum; "
@@ -325,7 +325,8 @@ class DemandResolver:
 def _option(h: highspy.Highs, name: str) -> int | float:
     """The value of one of ``h``'s options (highspy returns it with a status, or alone)."""
     got = h.getOptionValue(name)
-    return got[1] if isinstance(got, tuple) else got
+    value = got[1] if isinstance(got, tuple) else got
+    return value if isinstance(value, int | float) else float(value)
 
 
 #: HiGHS options for the second stage of a part at the plan's demand
