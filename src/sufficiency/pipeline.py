@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import taxonomy
+from . import scratch, taxonomy
 from .allocate.draws import uncertainty
 from .allocate.plan import plan
 from .config import Levers, Scenario, load_scenario, scenario_provenance
@@ -105,6 +105,7 @@ def run(
     """
     timings: dict[str, float] = {}
     hook = on_stage or (lambda _name: None)
+    scratch.clean_stale()  # folders left by a run that was killed
 
     hook("load")
     t = time.perf_counter()

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import scratch
 from .errors import ScenarioError, SufficiencyError
 from .guard import scenario_inputs
 from .outputs import write_csv, write_folder, write_json
@@ -173,7 +174,7 @@ def run_task(task: Task) -> Outcome:
     try:
         values = [*task.set_values, "uncertainty.workers=1"]
         if task.dfe is not None:
-            with tempfile.TemporaryDirectory(prefix="sufficiency-starter-") as tmp:
+            with tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")) as tmp:
                 path = write_starter(task.path, task.dfe, Path(tmp) / "la")
                 result = run(path, set_values=values, returns=False)
         else:

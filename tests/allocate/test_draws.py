@@ -218,6 +218,23 @@ def test_resolver_is_independent_of_order(roomy: sufficiency.Result) -> None:
         DemandResolver(plan.arrays, matrix, values, start="nearest")
 
 
+def test_a_draws_split_is_unique(roomy: sufficiency.Result) -> None:
+    """With the tie-break (solve.tiebreak), a draw's allocation is the one answer: from the
+    plan's basis or from scratch the same values, and at the plan's demand the plan's."""
+    plan = roomy.extras["plan"]
+    matrix = plan.allocation.model.matrix
+    values = plan.allocation.solution.columns
+    mean = plan.arrays.groups["children"].to_numpy(float)
+    warm = DemandResolver(plan.arrays, matrix, values)
+    cold = DemandResolver(plan.arrays, matrix, values, start="scratch")
+    x = matrix.columns["x"]
+    np.testing.assert_allclose(warm.solve(mean)[x], plan.allocation.solution.placed, atol=1e-6)
+    rng = np.random.default_rng(5)
+    for scale in (0.8, 1.3):
+        demand = mean * scale * rng.uniform(0.85, 1.15, len(mean))
+        np.testing.assert_allclose(warm.solve(demand)[x], cold.solve(demand)[x], atol=1e-6)
+
+
 #: A large, cheap local school for most needs and every age (it takes every child of those
 #: needs the register cannot), and a dear two-place hearing-impairment unit nobody needs.
 _OPTIONS = {

@@ -23,6 +23,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from .. import scratch
 from ..errors import SufficiencyError
 from .matrix import LpMatrix
 
@@ -320,7 +321,7 @@ class CbcRun:
         self.cbc_path = cbc_path
         self.time_limit = time_limit
         self.start = time.perf_counter()
-        self._tmp = tempfile.TemporaryDirectory(prefix="sufficiency-cbc-")
+        self._tmp = tempfile.TemporaryDirectory(prefix=scratch.prefix("cbc"))
         tmp = Path(self._tmp.name)
         self.model = Path(mps) if mps is not None else write_mps(m, tmp / "model.mps")
         self.solution = tmp / "solution.txt"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from . import engines
 from .checks import allocation_violations, matrix_violations
 from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .split import largest_part_rows, split_model
+from .tiebreak import face_model, same_cost, tie_weights
 
 log = logging.getLogger(__name__)
 
@@ -451,8 +452,12 @@ def solve_model(
     solver: str = "auto",
     time_limit: float = 60.0,
     fallback: bool = True,
+    tie_break: bool = True,
 ) -> Solution:
     """Solve the model, trying the other bulk engine, then PuLP's, if one fails.
+
+    With ``tie_break`` the optimum is made unique by a second stage over the optimal face
+    (:func:`break_ties`), so every engine gives the same allocation.
 
     Raises:
         SolveError: If no engine reaches a checked optimal solution (see
@@ -462,10 +467,57 @@ def solve_model(
     engine, result = solve_checked(model, order, time_limit, what="the allocation model")
     if model.matrix.integer.any():
         result = _duals_with_builds_fixed(model, result, time_limit, solver, fallback=fallback)
+    if tie_break:
+        result = break_ties(model, result, time_limit, solver, fallback=fallback)
     result = _money_duals(model, result, time_limit, solver, fallback=fallback)
     model.result = result
     model._problem = None
     return _solution(model, engine, result)
+
+
+def break_ties(
+    model: AllocationModel,
+    solved: engines.EngineResult,
+    time_limit: float,
+    solver: str = "auto",
+    *,
+    fallback: bool = True,
+) -> engines.EngineResult:
+    """The one allocation of least tie-break score among the cheapest (:mod:`.tiebreak`).
+
+    Solves the second stage — the tie-break score minimised over the optimal face found
+    from ``solved``'s duals — with the same engines and fallback. The result carries the
+    second stage's values and the first stage's duals and objective (still optimal for
+    the model: the values lie on its optimal face). If the second stage's values cost
+    more than the first's (beyond :data:`~sufficiency.solve.tiebreak.COST_RTOL`), the
+    first stage's answer is kept and a warning logged.
+
+    Raises:
+        SolveError: If no engine solves the second stage.
+    """
+    m = model.matrix
+    face = face_model(m, tie_weights(model.arrays, m), solved.row_dual, solved.col_value)
+    engine, second = solve_checked(
+        AllocationModel(model.arrays, face),
+        engine_order(solver, face, fallback=fallback),
+        time_limit,
+        what="the tie-break among equally cheap allocations",
+    )
+    problems = matrix_violations(m, second.col_value)
+    if problems or not same_cost(m, solved.col_value, second.col_value):
+        log.warning(
+            "the tie-break's allocation costs more than the optimum or breaks the model; "
+            "the first solve's allocation is kept (its split between equally cheap groups "
+            "may depend on the engine)"
+        )
+        return solved
+    log.debug("tie-break solved with %s in %.2fs", engine, second.seconds)
+    return replace(
+        solved,
+        col_value=second.col_value,
+        row_value=second.row_value,
+        seconds=solved.seconds + second.seconds,
+    )
 
 
 def _year_by_year(m: LpMatrix, values: np.ndarray) -> list[Block]:
