@@ -3,11 +3,12 @@ recorded with provenance."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +33,7 @@ from .postprocess.comparison import comparison_table
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
-from .postprocess.returns import by_financial_year, returns_tables
+from .postprocess.returns import by_financial_year, returns_tables, scap_places_of_run
 from .results import Comparison, Result
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,13 @@ def run(
             if returns
             else {}
         ),
+        scap_places=(
+            scap_places_of_run(
+                mitigated.arrays.settings, inputs, alloc.capacity, alloc.shortfall, sc.base_year
+            )
+            if returns
+            else pd.DataFrame()
+        ),
         summary=summary,
         extras={
             "scenario": sc,
@@ -204,6 +212,43 @@ def run(
             "not_placed": mitigated.not_placed,
         },
     )
+
+
+class _Once(logging.Filter):
+    """Lets each distinct warning through once (the scenarios of a comparison share their
+    data, so the forecast's warnings would repeat for every one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+@contextlib.contextmanager
+def _each_warning_once() -> Iterator[None]:
+    """While running a comparison, the package's loggers pass each distinct warning once;
+    every result still lists its own in ``summary['forecast_warnings']``."""
+    once = _Once()
+    loggers = [logging.getLogger("sufficiency")] + [
+        logging.getLogger(name)
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.startswith("sufficiency.")
+    ]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)
 
 
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]
@@ -232,11 +277,14 @@ def compare(
     if not sources:
         raise ScenarioError("compare needs at least one scenario")
     results = []
-    for src in sources:
-        if isinstance(src, tuple):
-            results.append(run(src[0], scenario=src[1], set_values=set_values, on_stage=on_stage))
-        else:
-            results.append(run(src, set_values=set_values, on_stage=on_stage))
+    with _each_warning_once():
+        for src in sources:
+            if isinstance(src, tuple):
+                results.append(
+                    run(src[0], scenario=src[1], set_values=set_values, on_stage=on_stage)
+                )
+            else:
+                results.append(run(src, set_values=set_values, on_stage=on_stage))
     names = [r.summary["scenario"] for r in results]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

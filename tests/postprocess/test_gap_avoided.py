@@ -28,7 +28,7 @@ def _with_decisions(
 @pytest.fixture(scope="module")
 def chosen() -> tuple[sufficiency.Scenario, sufficiency.Result]:
     sc = sufficiency.load_scenario(SCENARIO)
-    return sc, sufficiency.run(sc, returns=False)
+    return sc, sufficiency.run(sc)
 
 
 def test_every_built_option_avoids_market_child_years(chosen) -> None:
@@ -63,3 +63,39 @@ def test_shortfall_avoided_is_the_market_children_the_build_removes(chosen) -> N
     gap_rise = sum(market) - sum(r["market"] for r in fixed.summary["by_year"])
     assert builds.loc[option, "shortfall_avoided"] == pytest.approx(gap_rise, abs=1e-3)
     assert 0 < builds.loc[option, "shortfall_avoided"] <= 180 + 1e-6
+
+
+def test_scap_places_change_with_the_options_built(chosen) -> None:
+    """SCAP counts places: each year's capital change is the places the options built add
+    that year (their fill schedule), by SCAP type; the register's change is its own."""
+    sc, result = chosen
+    builds = result.builds.set_index("option")
+    scap = result.scap_places
+    whole = scap[scap["planning_area"] == "all"].set_index(["year", "line"])
+    kinds = {"semh_free_school_north": "SS", "asd_base_secondary": "UR", "expand_greenbank": "SS"}
+    kinds["post16_centre"] = "IN"  # a specialist post-16 institution
+
+    def places(option, year: int) -> float:
+        opened = builds.loc[option.name, "open_year"]
+        if not builds.loc[option.name, "built"] or year < opened:
+            return 0.0
+        k = int(year - opened)
+        return option.places * (option.fill[k] if k < len(option.fill) else 1.0)
+
+    for year in sc.plan_years:
+        for kind in ("UR", "IN", "SS", "AP"):
+            expected = sum(
+                places(o, year) - places(o, year - 1)
+                for o in sc.capital.options
+                if kinds.get(o.name) == kind
+            )
+            got = whole.loc[(year, "change_capital"), kind]
+            assert got == pytest.approx(expected), (year, kind)
+        total = whole.loc[(year, "change_total"), "total"]
+        parts = (
+            whole.loc[(year, "change_settings"), "total"]
+            + whole.loc[(year, "change_capital"), "total"]
+        )
+        assert total == pytest.approx(parts)
+        before = whole.loc[(year - 1, "places_total"), "total"]
+        assert whole.loc[(year, "places_total"), "total"] == pytest.approx(before + total)
