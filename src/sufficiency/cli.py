@@ -350,6 +350,11 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     check_output_folder(args.out, force=args.force, protect=[args.scenario_file])  # fail early
     if args.pdf and args.no_report:
         raise SufficiencyError("--pdf prints the report: it cannot go with --no-report")
+    if args.pdf:
+        from .report.pdf import NO_BROWSER, find_browser
+
+        if find_browser() is None:  # before the run, not after it
+            raise SufficiencyError(NO_BROWSER)
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
     extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
     extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []

@@ -3,12 +3,11 @@ recorded with provenance."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import platform
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +28,7 @@ from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
 from .postprocess.bands import top_up_by_band
-from .postprocess.comparison import comparison_table
+from .postprocess.comparison import comparison_table, each_warning_once
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
@@ -192,13 +191,9 @@ def run(
             if returns
             else {}
         ),
-        scap_places=(
-            scap_places_of_run(
-                mitigated.arrays.settings, inputs, alloc.capacity, alloc.shortfall, sc.base_year
-            )
-            if returns
-            else pd.DataFrame()
-        ),
+        scap_places=scap_places_of_run(mitigated.arrays.settings, inputs, alloc, sc.base_year)
+        if returns
+        else pd.DataFrame(),
         summary=summary,
         extras={
             "scenario": sc,
@@ -212,43 +207,6 @@ def run(
             "not_placed": mitigated.not_placed,
         },
     )
-
-
-class _Once(logging.Filter):
-    """Lets each distinct warning through once (the scenarios of a comparison share their
-    data, so the forecast's warnings would repeat for every one)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: set[tuple[str, str]] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
-            return True
-        key = (record.name, record.getMessage())
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
-
-
-@contextlib.contextmanager
-def _each_warning_once() -> Iterator[None]:
-    """While running a comparison, the package's loggers pass each distinct warning once;
-    every result still lists its own in ``summary['forecast_warnings']``."""
-    once = _Once()
-    loggers = [logging.getLogger("sufficiency")] + [
-        logging.getLogger(name)
-        for name in list(logging.Logger.manager.loggerDict)
-        if name.startswith("sufficiency.")
-    ]
-    for logger in loggers:
-        logger.addFilter(once)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(once)
 
 
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]
@@ -277,14 +235,10 @@ def compare(
     if not sources:
         raise ScenarioError("compare needs at least one scenario")
     results = []
-    with _each_warning_once():
+    with each_warning_once():
         for src in sources:
-            if isinstance(src, tuple):
-                results.append(
-                    run(src[0], scenario=src[1], set_values=set_values, on_stage=on_stage)
-                )
-            else:
-                results.append(run(src, set_values=set_values, on_stage=on_stage))
+            path, name = src if isinstance(src, tuple) else (src, None)
+            results.append(run(path, scenario=name, set_values=set_values, on_stage=on_stage))
     names = [r.summary["scenario"] for r in results]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -96,7 +96,7 @@ def print_pdf(page: Path, pdf: Path) -> Path:
     """Print ``page`` to ``pdf`` as Chromium does (its print stylesheet and page size)."""
     with tempfile.TemporaryDirectory() as tmp:
         _run(
-            ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
+            ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.resolve().as_uri()],
             Path(tmp) / "profile",
         )
     return pdf
@@ -106,7 +106,7 @@ def screenshot(page: Path, png: Path, width: int = 1280, height: int = 4000) -> 
     """A PNG of ``page`` in a window ``width`` pixels wide."""
     with tempfile.TemporaryDirectory() as tmp:
         _run(
-            [f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()],
+            [f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri()],
             Path(tmp) / "profile",
         )
     return png

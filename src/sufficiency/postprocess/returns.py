@@ -21,6 +21,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.returns import ReturnsOptions, financial_year_label
 from ..data.inputs import MARKET, Inputs
+from .allocation import Allocation
 
 #: Share of a financial year ``y/y+1`` taken from census year ``y`` and from ``y+1``.
 FROM_CENSUS_YEAR = 5 / 12
@@ -578,15 +579,12 @@ def scap_places(
 
 
 def scap_places_of_run(
-    arrays_settings: pd.DataFrame,
-    inputs: Inputs,
-    capacity: pd.DataFrame,
-    shortfall: pd.DataFrame,
-    base_year: int,
+    arrays_settings: pd.DataFrame, inputs: Inputs, allocation: Allocation, base_year: int
 ) -> pd.DataFrame:
     """:func:`scap_places` of a run: the register's places (after its dated changes) for the
     base year and plan years, and the places the allocation had (capital options built
     included) from its capacity table, over the allocation's settings."""
+    capacity, shortfall = allocation.capacity, allocation.shortfall
     plan_years = sorted(int(y) for y in capacity["year"].unique())
     years = [base_year, *plan_years]
     ids = arrays_settings["setting"].astype(str).tolist()

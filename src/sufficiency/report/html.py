@@ -251,7 +251,7 @@ def _summary(result: Result, interval: float | None) -> list[str]:
     return parts
 
 
-def _by_tier(frame: pd.DataFrame, which: dict[str, str]) -> tuple[pd.DataFrame, bool]:
+def _by_tier(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """A by-tier table without an empty mainstream column, and whether it was dropped."""
     empty = "mainstream" in tables.empty_tiers(frame)
     return (frame.drop(columns="mainstream") if empty else frame), empty
@@ -335,6 +335,9 @@ def render(result: Result, images: dict[str, bytes]) -> str:
             )
         parts.append("</section>")
     heads = tables.headline_parts(result, shown_by_year)
+    plans = heads["children"]
+    if "no_place" in plans and _all_zero(plans["no_place"]):  # the market places everyone
+        heads["children"] = plans.drop(columns="no_place")
     parts += [
         "<section>",
         "<h2>Headline figures by year</h2>",
@@ -354,9 +357,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
             _table(heads["sen_support"], default="children", interval=interval),
         ]
     parts.append("</section>")
-    plans, dropped = _by_tier(
-        tables.published(result, "by_tier", tables.by_tier(result))[0], labels.PLAN_TIER_LABELS
-    )
+    plans, dropped = _by_tier(tables.published(result, "by_tier", tables.by_tier(result))[0])
     parts += [
         "<section>",
         "<h2>Where children are placed</h2>",
@@ -404,10 +405,17 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         "<h3>SCAP SEND return: specialist places by provision type and phase</h3>",
         _note(returns.note(result)),
     ]
-    scap = returns.scap_places(result, areas=False)
+    scap = returns.scap_by_year(result)
+    if "disclosure" in s and not scap.empty:  # the gap counts children: not published
+        scap = scap.drop(columns="gap")
     if not scap.empty:
-        parts.append(_note(returns.SCAP_NOTE))
-        parts.append(_table(scap, default="whole"))
+        parts.append(
+            _note(
+                f"{returns.SCAP_NOTE} The whole council by year; by phase and planning area in "
+                "the workbook's SCAP sheet and scap_places.csv."
+            )
+        )
+        parts.append(_scap_table(scap))
     valuable = tables.valuable_places(result)
     if not valuable.empty:
         parts += [
@@ -464,6 +472,16 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _scap_table(frame: pd.DataFrame) -> str:
+    """The SCAP places by year: places whole, the gap (children) to one decimal, the base
+    year's changes blank."""
+    shown = frame.astype(object)
+    for column in frame.columns[1:]:
+        how = "children_1dp" if column == "gap" else "whole"
+        shown[column] = [labels.format_value(v, how) for v in frame[column]]
+    return _table(shown, default="whole", headers=returns.SCAP_BY_YEAR_HEADERS)
 
 
 def _all_zero(column: pd.Series) -> bool:

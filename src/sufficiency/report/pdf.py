@@ -39,6 +39,14 @@ _KNOWN_PATHS: tuple[str, ...] = (
     r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
 )
 
+#: What to do when no browser is found.
+NO_BROWSER = (
+    "report.pdf needs a Chromium-family browser to print the report and none was found: "
+    "install Chromium (Debian/Ubuntu: apt-get install chromium) or Google Chrome, or set "
+    f"{BROWSER_VARIABLE} to the browser's path; or run without --pdf and print report.html "
+    "from a browser (its print stylesheet gives the same A4 landscape pages)"
+)
+
 #: Seconds a print may take before it is given up.
 TIMEOUT = 180.0
 
@@ -65,11 +73,7 @@ def write_pdf(page: str | Path, pdf: str | Path) -> Path:
     page, pdf = Path(page).resolve(), Path(pdf).resolve()
     exe = find_browser()
     if exe is None:
-        raise SufficiencyError(
-            "--pdf needs a Chromium-family browser to print the report and none was found: "
-            "install Chromium (Debian/Ubuntu: apt-get install chromium) or Google Chrome, or "
-            f"set {BROWSER_VARIABLE} to the browser's path; report.html is written either way"
-        )
+        raise SufficiencyError(NO_BROWSER)
     flags = [
         "--headless",
         "--disable-gpu",

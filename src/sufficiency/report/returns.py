@@ -236,3 +236,36 @@ def financial_summary(result: Result) -> pd.DataFrame:
     wide.index = [EXPENDITURE_LABELS.get(line, line) for line in wide.index]
     wide.index.name = "line"
     return wide.reset_index()
+
+
+def scap_by_year(result: Result) -> pd.DataFrame:
+    """The SCAP places of the whole council in brief, one row a year: places by provision
+    type and their total, the year's change from the register and from capital options
+    built, and the gap (children with plans placed by the market) beside them. The phase
+    detail and the planning areas are in the workbook's SCAP sheet and ``scap_places.csv``."""
+    frame = result.scap_places
+    if frame is None or frame.empty:
+        return pd.DataFrame()
+    whole = frame[frame["planning_area"] == "all"]
+    places = whole[whole["line"] == "places_total"].set_index("year")
+    out = pd.DataFrame({"year": places.index})
+    for kind in ("UR", "IN", "SS", "AP", "total"):
+        out[f"places_{kind}"] = places[kind].to_numpy()
+    for line in ("change_settings", "change_capital", "gap"):
+        values = whole[whole["line"] == line].set_index("year")["total"]
+        out[line] = values.reindex(out["year"]).to_numpy()
+    return out
+
+
+#: Headers of :func:`scap_by_year`.
+SCAP_BY_YEAR_HEADERS: dict[str, str] = {
+    "year": "Year",
+    "places_UR": "Places UR: unit or resourced provision",
+    "places_IN": "Places IN: independent or non-maintained special",
+    "places_SS": "Places SS: state special",
+    "places_AP": "Places AP: alternative provision",
+    "places_total": "Places: total",
+    "change_settings": "Change from the register",
+    "change_capital": "Change from capital options built",
+    "gap": "Sufficiency gap (children placed by the market)",
+}

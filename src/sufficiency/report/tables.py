@@ -566,11 +566,12 @@ def headline_parts(result: Result, frame: pd.DataFrame) -> dict[str, pd.DataFram
 
 def empty_tiers(frame: pd.DataFrame) -> list[str]:
     """Tier columns of a by-tier table that hold nothing in any year."""
-    return [
-        t
-        for t in taxonomy.TIERS
-        if t in frame.columns and float(pd.to_numeric(frame[t], errors="coerce").abs().sum()) < 1e-9
-    ]
+
+    def empty(column: pd.Series) -> bool:
+        values = pd.to_numeric(column, errors="coerce")  # a suppressed "c" is not empty
+        return bool(values.notna().all() and float(values.abs().sum()) < 1e-9)
+
+    return [t for t in taxonomy.TIERS if t in frame.columns and empty(frame[t])]
 
 
 #: Columns of the capital options' summary (one row per option), in order.

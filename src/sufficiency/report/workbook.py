@@ -151,8 +151,7 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         (
             "Placements by tier",
             "by_tier",
-            "Children with an EHC plan placed by tier of provision and plan year (whole "
-            "children). " + labels.EMPTY_MAINSTREAM_NOTE,
+            "Children with an EHC plan placed by tier of provision and plan year (whole children).",
             "children",
             False,
             labels.PLAN_TIER_LABELS,
@@ -242,6 +241,14 @@ def write_workbook(result: Result, path: str | Path) -> Path:
             total = total and totals_allowed
         else:
             frame = table
+        kind = table if isinstance(table, str) else ""
+        empty = tables.empty_tiers(frame) if kind in ("by_tier", "sen_support_by_tier") else []
+        if kind == "by_tier" and "mainstream" in empty:  # empty by construction: said once
+            frame = frame.drop(columns="mainstream")
+            what = f"{what} {labels.EMPTY_MAINSTREAM_NOTE}"
+        elif kind == "sen_support_by_tier":
+            frame = frame.drop(columns=[t for t in empty if t != "sen_support"])
+            what = f"{what} Tiers with no child on SEN support are left out."
         sheets.append((sheet, frame, what, default, total, headers))
     rule = returns.note(result)
     template: list[tuple[str, pd.DataFrame, str, str]] = []
