@@ -248,3 +248,33 @@ def test_printed_pdf_holds_every_table_on_a4_landscape(
     cells = _cells(page.read_text(encoding="utf-8"))
     missing = [c for c in cells if re.sub(r"[\s\-‐]+", "", c) not in text]
     assert not missing, missing[:20]
+
+
+def test_tier_words_and_capacity(baseline) -> None:  # type: ignore[no-untyped-def]
+    """Plans in mainstream schools are named as the SEN support tier in words; a tier
+    empty by construction is said once, not a column of zeros; settings without places
+    are not counted full."""
+    from sufficiency.report import labels
+
+    page = render(baseline, {})
+    assert "SEN support tier: EHC plans in mainstream schools" in page
+    assert "SEN support tier: on SEN support in mainstream (no plan)" in page
+    empty = replace(
+        baseline,
+        placements=baseline.placements[baseline.placements["tier"].astype(str) != "mainstream"],
+    )
+    page = render(empty, {})
+    assert page.count(html.escape(labels.EMPTY_MAINSTREAM_NOTE)) == 1
+    plans = page[page.index("Children with an EHC plan placed by tier") :]
+    plans = plans[: plans.index("</table>")]
+    assert "Mainstream (no top-up)" not in plans
+    # an out-of-area line with no commissioned places is not a full setting
+    capacity = baseline.capacity
+    row = capacity[capacity["places"].fillna(0.0) > 0].iloc[[0]].assign(places=0.0, used=0.0)
+    row["spare"] = 0.0
+    before = tables.capacity_by_tier(baseline)
+    after = tables.capacity_by_tier(
+        replace(baseline, capacity=pd.concat([capacity, row], ignore_index=True))
+    )
+    assert after["settings"].sum() == before["settings"].sum()
+    assert after["full"].sum() == before["full"].sum()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -265,7 +266,7 @@ def save_charts(figures: dict[str, Figure], folder: Path) -> dict[str, bytes]:
 
 
 def forecast_chart(
-    forecast: object, history: object | None = None, by: str | None = None
+    forecast: object, history: pd.DataFrame | None = None, by: str | None = None
 ) -> Figure:
     """A demand forecast's projection with its interval, whole years on the axis and the
     recorded history before it: the total, or one line per value of ``by`` ("age_band",
@@ -284,7 +285,7 @@ def forecast_chart(
     groups = projected.groupby(by, observed=True, sort=True) if by else [(None, projected)]
     recorded = None
     if history is not None:
-        past = history.assign(year=history["year"].astype(int))  # type: ignore[attr-defined]
+        past = history.assign(year=history["year"].astype(int))
         recorded = past.groupby(["year", *keys], observed=True)["children"].sum().reset_index()
     for key, part in groups:
         name = "Total" if key is None else str(key)

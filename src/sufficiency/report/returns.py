@@ -192,12 +192,16 @@ def cyp_summary(result: Result) -> pd.DataFrame:
             "age_group": "Total",
         }
         for y in [base_year, *years]:
-            got = [r[y] for r in block if r[y] is not None]
+            got = [int(r[y]) for r in block if r[y] is not None]  # type: ignore[call-overload]
             total[y] = sum(got) if got else None
         rows += [*block, total]
     grand: dict[str, object] = {"category": "All placement categories", "age_group": "Total"}
     for y in [base_year, *years]:
-        got = [r[y] for r in rows if r["age_group"] == "Total" and r[y] is not None]
+        got = [
+            int(r[y])  # type: ignore[call-overload]
+            for r in rows
+            if r["age_group"] == "Total" and r[y] is not None
+        ]
         grand[y] = sum(got) if got else None
     rows.append(grand)
     return pd.DataFrame(rows, columns=["category", "age_group", base_year, *years])

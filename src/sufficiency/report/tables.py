@@ -401,7 +401,8 @@ def base_year_by_category(result: Result) -> pd.DataFrame:
             "children": now["children"].to_numpy(dtype=float),
         }
     )
-    return frame.groupby(["dsg_category", "age_group"], as_index=False)["children"].sum()
+    summed = frame.groupby(["dsg_category", "age_group"])["children"].sum()
+    return summed.reset_index()
 
 
 def _money_or_blank(value: object) -> object:
@@ -420,7 +421,13 @@ def summary_figures(result: Result) -> pd.DataFrame:
     interval = labels.interval_name(interval_level(result))
     rows: list[tuple[str, str, object, list[object]]] = []
 
-    def row(figure: str, how: str, base_value: object, key: str | None, values=None) -> None:
+    def row(
+        figure: str,
+        how: str,
+        base_value: object,
+        key: str | None,
+        values: list[object] | None = None,
+    ) -> None:
         got = values if values is not None else [by_year[y].get(key) for y in years]
         rows.append((figure, how, base_value, got))
 
@@ -499,7 +506,7 @@ def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
     order = [n for n in taxonomy.NEEDS if n in table.index]
     table = table.reindex(order)
     table = table[table.sum(axis=1) >= 0.05]
-    table.columns = [f"{labels.CODE_LABELS.get(p, p)} {y}" for y, p in table.columns]
+    table.columns = [f"{labels.CODE_LABELS.get(str(c[1]), c[1])} {c[0]}" for c in table.columns]
     table.loc["Total"] = table.sum(axis=0)
     table.index.name = "need"
     return table.reset_index()
