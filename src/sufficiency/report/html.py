@@ -402,7 +402,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
             default="children_1dp",
             total=gap_totals,
         ),
-        "<h3>SCAP SEND return: specialist places by provision type and phase</h3>",
+        "<h3>SCAP SEND return: commissioned specialist places by provision type</h3>",
         _note(returns.note(result)),
     ]
     scap = returns.scap_by_year(result)
