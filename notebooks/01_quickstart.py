@@ -115,14 +115,17 @@ fc = sufficiency.forecast_demand(
 fc.frame.round(0).head(10)
 
 # %% [markdown]
-# The forecast's headline (`fc.summary()`: the total with its interval) and its chart,
-# by age band:
+# The forecast's headline (`fc.summary()`: the total with its interval) and its chart by
+# age band, the recorded January counts (dashed) before the projection, in whole years:
 
 # %%
 fc.summary().round(0)
 
 # %%
-fc.plot(by="age_band")
+from sufficiency.report.plots import forecast_chart
+
+figures = {"forecast": forecast_chart(fc, history, by="age_band")}
+figures["forecast"]
 
 # %%
 fc.diagnostics[["age_band", "method", "mase_poisson_glm", "mase_drift", "mase_naive"]].round(2)

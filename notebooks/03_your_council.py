@@ -20,6 +20,7 @@
 # have them, the older by-age and by-establishment files, which lengthen the history.
 
 # %%
+import os
 import tempfile
 from pathlib import Path
 
@@ -28,7 +29,21 @@ from sufficiency.forecast.methods.flows import fit_flows, project_flows
 from sufficiency.sources.dfe_release import read_dfe_release
 from sufficiency.sources.starter import write_starter
 
-DFE = Path("../../shared/data")
+
+def find_dfe(name: str = "shared/data") -> Path:
+    """The folder of DfE files: $SUFFICIENCY_DFE, else the first `shared/data` found from
+    the working folder upwards (the repository's tests and its notebooks folder alike)."""
+    given = os.environ.get("SUFFICIENCY_DFE")
+    if given:
+        return Path(given)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / name).is_dir():
+            return folder / name
+    raise FileNotFoundError(f"no {name} folder above {here}: set SUFFICIENCY_DFE to your files")
+
+
+DFE = find_dfe()  # or Path("path/to/your/downloads")
 LA = "332"  # or "E08000027", or "Dudley"
 
 # %% [markdown]

@@ -65,6 +65,14 @@ def test_compare_options_names_and_files(
     assert f"scenario 2/2: {other}@shocked" in captured.err
     assert str(out / "comparison.csv") in captured.out
     assert str(out / "comparison.xlsx") in captured.out
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert "scenarios compared" in page and "Side by side" in page
+    import html
+
+    import pandas as pd
+
+    for name in pd.read_csv(out / "comparison.csv")["scenario"].unique():
+        assert html.escape(name) in page
     assert "out of area in 2026" in captured.out  # horizon_years=1 applied to both
     assert main(["compare", str(base), str(other), "-s", "a", "-s", "b", "-s", "c", "--out", "x"])
     assert "once per file" in capsys.readouterr().err
@@ -102,3 +110,23 @@ def test_example_all_copies_every_scenario_and_they_load(tmp_path: Path) -> None
         scenario = load_scenario(path)
         assert scenario.data.caseload.is_relative_to(folder), path
         assert load_scenario(repo / path.name).name == scenario.name
+
+
+def test_run_pdf_prints_the_report_or_says_what_to_install(
+    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sufficiency.report.pdf import find_browser
+
+    path = str(write_tiny())
+    if find_browser() is not None:
+        out = tmp_path / "with"
+        assert main(["--quiet", "run", path, "--out", str(out), "--pdf"]) == 0
+        assert (out / "report.pdf").read_bytes().startswith(b"%PDF-")
+        assert "report.pdf too" in capsys.readouterr().out
+    monkeypatch.setenv("SUFFICIENCY_BROWSER", str(tmp_path / "no-such-browser"))
+    out = tmp_path / "without"
+    assert main(["--quiet", "run", path, "--out", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "needs a Chromium-family browser" in err and "without --pdf" in err
+    assert not out.exists()  # stopped before the run: nothing written
+    assert main(["--quiet", "run", path, "--out", str(out), "--pdf", "--no-report"]) == 2

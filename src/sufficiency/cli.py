@@ -132,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the CSV files and summary.json only (no workbook, charts or HTML report)",
     )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to report.pdf (needs Chromium or Chrome installed)",
+    )
 
     p = sub.add_parser(
         "compare", parents=[flags], help="run several scenarios and compare them with the first"
@@ -159,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder: new, empty, or written by sufficiency before (replaced atomically)",
     )
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
-    p.add_argument("--no-report", action="store_true", help="write no comparison.xlsx")
+    p.add_argument(
+        "--no-report", action="store_true", help="write no comparison.xlsx or comparison.html"
+    )
 
     p = sub.add_parser(
         "validate", parents=[flags], help="check a scenario and all its data without running it"
@@ -386,6 +393,13 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
 
     guarded = scenario_inputs(args.scenario_file, args.scenario)
     check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
+    if args.pdf and args.no_report:
+        raise SufficiencyError("--pdf prints the report: it cannot go with --no-report")
+    if args.pdf:
+        from .report.pdf import NO_BROWSER, find_browser
+
+        if find_browser() is None:  # before the run, not after it
+            raise SufficiencyError(NO_BROWSER)
     mps = _check_mps_target(args.write_mps, args.scenario_file) if args.write_mps else None
     extra = [f"uncertainty.draws={args.draws}"] if args.draws is not None else []
     extra += [f"uncertainty.workers={args.workers}"] if args.workers is not None else []
@@ -399,14 +413,14 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     progress("write")
     if mps is not None and mps.resolve() in {p.resolve() for p in input_paths(result)}:
         raise SufficiencyError(f"--write-mps {args.write_mps}: is one of the scenario's data files")
-    out = result.write(args.out, report=not args.no_report, force=args.force)
+    out = result.write(args.out, report=not args.no_report, force=args.force, pdf=args.pdf)
     if mps is not None:
         result.extras["model"].write_mps(mps)
     progress.finish()
     s = result.summary
     missed = s.get("out_of_area_target_missed")
     last = s["by_year"][-1]
-    print(f"scenario {s['scenario']}: wrote {out}")
+    print(f"scenario {s['scenario']}: wrote {out}" + (" (report.pdf too)" if args.pdf else ""))
     schools = (
         "not modelled"
         if any(q.startswith("schools'") for q in s.get("not_modelled", []))
@@ -473,6 +487,14 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"
         print(f"  capital: builds {built} (£{cap['capital_cost']:,.0f}); see builds.csv")
+        for b in result.builds[result.builds["built"].astype(bool)].to_dict("records"):
+            payback = b.get("payback_years")
+            paid = f", payback {payback:,.1f} years" if payback == payback else ""  # NaN: none
+            print(
+                f"    {b['option']:<24} opens {int(b['open_year'])}: gap avoided "
+                f"{b.get('shortfall_avoided', 0.0):,.1f} child-years, net saving "
+                f"£{b.get('net_saving', 0.0):,.0f}{paid}"
+            )
         top = s.get("most_valuable_places", [])
         if top:
             print("  most valuable places to add (£ a year one more place saves):")
@@ -531,7 +553,9 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
     out = comparison.write(args.out, report=not args.no_report, force=args.force)
     progress.finish()
     t = comparison.table
-    written = ["comparison.csv"] + ([] if args.no_report else ["comparison.xlsx"])
+    written = ["comparison.csv"] + (
+        [] if args.no_report else ["comparison.xlsx", "comparison.html"]
+    )
     print(
         f"compared {len(comparison.results)} scenarios: wrote "
         + ", ".join(str(out / name) for name in [*written, "summary.json"])

@@ -53,7 +53,12 @@ def input_paths(result: Result) -> list[Path]:
 
 
 def write_result(
-    result: Result, out: str | Path, *, report: bool = True, force: bool = False
+    result: Result,
+    out: str | Path,
+    *,
+    report: bool = True,
+    force: bool = False,
+    pdf: bool = False,
 ) -> Path:
     """Write every table of ``result`` as CSV plus ``summary.json`` into ``out``, atomically.
 
@@ -67,6 +72,8 @@ def write_result(
             :func:`write_folder`); never one holding the run's scenario or data files.
         report: Whether to write the workbook, charts and HTML report too.
         force: Replace an existing folder the library did not write.
+        pdf: Print the report to ``report.pdf`` too (a headless browser; see
+            :func:`sufficiency.report.write_pdf`).
 
     Returns:
         The output folder.
@@ -97,7 +104,7 @@ def write_result(
         if report:
             from .report import write_report  # matplotlib is imported only to report
 
-            write_report(result, tmp)
+            write_report(result, tmp, pdf=pdf)
         timings = {**result.summary.get("timings", {})}
         timings["write"] = round(time.perf_counter() - start, 4)
         result.summary = {**result.summary, "timings": timings}
@@ -128,7 +135,9 @@ def write_comparison(
     comparison: Comparison, out: str | Path, *, report: bool = True, force: bool = False
 ) -> Path:
     """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and, with
-    ``report``, ``comparison.xlsx`` (totals by scenario, then year by year) into ``out``.
+    ``report``, ``comparison.xlsx`` (totals by scenario, then year by year) and
+    ``comparison.html`` (the scenarios side by side: cost, gap, out of area, places) into
+    ``out``.
 
     ``out`` and ``force`` as for :func:`write_result` (no run's inputs may be inside).
 
@@ -140,8 +149,10 @@ def write_comparison(
         write_csv(comparison.table, tmp / "comparison.csv")
         if report:
             from .report import write_comparison_workbook
+            from .report.html import write_comparison_html
 
             write_comparison_workbook(comparison.table, tmp / "comparison.xlsx")
+            write_comparison_html(comparison.results, comparison.table, tmp / "comparison.html")
         write_json(
             tmp / "summary.json",
             [{k: v for k, v in r.summary.items() if k != "provenance"} for r in comparison.results],

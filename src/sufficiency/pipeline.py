@@ -28,12 +28,12 @@ from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
 from .postprocess.bands import top_up_by_band
-from .postprocess.comparison import comparison_table
+from .postprocess.comparison import comparison_table, each_warning_once
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
 from .postprocess.recorded import recorded_placements as recorded
-from .postprocess.returns import by_financial_year, returns_tables
+from .postprocess.returns import by_financial_year, returns_tables, scap_places_of_run
 from .results import Comparison, Result
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,9 @@ def run(
             if returns
             else {}
         ),
+        scap_places=scap_places_of_run(mitigated.arrays.settings, inputs, alloc, sc.base_year)
+        if returns
+        else pd.DataFrame(),
         summary=summary,
         extras={
             "scenario": sc,
@@ -235,11 +238,10 @@ def compare(
     if not sources:
         raise ScenarioError("compare needs at least one scenario")
     results = []
-    for src in sources:
-        if isinstance(src, tuple):
-            results.append(run(src[0], scenario=src[1], set_values=set_values, on_stage=on_stage))
-        else:
-            results.append(run(src, set_values=set_values, on_stage=on_stage))
+    with each_warning_once():
+        for src in sources:
+            path, name = src if isinstance(src, tuple) else (src, None)
+            results.append(run(path, scenario=name, set_values=set_values, on_stage=on_stage))
     names = [r.summary["scenario"] for r in results]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -32,6 +32,7 @@ TABLES: tuple[str, ...] = (
     "not_in_school",
     "dsg_plan",
     "scap",
+    "scap_places",
     "commissioning",
 )
 
@@ -86,6 +87,9 @@ class Result:
         dsg_plan: The DSG management plan's high-needs sections
             (:func:`sufficiency.postprocess.returns.dsg_plan`).
         scap: The SCAP SEND return (:func:`sufficiency.postprocess.returns.scap`).
+        scap_places: The SCAP return as places: commissioned specialist places by type and
+            phase, each year's changes (register, capital) and the gap
+            (:func:`sufficiency.postprocess.returns.scap_places`).
         commissioning: Specialist places needed by need group, phase and planning area
             (:func:`sufficiency.postprocess.returns.commissioning`).
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
@@ -119,6 +123,7 @@ class Result:
     dsg_plan: pd.DataFrame = field(default_factory=pd.DataFrame)
     scap: pd.DataFrame = field(default_factory=pd.DataFrame)
     commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scap_places: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: Uncertainty | None = None
     recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_up_by_band: pd.DataFrame | None = None
@@ -148,11 +153,14 @@ class Result:
             "the CSV files, workbook and report.</p>"
         )
 
-    def write(self, out: str | Path, *, report: bool = True, force: bool = False) -> Path:
+    def write(
+        self, out: str | Path, *, report: bool = True, force: bool = False, pdf: bool = False
+    ) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
         With ``report`` (the default) the folder also gets ``workbook.xlsx``,
-        ``report.html`` and ``charts/*.png``. See :func:`sufficiency.outputs.write_result`.
+        ``report.html`` and ``charts/*.png``; with ``pdf``, ``report.pdf`` printed by a
+        headless browser. See :func:`sufficiency.outputs.write_result`.
 
         Args:
             out: Output folder: new, empty or written by the library before (see
@@ -169,7 +177,7 @@ class Result:
         """
         from .outputs import write_result  # the one late import: outputs sits above results
 
-        return write_result(self, out, report=report, force=force)
+        return write_result(self, out, report=report, force=force, pdf=pdf)
 
 
 @dataclass

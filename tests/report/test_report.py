@@ -72,7 +72,9 @@ def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> Non
     assert summary["Year"].tolist() == baseline.summary["plan_years"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == len(CHARTS)
-    assert "SEND sufficiency: baseline" in page
+    # the council's name is the title (the scenario names it), the scenario's name beside it
+    assert "<h1>Metropolitan Borough of Ashworth (fictional): SEND sufficiency" in page
+    assert "Scenario <b>baseline</b>" in page
     last = baseline.totals().iloc[-1]
     assert f"{last['ehc_plans']:,.0f}" in page
     assert baseline.summary["most_valuable_places"][0]["setting"] in page

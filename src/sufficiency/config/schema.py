@@ -450,6 +450,11 @@ class Scenario(_Strict):
 
     name: Annotated[str, Field(min_length=1, description="Short name, used in outputs.")]
     description: str = Field(default="", description="What question the scenario answers.")
+    council: str = Field(
+        default="",
+        description="The council's name, the title of the report and workbook "
+        "(the starter writes it); the scenario's name when blank.",
+    )
     data: DataSources
     base_year: int = Field(
         ge=1990, le=2100, description="Last census year of history (calendar year)."

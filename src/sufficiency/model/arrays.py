@@ -405,3 +405,12 @@ def cost_comparison(arrays: AllocationArrays) -> pd.DataFrame:
         out[f"{label}_unit_cost"] = np.where(np.isfinite(best), best, np.nan)
     out["saving_per_child"] = out["out_of_area_unit_cost"] - out["local_unit_cost"]
     return out.reset_index(drop=True)
+
+
+def gap_child_years(arrays: AllocationArrays, placed: np.ndarray, unmet: np.ndarray) -> float:
+    """The sufficiency gap of a solution in child-years: children placed by the market of
+    last resort (``arrays.market``) plus children with no place at all (``unmet``)."""
+    market = 0.0
+    if arrays.market is not None:
+        market = float(placed[arrays.pair_setting == arrays.market].sum())
+    return market + float(unmet.sum())

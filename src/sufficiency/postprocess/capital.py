@@ -7,11 +7,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..model.arrays import AllocationArrays
+from ..model.arrays import AllocationArrays, gap_child_years
 from .allocation import Allocation, builds_table
 
 #: For one built option, the allocation re-solved without it: placement cost (£ over the
-#: plan years), shortfall and out-of-area child-years, objective.
+#: plan years), sufficiency gap (market and no place) and out-of-area child-years, objective.
 Without = tuple[float, float, float, float]
 
 
@@ -24,7 +24,9 @@ def capital_value(
     other decisions as taken (:func:`sufficiency.solve.lp.cost_without`).
     ``running_cost_saving`` is the placement cost without it minus with it (£ over the
     plan years); ``net_saving`` subtracts the annualised capital cost for the plan years
-    it is open; ``shortfall_avoided`` and ``out_of_area_avoided`` are child-years;
+    it is open; ``shortfall_avoided`` is the sufficiency gap it avoids (child-years placed
+    by the market of last resort, or with no place where the market is off) and
+    ``out_of_area_avoided`` the out-of-area child-years;
     ``payback_years`` is capital cost over the yearly running-cost saving (blank when it
     saves nothing).
     """
@@ -43,7 +45,7 @@ def capital_value(
     x = allocation.solution.placed
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
     with_cost = float(x @ arrays.unit_cost)
-    with_short = float(allocation.solution.unmet.sum())
+    with_short = gap_child_years(arrays, x, allocation.solution.unmet)
     with_ooa = float(x[~in_area].sum())
     for i, row in enumerate(table.to_dict("records")):
         if not row["built"]:

@@ -1,8 +1,11 @@
-"""Scenarios side by side: one table of headline figures by scenario and year."""
+"""Scenarios side by side: one table of headline figures by scenario and year, and each
+warning of their runs said once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -51,3 +54,40 @@ def comparison_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for i, col in enumerate(COMPARED):
         table[f"{col}_diff"] = table[col].to_numpy() - aligned[:, i]
     return table
+
+
+class _Once(logging.Filter):
+    """Lets each distinct warning through once (the scenarios of a comparison share their
+    data, so the forecast's warnings would repeat for every one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+@contextlib.contextmanager
+def each_warning_once() -> Iterator[None]:
+    """While running a comparison, the package's loggers pass each distinct warning once;
+    every result still lists its own in ``summary['forecast_warnings']``."""
+    once = _Once()
+    loggers = [logging.getLogger("sufficiency")] + [
+        logging.getLogger(name)
+        for name in list(logging.Logger.manager.loggerDict)
+        if name.startswith("sufficiency.")
+    ]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)

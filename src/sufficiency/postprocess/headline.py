@@ -313,6 +313,7 @@ def summarise(
     head = {
         "scenario": sc.name,
         "description": sc.description,
+        "council": sc.council,
         "base_year": sc.base_year,
         "plan_years": sc.plan_years,
         "levers": sc.levers.model_dump(mode="json", exclude_defaults=True),

@@ -20,7 +20,8 @@ import pandas as pd
 
 from .. import taxonomy
 from ..config.returns import ReturnsOptions, financial_year_label
-from ..data.inputs import MARKET
+from ..data.inputs import MARKET, Inputs
+from .allocation import Allocation
 
 #: Share of a financial year ``y/y+1`` taken from census year ``y`` and from ``y+1``.
 FROM_CENSUS_YEAR = 5 / 12
@@ -61,14 +62,116 @@ def to_financial_years(frame: pd.DataFrame, values: list[str], keys: list[str]) 
     return out.drop(columns="start").reset_index(drop=True)
 
 
+#: The High Needs Block cost of a placement split by what pays it (placements.csv columns).
+COMPONENTS = ("place_funding_cost", "top_up_cost", "fee_cost")
+
+#: The DSG management plan's high-needs expenditure lines (the s251 lines councils report,
+#: by provider type) in the template's order: (line, DSG category, components in it).
+#: Lines with no category are not modelled: left blank for the council's own figures.
+EXPENDITURE_LINES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    ("mainstream_top_up", "mainstream", COMPONENTS),
+    ("resourced_provision_place_funding", "resourced_provision", ("place_funding_cost",)),
+    ("resourced_provision_top_up", "resourced_provision", ("top_up_cost", "fee_cost")),
+    ("special_place_funding", "special", ("place_funding_cost",)),
+    ("special_top_up", "special", ("top_up_cost", "fee_cost")),
+    ("independent_special_fees", "independent_special", COMPONENTS),
+    ("post16_fe_place_funding", "post16_fe", ("place_funding_cost",)),
+    ("post16_fe_top_up", "post16_fe", ("top_up_cost", "fee_cost")),
+    ("hospital_ap_place_funding", "hospital_ap", ("place_funding_cost",)),
+    ("hospital_ap_top_up", "hospital_ap", ("top_up_cost", "fee_cost")),
+    ("other_arrangements", "other", COMPONENTS),
+    ("sen_support_services", None, ()),
+    ("hospital_education_services", None, ()),
+    ("support_for_inclusion", None, ()),
+    ("therapies_and_health", None, ()),
+    ("direct_payments", None, ()),
+    ("other_high_needs_not_modelled", None, ()),
+)
+
+
+def _expenditure(frame: pd.DataFrame) -> pd.DataFrame:
+    """High Needs Block cost by census year and expenditure line (modelled lines only)."""
+    parts = []
+    for line, category, components in EXPENDITURE_LINES:
+        if category is None:
+            continue
+        mine = frame[frame["dsg_category"] == category]
+        values = mine[list(components)].sum(axis=1) if len(mine) else pd.Series(dtype=float)
+        parts.append(pd.DataFrame({"year": mine["year"].to_numpy(), "line": line, "cost": values}))
+    out = pd.concat(parts, ignore_index=True)
+    years = sorted(frame["year"].unique())
+    grid = pd.MultiIndex.from_product(
+        [years, [line for line, c, _ in EXPENDITURE_LINES if c is not None]], names=["year", "line"]
+    )
+    summed = out.groupby(["year", "line"])["cost"].sum().reindex(grid, fill_value=0.0)
+    return summed.reset_index()
+
+
+def _financial_summary(
+    mitigated: pd.DataFrame, unmitigated: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
+    """The Financial summary's high-needs expenditure lines by financial year, unmitigated
+    beside mitigated and their difference, with the lines not modelled blank (NaN) and the
+    total of the modelled lines (``total_modelled``, equal to the High Needs Block cost)."""
+    if not periods:  # no whole financial year among the plan years
+        return pd.DataFrame(columns=["period", "line", "column", "unit", "value"])
+    both = pd.concat(
+        [
+            _expenditure(mitigated).assign(run="mitigated"),
+            _expenditure(unmitigated).assign(run="unmitigated"),
+        ],
+        ignore_index=True,
+    )
+    fy = to_financial_years(both, ["cost"], ["run", "line"])
+    table = fy.pivot_table(
+        index=["financial_year", "line"], columns="run", values="cost", aggfunc="sum"
+    )
+    lines = [line for line, _, _ in EXPENDITURE_LINES]
+    full = pd.MultiIndex.from_product([periods, lines], names=["financial_year", "line"])
+    table = table.reindex(index=full, columns=["unmitigated", "mitigated"])
+    modelled = [line for line, c, _ in EXPENDITURE_LINES if c is not None]
+    table.loc[(slice(None), modelled), :] = table.loc[(slice(None), modelled), :].fillna(0.0)
+    totals = table.loc[(slice(None), modelled), :].groupby(level="financial_year").sum()
+    totals["line"] = "total_modelled"
+    table = pd.concat([table.reset_index(), totals.reset_index()], ignore_index=True)
+    table["difference"] = table["mitigated"] - table["unmitigated"]
+    order = {line: i for i, line in enumerate([*lines, "total_modelled"])}
+    table["order"] = table["line"].map(order)
+    table["period_order"] = table["financial_year"].map({p: i for i, p in enumerate(periods)})
+    table = table.sort_values(["period_order", "order"], kind="stable")
+    long = table.melt(
+        id_vars=["financial_year", "line", "period_order", "order"],
+        value_vars=["unmitigated", "mitigated", "difference"],
+        var_name="column",
+    ).sort_values(["period_order", "order"], kind="stable")
+    return pd.DataFrame(
+        {
+            "period": long["financial_year"].to_numpy(),
+            "line": long["line"].to_numpy(),
+            "column": long["column"].to_numpy(),
+            "unit": "gbp",
+            "value": long["value"].to_numpy(dtype=float),
+        }
+    )
+
+
 def _with_categories(placements: pd.DataFrame, not_in_school: pd.DataFrame) -> pd.DataFrame:
     """Children with plans and their High Needs Block cost, by year, category, age band and
     need: placements by their setting's DSG category, children not in a school or college
     in ``other``."""
-    cols = ["year", "dsg_category", "age_band", "need", "children", "hnb_cost"]
-    frames = [placements.assign(dsg_category=placements["dsg_category"].astype(str))[cols]]
+    cols = ["year", "dsg_category", "age_band", "need", "children", "hnb_cost", *COMPONENTS]
+    p = placements.assign(dsg_category=placements["dsg_category"].astype(str))
+    for c in COMPONENTS:
+        if c not in p:
+            p[c] = 0.0
+    frames = [p[cols]]
     if len(not_in_school):
-        nis = not_in_school.assign(dsg_category=taxonomy.NOT_IN_SCHOOL_DSG_CATEGORY)
+        nis = not_in_school.assign(
+            dsg_category=taxonomy.NOT_IN_SCHOOL_DSG_CATEGORY,
+            place_funding_cost=0.0,
+            top_up_cost=not_in_school["hnb_cost"],
+            fee_cost=0.0,
+        )
         frames.append(nis[cols])
     out = pd.concat(frames, ignore_index=True)
     for c in ("age_band", "need"):
@@ -123,6 +226,11 @@ def dsg_plan(
     - ``children_by_need``: the same children by primary need × DSG category;
     - ``hnb_cost_by_category``: High Needs Block cost (£, financial year) by category,
       ``unmitigated`` beside ``mitigated`` and their ``difference``;
+    - ``high_needs_expenditure``: the Financial summary's high-needs lines (the s251 lines:
+      place funding and top-up by provider type, fees, other arrangements) by financial
+      year, unmitigated beside mitigated; lines the model does not cost (SEN support
+      services, hospital education, support for inclusion, therapies, direct payments) are
+      blank for the council's own figures; ``total_modelled`` equals the cost below;
     - ``high_needs_block``: by financial year, the allocation (an input), the cost, the
       in-year surplus (+) or deficit (−) and the balance brought and carried forward, for
       the ``mitigated`` and ``unmitigated`` runs.
@@ -186,10 +294,12 @@ def dsg_plan(
     )
     spend = totals.reindex(periods)
     block = _balance(periods, spend, options)
+    spending = _financial_summary(mitigated, base, periods)
     parts = [
         by_age.assign(section="children_by_category_and_age"),
         by_need.assign(section="children_by_need"),
         by_cost.assign(section="hnb_cost_by_category"),
+        spending.assign(section="high_needs_expenditure"),
         block.assign(section="high_needs_block"),
     ]
     return pd.concat(parts, ignore_index=True)[list(DSG_COLUMNS)]
@@ -356,3 +466,140 @@ def returns_tables(
         "scap": scap(placements),
         "commissioning": commissioning(placements),
     }
+
+
+#: SCAP type of the place a child's level needs (the gap line of the SCAP places table).
+LEVEL_SCAP_TYPE: dict[str, str] = {
+    "partnership": "AP",
+    "enhanced_resource": "UR",
+    "special_school": "SS",
+    "independent": "IN",
+}
+
+#: Lines of the SCAP places table, in order (``places`` once per setting phase first).
+SCAP_PLACE_LINES: tuple[str, ...] = (
+    "places",
+    "places_total",
+    "change_settings",
+    "change_capital",
+    "change_total",
+    "gap",
+)
+
+
+def scap_places(
+    settings: pd.DataFrame,
+    register: np.ndarray,
+    capacity: np.ndarray,
+    years: list[int],
+    shortfall: pd.DataFrame,
+) -> pd.DataFrame:
+    """The SCAP SEND return as places, not children: commissioned specialist places by
+    provision type (``UR``, ``IN``, ``SS``, ``AP``) and the phase of the setting, in the
+    base year and each plan year, by planning area (``all`` first), with each year's
+    change split into the register's own (settings opening, closing or changing their
+    places) and the capital options built, and the sufficiency gap as its own line.
+
+    Args:
+        settings: The allocation's settings (register, capital options, market) with
+            ``setting, scap_type, phase, planning_area, in_area``.
+        register: The register's places by year and setting after dated changes, shape
+            (len(years), S), NaN where unlimited; the first year is the base year.
+        capacity: Places the allocation had (register and capital options built), the same
+            shape; the base year's row equals the register's.
+        years: The base year then the plan years.
+        shortfall: The gap of children with plans (``year, level, market, no_place``).
+
+    Returns:
+        ``year, planning_area, line, phase`` and the type columns with ``total``; ``line``
+        is ``places`` (one row per setting phase), ``places_total``, ``change_settings``,
+        ``change_capital``, ``change_total`` (against the year before; blank in the base
+        year) and ``gap`` (children with plans the places cannot take, by the type of place
+        their level needs; ``all`` only).
+    """
+    scap_type = settings["scap_type"].astype(str).to_numpy()
+    keep = (scap_type != "none") & (settings["setting"].astype(str).to_numpy() != MARKET)
+    area = settings["planning_area"].fillna("").astype(str).to_numpy(dtype=object)
+    blank = area == ""
+    in_area = settings["in_area"].to_numpy(dtype=bool)
+    area[blank] = np.where(in_area[blank], "not_given", "out_of_area")
+    phase = settings["phase"].astype(str).to_numpy()
+    reg = np.nan_to_num(np.asarray(register, dtype=float), nan=0.0, posinf=0.0)
+    cap = np.nan_to_num(np.asarray(capacity, dtype=float), nan=0.0, posinf=0.0)
+    capital = cap - reg
+    areas = ["all", *sorted(set(area[keep]))]
+    phases = [p for p in taxonomy.SETTING_PHASES if p in set(phase[keep])]
+    types = list(SCAP_COLUMNS)
+    rows: list[dict[str, object]] = []
+
+    def grid(values: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+        out = {t: float(values[mask & (scap_type == t)].sum()) for t in types}
+        out[TOTAL] = float(sum(out.values()))
+        return out
+
+    for i, year in enumerate(years):
+        for a in areas:
+            where = keep if a == "all" else keep & (area == a)
+            for p in phases:
+                rows.append(
+                    {"year": year, "planning_area": a, "line": "places", "phase": p}
+                    | grid(cap[i], where & (phase == p))
+                )
+            rows.append(
+                {"year": year, "planning_area": a, "line": "places_total", "phase": TOTAL}
+                | grid(cap[i], where)
+            )
+            change = {
+                "change_settings": reg[i] - reg[i - 1] if i else None,
+                "change_capital": capital[i] - capital[i - 1] if i else None,
+                "change_total": cap[i] - cap[i - 1] if i else None,
+            }
+            for line, values in change.items():
+                figures = (
+                    grid(values, where)
+                    if values is not None
+                    else dict.fromkeys([*types, TOTAL], np.nan)
+                )
+                rows.append(
+                    {"year": year, "planning_area": a, "line": line, "phase": TOTAL} | figures
+                )
+            if a == "all":
+                gap = dict.fromkeys([*types, TOTAL], np.nan if i == 0 else 0.0)
+                if i:
+                    s = shortfall[shortfall["year"] == year]
+                    need = s["level"].astype(str).map(LEVEL_SCAP_TYPE).fillna("IN")
+                    lacking = s["market"].to_numpy(dtype=float) + s["no_place"].to_numpy(
+                        dtype=float
+                    )
+                    for t in types:
+                        gap[t] = float(lacking[(need == t).to_numpy()].sum())
+                    gap[TOTAL] = float(sum(gap[t] for t in types))
+                rows.append({"year": year, "planning_area": a, "line": "gap", "phase": TOTAL} | gap)
+    return pd.DataFrame(rows, columns=["year", "planning_area", "line", "phase", *types, TOTAL])
+
+
+def scap_places_of_run(
+    arrays_settings: pd.DataFrame, inputs: Inputs, allocation: Allocation, base_year: int
+) -> pd.DataFrame:
+    """:func:`scap_places` of a run: the register's places (after its dated changes) for the
+    base year and plan years, and the places the allocation had (capital options built
+    included) from its capacity table, over the allocation's settings."""
+    capacity, shortfall = allocation.capacity, allocation.shortfall
+    plan_years = sorted(int(y) for y in capacity["year"].unique())
+    years = [base_year, *plan_years]
+    ids = arrays_settings["setting"].astype(str).tolist()
+    given = inputs.places_array(years)
+    position = {s: i for i, s in enumerate(inputs.settings["setting"].astype(str))}
+    register = np.zeros((len(years), len(ids)))
+    for j, s in enumerate(ids):
+        if s in position:
+            register[:, j] = given[:, position[s]]
+    had = (
+        capacity.assign(setting=capacity["setting"].astype(str))
+        .pivot_table(index="year", columns="setting", values="places", aggfunc="sum", dropna=False)
+        .reindex(index=plan_years, columns=ids)
+        .to_numpy(dtype=float)
+    )
+    places = np.vstack([register[:1], had])
+    plans = _plans_only(shortfall)
+    return scap_places(arrays_settings, register, places, years, plans)

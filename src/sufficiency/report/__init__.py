@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .html import write_html
+from .pdf import write_pdf
 from .plots import CHARTS, Chart, charts, save_charts
 from .workbook import write_comparison_workbook, write_workbook
 
@@ -23,14 +24,15 @@ __all__ = [
     "charts",
     "write_comparison_workbook",
     "write_html",
+    "write_pdf",
     "write_report",
     "write_workbook",
 ]
 
 
-def write_report(result: Result, folder: str | Path) -> list[Path]:
+def write_report(result: Result, folder: str | Path, *, pdf: bool = False) -> list[Path]:
     """Write ``workbook.xlsx``, ``charts/<name>.png`` (and ``.svg``) and ``report.html``
-    into ``folder``.
+    into ``folder``; with ``pdf``, ``report.pdf`` too (:func:`.pdf.write_pdf`).
 
     Returns:
         The files written.
@@ -41,4 +43,6 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
     written = [folder / "charts" / f"{name}.{ext}" for name in images for ext in ("png", "svg")]
     written.append(write_workbook(result, folder / "workbook.xlsx"))
     written.append(write_html(result, folder / "report.html", images))
+    if pdf:
+        written.append(write_pdf(folder / "report.html", folder / "report.pdf"))
     return written

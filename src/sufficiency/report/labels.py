@@ -67,6 +67,12 @@ LABELS: dict[str, str] = {
     "sen_support_hnb_cost": "High Needs Block cost on SEN support",
     "sen_support_school_cost": "School cost on SEN support",
     "school_unit_cost": "School cost per child a year",
+    "place_funding_cost": "Place funding cost",
+    "fee_cost": "Fee cost (independent and the market)",
+    "not_in_school_cost": "Other arrangements cost (not in school)",
+    "hnb_allocation": "High Needs Block allocation",
+    "in_year_surplus_or_deficit": "In-year surplus (+) or deficit (−)",
+    "balance_carried_forward": "Cumulative balance carried forward",
     "budget": "Budget",
     "budget_overrun": "Over budget by",
     # keys of the frames
@@ -130,6 +136,9 @@ LABELS: dict[str, str] = {
     "column": "Column",
     "unit": "Unit",
     "value": "Value",
+    "category": "Placement category",
+    "age_group": "Age group",
+    "figure": "Figure",
     # pivot columns
     "total": "Total",
 }
@@ -182,7 +191,7 @@ CODE_LABELS: dict[str, str] = {
     "all": "All planning areas",
     "market": "Market of last resort (the gap)",
     "out_of_area": "Out of area",
-    "not_given": "Not given",
+    "not_given": "Planning area not given",
 }
 
 #: How each code name is shown (see the module docstring); anything else is ``text``
@@ -231,6 +240,22 @@ KINDS: dict[str, str] = {
     "payback_years": "years",
     "in_area": "area",
     "built": "flag",
+    # text keys of tables whose other columns hold numbers
+    "need": "text",
+    "name": "text",
+    "option": "text",
+    "decision": "text",
+    "tier": "text",
+    "setting": "text",
+    "category": "text",
+    "age_group": "text",
+    "line": "text",
+    "figure": "text",
+    "planning_area": "text",
+    "financial_year": "text",
+    "period": "text",
+    "section": "text",
+    "scenario": "text",
     "value_per_place": "money",
     "saving_per_child": "money",
 }
@@ -258,6 +283,30 @@ TIER_LABELS: dict[str, str] = {
     "special_school": "Special school",
     "independent": "Independent",
 }
+
+#: Tier headers in tables of children with EHC plans: a plan in a mainstream school carries
+#: a top-up, so those children are in the SEN support tier (never "on SEN support").
+PLAN_TIER_LABELS: dict[str, str] = {
+    **TIER_LABELS,
+    "mainstream": "Mainstream (no top-up)",
+    "sen_support": "SEN support tier: EHC plans in mainstream schools",
+}
+
+#: Tier headers in tables of children on SEN support (no plan).
+SUPPORT_TIER_LABELS: dict[str, str] = {
+    **TIER_LABELS,
+    "mainstream": "Mainstream (no top-up)",
+    "sen_support": "SEN support tier: on SEN support in mainstream (no plan)",
+}
+
+#: Said once where the tier of mainstream with no top-up is left out of a table of children
+#: with EHC plans because it is empty by construction.
+EMPTY_MAINSTREAM_NOTE = (
+    "The mainstream tier (ordinarily available provision, no top-up) is not shown: it holds "
+    "no child with an EHC plan by construction. A plan in a mainstream school carries a "
+    'top-up, so those children are counted in the SEN support tier ("SEN support tier: EHC '
+    'plans in mainstream schools"); they are not children on SEN support, who have no plan.'
+)
 
 #: Words for ``in_area``.
 AREA_WORDS = {True: "In area", False: "Out of area"}

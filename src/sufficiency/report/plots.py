@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -126,7 +127,10 @@ def placements_by_tier(result: Result) -> Figure:
     years = table["year"].to_numpy()
     bottom = np.zeros(len(years))
     last = int(years[-1])
+    empty = tables.empty_tiers(table)
     for tier in taxonomy.TIERS:
+        if tier in empty:  # a tier empty by construction is said once, in the report
+            continue
         values = table[tier].to_numpy(dtype=float)
         # a thin band is still seen: white edges between bands, its size in the legend
         ax.bar(
@@ -136,7 +140,7 @@ def placements_by_tier(result: Result) -> Figure:
             color=TIER_COLOURS[tier],
             edgecolor="white",
             linewidth=0.6,
-            label=f"{labels.label(tier)} ({values[-1]:,.0f} in {last})",
+            label=f"{labels.PLAN_TIER_LABELS[tier]} ({values[-1]:,.0f} in {last})",
         )
         bottom += values
     short = result.shortfall
@@ -259,3 +263,42 @@ def save_charts(figures: dict[str, Figure], folder: Path) -> dict[str, bytes]:
             fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
         out[name] = data
     return out
+
+
+def forecast_chart(
+    forecast: object, history: pd.DataFrame | None = None, by: str | None = None
+) -> Figure:
+    """A demand forecast's projection with its interval, whole years on the axis and the
+    recorded history before it: the total, or one line per value of ``by`` ("age_band",
+    "need").
+
+    Args:
+        forecast: A :class:`~sufficiency.forecast.DemandForecast` (``aggregate``, ``level``).
+        history: The recorded caseload (``year``, ``children`` and ``by``), if at hand.
+        by: Column to draw one line for each value of; None for the total.
+    """
+    level = float(getattr(forecast, "level", 0.8))
+    coverage = labels.interval_name(level)
+    fig, ax = _figure(f"Children with an EHC plan: recorded and projected ({coverage})")
+    keys: tuple[str, ...] = (by,) if by else ()
+    projected = forecast.aggregate(keys)  # type: ignore[attr-defined]
+    groups = projected.groupby(by, observed=True, sort=True) if by else [(None, projected)]
+    recorded = None
+    if history is not None:
+        past = history.assign(year=history["year"].astype(int))
+        recorded = past.groupby(["year", *keys], observed=True)["children"].sum().reset_index()
+    for key, part in groups:
+        name = "Total" if key is None else str(key)
+        line = ax.plot(part["year"], part["mean"], marker="o", ms=3, label=f"{name}, projected")[0]
+        colour = line.get_color()
+        ax.fill_between(part["year"], part["lower"], part["upper"], alpha=0.15, color=colour)
+        if recorded is not None:
+            mine = recorded if key is None else recorded[recorded[by].astype(str) == str(key)]
+            ax.plot(mine["year"], mine["children"], color=colour, ls="--", marker=".", ms=3)
+    if recorded is not None:
+        ax.plot([], [], color="grey", ls="--", marker=".", label="Recorded (January census)")
+    ax.set_ylabel("Children")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8, ncols=3 if by else 1, loc="upper left")
+    ax.set_ylim(top=ax.get_ylim()[1] * (1.25 if by else 1.1))
+    return fig

@@ -185,9 +185,12 @@ def gap_detail(result: Result, threshold: float = 0.5) -> pd.DataFrame:
 
 
 def capacity_by_tier(result: Result) -> pd.DataFrame:
-    """Places, places used and settings full, by plan year and tier (limited settings only)."""
+    """Places, places used and settings full, by plan year and tier: settings with a limited
+    number of places only (no unlimited mainstream, no out-of-area line without places)."""
     c = result.capacity
-    limited = c[c["places"].notna()].copy()
+    # settings with places: rows with none (an out-of-area line with no commissioned
+    # places, the market of last resort) have no places to fill
+    limited = c[(c["places"].fillna(0.0) > 0).to_numpy()].copy()
     limited["tier"] = limited["tier"].astype(str)
     limited["full"] = (limited["spare"] < 0.5).astype(int)
     limited["settings"] = 1
@@ -331,3 +334,309 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     if name == "capacity_by_tier":
         return protect_columns(frame, [c for c in ("used",) if c in frame.columns]), False
     return frame, True
+
+
+# --- the council's report: the one-page summary, narrow tables and the assumptions -------
+
+
+def summary_years(result: Result) -> list[int]:
+    """The plan years the summary shows beside the base year: five and ten years on (the
+    last plan year where the horizon is shorter), without repeats."""
+    years = result.summary["plan_years"]
+    base = int(result.summary["base_year"])
+    picked = [y if y in years else years[-1] for y in (base + 5, base + 10)]
+    return list(dict.fromkeys(picked))
+
+
+def _inputs(result: Result) -> object | None:
+    return result.extras.get("inputs")
+
+
+def base_year_recorded(result: Result) -> dict[str, float | None]:
+    """The base year's recorded January figures (None where the inputs do not record one):
+    ``ehc_plans``, ``on_sen_support``, ``out_of_area`` and ``not_placed`` (children with a
+    plan not in a school or college), from the scenario's caseload and settings."""
+    s = result.summary
+    base = int(s["base_year"])
+    out: dict[str, float | None] = {
+        "ehc_plans": s.get("base_year_ehc_plans"),
+        "out_of_area": s.get("base_year_out_of_area"),
+        "on_sen_support": None,
+        "not_placed": None,
+    }
+    inputs = _inputs(result)
+    if inputs is None:
+        return out
+    caseload = inputs.caseload  # type: ignore[attr-defined]
+    now = caseload[caseload["year"] == base]
+    out["ehc_plans"] = float(now["children"].sum())
+    settings = set(inputs.settings["setting"].astype(str))  # type: ignore[attr-defined]
+    out["not_placed"] = float(now.loc[~now["setting"].astype(str).isin(settings), "children"].sum())
+    support = inputs.sen_support  # type: ignore[attr-defined]
+    if support is not None:
+        out["on_sen_support"] = float(support.loc[support["year"] == base, "children"].sum())
+    return out
+
+
+def base_year_by_category(result: Result) -> pd.DataFrame:
+    """The base year's recorded children with EHC plans by DSG category and DSG age group
+    (``dsg_category, age_group, children``), from the caseload and the register; empty
+    without the inputs at hand. Children with no setting in the register (other
+    arrangements, EHE, NEET) are ``other``."""
+    inputs = _inputs(result)
+    if inputs is None:
+        return pd.DataFrame(columns=["dsg_category", "age_group", "children"])
+    caseload = inputs.caseload  # type: ignore[attr-defined]
+    now = caseload[caseload["year"] == int(result.summary["base_year"])]
+    settings = inputs.settings  # type: ignore[attr-defined]
+    category = settings.assign(setting=settings["setting"].astype(str)).set_index("setting")[
+        "dsg_category"
+    ]
+    cat = now["setting"].astype(str).map(category).astype(object)
+    cat = cat.where(cat.notna(), taxonomy.NOT_IN_SCHOOL_DSG_CATEGORY).astype(str)
+    frame = pd.DataFrame(
+        {
+            "dsg_category": cat.to_numpy(),
+            "age_group": now["age_band"].astype(str).map(taxonomy.DSG_AGE_GROUPS).to_numpy(),
+            "children": now["children"].to_numpy(dtype=float),
+        }
+    )
+    summed = frame.groupby(["dsg_category", "age_group"])["children"].sum()
+    return summed.reset_index()
+
+
+def _money_or_blank(value: object) -> object:
+    return None if value is None else value
+
+
+def summary_figures(result: Result) -> pd.DataFrame:
+    """The headline figures as rows, the base year recorded beside the projections five and
+    ten years on (``figure``, ``kind`` and one column per year, code names; text such as
+    "not modelled" where a year has no figure)."""
+    s = result.summary
+    base = int(s["base_year"])
+    by_year = {int(r["year"]): r for r in s["by_year"]}
+    years = summary_years(result)
+    recorded = base_year_recorded(result)
+    interval = labels.interval_name(interval_level(result))
+    rows: list[tuple[str, str, object, list[object]]] = []
+
+    def row(
+        figure: str,
+        how: str,
+        base_value: object,
+        key: str | None,
+        values: list[object] | None = None,
+    ) -> None:
+        got = values if values is not None else [by_year[y].get(key) for y in years]
+        rows.append((figure, how, base_value, got))
+
+    row(
+        "Children and young people with an EHC plan", "children", recorded["ehc_plans"], "ehc_plans"
+    )
+    row(
+        f"EHC plans, {interval} of the projection",
+        "text",
+        "recorded",
+        None,
+        [
+            f"{by_year[y]['ehc_plans_lower']:,.0f}–{by_year[y]['ehc_plans_upper']:,.0f}"
+            for y in years
+        ],
+    )
+    if recorded["on_sen_support"] is not None or any(
+        by_year[y].get("sen_support", 0) for y in years
+    ):
+        row(
+            "Children on SEN support (no plan)",
+            "children",
+            recorded["on_sen_support"],
+            "sen_support",
+        )
+    row("With a plan, not in a school or college", "children", recorded["not_placed"], "not_placed")
+    row("With a plan, placed out of area", "children", recorded["out_of_area"], "out_of_area")
+    row(
+        "Sufficiency gap: placed by the market, no local place",
+        "children_1dp",
+        None,
+        "shortfall",
+    )
+    if float(s.get("total_no_place", 0.0)) > 1e-6:
+        row("No place at all (unlawful)", "children_1dp", None, "no_place")
+    row(
+        "Cost to the council (High Needs Block and transport), £ a year",
+        "money",
+        None,
+        "total_cost",
+    )
+    row("High Needs Block cost, £ a year", "money", None, "hnb_cost")
+    row("Transport (general fund), £ a year", "money", None, "transport_cost")
+    if any(by_year[y].get("unmitigated_cost") is not None for y in years):
+        row("Cost to the council unmitigated, £ a year", "money", None, "unmitigated_cost")
+    out = pd.DataFrame(
+        {
+            "figure": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            str(base): [r[2] for r in rows],
+            **{str(y): [r[3][i] for r in rows] for i, y in enumerate(years)},
+        }
+    )
+    return out
+
+
+def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
+    """The sufficiency gap (children with plans placed by the market, or with no place) by
+    primary need and phase of the child, in each summary year (:func:`summary_years`):
+    needs as rows, ``<phase> <year>`` columns, a total row; needs with no gap left out."""
+    s = _plans_only(result.shortfall)
+    years = summary_years(result)
+    phases = list(dict.fromkeys(taxonomy.BAND_PHASE.values()))
+    if s.empty:
+        return pd.DataFrame(columns=["need"])
+    s = s[s["year"].isin(years)]
+    frame = s.assign(
+        need=s["need"].astype(str),
+        phase=s["age_band"].astype(str).map(taxonomy.BAND_PHASE),
+    )
+    table = frame.pivot_table(
+        index="need", columns=["year", "phase"], values="children", aggfunc="sum", fill_value=0.0
+    )
+    full = pd.MultiIndex.from_product([years, phases], names=["year", "phase"])
+    table = table.reindex(columns=full, fill_value=0.0)
+    order = [n for n in taxonomy.NEEDS if n in table.index]
+    table = table.reindex(order)
+    table = table[table.sum(axis=1) >= 0.05]
+    table.columns = [f"{labels.CODE_LABELS.get(str(c[1]), c[1])} {c[0]}" for c in table.columns]
+    table.loc["Total"] = table.sum(axis=0)
+    table.index.name = "need"
+    return table.reset_index()
+
+
+def hnb_against_cost(result: Result) -> pd.DataFrame:
+    """The High Needs Block allocation against its cost by financial year (the mitigated
+    run; the DSG plan's ``high_needs_block`` section): allocation, cost, in-year surplus or
+    deficit and the balance carried forward; allocations not given are blank."""
+    d = result.dsg_plan
+    if d.empty:
+        return pd.DataFrame()
+    block = d[(d["section"] == "high_needs_block") & (d["column"] == "mitigated")]
+    wide = block.pivot_table(
+        index="period", columns="line", values="value", aggfunc="first", sort=False, dropna=False
+    )
+    lines = [
+        "hnb_allocation",
+        "hnb_cost",
+        "in_year_surplus_or_deficit",
+        "balance_carried_forward",
+    ]
+    wide = wide.reindex(columns=lines)
+    wide.columns.name = None
+    wide.index.name = "financial_year"
+    return wide.reset_index()
+
+
+#: Money columns of the headline by payer (the rest split the High Needs Block).
+PAYER_COLUMNS: tuple[str, ...] = (
+    "hnb_cost",
+    "transport_cost",
+    "total_cost",
+    "school_cost",
+    "all_payers_cost",
+    "unmitigated_cost",
+    "unmitigated_all_payers_cost",
+    "budget",
+    "budget_overrun",
+)
+
+
+def headline_parts(result: Result, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The headline by year split into tables narrow enough for a page: children with
+    plans, money by payer, the High Needs Block by component, and children on SEN support
+    (when there are any); each keeps ``year``."""
+    money = [c for c in frame.columns if c != "year" and labels.kind(c) == "money"]
+    payers = [c for c in PAYER_COLUMNS if c in money]
+    components = [c for c in money if c not in payers and c != "cost"]  # cost = total_cost
+    support = [
+        c
+        for c in ("on_sen_support", "sen_support_placed", "sen_support_kept_in_mainstream")
+        if c in frame.columns
+    ]
+    plans = [c for c in frame.columns if c not in ("year", *money, *support)]
+    parts = {"children": frame[["year", *plans]], "money": frame[["year", *payers]]}
+    if components:
+        parts["hnb_components"] = frame[["year", *components]]
+    shown = [c for c in support if pd.to_numeric(frame[c], errors="coerce").fillna(0).sum() > 0]
+    if shown:
+        parts["sen_support"] = frame[["year", *shown]]
+    return parts
+
+
+def empty_tiers(frame: pd.DataFrame) -> list[str]:
+    """Tier columns of a by-tier table that hold nothing in any year."""
+
+    def empty(column: pd.Series) -> bool:
+        values = pd.to_numeric(column, errors="coerce")  # a suppressed "c" is not empty
+        return bool(values.notna().all() and float(values.abs().sum()) < 1e-9)
+
+    return [t for t in taxonomy.TIERS if t in frame.columns and empty(frame[t])]
+
+
+#: Columns of the capital options' summary (one row per option), in order.
+BUILD_COLUMNS: tuple[str, ...] = (
+    "option",
+    "decision",
+    "built",
+    "open_year",
+    "places",
+    "capital_cost",
+    "annualised_cost",
+    "running_cost_saving",
+    "net_saving",
+    "shortfall_avoided",
+    "out_of_area_avoided",
+    "payback_years",
+)
+
+
+def builds_summary(result: Result, built_only: bool = False) -> pd.DataFrame:
+    """The capital options, one row each: built or not, when, places, costs, savings, the
+    gap and out-of-area child-years avoided, payback (the children served each year are
+    :func:`builds_served`)."""
+    b = result.builds
+    if b.empty:
+        return b
+    if built_only:
+        b = b[b["built"].astype(bool).to_numpy()]
+    return b[[c for c in BUILD_COLUMNS if c in b.columns]].reset_index(drop=True)
+
+
+def builds_served(result: Result) -> pd.DataFrame:
+    """Children served by each built option by plan year: years as rows, options as columns."""
+    b = result.builds
+    if b.empty:
+        return pd.DataFrame()
+    built = b[b["built"].astype(bool).to_numpy()]
+    served = [c for c in b.columns if c.startswith("served_")]
+    if built.empty or not served:
+        return pd.DataFrame()
+    table = built.set_index("option")[served].T
+    table.index = [int(c[len("served_") :]) for c in served]
+    table.index.name = "year"
+    table.columns.name = None
+    return table.reset_index()
+
+
+#: Keys of an assumption (``summary['assumptions']``), in the order shown.
+ASSUMPTION_KEYS: tuple[str, ...] = ("what", "value", "why", "how_to_replace")
+
+
+def assumptions(result: Result) -> pd.DataFrame:
+    """The values the model used that the council's data did not give
+    (``summary['assumptions']``): ``what, value, why, how_to_replace``; empty when none
+    are listed."""
+    rows = result.summary.get("assumptions", []) or []
+    frame = pd.DataFrame(
+        [{k: str(r.get(k, "")) for k in ASSUMPTION_KEYS} for r in rows if isinstance(r, dict)],
+        columns=list(ASSUMPTION_KEYS),
+    )
+    return frame

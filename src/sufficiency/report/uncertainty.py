@@ -6,13 +6,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..data.inputs import MARKET
 from ..postprocess.draws import Uncertainty
 from .plots import _figure
 
 #: Chart names with their titles.
 FAN_CHARTS: dict[str, str] = {
     "uncertainty_cost": "Cost of provision across forecast futures (£m a year)",
-    "uncertainty_places": "Children needing a place across forecast futures",
+    "uncertainty_places": "Children needing a limited place, against those places",
 }
 
 #: Bands drawn, widest first: (lower, upper) quantiles and opacity.
@@ -38,7 +39,11 @@ def fan_charts(result: Uncertainty) -> dict[str, Figure]:
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left", fontsize=8)
     fig_places, ax = _figure(FAN_CHARTS["uncertainty_places"])
-    _fan(ax, years, draws.children, "#0072B2", "children to place")
+    # children needing a place where places are limited (not unlimited mainstream), the
+    # gap included, against those places: like against like
+    limited = np.isfinite(draws.places) & (draws.settings != MARKET)[None, :]
+    needing = (draws.placed * limited[None, :, :]).sum(axis=2) + draws.market + draws.no_place
+    _fan(ax, years, needing, "#0072B2", "children needing a limited place")
     places = result.by_year["register_places"].to_numpy(dtype=float)
     ax.step(
         years,

@@ -22,7 +22,7 @@ import pulp
 import scipy.sparse as sp
 
 from ..errors import SolveError
-from ..model.arrays import AllocationArrays
+from ..model.arrays import AllocationArrays, gap_child_years
 from . import engines
 from .checks import allocation_violations, matrix_violations
 from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
@@ -683,7 +683,9 @@ def cost_without(
     solver: str = "auto",
     fallback: bool = True,
 ) -> tuple[float, float, float, float]:
-    """Placement cost, shortfall, out-of-area child-years and objective without one build.
+    """Placement cost, sufficiency gap, out-of-area child-years and objective without one
+    build. The gap is the child-years the register's commissioned places cannot take: placed
+    by the market of last resort, or with no place at all where the market is off.
 
     The other build decisions stay as taken in ``columns`` (the solved column values);
     the option's columns are fixed at zero and the linear programme is solved again, with
@@ -710,7 +712,7 @@ def cost_without(
     in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
     return (
         float(x @ arrays.unit_cost),
-        float(u.sum()),
+        gap_child_years(arrays, x, u),
         float(x[~in_area].sum()),
         float(result.objective),
     )

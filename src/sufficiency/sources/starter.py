@@ -36,6 +36,7 @@ What is published and what is assumed:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -598,6 +599,7 @@ def _scenario_text(
 #   - population (data/population.csv):
 #     {population_note}
 {estimated_note}{flows_note}{history_note}name: {slug}-starter
+council: {json.dumps(name, ensure_ascii=False)}
 description: >-
   Starter baseline for {name} from the DfE's published figures (init); unmitigated,
   on today's placements. Replace the assumptions named in the comments.
