@@ -32,10 +32,8 @@ data speaks:
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,15 +44,15 @@ from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
 from .gias import read_gias, read_places
-from .ons import read_ons_population
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
     HORIZON,
-    approximate_population,
     build_costs,
     build_flows,
     build_history,
+    starter_population,
+    write_files,
 )
 
 log = logging.getLogger(__name__)
@@ -607,24 +605,10 @@ def write_council_starter(
     first, last = years[0], s.base_year + HORIZON
     history_start = first
     history = s.caseload
-    if population is not None:
-        pop = read_ons_population(population, la or s.la_name)
-        lacking = sorted(set(range(first, last + 1)) - set(pop["year"]))
-        if lacking:
-            raise DataError(
-                f"the ONS population for {s.la_name} lacks years "
-                f"{', '.join(map(str, lacking))}: give estimates from {first} and projections "
-                f"to {last}"
-            )
-        pop = pop[pop["year"].between(first, last)]
-        note = "ONS estimates and projections (given to init)."
-    else:
-        pop = approximate_population(history, first, last, s.base_year)
-        note = (
-            "APPROXIMATION, NOT DATA: a flat population (base-year plans / 3.6% national\n"
-            "#     prevalence at every age and year). REPLACE with ONS estimates and SNPP\n"
-            "#     projections (sufficiency init --population)."
-        )
+    pop, note = starter_population(
+        history, population, la or s.la_name, s.la_name, (first, first, last), s.base_year
+    )
+    if population is None:
         s.assumptions.append(dict(FLAT_POPULATION))
     s.assumptions.append(dict(INFLATION))
     if len(years) < 3:
@@ -637,30 +621,22 @@ def write_council_starter(
                 "forecast.method poisson_glm_damped or auto",
             }
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        data = tmp / "data"
-        data.mkdir()
-        s.caseload.to_csv(data / "caseload.csv", index=False)
-        pop.to_csv(data / "population.csv", index=False)
-        settings = s.settings[_SETTINGS_COLUMNS].copy()
-        settings["places"] = settings["places"].map(lambda v: "" if pd.isna(v) else int(v))
-        settings.to_csv(data / "settings.csv", index=False, float_format="%.2f")
-        build_costs(s.base_year).to_csv(data / "cost_assumptions.csv", index=False)
-        s.flows.to_csv(data / "flows.csv", index=False)
-        s.ceased.to_csv(data / "ceased_by_reason.csv", index=False)
-        if len(s.continuity):
-            s.continuity.to_csv(data / "continuity.csv", index=False, float_format="%.6f")
-        (tmp / "scenario.yaml").write_text(_scenario_text(s, history_start, note), encoding="utf-8")
-        target.mkdir(parents=True, exist_ok=True)
-        for f in sorted(tmp.rglob("*")):
-            dest = target / f.relative_to(tmp)
-            if f.is_dir():
-                dest.mkdir(exist_ok=True)
-            else:
-                f.replace(dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    settings = s.settings[_SETTINGS_COLUMNS].copy()
+    settings["places"] = settings["places"].map(lambda v: "" if pd.isna(v) else int(v))
+    text = _scenario_text(s, history_start, note)
+    files: dict[str, Callable[[Path], object]] = {
+        "data/caseload.csv": lambda p: s.caseload.to_csv(p, index=False),
+        "data/population.csv": lambda p: pop.to_csv(p, index=False),
+        "data/settings.csv": lambda p: settings.to_csv(p, index=False, float_format="%.2f"),
+        "data/cost_assumptions.csv": lambda p: build_costs(s.base_year).to_csv(p, index=False),
+        "data/flows.csv": lambda p: s.flows.to_csv(p, index=False),
+        "data/ceased_by_reason.csv": lambda p: s.ceased.to_csv(p, index=False),
+        "scenario.yaml": lambda p: p.write_text(text, encoding="utf-8"),
+    }
+    if len(s.continuity):
+        files["data/continuity.csv"] = lambda p: s.continuity.to_csv(
+            p, index=False, float_format="%.6f"
+        )
+    write_files(target, files)  # all or nothing, replacing only files init wrote before
     log.info("wrote an own-data starter for %s (%s) to %s", s.la_name, s.la, target)
     return target / "scenario.yaml"

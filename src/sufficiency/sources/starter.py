@@ -500,6 +500,50 @@ def approximate_population(
     )
 
 
+def starter_population(
+    history: pd.DataFrame,
+    population: str | Path | Sequence[str | Path] | None,
+    area: str,
+    name: str,
+    years: tuple[int, int, int],
+    base_year: int,
+) -> tuple[pd.DataFrame, str]:
+    """The starter's population: ONS files when given, else the flat approximation.
+
+    Args:
+        history: The starter's caseload history (for the approximation).
+        population: ONS mid-year estimates and/or SNPP files, or ``None``.
+        area: The LA's ONS code or name in those files.
+        name: The LA's name, for messages.
+        years: The first year the history is used from, the first year of the history
+            and the last plan year.
+        base_year: The base year.
+
+    Returns:
+        The population (``year, age, population, kind``) and a note for the scenario's
+        comments.
+
+    Raises:
+        DataError: If the ONS files lack a year the history or the plan years need.
+    """
+    used_from, first, last = years
+    if population is None:
+        note = (
+            "APPROXIMATION, NOT DATA: a flat population (the same residents at every\n"
+            "#     age and year, base-year plans / 3.6% national prevalence). REPLACE with\n"
+            "#     ONS mid-year estimates and SNPP projections (sufficiency init --population)."
+        )
+        return approximate_population(history, first, last, base_year), note
+    pop = read_ons_population(population, area)
+    lacking = sorted(set(range(used_from, last + 1)) - set(pop["year"]))
+    if lacking:
+        raise DataError(
+            f"the ONS population for {name} lacks years {', '.join(map(str, lacking))}: give "
+            f"estimates for the history from {used_from} and projections to {last}"
+        )
+    return pop[pop["year"].between(first, last)], "ONS estimates and projections (given to init)."
+
+
 def _scenario_text(
     release: DfeRelease,
     base_year: int,
@@ -734,25 +778,14 @@ def write_starter(
     # the DfE's own time series starts in 2019, once statements were converted to plans;
     # older years stay in the history (set history_start earlier to use them)
     history_start = min(max(first, 2019), base_year - 1)
-    if population is not None:
-        pop = read_ons_population(population, release.la_code.split("+")[0])
-        need = set(range(history_start, last + 1))
-        lacking = sorted(need - set(pop["year"]))
-        if lacking:
-            raise DataError(
-                f"the ONS population for {release.la_name} lacks years "
-                f"{', '.join(map(str, lacking))}: give estimates for the history from "
-                f"{history_start} and projections to {last}"
-            )
-        pop = pop[pop["year"].between(first, last)]
-        note = "ONS estimates and projections (given to init)."
-    else:
-        pop = approximate_population(history, first, last, base_year)
-        note = (
-            "APPROXIMATION, NOT DATA: a flat population (the same residents at every\n"
-            "#     age and year, base-year plans / 3.6% national prevalence). REPLACE with\n"
-            "#     ONS mid-year estimates and SNPP projections (sufficiency init --population)."
-        )
+    pop, note = starter_population(
+        history,
+        population,
+        release.la_code.split("+")[0],
+        release.la_name,
+        (history_start, first, last),
+        base_year,
+    )
     settings = build_settings(history, base_year)
     flows = build_flows(release)
     text = _scenario_text(
@@ -773,13 +806,13 @@ def write_starter(
     }
     if len(flows):
         files["data/flows.csv"] = lambda p: flows.to_csv(p, index=False)
-    _write_files(target, files)
+    write_files(target, files)
     scenario = target / "scenario.yaml"
     log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
     return scenario
 
 
-def _write_files(target: Path, files: dict[str, Callable[[Path], object]]) -> None:
+def write_files(target: Path, files: dict[str, Callable[[Path], object]]) -> None:
     """Write ``files`` (relative path -> writer) into ``target`` all or nothing.
 
     Each is written into a hidden temporary folder beside ``target`` first, then moved into
