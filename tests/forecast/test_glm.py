@@ -15,8 +15,8 @@ from statsmodels.genmod.generalized_linear_model import GLM
 
 from sufficiency.config import load_scenario
 from sufficiency.data import load_inputs
-from sufficiency.forecast.methods import rate, ratefit
 from sufficiency.forecast.base import SeriesData, Settings, captured
+from sufficiency.forecast.methods import rate, ratefit
 from sufficiency.forecast.methods.glm import fit_batch
 from sufficiency.forecast.scenario import project
 from sufficiency.model.canonical import canonical

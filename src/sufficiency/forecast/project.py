@@ -28,10 +28,11 @@ from .choice import (
     why_unavailable,
 )
 from .final import final_fits
+from .floor import apply_floor, fewest_new_plans, held_by_age, held_floor
 from .methods import BASELINES, DEFAULT_CANDIDATES, METHOD_NAMES, fallback_chain
 from .methods.flowmethod import FlowLevers, FlowModel, score_flows, stock_by_age
 from .notes import annotate, forecast_warnings, levers_note
-from .panel import AGE_KEYS, build_panel, node_panel
+from .panel import AGE_KEYS, Panel, build_panel, node_panel
 from .reconcile import RECONCILE_METHODS, hierarchy, reconciliation_matrix
 from .reconcile import reconcile as apply_reconciliation
 from .reference import REGIONS
@@ -104,6 +105,20 @@ def _validate(
     children = pd.to_numeric(history["children"], errors="coerce")
     if (children < 0).any():
         raise ForecastError("history has negative children")
+
+
+def _floor(cells: Panel, hist: pd.DataFrame, horizon: int, model: FlowModel | None) -> np.ndarray:
+    """``(S, H)`` plans held in the last January surviving to each year (:mod:`.floor`):
+    at the flows table's recorded exit rates and fewest new plans where one is given."""
+    held = held_by_age(hist, cells.keys, cells.by)
+    if model is None:
+        return held_floor(cells, horizon, held)
+    try:
+        fit = model.fit(len(cells.years))
+    except ForecastError:
+        return held_floor(cells, horizon, held)
+    new = fewest_new_plans(model.frames["new_plans"], int(cells.years[-1]))
+    return held_floor(cells, horizon, held, fit.exit_rate, new, fit.start_age)
 
 
 def forecast_demand(
@@ -391,6 +406,9 @@ def _forecast(
     else:
         cell_point, cell_paths = point, paths
     base = slice(n_series - n_cells, n_series)
+    # no mean, interval or path below the plans held today that survive (see .floor)
+    floor = _floor(cells, hist, horizon, model)
+    cell_point, cell_paths = apply_floor(cell_point, cell_paths, floor)
 
     frame = interval_frame(
         cells,
