@@ -150,6 +150,7 @@ def forecast_demand(
     use_reference: bool = True,
     flows: pd.DataFrame | str | Path | None = None,
     flow_levers: FlowLevers | None = None,
+    plans_floor: bool = True,
     level: float | None = None,
     n_draws: int | None = None,
 ) -> DemandForecast:
@@ -221,6 +222,10 @@ def forecast_demand(
             candidate where it covers every backtest origin).
         flow_levers: Levers on requests and conversion, applied to the ``flows``
             projection (``method`` ``flows`` or ``auto``).
+        plans_floor: The history counts plans, which run for years: no mean, interval or
+            sample path below the plans held in the last January that survive (see
+            :mod:`sufficiency.forecast.floor`). ``False`` for counts children leave at any
+            time (SEN support).
 
     Returns:
         The forecast.
@@ -297,6 +302,7 @@ def forecast_demand(
             use_reference=use_reference,
             flows=flow_table,
             flow_levers=flow_levers,
+            plans_floor=plans_floor,
         )
 
 
@@ -324,6 +330,7 @@ def _forecast(
     use_reference: bool,
     flows: pd.DataFrame | None = None,
     flow_levers: FlowLevers | None = None,
+    plans_floor: bool = True,
 ) -> DemandForecast:
     hist = history.copy()
     hist["year"] = hist["year"].astype(int)
@@ -407,8 +414,9 @@ def _forecast(
         cell_point, cell_paths = point, paths
     base = slice(n_series - n_cells, n_series)
     # no mean, interval or path below the plans held today that survive (see .floor)
-    floor = _floor(cells, hist, horizon, model)
-    cell_point, cell_paths = apply_floor(cell_point, cell_paths, floor)
+    if plans_floor:
+        floor = _floor(cells, hist, horizon, model)
+        cell_point, cell_paths = apply_floor(cell_point, cell_paths, floor)
 
     frame = interval_frame(
         cells,
