@@ -180,7 +180,9 @@ def forecast_demand(
             ``negbin_glm``, ``negbin_glm_damped`` (rate models), ``ets_add``, ``ets_mul``,
             ``ets_log`` (exponential smoothing), ``arima`` (with drift), ``cohort``
             (cohort component), ``share`` (of the parent series), ``pooled``,
-            ``national`` (with England and the region), ``flows`` (the flow model, with
+            ``national`` (with England and the region), ``national_growth`` (grown at
+            their compound growth), ``national_mean`` (the mean of the two), ``flows``
+            (the flow model, with
             ``flows``), ``drift``, ``naive``.
         by: Series keys: any subset of the history's columns, e.g. ``("need",
             "age_band")``, ``("age_band",)``, ``("need",)`` or ``()`` for one total.
