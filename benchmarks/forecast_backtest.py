@@ -603,10 +603,10 @@ def write_as_used(
     england: pd.DataFrame,
     lines: list[str],
 ) -> None:
-    """The forecast as used, appended to ``forecast_backtest.md`` (and its points as CSV)."""
+    """The forecast as used, appended to ``forecast_backtest.md`` (its points are not kept:
+    they hold the published figures, which stay in ``../shared/data``)."""
     import platform
 
-    used.round(2).to_csv(RESULTS / "forecast_as_used.csv", index=False)
     flat = by_band.round(4)
     flat.columns = [f"{a}_{b}" for a, b in flat.columns]
     chosen = used[(used["method"] == "auto") & (used["age_band"] != "total")]["chosen"]
