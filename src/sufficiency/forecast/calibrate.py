@@ -53,15 +53,9 @@ def national_variance(
     horizons as a trend error grows (``∝ h²``). ``None`` where nothing can be scored.
     """
     from .methods.national import compound_growth
-    from .reference import ENGLAND, TOTAL, _grid
+    from .reference import ENGLAND, published_totals
 
-    grid = _grid()
-    known = [y for y in grid.columns if int(y) <= int(years[-1])]
-    rows = [
-        np.asarray(grid.loc[(a, TOTAL)].reindex(known), dtype=float)
-        for a in (region, ENGLAND)
-        if a and (a, TOTAL) in grid.index
-    ]
+    rows = published_totals((region, ENGLAND), int(years[-1]))
     sq = np.zeros(backtest_horizon)
     wt = np.zeros(backtest_horizon)
     for row in rows:
