@@ -4,24 +4,19 @@ recorded with provenance."""
 from __future__ import annotations
 
 import logging
-import os
-import platform
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import scratch, taxonomy
 from .allocate.draws import uncertainty
 from .allocate.plan import plan
-from .config import Levers, Scenario, load_scenario, scenario_provenance
+from .config import Levers, Scenario, load_scenario
 from .config.capital import Capital
-from .data import Inputs, load_inputs
+from .data import load_inputs
 from .data.tables import TableSource
 from .errors import Problem, ScenarioError
 from .forecast.scenario import forecast_warnings, project
@@ -32,6 +27,7 @@ from .postprocess.comparison import comparison_table, each_warning_once
 from .postprocess.disclosure import RULE
 from .postprocess.headline import demand_table, forecast_table, summarise
 from .postprocess.places import local_places, shadow_prices
+from .postprocess.provenance import provenance
 from .postprocess.recorded import recorded_placements as recorded
 from .postprocess.returns import by_financial_year, returns_tables, scap_places_of_run
 from .results import Comparison, Result
@@ -40,34 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Callback told the name of each stage as it starts (the CLI shows progress with it).
 StageHook = Callable[[str], None]
-
-
-def package_version() -> str:
-    """Installed version of the package ('unknown' when run from a source tree)."""
-    try:
-        return metadata.version("sufficiency")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _provenance(sc: Scenario, inputs: Inputs) -> dict[str, Any]:
-    """What produced a run: versions, creation time, the scenario as resolved, input hashes;
-    files named relative to the scenario file (or working folder), never by absolute path."""
-    home = Path(sc._sources[-1]).parent if sc._sources else Path.cwd()
-    rel = lambda p: Path(os.path.relpath(Path(p).absolute(), home.absolute())).as_posix()  # noqa: E731
-    scenario = sc.model_dump(mode="json")
-    scenario["data"] = {k: rel(v) if isinstance(v, str) else v for k, v in scenario["data"].items()}
-    return {
-        "package_version": package_version(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        **scenario_provenance(sc),
-        "scenario_files": [rel(p) for p in sc._sources],
-        "scenario": scenario,
-        "input_files": {n: {"path": rel(p), "sha256": h} for n, (p, h) in inputs.files.items()},
-    }
 
 
 def run(
@@ -151,7 +119,7 @@ def run(
         "by_financial_year": by_financial_year(head["by_year"]),
         **({"disclosure": RULE} if sc.report.disclosure else {}),
         "timings": {k: round(v, 4) for k, v in timings.items()},
-        "provenance": _provenance(sc, inputs),
+        "provenance": provenance(sc, inputs),
         **tail,
     }
     log.info(
