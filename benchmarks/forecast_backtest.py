@@ -55,7 +55,26 @@ ACCEPTANCE_ORIGINS = tuple(range(2017, 2022))
 #: Origins of the example borough (history from 2016).
 EXAMPLE_ORIGINS = tuple(range(2019, 2025))
 HORIZON = 4
-METHODS = ("auto", "naive", "drift")
+#: Methods scored beside auto: the national-growth rule, drift and naive always.
+METHODS = ("auto", "national_growth", "drift", "naive")
+#: The forecast as used (issue 26): from the January a council has, 2-3 years ahead, at the
+#: latest origins whose outcome is published: origins 2019-2020 scored on January 2022 by
+#: band and on January 2022-2023 in total (2023: totals only, the caseload file).
+AS_USED_ORIGINS = (2019, 2020)
+AS_USED_YEARS = (2022, 2023)
+AS_USED_METHODS = (
+    "auto",
+    "national_growth",
+    "national",
+    "national_mean",
+    "pooled",
+    "share",
+    "drift",
+    "naive",
+)
+CASELOAD = ROOT.parent / "shared" / "data" / "dfe_ehcp_caseload_2019_2023.csv"
+#: England's own series (the shipped reference panel) fitted on these years.
+ENGLAND_FIT = (2016, 2020)
 SIZES = ("one", "region", "all")
 DFE_OPTIONS = {"series_start": {"20-25": 2015}}
 
@@ -101,6 +120,192 @@ def dfe_backtest(size: str, data: Path, workers: int) -> pd.DataFrame:
     else:
         parts = [_one_la(job) for job in jobs]
     return pd.concat(parts, ignore_index=True)
+
+
+def _as_used_one(args: tuple[pd.DataFrame, pd.Series, str | None]) -> pd.DataFrame:
+    """One area's forecasts from each :data:`AS_USED_ORIGINS`, by band and in total."""
+    from sufficiency.forecast import forecast_demand
+
+    frame, totals, region = args
+    rows = []
+    for origin in AS_USED_ORIGINS:
+        past = frame[frame["year"] <= origin]
+        for method in AS_USED_METHODS:
+            fc = forecast_demand(
+                past,
+                None,
+                horizon=max(AS_USED_YEARS) - origin,
+                method=method,
+                by=("age_band",),
+                reference_region=region,
+                **DFE_OPTIONS,
+            )
+            bands = fc.frame.assign(age_band=fc.frame["age_band"].astype(str))
+            total = fc.aggregate(()).assign(age_band="total")
+            for part in (bands, total):
+                for r in part.itertuples(index=False):
+                    year = int(r.year)
+                    if year not in AS_USED_YEARS or (r.age_band != "total" and year > 2022):
+                        continue
+                    if r.age_band == "total":
+                        actual = float(totals.get(year, float("nan")))
+                    else:
+                        got = frame[(frame["year"] == year) & (frame["age_band"] == r.age_band)]
+                        actual = float(got["children"].sum()) if len(got) else float("nan")
+                    rows.append(
+                        {
+                            "origin": origin,
+                            "method": method,
+                            "chosen": str(getattr(r, "method", "")),
+                            "age_band": r.age_band,
+                            "year": year,
+                            "horizon": year - origin,
+                            "actual": actual,
+                            "mean": float(r.mean),
+                            "lower": float(r.lower),
+                            "upper": float(r.upper),
+                        }
+                    )
+    out = pd.DataFrame(rows)
+    out.insert(0, "la_code", frame["la_code"].iloc[0])
+    return out
+
+
+def as_used_backtest(size: str, data: Path, workers: int) -> pd.DataFrame:
+    """Every area of ``size`` forecast as used (see :data:`AS_USED_ORIGINS`)."""
+    from sufficiency.datasets import read_dfe_ehcp
+
+    frame = read_dfe_ehcp(data, boundaries="combined")
+    caseload = read_dfe_ehcp(CASELOAD, boundaries="combined")
+    totals = caseload.groupby(["la_code", "year"])["children"].sum()
+    regions = la_regions(data)
+    if size == "one":
+        frame = frame[frame["la_name"] == "Hartlepool"]
+    elif size == "region":
+        frame = frame[frame["la_code"].map(regions) == "North East"]
+    jobs = [
+        (g.reset_index(drop=True), totals.loc[code], regions.get(code))
+        for code, g in frame.groupby("la_code")
+        if code in totals.index.get_level_values(0)
+    ]
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(_as_used_one, jobs, chunksize=1))
+    else:
+        parts = [_as_used_one(job) for job in jobs]
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["actual"].notna()]
+    out["covered"] = (out["actual"] >= out["lower"]) & (out["actual"] <= out["upper"])
+    return out
+
+
+def as_used_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """WAPE, MAPE (%) and 80% coverage by part (bands 2022; totals 2022, 2023) and method."""
+    t = table.assign(
+        part=lambda f: (
+            (f["age_band"] == "total").map({True: "total", False: "bands"})
+            + " "
+            + f["year"].astype(str)
+        ),
+        err=lambda f: (f["mean"] - f["actual"]).abs(),
+        ape=lambda f: 100 * (f["mean"] - f["actual"]).abs() / f["actual"].where(f["actual"] > 0),
+    )
+    g = t.groupby(["part", "method"], observed=True)
+    out = g.agg(
+        n=("actual", "size"),
+        err=("err", "sum"),
+        actual=("actual", "sum"),
+        mape=("ape", "mean"),
+        coverage=("covered", "mean"),
+    )
+    out["wape"] = out["err"] / out["actual"]
+    return out.drop(columns=["err", "actual"]).reset_index()
+
+
+def as_used_by_band(table: pd.DataFrame) -> pd.DataFrame:
+    """WAPE and coverage of every method by band (January 2022, horizons 2-3)."""
+    t = table[table["age_band"] != "total"].assign(err=lambda f: (f["mean"] - f["actual"]).abs())
+    g = t.groupby(["age_band", "method"], observed=True)
+    out = g.agg(err=("err", "sum"), actual=("actual", "sum"), coverage=("covered", "mean"))
+    out["wape"] = out["err"] / out["actual"]
+    return out[["wape", "coverage"]].unstack("method")
+
+
+def as_used_verdict(scores: pd.DataFrame, by_band: pd.DataFrame) -> list[str]:
+    """Issue 26's acceptance on the forecast as used."""
+    lines = []
+    for part, g in scores.groupby("part"):
+        r = g.set_index("method")
+        if not {"auto", "drift", "national_growth"} <= set(r.index):
+            continue
+        gain = 1.0 - r.loc["auto", "wape"] / r.loc["drift", "wape"]
+        cov = float(r.loc["auto", "coverage"])
+        ok = (
+            gain >= 0.15
+            and r.loc["auto", "wape"] < r.loc["national_growth", "wape"]
+            and 0.75 <= cov <= 0.85
+        )
+        lines.append(
+            f"{part} (origins {AS_USED_ORIGINS[0]}-{AS_USED_ORIGINS[-1]}, horizons 2-3): WAPE "
+            f"auto {r.loc['auto', 'wape']:.4f} vs drift {r.loc['drift', 'wape']:.4f} ({gain:.1%} "
+            f"below; target >= 15%), national-growth rule {r.loc['national_growth', 'wape']:.4f}"
+            f", naive {r.loc['naive', 'wape']:.4f}; 80% coverage {cov:.1%} (target 75-85%) -> "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
+    wape = by_band["wape"]
+    worse = [b for b in wape.index if wape.loc[b, "auto"] > wape.loc[b, "drift"]]
+    lines.append(
+        "by band (January 2022): auto worse than drift in "
+        + (", ".join(worse) if worse else "no band")
+        + f" -> {'FAIL' if worse else 'PASS'}"
+    )
+    return lines
+
+
+def england_check() -> tuple[pd.DataFrame, list[str]]:
+    """England by age band (the reference panel), fitted on :data:`ENGLAND_FIT`, scored on
+    January 2022 by band and 2023 in total."""
+    from sufficiency.forecast import forecast_demand
+    from sufficiency.forecast.reference import reference_panel
+
+    ref = reference_panel()
+    eng = ref[ref["area"] == "England"]
+    bands = eng[eng["age_band"] != "total"]
+    past = bands[bands["year"].between(*ENGLAND_FIT)][["year", "age_band", "children"]]
+    rows, lines = [], []
+    for method in ("auto", "national_growth", "drift"):
+        fc = forecast_demand(past, None, horizon=3, method=method, by=("age_band",))
+        f = fc.frame.assign(age_band=fc.frame["age_band"].astype(str))
+        tot = fc.aggregate(()).assign(age_band="total")
+        for part, year in ((f, 2022), (tot, 2023)):
+            for r in part[part["year"] == year].itertuples(index=False):
+                got = eng[(eng["year"] == year) & (eng["age_band"] == r.age_band)]["children"]
+                actual = float(got.iloc[0])
+                rows.append(
+                    {
+                        "method": method,
+                        "age_band": r.age_band,
+                        "year": year,
+                        "actual": actual,
+                        "mean": round(float(r.mean)),
+                        "lower": round(float(r.lower)),
+                        "upper": round(float(r.upper)),
+                        "ape": round(100 * abs(float(r.mean) - actual) / actual, 2),
+                        "covered": bool(r.lower <= actual <= r.upper),
+                    }
+                )
+    table = pd.DataFrame(rows)
+    for method, g in table.groupby("method", sort=False):
+        b = g[g["age_band"] != "total"]
+        t = g[g["age_band"] == "total"]
+        ok = b["ape"].mean() <= 10 and t["ape"].iloc[0] <= 5 and 0.7 <= g["covered"].mean() <= 0.9
+        lines.append(
+            f"England {method}, fit {ENGLAND_FIT[0]}-{ENGLAND_FIT[1]}: band MAPE 2022 "
+            f"{b['ape'].mean():.1f}% (target <= 10%), total 2023 {t['ape'].iloc[0]:.1f}% "
+            f"(target <= 5%), 80% coverage {g['covered'].mean():.0%} of {len(g)} points "
+            f"(target 70-90%)" + (f" -> {'PASS' if ok else 'FAIL'}" if method == "auto" else "")
+        )
+    return table, lines
 
 
 def la_regions(data: Path) -> dict[str, str]:
@@ -245,12 +450,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", dest="write", action="store_true", default=None)
     parser.add_argument("--no-write", dest="write", action="store_false")
     parser.add_argument("--no-example", action="store_true", help="skip the example borough")
+    parser.add_argument(
+        "--as-used-only", action="store_true", help="only the forecast as used and England"
+    )
     args = parser.parse_args(argv)
     write = args.write if args.write is not None else args.size == "all"
     if not args.data.is_file():
         print(f"DfE data not found: {args.data}", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    used = as_used_backtest(args.size, args.data, args.workers)
+    used_scores = as_used_scores(used)
+    used_bands = as_used_by_band(used)
+    england, england_lines = england_check()
+    used_lines = as_used_verdict(used_scores, used_bands) + england_lines
+    pd.set_option("display.width", 200)
+    print(used_scores.round(4).to_string(index=False))
+    print(used_bands.round(4).to_string())
+    print(england.to_string(index=False))
+    print("\n".join(used_lines))
+    print(f"as used: {time.perf_counter() - started:.0f}s with {args.workers} worker(s)")
+    if args.as_used_only:
+        return 0
     dfe = dfe_backtest(args.size, args.data, args.workers)
     if args.size == "one":
         tables = {f"dfe_by_age_band ({args.size})": dfe}
@@ -281,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forecast of all LAs by age band: {all_las:.0f}s with {args.workers} worker(s)")
     if write:
         write_results(s, lines, dfe, args, elapsed, timings, all_las)
+        write_as_used(used, used_scores, used_bands, england, used_lines)
     return 0
 
 
@@ -372,6 +594,54 @@ def write_results(
     ]
     (RESULTS / "forecast_backtest.md").write_text("\n".join(md), encoding="utf-8")
     print(f"wrote {RESULTS / 'forecast_backtest.csv'} and forecast_backtest.md")
+
+
+def write_as_used(
+    used: pd.DataFrame,
+    scores: pd.DataFrame,
+    by_band: pd.DataFrame,
+    england: pd.DataFrame,
+    lines: list[str],
+) -> None:
+    """The forecast as used, appended to ``forecast_backtest.md`` (its points are not kept:
+    they hold the published figures, which stay in ``../shared/data``)."""
+    import platform
+
+    flat = by_band.round(4)
+    flat.columns = [f"{a}_{b}" for a, b in flat.columns]
+    chosen = used[(used["method"] == "auto") & (used["age_band"] != "total")]["chosen"]
+    md = [
+        "",
+        "## The forecast as used (issue 26)",
+        "",
+        f"Every area by age band, forecast from January {AS_USED_ORIGINS[0]} and "
+        f"{AS_USED_ORIGINS[-1]} (history from 2010) as a council would have then, scored on "
+        "January 2022 by band (horizons 2-3) and on January 2022 and 2023 in total (2023 "
+        "from the caseload file). Machine: "
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other work, Python "
+        f"{platform.python_version()}.",
+        "",
+        _table(scores.round(4)),
+        "",
+        "### By band (January 2022)",
+        "",
+        _table(flat.reset_index()),
+        "",
+        "### England by age band (the reference panel)",
+        "",
+        _table(england),
+        "",
+        "### Acceptance",
+        "",
+        *[f"- {line}" for line in lines],
+        "",
+        "### Methods auto chose (bands, share of points)",
+        "",
+        ", ".join(f"{m} {v:.1%}" for m, v in chosen.value_counts(normalize=True).items()),
+        "",
+    ]
+    path = RESULTS / "forecast_backtest.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join(md), encoding="utf-8")
 
 
 def _table(frame: pd.DataFrame) -> str:

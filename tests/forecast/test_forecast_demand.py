@@ -63,12 +63,10 @@ def test_auto_records_backtest_and_choice() -> None:
     candidates = [m for m in DEFAULT_CANDIDATES if f"mase_{m}" in d.columns]
     for _, row in d.iterrows():
         scores = {m: row[f"mase_{m}"] for m in candidates if np.isfinite(row[f"mase_{m}"])}
-        chosen = row["method"]
-        # one-standard-error rule: the choice is close to the best, and every candidate
-        # preferred to it did worse
-        assert scores[chosen] <= 1.5 * min(scores.values())
-        for m in candidates[: candidates.index(chosen)]:
-            assert m not in scores or scores[m] > scores[chosen]
+        # one-standard-error rule (errors weighted towards the latest origins): the choice,
+        # or each of the two averaged where neither was clearly best, is close to the best
+        for chosen in row["method"].split("+"):
+            assert scores[chosen] <= 2.0 * min(scores.values())
 
 
 def test_total_series_without_population_and_samples() -> None:
@@ -76,7 +74,8 @@ def test_total_series_without_population_and_samples() -> None:
     f = forecast_demand(hist, None, horizon=4, method="auto", by=())
     # without population the rate and cohort models are skipped
     assert len(f.frame) == 4
-    assert f.frame["method"].iloc[0] in ("drift", "naive", "pooled", "national", "share")
+    allowed = {"drift", "naive", "pooled", "national", "share"}
+    assert set(f.frame["method"].iloc[0].split("+")) <= allowed
     assert "mase_poisson_glm" not in f.diagnostics.columns
     s = f.samples(7, np.random.default_rng(0))
     assert len(s) == 7 * 4 and set(s["sample"]) == set(range(7))

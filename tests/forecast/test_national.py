@@ -8,15 +8,46 @@ import pytest
 
 from sufficiency.forecast import forecast_demand
 from sufficiency.forecast.base import MethodUnavailableError, SeriesData, Settings
-from sufficiency.forecast.methods.national import national, reference_path
+from sufficiency.forecast.methods.national import (
+    backtested_damping,
+    national,
+    national_growth,
+    national_mean,
+    reference_path,
+)
 
 
 def test_follows_the_reference_damped_linear_trend() -> None:
-    ref = np.array([100.0, 110.0, 120.0, 130.0])
-    data = SeriesData(y=ref / 10, t=np.arange(2019.0, 2023.0), reference=ref[None, :])
+    # too short for the damping's backtest (three years): the damping given
+    ref = np.array([110.0, 120.0, 130.0])
+    data = SeriesData(y=ref / 10, t=np.arange(2020.0, 2023.0), reference=ref[None, :])
     fit = national(data, 3, Settings(damping=0.9))
     steps = np.cumsum(0.9 ** np.arange(1, 4))
     assert fit.mean == pytest.approx((130.0 + 10.0 * steps) / 10)
+    assert fit.params["damping"] == 0.9
+
+
+def test_damping_is_chosen_by_backtesting_the_reference() -> None:
+    # a straight line: undamped; a slowing wave (growth halving each year): damped hard
+    line = np.arange(100.0, 180.0, 10.0)
+    assert backtested_damping(line[None, :], 0.9) == 1.0
+    slowing = 100.0 + np.cumsum(40.0 * 0.5 ** np.arange(8))
+    assert backtested_damping(slowing[None, :], 0.9) <= 0.7
+    data = SeriesData(y=line / 10, t=np.arange(2015.0, 2023.0), reference=line[None, :])
+    assert national(data, 3, Settings(damping=0.9)).mean == pytest.approx([18.0, 19.0, 20.0])
+
+
+def test_national_growth_is_the_reference_compound_growth_of_three_years() -> None:
+    ref = np.array([50.0, 100.0, 110.0, 121.0, 133.1])  # 10% a year over the last three
+    region = np.array([50.0, 100.0, 120.0, 144.0, 172.8])  # 20% a year
+    data = SeriesData(
+        y=np.full(5, 10.0), t=np.arange(2018.0, 2023.0), reference=np.stack([ref, region])
+    )
+    fit = national_growth(data, 2, Settings())
+    assert fit.params["reference_growth_per_year"] == pytest.approx(0.15)
+    assert fit.mean == pytest.approx([11.5, 13.225])
+    both = national_mean(data, 2, Settings())
+    assert both.mean == pytest.approx((fit.mean + national(data, 2, Settings()).mean) / 2)
 
 
 def test_reference_structural_start_and_gap() -> None:

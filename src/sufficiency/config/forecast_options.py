@@ -45,10 +45,12 @@ class ForecastOptions(Strict):
     method: str = Field(
         default="auto",
         description=(
-            "Projection method: 'auto' (per series, by rolling-origin backtest MASE: the "
-            "first candidate in order of preference within one standard error of the "
-            "best), or one of 'poisson_glm' / 'negbin_glm' (rate per "
-            "head of population with a linear trend; '_damped' variants damp the trend), "
+            "Projection method: 'auto' (per series, by rolling-origin backtest error, the "
+            "latest origins weighing most: the first candidate in order of preference "
+            "within one standard error of the best, averaged with the best other where "
+            "that is within one standard error too), or one of 'poisson_glm' / "
+            "'negbin_glm' (rate per head of population with a linear trend; '_damped' "
+            "variants damp the trend), "
             "'ets_add' / 'ets_mul' / 'ets_log' (exponential smoothing with a damped trend: "
             "additive or multiplicative errors on counts, or on log counts), 'arima' (ARIMA "
             "with drift on counts), 'cohort' (cohort component by single year of age), "
@@ -58,8 +60,11 @@ class ForecastOptions(Strict):
             "linear trend), 'pooled' (the area's recent growth shrunk toward its region's "
             "and England's, from the shipped DfE reference panel), 'national' (the latest "
             "value moved with the region's and England's published series for its ages, "
-            "projected by their damped recent linear trend), 'drift' (last value plus "
-            "average change) or 'naive' (last value). A method asked for that cannot run on "
+            "projected by their recent linear trend, damped as backtested on them), "
+            "'national_growth' (the latest value grown at their compound growth over "
+            "their last three years), 'national_mean' (the mean of the two), 'drift' "
+            "(last value plus average change) or 'naive' (last value). A method asked for "
+            "that cannot run on "
             "the data is an error; where it cannot run on some series, the fallback used is "
             "listed in the run's warnings."
         ),

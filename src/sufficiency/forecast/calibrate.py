@@ -34,6 +34,53 @@ def levels_of(keys: pd.DataFrame, by: tuple[str, ...]) -> np.ndarray:
     )
 
 
+#: Latest origins of the reference panel whose forecast errors give the national component,
+#: and the weight of an origin's errors per origin before the latest.
+NATIONAL_ORIGINS = 4
+NATIONAL_RECENCY = 0.75
+
+
+def national_variance(
+    years: np.ndarray, region: str | None, horizon: int, backtest_horizon: int
+) -> np.ndarray | None:
+    """``(horizon,)`` variance of the national component of a forecast's log error.
+
+    England's (and the region's) total plans, as published up to the last history year,
+    are forecast at their latest :data:`NATIONAL_ORIGINS` origins by their recent compound
+    growth (the national-growth rule, :func:`.methods.national.compound_growth`) up to
+    ``backtest_horizon`` years; the mean squared log error at each horizon (later origins
+    weighted up, :data:`NATIONAL_RECENCY`) is the variance, carried beyond the scored
+    horizons as a trend error grows (``∝ h²``). ``None`` where nothing can be scored.
+    """
+    from .methods.national import compound_growth
+    from .reference import ENGLAND, published_totals
+
+    rows = published_totals((region, ENGLAND), int(years[-1]))
+    sq = np.zeros(backtest_horizon)
+    wt = np.zeros(backtest_horizon)
+    for row in rows:
+        vals = row[np.isfinite(row)]
+        last = len(vals)
+        for age, o in enumerate(range(last - 1, max(last - 1 - NATIONAL_ORIGINS, 3), -1)):
+            g = compound_growth(vals[:o])
+            if g is None:
+                continue
+            for h in range(1, min(backtest_horizon, last - o) + 1):
+                e = np.log(vals[o + h - 1]) - np.log(vals[o - 1] * (1.0 + g) ** h)
+                sq[h - 1] += NATIONAL_RECENCY**age * e * e
+                wt[h - 1] += NATIONAL_RECENCY**age
+    ok = wt > 0
+    if not ok.any():
+        return None
+    hs = np.arange(1, backtest_horizon + 1, dtype=float)[ok]
+    v = sq[ok] / wt[ok]
+    alpha = float((v * hs * hs).sum() / (hs**4).sum())  # least squares of v = α·h²
+    out = alpha * np.arange(1, horizon + 1, dtype=float) ** 2
+    scored = np.flatnonzero(ok)
+    out[scored[scored < horizon]] = v[: int((scored < horizon).sum())]
+    return np.maximum.accumulate(out)
+
+
 def calibrated_paths(
     panel: Panel,
     bt: Backtest,
@@ -44,21 +91,38 @@ def calibrated_paths(
     n_draws: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
-    """Calibrated sample paths of every series, one error model per hierarchy level."""
+    """Calibrated sample paths of every series, one error model per hierarchy level, with
+    the national component shared by all (where the reference panel is used)."""
     levels = levels_of(panel.keys, panel.by)
     horizon = point.shape[1]
     paths = np.zeros((panel.n_series, n_draws, horizon))
     calibration: dict[str, dict[str, float]] = {}
     target = bt.origins[:, None] + np.arange(bt.horizon)[None, :]
     projected = np.array([f.fit.method != "zero" for f in fits])
+    national = (
+        None
+        if panel.reference is None
+        else national_variance(panel.years, panel.region, horizon, bt.horizon)
+    )
+    # one national path per draw, shared by every series at every level
+    walk = (
+        None
+        if national is None
+        else np.cumsum(rng.standard_normal((n_draws, horizon)), axis=-1)
+        / np.sqrt(np.arange(1, horizon + 1))
+    )
     for lev in dict.fromkeys(levels):
         members = np.flatnonzero((levels == lev) & projected)
         if len(members) == 0:
             continue
         model = _calibrate(panel, bt, used, members, level, target)
         calibration[str(lev)] = model.as_dict()
+        if national is not None:
+            calibration[str(lev)].update(
+                {f"national_variance_h{i + 1}": float(v) for i, v in enumerate(national)}
+            )
         n_points = len(panel.years) - panel.start[members]
-        paths[members] = sample_paths(point[members], model, n_draws, rng, n_points)
+        paths[members] = sample_paths(point[members], model, n_draws, rng, n_points, national, walk)
     return paths, calibration
 
 

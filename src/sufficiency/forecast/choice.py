@@ -6,7 +6,10 @@ candidate is *available* if the data has what it needs (population, single ages,
 its :class:`~.methods.spec.MethodSpec`), *eligible* on a series if that series is long
 enough (and has a parent or a cohort group where needed), and *excluded* where its
 backtest broke a physical bound or exploded. ``auto`` keeps the first candidate, in order
-of preference, whose MASE is within one standard error of the lowest (:func:`choose`).
+of preference, whose error is within one standard error of the lowest (:func:`choose`),
+errors weighted towards the latest origins (:data:`RECENCY`: the regime that will
+continue); where another candidate is also within one standard error (no single method
+clearly best), the mean of that choice and the best of the others (``first+second``).
 Its own honest record (:func:`auto_forecasts`) re-runs the choice at each origin with only
 the errors known by then, so the errors used to calibrate intervals include the cost of
 choosing.
@@ -23,6 +26,10 @@ from .backtest import Backtest, scores
 from .methods import METHODS
 from .panel import Panel
 
+#: Joins the names of two methods whose forecasts are averaged.
+COMBINE = "+"
+#: Weight of a backtest origin's errors per origin before the latest, in ``auto``'s choice.
+RECENCY = 0.75
 #: ``auto`` excludes a candidate whose backtest mean absolute error on a series is more than
 #: this many times naive's (errors that explode).
 EXPLODE = 5.0
@@ -122,30 +129,54 @@ def exclude(bt: Backtest, cands: Sequence[str], eligible: np.ndarray) -> list[li
     return out
 
 
-def _pick(err: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The one-standard-error choice among candidates, per series.
+def origin_weights(n_orig: int, horizon: int) -> np.ndarray:
+    """``(O·H,)`` weight of each backtest error: :data:`RECENCY` per origin before the
+    latest (the regime that will continue counts most)."""
+    w = RECENCY ** np.arange(n_orig - 1, -1, -1, dtype=float)
+    return np.repeat(w, horizon)
+
+
+def _pick(
+    err: np.ndarray, usable: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one-standard-error choice among candidates, per series, and its partner.
 
     Args:
         err: ``(C, S, E)`` absolute errors of each candidate (NaN: not scored).
         usable: ``(C, S)`` whether a candidate may be chosen.
+        weights: ``(E,)`` weight of each error (default equal).
 
     Returns:
-        ``(S,)`` index of the choice (-1: no usable candidate has errors) and ``(C, S)``
-        mean errors (inf where not scored or not usable).
+        ``(S,)`` index of the choice (-1: no usable candidate has errors), ``(S,)`` index of
+        the candidate averaged with it where no single one is clearly best (-1: none), and
+        ``(C, S)`` weighted mean errors (inf where not scored or not usable).
     """
-    n = np.isfinite(err).sum(axis=2)
+    w = np.ones(err.shape[2]) if weights is None else np.asarray(weights, dtype=float)
+    ok = np.isfinite(err)
+    wk = np.where(ok, w[None, None, :], 0.0)
+    sw = wk.sum(axis=2)
+    sw2 = (wk * wk).sum(axis=2)
     with np.errstate(all="ignore"):
-        mean = np.where(n > 0, np.nansum(err, axis=2) / np.maximum(n, 1), np.inf)
-        sq = np.nansum(err * err, axis=2)
-        var = np.where(n > 1, (sq - n * mean * mean) / np.maximum(n - 1, 1), 0.0)
+        mean = np.where(sw > 0, np.where(ok, err * wk, 0.0).sum(axis=2) / sw, np.inf)
+        dev = np.where(ok, err - mean[:, :, None], 0.0)
+        var = np.where(sw > 0, (wk * dev * dev).sum(axis=2) / sw, 0.0)
+        n_eff = np.where(sw2 > 0, sw * sw / sw2, 0.0)
+        var = np.where(n_eff > 1, var * n_eff / np.maximum(n_eff - 1, 1e-9), 0.0)
     mean = np.where(usable, mean, np.inf)
     best = np.argmin(mean, axis=0)
     cols = np.arange(err.shape[1])
     best_mean = mean[best, cols]
-    se = np.sqrt(np.maximum(var[best, cols], 0.0) / np.maximum(n[best, cols], 1))
+    se = np.sqrt(np.maximum(var[best, cols], 0.0) / np.maximum(n_eff[best, cols], 1))
     within = mean <= (best_mean + se)[None, :]
     choice = np.where(np.isfinite(best_mean), np.argmax(within, axis=0), -1)
-    return choice, mean
+    # no single method clearly best (another within one standard error): the choice is
+    # averaged with the best of the others (the lowest error, or the next lowest when the
+    # choice is the lowest)
+    order = np.argsort(mean, axis=0, kind="stable")
+    unclear = (within.sum(axis=0) > 1) & np.isfinite(best_mean)
+    second = order[min(1, len(order) - 1)]
+    partner = np.where(unclear, np.where(best == choice, second, best), -1)
+    return choice, partner, mean
 
 
 def choose(
@@ -172,7 +203,7 @@ def choose(
     table = {m: scores(bt, panel, bt.forecasts[m]) for m in bt.methods}
     n_series = panel.n_series
     err = np.stack([np.abs(bt.forecasts[m] - bt.actual).reshape(n_series, -1) for m in candidates])
-    choice, mean = _pick(err, eligible.T)
+    choice, partner, mean = _pick(err, eligible.T, origin_weights(*bt.actual.shape[1:]))
     ranking: list[list[str]] = []
     for i in range(n_series):
         ok = [k for k in range(len(candidates)) if eligible[i, k]]
@@ -180,8 +211,16 @@ def choose(
         if choice[i] >= 0:
             ranked.remove(int(choice[i]))
             ranked.insert(0, int(choice[i]))
-        ranking.append([candidates[k] for k in ranked])
+        names = [candidates[k] for k in ranked]
+        if partner[i] >= 0:
+            names.insert(0, combined(candidates[int(choice[i])], candidates[int(partner[i])]))
+        ranking.append(names)
     return ranking, table
+
+
+def combined(first: str, second: str) -> str:
+    """Name of the mean of two methods' forecasts (``first+second``)."""
+    return f"{first}{COMBINE}{second}"
 
 
 def auto_forecasts(
@@ -202,15 +241,18 @@ def auto_forecasts(
     stack = np.stack([bt.forecasts[m] for m in candidates])  # (C, S, O, H)
     err = np.abs(stack - bt.actual[None])
     cols = np.arange(n_series)
+    weights = origin_weights(n_orig, horizon)
     for j, o in enumerate(bt.origins):
         seen = target < o  # entries whose outcome was known at origin o
         e = np.where(seen[None, None], err, np.nan).reshape(len(candidates), n_series, -1)
         usable = eligible.T & np.isfinite(stack[:, :, j, 0])  # (C, S)
-        choice, _ = _pick(e, usable)
+        choice, partner, _ = _pick(e, usable, weights)
         # no errors known yet: the first usable candidate (order of preference)
         default = np.argmax(usable, axis=0)
         best = np.where(choice >= 0, choice, default)
         has = usable.any(axis=0)
         picked[has, j] = best[has]
         out[cols[has], j] = stack[best[has], cols[has], j]
+        two = has & (partner >= 0)
+        out[cols[two], j] = (stack[best[two], cols[two], j] + stack[partner[two], cols[two], j]) / 2
     return out, picked

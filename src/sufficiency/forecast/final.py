@@ -10,7 +10,8 @@ import numpy as np
 from ..errors import ForecastError, Problem
 from . import bounds
 from .backtest import FIT_ERRORS
-from .base import Fit, MethodUnavailableError, Settings, captured
+from .base import Fit, MethodUnavailableError, SeriesData, Settings, captured
+from .choice import COMBINE
 from .methods import METHODS, fallback_chain, fit_series
 from .methods.cohort import fit_cohort, project_cohort
 from .methods.flowmethod import FlowModel
@@ -88,6 +89,31 @@ def _flows(flows: FlowModel | None, i: int) -> Fit:
     return flows.series(i)
 
 
+def _one(
+    panel: Panel,
+    m: str,
+    i: int,
+    data: SeriesData,
+    settings: Settings,
+    cohort: CohortCache,
+    flows: FlowModel | None,
+) -> Fit:
+    """Series ``i`` fitted with method ``m``, held to its bounds.
+
+    Raises:
+        bounds.BoundError, MethodUnavailableError, …: As :func:`.methods.fit_series`.
+    """
+    if m in ("cohort", "flows"):
+        fit = cohort.series(i) if m == "cohort" else _flows(flows, i)
+        bounds.check(fit.mean, data, settings, panel.future_years, growth=False)
+        return fit
+    if len(data.y) < METHODS[m].min_points:
+        raise MethodUnavailableError(
+            f"needs at least {METHODS[m].min_points} points, has {len(data.y)}"
+        )
+    return fit_series(m, data, len(panel.future_years), settings)
+
+
 def final_fit(
     panel: Panel,
     i: int,
@@ -113,15 +139,15 @@ def final_fit(
         return out
     for m in ranking:
         try:
-            if m in ("cohort", "flows"):
-                fit = cohort.series(i) if m == "cohort" else _flows(flows, i)
-                bounds.check(fit.mean, data, settings, panel.future_years, growth=False)
-            else:
-                if len(data.y) < METHODS[m].min_points:
-                    raise MethodUnavailableError(
-                        f"needs at least {METHODS[m].min_points} points, has {len(data.y)}"
-                    )
-                fit = fit_series(m, data, horizon, settings)
+            parts = [_one(panel, p, i, data, settings, cohort, flows) for p in m.split(COMBINE)]
+            fit = parts[0]
+            if len(parts) > 1:  # auto's mean of two methods (see choice.choose)
+                fit = Fit(
+                    m,
+                    np.mean([p.mean for p in parts], axis=0),
+                    {k: v for p in parts for k, v in p.params.items()},
+                    [w for p in parts for w in p.warnings],
+                )
         except bounds.BoundError as exc:
             out.reasons.append(f"{m}: rejected, {exc}")
             out.rejected.append(f"{m} {exc}")
@@ -153,7 +179,7 @@ def final_fits(
     fits: list[FinalFit] = []
     for i in range(panel.n_series):
         order = list(ranking[i])
-        tail = fallback_chain(order[0]) if order else ["drift", "naive"]
+        tail = fallback_chain(order[0].split(COMBINE)[0]) if order else ["drift", "naive"]
         order += [m for m in tail if m not in order and m in available]
         done = final_fit(panel, i, order, settings, cohort, flows)
         if done is None:

@@ -32,6 +32,12 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    noise ``ε``. A share ``ρ`` of ``W`` and ``B`` is common to every series, estimated from
    how errors of different series at the same origin move together, so totals (summed
    paths) are as uncertain as the cells' shared surprises make them.
+6. LA errors move together when the national trend shifts: where the reference panel is
+   used, a national component — with the variance of the reference panel's own forecast
+   errors at each horizon (England's and the region's totals forecast by their recent
+   compound growth at their latest origins, :func:`.calibrate.national_variance`) — is
+   drawn once per path and shared by every series of the area; each series keeps its
+   calibrated variance, of which the national part is a share and the rest its own.
 
 The model is fitted per forecast on the series' own errors, so it widens intervals for
 volatile councils and narrows them for steady ones; nothing is tuned to a target.
@@ -56,6 +62,8 @@ RECENCY = 0.75
 MAX_LOG_SD = 0.8
 MAX_LOG_SD_STEP = 0.05
 MAX_LOG_SD_CAP = 1.25
+#: Largest share of a series' variance the national component may take.
+MAX_NATIONAL_SHARE = 0.8
 #: Log errors beyond this are clipped when fitting the variance model (not when
 #: calibrating coverage): one band ramping from nothing must not swamp every other series.
 MAX_FIT_ERROR = 1.5
@@ -265,6 +273,8 @@ def sample_paths(
     n_draws: int,
     rng: np.random.Generator,
     m: np.ndarray,
+    national: np.ndarray | None = None,
+    walk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Joint sample paths ``(S, n_draws, H)`` around point forecasts ``(S, H)``.
 
@@ -274,6 +284,13 @@ def sample_paths(
         n_draws: Paths per series.
         rng: Random generator.
         m: Years of history of each series ``(S,)``.
+        national: ``(H,)`` variance of the national component of the log error, common
+            to every series (:func:`.calibrate.national_variance`), or ``None``. Each
+            series' calibrated variance is kept: the national part (at most
+            :data:`MAX_NATIONAL_SHARE` of it) is taken from it and drawn once per path for
+            every series, the rest is the series' own.
+        walk: ``(n_draws, H)`` the national component's standardised path (a random walk
+            over its standard deviation, shared with other calls); drawn here if ``None``.
     """
     n_series, horizon = point.shape
     h = np.arange(1, horizon + 1, dtype=float)
@@ -305,6 +322,13 @@ def sample_paths(
     shrink = np.minimum(1.0, cap[None, :] / np.sqrt(np.maximum(var, 1e-12)))
     var = var * shrink**2
     z *= (factor * shrink)[:, None, :]
+    if national is not None and n_series:
+        nat = np.asarray(national, dtype=float)[np.minimum(np.arange(horizon), len(national) - 1)]
+        nat = np.minimum(nat[None, :], MAX_NATIONAL_SHARE * var)  # (S, H)
+        z *= np.sqrt(np.maximum(1.0 - nat / np.maximum(var, 1e-12), 0.0))[:, None, :]
+        if walk is None:
+            walk = np.cumsum(rng.standard_normal((n_draws, horizon)), axis=-1) / np.sqrt(h)
+        z += np.sqrt(nat)[:, None, :] * walk[None]
     z -= var[:, None, :] / 2.0
     np.clip(z, -30, 30, out=z)
     np.exp(z, out=z)

@@ -28,10 +28,11 @@ from .choice import (
     why_unavailable,
 )
 from .final import final_fits
+from .floor import apply_floor, fewest_new_plans, held_by_age, held_floor
 from .methods import BASELINES, DEFAULT_CANDIDATES, METHOD_NAMES, fallback_chain
 from .methods.flowmethod import FlowLevers, FlowModel, score_flows, stock_by_age
 from .notes import annotate, forecast_warnings, levers_note
-from .panel import AGE_KEYS, build_panel, node_panel
+from .panel import AGE_KEYS, Panel, build_panel, node_panel
 from .reconcile import RECONCILE_METHODS, hierarchy, reconciliation_matrix
 from .reconcile import reconcile as apply_reconciliation
 from .reference import REGIONS
@@ -106,6 +107,20 @@ def _validate(
         raise ForecastError("history has negative children")
 
 
+def _floor(cells: Panel, hist: pd.DataFrame, horizon: int, model: FlowModel | None) -> np.ndarray:
+    """``(S, H)`` plans held in the last January surviving to each year (:mod:`.floor`):
+    at the flows table's recorded exit rates and fewest new plans where one is given."""
+    held = held_by_age(hist, cells.keys, cells.by)
+    if model is None:
+        return held_floor(cells, horizon, held)
+    try:
+        fit = model.fit(len(cells.years))
+    except ForecastError:
+        return held_floor(cells, horizon, held)
+    new = fewest_new_plans(model.frames["new_plans"], int(cells.years[-1]))
+    return held_floor(cells, horizon, held, fit.exit_rate, new, fit.start_age)
+
+
 def forecast_demand(
     history: pd.DataFrame,
     population: pd.DataFrame | None = None,
@@ -135,6 +150,7 @@ def forecast_demand(
     use_reference: bool = True,
     flows: pd.DataFrame | str | Path | None = None,
     flow_levers: FlowLevers | None = None,
+    plans_floor: bool = True,
     level: float | None = None,
     n_draws: int | None = None,
 ) -> DemandForecast:
@@ -164,7 +180,9 @@ def forecast_demand(
             ``negbin_glm``, ``negbin_glm_damped`` (rate models), ``ets_add``, ``ets_mul``,
             ``ets_log`` (exponential smoothing), ``arima`` (with drift), ``cohort``
             (cohort component), ``share`` (of the parent series), ``pooled``,
-            ``national`` (with England and the region), ``flows`` (the flow model, with
+            ``national`` (with England and the region), ``national_growth`` (grown at
+            their compound growth), ``national_mean`` (the mean of the two), ``flows``
+            (the flow model, with
             ``flows``), ``drift``, ``naive``.
         by: Series keys: any subset of the history's columns, e.g. ``("need",
             "age_band")``, ``("age_band",)``, ``("need",)`` or ``()`` for one total.
@@ -206,6 +224,10 @@ def forecast_demand(
             candidate where it covers every backtest origin).
         flow_levers: Levers on requests and conversion, applied to the ``flows``
             projection (``method`` ``flows`` or ``auto``).
+        plans_floor: The history counts plans, which run for years: no mean, interval or
+            sample path below the plans held in the last January that survive (see
+            :mod:`sufficiency.forecast.floor`). ``False`` for counts children leave at any
+            time (SEN support).
 
     Returns:
         The forecast.
@@ -282,6 +304,7 @@ def forecast_demand(
             use_reference=use_reference,
             flows=flow_table,
             flow_levers=flow_levers,
+            plans_floor=plans_floor,
         )
 
 
@@ -309,6 +332,7 @@ def _forecast(
     use_reference: bool,
     flows: pd.DataFrame | None = None,
     flow_levers: FlowLevers | None = None,
+    plans_floor: bool = True,
 ) -> DemandForecast:
     hist = history.copy()
     hist["year"] = hist["year"].astype(int)
@@ -391,6 +415,10 @@ def _forecast(
     else:
         cell_point, cell_paths = point, paths
     base = slice(n_series - n_cells, n_series)
+    # no mean, interval or path below the plans held today that survive (see .floor)
+    if plans_floor:
+        floor = _floor(cells, hist, horizon, model)
+        cell_point, cell_paths = apply_floor(cell_point, cell_paths, floor)
 
     frame = interval_frame(
         cells,

@@ -70,3 +70,15 @@ def reference_arrays(
             if (area, band) in grid.index:
                 out[i, r] = np.asarray(grid.loc[(area, band)], dtype=float)
     return out
+
+
+def published_totals(areas: Sequence[str | None], last_year: int) -> list[np.ndarray]:
+    """All-ages totals of each area given (skipping ``None`` and unknown areas), every
+    published year up to ``last_year``."""
+    grid = _grid()
+    known = grid.reindex(columns=[y for y in grid.columns if int(y) <= last_year])
+    return [
+        np.asarray(known.loc[[(a, TOTAL)]], dtype=float)[0]
+        for a in areas
+        if a and (a, TOTAL) in known.index
+    ]

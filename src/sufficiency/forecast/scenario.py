@@ -70,6 +70,7 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
             sen_hist,
             inputs.population,
             rng=np.random.default_rng(scenario.seed + 1),
+            plans_floor=False,  # children leave SEN support at any time
             **(common | no_flows),
         )
     for name, fc in (("EHC plans", ehcp), ("SEN support", sen)):
