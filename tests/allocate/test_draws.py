@@ -54,11 +54,12 @@ def roomy() -> sufficiency.Result:
 def test_places_suffice_with_room_and_less_as_demand_grows(roomy: sufficiency.Result) -> None:
     assert roomy.uncertainty is not None
     p = roomy.uncertainty.by_year.set_index("year")["p_suffice"]
-    # 2029-2030: the grown register has room for every draw; by 2031 demand outgrows it
-    assert p[2029] == 1.0 and p[2030] == 1.0
-    assert p[2031] < p[2030]
+    # 2029: the grown register has room for every draw; from 2030 the draws' spread (a
+    # national part shared by every series widens the totals) outgrows it in some futures
+    assert p[2029] == 1.0 and p[2030] < 1.0
+    assert p[2031] <= p[2030]
     draws = roomy.uncertainty.draws
-    assert (draws.gap[:, 3:5] < WHOLE_CHILD).all()
+    assert (draws.gap[:, 3] < WHOLE_CHILD).all()
     # more demand (+25% from 2029) makes places less likely to suffice from then on
     # (earlier years can move either way: continuity links a year to the next)
     shocked = _run(**{"levers.demand": [{"multiplier": 1.25, "from_year": 2029}]})
