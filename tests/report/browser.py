@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-#: Names the browser goes by on Debian, Ubuntu, macOS (Homebrew) and elsewhere.
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+from sufficiency.report.pdf import find_browser
 
 #: Flags that let Chromium run headless in a container without a profile or the network.
 FLAGS = (
@@ -50,12 +48,8 @@ window.addEventListener('load', () => {
 
 
 def browser() -> str | None:
-    """The path of a Chromium-family browser, or None."""
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    """The path of a Chromium-family browser, or None: the one ``--pdf`` prints with."""
+    return find_browser()
 
 
 def _run(args: list[str], profile: Path, timeout: float = 120.0) -> str:

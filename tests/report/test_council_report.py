@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -213,7 +214,7 @@ def pages(baseline_out: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 
 needs_browser = pytest.mark.skipif(
-    browser.browser() is None or not browser.shutil.which("pdftotext"),
+    browser.browser() is None or not shutil.which("pdftotext"),
     reason="Chromium and poppler-utils are not installed",
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from browser import FLAGS  # tests/report/browser.py
 from openpyxl import load_workbook
 
 from sufficiency.report import CHARTS, labels
@@ -135,19 +136,7 @@ def test_report_page_fits_1280_px_in_chromium(
         encoding="utf-8",
     )
     shot = tmp_path / "report.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1280,900",
-        "--hide-scrollbars",
-    ]
+    flags = [*FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"]
     dom = subprocess.run(
         [CHROMIUM, *flags, "--dump-dom", probed.as_uri()],
         capture_output=True,

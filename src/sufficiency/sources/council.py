@@ -51,6 +51,7 @@ from .starter import (
     build_costs,
     build_flows,
     build_history,
+    starter_folder,
     starter_population,
     write_files,
 )
@@ -591,13 +592,7 @@ def write_council_starter(
     Raises:
         DataError: If ``out`` is not empty (without ``force``), or an input is bad.
     """
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise DataError(f"{target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise DataError(
-            f"{target} is not empty; choose a new folder or pass --force to write into it"
-        )
+    target = starter_folder(out, force)
     s = build_council_starter(read_sen2(sen2), gias, places=places, costs=costs)
     if dfe is not None:
         extend_with_published(s, dfe)

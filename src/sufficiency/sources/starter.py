@@ -755,13 +755,7 @@ def write_starter(
         DataError: If ``out`` is not empty (without ``force``), the area is unknown, or
             the population does not cover the history and plan years.
     """
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise DataError(f"{target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise DataError(
-            f"{target} is not empty; choose a new folder or pass --force to write into it"
-        )
+    target = starter_folder(out, force)
     populations = (
         []
         if population is None
@@ -810,6 +804,22 @@ def write_starter(
     scenario = target / "scenario.yaml"
     log.info("wrote a starter for %s (%s) to %s", release.la_name, release.la_code, target)
     return scenario
+
+
+def starter_folder(out: str | Path, force: bool) -> Path:
+    """The folder a starter is written into, checked before any work is done.
+
+    Raises:
+        DataError: If ``out`` is a file, or a folder that is not empty (without ``force``).
+    """
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise DataError(
+            f"{target} is not empty; choose a new folder or pass --force to write into it"
+        )
+    return target
 
 
 def write_files(target: Path, files: dict[str, Callable[[Path], object]]) -> None:
