@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -764,6 +765,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    shown = warnings.formatwarning
+    warnings.formatwarning = _plain_warning  # the message, not the library's source line
     try:
         return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:
@@ -779,8 +782,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("terminated\n")
         return 128 + signal.SIGTERM
     finally:
+        warnings.formatwarning = shown
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _plain_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
+    """A warning as the command shows it: ``warning: <message>`` (no file, line or code)."""
+    return f"warning: {message}\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
