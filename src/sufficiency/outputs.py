@@ -21,7 +21,7 @@ import pandas as pd
 from .cells import safe_cells
 from .errors import SufficiencyError
 from .guard import guard_inputs, inside
-from .postprocess.disclosure import publish
+from .postprocess.disclosure import protect_summary
 from .postprocess.draws import Uncertainty
 from .results import TABLES, Comparison, Result
 
@@ -37,7 +37,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def published(result: Result) -> dict[str, pd.DataFrame]:
     """The run's returns tables under disclosure control (``published/*.csv``)."""
-    return publish({n: getattr(result, n) for n in ("dsg_plan", "scap", "commissioning")})
+    return result.published().tables
 
 
 def input_paths(result: Result) -> list[Path]:
@@ -97,7 +97,8 @@ def write_result(
             for name, frame in published(result).items():
                 write_csv(frame, tmp / "published" / f"{name}.csv")
             (tmp / "published" / "README.txt").write_text(
-                str(result.summary["disclosure"]) + "\n", encoding="utf-8"
+                f"{result.summary['disclosure']}\n\n{result.published().note()}\n",
+                encoding="utf-8",
             )
         if result.uncertainty is not None:
             write_uncertainty(result.uncertainty, tmp, charts=report)
@@ -108,7 +109,11 @@ def write_result(
         timings = {**result.summary.get("timings", {})}
         timings["write"] = round(time.perf_counter() - start, 4)
         result.summary = {**result.summary, "timings": timings}
-        write_json(tmp / "summary.json", result.summary)
+        # a folder meant for publication holds no count of 1-4, summary.json included
+        public = "disclosure" in result.summary
+        write_json(
+            tmp / "summary.json", protect_summary(result.summary) if public else result.summary
+        )
 
     return write_folder(out, fill, force=force, protect=input_paths(result))
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from .postprocess.draws import Uncertainty
+    from .postprocess.publication import Publication
 
 #: Output files of a run, in the order they are written.
 TABLES: tuple[str, ...] = (
@@ -127,6 +128,22 @@ class Result:
     uncertainty: Uncertainty | None = None
     recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_up_by_band: pd.DataFrame | None = None
+    _publication: Publication | None = field(default=None, init=False, repr=False, compare=False)
+
+    def published(self) -> Publication:
+        """The returns tables (``dsg_plan``, ``scap``, ``commissioning``) as published
+        under disclosure control, with what was suppressed
+        (:func:`sufficiency.postprocess.publication.publication`, against the pairs of
+        DSG category and SCAP type of this run's placements). Made once and kept: the
+        CSV files, the workbook and the page all show the same copies."""
+        if self._publication is None:
+            from .postprocess.publication import publication
+            from .postprocess.relations import pairs_of
+
+            tables = {n: getattr(self, n) for n in ("dsg_plan", "scap", "commissioning")}
+            pairs = pairs_of(self.placements, self.not_in_school)
+            self._publication = publication(tables, pairs=pairs)
+        return self._publication
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

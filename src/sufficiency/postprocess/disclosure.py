@@ -1,20 +1,27 @@
-"""Disclosure control of published tables: counts of children rounded and small ones hidden.
+"""Disclosure control of published outputs: counts of children rounded and small ones hidden.
 
-The rule (:data:`RULE`): every count of children is rounded to a whole child; totals are the
-sums of the rounded counts, so a published table adds up. Counts from 1 to 4 are suppressed
-(primary suppression) and shown as ``c``; further counts are suppressed (secondary
-suppression, smallest first) until no suppressed count can be worked out exactly from the
-row and column totals: every row and column (totals included) holds none or at least two
-suppressed cells, and no suppressed cell is fixed by the table's linear totals (a cell that
-is a "bridge" of the pattern). Zeros are shown. Money is not suppressed.
+The rule (:data:`RULE`): every count of children is rounded to a whole child; totals are
+the sums of the rounded counts, so a published table adds up. Counts from 1 to 4 are
+suppressed (primary suppression) and shown as ``c``. Zeros are shown. Money is not
+suppressed.
+
+The returns tables published together (``published/*.csv``, the workbook's returns sheets)
+get their secondary suppression jointly, against an attacker who uses all of them
+(:mod:`.publication`). The report's own small tables of counts (placements by tier, plans
+by need, the gap by need) each get it alone here (:func:`protect_grid`): further counts
+suppressed, smallest first, until no suppressed count can be worked out exactly from the
+table's row and column totals (every row and column, totals included, holds none or at
+least two suppressed cells, and none is a "bridge" fixed by the totals).
+:func:`protect_summary` rounds and suppresses the counts of ``summary.json`` for a folder
+meant for publication.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-
-from .returns import NEED_PHASES, SCAP_COLUMNS
 
 #: Shown in place of a suppressed count (the DfE's symbol for confidential).
 SUPPRESSED = "c"
@@ -24,8 +31,11 @@ SMALLEST_SHOWN = 5
 RULE = (
     "Disclosure control: counts of children are rounded to whole children and totals are "
     "the sums of the rounded counts; counts from 1 to 4 are suppressed and shown as 'c', "
-    "and further counts are suppressed so that none can be worked out from the row and "
-    "column totals. The working CSV files hold the figures in full precision."
+    "and further counts are suppressed so that none of them can be narrowed to less than "
+    "0 to 4: in the DSG plan, SCAP and commissioning tables from everything those tables "
+    "publish together (totals, planning areas and each other), in the report's other "
+    "tables from their own row and column totals. The working CSV files hold the figures "
+    "in full precision."
 )
 
 
@@ -125,77 +135,6 @@ def protect_grid(interior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         hidden[free[best]] = True
 
 
-def protect_frame(
-    frame: pd.DataFrame, row_key: str, count_columns: list[str], blocks: list[str]
-) -> pd.DataFrame:
-    """Apply :func:`protect_grid` to each block of a wide table with a ``total`` row and a
-    ``total`` column (as :func:`sufficiency.postprocess.returns.scap` writes).
-
-    Args:
-        frame: The table: ``blocks`` keys, ``row_key`` (its last row per block ``total``),
-            ``count_columns`` and ``total``.
-        row_key: The column naming each row.
-        count_columns: The inner count columns, in order.
-        blocks: Columns identifying one table (e.g. ``year, planning_area``).
-
-    Returns:
-        The table with counts as whole numbers (object columns) and ``c`` where suppressed.
-    """
-    out = frame.copy()
-    columns = [*count_columns, "total"]
-    out[columns] = out[columns].astype(object)
-    for _, index in frame.groupby(blocks, sort=False).groups.items():
-        part = frame.loc[index]
-        inner = part[part[row_key] != "total"]
-        order = [*inner.index, *part.index[part[row_key] == "total"]]
-        grid, hidden = protect_grid(inner[count_columns].to_numpy(dtype=float))
-        shown = np.where(hidden, SUPPRESSED, grid.astype(int).astype(object))
-        out.loc[order, columns] = shown
-    return out
-
-
-def protect_long(frame: pd.DataFrame, blocks: list[str]) -> pd.DataFrame:
-    """Apply :func:`protect_grid` to the ``children`` grids of a long table (``line`` ×
-    ``column`` with ``total`` last in both, ``value``), as ``dsg_plan.csv`` holds; money
-    rows are left as they are."""
-    out = frame.copy()
-    out["value"] = out["value"].astype(object)
-    counts = frame[frame["unit"] == "children"]
-    for _, index in counts.groupby(blocks, sort=False).groups.items():
-        part = counts.loc[index]
-        lines = list(dict.fromkeys(part["line"]))
-        cols = list(dict.fromkeys(part["column"]))
-        inner_lines = [x for x in lines if x != "total"]
-        inner_cols = [x for x in cols if x != "total"]
-        table = part.pivot(index="line", columns="column", values="value")
-        grid, hidden = protect_grid(table.loc[inner_lines, inner_cols].to_numpy(dtype=float))
-        shown = pd.DataFrame(
-            np.where(hidden, SUPPRESSED, grid.astype(int).astype(object)),
-            index=[*inner_lines, "total"],
-            columns=[*inner_cols, "total"],
-        )
-        out.loc[index, "value"] = [
-            shown.loc[ln, c] for ln, c in zip(part["line"], part["column"], strict=True)
-        ]
-    return out
-
-
-def publish(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The published copies of a run's returns tables (``dsg_plan``, ``scap``,
-    ``commissioning``), each under the rule (:data:`RULE`)."""
-    out: dict[str, pd.DataFrame] = {}
-    if "dsg_plan" in tables and len(tables["dsg_plan"]):
-        out["dsg_plan"] = protect_long(tables["dsg_plan"], ["section", "period"])
-    blocks = ["year", "planning_area"]
-    if "scap" in tables and len(tables["scap"]):
-        out["scap"] = protect_frame(tables["scap"], "phase", list(SCAP_COLUMNS), blocks)
-    if "commissioning" in tables and len(tables["commissioning"]):
-        out["commissioning"] = protect_frame(
-            tables["commissioning"], "need_group", list(NEED_PHASES), blocks
-        )
-    return out
-
-
 def protect_wide(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
     """A wide table of counts (``key`` rows × ``columns``, any ``total`` column dropped)
     under the rule: whole children, 1–4 and what would reveal them shown as ``c``, with a
@@ -216,3 +155,77 @@ def protect_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         small = (values >= 1) & (values < SMALLEST_SHOWN)
         out[c] = np.where(small, SUPPRESSED, values.astype(int).astype(object))
     return out
+
+
+#: Parts of ``summary.json`` that hold no counts of children: money by financial year,
+#: times, the model's size, the scenario's levers, settings listed by value, assumptions.
+SUMMARY_NOT_COUNTS = frozenset(
+    {
+        "provenance",
+        "timings",
+        "model_size",
+        "levers",
+        "assumptions",
+        "not_modelled",
+        "by_financial_year",
+        "most_valuable_places",
+        "capital",
+        "forecast_warnings",
+    }
+)
+
+#: Words that mark a figure of ``summary.json`` as money or a rate, not a count.
+SUMMARY_NOT_COUNT_WORDS = (
+    "cost",
+    "gbp",
+    "budget",
+    "price",
+    "value",
+    "saving",
+    "difference",
+    "share",
+    "rate",
+    "inflation",
+    "objective",
+)
+
+
+def _is_count(key: str) -> bool:
+    """Whether a figure of ``summary.json`` named ``key`` counts children: anything but
+    years, money and rates (a new figure is treated as a count until named otherwise)."""
+    k = key.lower()
+    if k in ("year", "base_year", "plan_years") or k.endswith(("_year", "_years")):
+        return False
+    return not any(word in k for word in SUMMARY_NOT_COUNT_WORDS)
+
+
+def _protect_count(value: float) -> int | float | str:
+    """A count as published: a whole child, ``c`` for 1 to 4 (non-finite left alone)."""
+    if not np.isfinite(value):
+        return value
+    whole = round(value)
+    return SUPPRESSED if 1 <= whole < SMALLEST_SHOWN else whole
+
+
+def protect_summary(summary: Any, key: str = "") -> Any:
+    """``summary.json`` as a folder meant for publication holds it: every count of
+    children rounded to a whole child and counts from 1 to 4 shown as ``c`` (money,
+    years, times and the parts in :data:`SUMMARY_NOT_COUNTS` as they are).
+
+    Args:
+        summary: The summary (or a part of it, under ``key``).
+        key: The name the part is found under.
+
+    Returns:
+        A copy with the counts protected.
+    """
+    if isinstance(summary, dict):
+        return {
+            k: v if k in SUMMARY_NOT_COUNTS else protect_summary(v, str(k))
+            for k, v in summary.items()
+        }
+    if isinstance(summary, list):
+        return [protect_summary(v, key) for v in summary]
+    if isinstance(summary, bool) or not isinstance(summary, int | float):
+        return summary
+    return _protect_count(float(summary)) if _is_count(key) else summary

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..postprocess.disclosure import publish
 from . import labels, tables
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ def _tables(result: Result) -> dict[str, pd.DataFrame]:
     """The returns tables as published: protected when the run has disclosure control."""
     raw = {n: getattr(result, n) for n in ("dsg_plan", "scap", "commissioning")}
     if "disclosure" in result.summary:
-        return {**raw, **publish(raw)}
+        return {**raw, **result.published().tables}
     return raw
 
 
@@ -70,7 +69,9 @@ def wide(result: Result, name: str, key: str, *, areas: bool = True) -> pd.DataF
 def note(result: Result) -> str:
     """The disclosure rule when the run applies it, else a note that it does not."""
     rule = result.summary.get("disclosure")
-    return str(rule) if rule else "Working figures (no disclosure control): not for publication."
+    if not rule:
+        return "Working figures (no disclosure control): not for publication."
+    return f"{rule} {result.published().note()}"
 
 
 #: What the SCAP places table shows, said once above it.
