@@ -95,7 +95,7 @@ class Result:
             (:func:`sufficiency.postprocess.returns.commissioning`).
         summary: Headline figures, timings and provenance (what ``summary.json`` holds).
         extras: Other objects for notebook users (the forecast diagnostics, the PuLP
-            model, the arrays).
+            model, the arrays; ``publication``, once :meth:`published` has made it).
         uncertainty: How likely places are to suffice, from the allocation over forecast
             draws (scenario ``uncertainty.draws``), or None.
         recorded: The base year's recorded placements, in the columns of ``placements``
@@ -128,22 +128,26 @@ class Result:
     uncertainty: Uncertainty | None = None
     recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_up_by_band: pd.DataFrame | None = None
-    _publication: Publication | None = field(default=None, init=False, repr=False, compare=False)
 
     def published(self) -> Publication:
         """The returns tables (``dsg_plan``, ``scap``, ``commissioning``) as published
         under disclosure control, with what was suppressed
         (:func:`sufficiency.postprocess.publication.publication`, against the pairs of
-        DSG category and SCAP type of this run's placements). Made once and kept: the
-        CSV files, the workbook and the page all show the same copies."""
-        if self._publication is None:
-            from .postprocess.publication import publication
-            from .postprocess.relations import pairs_of
+        DSG category and SCAP type of this run's placements).
 
-            tables = {n: getattr(self, n) for n in ("dsg_plan", "scap", "commissioning")}
+        Made once and kept in ``extras["publication"]`` (a copy of the result made with
+        :func:`dataclasses.replace` shares it while its tables are the same objects), so
+        the CSV files, the workbook and the notes all show the same copies."""
+        from .postprocess.publication import publication
+        from .postprocess.relations import pairs_of
+
+        tables = {n: getattr(self, n) for n in ("dsg_plan", "scap", "commissioning")}
+        made = self.extras.get("publication")
+        if made is None or not made.made_from(tables, self.placements):
             pairs = pairs_of(self.placements, self.not_in_school)
-            self._publication = publication(tables, pairs=pairs)
-        return self._publication
+            made = publication(tables, pairs=pairs, placements=self.placements)
+            self.extras["publication"] = made
+        return made
 
     def totals(self) -> pd.DataFrame:
         """Headline figures by plan year, as a frame (from ``summary['by_year']``)."""

@@ -262,13 +262,23 @@ class Attacker:
         """The exact interval of cell ``i`` (two programmes)."""
         return self.bound(i, 1.0), self.bound(i, -1.0)
 
-    def screen(self, low: np.ndarray, high: np.ndarray, reach: np.ndarray) -> None:
-        """Two programmes that test many hidden cells at once, each widening what has
-        been seen: every cell of ``low`` as small as it can be together (the least sum),
-        then every cell of ``high`` raised by up to ``reach`` (per cell) together (the
-        largest sum of the rises, none of them lowered). A cell the points show protected
-        needs no programme of its own."""
+    def screen(self, among: np.ndarray | None = None) -> None:
+        """Test every hidden cell not yet shown protected, all at once, by two
+        programmes: the counts of 1-4 not yet seen at 0 as small as they can be together
+        (the least sum), then every such cell raised towards its goal (4 for a count of
+        1-4; the least value seen plus 4 for any other) together (the largest sum of the
+        rises, capped at each goal, none of them lowered). Each point found widens what
+        has been seen, so many cells are shown protected without programmes of their own.
+        """
         h = self._attacker
+        small = (self.value >= 1) & (self.value < SMALLEST_SHOWN)
+        todo = self.hidden & ~self.shown_protected()
+        if among is not None:
+            todo &= among
+        floor = np.ceil(self.seen_lo - TOLERANCE)
+        low = todo & small & (floor > 0)
+        goal = np.where(small, PROTECTED_WIDTH, floor + PROTECTED_WIDTH)
+        high = todo & (self.seen_hi < goal - TOLERANCE)
         if low.any():
             cols = np.flatnonzero(low).astype(np.int32)
             both = np.concatenate([cols, cols + self.n]).astype(np.int32)
@@ -279,7 +289,8 @@ class Attacker:
         if high.any():
             cols = np.flatnonzero(high).astype(np.int32)
             down = (cols + self.n).astype(np.int32)
-            h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), reach[cols])
+            reach = np.maximum(goal - self.value, 0.0)[cols]
+            h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), reach)
             h.changeColsBounds(len(down), down, np.zeros(len(down)), np.zeros(len(down)))
             h.changeColsCost(len(cols), cols, -np.ones(len(cols)))
             self._run_and_see(h)
@@ -297,6 +308,39 @@ class Attacker:
         """Which hidden cells the points found so far already show protected."""
         return self.hidden & required(self.value, self.seen_lo, self.seen_hi)
 
+    def screen_apart(self) -> None:
+        """Screen the hidden cells in doubt again, in groups of cells that share no row
+        or column of a table (cells of one line compete for its total, so a screen of
+        them all at once shows few): one pair of programmes a group."""
+        todo = self.hidden & ~self.shown_protected()
+        for group in _apart(self.cells, todo):
+            among = np.zeros(self.n, dtype=bool)
+            among[group] = True
+            self.screen(among)
+
+
+def _apart(cells: pd.DataFrame, todo: np.ndarray) -> list[list[int]]:
+    """The cells of ``todo`` in groups, first come first served, no two of a group in
+    one row or one column of a table's block."""
+    table, block = cells["table"].to_numpy(), cells["block"].to_numpy()
+    row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
+    groups: list[list[int]] = []
+    used: list[set[tuple[object, ...]]] = []
+    for i in np.flatnonzero(todo):
+        lines: set[tuple[object, ...]] = {
+            (table[i], block[i], "r", row[i]),
+            (table[i], block[i], "c", col[i]),
+        }
+        for group, taken in zip(groups, used, strict=True):
+            if not lines & taken:
+                group.append(int(i))
+                taken |= lines
+                break
+        else:
+            groups.append([int(i)])
+            used.append(lines)
+    return groups
+
 
 def audit(
     raw: dict[str, pd.DataFrame],
@@ -312,10 +356,11 @@ def audit(
         raw: The working (unrounded) ``scap``, ``commissioning`` and ``dsg_plan`` tables.
         shown: Their published copies (``c`` where suppressed).
         pairs: The (DSG category, SCAP type) pairs of the run's settings.
-        exact: Each cell's exact interval (two programmes a cell); with False, a cell the
-            points already found show protected gets the range over them instead (an
-            inner bound of its interval, enough to show it protected; a cell not shown
-            so gets its exact interval).
+        exact: Each cell's exact interval (two programmes a cell). With False, the cells
+            are first screened together (:meth:`Attacker.screen`) and a cell the points
+            found show protected gets the range over them instead: an inner bound of its
+            interval, enough to show it protected; a cell not shown so gets its exact
+            interval.
 
     Returns:
         ``table, year, block, row, col, value, low, high, protected`` per suppressed cell
@@ -327,12 +372,25 @@ def audit(
         if not part["hidden"].any():
             continue
         attacker = Attacker(part, pairs)
+        if not exact:
+            attacker.screen()
+            attacker.screen_apart()
         lo, hi = attacker.seen_lo.copy(), attacker.seen_hi.copy()
         for i in np.flatnonzero(attacker.hidden):
-            if not exact and attacker.shown_protected()[i]:
-                lo[i], hi[i] = attacker.seen_lo[i], attacker.seen_hi[i]
-            else:
+            if exact:
                 lo[i], hi[i] = attacker.interval(int(i))
+                continue
+            # the least value first; the largest only if the cell is still in doubt
+            if not attacker.shown_protected()[i]:
+                lo[i] = attacker.bound(int(i), 1.0)
+            if not attacker.shown_protected()[i]:
+                hi[i] = attacker.bound(int(i), -1.0)
+                if not attacker.shown_protected()[i]:  # both ends exact: not protected
+                    continue
+            lo[i], hi[i] = attacker.seen_lo[i], attacker.seen_hi[i]
+        if not exact:  # the points found last widen what the first cells were shown
+            seen = attacker.shown_protected()
+            lo[seen], hi[seen] = attacker.seen_lo[seen], attacker.seen_hi[seen]
         frame = attacker.cells.assign(low=np.ceil(lo - TOLERANCE), high=np.floor(hi + TOLERANCE))
         keep = attacker.hidden
         frame = frame[keep].assign(protected=required(attacker.value, lo, hi)[keep])

@@ -20,7 +20,7 @@ starting from it hid about a quarter more cells on the bundled borough.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -51,6 +51,15 @@ class Publication:
     primary: int
     secondary: int
     seconds: float
+    sources: tuple[object, ...] = field(default=(), repr=False, compare=False)
+
+    def made_from(self, tables: dict[str, pd.DataFrame], *others: object) -> bool:
+        """Whether these copies were made from these very tables (and ``others``, the
+        placements the pairs came from): the same objects, not equal ones."""
+        now = (*(tables.get(n) for n in NAMES), *others)
+        return len(now) == len(self.sources) and all(
+            a is b for a, b in zip(now, self.sources, strict=True)
+        )
 
     def note(self) -> str:
         """What was suppressed, in a sentence (for the published folder's notes)."""
@@ -70,6 +79,7 @@ def publication(
     *,
     pairs: frozenset[tuple[str, str]] | None = DEFAULT_PAIRS,
     secondary: bool = True,
+    placements: object = None,
 ) -> Publication:
     """The published copies of a run's returns tables under the rule (module doc).
 
@@ -81,6 +91,8 @@ def publication(
             allow.
         secondary: Hide further cells so that none can be narrowed (on by default; off
             only to show what primary suppression alone leaves open).
+        placements: The placements ``pairs`` came from, kept (by reference) so that
+            :meth:`Publication.made_from` can tell whether the copies are still current.
 
     Returns:
         The published tables and what was hidden.
@@ -94,8 +106,14 @@ def publication(
     if secondary:
         cells["hidden"] = protect(cells, pairs)
     hidden = int(cells["hidden"].sum())
+    sources = (*(tables.get(n) for n in NAMES), *([placements] if placements is not None else []))
     return Publication(
-        write_back(raw, cells), len(cells), primary, hidden - primary, time.perf_counter() - start
+        write_back(raw, cells),
+        len(cells),
+        primary,
+        hidden - primary,
+        time.perf_counter() - start,
+        sources,
     )
 
 

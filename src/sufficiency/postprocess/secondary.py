@@ -51,24 +51,11 @@ log = logging.getLogger(__name__)
 SCREEN_EVERY = 10
 
 
-def _screen(attacker: Attacker) -> None:
-    """Screen every hidden cell not yet shown protected: counts of 1-4 not yet seen at 0
-    towards 0, then every cell towards its goal above (4 for a count of 1-4; the least
-    value seen plus 4 for any other)."""
-    value = attacker.value
-    small = (value >= 1) & (value < SMALLEST_SHOWN)
-    todo = attacker.hidden & ~attacker.shown_protected()
-    floor = np.ceil(attacker.seen_lo - TOLERANCE)
-    goal = np.where(small, PROTECTED_WIDTH, floor + PROTECTED_WIDTH)
-    high = todo & (attacker.seen_hi < goal - TOLERANCE)
-    attacker.screen(todo & small & (floor > 0), high, np.maximum(goal - value, 0.0))
-
-
 def protect_year(attacker: Attacker) -> None:
     """Hide cells of one year (``attacker``) until every hidden cell is protected."""
     value = attacker.value
     small = (value >= 1) & (value < SMALLEST_SHOWN)
-    _screen(attacker)
+    attacker.screen()
     todo = attacker.hidden & ~attacker.shown_protected()
     queue = list(np.flatnonzero(todo)[np.argsort(value[todo], kind="stable")])
     since = 0
@@ -94,7 +81,7 @@ def protect_year(attacker: Attacker) -> None:
                 queue += sorted(moved.tolist(), key=lambda k: value[k])
                 since += 1
         if since >= SCREEN_EVERY:
-            _screen(attacker)
+            attacker.screen()
             since = 0
 
 
