@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -96,3 +97,8 @@ def machine(root: Path) -> dict[str, Any]:
         "cbc": _cbc_version(),
         "commit": _commit(root),
     }
+
+
+def machine_block(root: Path) -> str:
+    """The machine's details as a Markdown section for a results file."""
+    return f"Machine:\n\n```json\n{json.dumps(machine(root), indent=2, default=str)}\n```\n"

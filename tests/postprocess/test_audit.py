@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+from benchmarks.disclosure import tenth
 
 from sufficiency.postprocess.audit import audit
 from sufficiency.postprocess.disclosure import SUPPRESSED
@@ -103,13 +104,7 @@ def test_a_council_a_tenth_the_size(baseline) -> None:  # type: ignore[no-untype
     linear, so they stay a consistent set): about 330 children with plans in the base year,
     most counts small. The first and last plan years (each year is protected on its own)."""
     years = [int(y) for y in baseline.summary["plan_years"]]
-    raw = _years({n: getattr(baseline, n).copy() for n in NAMES}, [years[0], years[-1]])
-    for name in ("scap", "commissioning"):
-        counts = [c for c in raw[name].columns if raw[name][c].dtype.kind == "f"]
-        raw[name][counts] = raw[name][counts] / 10
-    d = raw["dsg_plan"]
-    children = (d["unit"] == "children").to_numpy()
-    d.loc[children, "value"] = d.loc[children, "value"].astype(float) / 10
+    raw = tenth(_years({n: getattr(baseline, n) for n in NAMES}, [years[0], years[-1]]))
     pairs = pairs_of(baseline.placements, baseline.not_in_school)
     found = _check(raw, pairs, publication(raw, pairs=pairs))
     assert found["value"].between(1, 4).sum() > 200

@@ -61,8 +61,9 @@ class ReportOptions(Strict):
         description=(
             "Disclosure control for published tables: counts of children rounded to whole "
             "children, counts of 1 to 4 suppressed (shown 'c') with secondary suppression so "
-            "no suppressed count can be worked out from its row and column totals, in the "
-            "workbook, the HTML page and a published/ copy of the count tables. The working "
-            "CSV files keep full precision."
+            "no suppressed count can be narrowed to less than 0 to 4 (the DSG plan, SCAP and "
+            "commissioning tables from everything they publish together; the report's other "
+            "tables from their own totals), in the workbook, the HTML page, a published/ copy "
+            "of the count tables and summary.json. The working CSV files keep full precision."
         ),
     )
