@@ -195,7 +195,10 @@ def test_disclosure_on_published_outputs(baseline, tmp_path: Path) -> None:  # t
     result = replace(baseline, summary={**baseline.summary, "disclosure": disclosure.RULE})
     out = result.write(tmp_path / "out")
     pub = out / "published"
-    assert disclosure.RULE in (pub / "README.txt").read_text(encoding="utf-8")
+    notes = (pub / "README.txt").read_text(encoding="utf-8")
+    assert disclosure.RULE in notes
+    made = result.published()  # what was hidden, said in the notes
+    assert f"{made.primary:,} counts of 1 to 4 and {made.secondary:,} more" in notes
     scap = pd.read_csv(pub / "scap.csv", dtype=str)
     cols = ["UR", "IN", "SS", "AP", "total"]
     grids = [b[cols] for _, b in scap.groupby(["year", "planning_area"], sort=False)]
