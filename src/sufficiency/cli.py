@@ -391,6 +391,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from .guard import scenario_inputs
     from .outputs import check_output_folder, input_paths
     from .pipeline import run
+    from .postprocess.headline import optimality
 
     guarded = scenario_inputs(args.scenario_file, args.scenario)
     check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
@@ -487,7 +488,10 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     if "capital" in s:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"
-        print(f"  capital: builds {built} (£{cap['capital_cost']:,.0f}); see builds.csv")
+        print(
+            f"  capital: builds {built} (£{cap['capital_cost']:,.0f}){optimality(cap)}; "
+            "see builds.csv"
+        )
         for b in result.builds[result.builds["built"].astype(bool)].to_dict("records"):
             payback = b.get("payback_years")
             paid = f", payback {payback:,.1f} years" if payback == payback else ""  # NaN: none

@@ -235,13 +235,32 @@ def demand_table(demand: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def capital_summary(builds: pd.DataFrame, mip_gap: float | None) -> dict[str, Any]:
-    """The capital programme in brief: the MIP gap, the options built and their cost."""
+def capital_summary(
+    builds: pd.DataFrame, mip_gap: float | None, tolerance: float | None = None
+) -> dict[str, Any]:
+    """The capital programme in brief: the gap reached, its tolerance, the options built
+    and their cost.
+
+    ``mip_gap`` is the relative gap between the plan's objective and the best bound on
+    any plan's (certified from the linear relaxation, or the branch and bound's);
+    ``mip_gap_tolerance`` the scenario's ``capital.mip_gap``.
+    """
     return {
         "mip_gap": mip_gap,
+        "mip_gap_tolerance": tolerance,
         "built": builds.loc[builds["built"].astype(bool), "option"].tolist(),
         "capital_cost": round(float(builds["capital_cost"].sum()), 2),
     }
+
+
+def optimality(capital: dict[str, Any]) -> str:
+    """How close the capital plan is to optimal, in words (from :func:`capital_summary`),
+    e.g. ``", within 0.02% of optimal (tolerance 0.1%)"``; empty when no gap is known."""
+    gap, tolerance = capital.get("mip_gap"), capital.get("mip_gap_tolerance")
+    if gap is None:
+        return ""
+    words = "optimal" if gap <= 1e-9 else f"within {100 * gap:.2g}% of optimal"
+    return f", {words}" + (f" (tolerance {100 * tolerance:.2g}%)" if tolerance else "")
 
 
 def summarise(
@@ -299,7 +318,9 @@ def summarise(
             str(r["year"]): r["out_of_area_target_missed"] for r in rows
         }
     if alloc.model.arrays.capital is not None:
-        tail["capital"] = capital_summary(builds, alloc.solution.mip_gap)
+        tail["capital"] = capital_summary(
+            builds, alloc.solution.mip_gap, alloc.model.arrays.capital.mip_gap
+        )
     tail["most_valuable_places"] = most_valuable_places(shadow)
     tail.update(base_year_cost(sc, inputs))
     tail["assumptions"] = assumptions(sc, inputs)

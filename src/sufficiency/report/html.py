@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..postprocess.headline import optimality
 from . import labels, returns, tables
 from .plots import CHARTS
 
@@ -80,6 +81,12 @@ img { max-width: 100%; height: auto; }
   img { width: 100%; }
 }
 """
+
+
+def _optimality_sentence(capital: dict) -> str:
+    """The capital plan's distance from optimal, as a sentence (empty when unknown)."""
+    words = optimality(capital).lstrip(", ")
+    return f" The plan chosen is {words}." if words else ""
 
 
 def _money(value: float) -> str:
@@ -441,6 +448,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
                 "(the other decisions as taken); the gap avoided is the child-years the market "
                 "of last resort would place without it (with no place at all where the market "
                 "is off); payback is capital cost over the yearly running-cost saving."
+                + _optimality_sentence(result.summary.get("capital", {}))
             ),
             _table(capital),
         ]
