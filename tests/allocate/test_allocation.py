@@ -189,7 +189,7 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), method=st.sampled_from(["naive", "drift"]))
 def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method: str) -> None:
     r = run_tables(tables, forecast={"method": method})
@@ -283,7 +283,7 @@ def lever_sets(draw: st.DrawFn) -> dict:
     return levers
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), levers=lever_sets(), continuity=st.booleans())
 def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:
     r = run_tables(
