@@ -18,7 +18,8 @@ What is published and what is assumed:
   not published before 2024: it is fitted to both totals (iterative proportional
   fitting), with the ages each type of setting takes (:data:`CATEGORIES`).
 * **Primary need** by age is published from January 2024; before that the national need
-  mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed.
+  mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed. The release
+  counts Down syndrome (DS, a SEN2 code from 2025) under OTH, so the history has no DS.
 * **Settings**: one row per placement category, in and out of area. The in-area row has
   the base-year use as places (mainstream and FE without a limit); the out-of-area row of a
   limited category has no commissioned places, so growth beyond today's places is bought on
@@ -60,6 +61,8 @@ from .ons import read_ons_population
 
 log = logging.getLogger(__name__)
 
+#: The published needs (:data:`~sufficiency.taxonomy.PUBLISHED_EHCP_NEEDS`: no DS, which
+#: the release counts under OTH), in the order of :data:`NATIONAL_NEED_MIX`'s shares.
 _NEEDS = ("ASD", "SLCN", "SEMH", "MLD", "SLD", "PD", "SPLD", "HI", "PMLD", "OTH", "VI", "MSI")
 #: Share of plans by primary need in each SEN2 band, England (≈ January 2025, DOMAIN.md:
 #: ASD ≈30–33% at every age; SLCN ≈50% at 3–5 falling to ≈12% at 15–19; SEMH ≈3% at 4
@@ -695,6 +698,13 @@ def starter_assumptions(
             "how_to_replace": "edit data/settings.csv, or init --sen2 with --costs",
         },
         dict(INFLATION),
+        {
+            "what": "Down syndrome within OTH",
+            "value": "children with Down syndrome (DS) are forecast and placed within other "
+            "difficulty/disability (OTH)",
+            "why": "the DfE's release counts DS under OTH",
+            "how_to_replace": own,
+        },
     ]
     if not len(release.need_by_age):
         out.insert(
