@@ -79,7 +79,7 @@ _NOT_IN_SCHOOL = {
 }
 #: SEN2 setting codes that are a setting with no URN: a settings row each.
 _CODE_SETTINGS: dict[str, tuple[str, str, int, int, str]] = {
-    "EYP": ("Early years providers with no URN (SEN2 EYP)", "sen_support", 0, 5, "nm_early_years"),
+    "EYP": ("Early years providers with no URN (SEN2 EYP)", "sen_support", 0, 4, "nm_early_years"),
     "OPA": ("Other arrangements by parents or the young person (SEN2 OPA)", "sen_support", 0, 25,
             "other_placement_settings"),
     "OTH": ("A type of setting named, no setting (SEN2 OTH)", "sen_support", 0, 25,
