@@ -140,9 +140,9 @@ def by_year(
             row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
         if "budget" in pol:
             budget = float(pol["budget"])
+            # no budget given for the year: no overrun to read (null, never 0)
             row["budget"] = None if np.isnan(budget) else round(budget, 2)
-            overrun = 0.0 if np.isnan(budget) else max(hnb - budget, 0.0)
-            row["budget_overrun"] = round(overrun, 2)
+            row["budget_overrun"] = None if np.isnan(budget) else round(max(hnb - budget, 0.0), 2)
         if base_cost is not None and base_school is not None:
             unmitigated_cost = float(base_cost.get(year, 0.0))
             row["unmitigated_cost"] = round(unmitigated_cost, 2)
