@@ -78,3 +78,21 @@ def test_ds_children_are_demand_and_placements_with_no_ds_history(
         assert here.loc[here["setting"] == "SS2", "children"].sum() == pytest.approx(
             min(4.0, here["children"].sum())
         )
+
+
+def test_a_new_school_for_learning_difficulties_meets_ds(write_tiny: WriteBorough) -> None:
+    from sufficiency.config import load_scenario
+    from sufficiency.config.capital import Capital
+    from sufficiency.data import load_inputs
+    from sufficiency.model.capital import add_capital_settings
+
+    inputs = load_inputs(load_scenario(write_tiny()))
+
+    def new(name: str, needs: list[str]) -> dict[str, object]:
+        creates = {"tier": "special_school", "age_min": 4, "age_max": 18, "needs": needs}
+        return {"name": name, "creates": creates, "places": 10, "earliest_year": 2026,
+                "capital_cost_gbp": 1e6, "cost_per_place_gbp": 30_000}  # fmt: skip
+
+    capital = Capital.model_validate({"options": [new("LD", ["SLD", "PMLD"]), new("AS", ["ASD"])]})
+    needs = add_capital_settings(inputs, capital).settings.set_index("setting")["needs"]
+    assert "DS" in needs["LD"] and "DS" not in needs["AS"]
