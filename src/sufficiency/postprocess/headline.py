@@ -275,12 +275,17 @@ def summarise(
     alloc, demand, not_in_school, stock = mitigated
     rows = by_year(sc.plan_years, ehcp_total, forecast, alloc, demand, not_in_school, unmitigated)
     base = stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
+    # children to 1/1000, as every count of the summary (a starter's history is written to
+    # 1/1000 of a child: its sum carries float error in the last digits)
     figures = totals(
         alloc,
-        base_year_plans=float(
-            inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
+        base_year_plans=round(
+            float(inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()),
+            3,
         ),
-        base_year_out_of_area=float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
+        base_year_out_of_area=round(
+            float(base.loc[~base["in_area"].astype(bool), "children"].sum()), 3
+        ),
         rows=rows,
     )
     tail: dict[str, Any] = {}
