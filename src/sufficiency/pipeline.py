@@ -22,6 +22,7 @@ from .errors import Problem, ScenarioError
 from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
+from .postprocess.assumptions import blank_not_modelled
 from .postprocess.bands import top_up_by_band
 from .postprocess.comparison import comparison_table, each_warning_once
 from .postprocess.disclosure import RULE
@@ -127,6 +128,7 @@ def run(
         "provenance": provenance(sc, inputs),
         **tail,
     }
+    blank_not_modelled(summary)  # what no input covers reads null, never 0
     log.info(
         "run %s: total cost £%.0f, gap %.1f",
         sc.name,

@@ -140,9 +140,9 @@ def by_year(
             row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
         if "budget" in pol:
             budget = float(pol["budget"])
+            # no budget given for the year: no overrun to read (null, never 0)
             row["budget"] = None if np.isnan(budget) else round(budget, 2)
-            overrun = 0.0 if np.isnan(budget) else max(hnb - budget, 0.0)
-            row["budget_overrun"] = round(overrun, 2)
+            row["budget_overrun"] = None if np.isnan(budget) else round(max(hnb - budget, 0.0), 2)
         if base_cost is not None and base_school is not None:
             unmitigated_cost = float(base_cost.get(year, 0.0))
             row["unmitigated_cost"] = round(unmitigated_cost, 2)
@@ -294,12 +294,17 @@ def summarise(
     alloc, demand, not_in_school, stock = mitigated
     rows = by_year(sc.plan_years, ehcp_total, forecast, alloc, demand, not_in_school, unmitigated)
     base = stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
+    # children to 1/1000, as every count of the summary (a starter's history is written to
+    # 1/1000 of a child: its sum carries float error in the last digits)
     figures = totals(
         alloc,
-        base_year_plans=float(
-            inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
+        base_year_plans=round(
+            float(inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()),
+            3,
         ),
-        base_year_out_of_area=float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
+        base_year_out_of_area=round(
+            float(base.loc[~base["in_area"].astype(bool), "children"].sum()), 3
+        ),
         rows=rows,
     )
     tail: dict[str, Any] = {}
