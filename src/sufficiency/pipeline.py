@@ -164,7 +164,7 @@ def run(
         shadow_prices=shadow,
         cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
         not_in_school=taxonomy.as_categories(mitigated.not_in_school),
-        **_returns_later(sc, inputs, alloc, mitigated, unmit, returns),
+        **_returns_later(sc, inputs, alloc, mitigated, unmit, returns),  # type: ignore[arg-type]
         summary=summary,
         extras={
             "scenario": sc,

@@ -3,9 +3,9 @@ HTML page rendered in headless Chromium."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

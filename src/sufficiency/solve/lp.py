@@ -321,7 +321,7 @@ def solve_bulk(
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
     split: bool = True,
-    start: np.ndarray | None = None,
+    initial: np.ndarray | None = None,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -338,7 +338,7 @@ def solve_bulk(
         time_limit: Seconds, per part.
         mip_gap: Relative gap for a mixed-integer model.
         split: Whether to look for independent parts at all.
-        start: A feasible point to start a mixed-integer solve from (HiGHS only; CBC
+        initial: A feasible point to start a mixed-integer solve from (HiGHS only; CBC
             starts from its own).
     """
     parts = split_model(matrix, max_parts=MAX_PARTS) if split else None
@@ -346,7 +346,7 @@ def solve_bulk(
         rows = None if matrix.integer.any() else largest_part_rows(matrix)
         if engine == "highs":
             return engines.solve_highs(
-                matrix, time_limit=time_limit, mip_gap=mip_gap, part_rows=rows, initial=start
+                matrix, time_limit=time_limit, mip_gap=mip_gap, part_rows=rows, initial=initial
             )
         return engines.solve_cbc(
             matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
@@ -382,7 +382,7 @@ def run_engine(
         # HiGHS solves a small model whole: its parts would only add their overheads
         split = not (engine == "highs" and is_small(model.matrix))
         return solve_bulk(
-            model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split, start=start
+            model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split, initial=start
         )
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)

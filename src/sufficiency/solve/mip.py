@@ -1,4 +1,4 @@
-"""Capital plans fast: the relaxation's choice, certified within the stated gap, before any branching.
+"""Capital plans fast: the relaxation's choice, certified within the gap, before branching.
 
 A capital model (:mod:`.matrix`'s ``b`` columns, one binary per option and opening year)
 is a mixed-integer programme whose linear relaxation is tight: on the bundled borough the
@@ -183,7 +183,9 @@ def round_choice(m: LpMatrix, cap: CapitalArrays, values: np.ndarray) -> np.ndar
         )
 
     while over_budget():
-        optional = [o for o in np.flatnonzero(chosen >= 0) if not cap.forced[cap.col_option == o].any()]
+        optional = [
+            o for o in np.flatnonzero(chosen >= 0) if not cap.forced[cap.col_option == o].any()
+        ]
         if not optional:
             break
         chosen[min(optional, key=lambda o: total[o])] = -1
@@ -245,9 +247,13 @@ def solve_capital(
     )
     start = rounded.col_value.copy()
     mip = solve_mip(m, start)
-    lp = solve_lp(fix_integers(m, mip.col_value), "the allocation with the builds fixed (for shadow prices)")
+    lp = solve_lp(
+        fix_integers(m, mip.col_value), "the allocation with the builds fixed (for shadow prices)"
+    )
     if float(lp.objective) > float(rounded.objective):
         lp = rounded  # the engine stopped at a worse plan than the one it was given
-    lp.mip_gap = min(mip.mip_gap if mip.mip_gap is not None else gap, gap_between(bound, float(lp.objective)))
+    lp.mip_gap = min(
+        mip.mip_gap if mip.mip_gap is not None else gap, gap_between(bound, float(lp.objective))
+    )
     lp.seconds += relaxation.seconds + rounded.seconds + mip.seconds
     return MipOutcome(lp, False, bound, fixed_out)

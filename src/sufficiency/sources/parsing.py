@@ -49,6 +49,7 @@ def cached_frame(path: Path, what: str, make: Callable[[], pd.DataFrame]) -> pd.
         _FRAMES.move_to_end(key)
     return frame.copy()
 
+
 #: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
 #: missing value (never 0), and the reader counts them.
 SYMBOLS: dict[str, str] = {
