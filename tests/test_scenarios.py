@@ -183,8 +183,9 @@ def test_write_mps_exports_the_model_solved(tmp_path: Path) -> None:
 def test_capital_programme_on_the_bundled_borough() -> None:
     path = next(p for p in SCENARIOS if p.stem == "capital_programme")
     r = sufficiency.run(path)
-    gap = r.summary["capital"]["mip_gap"]
-    assert gap is not None and gap <= 1e-4
+    capital = r.summary["capital"]
+    assert capital["mip_gap_tolerance"] == 1e-3  # the default, stated beside the gap reached
+    assert capital["mip_gap"] is not None and capital["mip_gap"] <= capital["mip_gap_tolerance"]
     b = r.builds.set_index("option")
     assert bool(b.loc["expand_greenbank", "built"])  # forced
     assert not bool(b.loc["tiny_hi_unit", "built"])  # clearly uneconomic

@@ -387,10 +387,16 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
     return 0 if result.errors.empty else 1
 
 
+def _money_or_not_modelled(value: float | None) -> str:
+    """A summary figure of money as the command says it: "not modelled" where null."""
+    return "not modelled" if value is None else f"£{value:,.0f}"
+
+
 def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     from .guard import scenario_inputs
     from .outputs import check_output_folder, input_paths
     from .pipeline import run
+    from .postprocess.headline import optimality
 
     guarded = scenario_inputs(args.scenario_file, args.scenario)
     check_output_folder(args.out, force=args.force, protect=guarded)  # fail early
@@ -422,11 +428,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     missed = s.get("out_of_area_target_missed")
     last = s["by_year"][-1]
     print(f"scenario {s['scenario']}: wrote {out}" + (" (report.pdf too)" if args.pdf else ""))
-    schools = (
-        "not modelled"
-        if any(q.startswith("schools'") for q in s.get("not_modelled", []))
-        else f"£{s.get('total_school_cost', 0):,.0f}"
-    )
+    schools = _money_or_not_modelled(s.get("total_school_cost"))
     print(
         f"  {s['plan_years'][0]}–{s['plan_years'][-1]}: cost to the council "
         f"£{s['total_cost']:,.0f} (High Needs Block £{s['total_hnb_cost']:,.0f}, transport "
@@ -454,11 +456,14 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
         f"{last['not_placed']:,.0f} not in school; cost to the council "
         f"£{last['total_cost']:,.0f}"
     )
-    if last.get("sen_support_placed", 0) > 0:
+    if last.get("sen_support_placed") is None:
+        missing = "; ".join(f"{n['what']} ({n['why']})" for n in s.get("not_modelled", []))
+        print(f"  not modelled: {missing}")
+    elif last["sen_support_placed"] > 0:
         print(
             f"  {last['year']}: {last['sen_support_placed']:,.0f} on SEN support placed "
             f"({last['sen_support_kept_in_mainstream']:,.1f} kept in mainstream for want of a "
-            f"place at their level); schools' cost £{last['school_cost']:,.0f}"
+            f"place at their level); schools' cost {_money_or_not_modelled(last['school_cost'])}"
         )
     if result.uncertainty is not None:
         u = result.uncertainty.by_year.iloc[-1]
@@ -475,7 +480,7 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
             f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "
             "switch the market of last resort back on (allocation.market.enabled)"
         )
-    overruns = [r for r in s["by_year"] if r.get("budget_overrun", 0) > 0]
+    overruns = [r for r in s["by_year"] if (r.get("budget_overrun") or 0) > 0]
     if overruns:
         worst = max(overruns, key=lambda r: r["budget_overrun"])
         print(
@@ -487,7 +492,10 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
     if "capital" in s:
         cap = s["capital"]
         built = ", ".join(cap["built"]) or "nothing"
-        print(f"  capital: builds {built} (£{cap['capital_cost']:,.0f}); see builds.csv")
+        print(
+            f"  capital: builds {built} (£{cap['capital_cost']:,.0f}){optimality(cap)}; "
+            "see builds.csv"
+        )
         for b in result.builds[result.builds["built"].astype(bool)].to_dict("records"):
             payback = b.get("payback_years")
             paid = f", payback {payback:,.1f} years" if payback == payback else ""  # NaN: none

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ from .errors import Problem, ScenarioError
 from .forecast.scenario import forecast_warnings, project
 from .model.arrays import cost_comparison
 from .model.canonical import canonical
+from .postprocess.assumptions import blank_not_modelled
 from .postprocess.bands import top_up_by_band
 from .postprocess.comparison import comparison_table, each_warning_once
 from .postprocess.disclosure import RULE
@@ -30,7 +31,12 @@ from .postprocess.places import local_places, shadow_prices
 from .postprocess.provenance import provenance
 from .postprocess.recorded import recorded_placements as recorded
 from .postprocess.returns import by_financial_year, returns_tables, scap_places_of_run
-from .results import Comparison, Result
+from .results import Comparison, Later, Result
+
+if TYPE_CHECKING:
+    from .allocate.plan import Plan
+    from .data.inputs import Inputs
+    from .postprocess.allocation import Allocation
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +128,7 @@ def run(
         "provenance": provenance(sc, inputs),
         **tail,
     }
+    blank_not_modelled(summary)  # what no input covers reads null, never 0
     log.info(
         "run %s: total cost £%.0f, gap %.1f",
         sc.name,
@@ -157,14 +164,7 @@ def run(
         shadow_prices=shadow,
         cost_avoided=taxonomy.as_categories(cost_comparison(mitigated.arrays)),
         not_in_school=taxonomy.as_categories(mitigated.not_in_school),
-        **(
-            returns_tables(alloc.placements, mitigated.not_in_school, unmit, sc.returns)
-            if returns
-            else {}
-        ),
-        scap_places=scap_places_of_run(mitigated.arrays.settings, inputs, alloc, sc.base_year)
-        if returns
-        else pd.DataFrame(),
+        **_returns_later(sc, inputs, alloc, mitigated, unmit, returns),  # type: ignore[arg-type]
         summary=summary,
         extras={
             "scenario": sc,
@@ -178,6 +178,30 @@ def run(
             "not_placed": mitigated.not_placed,
         },
     )
+
+
+def _returns_later(
+    sc: Scenario,
+    inputs: Inputs,
+    alloc: Allocation,
+    mitigated: Plan,
+    unmitigated: tuple[pd.DataFrame, pd.DataFrame] | None,
+    returns: bool,
+) -> dict[str, Later | pd.DataFrame]:
+    """The DfE returns' tables of a run, made when first read (empty without ``returns``)."""
+    names = ("dsg_plan", "scap", "commissioning", "scap_places")
+    if not returns:
+        return {name: pd.DataFrame() for name in names}
+
+    def make() -> dict[str, pd.DataFrame]:
+        tables = returns_tables(alloc.placements, mitigated.not_in_school, unmitigated, sc.returns)
+        tables["scap_places"] = scap_places_of_run(
+            mitigated.arrays.settings, inputs, alloc, sc.base_year
+        )
+        return tables
+
+    later = Later(make)
+    return dict.fromkeys(names, later)
 
 
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]

@@ -7,6 +7,7 @@ Writing them to a folder is :mod:`sufficiency.outputs`' job; ``Result.write`` an
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,50 @@ TABLES: tuple[str, ...] = (
     "scap_places",
     "commissioning",
 )
+
+
+class Later:
+    """Tables a run makes only when they are first read (e.g. the DfE returns' shapes).
+
+    ``Later(make)`` calls ``make()`` once, on the first read of any table it makes, and
+    keeps what it returns (table name -> frame). A property test or a sweep that never
+    reads the returns' tables does not pay for them; everything that reads them
+    (``Result.write``, a notebook) gets the same frames as an eager run.
+    """
+
+    def __init__(self, make: Callable[[], dict[str, pd.DataFrame]]) -> None:
+        self._make: Callable[[], dict[str, pd.DataFrame]] | None = make
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table ``name``, made (with the others of this maker) on first read."""
+        if self._make is not None:
+            self._tables = self._make()
+            self._make = None
+        return self._tables[name]
+
+
+class _Deferred:
+    """A ``Result`` field that may hold a frame or a :class:`Later` until it is read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return None  # the dataclass default: an empty frame, made per instance below
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, Later):
+            value = value.table(self.name)
+            obj.__dict__[self.slot] = value
+        elif value is None:
+            value = pd.DataFrame()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: object, value: Any) -> None:
+        obj.__dict__[self.slot] = value
 
 
 #: Headers of the short HTML summaries shown in notebooks.
@@ -121,10 +166,11 @@ class Result:
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
     not_in_school: pd.DataFrame = field(default_factory=pd.DataFrame)
-    dsg_plan: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scap: pd.DataFrame = field(default_factory=pd.DataFrame)
-    commissioning: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scap_places: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the DfE returns' shapes: frames, or Later until first read
+    dsg_plan: pd.DataFrame = _Deferred()  # type: ignore[assignment]
+    scap: pd.DataFrame = _Deferred()  # type: ignore[assignment]
+    commissioning: pd.DataFrame = _Deferred()  # type: ignore[assignment]
+    scap_places: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     uncertainty: Uncertainty | None = None
     recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
     top_up_by_band: pd.DataFrame | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,8 @@ PROVISIONS: tuple[str, ...] = ("ehc_plan", "sen_support")
 #: settings; resourced provision only where flagged; special and independent schools never.
 SEN_SUPPORT_TIERS: tuple[str, ...] = ("mainstream", "sen_support", "partnership")
 
-#: Primary need codes (DfE school census / SEN2) in census order.
+#: Primary need codes (DfE school census / SEN2) in census order. DS (Down syndrome) is a
+#: code of the SEN2 return and the school census from January 2025.
 NEEDS: tuple[str, ...] = (
     "SPLD",
     "MLD",
@@ -43,12 +44,24 @@ NEEDS: tuple[str, ...] = (
     "MSI",
     "PD",
     "ASD",
+    "DS",
     "OTH",
     "NSA",
 )
 
 #: Needs an EHC plan can record (NSA is SEN support only).
 EHCP_NEEDS: tuple[str, ...] = tuple(n for n in NEEDS if n != "NSA")
+
+#: Down syndrome's code, recorded from January 2025 (SEN2 and school census).
+DOWN_SYNDROME = "DS"
+#: The needs of the DfE's published EHC plan statistics: every EHC plan need but DS, which
+#: the release counts under "other difficulty/disability" (OTH). Published history, and
+#: anything calibrated to it, has no DS.
+PUBLISHED_EHCP_NEEDS: tuple[str, ...] = tuple(n for n in EHCP_NEEDS if n != DOWN_SYNDROME)
+#: The learning difficulties a setting for children with Down syndrome meets: a needs list
+#: written before DS was a code (the register's ``SEN1``–``SEN13``, a settings table that
+#: names no DS) that names one of them is read as meeting DS too.
+DS_MET_WITH: tuple[str, ...] = ("MLD", "SLD", "PMLD")
 
 #: The four broad areas of need of the SEND Code of Practice.
 BROAD_AREA: dict[str, str] = {
@@ -63,6 +76,11 @@ BROAD_AREA: dict[str, str] = {
     "VI": "sensory_and_physical",
     "MSI": "sensory_and_physical",
     "PD": "sensory_and_physical",
+    # Down syndrome is a condition, not one of the Code of Practice's areas; almost every
+    # child with it has a learning difficulty, which is what their provision meets (the
+    # settings that take them are those for MLD, SLD and PMLD: DS_MET_WITH), so it
+    # belongs with cognition and learning, not with OTH's "other".
+    "DS": "cognition_and_learning",
     "OTH": "other",
     "NSA": "other",
 }
@@ -149,6 +167,7 @@ _NEED_ALIASES_RAW: dict[str, tuple[str, ...]] = {
         "Autism",
         "Autistic",
     ),
+    "DS": ("Down Syndrome", "Down's Syndrome", "Downs Syndrome"),
     "OTH": ("Other Difficulty/Disability", "Other Difficulty or Disability", "Other", "OTHER"),
     "NSA": (
         "SEN support but no specialist assessment of type of need",
@@ -243,6 +262,33 @@ def _map_labels(
             [Problem(where, f"accepted {what} values: {', '.join(accepted)}")],
         )
     return out
+
+
+def with_down_syndrome(lists: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """A table's needs lists, read as written before DS was a code where none names it.
+
+    Down syndrome became a need code in January 2025; registers and settings tables written
+    before then cannot name it, though their settings for learning difficulties take
+    children with Down syndrome. So where no list of the table names DS (``ALL``, every
+    need, does not name it), every list naming one of :data:`DS_MET_WITH` meets DS too; a
+    table that names DS anywhere is read as written.
+
+    Args:
+        lists: Each setting's need codes, in table order.
+
+    Returns:
+        The lists as tuples, DS added where the rule applies.
+    """
+    tuples = [tuple(codes) for codes in lists]
+    every = set(EHCP_NEEDS)  # ALL: every need, not DS named
+    if any(DOWN_SYNDROME in codes and not every <= set(codes) for codes in tuples):
+        return tuples
+    return [
+        (*codes, DOWN_SYNDROME)
+        if DOWN_SYNDROME not in codes and any(n in codes for n in DS_MET_WITH)
+        else codes
+        for codes in tuples
+    ]
 
 
 def need_code(label: str) -> str:

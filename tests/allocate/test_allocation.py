@@ -189,14 +189,16 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), method=st.sampled_from(["naive", "drift"]))
 def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method: str) -> None:
     r = run_tables(tables, forecast={"method": method})
     check_all(r)
     assert r.summary["status"] == "optimal"
+    # children on SEN support are null where not modelled (no sen_support table): none placed
     total = sum(
-        row["placed"] + row["no_place"] + row["sen_support_placed"] for row in r.summary["by_year"]
+        row["placed"] + row["no_place"] + (row["sen_support_placed"] or 0.0)
+        for row in r.summary["by_year"]
     )
     # summary figures are rounded to 3 decimals per year
     assert total == pytest.approx(float(r.demand["children"].sum()), abs=1e-2)
@@ -220,9 +222,11 @@ def test_more_places_never_cost_more(tables: dict[str, pd.DataFrame], extra: int
     plain = {"continuity": False, "sen_support": {"kept_in_mainstream_weight_gbp": 0.0}}
     base = run_tables(tables, forecast={"method": "naive"}, allocation=plain)
     bigger = run_tables(more, forecast={"method": "naive"}, allocation=plain)
-    assert bigger.summary["total_all_payers_cost"] <= base.summary[
-        "total_all_payers_cost"
-    ] + 1e-6 * (1 + base.summary["total_all_payers_cost"])
+
+    def money(s: dict) -> float:  # every payer's; the council's where schools' is not modelled
+        return s["total_cost"] if s["total_all_payers_cost"] is None else s["total_all_payers_cost"]
+
+    assert money(bigger.summary) <= money(base.summary) + 1e-6 * (1 + money(base.summary))
     assert bigger.summary["total_no_place"] == base.summary["total_no_place"] == 0
 
 
@@ -283,7 +287,7 @@ def lever_sets(draw: st.DrawFn) -> dict:
     return levers
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), levers=lever_sets(), continuity=st.booleans())
 def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:
     r = run_tables(

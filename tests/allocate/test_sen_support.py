@@ -61,7 +61,13 @@ def test_a_setting_that_does_not_take_sen_support() -> None:
 def test_switched_off_places_plans_only() -> None:
     r = run(tables_with_sen_support(), allocation={"sen_support": {"enabled": False}})
     assert set(r.placements["provision"].astype(str)) == {"ehc_plan"}
-    assert r.summary["by_year"][0]["school_cost"] == 0
+    # switched off: schools' notional SEN budgets are not modelled (null), never 0
+    assert r.summary["by_year"][0]["school_cost"] is None
+    assert [m["what"] for m in r.summary["not_modelled"]] == [
+        "placements of children on SEN support",
+        "schools' notional SEN budgets",
+    ]
+    assert r.summary["by_year"][0]["sen_support"] > 0  # projected all the same
 
 
 def test_fewer_plans_moves_children_and_money_between_funders() -> None:

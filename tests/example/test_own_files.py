@@ -35,7 +35,7 @@ def test_shipped_own_files_are_the_generators(tmp_path: Path) -> None:
 def test_init_sen2_then_run_on_bundled_files(tmp_path: Path) -> None:
     out = tmp_path / "own"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)  # DS counted as OTH: said, not tested
+        warnings.simplefilter("ignore", DataWarning)  # places raised, ages: said, not tested
         assert main(["init", "--sen2", str(SEN2), "--gias", str(GIAS), str(out)]) == 0
     assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "run"), "-q"]) == 0
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())

@@ -28,7 +28,9 @@ def test_compare_writes_table_and_workbook(write_tiny, tmp_path: Path, capsys) -
     table = pd.read_csv(out / "comparison.csv")
     assert table["scenario"].tolist() == ["tiny", "tiny", "shock", "shock"]
     first = table[table["scenario"] == "tiny"]
-    assert (first.filter(like="_diff").abs() < 1e-9).all().all()
+    # no SEN support in the tiny borough: schools' budgets are not modelled (blank), never 0
+    assert table["school_cost"].isna().all() and table["school_cost_diff"].isna().all()
+    assert (first.filter(like="_diff").dropna(axis=1).abs() < 1e-9).all().all()
     shock_rows = table[table["scenario"] == "shock"].set_index("year")
     assert shock_rows.loc[2026, "demand_diff"] == pytest.approx(0.0)
     assert shock_rows.loc[2027, "demand_diff"] > 0  # more ASD demand from 2027
@@ -39,8 +41,10 @@ def test_compare_writes_table_and_workbook(write_tiny, tmp_path: Path, capsys) -
         totals[labels.label("cost_diff")],
         table.groupby("scenario", sort=False)["cost_diff"].sum().to_numpy(),
     )
+    assert (totals[labels.label("school_cost")] == labels.NOT_MODELLED).all()
     by_year = pd.read_excel(out / "comparison.xlsx", sheet_name="By year", skiprows=2)
     assert len(by_year) == len(table)
+    assert (by_year[labels.label("school_cost")] == labels.NOT_MODELLED).all()
     plain = tmp_path / "plain"
     assert (
         main(["--quiet", "compare", str(base), str(shock), "--out", str(plain), "--no-report"]) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,7 @@ def test_report_page_fits_1280_px_in_chromium(
             "payback_years": [9.4, np.nan],
         }
     )
-    wide = Result(**{**baseline.__dict__, "builds": builds})
+    wide = replace(baseline, builds=builds)
     images = {n: (baseline_out / "charts" / f"{n}.png").read_bytes() for n in CHARTS}
     page = report_html.render(wide, images)
     assert "Capital options" in page and "£14,000,000" in page and "2028.0" not in page

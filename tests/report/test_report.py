@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> Non
 
 def test_text_from_the_scenario_is_escaped(baseline: Result) -> None:
     summary = dict(baseline.summary, scenario="<script>alert(1)</script>", description="a & b")
-    result = Result(**{**baseline.__dict__, "summary": summary})
+    result = replace(baseline, summary=summary)
     page = report_html.render(result, images={})
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

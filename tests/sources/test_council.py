@@ -21,6 +21,8 @@ from sufficiency.example.sen2_export import (
     write_register,
 )
 from sufficiency.sources.council import UNKNOWN_SCHOOL, write_council_starter
+from sufficiency.sources.dfe_release import read_dfe_release
+from sufficiency.sources.starter import build_history
 
 _CODES = {"OLA": "OTHER_ARRANGEMENTS", "NIEC": "NOT_PLACED", "NIEO": "NOT_PLACED"}
 
@@ -32,7 +34,7 @@ def _files(c: Council, tmp: Path) -> tuple[Path, Path]:
 def _init(c: Council, tmp: Path, *extra: str) -> Path:
     sen2, gias = _files(c, tmp)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)  # DS counted as OTH is said, not tested
+        warnings.simplefilter("ignore", DataWarning)  # places raised, ages: said, not tested
         code = main(["init", "--sen2", str(sen2), "--gias", str(gias), str(tmp / "out"), *extra])
     assert code == 0
     return tmp / "out"
@@ -41,7 +43,6 @@ def _init(c: Council, tmp: Path, *extra: str) -> Path:
 def _truth_base(c: Council) -> pd.DataFrame:
     base = c.states[c.states["year"] == c.years[-1]].copy()
     base["setting"] = base["setting"].map(lambda s: _CODES.get(s, s))
-    base["need"] = base["need"].replace("DS", "OTH")
     return base
 
 
@@ -126,7 +127,33 @@ def test_random_councils(
     _check(c, _init(c, tmp))
 
 
-@pytest.mark.filterwarnings("ignore:.*primary need DS:sufficiency.errors.DataWarning")
+def test_ds_before_2025_is_matched_from_the_first_return_recording_it(tmp_path: Path) -> None:
+    """Returns before January 2025 have no DS code: a child a 2025 return records with DS is
+    counted DS in the earlier returns too; children who left before 2025 stay as recorded."""
+    c = simulate_council(seed=31, n_children=400)
+    sen2, gias = _files(c, tmp_path)
+    for f in Path(sen2).glob("202[34]/*_senneed.csv"):  # as the 2023 and 2024 returns were
+        need = pd.read_csv(f, dtype=str, keep_default_na=False)
+        need["sentype"] = need["sentype"].replace("DS", "SLD")
+        need.to_csv(f, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        write_council_starter(sen2, gias, tmp_path / "out")
+    caseload = pd.read_csv(tmp_path / "out" / "data" / "caseload.csv", dtype={"setting": str})
+    got = caseload.groupby(["year", "need"])["children"].sum()
+    ds_2025 = set(c.states.loc[(c.states["year"] == 2025) & (c.states["need"] == "DS"), "child"])
+    assert ds_2025 and got[(2025, "DS")] == len(ds_2025)
+    for year in (2023, 2024):
+        here = c.states[c.states["year"] == year]
+        matched = int((here["need"].eq("DS") & here["child"].isin(ds_2025)).sum())
+        left = int((here["need"].eq("DS") & ~here["child"].isin(ds_2025)).sum())
+        assert matched and got.get((year, "DS"), 0) == matched
+        assert got[(year, "SLD")] == int((here["need"] == "SLD").sum()) + left
+        assert caseload.loc[caseload["year"] == year, "children"].sum() == len(here)
+    text = (tmp_path / "out" / "scenario.yaml").read_text()
+    assert "Down syndrome before the code" in text
+
+
 def test_unknown_urn_is_placed_not_dropped(tmp_path: Path) -> None:
     c = simulate_council(seed=9, n_children=200, years=(2024, 2025))
     sen2, gias = _files(c, tmp_path)
@@ -159,7 +186,6 @@ def test_init_needs_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["init", str(tmp_path / "out")]) == 2
 
 
-@pytest.mark.filterwarnings("ignore:.*primary need DS:sufficiency.errors.DataWarning")
 def test_bad_costs_located(tmp_path: Path) -> None:
     c = simulate_council(seed=4, n_children=40, years=(2025,))
     sen2, gias = _files(c, tmp_path)
@@ -174,7 +200,7 @@ def test_run_holds_the_base_year_and_ages(
 ) -> None:
     """Per-child costs: the modelled base-year HNB cost equals the council's total within 1%;
     no plan year places anyone in a school outside its ages, or under 16 in a college."""
-    c = simulate_council(seed=21, n_children=150, years=(2024, 2025))
+    c = simulate_council(seed=24, n_children=150, years=(2024, 2025))  # 2 DS in 2025
     base = _truth_base(c)
     rng = np.random.default_rng(0)
     per_child = pd.DataFrame(
@@ -213,6 +239,14 @@ def test_run_holds_the_base_year_and_ages(
     assert (lo <= placed["setting"].map(s["age_max"])).all()
     fe = placed["setting"].map(s["establishment_type"]) == "general_fe_tertiary_colleges"
     assert (hi[fe] >= 16).all() and fe.any()
+    # DS is a need of its own: recorded as the return has it, and placed in the plan years
+    # only where a setting meets it
+    ds = placed[placed["need"] == "DS"]
+    assert ds.loc[ds["status"] == "recorded", "children"].sum() == (base["need"] == "DS").sum() > 0
+    plan = ds[ds["status"] != "recorded"]
+    assert plan["children"].sum() > 0
+    meets = plan["setting"].map(s["needs"]).map(lambda n: n == "ALL" or "DS" in n.split(";"))
+    assert meets.all()
 
 
 @pytest.mark.filterwarnings("ignore::sufficiency.errors.DataWarning")
@@ -233,3 +267,12 @@ def test_published_history_extends_before_the_first_return(tmp_path: Path) -> No
     assert settings_.set_index("setting").loc["PUBLISHED_HISTORY", "places"] == 0
     text = (out / "scenario.yaml").read_text()
     assert "published history before the first return" in text
+    # the release counts DS under OTH: its OTH split by the first return's DS share
+    first = c.states[c.states["year"] == 2026]
+    share = (first["need"] == "DS").sum() / first["need"].isin(["DS", "OTH"]).sum()
+    published = build_history(read_dfe_release(dfe, "332"))
+    oth = published.loc[(published["year"] == 2025) & (published["need"] == "OTH"), "children"]
+    early = caseload[caseload["year"] == 2025].groupby("need")["children"].sum()
+    assert early["DS"] == pytest.approx(oth.sum() * share, abs=0.01)
+    assert early["DS"] + early["OTH"] == pytest.approx(oth.sum(), abs=1e-6)
+    assert "Down syndrome in the published history" in text

@@ -76,7 +76,8 @@ def test_settings_from_the_register(register: Path) -> None:
     assert s.loc["100002-RP", "places"] == 14 and s.loc["100002-SU", "places"] == 8
     assert s.loc["100002-SU", "establishment_type"] == "mainstream_academy_senunit"
     assert s.loc["100002-RP", "needs"] == "ASD"
-    assert s.loc["100003", "needs"] == "SLD;PMLD" and s.loc["100003", "places"] == 120
+    # the register's SEN names predate DS (2025): a school for learning difficulties meets it
+    assert s.loc["100003", "needs"] == "SLD;PMLD;DS" and s.loc["100003", "places"] == 120
     assert s.loc["100003", "tier"] == "special_school"
     assert s.loc["100004", "in_area"] == "no" and s.loc["100004", "tier"] == "independent"
     # FE colleges take no one under 16 whatever the register says
@@ -90,9 +91,14 @@ def test_place_numbers_win(register: Path, tmp_path: Path) -> None:
     f = tmp_path / "places.csv"
     f.write_text("URN,places,needs\n100003,96,SLD;PMLD;ASD\n100002-RP,10,\n")
     s = read_gias(register, "900", places=read_places(f)).set_index("setting")
-    assert s.loc["100003", "places"] == 96 and s.loc["100003", "needs"] == "SLD;PMLD;ASD"
+    # place numbers naming no DS predate the code: learning-difficulty places meet DS
+    assert s.loc["100003", "places"] == 96 and s.loc["100003", "needs"] == "SLD;PMLD;ASD;DS"
     assert s.loc["100002-RP", "places"] == 10 and s.loc["100002-RP", "needs"] == "ASD"
     assert s.loc["100003", "places_from"] == "place numbers"
+    # a table naming DS anywhere is read as written
+    f.write_text("URN,places,needs\n100003,96,SLD;PMLD\n100002-RP,10,ASD;DS\n")
+    s = read_gias(register, "900", places=read_places(f)).set_index("setting")
+    assert s.loc["100003", "needs"] == "SLD;PMLD" and s.loc["100002-RP", "needs"] == "ASD;DS"
 
 
 def test_same_urn_twice_is_an_error(register: Path) -> None:

@@ -32,7 +32,7 @@ from ..model.sen_support import add_mainstream, sen_support_levels
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
-from ..solve.lp import build_model, cost_without, solve_model
+from ..solve.lp import build_model, costs_without, solve_model
 
 
 def allocate(
@@ -278,15 +278,14 @@ def value_builds(
     without: dict[int, Without] = {}
     if arrays.capital is not None:
         built = builds_table(arrays, allocation)["built"].to_numpy(dtype=bool)
-        for i in map(int, built.nonzero()[0]):
-            without[i] = cost_without(
-                allocation.model,
-                allocation.solution.columns,
-                i,
-                time_limit,
-                solver=solver,
-                fallback=fallback,
-            )
+        without = costs_without(
+            allocation.model,
+            allocation.solution.columns,
+            [int(i) for i in built.nonzero()[0]],
+            time_limit,
+            solver=solver,
+            fallback=fallback,
+        )
     return capital_value(arrays, allocation, without)
 
 

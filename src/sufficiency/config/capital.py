@@ -117,7 +117,13 @@ class Capital(Strict):
         description="Groups of option names of which at most one may be built.",
     )
     mip_gap: float = Field(
-        default=1e-4, gt=0.0, lt=1.0, description="Relative optimality gap to stop at (fraction)."
+        default=1e-3,
+        gt=0.0,
+        lt=1.0,
+        description=(
+            "Relative optimality gap to stop at (fraction): the plan's objective is within "
+            "this fraction of the best any plan could reach; the gap reached is reported."
+        ),
     )
     options: list[CapitalOption] = Field(default_factory=list, description="The options.")
 

@@ -420,6 +420,10 @@ def load_inputs(
             Problem(settings_raw.where(int(i), "age_min"), "age_min is greater than age_max")
         )
     settings["name"] = settings["name"] if "name" in settings else settings["setting"]
+    # a register naming no DS predates the code: its learning-difficulty settings meet DS
+    settings["needs"] = pd.Series(
+        taxonomy.with_down_syndrome(settings["needs"].tolist()), index=settings.index, dtype=object
+    )
     default_funding = settings["tier"].astype(str).map(DEFAULT_PLACE_FUNDING).fillna(0.0)
     default_funding = default_funding.clip(upper=settings["cost_per_place"])
     given = settings["place_funding"] if "place_funding" in settings else default_funding * np.nan

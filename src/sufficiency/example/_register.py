@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..taxonomy import EHCP_NEEDS
+from ..taxonomy import PUBLISHED_EHCP_NEEDS
 
 #: Settings in the reference layout (the Metropolitan Borough of Ashworth).
 REFERENCE_SETTINGS = 67
@@ -265,7 +265,7 @@ class Setting:
         """The ``needs`` column: ``ALL`` or codes in census order joined by ``;``."""
         if not self.template.needs:
             return "ALL"
-        return ";".join(n for n in EHCP_NEEDS if n in self.template.needs)
+        return ";".join(n for n in PUBLISHED_EHCP_NEEDS if n in self.template.needs)
 
 
 def layout(n_settings: int) -> dict[str, int]:

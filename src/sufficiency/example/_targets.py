@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..taxonomy import AGES, EHCP_NEEDS
+from ..taxonomy import AGES, PUBLISHED_EHCP_NEEDS
 
 #: First and last census years of history, and the last plan year.
 HISTORY_START, BASE_YEAR, PLAN_END = 2016, 2025, 2035
@@ -214,5 +214,5 @@ def placement_by_age() -> np.ndarray:
 
 
 def need_affinity() -> np.ndarray:
-    """Need affinity, shape ``(len(EHCP_NEEDS), len(CATEGORIES))``."""
-    return np.array([[NEED_AFFINITY[c][n] for c in CATEGORIES] for n in EHCP_NEEDS])
+    """Need affinity, shape ``(len(PUBLISHED_EHCP_NEEDS), len(CATEGORIES))``."""
+    return np.array([[NEED_AFFINITY[c][n] for c in CATEGORIES] for n in PUBLISHED_EHCP_NEEDS])

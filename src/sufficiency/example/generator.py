@@ -102,7 +102,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..taxonomy import AGES, EHCP_NEEDS
+from ..taxonomy import AGES, PUBLISHED_EHCP_NEEDS
 from . import _targets as tg
 from . import bands as example_bands
 from ._flows import derive_flows
@@ -115,7 +115,9 @@ log = logging.getLogger(__name__)
 #: Seed of the shipped example.
 DEFAULT_SEED = 20250101
 NOT_PLACED = "NOT_PLACED"
-SEN_SUPPORT_NEEDS: tuple[str, ...] = (*EHCP_NEEDS, "NSA")
+# The borough's tables are calibrated to the DfE's published figures, whose needs have no DS
+# (counted under OTH): PUBLISHED_EHCP_NEEDS. Its SEN2 exports record DS (sen2_export).
+SEN_SUPPORT_NEEDS: tuple[str, ...] = (*PUBLISHED_EHCP_NEEDS, "NSA")
 
 _N_AGES = len(AGES)
 _YEARS = np.array(tg.HISTORY_YEARS)
@@ -205,13 +207,13 @@ class _Placement:
 def _eligibility(register: list[Setting]) -> np.ndarray:
     """(ages, needs, settings) bool: the setting can take a child of that age and need."""
     ages = np.arange(_N_AGES)
-    elig = np.zeros((_N_AGES, len(EHCP_NEEDS), len(register)), dtype=bool)
+    elig = np.zeros((_N_AGES, len(PUBLISHED_EHCP_NEEDS), len(register)), dtype=bool)
     for s, setting in enumerate(register):
         t = setting.template
         if t.opens is not None:
             continue
         age_ok = (ages >= t.age_min) & (ages <= t.age_max)
-        need_ok = np.array([not t.needs or n in t.needs for n in EHCP_NEEDS])
+        need_ok = np.array([not t.needs or n in t.needs for n in PUBLISHED_EHCP_NEEDS])
         elig[:, :, s] = age_ok[:, None] & need_ok[None, :]
     return elig
 
@@ -338,7 +340,7 @@ def _caseload_counts(
     """Children by year, age, need and setting (NOT_PLACED last): (years, ages, needs, S+1)."""
     ages = np.arange(_N_AGES)
     base = population[tg.BASE_YEAR - tg.HISTORY_START].astype(float)
-    trend = np.array([tg.NEED_TREND.get(n, 0.0) for n in EHCP_NEEDS])
+    trend = np.array([tg.NEED_TREND.get(n, 0.0) for n in PUBLISHED_EHCP_NEEDS])
     out = np.zeros((len(_YEARS), *mix.shape, model.within.shape[2] + 1), dtype=np.int64)
     for i, year in enumerate(_YEARS):
         dy = int(year - tg.BASE_YEAR)
@@ -535,7 +537,7 @@ def generate_borough(
     total = tg.EHCP_2025 if n_settings is None else round(size * tg.EHCP_2025 / REFERENCE_SETTINGS)
     register = build_register(counts_by_kind, rng)
     population = _population(total / tg.EHCP_2025, rng)
-    mix = _need_age_mix(EHCP_NEEDS, tg.NEED_AGE_KNOTS, tg.NEED_SHARE_PCT, tg.age_shares())
+    mix = _need_age_mix(PUBLISHED_EHCP_NEEDS, tg.NEED_AGE_KNOTS, tg.NEED_SHARE_PCT, tg.age_shares())
     elig = _eligibility(register)
     model = _placement_model(register, mix * total, elig, rng)
     counts = _caseload_counts(total, mix, population[: len(_YEARS)], model, rng)
@@ -548,7 +550,7 @@ def generate_borough(
     caseload = _not_in_school(
         _long(
             counts.transpose(0, 2, 1, 3),
-            [("year", list(_YEARS)), ("need", list(EHCP_NEEDS)), ("age", list(AGES)),
+            [("year", list(_YEARS)), ("need", list(PUBLISHED_EHCP_NEEDS)), ("age", list(AGES)),
              ("setting", ids)],
             "children",
         )

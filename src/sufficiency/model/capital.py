@@ -134,6 +134,12 @@ def add_capital_settings(inputs: Inputs, capital: Capital) -> Inputs:
             )
     if problems:
         raise ScenarioError("invalid scenario", problems)
+    # new settings' needs as the register's: lists naming no DS meet it with a learning
+    # difficulty (taxonomy.with_down_syndrome); expansions keep their setting's
+    created = [r for r in rows if r.get("expands") is None]
+    lists = taxonomy.with_down_syndrome([r["needs"] for r in created])
+    for r, needs in zip(created, lists, strict=True):
+        r["needs"] = needs
     added = pd.DataFrame(rows)
     for i, row in enumerate(rows):  # an expansion reports as the setting it expands
         if row.get("expands") is not None:

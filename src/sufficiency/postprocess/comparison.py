@@ -41,11 +41,14 @@ def comparison_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
     Returns:
         Columns ``scenario, year``, the figures in :data:`COMPARED`, and ``<figure>_diff``
-        (this scenario minus the first; zero for the first).
+        (this scenario minus the first; zero for the first); NaN where a figure is not
+        modelled.
     """
     frames = []
     for summary in summaries:
         t = pd.DataFrame(summary["by_year"])
+        # a figure not modelled is null in the summary: NaN here (and in its difference)
+        t[list(COMPARED)] = t[list(COMPARED)].apply(pd.to_numeric, errors="coerce")
         t.insert(0, "scenario", summary["scenario"])
         frames.append(t[["scenario", "year", *COMPARED]])
     table = pd.concat(frames, ignore_index=True)

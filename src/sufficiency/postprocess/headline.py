@@ -140,9 +140,9 @@ def by_year(
             row["out_of_area_target_missed"] = round(float(pol["out_of_area_target_missed"]), 3)
         if "budget" in pol:
             budget = float(pol["budget"])
+            # no budget given for the year: no overrun to read (null, never 0)
             row["budget"] = None if np.isnan(budget) else round(budget, 2)
-            overrun = 0.0 if np.isnan(budget) else max(hnb - budget, 0.0)
-            row["budget_overrun"] = round(overrun, 2)
+            row["budget_overrun"] = None if np.isnan(budget) else round(max(hnb - budget, 0.0), 2)
         if base_cost is not None and base_school is not None:
             unmitigated_cost = float(base_cost.get(year, 0.0))
             row["unmitigated_cost"] = round(unmitigated_cost, 2)
@@ -235,13 +235,32 @@ def demand_table(demand: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def capital_summary(builds: pd.DataFrame, mip_gap: float | None) -> dict[str, Any]:
-    """The capital programme in brief: the MIP gap, the options built and their cost."""
+def capital_summary(
+    builds: pd.DataFrame, mip_gap: float | None, tolerance: float | None = None
+) -> dict[str, Any]:
+    """The capital programme in brief: the gap reached, its tolerance, the options built
+    and their cost.
+
+    ``mip_gap`` is the relative gap between the plan's objective and the best bound on
+    any plan's (certified from the linear relaxation, or the branch and bound's);
+    ``mip_gap_tolerance`` the scenario's ``capital.mip_gap``.
+    """
     return {
         "mip_gap": mip_gap,
+        "mip_gap_tolerance": tolerance,
         "built": builds.loc[builds["built"].astype(bool), "option"].tolist(),
         "capital_cost": round(float(builds["capital_cost"].sum()), 2),
     }
+
+
+def optimality(capital: dict[str, Any]) -> str:
+    """How close the capital plan is to optimal, in words (from :func:`capital_summary`),
+    e.g. ``", within 0.02% of optimal (tolerance 0.1%)"``; empty when no gap is known."""
+    gap, tolerance = capital.get("mip_gap"), capital.get("mip_gap_tolerance")
+    if gap is None:
+        return ""
+    words = "optimal" if gap <= 1e-9 else f"within {100 * gap:.2g}% of optimal"
+    return f", {words}" + (f" (tolerance {100 * tolerance:.2g}%)" if tolerance else "")
 
 
 def summarise(
@@ -275,12 +294,17 @@ def summarise(
     alloc, demand, not_in_school, stock = mitigated
     rows = by_year(sc.plan_years, ehcp_total, forecast, alloc, demand, not_in_school, unmitigated)
     base = stock.merge(inputs.settings[["setting", "in_area"]], on="setting", how="left")
+    # children to 1/1000, as every count of the summary (a starter's history is written to
+    # 1/1000 of a child: its sum carries float error in the last digits)
     figures = totals(
         alloc,
-        base_year_plans=float(
-            inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()
+        base_year_plans=round(
+            float(inputs.caseload.loc[inputs.caseload["year"] == sc.base_year, "children"].sum()),
+            3,
         ),
-        base_year_out_of_area=float(base.loc[~base["in_area"].astype(bool), "children"].sum()),
+        base_year_out_of_area=round(
+            float(base.loc[~base["in_area"].astype(bool), "children"].sum()), 3
+        ),
         rows=rows,
     )
     tail: dict[str, Any] = {}
@@ -299,7 +323,9 @@ def summarise(
             str(r["year"]): r["out_of_area_target_missed"] for r in rows
         }
     if alloc.model.arrays.capital is not None:
-        tail["capital"] = capital_summary(builds, alloc.solution.mip_gap)
+        tail["capital"] = capital_summary(
+            builds, alloc.solution.mip_gap, alloc.model.arrays.capital.mip_gap
+        )
     tail["most_valuable_places"] = most_valuable_places(shadow)
     tail.update(base_year_cost(sc, inputs))
     tail["assumptions"] = assumptions(sc, inputs)

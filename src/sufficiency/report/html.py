@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..postprocess.headline import optimality
 from . import labels, returns, tables
 from .plots import CHARTS
 
@@ -80,6 +81,12 @@ img { max-width: 100%; height: auto; }
   img { width: 100%; }
 }
 """
+
+
+def _optimality_sentence(capital: dict) -> str:
+    """The capital plan's distance from optimal, as a sentence (empty when unknown)."""
+    words = optimality(capital).lstrip(", ")
+    return f" The plan chosen is {words}." if words else ""
 
 
 def _money(value: float) -> str:
@@ -192,7 +199,7 @@ def _summary(result: Result, interval: float | None) -> list[str]:
     if "unmitigated_total_cost" in s:
         saving = float(s["unmitigated_total_cost"]) - float(s["total_cost"])
         card = _money(saving)
-        schools = float(s.get("school_cost_against_unmitigated", 0.0))
+        schools = float(s.get("school_cost_against_unmitigated") or 0.0)  # null: not modelled
         if abs(schools) >= 0.5:
             card += f" (schools' notional SEN budgets {'+' if schools > 0 else '−'}"
             card += f"{_money(abs(schools))})"
@@ -283,6 +290,19 @@ def _assumptions(result: Result) -> list[str]:
                 },
             )
         )
+    missing = tables.not_modelled(result)
+    if not missing.empty:
+        parts += [
+            "<h3>Not modelled</h3>",
+            _note(
+                "Quantities no input covers: every table reads them as "
+                f"\u201c{labels.NOT_MODELLED}\u201d, never 0."
+            ),
+            _table(
+                missing,
+                headers={"what": "What", "why": "Why", "how_to_model": "How to model it"},
+            ),
+        ]
     notes = result.summary.get("forecast_warnings", [])
     if notes:
         items = "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
@@ -366,8 +386,8 @@ def render(result: Result, images: dict[str, bytes]) -> str:
     ]
     if dropped:
         parts.append(_note(labels.EMPTY_MAINSTREAM_NOTE))
-    on_support = tables.sen_support_by_tier(result)
-    if float(on_support["total"].sum()) > 0:
+    on_support = tables.sen_support_by_tier(result)  # not modelled: said in the headline
+    if float(pd.to_numeric(on_support["total"], errors="coerce").fillna(0.0).sum()) > 0:
         support = tables.published(result, "sen_support_by_tier", on_support)[0]
         support = support.drop(
             columns=[t for t in tables.empty_tiers(support) if t != "sen_support"]
@@ -441,6 +461,7 @@ def render(result: Result, images: dict[str, bytes]) -> str:
                 "(the other decisions as taken); the gap avoided is the child-years the market "
                 "of last resort would place without it (with no place at all where the market "
                 "is off); payback is capital cost over the yearly running-cost saving."
+                + _optimality_sentence(result.summary.get("capital", {}))
             ),
             _table(capital),
         ]

@@ -311,6 +311,9 @@ EMPTY_MAINSTREAM_NOTE = (
 #: Words for ``in_area``.
 AREA_WORDS = {True: "In area", False: "Out of area"}
 
+#: What a figure no input covers reads (``summary['not_modelled']``): never 0.
+NOT_MODELLED = "not modelled"
+
 _MONEY = re.compile(r"(^|_)(cost|costs|saving|gbp|budget)($|_)")
 
 

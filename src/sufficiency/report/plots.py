@@ -32,7 +32,7 @@ TIER_COLOURS: dict[str, str] = {
     "special_school": "#0072B2",
     "independent": "#D55E00",
 }
-#: Need colours: twelve distinct hues (the largest needs get the strongest), NSA pale.
+#: Need colours: thirteen distinct hues (the largest needs get the strongest), NSA pale.
 NEED_COLOURS: dict[str, str] = {
     "ASD": "#1f77b4",
     "SEMH": "#d62728",
@@ -45,6 +45,7 @@ NEED_COLOURS: dict[str, str] = {
     "VI": "#8c564b",
     "MSI": "#222222",
     "PD": "#ffd92f",
+    "DS": "#bcbd22",
     "OTH": "#c7c7c7",
     "NSA": "#e5e5e5",
 }
@@ -171,10 +172,12 @@ def cost(result: Result) -> Figure:
     ax.bar(years, hnb, color="#0072B2", label="High Needs Block")
     transport = by_year["transport_cost"].to_numpy(dtype=float) / 1e6
     ax.bar(years, transport, bottom=hnb, color="#56B4E9", label="Transport (general fund)")
-    if "school_cost" in by_year.columns and float(by_year["school_cost"].sum()) > 0:
+    # schools' notional SEN budgets: drawn where modelled and above 0 ("not modelled": NaN)
+    schools = pd.to_numeric(by_year.get("school_cost", pd.Series(dtype=float)), errors="coerce")
+    if float(schools.fillna(0.0).sum()) > 0:
         ax.bar(
             years,
-            by_year["school_cost"].to_numpy(dtype=float) / 1e6,
+            schools.fillna(0.0).to_numpy(dtype=float) / 1e6,
             bottom=hnb + transport,
             color="#FFFFFF",
             edgecolor="#009E73",

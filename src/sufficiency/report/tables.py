@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import taxonomy
+from ..postprocess.assumptions import not_modelled_figures
 from ..postprocess.disclosure import protect_columns, protect_wide
 from . import labels
 
@@ -43,14 +44,33 @@ HEADLINE: tuple[str, ...] = (
 )
 
 
+#: Headline columns renamed from ``summary['by_year']``'s keys: children on SEN support have
+#: no plan, so they are not the SEN support tier.
+_RENAMED = {"sen_support": "on_sen_support"}
+
+
+def not_modelled_columns(result: Result) -> set[str]:
+    """The headline columns (and summary keys) no input covers (``summary['not_modelled']``):
+    they read "not modelled", never 0."""
+    figures = not_modelled_figures(result.summary)
+    return figures | {_RENAMED[f] for f in figures if f in _RENAMED}
+
+
 def headline(result: Result) -> pd.DataFrame:
-    """Headline figures by plan year: plans, children placed and not, out of area, cost."""
-    frame = pd.DataFrame(result.summary["by_year"])
-    # children on SEN support have no plan: not the SEN support tier
-    frame = frame.rename(columns={"sen_support": "on_sen_support"})
+    """Headline figures by plan year: plans, children placed and not, out of area, cost; a
+    figure no input covers holds the words "not modelled" (:data:`.labels.NOT_MODELLED`)."""
+    frame = pd.DataFrame(result.summary["by_year"]).rename(columns=_RENAMED)
     columns = [c for c in HEADLINE if c in frame.columns]
     extra = [c for c in frame.columns if c.endswith("_cost") and c not in columns]
-    return frame[columns + extra].reset_index(drop=True)
+    out = frame[columns + extra].reset_index(drop=True)
+    for column in not_modelled_columns(result) & set(out.columns):
+        out[column] = pd.Series(labels.NOT_MODELLED, index=out.index, dtype=object)
+    return out
+
+
+def is_not_modelled(column: pd.Series) -> bool:
+    """Whether a column of a shown table reads "not modelled" in every row."""
+    return len(column) > 0 and bool((column.astype(object) == labels.NOT_MODELLED).all())
 
 
 def _plans_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,6 +103,8 @@ def with_total(frame: pd.DataFrame, default: str = "text") -> pd.DataFrame:
         additive = labels.kind(column, default) in labels.ADDITIVE
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         row[column] = frame[column].sum() if additive and numeric else None
+        if additive and is_not_modelled(frame[column]):
+            row[column] = labels.NOT_MODELLED
     row[frame.columns[0]] = "Total"
     total = pd.DataFrame([row], columns=frame.columns)
     return pd.concat([frame.astype(object), total.astype(object)], ignore_index=True)
@@ -128,7 +150,13 @@ def by_tier(
 
 def sen_support_by_tier(result: Result) -> pd.DataFrame:
     """Children on SEN support placed by plan year and tier of their setting (those kept in
-    mainstream for want of a place at their level count in the SEN support tier)."""
+    mainstream for want of a place at their level count in the SEN support tier); where
+    they are not modelled, ``year`` and a ``total`` that reads "not modelled"."""
+    if "sen_support_placed" in not_modelled_columns(result):
+        years = list(result.summary["plan_years"])
+        return pd.DataFrame(
+            {"year": years, "total": pd.Series([labels.NOT_MODELLED] * len(years), dtype=object)}
+        )
     return by_tier(result, "children", "sen_support")
 
 
@@ -242,7 +270,11 @@ def about(result: Result) -> pd.DataFrame:
     Values are text, formatted for reading (£ with separators, counts whole).
     """
     s = result.summary
-    money = labels.format_value
+    missing = not_modelled_columns(result)
+
+    def money(value: object, how: str, key: str = "") -> str:
+        return labels.NOT_MODELLED if key in missing else labels.format_value(value, how)
+
     rows: list[tuple[str, str]] = [
         ("Scenario", str(s.get("scenario", ""))),
         ("Description", str(s.get("description", ""))),
@@ -261,11 +293,11 @@ def about(result: Result) -> pd.DataFrame:
         ),
         (
             "Schools' notional SEN budgets over the plan years",
-            money(s.get("total_school_cost"), "money"),
+            money(s.get("total_school_cost"), "money", "total_school_cost"),
         ),
         (
             "All payers' cost over the plan years (council and schools)",
-            money(s.get("total_all_payers_cost"), "money"),
+            money(s.get("total_all_payers_cost"), "money", "total_all_payers_cost"),
         ),
         (
             "Sufficiency gap (child-years placed by the market)",
@@ -280,7 +312,10 @@ def about(result: Result) -> pd.DataFrame:
         rows.append(("Total cost unmitigated", money(s["unmitigated_total_cost"], "money")))
         if "unmitigated_all_payers_cost" in s:
             rows.append(
-                ("All payers' cost unmitigated", money(s["unmitigated_all_payers_cost"], "money"))
+                (
+                    "All payers' cost unmitigated",
+                    money(s["unmitigated_all_payers_cost"], "money", "unmitigated_all_payers_cost"),
+                )
             )
     level = interval_level(result)
     if level is not None:
@@ -319,6 +354,8 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
     """
     if "disclosure" not in result.summary or frame.empty:
         return frame, True
+    if name != "headline" and all(is_not_modelled(frame[c]) for c in frame.columns[1:]):
+        return frame, True  # nothing to protect: no figure
     if name in ("by_tier", "sen_support_by_tier", "ehc_plans_by_need", "gap_by_need"):
         inner = [c for c in frame.columns if c not in ("year", "total")]
         return protect_wide(frame, "year", inner), False
@@ -326,7 +363,9 @@ def published(result: Result, name: str, frame: pd.DataFrame) -> tuple[pd.DataFr
         counts = [
             c
             for c in frame.columns
-            if c != "year" and labels.kind(c, "children") in ("children", "children_1dp")
+            if c != "year"
+            and labels.kind(c, "children") in ("children", "children_1dp")
+            and not is_not_modelled(frame[c])
         ]
         return protect_columns(frame, counts), False
     if name in ("gap_detail", "top_up_by_band"):
@@ -419,6 +458,7 @@ def summary_figures(result: Result) -> pd.DataFrame:
     years = summary_years(result)
     recorded = base_year_recorded(result)
     interval = labels.interval_name(interval_level(result))
+    missing = not_modelled_columns(result)
     rows: list[tuple[str, str, object, list[object]]] = []
 
     def row(
@@ -428,7 +468,13 @@ def summary_figures(result: Result) -> pd.DataFrame:
         key: str | None,
         values: list[object] | None = None,
     ) -> None:
-        got = values if values is not None else [by_year[y].get(key) for y in years]
+        got: list[object] = (
+            [labels.NOT_MODELLED for _ in years]
+            if key in missing
+            else values
+            if values is not None
+            else [by_year[y].get(key) for y in years]
+        )
         rows.append((figure, how, base_value, got))
 
     row(
@@ -444,8 +490,10 @@ def summary_figures(result: Result) -> pd.DataFrame:
             for y in years
         ],
     )
-    if recorded["on_sen_support"] is not None or any(
-        by_year[y].get("sen_support", 0) for y in years
+    if (
+        recorded["on_sen_support"] is not None
+        or "sen_support" in missing
+        or any(by_year[y].get("sen_support") for y in years)
     ):
         row(
             "Children on SEN support (no plan)",
@@ -565,7 +613,11 @@ def headline_parts(result: Result, frame: pd.DataFrame) -> dict[str, pd.DataFram
     parts = {"children": frame[["year", *plans]], "money": frame[["year", *payers]]}
     if components:
         parts["hnb_components"] = frame[["year", *components]]
-    shown = [c for c in support if pd.to_numeric(frame[c], errors="coerce").fillna(0).sum() > 0]
+    shown = [
+        c
+        for c in support
+        if is_not_modelled(frame[c]) or pd.to_numeric(frame[c], errors="coerce").fillna(0).sum() > 0
+    ]
     if shown:
         parts["sen_support"] = frame[["year", *shown]]
     return parts
@@ -640,3 +692,17 @@ def assumptions(result: Result) -> pd.DataFrame:
         columns=list(ASSUMPTION_KEYS),
     )
     return frame
+
+
+#: Keys of a quantity not modelled (``summary['not_modelled']``) shown, in order.
+NOT_MODELLED_KEYS: tuple[str, ...] = ("what", "why", "how_to_model")
+
+
+def not_modelled(result: Result) -> pd.DataFrame:
+    """The quantities no input covers (``summary['not_modelled']``): ``what, why,
+    how_to_model``; empty when the inputs cover everything."""
+    rows = result.summary.get("not_modelled", []) or []
+    return pd.DataFrame(
+        [{k: str(r.get(k, "")) for k in NOT_MODELLED_KEYS} for r in rows if isinstance(r, dict)],
+        columns=list(NOT_MODELLED_KEYS),
+    )

@@ -246,6 +246,8 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         if kind == "by_tier" and "mainstream" in empty:  # empty by construction: said once
             frame = frame.drop(columns="mainstream")
             what = f"{what} {labels.EMPTY_MAINSTREAM_NOTE}"
+        elif kind == "sen_support_by_tier" and tables.is_not_modelled(frame["total"]):
+            what = f"Children on SEN support (no plan): {labels.NOT_MODELLED} (see About)."
         elif kind == "sen_support_by_tier":
             frame = frame.drop(columns=[t for t in empty if t != "sen_support"])
             what = f"{what} Tiers with no child on SEN support are left out."
@@ -366,13 +368,26 @@ def write_workbook(result: Result, path: str | Path) -> Path:
                 "how_to_replace": "How to replace it",
             },
         )
+        below = _HEADER_ROW + len(about) + 4
+        missing = tables.not_modelled(result)
+        if not missing.empty:
+            _sheet(
+                writer,
+                "About",
+                missing,
+                f"Not modelled: quantities no input covers (every sheet reads them as "
+                f"'{labels.NOT_MODELLED}', never 0).",
+                headers={"what": "What", "why": "Why", "how_to_model": "How to model it"},
+                startrow=below,
+            )
+            below += len(missing) + 4
         _sheet(
             writer,
             "About",
             tables.about(result),
             "Appendix: how this run was made (scenario, solver, model size, timings, input "
             "files and their hashes).",
-            startrow=_HEADER_ROW + len(about) + 4,
+            startrow=below,
         )
     return path
 
@@ -400,19 +415,28 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
         for c in figures
         if labels.kind(c, "children") in labels.ADDITIVE or c in ("out_of_area", "displaced")
     ]
-    totals = table.groupby("scenario", sort=False)[additive].sum().reset_index()
+    # a figure not modelled is NaN in the table: "not modelled" here, its total too (never 0)
+    totals = table.groupby("scenario", sort=False)[additive].sum(min_count=1).reset_index()
+
+    def shown(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.astype(object)
+        for column in figures:
+            if column in out.columns:
+                out[column] = out[column].where(frame[column].notna(), labels.NOT_MODELLED)
+        return out
+
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         _sheet(
             writer,
             "Totals",
-            totals,
+            shown(totals),
             "Scenarios over the plan years (£; child-years); differences against the first.",
             default="children",
         )
         _sheet(
             writer,
             "By year",
-            table,
+            shown(table),
             "Every figure by scenario and year; differences against the first scenario.",
             default="children",
         )

@@ -83,7 +83,9 @@ def allocation_violations(arrays: AllocationArrays, m: LpMatrix, values: np.ndar
     places = arrays.capacity.copy()
     cap = arrays.capital
     if cap is not None and "b" in m.columns and len(cap.col_option):
-        built = np.round(values[m.columns["b"]])
+        built = values[m.columns["b"]]
+        if m.integer.any():  # a mixed-integer solve's decisions, not a relaxation's fractions
+            built = np.round(built)
         extra = np.zeros_like(places)
         np.add.at(extra.T, cap.setting[cap.col_option], (cap.places * built[:, None]))
         places = places + extra

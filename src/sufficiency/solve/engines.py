@@ -212,18 +212,25 @@ def solve_highs(
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
     part_rows: int | None = None,
+    initial: np.ndarray | None = None,
 ) -> EngineResult:
     """Solve with HiGHS, the whole model passed in one ``passModel`` call.
 
     A linear programme whose largest independent part (``part_rows``; default all its
     rows) has :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior point method
-    with crossover, a smaller one by HiGHS's default (simplex).
+    with crossover, a smaller one by HiGHS's default (simplex). A mixed-integer programme
+    starts from ``initial`` (a feasible point) where given.
     """
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
     if m.integer.any():
         h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if initial is not None:  # a feasible plan: branch and bound starts with it
+            given = highspy.HighsSolution()
+            given.col_value = np.asarray(initial, float).tolist()
+            given.value_valid = True
+            h.setSolution(given)
     elif (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS:
         h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
     h.run()

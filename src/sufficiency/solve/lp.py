@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from ..model.arrays import AllocationArrays, gap_child_years
 from . import engines
 from .checks import allocation_violations, matrix_violations
 from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
+from .mip import solve_capital
 from .split import largest_part_rows, split_model
 from .tiebreak import face_model, same_cost, tie_weights
 
@@ -318,6 +321,7 @@ def solve_bulk(
     time_limit: float = 60.0,
     mip_gap: float = 1e-4,
     split: bool = True,
+    initial: np.ndarray | None = None,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -334,13 +338,15 @@ def solve_bulk(
         time_limit: Seconds, per part.
         mip_gap: Relative gap for a mixed-integer model.
         split: Whether to look for independent parts at all.
+        initial: A feasible point to start a mixed-integer solve from (HiGHS only; CBC
+            starts from its own).
     """
     parts = split_model(matrix, max_parts=MAX_PARTS) if split else None
     if parts is None:
         rows = None if matrix.integer.any() else largest_part_rows(matrix)
         if engine == "highs":
             return engines.solve_highs(
-                matrix, time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
+                matrix, time_limit=time_limit, mip_gap=mip_gap, part_rows=rows, initial=initial
             )
         return engines.solve_cbc(
             matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
@@ -361,15 +367,23 @@ def solve_bulk(
     return parts.join(results, time.perf_counter() - start)
 
 
-def run_engine(model: AllocationModel, engine: str, time_limit: float) -> engines.EngineResult:
-    """Solve ``model`` with one engine (no fallback, no checks of the values)."""
+def run_engine(
+    model: AllocationModel,
+    engine: str,
+    time_limit: float,
+    start: np.ndarray | None = None,
+) -> engines.EngineResult:
+    """Solve ``model`` with one engine (no fallback, no checks of the values); ``start``
+    is a feasible point a mixed-integer solve may start from."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
     if engine in ("highs", "cbc"):
         # HiGHS solves a small model whole: its parts would only add their overheads
         split = not (engine == "highs" and is_small(model.matrix))
-        return solve_bulk(model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split)
+        return solve_bulk(
+            model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split, initial=start
+        )
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
     raise SolveError(f"unknown solver {engine!r}; use one of {', '.join(ENGINES)}")
@@ -399,7 +413,12 @@ def _failure(engine: str, result: engines.EngineResult, time_limit: float) -> st
 
 
 def solve_checked(
-    model: AllocationModel, order: list[str], time_limit: float, *, what: str
+    model: AllocationModel,
+    order: list[str],
+    time_limit: float,
+    *,
+    what: str,
+    start: np.ndarray | None = None,
 ) -> tuple[str, engines.EngineResult]:
     """The first engine of ``order`` whose result is optimal and passes the checks.
 
@@ -412,6 +431,7 @@ def solve_checked(
         order: Engines to try (see :func:`engine_order`).
         time_limit: Seconds per engine.
         what: What is being solved, for the error message.
+        start: A feasible point a mixed-integer solve may start from.
 
     Returns:
         The engine's name and its result.
@@ -423,7 +443,7 @@ def solve_checked(
     failures = []
     for engine in order:
         try:
-            result = run_engine(model, engine, time_limit)
+            result = run_engine(model, engine, time_limit, start)
         except (pulp.PulpSolverError, OSError, RuntimeError, ValueError, IndexError) as exc:
             failures.append(f"{engine}: could not run ({type(exc).__name__}: {exc})")
             log.warning("solver %s could not run: %s", engine, exc)
@@ -463,10 +483,11 @@ def solve_model(
         SolveError: If no engine reaches a checked optimal solution (see
             :func:`solve_checked`); no values are read then.
     """
-    order = engine_order(solver, model.matrix, fallback=fallback)
-    engine, result = solve_checked(model, order, time_limit, what="the allocation model")
     if model.matrix.integer.any():
-        result = _duals_with_builds_fixed(model, result, time_limit, solver, fallback=fallback)
+        engine, result = _solve_capital(model, solver, time_limit, fallback=fallback)
+    else:
+        order = engine_order(solver, model.matrix, fallback=fallback)
+        engine, result = solve_checked(model, order, time_limit, what="the allocation model")
     if tie_break:
         result = break_ties(model, result, time_limit, solver, fallback=fallback)
     result = _money_duals(model, result, time_limit, solver, fallback=fallback)
@@ -614,31 +635,48 @@ def _money_duals(
     return lp
 
 
-def _duals_with_builds_fixed(
-    model: AllocationModel,
-    mip: engines.EngineResult,
-    time_limit: float,
-    solver: str = "auto",
-    *,
-    fallback: bool = True,
-) -> engines.EngineResult:
-    """Re-solve the LP with the build decisions fixed at the MIP's, for values and duals.
+def _solve_capital(
+    model: AllocationModel, solver: str, time_limit: float, *, fallback: bool = True
+) -> tuple[str, engines.EngineResult]:
+    """Solve a model with build decisions (:func:`~sufficiency.solve.mip.solve_capital`).
 
-    The returned result has the LP's values and duals, the MIP's gap and both solve times.
+    Every linear programme and the mixed-integer one (when the relaxation's plan is not
+    certified) go through :func:`solve_checked` with the plan's engines and fallback.
+
+    Returns:
+        The engine of the last solve and the linear programme with the builds fixed
+        (values, duals, the gap reached).
 
     Raises:
-        SolveError: If no engine solves the fixed linear programme.
+        SolveError: If a step fails on every engine.
     """
-    fixed = AllocationModel(model.arrays, fix_integers(model.matrix, mip.col_value))
-    _, lp = solve_checked(
-        fixed,
-        engine_order(solver, fixed.matrix, fallback=fallback),
-        time_limit,
-        what="the allocation with the builds fixed (for shadow prices)",
-    )
-    lp.mip_gap = mip.mip_gap
-    lp.seconds += mip.seconds
-    return lp
+    arrays = model.arrays
+    assert arrays.capital is not None
+    engines_used: list[str] = []
+
+    def solve_lp(matrix: LpMatrix, what: str) -> engines.EngineResult:
+        engine, result = solve_checked(
+            AllocationModel(arrays, matrix),
+            engine_order(solver, matrix, fallback=fallback),
+            time_limit,
+            what=what,
+        )
+        engines_used.append(engine)
+        return result
+
+    def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
+        engine, result = solve_checked(
+            AllocationModel(arrays, matrix),
+            engine_order(solver, matrix, fallback=fallback),
+            time_limit,
+            what="the allocation model with its build decisions",
+            start=start,
+        )
+        engines_used.append(engine)
+        return result
+
+    outcome = solve_capital(model.matrix, arrays.capital, solve_lp, solve_mip)
+    return engines_used[-1], outcome.result
 
 
 def _solution(model: AllocationModel, engine: str, result: engines.EngineResult) -> Solution:
@@ -716,3 +754,32 @@ def cost_without(
         float(x[~in_area].sum()),
         float(result.objective),
     )
+
+
+def costs_without(
+    model: AllocationModel,
+    columns: np.ndarray,
+    options: list[int],
+    time_limit: float = 60.0,
+    *,
+    solver: str = "auto",
+    fallback: bool = True,
+) -> dict[int, tuple[float, float, float, float]]:
+    """:func:`cost_without` for each of ``options``, the re-solves side by side.
+
+    They are independent linear programmes, so they run in threads, as many as the
+    process may use cores: Clp in its own processes, HiGHS without the interpreter's lock.
+    Each answer is the one it gives alone.
+
+    Raises:
+        SolveError: If a re-solve fails on every engine.
+    """
+
+    def one(option: int) -> tuple[float, float, float, float]:
+        return cost_without(model, columns, option, time_limit, solver=solver, fallback=fallback)
+
+    threads = min(len(options), len(os.sched_getaffinity(0)))
+    if threads <= 1:
+        return {option: one(option) for option in options}
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return dict(zip(options, pool.map(one, options), strict=True))

@@ -13,6 +13,10 @@ data speaks:
   ``NOT_PLACED``) or, for the SEN2 codes that are a setting without a URN (``EYP``, ``OPA``,
   ``OTH``), in a settings row of that code. A URN the register does not hold is placed in
   the setting ``UNKNOWN_SCHOOL`` with a warning naming and counting them; nobody is dropped.
+* **Down syndrome** (``DS``, a need from the 2025 return) is a need of its own. In a return
+  filed before 2025, a child a later return records with DS is counted DS
+  (:func:`down_syndrome_before_the_code`); with ``--dfe``, the published OTH (which counts
+  DS) is split by the first return's DS share. Both are listed as assumptions.
 * **settings** (``data/settings.csv``): the register's schools (:func:`.gias.read_gias`).
   Out of area are schools of another LA, so today's out-of-area children are the return's.
   A specialist setting's places are the council's place numbers (``--places``), else its
@@ -40,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
@@ -74,13 +79,15 @@ _NOT_IN_SCHOOL = {
 }
 #: SEN2 setting codes that are a setting with no URN: a settings row each.
 _CODE_SETTINGS: dict[str, tuple[str, str, int, int, str]] = {
-    "EYP": ("Early years providers with no URN (SEN2 EYP)", "sen_support", 0, 5, "nm_early_years"),
+    "EYP": ("Early years providers with no URN (SEN2 EYP)", "sen_support", 0, 4, "nm_early_years"),
     "OPA": ("Other arrangements by parents or the young person (SEN2 OPA)", "sen_support", 0, 25,
             "other_placement_settings"),
     "OTH": ("A type of setting named, no setting (SEN2 OTH)", "sen_support", 0, 25,
             "other_placement_settings"),
 }  # fmt: skip
 _CATEGORY = {col: cat for cat in CATEGORIES for col in cat.columns}
+#: The first January whose SEN2 return can record Down syndrome (DS).
+DS_FROM = 2025
 _COST_COLUMNS = ("place_funding", "top_up", "fee", "transport")
 
 
@@ -213,6 +220,49 @@ def _map_settings(children: pd.DataFrame, register: pd.DataFrame, notes: list[st
     return out
 
 
+def down_syndrome_before_the_code(
+    children: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, str] | None]:
+    """Children whose later return records Down syndrome, counted DS in returns filed before
+    the code existed.
+
+    SEN2 records DS from the January 2025 return (:data:`DS_FROM`); a return before then
+    gave the same child another primary need. Matched on the person (``child``), a child
+    recorded DS in a later return is counted DS in every earlier return that records no DS
+    at all, so the DS series does not start from nothing in 2025 and OTH (or MLD, SLD…) does
+    not fall by the same children. Children who left before their first DS return cannot be
+    known and stay under the need recorded then.
+
+    Args:
+        children: The returns' children (``year, child, need, …``).
+
+    Returns:
+        The children (a copy, relabelled where matched) and the assumption to list, or
+        ``None`` where nothing was relabelled.
+    """
+    ds = (children["need"] == taxonomy.DOWN_SYNDROME).to_numpy()
+    recorded = set(children.loc[ds, "year"])
+    before = (children["year"] < DS_FROM) & ~children["year"].isin(recorded)
+    matched = children["child"].isin(set(children.loc[ds, "child"]))
+    hit = (before & matched).to_numpy() & ~ds
+    if not hit.any():
+        return children, None
+    out = children.copy()
+    was = out.loc[hit, "need"].value_counts()
+    out.loc[hit, "need"] = taxonomy.DOWN_SYNDROME
+    years = sorted(int(y) for y in out.loc[hit, "year"].unique())
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return out, {
+        "what": "Down syndrome before the code",
+        "value": f"{int(hit.sum())} child-census records of {span} counted DS (recorded then as "
+        + ", ".join(f"{n} {k}" for k, n in was.items())
+        + "): the children a later return records with DS",
+        "why": f"SEN2 returns before January {DS_FROM} have no DS code",
+        "how_to_replace": "record DS in those returns where the council knows it, or accept "
+        "the match (children who left before their first DS return stay as recorded)",
+    }
+
+
 def _price(etype: str, in_area: str) -> tuple[float, float]:
     """National price and transport of a setting's category (:data:`.starter.CATEGORIES`)."""
     cat = _CATEGORY.get(etype)
@@ -249,22 +299,9 @@ def build_council_starter(
     la_name = f"LA {sen2.la}"
     children = sen2.children.copy()
     children["setting"] = _map_settings(children, register, notes)
-    ds = children["need"] == "DS"
-    if ds.any():
-        _warn(
-            notes,
-            f"{int(ds.sum())} child-census record(s) with primary need DS (Down syndrome) are "
-            "counted as OTH: the model's needs do not include DS yet",
-        )
-        children.loc[ds, "need"] = "OTH"
-        assumptions.append(
-            {
-                "what": "Down syndrome (DS) as other need (OTH)",
-                "value": f"{int(ds.sum())} child-census records",
-                "why": "the model's needs do not include the 2025 SEN2 code DS",
-                "how_to_replace": "no replacement yet: DS is forecast within OTH",
-            }
-        )
+    children, ds_note = down_syndrome_before_the_code(children)
+    if ds_note is not None:
+        assumptions.append(ds_note)
     caseload = (
         children.groupby(["year", "need", "age", "setting"]).size().rename("children").reset_index()
     )
@@ -503,6 +540,40 @@ allocation:
 {allocation_extra}{yaml_block(s.assumptions)}"""
 
 
+def _published_down_syndrome(
+    early: pd.DataFrame, caseload: pd.DataFrame, first: int
+) -> tuple[pd.DataFrame, float | None]:
+    """The published history's OTH split into DS and OTH by the first return's DS share.
+
+    The DfE's release counts plans whose primary need is Down syndrome under "other
+    difficulty/disability" (OTH), so its OTH holds both. Each published OTH cell is split
+    by the first return's share of DS among its DS and OTH children (one share for every
+    age: the return's cells are too few to split by age), to 1/1000 of a child, so each
+    cell's DS and OTH add up to the published OTH.
+
+    Returns:
+        The history (``year, need, age, setting, children``) and the share used, or
+        ``None`` (history unchanged) where the first return records no DS.
+    """
+    at_first = caseload[caseload["year"] == first]
+    ds = float(at_first.loc[at_first["need"] == taxonomy.DOWN_SYNDROME, "children"].sum())
+    oth = float(at_first.loc[at_first["need"] == "OTH", "children"].sum())
+    if ds <= 0:
+        return early, None
+    share = ds / (ds + oth)
+    rows = early["need"] == "OTH"
+    split = early[rows].assign(
+        need=taxonomy.DOWN_SYNDROME, children=(early.loc[rows, "children"] * share).round(3)
+    )
+    rest = early.copy()
+    rest.loc[rows, "children"] = (
+        early.loc[rows, "children"].to_numpy() - split["children"].to_numpy()
+    ).round(3)
+    out = pd.concat([rest, split[split["children"] > 0]], ignore_index=True)
+    out = out[out["children"] > 0].sort_values(["year", "need", "age"], kind="stable")
+    return out.reset_index(drop=True), share
+
+
 def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
     """Add the DfE's published years before the first return to the history and flows.
 
@@ -510,7 +581,9 @@ def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
     shapes where not published) goes in by need and age at one setting,
     ``PUBLISHED_HISTORY`` (no places: only the base year's settings drive the allocation;
     earlier years feed the forecast), and the published flows of calendar years the returns
-    do not cover. Listed as an assumption.
+    do not cover. Listed as an assumption. The release counts Down syndrome under OTH: its
+    OTH is split into DS and OTH by the first return's share (:func:`_published_down_syndrome`,
+    listed too).
 
     Raises:
         DataError: If the release does not hold the council's LA, or no year before the
@@ -531,6 +604,7 @@ def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
         .assign(setting=PUBLISHED_HISTORY)
     )
     early["children"] = early["children"].round(3)
+    early, ds_share = _published_down_syndrome(early, s.caseload, first)
     s.caseload = pd.concat(
         [early[["year", "need", "age", "setting", "children"]], s.caseload], ignore_index=True
     )
@@ -549,15 +623,27 @@ def extend_with_published(s: CouncilStarter, dfe: str | Path) -> None:
     }  # fmt: skip
     s.settings = pd.concat([s.settings, pd.DataFrame([row])], ignore_index=True)
     years = sorted(set(early["year"]))
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
     s.assumptions.append(
         {
             "what": "published history before the first return",
-            "value": f"{years[0]}-{years[-1]}: the DfE's published plans, ages split by the "
+            "value": f"{span}: the DfE's published plans, ages split by the "
             "national shape where published in bands, need mix national where not published",
             "why": "no SEN2 returns for those years",
             "how_to_replace": "give the SEN2 returns of those years",
         }
     )
+    if ds_share is not None:
+        s.assumptions.append(
+            {
+                "what": "Down syndrome in the published history",
+                "value": f"{span}: {ds_share:.1%} of the published OTH plans counted DS, the "
+                f"share of DS among DS and OTH in the first return ({first})",
+                "why": "the DfE's release counts Down syndrome under other difficulty/"
+                "disability (OTH)",
+                "how_to_replace": "give the SEN2 returns of those years",
+            }
+        )
 
 
 def write_council_starter(

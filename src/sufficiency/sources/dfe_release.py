@@ -42,7 +42,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import numbers, read_text_csv, refuse_duplicates
+from .parsing import cached_frame, numbers, read_text_csv, refuse_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,8 @@ def read_table(
             [Problem(str(path), "missing " + ", ".join(missing))],
         )
     extra = set(unknown_columns(raw.columns, kind.removesuffix("_new"), str(path)))
-    raw = dfe._select(dfe._geography(raw, path), la, path, boundaries)
+    geography = cached_frame(path, "DfE geography", lambda: dfe._geography(raw, path))
+    raw = dfe._select(geography, la, path, boundaries)
     refuse_duplicates(raw, path)
     if "breakdown_topic" not in raw.columns:
         raw["breakdown_topic"] = "All"

@@ -19,7 +19,9 @@ wherever it is. A row's
   from the capacity of a specialist setting (special, independent special, AP, resourced
   provision, SEN unit); mainstream schools and colleges have no limit (blank);
 * ``needs`` are the place numbers' where given, else the ``SEN1``-``SEN13`` needs of a
-  specialist setting, else ``ALL``.
+  specialist setting, else ``ALL``. Lists that never name DS (Down syndrome, a code from
+  2025; the register's ``SEN`` names predate it) meet DS wherever they name a learning
+  difficulty (:func:`sufficiency.taxonomy.with_down_syndrome`).
 
 The same URN twice is an error naming both rows; a closed establishment the council's
 children attend is kept with a :class:`~sufficiency.errors.DataWarning` naming it.
@@ -98,14 +100,15 @@ def _int(
 def _needs_of(frame: pd.DataFrame) -> pd.Series:
     """Needs listed in ``SEN1 (name)``... (``ASD - Autistic Spectrum Disorder``) as codes."""
     cols = [c for c in frame.columns if c.startswith("SEN") and c.endswith("(name)")]
-    out = []
+    lists = []
     for values in frame[cols].itertuples(index=False) if cols else [()] * len(frame):
-        codes = []
+        codes: list[str] = []
         for v in values:
             code = taxonomy.lookup("need", str(v).split(" - ")[0]) if v else None
             if code and code not in codes:
                 codes.append(code)
-        out.append(";".join(codes))
+        lists.append(codes)
+    out = [";".join(codes) for codes in taxonomy.with_down_syndrome(lists)]
     return pd.Series(out, index=frame.index, dtype=object)
 
 
@@ -143,10 +146,10 @@ def read_places(path: str | Path) -> pd.DataFrame:
     for i in np.flatnonzero(dup.to_numpy()):
         problems.append(Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice"))
     needs = raw["needs"] if "needs" in raw.columns else pd.Series("", index=raw.index)
-    tidy = []
+    lists: list[list[str]] = []
     for k, text in enumerate(needs):
         if text.strip().upper() in ("", "ALL"):
-            tidy.append(text.strip().upper())
+            lists.append([text.strip().upper()])
             continue
         codes = []
         for part in text.split(";"):
@@ -157,7 +160,9 @@ def read_places(path: str | Path) -> pd.DataFrame:
                 )
             else:
                 codes.append(code)
-        tidy.append(";".join(codes))
+        lists.append(codes)
+    # place numbers naming no DS predate the code: learning-difficulty places meet DS
+    tidy = [";".join(codes) for codes in taxonomy.with_down_syndrome(lists)]
     if problems:
         raise DataError(f"{p}: {len(problems)} problem(s) in the place numbers", problems)
     return pd.DataFrame({"setting": setting, "places": places.astype(int), "needs": tidy})

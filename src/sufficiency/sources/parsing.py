@@ -7,6 +7,8 @@ cells. One reader each lives beside this module; what they have in common lives 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,39 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 
-__all__ = ["SYMBOLS", "numbers", "read_text_csv", "refuse_duplicates", "row_of"]
+__all__ = ["SYMBOLS", "cached_frame", "numbers", "read_text_csv", "refuse_duplicates", "row_of"]
+
+#: Frames read from files kept in this process, newest last (see :func:`cached_frame`).
+_FRAMES: OrderedDict[tuple[str, int, int, str], pd.DataFrame] = OrderedDict()
+#: Most frames kept: a release's files and what is made from them, for a few releases.
+CACHED_FRAMES = 48
+
+
+def cached_frame(path: Path, what: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``make()``, made once per version of the file at ``path`` in this process.
+
+    A sweep's worker reads the same national files for every council it starts: each is
+    parsed once. The key is the file's resolved path, size and modification time, so a
+    file changed on disk is read again; each call gets its own copy (pandas copies on
+    write, so the copy costs nothing until it is changed).
+
+    Args:
+        path: The file the frame is made from (it must exist).
+        what: What is made from it (two makes of one file are kept apart).
+        make: Makes the frame from the file.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, what)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        frame = make()
+        _FRAMES[key] = frame
+        while len(_FRAMES) > CACHED_FRAMES:
+            _FRAMES.popitem(last=False)
+    else:
+        _FRAMES.move_to_end(key)
+    return frame.copy()
+
 
 #: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
 #: missing value (never 0), and the reader counts them.
@@ -41,6 +75,11 @@ def read_text_csv(path: Path, what: str) -> pd.DataFrame:
         )
     if not path.is_file():
         raise DataError(f"{what} file not found: {path}")
+    return cached_frame(path, "text", lambda: _read_text(path))
+
+
+def _read_text(path: Path) -> pd.DataFrame:
+    """The file's cells as text, column names trimmed (see :func:`read_text_csv`)."""
     try:
         # the current DfE release starts with a byte-order mark (and uses CRLF line ends)
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

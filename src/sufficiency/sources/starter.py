@@ -18,7 +18,8 @@ What is published and what is assumed:
   not published before 2024: it is fitted to both totals (iterative proportional
   fitting), with the ages each type of setting takes (:data:`CATEGORIES`).
 * **Primary need** by age is published from January 2024; before that the national need
-  mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed.
+  mix by age band (:data:`NATIONAL_NEED_MIX`, from ``DOMAIN.md``) is assumed. The release
+  counts Down syndrome (DS, a SEN2 code from 2025) under OTH, so the history has no DS.
 * **Settings**: one row per placement category, in and out of area. The in-area row has
   the base-year use as places (mainstream and FE without a limit); the out-of-area row of a
   limited category has no commissioned places, so growth beyond today's places is bought on
@@ -60,6 +61,8 @@ from .ons import read_ons_population
 
 log = logging.getLogger(__name__)
 
+#: The published needs (:data:`~sufficiency.taxonomy.PUBLISHED_EHCP_NEEDS`: no DS, which
+#: the release counts under OTH), in the order of :data:`NATIONAL_NEED_MIX`'s shares.
 _NEEDS = ("ASD", "SLCN", "SEMH", "MLD", "SLD", "PD", "SPLD", "HI", "PMLD", "OTH", "VI", "MSI")
 #: Share of plans by primary need in each SEN2 band, England (≈ January 2025, DOMAIN.md:
 #: ASD ≈30–33% at every age; SLCN ≈50% at 3–5 falling to ≈12% at 15–19; SEMH ≈3% at 4
@@ -107,33 +110,39 @@ class Category:
 #: £15k–22k, state special £24k–34k, independent/non-maintained special £64k national mean;
 #: out of area takes the top of the range. Transport ≈£8,100 per pupil (2023-24) for
 #: specialist placements, half as much again out of area (judgement); none for mainstream.
+#: Ages are at 31 August, as the register's statutory ages read (``StatutoryLowAge`` to
+#: ``StatutoryHighAge - 1``, :mod:`.gias`): early years providers take children below
+#: compulsory school age (to 4: a child of 5 at 31 August is in Year 1, at school); schools
+#: take pupils to the end of the year in which they turn 19 (18 at 31 August); FE colleges
+#: and post-16 institutions take young people of 16 to 25 (a few colleges enrol 14-16
+#: year-olds, rarely: a council that commissions them says so in its register).
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "EY", "Early years providers (non-maintained)", "sen_support",
-        ("nm_early_years",), (0, 5), 7_500, 9_000, 0, 0, False,
+        ("nm_early_years",), (0, 4), 7_500, 9_000, 0, 0, False,
     ),
     Category(
         "MAIN", "Mainstream schools (EHC plan top-up)", "sen_support",
         ("mainstream_la_maintained", "mainstream_academy", "mainstream_free_school",
          "mainstream_independent"),
-        (3, 19), 7_500, 9_000, 0, 4_000, False,
+        (3, 18), 7_500, 9_000, 0, 4_000, False,
     ),
     Category(
         "RP", "Resourced provision and SEN units", "enhanced_resource",
         ("mainstream_la_maintained_resourced_provision", "mainstream_la_maintained_senunit",
          "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
          "mainstream_free_school_resourced_provision", "mainstream_free_school_senunit"),
-        (3, 19), 18_500, 22_000, 8_100, 12_150, True,
+        (3, 18), 18_500, 22_000, 8_100, 12_150, True,
     ),
     Category(
         "SPEC", "State special schools (maintained, academy, free)", "special_school",
         ("special_la_maintained", "special_academy_free"),
-        (2, 19), 29_000, 34_000, 8_100, 12_150, True,
+        (2, 18), 29_000, 34_000, 8_100, 12_150, True,
     ),
     Category(
         "INMSS", "Independent and non-maintained special schools", "independent",
         ("special_independent", "special_non_maintained"),
-        (3, 19), 64_000, 70_000, 8_100, 12_150, True,
+        (3, 18), 64_000, 70_000, 8_100, 12_150, True,
     ),
     Category(
         "AP", "Alternative provision and pupil referral units", "partnership",
@@ -143,7 +152,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "FE", "FE colleges, sixth forms and training providers", "sen_support",
         ("general_fe_tertiary_colleges", "ukrlp_provider"),
-        (14, 25), 7_500, 9_000, 0, 4_000, False,
+        (16, 25), 7_500, 9_000, 0, 4_000, False,
     ),
     Category(
         "SP16", "Specialist post-16 institutions", "independent",
@@ -695,6 +704,13 @@ def starter_assumptions(
             "how_to_replace": "edit data/settings.csv, or init --sen2 with --costs",
         },
         dict(INFLATION),
+        {
+            "what": "Down syndrome within OTH",
+            "value": "children with Down syndrome (DS) are forecast and placed within other "
+            "difficulty/disability (OTH)",
+            "why": "the DfE's release counts DS under OTH",
+            "how_to_replace": own,
+        },
     ]
     if not len(release.need_by_age):
         out.insert(

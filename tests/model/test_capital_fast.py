@@ -1,0 +1,116 @@
+"""The capital plan from the relaxation (:mod:`sufficiency.solve.mip`) against the full
+branch and bound: the same objective within the gap it states, on random boroughs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_capital import option, run_capital
+
+from sufficiency.solve import engines, mip
+from sufficiency.solve.lp import AllocationModel
+
+
+def _exact(model: AllocationModel) -> float:
+    """The mixed-integer programme solved by HiGHS's branch and bound to a 1e-9 gap."""
+    result = engines.solve_highs(model.matrix, mip_gap=1e-9)
+    assert result.status == "optimal"
+    return float(result.objective)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    costs=st.lists(st.floats(2e5, 3e7), min_size=1, max_size=4),
+    places=st.lists(st.integers(2, 12), min_size=4, max_size=4),
+    out_places=st.integers(0, 10),
+    tolerance=st.sampled_from([1e-9, 1e-3, 0.05]),
+)
+def test_same_objective_as_branch_and_bound_within_the_stated_gap(
+    costs: list[float], places: list[int], out_places: int, tolerance: float
+) -> None:
+    options = [
+        option(f"O{i}", c, places=p, lead_time_years=i % 2)
+        for i, (c, p) in enumerate(zip(costs, places, strict=False))
+    ]
+    r = run_capital(options, horizon=3, out_places=out_places, mip_gap=tolerance)
+    model = r.extras["model"]
+    fast = r.summary["objective"]
+    gap = r.summary["capital"]["mip_gap"]
+    assert gap is not None and gap <= tolerance + 1e-12
+    exact = _exact(model)
+    assert fast >= exact - 1e-6 * max(1.0, abs(exact))  # never better than the optimum
+    assert fast - exact <= gap * abs(fast) + 1e-6 * max(1.0, abs(exact))  # as close as it says
+
+
+def test_rounded_plan_respects_exclusive_groups_and_budgets() -> None:
+    r = run_capital(
+        [option("A", 1e6), option("A2", 1.1e6), option("B", 2e6)],
+        exclusive=[["A", "A2"]],
+        budget_gbp=2.5e6,
+    )
+    model = r.extras["model"]
+    cap = r.extras["arrays"].capital
+    m = model.matrix
+    b = m.columns["b"]
+    # a relaxation that half-builds everything in every year
+    values = np.zeros(m.n_cols)
+    values[b] = 0.5
+    plan = mip.round_choice(m, cap, values)
+    built = {cap.options[o].name for o in cap.col_option[plan > 0.5]}
+    assert not {"A", "A2"} <= built
+    spend = cap.capital_cost[cap.col_option[plan > 0.5]].sum()
+    assert spend <= 2.5e6
+    # one opening year per option, the earliest the relaxation opens
+    per_option = np.bincount(cap.col_option[plan > 0.5], minlength=len(cap.options))
+    assert per_option.max() <= 1
+
+
+def test_an_option_no_child_could_use_is_fixed_out() -> None:
+    # only children aged 15 in the borough: a base for ages 4-10 can never be filled
+    young = option("YOUNG", 1e3, creates={"tier": "special_school", "age_min": 4, "age_max": 10})
+    r = run_capital([young, option("A", 1e6)])
+    model = r.extras["model"]
+    cap = r.extras["arrays"].capital
+    _, fixed = mip.fix_out(model.matrix, cap)
+    assert [cap.options[o].name for o in fixed] == ["YOUNG"]
+    assert not bool(r.builds.set_index("option").loc["YOUNG", "built"])
+
+
+def _result(m, objective: float, values: np.ndarray) -> engines.EngineResult:
+    zeros = np.zeros(m.n_rows)
+    return engines.EngineResult(
+        "optimal", objective, values, np.zeros(m.n_cols), zeros, zeros, None, 0.1
+    )
+
+
+def test_branch_and_bound_runs_only_when_the_rounding_is_not_certified() -> None:
+    r = run_capital([option("A", 1e6), option("B", 4e6)])
+    m = r.extras["model"].matrix
+    cap = r.extras["arrays"].capital
+    b = m.columns["b"]
+    relaxation = np.zeros(m.n_cols)
+    relaxation[b] = 0.6
+    calls: list[str] = []
+
+    def solve_lp(matrix, what):
+        calls.append(what)
+        if not matrix.integer.any() and (matrix.lower[b] == matrix.upper[b]).all():
+            return _result(matrix, lp_objective, matrix.lower.copy())  # a fixed plan
+        return _result(matrix, 100.0, relaxation)  # the relaxation's bound
+
+    def solve_mip(matrix, start):
+        calls.append("mip")
+        assert start is not None and set(np.unique(start[b])) <= {0.0, 1.0}
+        return _result(matrix, 101.0, start)
+
+    lp_objective = 100.05  # within 0.1% of the bound: certified, no branching
+    outcome = mip.solve_capital(m, cap, solve_lp, solve_mip)
+    assert outcome.certified and "mip" not in calls
+    assert outcome.result.mip_gap == pytest.approx(0.05 / 100.05)
+    calls.clear()
+    lp_objective = 101.0  # 1% above the bound: branch and bound, started from the plan
+    outcome = mip.solve_capital(m, cap, solve_lp, solve_mip)
+    assert not outcome.certified and "mip" in calls
+    assert outcome.result.mip_gap == pytest.approx(1.0 / 101.0)
