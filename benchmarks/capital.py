@@ -20,7 +20,6 @@ Writes ``results/capital.md`` with the machine's details and load averages::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -35,7 +34,7 @@ import sufficiency
 import sufficiency.solve.lp as lp
 from sufficiency.solve import engines
 
-from .machine import machine
+from .machine import machine_block
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("capital_programme", "reduce_out_of_area_with_capital")
@@ -187,12 +186,7 @@ scenario's tolerance and at 1e-4. "against fast" is the objective's relative dif
 {HEADER}
 {chr(10).join(lines)}
 
-Machine:
-
-```json
-{json.dumps(machine(ROOT), indent=2, default=str)}
-```
-"""
+{machine_block(ROOT)}"""
     print(text)
     if not args.no_write:
         (Path(__file__).parent / "results" / "capital.md").write_text(text, encoding="utf-8")

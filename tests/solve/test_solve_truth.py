@@ -139,10 +139,10 @@ def test_build_valuation_without_any_engine_is_a_clean_error(
     monkeypatch.setattr(lp, "cbc_path", lambda: failing_binary(tmp_path))
     real = lp.solve_checked
 
-    def main_solve_only(model, order, time_limit, *, what):
+    def main_solve_only(model, order, time_limit, *, what, start=None):
         if what.startswith("the allocation without"):
             order = ["cbc"]
-        return real(model, order, time_limit, what=what)
+        return real(model, order, time_limit, what=what, start=start)
 
     monkeypatch.setattr(lp, "solve_checked", main_solve_only)
     out = tmp_path / "out"

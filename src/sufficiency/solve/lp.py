@@ -654,28 +654,21 @@ def _solve_capital(
     assert arrays.capital is not None
     engines_used: list[str] = []
 
-    def solve_lp(matrix: LpMatrix, what: str) -> engines.EngineResult:
+    def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
         engine, result = solve_checked(
             AllocationModel(arrays, matrix),
             engine_order(solver, matrix, fallback=fallback),
             time_limit,
             what=what,
-        )
-        engines_used.append(engine)
-        return result
-
-    def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
-        engine, result = solve_checked(
-            AllocationModel(arrays, matrix),
-            engine_order(solver, matrix, fallback=fallback),
-            time_limit,
-            what="the allocation model with its build decisions",
             start=start,
         )
         engines_used.append(engine)
         return result
 
-    outcome = solve_capital(model.matrix, arrays.capital, solve_lp, solve_mip)
+    def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
+        return solve(matrix, "the allocation model with its build decisions", start)
+
+    outcome = solve_capital(model.matrix, arrays.capital, solve, solve_mip)
     return engines_used[-1], outcome.result
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -68,14 +68,7 @@ class MipOutcome:
 
 def relaxed(m: LpMatrix) -> LpMatrix:
     """``m`` with integrality dropped (the linear relaxation)."""
-    return LpMatrix(
-        cost=m.cost,
-        lower=m.lower,
-        upper=m.upper,
-        integer=np.zeros(m.n_cols, dtype=bool),
-        columns=dict(m.columns),
-        blocks=list(m.blocks),
-    )
+    return replace(m, integer=np.zeros(m.n_cols, dtype=bool))
 
 
 def unfillable(m: LpMatrix) -> np.ndarray:
@@ -117,17 +110,7 @@ def fix_out(m: LpMatrix, cap: CapitalArrays) -> tuple[LpMatrix, list[int]]:
         "capital options no year could fill, fixed out before solving: %s",
         ", ".join(cap.options[o].name for o in options),
     )
-    return (
-        LpMatrix(
-            cost=m.cost,
-            lower=m.lower,
-            upper=upper,
-            integer=m.integer,
-            columns=dict(m.columns),
-            blocks=list(m.blocks),
-        ),
-        options,
-    )
+    return replace(m, upper=upper), options
 
 
 def round_choice(m: LpMatrix, cap: CapitalArrays, values: np.ndarray) -> np.ndarray:
@@ -152,21 +135,21 @@ def round_choice(m: LpMatrix, cap: CapitalArrays, values: np.ndarray) -> np.ndar
     upper = m.upper[b]
     n = len(cap.options)
     total = np.bincount(cap.col_option, weights=frac, minlength=n)
+    forced = np.bincount(cap.col_option, weights=cap.forced, minlength=n) > 0
     chosen = np.full(n, -1)
     for o in range(n):
         js = np.flatnonzero((cap.col_option == o) & (upper > 0.5))
         if not len(js):
             continue
         js = js[np.argsort(cap.col_year[js], kind="stable")]
-        forced = bool(cap.forced[js].any())
-        if not forced and total[o] < BUILD_FRACTION:
+        if not forced[o] and total[o] < BUILD_FRACTION:
             continue
         opened = js[frac[js] > OPENED]
         chosen[o] = int(opened[0] if len(opened) else js[np.argmax(frac[js])])
     for group in cap.exclusive:
         built = [o for o in group if chosen[o] >= 0]
         if len(built) > 1:
-            keep = max(built, key=lambda o: (bool(cap.forced[cap.col_option == o].any()), total[o]))
+            keep = max(built, key=lambda o: (bool(forced[o]), total[o]))
             for o in built:
                 if o != keep:
                     chosen[o] = -1
@@ -183,9 +166,7 @@ def round_choice(m: LpMatrix, cap: CapitalArrays, values: np.ndarray) -> np.ndar
         )
 
     while over_budget():
-        optional = [
-            o for o in np.flatnonzero(chosen >= 0) if not cap.forced[cap.col_option == o].any()
-        ]
+        optional = [o for o in np.flatnonzero(chosen >= 0) if not forced[o]]
         if not optional:
             break
         chosen[min(optional, key=lambda o: total[o])] = -1
