@@ -3,14 +3,17 @@ branch and bound: the same objective within the gap it states, on random borough
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_capital import option, run_capital
 
-from sufficiency.solve import engines, mip
+from sufficiency.solve import engines, lp, mip
 from sufficiency.solve.lp import AllocationModel
+from sufficiency.solve.matrix import fix_integers
 
 
 def _exact(model: AllocationModel) -> float:
@@ -114,3 +117,71 @@ def test_branch_and_bound_runs_only_when_the_rounding_is_not_certified() -> None
     outcome = mip.solve_capital(m, cap, solve_lp, solve_mip)
     assert not outcome.certified and "mip" in calls
     assert outcome.result.mip_gap == pytest.approx(1.0 / 101.0)
+
+
+# ------------------------------------------------------------ re-solves from the plan's basis
+
+
+def test_parts_give_a_whole_basis_that_restarts_a_changed_model(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The relaxation solved by HiGHS in independent parts carries the whole model's
+    basis; a plan with the build decisions fixed, started there, reaches optimality from
+    it (no fall back to a solve from scratch) and the optimum a solve from scratch does."""
+    r = run_capital([option("A", 1e6), option("B", 4e6), option("C", 2e6)], horizon=3)
+    m, _ = mip.fix_out(r.extras["model"].matrix, r.extras["arrays"].capital)
+    relaxed = mip.relaxed(m)
+    first = lp.solve_bulk(relaxed, "highs")
+    assert first.status == "optimal" and first.basis is not None
+    assert len(first.basis.col_status) == m.n_cols and len(first.basis.row_status) == m.n_rows
+    b = m.columns["b"]
+    col_option = r.extras["arrays"].capital.col_option
+    every = np.zeros(b.stop - b.start)
+    every[np.unique(col_option, return_index=True)[1]] = 1.0  # each option, earliest year
+    for built in (every, np.zeros(b.stop - b.start)):
+        values = np.zeros(m.n_cols)
+        values[b] = built
+        fixed = fix_integers(m, values)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="sufficiency.solve.engines"):
+            warm = engines.solve_highs(fixed, basis=first.basis)
+        assert "from the given basis:" in caplog.text
+        assert "solving from scratch" not in caplog.text
+        cold = engines.solve_highs(fixed)
+        assert warm.status == cold.status == "optimal"
+        assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+        assert warm.basis is not None
+
+
+def test_a_basis_of_another_shape_is_not_used() -> None:
+    r = run_capital([option("A", 1e6)])
+    m = mip.relaxed(r.extras["model"].matrix)
+    basis = engines.solve_highs(m).basis
+    assert basis is not None
+    smaller = engines.solve_highs(r.extras["model"].matrix)  # the MIP: no basis is kept
+    assert smaller.basis is None
+    other = run_capital([option("A", 1e6), option("B", 2e6)], horizon=3)
+    m2 = mip.relaxed(other.extras["model"].matrix)
+    assert not engines._same_shape(basis, m2)
+    cold, warm = engines.solve_highs(m2), engines.solve_highs(m2, basis=basis)
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+def test_option_values_are_the_same_from_the_plan_basis_as_from_scratch() -> None:
+    """cost_without from the plan's basis (the library's way) against a cold solve of the
+    same programme: the same cost, gap and objective for every built option."""
+    r = run_capital([option("A", 1e6), option("B", 3e6)], horizon=3, out_places=2)
+    model = r.extras["model"]
+    assert model.result is not None and model.result.basis is not None
+    built = [
+        i
+        for i, o in enumerate(r.extras["arrays"].capital.options)
+        if r.builds.set_index("option").loc[o.name, "built"]
+    ]
+    assert built
+    cols = r.extras["plan"].allocation.solution.columns
+    for o in built:
+        warm = lp.cost_without(model, cols, o, basis=model.result.basis)
+        cold = lp.cost_without(model, cols, o, solver="cbc")
+        assert warm[3] == pytest.approx(cold[3], rel=1e-9)  # the objective
+        assert warm[0] == pytest.approx(cold[0], rel=1e-6, abs=1e-3)  # placement cost

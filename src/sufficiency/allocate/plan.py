@@ -285,6 +285,7 @@ def value_builds(
             time_limit,
             solver=solver,
             fallback=fallback,
+            basis=allocation.model.result.basis if allocation.model.result else None,
         )
     return capital_value(arrays, allocation, without)
 

@@ -307,7 +307,7 @@ class DemandResolver:
 
     def _run_with(self, h: highspy.Highs, options: Mapping[str, int | float]) -> str:
         """Run with ``options`` set, then put the options as they were."""
-        before = {name: _option(h, name) for name in options}
+        before = {name: engines.option_value(h, name) for name in options}
         engines.set_highs_options(h, options)
         try:
             return self._run_once(h)
@@ -320,13 +320,6 @@ class DemandResolver:
         with engines.quiet_native_output():
             h.run()
         return engines.highs_status(h.getModelStatus())
-
-
-def _option(h: highspy.Highs, name: str) -> int | float:
-    """The value of one of ``h``'s options (highspy returns it with a status, or alone)."""
-    got = h.getOptionValue(name)
-    value = got[1] if isinstance(got, tuple) else got
-    return value if isinstance(value, int | float) else float(value)
 
 
 #: HiGHS options for the second stage of a part at the plan's demand

@@ -44,6 +44,8 @@ class EngineResult:
         mip_gap: Relative optimality gap of a MIP (None for an LP).
         seconds: Wall time of the engine, including writing and reading files.
         message: Engine's own words when it did not reach optimality.
+        basis: HiGHS's optimal basis of a linear programme solved whole by HiGHS (a
+            re-solve of the same model with other bounds may start from it), else None.
     """
 
     status: str
@@ -55,6 +57,7 @@ class EngineResult:
     mip_gap: float | None
     seconds: float
     message: str = ""
+    basis: highspy.HighsBasis | None = None
 
 
 def _failed(m: LpMatrix, message: str, seconds: float = 0.0) -> EngineResult:
@@ -192,6 +195,13 @@ _HIGHS_STATUS = {
 }
 
 
+def option_value(h: highspy.Highs, name: str) -> int | float:
+    """The value of one of ``h``'s options (highspy returns it with a status, or alone)."""
+    got = h.getOptionValue(name)
+    value = got[1] if isinstance(got, tuple) else got
+    return value if isinstance(value, int | float) else float(value)
+
+
 def highs_status(model_status: highspy.HighsModelStatus) -> str:
     """Our status word for a HiGHS model status (anything unlisted is ``error``)."""
     return _HIGHS_STATUS.get(model_status.name, "error")
@@ -213,6 +223,7 @@ def solve_highs(
     mip_gap: float = 1e-4,
     part_rows: int | None = None,
     initial: np.ndarray | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> EngineResult:
     """Solve with HiGHS, the whole model passed in one ``passModel`` call.
 
@@ -220,20 +231,48 @@ def solve_highs(
     rows) has :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior point method
     with crossover, a smaller one by HiGHS's default (simplex). A mixed-integer programme
     starts from ``initial`` (a feasible point) where given.
+
+    A linear programme given ``basis`` (an optimal basis of a model of the same shape and
+    costs, other bounds: the capital plan's relaxation for its rounded plan, the plan for
+    each option's value without it) starts there by dual simplex
+    (:data:`HIGHS_WARM_OPTIONS`): the basis stays dual feasible when only bounds move, so a
+    few hundred pivots replace a solve from scratch. If that run does not reach optimality
+    the model is solved again from scratch. The result carries the optimal basis of a
+    linear programme (:attr:`EngineResult.basis`).
     """
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
-    if m.integer.any():
+    lp = not m.integer.any()
+    if not lp:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if initial is not None:  # a feasible plan: branch and bound starts with it
             given = highspy.HighsSolution()
             given.col_value = np.asarray(initial, float).tolist()
             given.value_valid = True
             h.setSolution(given)
-    elif (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS:
-        h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
-    h.run()
+    warm = lp and basis is not None and _same_shape(basis, m)
+    if warm and basis is not None:
+        defaults = {name: option_value(h, name) for name in HIGHS_WARM_OPTIONS}
+        set_highs_options(h, HIGHS_WARM_OPTIONS)
+        h.setBasis(basis)
+        h.run()
+        if highs_status(h.getModelStatus()) != "optimal":
+            log.debug(
+                "HiGHS from the given basis ended with %s; solving from scratch",
+                h.modelStatusToString(h.getModelStatus()),
+            )
+            h.clearSolver()
+            set_highs_options(h, defaults)
+            warm = False
+        else:
+            log.debug(
+                "HiGHS from the given basis: %d iterations", h.getInfo().simplex_iteration_count
+            )
+    if not warm:
+        if lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS:
+            h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
+        h.run()
     model_status = h.getModelStatus()
     status = highs_status(model_status)
     sol = h.getSolution()
@@ -248,13 +287,51 @@ def solve_highs(
         col_dual=np.asarray(sol.col_dual, float) if has_dual else np.zeros(m.n_cols),
         row_value=np.asarray(sol.row_value, float) if has_primal else np.zeros(n_rows),
         row_dual=np.asarray(sol.row_dual, float) if has_dual else np.zeros(n_rows),
-        mip_gap=float(info.mip_gap) if m.integer.any() else None,
+        mip_gap=float(info.mip_gap) if not lp else None,
         seconds=time.perf_counter() - start,
         message=h.modelStatusToString(model_status),
     )
     if status == "time_limit" and has_primal:
         result.status = "time_limit"
+    if lp and status == "optimal":
+        got = h.getBasis()
+        result.basis = got if got.valid else None
     return result
+
+
+def joined_basis(
+    n_cols: int, n_rows: int, parts: list[tuple[np.ndarray, np.ndarray, highspy.HighsBasis]]
+) -> highspy.HighsBasis | None:
+    """The whole model's basis from its independent parts' optimal bases.
+
+    Each part is ``(cols, rows, basis)``: its columns' and rows' positions in the whole
+    model and its own HiGHS basis. A column in no part (fixed by its bounds) is nonbasic at
+    its lower bound; a row in no part (held by fixed columns alone) is basic. So the whole
+    has one basic variable per row, as each part has. None if a part's basis is not valid.
+    """
+    col = np.full(n_cols, highspy.HighsBasisStatus.kLower, dtype=object)
+    row = np.full(n_rows, highspy.HighsBasisStatus.kBasic, dtype=object)
+    for cols, rows, basis in parts:
+        if not basis.valid or (len(basis.col_status), len(basis.row_status)) != (
+            len(cols),
+            len(rows),
+        ):
+            return None
+        col[cols] = basis.col_status
+        row[rows] = basis.row_status
+    out = highspy.HighsBasis()
+    out.col_status = col.tolist()
+    out.row_status = row.tolist()
+    out.valid = True
+    return out
+
+
+def _same_shape(basis: highspy.HighsBasis, m: LpMatrix) -> bool:
+    """Whether ``basis`` is a valid basis with one status per column and row of ``m``."""
+    return bool(basis.valid) and (len(basis.col_status), len(basis.row_status)) == (
+        m.n_cols,
+        m.n_rows,
+    )
 
 
 def write_mps(m: LpMatrix, path: str | Path) -> Path:

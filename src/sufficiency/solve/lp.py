@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -31,6 +32,9 @@ from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .mip import solve_capital
 from .split import largest_part_rows, split_model
 from .tiebreak import face_model, same_cost, tie_weights
+
+if TYPE_CHECKING:
+    import highspy
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +326,7 @@ def solve_bulk(
     mip_gap: float = 1e-4,
     split: bool = True,
     initial: np.ndarray | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -340,13 +345,23 @@ def solve_bulk(
         split: Whether to look for independent parts at all.
         initial: A feasible point to start a mixed-integer solve from (HiGHS only; CBC
             starts from its own).
+        basis: An optimal basis of a model of the same shape and costs to start a linear
+            programme solved whole from (HiGHS only: :func:`~.engines.solve_highs`); a
+            model solved in parts starts from scratch.
     """
-    parts = split_model(matrix, max_parts=MAX_PARTS) if split else None
+    # from a basis the model is solved whole: the basis is the whole model's
+    warm = basis is not None and engine == "highs" and not matrix.integer.any()
+    parts = split_model(matrix, max_parts=MAX_PARTS) if split and not warm else None
     if parts is None:
         rows = None if matrix.integer.any() else largest_part_rows(matrix)
         if engine == "highs":
             return engines.solve_highs(
-                matrix, time_limit=time_limit, mip_gap=mip_gap, part_rows=rows, initial=initial
+                matrix,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                part_rows=rows,
+                initial=initial,
+                basis=basis,
             )
         return engines.solve_cbc(
             matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
@@ -372,9 +387,11 @@ def run_engine(
     engine: str,
     time_limit: float,
     start: np.ndarray | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> engines.EngineResult:
     """Solve ``model`` with one engine (no fallback, no checks of the values); ``start``
-    is a feasible point a mixed-integer solve may start from."""
+    is a feasible point a mixed-integer solve may start from, ``basis`` an optimal basis
+    a linear programme solved whole by HiGHS may start from."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
@@ -382,7 +399,13 @@ def run_engine(
         # HiGHS solves a small model whole: its parts would only add their overheads
         split = not (engine == "highs" and is_small(model.matrix))
         return solve_bulk(
-            model.matrix, engine, time_limit=time_limit, mip_gap=gap, split=split, initial=start
+            model.matrix,
+            engine,
+            time_limit=time_limit,
+            mip_gap=gap,
+            split=split,
+            initial=start,
+            basis=basis,
         )
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
@@ -391,6 +414,17 @@ def run_engine(
 
 #: Engines tried after the first one fails, in order (when fallback is on).
 FALLBACK: tuple[str, ...] = ("highs", "cbc", "pulp-highs")
+
+
+def warm_order(first: str, matrix: LpMatrix, warm: bool, *, fallback: bool = True) -> list[str]:
+    """:func:`engine_order`, with HiGHS first when the engine is ours to choose and the
+    solve is ``warm``: one of a chain of linear programmes of the same shape and costs,
+    each started from the last one's basis (only HiGHS gives and takes one; a re-solve from
+    a basis beats any engine from scratch)."""
+    order = engine_order(first, matrix, fallback=fallback)
+    if not warm or first != "auto" or order[0] == "highs":
+        return order
+    return ["highs", *(e for e in order if e != "highs")]
 
 
 def engine_order(first: str, matrix: LpMatrix, *, fallback: bool = True) -> list[str]:
@@ -419,6 +453,7 @@ def solve_checked(
     *,
     what: str,
     start: np.ndarray | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> tuple[str, engines.EngineResult]:
     """The first engine of ``order`` whose result is optimal and passes the checks.
 
@@ -432,6 +467,8 @@ def solve_checked(
         time_limit: Seconds per engine.
         what: What is being solved, for the error message.
         start: A feasible point a mixed-integer solve may start from.
+        basis: An optimal basis of a model of the same shape and costs (other bounds) a
+            linear programme may start from (HiGHS only).
 
     Returns:
         The engine's name and its result.
@@ -443,7 +480,7 @@ def solve_checked(
     failures = []
     for engine in order:
         try:
-            result = run_engine(model, engine, time_limit, start)
+            result = run_engine(model, engine, time_limit, start, basis)
         except (pulp.PulpSolverError, OSError, RuntimeError, ValueError, IndexError) as exc:
             failures.append(f"{engine}: could not run ({type(exc).__name__}: {exc})")
             log.warning("solver %s could not run: %s", engine, exc)
@@ -632,6 +669,7 @@ def _money_duals(
     lp.objective = solved.objective
     lp.mip_gap = solved.mip_gap
     lp.seconds += solved.seconds
+    lp.basis = solved.basis  # the model's own basis (this one's rows link no years)
     return lp
 
 
@@ -653,16 +691,23 @@ def _solve_capital(
     arrays = model.arrays
     assert arrays.capital is not None
     engines_used: list[str] = []
+    # every linear programme of the steps has the model's shape and costs, other bounds:
+    # each starts from the last one's optimal basis (HiGHS), a few hundred pivots away
+    last: list[highspy.HighsBasis | None] = [None]
 
     def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
+        basis = None if matrix.integer.any() else last[0]
         engine, result = solve_checked(
             AllocationModel(arrays, matrix),
-            engine_order(solver, matrix, fallback=fallback),
+            warm_order(solver, matrix, not matrix.integer.any(), fallback=fallback),
             time_limit,
             what=what,
             start=start,
+            basis=basis,
         )
         engines_used.append(engine)
+        if result.basis is not None:
+            last[0] = result.basis
         return result
 
     def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
@@ -713,6 +758,7 @@ def cost_without(
     *,
     solver: str = "auto",
     fallback: bool = True,
+    basis: highspy.HighsBasis | None = None,
 ) -> tuple[float, float, float, float]:
     """Placement cost, sufficiency gap, out-of-area child-years and objective without one
     build. The gap is the child-years the register's commissioned places cannot take: placed
@@ -720,7 +766,8 @@ def cost_without(
 
     The other build decisions stay as taken in ``columns`` (the solved column values);
     the option's columns are fixed at zero and the linear programme is solved again, with
-    the same engines and fallback as the main solve (:func:`solve_checked`).
+    the same engines and fallback as the main solve (:func:`solve_checked`), from the
+    plan's optimal ``basis`` where given (only the option's bounds differ).
 
     Raises:
         SolveError: If no engine solves the programme without the build.
@@ -734,9 +781,10 @@ def cost_without(
     fixed = AllocationModel(arrays, fix_integers(model.matrix, values))
     _, result = solve_checked(
         fixed,
-        engine_order(solver, fixed.matrix, fallback=fallback),
+        warm_order(solver, fixed.matrix, basis is not None, fallback=fallback),
         time_limit,
         what=f"the allocation without capital option {cap.options[option].name!r}",
+        basis=basis,
     )
     x = result.col_value[model.matrix.columns["x"]]
     u = result.col_value[model.matrix.columns["u"]]
@@ -757,6 +805,7 @@ def costs_without(
     *,
     solver: str = "auto",
     fallback: bool = True,
+    basis: highspy.HighsBasis | None = None,
 ) -> dict[int, tuple[float, float, float, float]]:
     """:func:`cost_without` for each of ``options``, the re-solves side by side.
 
@@ -769,7 +818,9 @@ def costs_without(
     """
 
     def one(option: int) -> tuple[float, float, float, float]:
-        return cost_without(model, columns, option, time_limit, solver=solver, fallback=fallback)
+        return cost_without(
+            model, columns, option, time_limit, solver=solver, fallback=fallback, basis=basis
+        )
 
     threads = min(len(options), len(os.sched_getaffinity(0)))
     if threads <= 1:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .engines import EngineResult
+from .engines import EngineResult, joined_basis
 from .matrix import Block, LpMatrix
 
 #: Share of the model (rows + columns) in one component above which splitting gains too
@@ -99,6 +99,12 @@ class Split:
             col_dual[fixed] = m.cost[fixed] - a_fixed.T @ row_dual
             objective += float(m.cost[fixed] @ col_value[fixed])
         status = min((r.status for r in results), key=_rank, default="optimal")
+        bases = [(p.cols, p.rows, r.basis) for p, r in zip(self.parts, results, strict=True)]
+        basis = (
+            joined_basis(m.n_cols, n_rows, [(c, r, b) for c, r, b in bases if b is not None])
+            if status == "optimal" and all(b is not None for _, _, b in bases)
+            else None
+        )
         messages = [
             f"part {i}: {r.message}" for i, r in enumerate(results) if r.status != "optimal"
         ]
@@ -112,6 +118,7 @@ class Split:
             mip_gap=None,
             seconds=seconds,
             message="; ".join(messages),
+            basis=basis,
         )
 
 
