@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -34,6 +35,9 @@ from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
 from ..solve.lp import build_model, costs_without, solve_model
 
+if TYPE_CHECKING:
+    from ..solve.engines import Basis
+
 
 def allocate(
     arrays: AllocationArrays,
@@ -41,6 +45,7 @@ def allocate(
     solver: str = "auto",
     time_limit: float = 60.0,
     fallback: bool = True,
+    basis: Basis | None = None,
 ) -> Allocation:
     """Place every demand group at least cost within places, counting what cannot be placed.
 
@@ -49,6 +54,8 @@ def allocate(
         solver: ``auto``, ``highs``, ``cbc``, ``pulp-highs`` or ``pulp-cbc``.
         time_limit: Seconds per solve.
         fallback: Try the other engine if the first fails.
+        basis: An optimal basis of the same model with other bounds (a capital plan's
+            before an option was ruled out) its capital steps may start from.
 
     Returns:
         The allocation tables.
@@ -59,7 +66,9 @@ def allocate(
     t0 = time.perf_counter()
     model = build_model(arrays)
     t1 = time.perf_counter()
-    solution = solve_model(model, solver=solver, time_limit=time_limit, fallback=fallback)
+    solution = solve_model(
+        model, solver=solver, time_limit=time_limit, fallback=fallback, basis=basis
+    )
     t2 = time.perf_counter()
     return tables(arrays, model, solution, {"build": t1 - t0, "solve": t2 - t1})
 
@@ -314,6 +323,8 @@ def _allocate_builds(
         if not losing.any():
             break
         cap.excluded = cap.excluded | losing
-        allocation = solve(arrays)
+        # only the excluded options' bounds change: start from the last plan's basis
+        last = allocation.model.result
+        allocation = solve(arrays, basis=last.basis if last is not None else None)
         builds = value(arrays, allocation)
     return allocation, builds

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import highspy
 import numpy as np
@@ -28,6 +29,10 @@ from ..errors import SufficiencyError
 from .matrix import LpMatrix
 
 log = logging.getLogger(__name__)
+
+
+#: HiGHS's basis of a linear programme: a status per column and per row.
+Basis: TypeAlias = highspy.HighsBasis
 
 
 @dataclass

@@ -510,18 +510,20 @@ def solve_model(
     time_limit: float = 60.0,
     fallback: bool = True,
     tie_break: bool = True,
+    basis: highspy.HighsBasis | None = None,
 ) -> Solution:
     """Solve the model, trying the other bulk engine, then PuLP's, if one fails.
 
     With ``tie_break`` the optimum is made unique by a second stage over the optimal face
-    (:func:`break_ties`), so every engine gives the same allocation.
+    (:func:`break_ties`), so every engine gives the same allocation. A capital model's
+    steps start from ``basis`` where given (:func:`_solve_capital`).
 
     Raises:
         SolveError: If no engine reaches a checked optimal solution (see
             :func:`solve_checked`); no values are read then.
     """
     if model.matrix.integer.any():
-        engine, result = _solve_capital(model, solver, time_limit, fallback=fallback)
+        engine, result = _solve_capital(model, solver, time_limit, fallback=fallback, basis=basis)
     else:
         order = engine_order(solver, model.matrix, fallback=fallback)
         engine, result = solve_checked(model, order, time_limit, what="the allocation model")
@@ -674,7 +676,12 @@ def _money_duals(
 
 
 def _solve_capital(
-    model: AllocationModel, solver: str, time_limit: float, *, fallback: bool = True
+    model: AllocationModel,
+    solver: str,
+    time_limit: float,
+    *,
+    fallback: bool = True,
+    basis: highspy.HighsBasis | None = None,
 ) -> tuple[str, engines.EngineResult]:
     """Solve a model with build decisions (:func:`~sufficiency.solve.mip.solve_capital`).
 
@@ -693,7 +700,7 @@ def _solve_capital(
     engines_used: list[str] = []
     # every linear programme of the steps has the model's shape and costs, other bounds:
     # each starts from the last one's optimal basis (HiGHS), a few hundred pivots away
-    last: list[highspy.HighsBasis | None] = [None]
+    last: list[highspy.HighsBasis | None] = [basis]
 
     def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
         basis = None if matrix.integer.any() else last[0]
