@@ -130,3 +130,24 @@ def test_run_pdf_prints_the_report_or_says_what_to_install(
     assert "needs a Chromium-family browser" in err and "without --pdf" in err
     assert not out.exists()  # stopped before the run: nothing written
     assert main(["--quiet", "run", path, "--out", str(out), "--pdf", "--no-report"]) == 2
+
+
+def test_levers_without_sen_support_say_schools_are_not_modelled_and_do_not_fail(
+    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run with a lever on inputs without SEN support (as every starter writes): the
+    schools' share against the unmitigated run is null, and the command still prints the
+    council's saving (a starter with capital options once ended in a traceback here)."""
+    sc = tiny_scenario_dict()
+    sc["levers"] = {"out_of_area": {"reduce_by": 0.5, "by_year": 2027}}
+    path = write_tiny(scenario=sc)
+    code = main(["run", str(path), "--out", str(tmp_path / "out"), "--no-report"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Traceback" not in captured.err
+    assert "against the unmitigated run: £" in captured.out
+    assert "schools' notional SEN budgets £" not in captured.out
+    import json
+
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["school_cost_against_unmitigated"] is None

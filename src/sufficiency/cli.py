@@ -748,8 +748,8 @@ def against_unmitigated(summary: dict[str, Any]) -> str:
         f"against the unmitigated run: £{abs(saving):,.0f} "
         f"{'less' if saving >= 0 else 'more'} spent by the council over the plan years"
     )
-    schools_more = float(s.get("school_cost_against_unmitigated", 0.0))
-    if abs(schools_more) >= 0.5:
+    schools_more = s.get("school_cost_against_unmitigated")  # null where not modelled
+    if schools_more is not None and abs(schools_more) >= 0.5:
         line += (
             f" (schools' notional SEN budgets £{abs(schools_more):,.0f} "
             f"{'more' if schools_more > 0 else 'less'})"
