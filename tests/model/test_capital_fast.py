@@ -185,3 +185,62 @@ def test_option_values_are_the_same_from_the_plan_basis_as_from_scratch() -> Non
         cold = lp.cost_without(model, cols, o, solver="cbc")
         assert warm[3] == pytest.approx(cold[3], rel=1e-9)  # the objective
         assert warm[0] == pytest.approx(cold[0], rel=1e-6, abs=1e-3)  # placement cost
+
+
+def test_a_plan_one_move_away_is_certified_before_any_branching() -> None:
+    """The rounded plan opens A in its earliest year and is 1% above the bound; opening A a
+    year later is within the tolerance: the local search finds it, no branch and bound."""
+    r = run_capital([option("A", 1e6), option("B", 4e6)], horizon=3)
+    m = r.extras["model"].matrix
+    cap = r.extras["arrays"].capital
+    b = m.columns["b"]
+    a_cols = np.flatnonzero(cap.col_option == 0)
+    a_cols = a_cols[np.argsort(cap.col_year[a_cols])]
+    assert len(a_cols) >= 2
+    relaxation = np.zeros(m.n_cols)
+    relaxation[b.start + a_cols[0]] = 0.7  # the relaxation opens A early
+    calls: list[str] = []
+
+    def solve_lp(matrix, what):
+        calls.append(what)
+        if not matrix.integer.any() and (matrix.lower[b] == matrix.upper[b]).all():
+            plan = matrix.lower[b]
+            late = plan[a_cols[1]] > 0.5 and plan.sum() == 1
+            return _result(matrix, 100.05 if late else 101.0, matrix.lower.copy())
+        return _result(matrix, 100.0, relaxation)
+
+    def solve_mip(matrix, start):
+        calls.append("mip")
+        return _result(matrix, 100.05, start)
+
+    outcome = mip.solve_capital(m, cap, solve_lp, solve_mip)
+    assert outcome.certified and "mip" not in calls
+    assert "a capital plan one move away" in calls
+    assert outcome.result.col_value[b][a_cols[1]] == 1.0
+    assert outcome.result.mip_gap == pytest.approx(0.05 / 100.05)
+
+
+def test_neighbours_keep_exclusive_groups_and_budgets() -> None:
+    r = run_capital(
+        [option("A", 1e6), option("A2", 1.1e6), option("B", 2e6)],
+        exclusive=[["A", "A2"]],
+        budget_gbp=2.5e6,
+    )
+    m = r.extras["model"].matrix
+    cap = r.extras["arrays"].capital
+    b = m.columns["b"]
+    names = [o.name for o in cap.options]
+    plan = np.zeros(b.stop - b.start)
+    first = {o: int(np.flatnonzero(cap.col_option == o)[0]) for o in range(len(names))}
+    plan[first[names.index("A")]] = 1.0
+    frac = np.full(b.stop - b.start, 0.4)  # the relaxation opened some of everything
+    moves = mip.neighbours(m, cap, plan, frac)
+    assert moves
+    for move in moves:
+        built = {names[cap.col_option[j]] for j in np.flatnonzero(move > 0.5)}
+        assert not {"A", "A2"} <= built
+        assert cap.capital_cost[cap.col_option[move > 0.5]].sum() <= 2.5e6
+    # the swap within the group is among the moves: A2 instead of A
+    assert any(
+        {names[cap.col_option[j]] for j in np.flatnonzero(move > 0.5)} == {"A2"} for move in moves
+    )
