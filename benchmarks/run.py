@@ -7,6 +7,7 @@ Usage (from the repository root)::
     python -m benchmarks.run --sizes region-continuity    # slow (minutes); merged in
     python -m benchmarks.run --sizes borough --json new.json --no-write
     python -m benchmarks.run --smoke --no-write      # every size on tiny boroughs (CI)
+    python -m benchmarks.run --scale                 # issue 27's figures (benchmarks/scale.py)
 
 Each size runs in its own subprocess (so its peak memory is its own), which times the
 in-process stages of :mod:`benchmarks.drivers` (best of at least ``--repeat`` runs); then the
@@ -539,6 +540,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--json", type=Path, help=f"results file (default {RESULTS_JSON})")
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument("--replace", action="store_true", help="drop recorded sizes not run now")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="speed at scale instead (every LA, a region with continuity, 200 draws, "
+        "capital plans: benchmarks/scale.py)",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -547,6 +554,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmarks; returns the results (as written)."""
     args = parse(argv)
+    if args.scale:
+        from benchmarks import scale
+
+        return scale.main(["--no-write"] if args.no_write else [])
     las = 0 if args.all_las else args.las
     if args.child:
         (size,) = select(args.child, smoke=args.smoke, las=las)

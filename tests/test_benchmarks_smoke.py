@@ -86,3 +86,30 @@ def test_region_continuity_benchmark_runs_on_a_smoke_borough(
 
     assert region_continuity.main(["--repeat", "1", "--smoke", "--no-write"]) == 0
     assert "objective vs the whole model" in capsys.readouterr().out
+
+
+def test_scale_table_says_which_targets_are_met() -> None:
+    """The scale benchmark's table (benchmarks/scale.py) from a record of its shape: each
+    figure against its target, met or not (the measuring itself takes minutes)."""
+    from benchmarks import scale
+
+    record = {
+        "load_before": [0.1, 0.2, 0.3],
+        "load_after": [1.0, 1.0, 1.0],
+        "every_la": {"wall_s": 250.0, "las_done": 152, "las_failed": 0},
+        "region_continuity": {
+            "build_solve_wall_s": 7.5,
+            "engine": "highs",
+            "whole_model_alone": {"highs": {"wall_s": 60.0}, "cbc": {"wall_s": 50.0}},
+        },
+        "draws_200": {"wall_s": 21.0},
+        "capital": {"capital_programme": {"wall_s": 4.2}},
+        "machine": {"cpu": "x", "cores": 2},
+    }
+    text = scale.render(record)
+    rows = {line.split("|")[1].strip()[:20]: line for line in text.splitlines() if "| <" in line}
+    assert len(rows) == 4
+    assert "not met" in rows["every LA's starter a"] and "(152 LAs, 0 failed)" in text
+    assert "not met" not in rows["a 600-setting region"] and "highs 60.0 s, cbc 50.0 s" in text
+    assert "not met" in rows["200 draws on the bun"]
+    assert "not met" not in rows["`capital_programme` "]
