@@ -54,12 +54,13 @@ def test_national_component_is_part_of_the_common_share_not_added_to_it() -> Non
 
 
 def _totals(rho: float, n_points: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Log errors of a total of 5 series whose errors (spread 0.1) share ``rho``."""
+    """Log errors of a total of 5 series whose errors (spread 0.1) have correlation
+    ``rho`` (−0.25 to 1)."""
     sd = np.full((n_points, 5), 0.1)
     share = np.full((n_points, 5), 0.2)
-    common = rng.standard_normal((n_points, 1))
-    own = rng.standard_normal((n_points, 5))
-    z = (np.sqrt(rho) * common + np.sqrt(1 - rho) * own) * sd
+    u = rng.standard_normal((n_points, 5))
+    mean = u.mean(axis=1, keepdims=True)
+    z = (np.sqrt(1 - rho) * (u - mean) + np.sqrt(1 - rho + 5 * rho) * mean) * sd
     return (share * z).sum(axis=1), sd, share
 
 
@@ -70,7 +71,7 @@ def test_common_share_is_calibrated_on_the_total() -> None:
     apart = calibrated_common_share(*_totals(0.0, 2000, rng), w, 0.8, 0.5)
     # … series that move together: a large one
     together = calibrated_common_share(*_totals(1.0, 2000, rng), w, 0.8, 0.5)
-    assert apart < 0.1 and together > 0.85
+    assert abs(apart) < 0.1 and together > 0.85
     # and the total's interval then holds the level of its errors
     e, sd, share = _totals(0.4, 2000, rng)
     rho = calibrated_common_share(e, sd, share, w, 0.8, 0.4)
@@ -78,6 +79,10 @@ def test_common_share_is_calibrated_on_the_total() -> None:
     var = (1 - rho) * own + rho * (share * sd).sum(1) ** 2
     half = float(ndtri(0.9)) * np.sqrt(var)
     assert 0.77 <= np.mean(np.abs(e + var / 2) <= half) <= 0.83
+    # a total steadier than independent series would make it (a miss in one band made up
+    # in the next): series that partly cancel, never below what 5 series can share
+    cancel = calibrated_common_share(*_totals(-0.2, 2000, rng), w, 0.8, 0.0)
+    assert -0.25 <= cancel < -0.12
     # few errors: the prior (the series' own correlation) weighs in
     few = calibrated_common_share(*_totals(1.0, 4, rng), np.ones(4), 0.8, 0.0)
     assert few < together
@@ -90,3 +95,15 @@ def test_national_variance_from_the_reference_panel_grows_with_the_horizon() -> 
     # only what was published by the last history year is used
     early = national_variance(np.arange(2012, 2019), None, 3, 3)
     assert early is not None and not np.allclose(early, v[:3])
+
+
+def test_series_that_partly_cancel_keep_their_spread_and_narrow_the_total() -> None:
+    point = np.full((5, 3), 1000.0)
+    m = np.full(5, 8)
+    alone = sample_paths(point, _model(5), 20_000, np.random.default_rng(0), m)
+    cancel = sample_paths(point, _model(5, -0.2), 20_000, np.random.default_rng(0), m)
+    np.testing.assert_allclose(np.log1p(cancel).std(axis=1), np.log1p(alone).std(axis=1), rtol=0.05)
+    # 5 series correlated −0.2: the total's variance is 1 − 0.8 = 0.2 of independent ones'
+    ratio = np.log(cancel.sum(0)).std(axis=0) / np.log(alone.sum(0)).std(axis=0)
+    np.testing.assert_allclose(ratio, np.sqrt(0.2), rtol=0.1)
+    np.testing.assert_allclose(cancel.mean(axis=1), point, rtol=0.01)

@@ -94,7 +94,8 @@ class ErrorModel:
         k: Scale applied to the standard deviation to match the interval level, per
             horizon (1, 2, …; the last holds beyond).
         rho: Share of each series' log-error variance common to every series of the area
-            (0–1; the national component is part of it).
+            (up to 1; the national component is part of it), or, below 0, the correlation
+            of series that partly cancel (at least ``−1/(N−1)`` for ``N`` series).
         n_errors: Backtest errors the model was fitted to.
         series_scale: Factor on the standard deviation of each series (``s_i``).
     """
@@ -315,9 +316,13 @@ def calibrated_common_share(
     The log error of a total is about the forecast-weighted mean of its series' log
     errors, so with series spreads ``σ_i``, weights ``w_i`` and a common share ``ρ`` its
     variance is ``(1 − ρ)·Σ w_i²σ_i² + ρ·(Σ w_i σ_i)²``: independent series at ``ρ = 0``,
-    series that always move together at ``ρ = 1``. The smallest ``ρ`` whose intervals, as
-    the paths make them (:func:`_calibrated_scale`), hold ``level`` of the total's
-    (weighted) backtest errors is shrunk towards ``prior`` with :data:`PRIOR_WEIGHT`.
+    series that always move together at ``ρ = 1``, and below 0 series whose errors partly
+    cancel (down to ``−1/(N−1)``, the least correlation ``N`` series can share): where the
+    total has been steadier than even independent series would make it — a miss in one band
+    made up in the next, as children move between them — its intervals are not left wider
+    than its own record. The smallest ``ρ`` whose intervals, as the paths make them
+    (:func:`_calibrated_scale`), hold ``level`` of the total's (weighted) backtest errors is
+    shrunk towards ``prior`` with :data:`PRIOR_WEIGHT`.
 
     Args:
         e_total: ``(P,)`` log errors of the total at each backtest origin and horizon.
@@ -328,7 +333,7 @@ def calibrated_common_share(
         prior: The share to shrink towards (the correlation of the series' errors).
 
     Returns:
-        The common share, 0–1.
+        The common share, ``−1/(N−1)`` to 1.
     """
     ok = np.isfinite(e_total) & (w > 0)
     if not ok.any():
@@ -336,8 +341,9 @@ def calibrated_common_share(
     e, sd, share, w = e_total[ok], sd[ok], share[ok], w[ok]
     own = (share * share * sd * sd).sum(axis=1)
     together = (share * sd).sum(axis=1) ** 2
-    grid = np.linspace(0.0, 1.0, 101)
-    var = (1.0 - grid)[:, None] * own[None, :] + grid[:, None] * together[None, :]
+    least = -1.0 / max(sd.shape[1] - 1, 1)
+    grid = np.linspace(least, 1.0, 1 + round(100 * (1.0 - least)))
+    var = np.maximum((1.0 - grid)[:, None] * own[None, :] + grid[:, None] * together[None, :], 0.0)
     half = float(ndtri(0.5 + level / 2.0)) * np.sqrt(var)
     inside = (e[None, :] >= -half - var / 2.0) & (e[None, :] <= half - var / 2.0)
     covered = (inside * w[None, :]).sum(axis=1) / w.sum()
@@ -396,16 +402,24 @@ def sample_paths(
         z = z + noise[:, None, :] * rng.standard_normal((n, n_draws, horizon))
         return z * scale[:, None, :]
 
-    rho = float(np.clip(model.rho, 0.0, 1.0))
+    rho = float(np.clip(model.rho, -1.0 / max(n_series - 1, 1), 1.0))
     if national is not None and n_series:
         nat = np.asarray(national, dtype=float)[np.minimum(np.arange(horizon), len(national) - 1)]
-        u = np.minimum(nat[None, :] / np.maximum(var, 1e-12), min(rho, MAX_NATIONAL_SHARE))
+        u = np.minimum(
+            nat[None, :] / np.maximum(var, 1e-12), max(min(rho, MAX_NATIONAL_SHARE), 0.0)
+        )
         if walk is None:
             walk = np.cumsum(rng.standard_normal((n_draws, horizon)), axis=-1) / np.sqrt(h)
     else:
         u = np.zeros_like(var)
     z = structured(n_series)
-    z *= np.sqrt(1.0 - rho)
+    if rho < 0:  # equicorrelated ρ: √(1−ρ)·(z − z̄) + √(1 − ρ + Nρ)·z̄
+        mean = z.mean(axis=0, keepdims=True)
+        z -= mean
+        z *= np.sqrt(1.0 - rho)
+        z += np.sqrt(max(1.0 - rho + n_series * rho, 0.0)) * mean
+    else:
+        z *= np.sqrt(1.0 - rho)
     if rho > 0:
         z += np.sqrt(np.maximum(rho - u, 0.0))[:, None, :] * structured(1)
     if walk is not None:
