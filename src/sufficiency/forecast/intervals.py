@@ -37,7 +37,9 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    the same origin and horizon. Totals (summed paths) are then as uncertain as the
    area's total has been, not as the cells' surprises would be if they always moved
    together (they do not: children move between bands, and a miss in one band is often
-   made up in the next).
+   made up in the next). Where the total has been steadier than even independent cells
+   would make it, ``ρ`` goes below 0 (down to ``−1/(N−1)`` for ``N`` series): the cells'
+   errors partly cancel.
 6. LA errors move together when the national trend shifts: where the reference panel is
    used, a national component — with the variance of the reference panel's own forecast
    errors at each horizon (England's and the region's totals forecast by their recent
@@ -368,7 +370,9 @@ def sample_paths(
     shocks common to the area and the national component ``N``, where ``ρ`` is the
     model's common share and ``u`` the national part of it (the reference panel's
     variance over the series', at most ``ρ`` and :data:`MAX_NATIONAL_SHARE`); each series
-    keeps its calibrated spread ``σ``.
+    keeps its calibrated spread ``σ``. A ``ρ`` below 0 draws the series' own shocks
+    equicorrelated (``√(1−ρ)·(own − mean) + √(1−ρ+Nρ)·mean`` over the ``N`` series),
+    without a national part.
 
     Args:
         point: Point forecasts.
