@@ -470,7 +470,10 @@ def main(argv: list[str] | None = None) -> int:
     print(england.to_string(index=False))
     print("\n".join(used_lines))
     print(f"as used: {time.perf_counter() - started:.0f}s with {args.workers} worker(s)")
+    run = f"{args.workers} worker(s), {time.perf_counter() - started:.0f} s"
     if args.as_used_only:
+        if write:
+            write_as_used(used, used_scores, used_bands, england, used_lines, run)
         return 0
     dfe = dfe_backtest(args.size, args.data, args.workers)
     if args.size == "one":
@@ -502,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forecast of all LAs by age band: {all_las:.0f}s with {args.workers} worker(s)")
     if write:
         write_results(s, lines, dfe, args, elapsed, timings, all_las)
-        write_as_used(used, used_scores, used_bands, england, used_lines)
+        write_as_used(used, used_scores, used_bands, england, used_lines, run)
     return 0
 
 
@@ -602,9 +605,12 @@ def write_as_used(
     by_band: pd.DataFrame,
     england: pd.DataFrame,
     lines: list[str],
+    run: str = "",
 ) -> None:
-    """The forecast as used, appended to ``forecast_backtest.md`` (its points are not kept:
-    they hold the published figures, which stay in ``../shared/data``)."""
+    """The forecast as used, appended to ``forecast_backtest.md`` in place of the section
+    there (``--as-used-only`` keeps the rest of the file; its points are not kept: they
+    hold the published figures, which stay in ``../shared/data``). ``run`` says how it was
+    run (workers, seconds)."""
     import platform
 
     flat = by_band.round(4)
@@ -619,7 +625,7 @@ def write_as_used(
         "January 2022 by band (horizons 2-3) and on January 2022 and 2023 in total (2023 "
         "from the caseload file). Machine: "
         f"{platform.machine()}, {os.cpu_count()} cores shared with other work, Python "
-        f"{platform.python_version()}.",
+        f"{platform.python_version()}" + (f"; {run}" if run else "") + ".",
         "",
         _table(scores.round(4)),
         "",
@@ -641,7 +647,9 @@ def write_as_used(
         "",
     ]
     path = RESULTS / "forecast_backtest.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n".join(md), encoding="utf-8")
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
+    before = before.split("\n" + md[1] + "\n")[0]
+    path.write_text(before + "\n".join(md), encoding="utf-8")
 
 
 def _table(frame: pd.DataFrame) -> str:

@@ -54,8 +54,8 @@ def roomy() -> sufficiency.Result:
 def test_places_suffice_with_room_and_less_as_demand_grows(roomy: sufficiency.Result) -> None:
     assert roomy.uncertainty is not None
     p = roomy.uncertainty.by_year.set_index("year")["p_suffice"]
-    # 2029: the grown register has room for every draw; from 2030 the draws' spread (a
-    # national part shared by every series widens the totals) outgrows it in some futures
+    # 2029: the grown register has room for every draw; from 2030 the draws' spread (the
+    # part of the errors the series share widens the totals) outgrows it in some futures
     assert p[2029] == 1.0 and p[2030] < 1.0
     assert p[2031] <= p[2030]
     draws = roomy.uncertainty.draws
@@ -66,7 +66,8 @@ def test_places_suffice_with_room_and_less_as_demand_grows(roomy: sufficiency.Re
     assert shocked.uncertainty is not None
     q = shocked.uncertainty.by_year.set_index("year")["p_suffice"]
     assert (q[q.index >= 2029] <= p[p.index >= 2029] + 1e-12).all()
-    assert q[2030] < p[2030]
+    # and strictly less in some of those years (with 16 draws a year may keep its count)
+    assert q[q.index >= 2029].sum() < p[p.index >= 2029].sum()
 
 
 def test_quantiles_are_monotone(roomy: sufficiency.Result) -> None:

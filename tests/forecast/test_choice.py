@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sufficiency.forecast.choice import _pick, origin_weights
+from sufficiency.forecast.choice import PARTNER_RECENCY, _pick, origin_weights
 
 
 def _errors(*per_origin: list[float]) -> np.ndarray:
@@ -41,4 +41,25 @@ def test_one_kept_where_it_is_clearly_best() -> None:
     assert choice[0] == 0 and partner[0] == -1
     # a candidate that may not be used is never the partner
     choice, partner, _ = _pick(err[:1], np.ones((1, 1), dtype=bool))
+    assert choice[0] == 0 and partner[0] == -1
+
+
+def test_the_partner_is_the_best_other_on_the_latest_origins() -> None:
+    w, recent = origin_weights(8, 1), origin_weights(8, 1, PARTNER_RECENCY)
+    # halved each origin back: the latest counts as much as all earlier ones together
+    assert recent[-1] == 1.0 and abs(recent[:-1].sum() - 1.0) < 0.01
+    rng = np.random.default_rng(0)
+    # no method clearly best: A (first in preference), B better at the seven earlier
+    # origins, C at the latest, by more; on the whole backtest B is A's best other, on the
+    # latest origins C
+    a = list(rng.uniform(4.5, 5.5, 8))
+    err = _errors(a, [4.0] * 7 + [7.0], [6.0] * 7 + [3.0])
+    usable = np.ones((3, 1), dtype=bool)
+    first, before, _ = _pick(err, usable, w)
+    choice, partner, _ = _pick(err, usable, w, recent)
+    assert (int(first[0]), int(before[0])) == (0, 1)
+    assert (int(choice[0]), int(partner[0])) == (0, 2)
+    # where one method is clearly best, it stays alone whatever the latest origins say
+    err = _errors([1, 1.1, 0.9, 1, 1, 1.2, 0.8, 1], [5, 5.2, 4.8, 5, 5, 5.1, 4.9, 5])
+    choice, partner, _ = _pick(err, np.ones((2, 1), dtype=bool), w, recent)
     assert choice[0] == 0 and partner[0] == -1

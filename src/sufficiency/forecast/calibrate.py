@@ -1,17 +1,28 @@
 """Calibrated sample paths of a forecast: one error model per hierarchy level.
 
 The link between the backtest (:mod:`.backtest`) and the error model
-(:mod:`.intervals`): which errors calibrate which series, and the paths that result.
+(:mod:`.intervals`): which errors calibrate which series, how much of their error the
+series of a level share (calibrated on their total's backtest errors), and the paths that
+result.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .backtest import Backtest
 from .final import FinalFit
-from .intervals import ErrorModel, fit_error_model, prior_variance, sample_paths
+from .intervals import (
+    RECENCY,
+    ErrorModel,
+    calibrated_common_share,
+    fit_error_model,
+    prior_variance,
+    sample_paths,
+)
 from .panel import ALL, Panel
 
 
@@ -116,6 +127,8 @@ def calibrated_paths(
         if len(members) == 0:
             continue
         model = _calibrate(panel, bt, used, members, level, target)
+        if len(members) > 1:
+            model = replace(model, rho=_total_share(panel, bt, used, members, model, level))
         calibration[str(lev)] = model.as_dict()
         if national is not None:
             calibration[str(lev)].update(
@@ -166,3 +179,39 @@ def _calibrate(
         typical,
         horizon,
     )
+
+
+def _total_share(
+    panel: Panel,
+    bt: Backtest,
+    used: np.ndarray,
+    members: np.ndarray,
+    model: ErrorModel,
+    level: float,
+) -> float:
+    """Common share of the series ``members``, calibrated on their total's honest backtest
+    errors (:func:`.intervals.calibrated_common_share`): at each origin and horizon, the
+    series with a forecast and an outcome are added up."""
+    actual = bt.actual[members]  # (N, O, H)
+    f = used[members]
+    n, _, horizon = actual.shape
+    ok = np.isfinite(actual) & np.isfinite(f)
+    h = np.broadcast_to(np.arange(1, horizon + 1)[None, None, :], actual.shape)
+    points = np.broadcast_to(
+        bt.origins[None, :, None] - panel.start[members][:, None, None], actual.shape
+    )
+    series = np.broadcast_to(np.arange(n)[:, None, None], actual.shape)
+    fc = np.where(ok, np.maximum(f, 0.0), 0.0)
+    sd = np.where(ok, model.path_sd(h, fc, points, series), 0.0)
+    sd_t = sd.reshape(n, -1).T  # (P, N)
+    fc_t = fc.reshape(n, -1).T
+    ok_t = ok.reshape(n, -1).T
+    total_f = fc_t.sum(axis=1)
+    total_y = np.where(ok, actual, 0.0).reshape(n, -1).sum(axis=0)
+    e = np.log1p(np.maximum(total_y, 0.0)) - np.log1p(total_f)
+    e = np.where(ok_t.sum(axis=1) >= 2, e, np.nan)
+    weight = np.where(ok_t, fc_t + 1.0, 0.0)
+    share = weight / np.maximum(weight.sum(axis=1), 1.0)[:, None]
+    target = bt.origins[:, None] + np.arange(horizon)[None, :]
+    w = (RECENCY ** (len(panel.years) - 1 - target)).reshape(-1).astype(float)
+    return calibrated_common_share(e, sd_t, share, w, level, model.rho)

@@ -29,15 +29,25 @@ too narrow). They come from what the forecasts got wrong in the rolling-origin b
    paths average the point forecast (means of cells add up to the means of totals, and
    each interval holds its mean), with
    ``z = √a·W_h + √b·h·B + √(c/(f+1))·ε``: a random walk ``W``, a trend shock ``B`` and
-   noise ``ε``. A share ``ρ`` of ``W`` and ``B`` is common to every series, estimated from
-   how errors of different series at the same origin move together, so totals (summed
-   paths) are as uncertain as the cells' shared surprises make them.
+   noise ``ε``. A share ``ρ`` of every series' variance is common to the series of the
+   area (drawn from shared shocks), the rest is the series' own. ``ρ`` is calibrated on
+   the area's total (:func:`calibrated_common_share`): the smallest share whose total
+   intervals — the cells' spreads added up with that correlation — hold ``level`` of the
+   total's own backtest errors, shrunk towards the correlation of the cells' errors at
+   the same origin and horizon. Totals (summed paths) are then as uncertain as the
+   area's total has been, not as the cells' surprises would be if they always moved
+   together (they do not: children move between bands, and a miss in one band is often
+   made up in the next). Where the total has been steadier than even independent cells
+   would make it, ``ρ`` goes below 0 (down to ``−1/(N−1)`` for ``N`` series): the cells'
+   errors partly cancel.
 6. LA errors move together when the national trend shifts: where the reference panel is
    used, a national component — with the variance of the reference panel's own forecast
    errors at each horizon (England's and the region's totals forecast by their recent
    compound growth at their latest origins, :func:`.calibrate.national_variance`) — is
-   drawn once per path and shared by every series of the area; each series keeps its
-   calibrated variance, of which the national part is a share and the rest its own.
+   drawn once per path and shared by every series of the area (and by every level of
+   the hierarchy). It is part of the common share, not added to it: of each series'
+   common variance ``ρ·σ²``, the national component takes up to the reference panel's
+   variance, and shared local shocks the rest.
 
 The model is fitted per forecast on the series' own errors, so it widens intervals for
 volatile councils and narrows them for steady ones; nothing is tuned to a target.
@@ -85,7 +95,9 @@ class ErrorModel:
         c: Count-noise factor (1 = Poisson).
         k: Scale applied to the standard deviation to match the interval level, per
             horizon (1, 2, …; the last holds beyond).
-        rho: Share of the random-walk and trend shocks common to all series (0–1).
+        rho: Share of each series' log-error variance common to every series of the area
+            (up to 1; the national component is part of it), or, below 0, the correlation
+            of series that partly cancel (at least ``−1/(N−1)`` for ``N`` series).
         n_errors: Backtest errors the model was fitted to.
         series_scale: Factor on the standard deviation of each series (``s_i``).
     """
@@ -102,6 +114,25 @@ class ErrorModel:
         """Variance of the log error at horizon ``h``, point forecast ``f``, ``m`` years."""
         h = np.asarray(h, dtype=float)
         return self.a * h + self.b * h * h / _years(m) + self.c / (np.maximum(f, 0.0) + 1.0)
+
+    def path_sd(
+        self, h: np.ndarray, f: np.ndarray, m: np.ndarray, series: np.ndarray
+    ) -> np.ndarray:
+        """Standard deviation of the sample paths' log error: ``k_h·s_i·√v``, held at
+        :data:`MAX_LOG_SD` (a little more each year ahead).
+
+        Args:
+            h: Horizons (1…; the last scale holds beyond the backtest's).
+            f: Point forecasts.
+            m: Years of history each forecast rests on.
+            series: Index of each entry's series (into ``series_scale``; ignored when the
+                model has no per-series scales).
+        """
+        h = np.asarray(h)
+        k = self.k[np.minimum(h.astype(int) - 1, len(self.k) - 1)]
+        s = self.series_scale[series] if self.series_scale.size else 1.0
+        sd = s * k * np.sqrt(self.variance(h, f, m))
+        return np.minimum(sd, log_sd_cap(h))
 
     def as_dict(self) -> dict[str, float]:
         """Parameters for diagnostics."""
@@ -120,6 +151,12 @@ class ErrorModel:
 def _years(m: np.ndarray | float) -> np.ndarray:
     """``m − 1``, at least 1: the number of year-on-year changes a trend rests on."""
     return np.maximum(np.asarray(m, dtype=float) - 1.0, 1.0)
+
+
+def log_sd_cap(h: np.ndarray) -> np.ndarray:
+    """Largest standard deviation of a path's log error at horizon ``h`` (1…)."""
+    h = np.asarray(h, dtype=float)
+    return np.minimum(MAX_LOG_SD + MAX_LOG_SD_STEP * (h - 1.0), MAX_LOG_SD_CAP)
 
 
 def prior_variance(values: list[np.ndarray]) -> tuple[float, float]:
@@ -225,7 +262,7 @@ def fit_error_model(
             n_h = float(w[at].sum())
             k[j] = (n_h * k_h + PRIOR_WEIGHT * k_all) / (n_h + PRIOR_WEIGHT)
     k = np.maximum.accumulate(np.maximum(k, 0.05))
-    rho = _common_share(e / sd, np.sqrt((a * h + b * hh) / v), cell)
+    rho = _common_share(e / (k[h.astype(int) - 1] * sd), cell)
     return ErrorModel(a, b, c, k, rho, len(e), scale)
 
 
@@ -248,23 +285,74 @@ def _calibrated_scale(e: np.ndarray, sd: np.ndarray, w: np.ndarray, level: float
     return float(_K_GRID[hit[0]] if len(hit) else _K_GRID[-1])
 
 
-def _common_share(r: np.ndarray, c: np.ndarray, cell: np.ndarray) -> float:
-    """Correlation of the shared shocks, from cross-products of errors in the same cell.
+def _common_share(r: np.ndarray, cell: np.ndarray) -> float:
+    """Correlation of the series' standardised errors, from cross-products in the same cell.
 
-    With ``r_i = c_i·(√ρ·C + √(1−ρ)·U_i) + noise``, ``E[r_i r_j] = ρ·c_i·c_j`` for two
-    series at the same origin and horizon.
+    With ``r_i = √ρ·C + √(1−ρ)·U_i`` (unit variance), ``E[r_i r_j] = ρ`` for two series
+    at the same origin and horizon.
     """
     num = den = 0.0
     for g in np.unique(cell):
         m = cell == g
-        if m.sum() < 2:
+        n = int(m.sum())
+        if n < 2:
             continue
-        rs, cs = r[m], c[m]
+        rs = r[m]
         num += (rs.sum() ** 2 - (rs * rs).sum()) / 2.0
-        den += (cs.sum() ** 2 - (cs * cs).sum()) / 2.0
+        den += n * (n - 1) / 2.0
     if den <= 0:
         return 0.0
     return float(np.clip(num / den, 0.0, 0.95))
+
+
+def calibrated_common_share(
+    e_total: np.ndarray,
+    sd: np.ndarray,
+    share: np.ndarray,
+    w: np.ndarray,
+    level: float,
+    prior: float,
+) -> float:
+    """The share of every series' variance common to the area, calibrated on its total.
+
+    The log error of a total is about the forecast-weighted mean of its series' log
+    errors, so with series spreads ``σ_i``, weights ``w_i`` and a common share ``ρ`` its
+    variance is ``(1 − ρ)·Σ w_i²σ_i² + ρ·(Σ w_i σ_i)²``: independent series at ``ρ = 0``,
+    series that always move together at ``ρ = 1``, and below 0 series whose errors partly
+    cancel (down to ``−1/(N−1)``, the least correlation ``N`` series can share): where the
+    total has been steadier than even independent series would make it — a miss in one band
+    made up in the next, as children move between them — its intervals are not left wider
+    than its own record. The smallest ``ρ`` whose intervals, as the paths make them
+    (:func:`_calibrated_scale`), hold ``level`` of the total's (weighted) backtest errors is
+    shrunk towards ``prior`` with :data:`PRIOR_WEIGHT`.
+
+    Args:
+        e_total: ``(P,)`` log errors of the total at each backtest origin and horizon.
+        sd: ``(P, N)`` the paths' log spread of each series there (0 where absent).
+        share: ``(P, N)`` each series' share of the total's forecast (0 where absent).
+        w: ``(P,)`` weight of each error (recent ones count more).
+        level: Interval coverage to calibrate.
+        prior: The share to shrink towards (the correlation of the series' errors).
+
+    Returns:
+        The common share, ``−1/(N−1)`` to 1.
+    """
+    ok = np.isfinite(e_total) & (w > 0)
+    if not ok.any():
+        return prior
+    e, sd, share, w = e_total[ok], sd[ok], share[ok], w[ok]
+    own = (share * share * sd * sd).sum(axis=1)
+    together = (share * sd).sum(axis=1) ** 2
+    least = -1.0 / max(sd.shape[1] - 1, 1)
+    grid = np.linspace(least, 1.0, 1 + round(100 * (1.0 - least)))
+    var = np.maximum((1.0 - grid)[:, None] * own[None, :] + grid[:, None] * together[None, :], 0.0)
+    half = float(ndtri(0.5 + level / 2.0)) * np.sqrt(var)
+    inside = (e[None, :] >= -half - var / 2.0) & (e[None, :] <= half - var / 2.0)
+    covered = (inside * w[None, :]).sum(axis=1) / w.sum()
+    hit = np.flatnonzero(covered >= level)
+    found = float(grid[hit[0]]) if len(hit) else 1.0
+    n_eff = float(w.sum())
+    return (n_eff * found + PRIOR_WEIGHT * prior) / (n_eff + PRIOR_WEIGHT)
 
 
 def sample_paths(
@@ -278,6 +366,14 @@ def sample_paths(
 ) -> np.ndarray:
     """Joint sample paths ``(S, n_draws, H)`` around point forecasts ``(S, H)``.
 
+    Each series' log error is ``√(1−ρ)·own + √(ρ−u)·common + √u·σ·N``: its own shocks, the
+    shocks common to the area and the national component ``N``, where ``ρ`` is the
+    model's common share and ``u`` the national part of it (the reference panel's
+    variance over the series', at most ``ρ`` and :data:`MAX_NATIONAL_SHARE`); each series
+    keeps its calibrated spread ``σ``. A ``ρ`` below 0 draws the series' own shocks
+    equicorrelated (``√(1−ρ)·(own − mean) + √(1−ρ+Nρ)·mean`` over the ``N`` series),
+    without a national part.
+
     Args:
         point: Point forecasts.
         model: The error model.
@@ -285,50 +381,53 @@ def sample_paths(
         rng: Random generator.
         m: Years of history of each series ``(S,)``.
         national: ``(H,)`` variance of the national component of the log error, common
-            to every series (:func:`.calibrate.national_variance`), or ``None``. Each
-            series' calibrated variance is kept: the national part (at most
-            :data:`MAX_NATIONAL_SHARE` of it) is taken from it and drawn once per path for
-            every series, the rest is the series' own.
+            to every series (:func:`.calibrate.national_variance`), or ``None``.
         walk: ``(n_draws, H)`` the national component's standardised path (a random walk
             over its standard deviation, shared with other calls); drawn here if ``None``.
     """
     n_series, horizon = point.shape
     h = np.arange(1, horizon + 1, dtype=float)
-    rho = model.rho
-    # (S, draws, H) arrays are large: each step is done in place, in the order (and so
-    # with the rounding) of  √a·walk + √(b/m)·h·trend + √(c/(f+1))·noise
-    common_w = rng.standard_normal((n_draws, horizon))
-    z = rng.standard_normal((n_series, n_draws, horizon))  # own steps of the walk
-    z *= np.sqrt(1 - rho)
-    z += np.sqrt(rho) * common_w[None]
-    np.cumsum(z, axis=-1, out=z)
-    z *= np.sqrt(model.a)
-    common_b = rng.standard_normal(n_draws)
-    own_b = rng.standard_normal((n_series, n_draws))
-    trend = np.sqrt(rho) * common_b[None] + np.sqrt(1 - rho) * own_b
-    noise = rng.standard_normal((n_series, n_draws, horizon))
     f = np.maximum(point, 0.0)
-    z += (np.sqrt(model.b / _years(m)))[:, None, None] * h[None, None, :] * trend[:, :, None]
-    noise *= np.sqrt(model.c / (f + 1.0))[:, None, :]
-    z += noise
-    scale = model.series_scale if model.series_scale.size == n_series else np.ones(n_series)
-    k = model.k[np.minimum(np.arange(horizon), len(model.k) - 1)]
-    factor = scale[:, None] * k[None, :]  # (S, H)
-    var = factor**2 * (
-        model.a * h[None, :] + model.b * h[None, :] ** 2 / _years(m)[:, None] + model.c / (f + 1.0)
-    )
-    # hold the standard deviation at MAX_LOG_SD at most, so the interval keeps its mean
-    cap = np.minimum(MAX_LOG_SD + MAX_LOG_SD_STEP * (h - 1.0), MAX_LOG_SD_CAP)
-    shrink = np.minimum(1.0, cap[None, :] / np.sqrt(np.maximum(var, 1e-12)))
-    var = var * shrink**2
-    z *= (factor * shrink)[:, None, :]
+    series = np.arange(n_series)
+    sd = model.path_sd(h[None, :], f, np.asarray(m)[:, None], series[:, None])  # (S, H)
+    var = sd * sd
+    rw = np.sqrt(model.a * h)  # (H,) the parts of z before scaling to sd
+    trend = np.sqrt(model.b / _years(m))[:, None] * h[None, :]  # (S, H)
+    noise = np.sqrt(model.c / (f + 1.0))  # (S, H)
+    raw = np.sqrt(np.maximum(rw * rw + trend * trend + noise * noise, 1e-300))
+    scale = sd / raw  # (S, H): the structured z times this has variance sd²
+
+    def structured(n: int) -> np.ndarray:
+        """``(n, draws, H)`` or broadcastable shocks ``√a·W + √b·h·B + √(c/(f+1))·ε``,
+        scaled to each series' spread (``n`` = 1: one draw shared by every series)."""
+        steps = np.cumsum(rng.standard_normal((n, n_draws, horizon)), axis=-1) / np.sqrt(h)
+        z = rw[None, None, :] * steps
+        z = z + trend[:, None, :] * rng.standard_normal((n, n_draws))[:, :, None]
+        z = z + noise[:, None, :] * rng.standard_normal((n, n_draws, horizon))
+        return z * scale[:, None, :]
+
+    rho = float(np.clip(model.rho, -1.0 / max(n_series - 1, 1), 1.0))
     if national is not None and n_series:
         nat = np.asarray(national, dtype=float)[np.minimum(np.arange(horizon), len(national) - 1)]
-        nat = np.minimum(nat[None, :], MAX_NATIONAL_SHARE * var)  # (S, H)
-        z *= np.sqrt(np.maximum(1.0 - nat / np.maximum(var, 1e-12), 0.0))[:, None, :]
+        u = np.minimum(
+            nat[None, :] / np.maximum(var, 1e-12), max(min(rho, MAX_NATIONAL_SHARE), 0.0)
+        )
         if walk is None:
             walk = np.cumsum(rng.standard_normal((n_draws, horizon)), axis=-1) / np.sqrt(h)
-        z += np.sqrt(nat)[:, None, :] * walk[None]
+    else:
+        u = np.zeros_like(var)
+    z = structured(n_series)
+    if rho < 0:  # equicorrelated ρ: √(1−ρ)·(z − z̄) + √(1 − ρ + Nρ)·z̄
+        mean = z.mean(axis=0, keepdims=True)
+        z -= mean
+        z *= np.sqrt(1.0 - rho)
+        z += np.sqrt(max(1.0 - rho + n_series * rho, 0.0)) * mean
+    else:
+        z *= np.sqrt(1.0 - rho)
+    if rho > 0:
+        z += np.sqrt(np.maximum(rho - u, 0.0))[:, None, :] * structured(1)
+    if walk is not None:
+        z += (np.sqrt(u) * sd)[:, None, :] * walk[None]
     z -= var[:, None, :] / 2.0
     np.clip(z, -30, 30, out=z)
     np.exp(z, out=z)
