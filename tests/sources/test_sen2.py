@@ -64,6 +64,25 @@ def _truth_outcomes(c: Council) -> dict[str, int]:
     return out
 
 
+def _cease_recorded(c: Council) -> pd.Series:
+    """Whether some return records each child's plan with its cease date and reason.
+
+    Every plan ceased in the calendar year before a census is in that return. One ceased
+    after 31 December but before the census is in it too when the child is there for
+    another reason (a request, an assessment or a plan started in the year before): its
+    plan then shows the cease, with the reason. Otherwise no return has it yet.
+    """
+    p = c.people.set_index("child")
+    out = pd.Series(False, index=p.index)
+    for y in c.years:
+        day = census_date(y)
+        in_year = [p[col].dt.year == y - 1 for col in ("request", "assessment", "start", "cease")]
+        listed = (in_year[0] | in_year[1] | in_year[2] | in_year[3]) & (p["request"] <= day)
+        planned = (p["assessment"] <= day) & (p["start"] <= day)
+        out |= listed & planned & (p["cease"] <= day)
+    return out
+
+
 def _check(c: Council, tmp: Path, workbook: bool = False) -> None:
     sen2 = read_sen2(write_blade(c, tmp / "sen2", workbook=workbook))
     assert sen2.la == c.la
@@ -96,8 +115,7 @@ def _check(c: Council, tmp: Path, workbook: bool = False) -> None:
     left = sen2.transitions[sen2.transitions["outcome"] == "left"]
     upn = c.people.set_index("child")["upn"]
     why = c.people.set_index("child")["reason"]
-    # a plan ceased after 31 December before the latest census is in no return yet
-    covered = c.people.set_index("child")["cease"].dt.year.isin([y - 1 for y in c.years])
+    covered = _cease_recorded(c)
     keyed = {
         ("upn:" + upn[k]) if upn[k] else k: why[k] if covered[k] else "unknown" for k in why.index
     }
