@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import sufficiency
 from sufficiency.solve.tiebreak import key_weights
 
-from conftest import tiny_tables
+from conftest import tiny_scenario_dict, tiny_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,3 +130,42 @@ def test_bundled_borough_same_split_with_highs_and_clp() -> None:
         a, b = getattr(highs, table), getattr(clp, table)
         num = a.select_dtypes("number").columns
         np.testing.assert_allclose(b[num].to_numpy(float), a[num].to_numpy(float), atol=1e-6)
+
+
+def test_the_face_holds_the_first_stage_point_as_solved() -> None:
+    """Entries at a bound within rounding are held at the first stage's value, so that
+    point lies on the face exactly (snapped to the bound, a row of rounded values could
+    leave a face no point satisfies within an engine's tolerance)."""
+    from sufficiency.solve.tiebreak import _hold
+
+    lower, upper = np.array([0.0, 0.0, 5.0]), np.array([10.0, 10.0, 5.0])
+    value = np.array([1e-9, 10.0 - 1e-8, 5.0])
+    sign = np.array([1.0, -1.0, 1.0])  # at lower, at upper, already fixed
+    lo, up = _hold(lower, upper, value, sign, 1e-12)
+    np.testing.assert_array_equal(lo, value)
+    np.testing.assert_array_equal(up, value)
+    inside = np.array([3.0, 3.0, 5.0])  # away from its bounds: a sign there is rounding
+    lo, up = _hold(lower, upper, inside, sign, 1e-12)
+    np.testing.assert_array_equal(lo, lower)
+    np.testing.assert_array_equal(up, upper)
+
+
+def test_a_tie_break_no_engine_solves_keeps_the_first_solve(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first stage is optimal and checked: a second stage that fails on every engine
+    leaves its answer (with a warning), never fails the run."""
+    from sufficiency.errors import SolveError
+    from sufficiency.solve import lp
+
+    real = lp.solve_checked
+
+    def failing(model, order, time_limit, *, what, **kw):  # type: ignore[no-untyped-def]
+        if what.startswith("the tie-break"):
+            raise SolveError(f"{what} could not be solved: highs: infeasible")
+        return real(model, order, time_limit, what=what, **kw)
+
+    monkeypatch.setattr(lp, "solve_checked", failing)
+    plain = sufficiency.run(tiny_scenario_dict(), tables=tiny_tables())
+    assert plain.summary["status"] == "optimal"
+    assert "the first solve's allocation is kept" in caplog.text

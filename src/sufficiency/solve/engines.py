@@ -278,6 +278,14 @@ def solve_highs(
         if lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS:
             h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
         h.run()
+        if lp and highs_status(h.getModelStatus()) == "infeasible":
+            # HiGHS's presolve can call infeasible a model a point satisfies within 3e-8
+            # (a tie-break's optimal face on a region with continuity); without it, the
+            # same model solves. A model truly infeasible is found so again.
+            log.debug("HiGHS's presolve found the model infeasible; solving without it")
+            h.clearSolver()
+            h.setOptionValue("presolve", "off")
+            h.run()
     model_status = h.getModelStatus()
     status = highs_status(model_status)
     sol = h.getSolution()

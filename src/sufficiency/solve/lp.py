@@ -550,19 +550,26 @@ def break_ties(
     second stage's values and the first stage's duals and objective (still optimal for
     the model: the values lie on its optimal face). If the second stage's values cost
     more than the first's (beyond :data:`~sufficiency.solve.tiebreak.COST_RTOL`), the
-    first stage's answer is kept and a warning logged.
-
-    Raises:
-        SolveError: If no engine solves the second stage.
+    first stage's answer is kept and a warning logged; so it is if no engine solves the
+    second stage (the first is optimal and checked: only its split between equally cheap
+    groups may then depend on the engine).
     """
     m = model.matrix
     face = face_model(m, tie_weights(model.arrays, m), solved.row_dual, solved.col_value)
-    engine, second = solve_checked(
-        AllocationModel(model.arrays, face),
-        engine_order(solver, face, fallback=fallback),
-        time_limit,
-        what="the tie-break among equally cheap allocations",
-    )
+    try:
+        engine, second = solve_checked(
+            AllocationModel(model.arrays, face),
+            engine_order(solver, face, fallback=fallback),
+            time_limit,
+            what="the tie-break among equally cheap allocations",
+        )
+    except SolveError as exc:  # the first stage stands: optimal and checked
+        log.warning(
+            "%s; the first solve's allocation is kept (its split between equally cheap "
+            "groups may depend on the engine)",
+            exc,
+        )
+        return solved
     problems = matrix_violations(m, second.col_value)
     if problems or not same_cost(m, solved.col_value, second.col_value):
         log.warning(
