@@ -73,6 +73,16 @@ capital:
 """
 
 
+def cases(folder: Path, scenarios: tuple[str, ...]) -> dict[str, Path]:
+    """The bundled ``scenarios`` and, where the release is here, the starter case
+    (written into ``folder``), by label."""
+    out = {name: ROOT / "scenarios" / f"{name}.yaml" for name in scenarios}
+    starter = starter_case(folder / "starter")
+    if starter is not None:
+        out[f"{STARTER_LA} starter, five options"] = starter
+    return out
+
+
 def starter_case(folder: Path) -> Path | None:
     """Write the starter case into ``folder``: ``sufficiency init`` for :data:`STARTER_LA`
     from the shared release, and the five options beside it. None without the release."""
@@ -109,7 +119,8 @@ HEADER = (
 TARGET_S = 5.0
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
+    """CPU seconds of the waited-for child processes so far."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 
@@ -119,7 +130,7 @@ def end_to_end(scenario: Path, repeat: int) -> tuple[float, float]:
     best: tuple[float, float] | None = None
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            cpu, wall = _children_cpu(), time.perf_counter()
+            cpu, wall = children_cpu(), time.perf_counter()
             subprocess.run(
                 [
                     sys.executable,
@@ -135,7 +146,7 @@ def end_to_end(scenario: Path, repeat: int) -> tuple[float, float]:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-            took = (time.perf_counter() - wall, _children_cpu() - cpu)
+            took = (time.perf_counter() - wall, children_cpu() - cpu)
         if best is None or took[0] < best[0]:
             best = took
     assert best is not None
@@ -204,11 +215,7 @@ def main() -> None:
     before = os.getloadavg()
     rows, solves = [], {}
     tmp = tempfile.TemporaryDirectory(prefix="bench-capital-")
-    cases = {name: ROOT / "scenarios" / f"{name}.yaml" for name in SCENARIOS}
-    starter = starter_case(Path(tmp.name) / "starter")
-    if starter is not None:
-        cases[f"{STARTER_LA} starter, five options"] = starter
-    for name, path in cases.items():
+    for name, path in cases(Path(tmp.name), SCENARIOS).items():
         wall, cpu = end_to_end(path, args.repeat)
         rows.append(
             f"| `{name}` | {wall:.1f} | {cpu:.1f} | {'met' if wall < TARGET_S else 'not met'} |"

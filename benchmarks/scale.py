@@ -29,7 +29,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,6 @@ RELEASE = capital.RELEASE
 TARGETS = {"every_la": 60.0, "region_continuity": 8.0, "draws_200": 20.0, "capital": 5.0}
 
 
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def _rows(path: Path) -> int:
     if not path.is_file():
         return 0
@@ -65,7 +59,7 @@ def every_la(workers: int = 2) -> dict[str, Any] | None:
         return None
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         out = Path(tmp) / "sweep"
-        cpu, wall = _children_cpu(), time.perf_counter()
+        cpu, wall = capital.children_cpu(), time.perf_counter()
         done = subprocess.run(
             [
                 sys.executable,
@@ -84,7 +78,7 @@ def every_la(workers: int = 2) -> dict[str, Any] | None:
             capture_output=True,
             text=True,
         )
-        seconds, cpu_s = time.perf_counter() - wall, _children_cpu() - cpu
+        seconds, cpu_s = time.perf_counter() - wall, capital.children_cpu() - cpu
         failed = _rows(out / "errors.csv")
         with (out / "sweep.csv").open(encoding="utf-8", newline="") as f:
             las = {row["la"] for row in csv.DictReader(f)}
@@ -102,11 +96,7 @@ def capital_runs(repeat: int) -> dict[str, dict[str, float]]:
     """End-to-end wall and CPU seconds of each capital case (best of ``repeat``)."""
     out: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-capital-") as tmp:
-        cases = {"capital_programme": ROOT / "scenarios" / "capital_programme.yaml"}
-        starter = capital.starter_case(Path(tmp) / "starter")
-        if starter is not None:
-            cases[f"{capital.STARTER_LA} starter, five options"] = starter
-        for name, path in cases.items():
+        for name, path in capital.cases(Path(tmp), ("capital_programme",)).items():
             wall, cpu = capital.end_to_end(path, repeat)
             out[name] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
     return out

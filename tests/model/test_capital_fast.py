@@ -131,7 +131,7 @@ def test_parts_give_a_whole_basis_that_restarts_a_changed_model(
     r = run_capital([option("A", 1e6), option("B", 4e6), option("C", 2e6)], horizon=3)
     m, _ = mip.fix_out(r.extras["model"].matrix, r.extras["arrays"].capital)
     relaxed = mip.relaxed(m)
-    first = lp.solve_bulk(relaxed, "highs")
+    first = lp.solve_bulk(relaxed, "highs", keep_basis=True)
     assert first.status == "optimal" and first.basis is not None
     assert len(first.basis.col_status) == m.n_cols and len(first.basis.row_status) == m.n_rows
     b = m.columns["b"]

@@ -72,7 +72,7 @@ def test_every_engine_out_of_time_is_a_solve_error(tiny_model, monkeypatch) -> N
 
 def test_optimal_status_with_wrong_values_is_refused(tiny_model, monkeypatch) -> None:
     # an engine that says "optimal" but returns nothing placed (what PuLP's mapping gave)
-    def zeros(model, engine, time_limit, start=None, basis=None):
+    def zeros(model, engine, time_limit, start=None, basis=None, keep_basis=False):
         m = model.matrix
         return engines.EngineResult(
             "optimal",
@@ -139,10 +139,10 @@ def test_build_valuation_without_any_engine_is_a_clean_error(
     monkeypatch.setattr(lp, "cbc_path", lambda: failing_binary(tmp_path))
     real = lp.solve_checked
 
-    def main_solve_only(model, order, time_limit, *, what, start=None, basis=None):
+    def main_solve_only(model, order, time_limit, *, what, **kw):
         if what.startswith("the allocation without"):
             order = ["cbc"]
-        return real(model, order, time_limit, what=what, start=start, basis=basis)
+        return real(model, order, time_limit, what=what, **kw)
 
     monkeypatch.setattr(lp, "solve_checked", main_solve_only)
     out = tmp_path / "out"

@@ -18,7 +18,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -32,9 +31,6 @@ from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .mip import solve_capital
 from .split import largest_part_rows, split_model
 from .tiebreak import face_model, same_cost, tie_weights
-
-if TYPE_CHECKING:
-    import highspy
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +322,8 @@ def solve_bulk(
     mip_gap: float = 1e-4,
     split: bool = True,
     initial: np.ndarray | None = None,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
+    keep_basis: bool = False,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -348,6 +345,8 @@ def solve_bulk(
         basis: An optimal basis of a model of the same shape and costs to start a linear
             programme solved whole from (HiGHS only: :func:`~.engines.solve_highs`); a
             model solved in parts starts from scratch.
+        keep_basis: Join the parts' HiGHS bases into the whole model's (``result.basis``)
+            where it was solved in parts (a model HiGHS solves whole carries its own).
     """
     # from a basis the model is solved whole: the basis is the whole model's
     warm = basis is not None and engine == "highs" and not matrix.integer.any()
@@ -379,7 +378,7 @@ def solve_bulk(
         ]
         results = [run.result() for run in runs]
     log.debug("solved %d independent parts with %s", len(parts.parts), engine)
-    return parts.join(results, time.perf_counter() - start)
+    return parts.join(results, time.perf_counter() - start, keep_basis=keep_basis)
 
 
 def run_engine(
@@ -387,11 +386,13 @@ def run_engine(
     engine: str,
     time_limit: float,
     start: np.ndarray | None = None,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
+    keep_basis: bool = False,
 ) -> engines.EngineResult:
     """Solve ``model`` with one engine (no fallback, no checks of the values); ``start``
     is a feasible point a mixed-integer solve may start from, ``basis`` an optimal basis
-    a linear programme solved whole by HiGHS may start from."""
+    a linear programme solved whole by HiGHS may start from, ``keep_basis`` asks for
+    HiGHS's basis of the whole model back (:func:`solve_bulk`)."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
@@ -406,6 +407,7 @@ def run_engine(
             split=split,
             initial=start,
             basis=basis,
+            keep_basis=keep_basis,
         )
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
@@ -453,7 +455,8 @@ def solve_checked(
     *,
     what: str,
     start: np.ndarray | None = None,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
+    keep_basis: bool = False,
 ) -> tuple[str, engines.EngineResult]:
     """The first engine of ``order`` whose result is optimal and passes the checks.
 
@@ -469,6 +472,7 @@ def solve_checked(
         start: A feasible point a mixed-integer solve may start from.
         basis: An optimal basis of a model of the same shape and costs (other bounds) a
             linear programme may start from (HiGHS only).
+        keep_basis: Ask for HiGHS's optimal basis of the whole model back.
 
     Returns:
         The engine's name and its result.
@@ -480,7 +484,7 @@ def solve_checked(
     failures = []
     for engine in order:
         try:
-            result = run_engine(model, engine, time_limit, start, basis)
+            result = run_engine(model, engine, time_limit, start, basis, keep_basis)
         except (pulp.PulpSolverError, OSError, RuntimeError, ValueError, IndexError) as exc:
             failures.append(f"{engine}: could not run ({type(exc).__name__}: {exc})")
             log.warning("solver %s could not run: %s", engine, exc)
@@ -510,7 +514,7 @@ def solve_model(
     time_limit: float = 60.0,
     fallback: bool = True,
     tie_break: bool = True,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
 ) -> Solution:
     """Solve the model, trying the other bulk engine, then PuLP's, if one fails.
 
@@ -688,7 +692,7 @@ def _solve_capital(
     time_limit: float,
     *,
     fallback: bool = True,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
 ) -> tuple[str, engines.EngineResult]:
     """Solve a model with build decisions (:func:`~sufficiency.solve.mip.solve_capital`).
 
@@ -707,21 +711,23 @@ def _solve_capital(
     engines_used: list[str] = []
     # every linear programme of the steps has the model's shape and costs, other bounds:
     # each starts from the last one's optimal basis (HiGHS), a few hundred pivots away
-    last: list[highspy.HighsBasis | None] = [basis]
+    last = basis
 
     def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
-        basis = None if matrix.integer.any() else last[0]
+        nonlocal last
+        lp = not matrix.integer.any()
         engine, result = solve_checked(
             AllocationModel(arrays, matrix),
-            warm_order(solver, matrix, not matrix.integer.any(), fallback=fallback),
+            warm_order(solver, matrix, lp, fallback=fallback),
             time_limit,
             what=what,
             start=start,
-            basis=basis,
+            basis=last if lp else None,
+            keep_basis=lp,
         )
         engines_used.append(engine)
         if result.basis is not None:
-            last[0] = result.basis
+            last = result.basis
         return result
 
     def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
@@ -772,7 +778,7 @@ def cost_without(
     *,
     solver: str = "auto",
     fallback: bool = True,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
 ) -> tuple[float, float, float, float]:
     """Placement cost, sufficiency gap, out-of-area child-years and objective without one
     build. The gap is the child-years the register's commissioned places cannot take: placed
@@ -819,7 +825,7 @@ def costs_without(
     *,
     solver: str = "auto",
     fallback: bool = True,
-    basis: highspy.HighsBasis | None = None,
+    basis: engines.Basis | None = None,
 ) -> dict[int, tuple[float, float, float, float]]:
     """:func:`cost_without` for each of ``options``, the re-solves side by side.
 
