@@ -23,6 +23,18 @@ def escape_text(value: Any) -> Any:
     return value
 
 
+def text_starts_formula(values: pd.Series) -> bool:
+    """Whether any text cell of ``values`` (a text or object column) starts a formula."""
+    if values.empty:
+        return False
+    cells = values.astype(object).to_numpy()
+    try:
+        uniques = pd.unique(cells)  # each text once
+    except TypeError:  # unhashable cells (lists): look at every one
+        uniques = cells
+    return any(isinstance(v, str) and v.startswith(FORMULA_START) for v in uniques)
+
+
 def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell and column label that would start a formula escaped.
 
@@ -39,10 +51,10 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
                     changed[column] = values.cat.rename_categories(cats)
                 else:
                     changed[column] = values.astype(object).map(escape_text)
-        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
-            if risky.any():
-                changed[column] = values.astype(object).map(escape_text)
+        elif (
+            values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+        ) and text_starts_formula(values):
+            changed[column] = values.astype(object).map(escape_text)
     labels = [escape_text(c) for c in frame.columns]
     if not changed and labels == list(frame.columns):
         return frame

@@ -27,8 +27,8 @@ log = logging.getLogger("sufficiency")
 _STAGE_TEXT = {
     "load": "loading scenario and inputs",
     "forecast": "projecting demand",
+    # with levers or capital options the unmitigated allocation is solved beside it
     "solve": "applying levers, building and solving the allocation",
-    "unmitigated": "solving the unmitigated allocation for comparison",
     "write": "writing outputs",
 }
 

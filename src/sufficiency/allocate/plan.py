@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..config.capital import Capital
+from ..config.levers import Levers
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..model.arrays import AllocationArrays, build_arrays
 from ..model.canonical import canonical
-from ..model.capital import add_capital_settings, capital_arrays
+from ..model.capital import active_options, add_capital_settings, capital_arrays
 from ..model.demand import costed_not_placed, scenario_demand, with_groups
 from ..model.levels import level_shares
 from ..model.levers import (
@@ -33,6 +35,7 @@ from ..model.sen_support import add_mainstream, sen_support_levels
 from ..model.stock import CarryRates, base_stock, carry_rates, continuity_arrays
 from ..postprocess.allocation import Allocation, builds_table, tables
 from ..postprocess.capital import Without, capital_value
+from ..solve.beside import Beside
 from ..solve.lp import build_model, costs_without, solve_model
 
 if TYPE_CHECKING:
@@ -267,6 +270,39 @@ def plan(
         sen_support_forecast=sen_support,
         sen_support_levels=made.sen_support_levels,
     )
+
+
+def plan_and_unmitigated(
+    scenario: Scenario,
+    inputs: Inputs,
+    forecast: pd.DataFrame,
+    sen_support: pd.DataFrame | None = None,
+) -> tuple[Plan, Plan | None]:
+    """:func:`plan`, and where the scenario has levers or capital options the same demand
+    planned without them (the unmitigated plan), solved beside it in a thread
+    (:class:`~sufficiency.solve.beside.Beside`).
+
+    The two answers are the ones each gives alone. If the plan fails or is interrupted,
+    the unmitigated plan is cancelled (its solver processes killed) before the exception
+    goes on. The unmitigated plan's wall time is its ``timings["unmitigated"]``.
+
+    Returns:
+        The plan, and the unmitigated plan (None without levers or options).
+    """
+    beside: Beside[Plan] | None = None
+    if scenario.levers.active or active_options(scenario.capital):
+        baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
+        beside = Beside("unmitigated", plan, baseline, inputs, forecast, sen_support=sen_support)
+    try:
+        mitigated = plan(scenario, inputs, forecast, sen_support=sen_support)
+        unmitigated = beside.result() if beside is not None else None
+    except BaseException:
+        if beside is not None:
+            beside.cancel()
+        raise
+    if beside is not None and unmitigated is not None and beside.seconds is not None:
+        unmitigated.timings["unmitigated"] = beside.seconds
+    return mitigated, unmitigated
 
 
 def value_builds(

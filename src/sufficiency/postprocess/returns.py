@@ -255,7 +255,8 @@ def dsg_plan(
     by_age = _grid(
         ages, "dsg_category", "age_band", categories, [taxonomy.DSG_AGE_GROUPS[b] for b in bands]
     )
-    needs = [n for n in taxonomy.NEEDS if n in set(mitigated["need"])]
+    present = set(mitigated["need"].unique())
+    needs = [n for n in taxonomy.NEEDS if n in present]
     by_need = _grid(mitigated, "need", "dsg_category", needs, categories)
 
     cost = pd.concat(

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..cells import text_starts_formula
 from . import labels, returns, tables
 from .html import title as html_title
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _HEADER_ROW = 3
+_LEFT = Alignment(horizontal="left")
 
 
 def _shown(frame: pd.DataFrame, default: str) -> tuple[pd.DataFrame, list[str]]:
@@ -74,10 +76,14 @@ def _sheet(
     ]
     shown.to_excel(writer, sheet_name=name, index=False, startrow=startrow - 1)
     ws: Worksheet = writer.sheets[name]
-    for row in ws.iter_rows(min_row=startrow):
-        for cell in row:
-            if cell.data_type == "f":  # text starting with "=": keep it text, never a formula
-                cell.data_type = "s"
+    texts = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c].dtype)]
+    if any(str(c).startswith("=") for c in shown.columns) or any(
+        text_starts_formula(shown[c]) for c in texts
+    ):
+        for row in ws.iter_rows(min_row=startrow):
+            for cell in row:
+                if cell.data_type == "f":  # text starting with "=": keep it text, not a formula
+                    cell.data_type = "s"
     ws.cell(row=startrow - 2, column=1, value=note).font = Font(italic=True)
     last = startrow + len(frame)
     for j, (column, how) in enumerate(zip(shown.columns, kinds, strict=True), start=1):
@@ -92,7 +98,7 @@ def _sheet(
             if fmt is not None:
                 body.number_format = fmt
             else:
-                body.alignment = Alignment(horizontal="left")
+                body.alignment = _LEFT
         values = shown[column].map(lambda v, h=how: labels.format_value(v, h)).str.len()
         width = max(len(str(column)) * 0.8, float(values.max()) if len(values) else 0.0)
         letter = get_column_letter(j)

@@ -15,11 +15,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import highspy
 import numpy as np
@@ -29,6 +30,9 @@ from ..errors import SufficiencyError
 from .matrix import LpMatrix
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 #: HiGHS's basis of a linear programme: a status per column and per row.
@@ -78,6 +82,83 @@ def _failed(m: LpMatrix, message: str, seconds: float = 0.0) -> EngineResult:
         seconds,
         message,
     )
+
+
+class CancelledError(SufficiencyError):
+    """The work asking for a solve was cancelled (:func:`cancel`): its caller stopped."""
+
+
+class CancelToken:
+    """What a thread's solves check (:func:`cancellable`): once :func:`cancel` is called,
+    the solver processes they started are killed and no engine starts again."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self.processes: set[subprocess.Popen[str]] = set()
+
+
+_RUNS_LOCK = threading.Lock()
+_local = threading.local()
+
+
+@contextmanager
+def cancellable(token: CancelToken) -> Iterator[None]:
+    """Solves in this thread, inside the block, obey ``token`` (threads they start do not)."""
+    _local.token = token
+    try:
+        yield
+    finally:
+        _local.token = None
+
+
+def cancel(token: CancelToken) -> None:
+    """Stop the solves under ``token``: its solver processes are killed and every engine
+    started under it from now raises `CancelledError`. A HiGHS solve already running
+    ends by itself."""
+    with _RUNS_LOCK:
+        token.cancelled.set()
+        running = list(token.processes)
+    for proc in running:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def side_by_side(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``fn`` over ``items`` in threads, as many as the process may use cores, answers in
+    order. For solves, which hold no interpreter lock (HiGHS in compiled code, Clp in its
+    own process); each answer is the one ``fn`` gives alone. The threads obey the caller's
+    :class:`CancelToken`. If the caller is interrupted, what has not started is dropped
+    (a solve running ends by itself) and the interruption raised at once.
+    """
+    threads = min(len(items), len(os.sched_getaffinity(0)))
+    if threads <= 1:
+        return [fn(item) for item in items]
+    token = _token()
+
+    def one(item: _T) -> _R:
+        if token is None:
+            return fn(item)
+        with cancellable(token):
+            return fn(item)
+
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sufficiency-solve")
+    try:
+        answers = list(pool.map(one, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return answers
+
+
+def _token() -> CancelToken | None:
+    return getattr(_local, "token", None)
+
+
+def _check_cancelled() -> None:
+    token = _token()
+    if token is not None and token.cancelled.is_set():
+        raise CancelledError("the solve was cancelled: the run it belonged to stopped")
 
 
 _QUIET_LOCK = threading.Lock()
@@ -245,6 +326,7 @@ def solve_highs(
     the model is solved again from scratch. The result carries the optimal basis of a
     linear programme (:attr:`EngineResult.basis`).
     """
+    _check_cancelled()
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
@@ -414,6 +496,7 @@ class CbcRun:
         method: str = "auto",
         part_rows: int | None = None,
     ) -> None:
+        _check_cancelled()
         self.m = m
         self.cbc_path = cbc_path
         self.time_limit = time_limit
@@ -445,6 +528,13 @@ class CbcRun:
             self._out.close()
             self._tmp.cleanup()
             raise
+        self._token = _token()
+        if self._token is not None:
+            with _RUNS_LOCK:
+                self._token.processes.add(self.proc)
+                cancelled = self._token.cancelled.is_set()
+            if cancelled:  # cancelled while it started: cancel() may have missed it
+                self.proc.kill()
 
     def result(self) -> EngineResult:
         """Wait for the process and read its solution (the temporary files are removed)."""
@@ -466,8 +556,12 @@ class CbcRun:
             if self.proc.poll() is None:  # interrupted while waiting: stop the process
                 self.proc.kill()
                 self.proc.wait()
+            if self._token is not None:
+                with _RUNS_LOCK:
+                    self._token.processes.discard(self.proc)
             self._out.close()
             self._tmp.cleanup()
+        _check_cancelled()  # a killed process is no answer: never read it as one
         result.seconds = time.perf_counter() - self.start
         return result
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -367,10 +365,12 @@ def solve_bulk(
         )
     start = time.perf_counter()
     if engine == "highs":
-        results = [
-            engines.solve_highs(p.matrix, time_limit=time_limit, part_rows=p.component_rows)
-            for p in parts.parts
-        ]
+        results = engines.side_by_side(
+            lambda p: engines.solve_highs(
+                p.matrix, time_limit=time_limit, part_rows=p.component_rows
+            ),
+            parts.parts,
+        )
     else:
         runs = [
             engines.CbcRun(p.matrix, cbc_path(), time_limit=time_limit, part_rows=p.component_rows)
@@ -842,8 +842,4 @@ def costs_without(
             model, columns, option, time_limit, solver=solver, fallback=fallback, basis=basis
         )
 
-    threads = min(len(options), len(os.sched_getaffinity(0)))
-    if threads <= 1:
-        return {option: one(option) for option in options}
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return dict(zip(options, pool.map(one, options), strict=True))
+    return dict(zip(options, engines.side_by_side(one, options), strict=True))

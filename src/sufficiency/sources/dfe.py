@@ -377,11 +377,15 @@ def _select(
     codes: set[str] = set()
     unknown: list[Problem] = []
     lookup: dict[str, set[str]] = {}
-    for c, n in zip(raw["la_code"], raw["la_name"], strict=True):
+    pairs = raw[["la_code", "la_name"]].drop_duplicates()  # once per area, not per row
+    for c, n in zip(pairs["la_code"], pairs["la_name"], strict=True):
         lookup.setdefault(c.lower(), set()).add(c)
         lookup.setdefault(n.lower(), set()).add(c)  # a name may have had several codes
     if "old_la_code" in raw.columns:  # the three-digit LA number, e.g. 332 for Dudley
-        for c, old in zip(raw["la_code"], raw["old_la_code"].str.strip(), strict=True):
+        olds = pd.DataFrame(
+            {"la_code": raw["la_code"], "old": raw["old_la_code"].str.strip()}
+        ).drop_duplicates()
+        for c, old in zip(olds["la_code"], olds["old"], strict=True):
             if old:
                 lookup.setdefault(old.lower(), set()).add(c)
     lookup.setdefault("england", set()).add(ENGLAND[0])
