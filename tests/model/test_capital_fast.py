@@ -153,7 +153,7 @@ def test_parts_give_a_whole_basis_that_restarts_a_changed_model(
         assert warm.basis is not None
 
 
-def test_a_basis_of_another_shape_is_not_used() -> None:
+def test_a_basis_of_another_shape_is_not_used(caplog: pytest.LogCaptureFixture) -> None:
     r = run_capital([option("A", 1e6)])
     m = mip.relaxed(r.extras["model"].matrix)
     basis = engines.solve_highs(m).basis
@@ -162,8 +162,12 @@ def test_a_basis_of_another_shape_is_not_used() -> None:
     assert smaller.basis is None
     other = run_capital([option("A", 1e6), option("B", 2e6)], horizon=3)
     m2 = mip.relaxed(other.extras["model"].matrix)
-    assert not engines._same_shape(basis, m2)
-    cold, warm = engines.solve_highs(m2), engines.solve_highs(m2, basis=basis)
+    assert (len(basis.col_status), len(basis.row_status)) != (m2.n_cols, m2.n_rows)
+    cold = engines.solve_highs(m2)
+    with caplog.at_level(logging.DEBUG, logger="sufficiency.solve.engines"):
+        warm = engines.solve_highs(m2, basis=basis)
+    assert "not this model's shape" in caplog.text  # refused, then solved from scratch
+    assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
 
 

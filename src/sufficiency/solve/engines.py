@@ -338,11 +338,18 @@ def solve_highs(
             given.col_value = np.asarray(initial, float).tolist()
             given.value_valid = True
             h.setSolution(given)
-    warm = lp and basis is not None and _same_shape(basis, m)
+    warm = lp and basis is not None and bool(basis.valid)
     if warm and basis is not None:
         defaults = {name: option_value(h, name) for name in HIGHS_WARM_OPTIONS}
         set_highs_options(h, HIGHS_WARM_OPTIONS)
-        h.setBasis(basis)
+        # HiGHS refuses a basis of another shape (reading its statuses into Python to
+        # compare them would cost 25 ms on a 100,000-column model)
+        if h.setBasis(basis) == highspy.HighsStatus.kError:
+            log.debug("the given basis is not this model's shape; solving from scratch")
+            h.clearSolver()
+            set_highs_options(h, defaults)
+            warm = False
+    if warm:
         h.run()
         if highs_status(h.getModelStatus()) != "optimal":
             log.debug(
@@ -419,14 +426,6 @@ def joined_basis(
     out.row_status = row.tolist()
     out.valid = True
     return out
-
-
-def _same_shape(basis: highspy.HighsBasis, m: LpMatrix) -> bool:
-    """Whether ``basis`` is a valid basis with one status per column and row of ``m``."""
-    return bool(basis.valid) and (len(basis.col_status), len(basis.row_status)) == (
-        m.n_cols,
-        m.n_rows,
-    )
 
 
 def write_mps(m: LpMatrix, path: str | Path) -> Path:
