@@ -329,8 +329,9 @@ def solve_bulk(
     continuity, or with it the levels whose chains :mod:`.dominance` leaves in unlimited
     settings only) is solved part by part and the results joined, which is exact. Each
     part's method (simplex or interior point) follows the rows of its largest component. HiGHS
-    solves the parts one after another in this process; CBC runs one process per part,
-    each started as soon as its file is written, so parts are solved side by side.
+    solves the parts in threads of this process (:func:`~.engines.side_by_side`: it holds
+    no interpreter lock); CBC runs one process per part, each started as soon as its file
+    is written. Either way the parts are solved side by side.
 
     Args:
         matrix: The model.
