@@ -37,7 +37,25 @@ window.addEventListener('load', () => {
             scroll: t.scrollWidth, client: t.clientWidth, parent_right: parent.right,
             head: (t.querySelector('th') || {}).textContent || ''};
   });
-  const out = {viewport: width, scroll_width: doc.scrollWidth, tables: tables};
+  // words of letters a table cell shows on two lines (broken inside the word)
+  const broken = [];
+  document.querySelectorAll('td').forEach(td => {
+    const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const words = /[A-Za-z]{2,}/g;
+      let m;
+      while ((m = words.exec(node.data))) {
+        const r = document.createRange();
+        r.setStart(node, m.index);
+        r.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  const out = {viewport: width, scroll_width: doc.scrollWidth, tables: tables,
+               broken_words: broken};
   const pre = document.createElement('pre');
   pre.id = 'layout-probe';
   pre.textContent = JSON.stringify(out);

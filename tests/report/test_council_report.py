@@ -231,6 +231,8 @@ def test_page_fits_1280_pixels(pages: dict[str, Path], which: str) -> None:
         assert table["right"] <= measured["viewport"] + 0.5, table
         assert table["right"] <= table["parent_right"] + 0.5, table  # not wider than its box
         assert table["scroll"] <= table["client"] + 1, table  # nothing clipped inside
+    # a narrow column wraps between words, never inside one ("Enhance / d resource")
+    assert not measured["broken_words"], measured["broken_words"][:10]
 
 
 @needs_browser

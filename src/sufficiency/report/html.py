@@ -47,7 +47,7 @@ table { border-collapse: collapse; font-size: 0.8rem; margin: 0.4rem 0; max-widt
 .grid table { width: 100%; }
 th, td { border: 1px solid #ddd; padding: 0.15rem 0.4rem; text-align: left; vertical-align: top;
          overflow-wrap: break-word; }
-.grid td:not(.num) { overflow-wrap: anywhere; }
+.grid td:not(.num) { overflow-wrap: break-word; }
 th { background: #ddebf7; font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th.num { white-space: normal; }
