@@ -11,6 +11,8 @@ from test_levers import INFL, borough, run
 
 import sufficiency
 from sufficiency.config.capital import Capital
+from sufficiency.model.arrays import gap_child_years
+from sufficiency.postprocess.capital import capital_value
 
 from conftest import tiny_scenario_dict, tiny_tables
 
@@ -284,3 +286,28 @@ def test_dearer_market_never_lowers_the_places_wanted(
     for r in runs:
         assert r.summary["total_no_place"] == 0
         assert (r.builds.loc[r.builds["built"].astype(bool), "net_saving"] >= -1e-6).all()
+
+
+def test_child_years_avoided_are_never_floating_point_residue() -> None:
+    """A build that avoids no gap says 0, not -0.0: two solves' floating point (-6.8e-12
+    child-years on a Kirklees starter) is not children; a real difference is kept."""
+    r = run_capital([option("A", 1e6)])
+    arrays, allocation = r.extras["arrays"], r.extras["plan"].allocation
+    built = [i for i, b in enumerate(r.builds["built"].astype(bool)) if b]
+    assert built
+    x = allocation.solution.placed
+    in_area = arrays.settings["in_area"].to_numpy(dtype=bool)[arrays.pair_setting]
+    short = gap_child_years(arrays, x, allocation.solution.unmet)
+    ooa = float(x[~in_area].sum())
+    cost = float(x @ arrays.unit_cost)
+    residue = {i: (cost, short - 7e-12, ooa - 5e-13, 0.0) for i in built}
+    table = capital_value(arrays, allocation, residue)
+    for i in built:
+        assert table.loc[i, "shortfall_avoided"] == 0.0
+        assert table.loc[i, "out_of_area_avoided"] == 0.0
+        assert f"{table.loc[i, 'shortfall_avoided']:,.1f}" == "0.0"
+    real = {i: (cost, short + 0.5, ooa + 2.0, 0.0) for i in built}
+    table = capital_value(arrays, allocation, real)
+    for i in built:
+        assert table.loc[i, "shortfall_avoided"] == pytest.approx(0.5)
+        assert table.loc[i, "out_of_area_avoided"] == pytest.approx(2.0)

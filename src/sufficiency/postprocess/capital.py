@@ -15,6 +15,16 @@ from .allocation import Allocation, builds_table
 Without = tuple[float, float, float, float]
 
 
+#: Child-years below this are the two solves' floating point, not children (a build that
+#: avoids no gap showed "gap avoided -0.0" from -6.8e-12).
+CHILD_YEARS_RESIDUE = 1e-6
+
+
+def _children(value: float) -> float:
+    """``value`` (child-years), 0 where it is only the solves' floating point."""
+    return 0.0 if abs(value) < CHILD_YEARS_RESIDUE else value
+
+
 def capital_value(
     arrays: AllocationArrays, allocation: Allocation, without: Mapping[int, Without]
 ) -> pd.DataFrame:
@@ -55,8 +65,8 @@ def capital_value(
         saving = cost - with_cost
         table.loc[i, "running_cost_saving"] = saving
         table.loc[i, "net_saving"] = saving - row["annualised_cost"] * open_years
-        table.loc[i, "shortfall_avoided"] = short - with_short
-        table.loc[i, "out_of_area_avoided"] = ooa - with_ooa
+        table.loc[i, "shortfall_avoided"] = _children(short - with_short)
+        table.loc[i, "out_of_area_avoided"] = _children(ooa - with_ooa)
         if saving > 0 and open_years:
             table.loc[i, "payback_years"] = row["capital_cost"] / (saving / open_years)
     return table
