@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_capital import option, run_capital
 
+from sufficiency.errors import SolveError
 from sufficiency.solve import engines, lp, mip
 from sufficiency.solve.lp import AllocationModel
 from sufficiency.solve.matrix import fix_integers
@@ -248,3 +249,49 @@ def test_neighbours_keep_exclusive_groups_and_budgets() -> None:
     assert any(
         {names[cap.col_option[j]] for j in np.flatnonzero(move > 0.5)} == {"A2"} for move in moves
     )
+
+
+def test_the_local_search_side_by_side_finds_the_plan_found_one_by_one() -> None:
+    """A round's neighbours handed over together (``solve_lps``, which the library solves
+    side by side) lead to the same plan as solving them one by one, and a neighbour no
+    engine solves is passed over in both."""
+    r = run_capital([option("A", 1e6), option("B", 4e6)], horizon=3)
+    m = r.extras["model"].matrix
+    cap = r.extras["arrays"].capital
+    b = m.columns["b"]
+    a_cols = np.flatnonzero(cap.col_option == 0)
+    a_cols = a_cols[np.argsort(cap.col_year[a_cols])]
+    relaxation = np.zeros(m.n_cols)
+    relaxation[b.start + a_cols[0]] = 0.7
+
+    def solve_lp(matrix, what):
+        if not matrix.integer.any() and (matrix.lower[b] == matrix.upper[b]).all():
+            plan = matrix.lower[b]
+            if plan.sum() == 0:  # a neighbour no engine solves
+                raise SolveError("no engine solved it")
+            late = plan[a_cols[1]] > 0.5 and plan.sum() == 1
+            return _result(matrix, 100.05 if late else 101.0 - 0.1 * plan.sum(), matrix.lower)
+        return _result(matrix, 100.0, relaxation)
+
+    def solve_mip(matrix, start):
+        raise AssertionError("no branch and bound: a neighbour is certified")
+
+    batches: list[int] = []
+
+    def solve_lps(matrices, what):
+        batches.append(len(matrices))
+        out = []
+        for matrix in matrices:
+            try:
+                out.append(solve_lp(matrix, what))
+            except SolveError:
+                out.append(None)
+        return out
+
+    one_by_one = mip.solve_capital(m, cap, solve_lp, solve_mip)
+    together = mip.solve_capital(m, cap, solve_lp, solve_mip, solve_lps)
+    assert batches and max(batches) > 1  # a round's neighbours went together
+    assert together.certified and one_by_one.certified
+    np.testing.assert_array_equal(together.result.col_value[b], one_by_one.result.col_value[b])
+    assert together.result.col_value[b][a_cols[1]] == 1.0
+    assert together.result.objective == one_by_one.result.objective

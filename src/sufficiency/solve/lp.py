@@ -734,7 +734,34 @@ def _solve_capital(
     def solve_mip(matrix: LpMatrix, start: np.ndarray | None) -> engines.EngineResult:
         return solve(matrix, "the allocation model with its build decisions", start)
 
-    outcome = solve_capital(model.matrix, arrays.capital, solve, solve_mip)
+    def solve_lps(matrices: list[LpMatrix], what: str) -> list[engines.EngineResult | None]:
+        """Linear programmes side by side, each from the same basis (so each answer is
+        the one it gives alone); the cheapest's basis starts the next step."""
+        nonlocal last
+        start = last
+
+        def one(matrix: LpMatrix) -> tuple[str, engines.EngineResult] | None:
+            try:
+                return solve_checked(
+                    AllocationModel(arrays, matrix),
+                    warm_order(solver, matrix, True, fallback=fallback),
+                    time_limit,
+                    what=what,
+                    basis=start,
+                    keep_basis=True,
+                )
+            except SolveError:
+                return None
+
+        answers = engines.side_by_side(one, matrices)
+        solved = [a for a in answers if a is not None]
+        engines_used.extend(engine for engine, _ in solved)  # in order, not as they end
+        cheapest = min((r for _, r in solved), key=lambda r: float(r.objective), default=None)
+        if cheapest is not None and cheapest.basis is not None:
+            last = cheapest.basis
+        return [a[1] if a is not None else None for a in answers]
+
+    outcome = solve_capital(model.matrix, arrays.capital, solve, solve_mip, solve_lps)
     return engines_used[-1], outcome.result
 
 

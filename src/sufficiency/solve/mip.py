@@ -48,6 +48,8 @@ IMPROVE_ROUNDS = 3
 #: Solves one linear programme with the plan's engines and checks: ``(matrix, what) ->
 #: result`` (see :func:`~sufficiency.solve.lp.solve_checked`).
 SolveLp = Callable[[LpMatrix, str], EngineResult]
+#: Solves several linear programmes (side by side), None for one no engine solves.
+SolveLps = Callable[[list[LpMatrix], str], list[EngineResult | None]]
 
 
 @dataclass
@@ -263,29 +265,45 @@ def improve(
     plan: EngineResult,
     frac: np.ndarray,
     bound: float,
+    solve_lps: SolveLps | None = None,
 ) -> tuple[EngineResult, float]:
     """Local search from a plan not yet certified: the best of its :func:`neighbours`,
     each solved as a linear programme with the build decisions fixed, while it is cheaper,
     until a plan is within ``cap.mip_gap`` of ``bound`` or :data:`IMPROVE_ROUNDS` rounds.
 
-    Each neighbour starts from the last solve's basis (a few hundred pivots), so a round
-    costs far less than branch and bound's heuristics, which it often makes unnecessary.
+    A round's neighbours are independent linear programmes: ``solve_lps`` solves them
+    side by side, each from the same basis (a few hundred pivots), so a round costs far
+    less than branch and bound's heuristics, which it often makes unnecessary. Without
+    it they are solved one by one with ``solve_lp``.
 
     Returns:
         The best plan's linear programme and its gap to ``bound``.
     """
     b = m.columns["b"]
+    what = "a capital plan one move away"
+
+    def one_by_one(matrices: list[LpMatrix], what: str) -> list[EngineResult | None]:
+        out: list[EngineResult | None] = []
+        for matrix in matrices:
+            try:
+                out.append(solve_lp(matrix, what))
+            except SolveError:
+                out.append(None)
+        return out
+
+    solve_all = solve_lps or one_by_one
     best, gap = plan, gap_between(bound, float(plan.objective))
     for _ in range(IMPROVE_ROUNDS):
         if gap <= cap.mip_gap:
             break
-        found = None
+        matrices = []
         for option in neighbours(m, cap, best.col_value[b], frac):
             values = best.col_value.copy()
             values[b] = option
-            try:
-                tried = solve_lp(fix_integers(m, values), "a capital plan one move away")
-            except SolveError:
+            matrices.append(fix_integers(m, values))
+        found = None
+        for tried in solve_all(matrices, what):
+            if tried is None:
                 continue
             better = found if found is not None else best
             if float(tried.objective) < float(better.objective) - 1e-9 * abs(
@@ -304,6 +322,7 @@ def solve_capital(
     cap: CapitalArrays,
     solve_lp: SolveLp,
     solve_mip: Callable[[LpMatrix, np.ndarray | None], EngineResult],
+    solve_lps: SolveLps | None = None,
 ) -> MipOutcome:
     """Solve a capital model: relaxation, rounded plan, certificate; branch only if needed.
 
@@ -314,6 +333,8 @@ def solve_capital(
             :class:`~sufficiency.errors.SolveError` when none can).
         solve_mip: Solves the mixed-integer model from an optional starting point (full
             column values), with the plan's engines.
+        solve_lps: Solves the local search's linear programmes side by side (see
+            :func:`improve`); None solves them one by one with ``solve_lp``.
 
     Returns:
         How it was solved, with the fixed-decision linear programme's result.
@@ -339,7 +360,7 @@ def solve_capital(
         rounded.mip_gap = gap
         rounded.seconds += relaxation.seconds
         return MipOutcome(rounded, True, bound, fixed_out)
-    rounded, gap = improve(m, cap, solve_lp, rounded, relaxation.col_value[b], bound)
+    rounded, gap = improve(m, cap, solve_lp, rounded, relaxation.col_value[b], bound, solve_lps)
     if gap <= cap.mip_gap:
         rounded.mip_gap = gap
         rounded.seconds += relaxation.seconds
