@@ -192,18 +192,25 @@ def test_option_values_are_the_same_from_the_plan_basis_as_from_scratch() -> Non
         assert warm[0] == pytest.approx(cold[0], rel=1e-6, abs=1e-3)  # placement cost
 
 
-def test_a_plan_one_move_away_is_certified_before_any_branching() -> None:
-    """The rounded plan opens A in its earliest year and is 1% above the bound; opening A a
-    year later is within the tolerance: the local search finds it, no branch and bound."""
+def _a_opened_early():  # type: ignore[no-untyped-def]
+    """Options A and B over three years, A's columns in opening order, and a relaxation
+    that opens A in its earliest year."""
     r = run_capital([option("A", 1e6), option("B", 4e6)], horizon=3)
     m = r.extras["model"].matrix
     cap = r.extras["arrays"].capital
-    b = m.columns["b"]
     a_cols = np.flatnonzero(cap.col_option == 0)
     a_cols = a_cols[np.argsort(cap.col_year[a_cols])]
     assert len(a_cols) >= 2
     relaxation = np.zeros(m.n_cols)
-    relaxation[b.start + a_cols[0]] = 0.7  # the relaxation opens A early
+    relaxation[m.columns["b"].start + a_cols[0]] = 0.7
+    return m, cap, a_cols, relaxation
+
+
+def test_a_plan_one_move_away_is_certified_before_any_branching() -> None:
+    """The rounded plan opens A in its earliest year and is 1% above the bound; opening A a
+    year later is within the tolerance: the local search finds it, no branch and bound."""
+    m, cap, a_cols, relaxation = _a_opened_early()
+    b = m.columns["b"]
     calls: list[str] = []
 
     def solve_lp(matrix, what):
@@ -255,14 +262,8 @@ def test_the_local_search_side_by_side_finds_the_plan_found_one_by_one() -> None
     """A round's neighbours handed over together (``solve_lps``, which the library solves
     side by side) lead to the same plan as solving them one by one, and a neighbour no
     engine solves is passed over in both."""
-    r = run_capital([option("A", 1e6), option("B", 4e6)], horizon=3)
-    m = r.extras["model"].matrix
-    cap = r.extras["arrays"].capital
+    m, cap, a_cols, relaxation = _a_opened_early()
     b = m.columns["b"]
-    a_cols = np.flatnonzero(cap.col_option == 0)
-    a_cols = a_cols[np.argsort(cap.col_year[a_cols])]
-    relaxation = np.zeros(m.n_cols)
-    relaxation[b.start + a_cols[0]] = 0.7
 
     def solve_lp(matrix, what):
         if not matrix.integer.any() and (matrix.lower[b] == matrix.upper[b]).all():
