@@ -143,3 +143,13 @@ def test_a_run_with_levers_has_the_unmitigated_plan_of_a_run_without() -> None:
     unmitigated = with_levers.extras["unmitigated"].allocation.placements
     assert unmitigated.equals(plain.placements)
     assert with_levers.summary["timings"]["unmitigated"] > 0
+
+
+def test_side_by_side_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no os.sched_getaffinity: every core is used there."""
+    monkeypatch.delattr(engines.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(engines.os, "cpu_count", lambda: 2)
+    assert engines.usable_cores() == 2
+    assert engines.side_by_side(lambda i: -i, [1, 2, 3]) == [-1, -2, -3]
+    monkeypatch.setattr(engines.os, "cpu_count", lambda: None)
+    assert engines.usable_cores() == 1

@@ -123,6 +123,14 @@ def cancel(token: CancelToken) -> None:
             proc.kill()
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system has one, as on
+    Linux; else every core: macOS and Windows have no ``os.sched_getaffinity``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def side_by_side(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
     """``fn`` over ``items`` in threads, as many as the process may use cores, answers in
     order. For solves, which hold no interpreter lock (HiGHS in compiled code, Clp in its
@@ -130,7 +138,7 @@ def side_by_side(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
     :class:`CancelToken`. If the caller is interrupted, what has not started is dropped
     (a solve running ends by itself) and the interruption raised at once.
     """
-    threads = min(len(items), len(os.sched_getaffinity(0)))
+    threads = min(len(items), usable_cores())
     if threads <= 1:
         return [fn(item) for item in items]
     token = _token()
