@@ -153,3 +153,16 @@ def test_side_by_side_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> N
     assert engines.side_by_side(lambda i: -i, [1, 2, 3]) == [-1, -2, -3]
     monkeypatch.setattr(engines.os, "cpu_count", lambda: None)
     assert engines.usable_cores() == 1
+
+
+def test_a_token_inside_another_is_restored_after_it() -> None:
+    outer, inner = engines.CancelToken(), engines.CancelToken()
+    with engines.cancellable(outer):
+        with engines.cancellable(inner):
+            engines.cancel(inner)
+            with pytest.raises(engines.CancelledError):
+                engines.solve_highs(_parts(1))
+        assert engines.solve_highs(_parts(1)).status == "optimal"  # the outer one again
+        engines.cancel(outer)
+        with pytest.raises(engines.CancelledError):
+            engines.solve_highs(_parts(1))

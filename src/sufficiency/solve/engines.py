@@ -103,12 +103,14 @@ _local = threading.local()
 
 @contextmanager
 def cancellable(token: CancelToken) -> Iterator[None]:
-    """Solves in this thread, inside the block, obey ``token`` (threads they start do not)."""
+    """Solves in this thread, inside the block, obey ``token`` (threads they start do not;
+    :func:`side_by_side` hands it on). The token before the block is restored after it."""
+    before = _token()
     _local.token = token
     try:
         yield
     finally:
-        _local.token = None
+        _local.token = before
 
 
 def cancel(token: CancelToken) -> None:
@@ -160,6 +162,7 @@ def side_by_side(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
 
 
 def _token() -> CancelToken | None:
+    """This thread's cancel token (None outside :func:`cancellable`)."""
     return getattr(_local, "token", None)
 
 
