@@ -281,13 +281,7 @@ def test_the_local_search_side_by_side_finds_the_plan_found_one_by_one() -> None
 
     def solve_lps(matrices, what):
         batches.append(len(matrices))
-        out = []
-        for matrix in matrices:
-            try:
-                out.append(solve_lp(matrix, what))
-            except SolveError:
-                out.append(None)
-        return out
+        return mip.one_by_one(solve_lp, matrices, what)
 
     one_by_one = mip.solve_capital(m, cap, solve_lp, solve_mip)
     together = mip.solve_capital(m, cap, solve_lp, solve_mip, solve_lps)

@@ -714,18 +714,23 @@ def _solve_capital(
     # each starts from the last one's optimal basis (HiGHS), a few hundred pivots away
     last = basis
 
-    def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
-        nonlocal last
+    def checked(
+        matrix: LpMatrix, what: str, basis: engines.Basis | None, start: np.ndarray | None = None
+    ) -> tuple[str, engines.EngineResult]:
         lp = not matrix.integer.any()
-        engine, result = solve_checked(
+        return solve_checked(
             AllocationModel(arrays, matrix),
             warm_order(solver, matrix, lp, fallback=fallback),
             time_limit,
             what=what,
             start=start,
-            basis=last if lp else None,
+            basis=basis if lp else None,
             keep_basis=lp,
         )
+
+    def solve(matrix: LpMatrix, what: str, start: np.ndarray | None = None) -> engines.EngineResult:
+        nonlocal last
+        engine, result = checked(matrix, what, last, start)
         engines_used.append(engine)
         if result.basis is not None:
             last = result.basis
@@ -742,14 +747,7 @@ def _solve_capital(
 
         def one(matrix: LpMatrix) -> tuple[str, engines.EngineResult] | None:
             try:
-                return solve_checked(
-                    AllocationModel(arrays, matrix),
-                    warm_order(solver, matrix, True, fallback=fallback),
-                    time_limit,
-                    what=what,
-                    basis=start,
-                    keep_basis=True,
-                )
+                return checked(matrix, what, start)
             except SolveError:
                 return None
 

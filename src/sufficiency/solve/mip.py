@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -258,6 +259,18 @@ def gap_between(bound: float, value: float) -> float:
     return max(value - bound, 0.0) / max(abs(value), 1e-9)
 
 
+def one_by_one(solve_lp: SolveLp, matrices: list[LpMatrix], what: str) -> list[EngineResult | None]:
+    """Each of ``matrices`` solved with ``solve_lp`` in turn (a :data:`SolveLps`), None for
+    one no engine solves."""
+    out: list[EngineResult | None] = []
+    for matrix in matrices:
+        try:
+            out.append(solve_lp(matrix, what))
+        except SolveError:
+            out.append(None)
+    return out
+
+
 def improve(
     m: LpMatrix,
     cap: CapitalArrays,
@@ -281,17 +294,7 @@ def improve(
     """
     b = m.columns["b"]
     what = "a capital plan one move away"
-
-    def one_by_one(matrices: list[LpMatrix], what: str) -> list[EngineResult | None]:
-        out: list[EngineResult | None] = []
-        for matrix in matrices:
-            try:
-                out.append(solve_lp(matrix, what))
-            except SolveError:
-                out.append(None)
-        return out
-
-    solve_all = solve_lps or one_by_one
+    solve_all = solve_lps or partial(one_by_one, solve_lp)
     best, gap = plan, gap_between(bound, float(plan.objective))
     for _ in range(IMPROVE_ROUNDS):
         if gap <= cap.mip_gap:
