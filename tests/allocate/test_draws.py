@@ -237,6 +237,36 @@ def test_a_draws_split_is_unique(roomy: sufficiency.Result) -> None:
         np.testing.assert_allclose(warm.solve(demand)[x], cold.solve(demand)[x], atol=1e-6)
 
 
+def test_a_nudge_that_trades_money_is_corrected(
+    roomy: sufficiency.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run nudged so far toward the tie-break score that its optimum costs more
+    (a nudge of £100,000 a unit of score, above the borough's cost gaps) still gives the
+    one answer: the plan's allocation at its demand and, for a draw, the allocation of
+    least score among the cheapest (what no nudge at all gives)."""
+    import sufficiency.solve.draws as draws_module
+
+    plan = roomy.extras["plan"]
+    matrix = plan.allocation.model.matrix
+    values = plan.allocation.solution.columns
+    mean = plan.arrays.groups["children"].to_numpy(float)
+    demand = mean * 1.2 * np.random.default_rng(9).uniform(0.85, 1.15, len(mean))
+    x = matrix.columns["x"]
+    usual = DemandResolver(plan.arrays, matrix, values).solve(demand)
+    for nudge in (100_000.0, 0.0):
+        monkeypatch.setattr(draws_module, "TIE_NUDGE", nudge)
+        resolver = DemandResolver(plan.arrays, matrix, values)
+        big = max(resolver._parts, key=lambda p: len(p.cols))
+        nudged = big.matrix.cost + nudge * big.weights
+        np.testing.assert_array_equal(big.nudged, nudged)
+        np.testing.assert_allclose(
+            resolver.solve(mean)[x], plan.allocation.solution.placed, atol=1e-6
+        )
+        got = resolver.solve(demand)
+        assert float(matrix.cost @ got) == pytest.approx(float(matrix.cost @ usual), rel=1e-9)
+        np.testing.assert_allclose(got[x], usual[x], atol=1e-6)
+
+
 #: A large, cheap local school for most needs and every age (it takes every child of those
 #: needs the register cannot), and a dear two-place hearing-impairment unit nobody needs.
 _OPTIONS = {
