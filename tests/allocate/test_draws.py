@@ -241,9 +241,9 @@ def test_a_nudge_that_trades_money_is_corrected(
     roomy: sufficiency.Result, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A first run nudged so far toward the tie-break score that its optimum costs more
-    (a nudge of £100,000 a unit of score, above the borough's cost gaps) still gives the
-    one answer: the plan's allocation at its demand and, for a draw, the allocation of
-    least score among the cheapest (what no nudge at all gives)."""
+    (a nudge of £1,000 a unit of score, above the least cost gap between two placements)
+    still gives the one answer: the plan's allocation at its demand and, for a draw, the
+    allocation of least score among the cheapest (what no nudge at all gives)."""
     import sufficiency.solve.draws as draws_module
 
     plan = roomy.extras["plan"]
@@ -253,7 +253,7 @@ def test_a_nudge_that_trades_money_is_corrected(
     demand = mean * 1.2 * np.random.default_rng(9).uniform(0.85, 1.15, len(mean))
     x = matrix.columns["x"]
     usual = DemandResolver(plan.arrays, matrix, values).solve(demand)
-    for nudge in (100_000.0, 0.0):
+    for nudge in (1_000.0, 0.0):
         monkeypatch.setattr(draws_module, "TIE_NUDGE", nudge)
         resolver = DemandResolver(plan.arrays, matrix, values)
         big = max(resolver._parts, key=lambda p: len(p.cols))
