@@ -78,3 +78,19 @@ def test_dual_simplex_when_the_barrier_gives_no_answer(
     result = engines.solve_cbc(bundled, cbc_path())
     assert methods == ["-barrier", "-dualSimplex"]
     assert result.status == "optimal"
+
+
+def test_an_empty_model_is_solved_not_failed() -> None:
+    """A model with no column and no row (a borough with no child to place) is optimal at
+    nothing, by HiGHS as by Clp: no engine failure is reported, no other engine tried."""
+    empty = LpMatrix(
+        cost=np.zeros(0),
+        lower=np.zeros(0),
+        upper=np.zeros(0),
+        integer=np.zeros(0, dtype=bool),
+        columns={"x": slice(0, 0)},
+    )
+    for got in (engines.solve_highs(empty), engines.solve_cbc(empty, cbc_path())):
+        assert got.status == "optimal"
+        assert got.objective == 0.0
+        assert len(got.col_value) == len(got.row_dual) == 0

@@ -84,6 +84,15 @@ def _failed(m: LpMatrix, message: str, seconds: float = 0.0) -> EngineResult:
     )
 
 
+def _nothing_to_solve(m: LpMatrix) -> EngineResult | None:
+    """The answer of a model with no column and no row (no child to place: nothing to
+    choose, nothing to pay), which engines call empty rather than optimal; else None."""
+    if m.n_cols or m.n_rows:
+        return None
+    empty = np.zeros(0)
+    return EngineResult("optimal", 0.0, empty, empty, empty, empty, None, 0.0)
+
+
 class CancelledError(SufficiencyError):
     """The work asking for a solve was cancelled (:func:`cancel`): its caller stopped."""
 
@@ -338,6 +347,8 @@ def solve_highs(
     linear programme (:attr:`EngineResult.basis`).
     """
     _check_cancelled()
+    if (empty := _nothing_to_solve(m)) is not None:
+        return empty
     start = time.perf_counter()
     h = _highs_model(m)
     h.setOptionValue("time_limit", float(time_limit))
@@ -598,6 +609,8 @@ def solve_cbc(
             If the barrier ends without an answer, the dual simplex is tried.
         part_rows: Rows of the model's largest independent part (for ``auto``).
     """
+    if (empty := _nothing_to_solve(m)) is not None:
+        return empty
     return CbcRun(
         m,
         cbc_path,
