@@ -44,7 +44,7 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .dfe_columns import PLACEMENT_TIER, unknown_columns
-from .parsing import SYMBOLS, numbers, read_text_csv, refuse_duplicates, row_of
+from .parsing import SYMBOLS, numbers, numbers_of, read_text_csv, refuse_duplicates, row_of
 
 log = logging.getLogger(__name__)
 
@@ -475,8 +475,9 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     unknown_columns([c for c in raw.columns if c not in own], "caseload", str(path))
     if "breakdown_topic" in raw.columns:
         raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
-    total = numbers(raw["ehcplans"], "ehcplans", path, symbols)
-    cells = {c: numbers(raw[c], c, path, symbols) for c in _CASELOAD_TIER if c in raw.columns}
+    placements = [c for c in _CASELOAD_TIER if c in raw.columns]
+    total, *counts = numbers_of(raw, ["ehcplans", *placements], path, symbols)
+    cells = dict(zip(placements, counts, strict=True))
     estimated = _estimate_suppressed(raw, total, cells, path)
     listed = np.zeros(len(raw))
     parts = []

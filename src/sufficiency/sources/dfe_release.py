@@ -17,6 +17,7 @@ in ``DfeRelease.skipped_topics``.
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import warnings
@@ -42,7 +43,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import cached_frame, numbers, read_text_csv, refuse_duplicates
+from .parsing import cached_frame, numbers_of, read_text_csv, refuse_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -184,24 +185,25 @@ def read_table(
         and not c.lower().endswith("_pc")
     ]
     symbols: dict[str, int] = {}
-    parts = []
-    for column in counts:
-        parts.append(
-            pd.DataFrame(
-                {
-                    "la_code": raw["la_code"].to_numpy(),
-                    "la_name": raw["la_name"].to_numpy(),
-                    "year": raw["year"].to_numpy(),
-                    "topic": raw["breakdown_topic"].map(_topic).to_numpy(),
-                    "topic_label": raw["breakdown_topic"].str.strip().to_numpy(),
-                    "breakdown": raw["breakdown"].str.strip().to_numpy(),
-                    "measure": column,
-                    "value": numbers(raw[column], column, path, symbols),
-                    "row": raw.index.to_numpy() + 2,
-                }
-            )
+    if counts:
+        # one long frame, column by column (the order a concat of one frame per count
+        # column gives), the row labels worked out once rather than for every column
+        n, k = len(raw), len(counts)
+        long = pd.DataFrame(
+            {
+                "la_code": np.tile(raw["la_code"].to_numpy(), k),
+                "la_name": np.tile(raw["la_name"].to_numpy(), k),
+                "year": np.tile(raw["year"].to_numpy(), k),
+                "topic": np.tile(raw["breakdown_topic"].map(_topic).to_numpy(), k),
+                "topic_label": np.tile(raw["breakdown_topic"].str.strip().to_numpy(), k),
+                "breakdown": np.tile(raw["breakdown"].str.strip().to_numpy(), k),
+                "measure": np.repeat(np.array(counts, dtype=object), n),
+                "value": np.concatenate(numbers_of(raw, counts, path, symbols)),
+                "row": np.tile(raw.index.to_numpy() + 2, k),
+            }
         )
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    else:
+        long = pd.DataFrame()
     long["key"] = long["topic_label"] + "|" + long["breakdown"] + "|" + long["measure"]
     long = long.rename(columns={"value": "children"})
     merged, applied = dfe._apply_boundaries(
@@ -431,11 +433,14 @@ def read_dfe_release(
 def _is_dfe(path: Path) -> bool:
     """Whether a file's header has the DfE's geography columns (unreadable files: True,
     so the reader says what is wrong with them)."""
-    try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    except (OSError, ValueError, UnicodeDecodeError):
+    try:  # the first line alone (a sweep asks this of every file for every council)
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), None)
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return True
-    return all(c in {str(h).strip() for h in header} for c in dfe._GEO)
+    if header is None:
+        return True
+    return all(c in {h.strip() for h in header} for c in dfe._GEO)
 
 
 def _fill_suppressed_totals(

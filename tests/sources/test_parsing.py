@@ -1,0 +1,73 @@
+"""Counts parsed several columns at a time give what column-by-column parsing gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sufficiency.errors import DataError
+from sufficiency.sources import dfe, parsing
+from sufficiency.sources.dfe_release import _is_dfe
+
+
+def _frame() -> pd.DataFrame:
+    # row labels as a council's rows of a release file keep them (row = label + 2)
+    return pd.DataFrame(
+        {
+            "a": [" 3", "c", "", "7", "x"],
+            "b": ["1", "2", "c", "c", " 0 "],
+            "c": ["", "", "low", "4.5", "z"],
+        },
+        index=[10, 11, 40, 41, 90],
+    )
+
+
+def test_together_equals_one_by_one() -> None:
+    frame = _frame()
+    together: dict[str, int] = {}
+    apart: dict[str, int] = {}
+    got = parsing.numbers_of(frame, ["a", "b", "c"], Path("f.csv"), together)
+    want = [parsing.numbers(frame[c], c, Path("f.csv"), apart) for c in ("a", "b", "c")]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert together == apart == {"c": 3, "x": 1, "low": 1, "z": 1, "(blank)": 3}
+    assert parsing.numbers_of(frame, [], Path("f.csv"), {}) == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [("seven", "unknown text in count column 'b'"), ("-2", "cannot be counts in column 'b'")],
+)
+def test_a_bad_cell_is_named_as_one_by_one(cell: str, message: str) -> None:
+    """The first column in order with a bad cell is named, with its row, whichever pass
+    found it; a later column's problem waits for the first's."""
+    frame = _frame()
+    frame.loc[41, "b"] = cell
+    frame.loc[90, "c"] = "inf"
+    with pytest.raises(DataError, match=message) as together:
+        parsing.numbers_of(frame, ["a", "b", "c"], Path("f.csv"), {})
+    with pytest.raises(DataError) as apart:
+        for c in ("a", "b", "c"):
+            parsing.numbers(frame[c], c, Path("f.csv"), {})
+    assert str(together.value) == str(apart.value)
+    assert "row 43" in str(together.value)
+
+
+def test_header_check_reads_the_first_line(tmp_path: Path) -> None:
+    """A DfE file is known by its first line's geography columns (a byte-order mark,
+    padded names and CRLF line ends as the release has them)."""
+    good = tmp_path / "caseload.csv"
+    good.write_text("\ufeff" + ", ".join(f" {c} " for c in dfe._GEO) + ",ehcplans\r\n1,2\r\n")
+    assert _is_dfe(good)
+    short = tmp_path / "newplans.csv"
+    short.write_text(",".join(dfe._GEO[:-1]) + ",ehcplans\n")
+    assert not _is_dfe(short)
+    mine = tmp_path / "mine.csv"
+    mine.write_text("year,need,children\n2025,ASD,3\n")
+    assert not _is_dfe(mine)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert _is_dfe(empty)  # unreadable: the reader says what is wrong with it
