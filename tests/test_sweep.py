@@ -9,6 +9,7 @@ import pytest
 
 import sufficiency
 from sufficiency.datasets import synthetic_borough
+from sufficiency.sources.starter import write_starter
 from sufficiency.sweep import COLUMNS, DRAW_COLUMNS, run_task, tasks_for
 
 pytest.importorskip("distributed")
@@ -142,3 +143,18 @@ def test_las_of_the_dfe_files_from_their_starters(tmp_path: Path) -> None:
     )
     assert 0 <= dudley["out_of_area_share"] <= 1 and dudley["cost_per_plan"] > 0
     assert (out / "charts" / "ranking.png").is_file()
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_a_starter_task_keeps_a_full_runs_figures(tmp_path: Path) -> None:
+    """A starter's task does not find the value of places, and the figures it keeps are a
+    full run's of the same starter."""
+    task = tasks_for(["Hartlepool"], None, dfe=RELEASE, set_values=["horizon_years=4"])[0]
+    outcome = run_task(task)
+    assert outcome.error is None and outcome.rows is not None
+    path = write_starter("Hartlepool", RELEASE, tmp_path / "la")
+    full = sufficiency.run(path, set_values={"horizon_years": 4})
+    want = pd.DataFrame(full.summary["by_year"])[["year", *COLUMNS]]
+    got = outcome.rows[["year", *COLUMNS]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-12)
+    assert full.capacity["value_per_place"].notna().all()

@@ -52,6 +52,7 @@ def run(
     tables: Mapping[str, TableSource] | None = None,
     on_stage: StageHook | None = None,
     returns: bool = True,
+    place_values: bool = True,
 ) -> Result:
     """Run a scenario end to end: forecast demand, apply levers, allocate it, summarise.
 
@@ -68,6 +69,10 @@ def run(
         on_stage: Called with each stage's name as it starts.
         returns: Make the DfE returns' tables (``dsg_plan``, ``scap``,
             ``commissioning``); False leaves them empty (a sweep keeps only the summary).
+        place_values: Find what one more place in each setting would save, in pounds (a
+            second, money-only solve of each plan); False leaves capacity's
+            ``value_per_place`` NaN, so no setting is listed as worth another place (a
+            sweep keeps only the summary's figures by year).
 
     Returns:
         The result: tables, summary, timings and provenance.
@@ -94,7 +99,9 @@ def run(
 
     hook("solve")
     sen_frame = sen.frame if sen is not None else None
-    mitigated, unmitigated = plan_and_unmitigated(sc, inputs, ehcp.frame, sen_frame)
+    mitigated, unmitigated = plan_and_unmitigated(
+        sc, inputs, ehcp.frame, sen_frame, place_values=place_values
+    )
     for k, v in mitigated.timings.items():
         timings[k] = v
     if unmitigated is not None:  # solved beside the plan: its time is its own

@@ -166,8 +166,10 @@ def cpu_seconds() -> float:
 def run_task(task: Task) -> Outcome:
     """Run one task and tidy its result; any error is returned, not raised.
 
-    The allocation over draws runs in the task's own process (``uncertainty.workers=1``);
-    the DfE returns' tables, which the sweep does not keep, are not made.
+    The allocation over draws runs in the task's own process (``uncertainty.workers=1``).
+    What the sweep does not keep is not made: the DfE returns' tables and the value of a
+    place in pounds (a second, money-only solve). (The forecast's sample paths are made:
+    the means kept depend on them where a plans floor or calibration moves the mean.)
     """
     start = time.perf_counter()
     cpu = cpu_seconds()
@@ -176,9 +178,9 @@ def run_task(task: Task) -> Outcome:
         if task.dfe is not None:
             with tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")) as tmp:
                 path = write_starter(task.path, task.dfe, Path(tmp) / "la")
-                result = run(path, set_values=values, returns=False)
+                result = run(path, set_values=values, returns=False, place_values=False)
         else:
-            result = run(task.path, set_values=values, returns=False)
+            result = run(task.path, set_values=values, returns=False, place_values=False)
         rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
         if result.uncertainty is not None:
             spread = result.uncertainty.by_year[["year", *DRAW_COLUMNS]]

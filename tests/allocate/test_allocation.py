@@ -88,6 +88,26 @@ def test_overflow_goes_to_next_cheapest_eligible() -> None:
     assert cap["value_per_place"] == pytest.approx(82_600 - 37_140)
 
 
+def test_without_place_values_the_same_allocation_and_no_value() -> None:
+    """``place_values=False`` (a sweep) skips the money-only re-solve: the same allocation
+    and cost, and no value of a place (NaN, never the objective's duals)."""
+    tables = tiny_tables()
+    tables["settings"].loc[1, "places"] = 7
+    sc = {
+        **tiny_scenario_dict(),
+        "levers": {"costs": [{"from_year": 2026, "extra_inflation": 0.1}]},
+    }
+    full = sufficiency.run(sc, tables=tables)
+    bare = sufficiency.run(sc, tables=tables, place_values=False)
+    assert bare.summary["objective"] == full.summary["objective"]
+    pd.testing.assert_frame_equal(bare.placements, full.placements)
+    assert full.capacity["value_per_place"].max() > 40_000
+    limited = full.capacity["places"].notna()  # an unlimited setting's value is 0 either way
+    assert bare.capacity.loc[limited, "value_per_place"].isna().all()
+    assert (bare.capacity.loc[~limited, "value_per_place"] == 0).all()
+    assert bare.summary["total_cost"] == full.summary["total_cost"]
+
+
 @pytest.mark.parametrize("engine", ["highs", "cbc", "pulp-highs", "pulp-cbc"])
 def test_every_engine_gives_the_same_answer(engine: str) -> None:
     tables = tiny_tables()

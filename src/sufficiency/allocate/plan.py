@@ -49,6 +49,7 @@ def allocate(
     time_limit: float = 60.0,
     fallback: bool = True,
     basis: Basis | None = None,
+    place_values: bool = True,
 ) -> Allocation:
     """Place every demand group at least cost within places, counting what cannot be placed.
 
@@ -59,6 +60,8 @@ def allocate(
         fallback: Try the other engine if the first fails.
         basis: An optimal basis of the same model with other bounds (a capital plan's
             before an option was ruled out) its capital steps may start from.
+        place_values: Find the value of one more place in pounds (a money-only re-solve);
+            False leaves capacity's ``value_per_place`` NaN.
 
     Returns:
         The allocation tables.
@@ -70,7 +73,12 @@ def allocate(
     model = build_model(arrays)
     t1 = time.perf_counter()
     solution = solve_model(
-        model, solver=solver, time_limit=time_limit, fallback=fallback, basis=basis
+        model,
+        solver=solver,
+        time_limit=time_limit,
+        fallback=fallback,
+        basis=basis,
+        place_values=place_values,
     )
     t2 = time.perf_counter()
     return tables(arrays, model, solution, {"build": t1 - t0, "solve": t2 - t1})
@@ -230,6 +238,7 @@ def plan(
     forecast: pd.DataFrame,
     extra_groups: pd.DataFrame | None = None,
     sen_support: pd.DataFrame | None = None,
+    place_values: bool = True,
 ) -> Plan:
     """Apply the scenario's levers to projected demand and allocate it.
 
@@ -244,6 +253,7 @@ def plan(
             forecast draws, can be placed by the same model).
         sen_support: Projected children on SEN support (``year, need, age_band, mean``),
             placed too unless ``allocation.sen_support.enabled`` is false.
+        place_values: Find the value of one more place in pounds (see :func:`allocate`).
 
     Returns:
         The plan.
@@ -255,7 +265,7 @@ def plan(
     made = plan_model(scenario, inputs, forecast, extra_groups, sen_support)
     opts = scenario.allocation
     allocation, builds = _allocate_builds(
-        made.arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver
+        made.arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver, place_values
     )
     return Plan(
         demand=made.demand,
@@ -277,6 +287,7 @@ def plan_and_unmitigated(
     inputs: Inputs,
     forecast: pd.DataFrame,
     sen_support: pd.DataFrame | None = None,
+    place_values: bool = True,
 ) -> tuple[Plan, Plan | None]:
     """:func:`plan`, and where the scenario has levers or capital options the same demand
     planned without them (the unmitigated plan), solved beside it in a thread
@@ -285,6 +296,7 @@ def plan_and_unmitigated(
     The two answers are the ones each gives alone. If the plan fails or is interrupted,
     the unmitigated plan is cancelled (its solver processes killed) before the exception
     goes on. The unmitigated plan's wall time is its ``timings["unmitigated"]``.
+    ``place_values`` is passed to both (see :func:`allocate`).
 
     Returns:
         The plan, and the unmitigated plan (None without levers or options).
@@ -292,9 +304,19 @@ def plan_and_unmitigated(
     beside: Beside[Plan] | None = None
     if scenario.levers.active or active_options(scenario.capital):
         baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
-        beside = Beside("unmitigated", plan, baseline, inputs, forecast, sen_support=sen_support)
+        beside = Beside(
+            "unmitigated",
+            plan,
+            baseline,
+            inputs,
+            forecast,
+            sen_support=sen_support,
+            place_values=place_values,
+        )
     try:
-        mitigated = plan(scenario, inputs, forecast, sen_support=sen_support)
+        mitigated = plan(
+            scenario, inputs, forecast, sen_support=sen_support, place_values=place_values
+        )
         unmitigated = beside.result() if beside is not None else None
     except BaseException:
         if beside is not None:
@@ -336,7 +358,11 @@ def value_builds(
 
 
 def _allocate_builds(
-    arrays: AllocationArrays, solver: str, time_limit: float, fallback: bool
+    arrays: AllocationArrays,
+    solver: str,
+    time_limit: float,
+    fallback: bool,
+    place_values: bool = True,
 ) -> tuple[Allocation, pd.DataFrame]:
     """Allocate, then rule out every optional build that loses money over its life.
 
@@ -345,7 +371,13 @@ def _allocate_builds(
     in. Such an option is not built unless the scenario forces it (``decision: build``):
     it is excluded and the model solved again, until every build pays for itself.
     """
-    solve = partial(allocate, solver=solver, time_limit=time_limit, fallback=fallback)
+    solve = partial(
+        allocate,
+        solver=solver,
+        time_limit=time_limit,
+        fallback=fallback,
+        place_values=place_values,
+    )
     value = partial(value_builds, solver=solver, time_limit=time_limit, fallback=fallback)
     allocation = solve(arrays)
     builds = value(arrays, allocation)

@@ -263,7 +263,7 @@ def tables(
     np.add.at(used, (arrays.group_year[arrays.pair_group], arrays.pair_setting), solution.placed)
     value = np.zeros((n_years, n_settings))
     for (y, s), dual in solution.capacity_dual.items():
-        value[y, s] = max(0.0, -dual)
+        value[y, s] = np.nan if np.isnan(dual) else max(0.0, -dual)  # NaN: not found
     sett = arrays.settings
     places = np.where(np.isfinite(arrays.capacity), arrays.capacity, np.nan)
     cap = arrays.capital

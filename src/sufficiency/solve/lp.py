@@ -516,12 +516,16 @@ def solve_model(
     fallback: bool = True,
     tie_break: bool = True,
     basis: engines.Basis | None = None,
+    place_values: bool = True,
 ) -> Solution:
     """Solve the model, trying the other bulk engine, then PuLP's, if one fails.
 
     With ``tie_break`` the optimum is made unique by a second stage over the optimal face
     (:func:`break_ties`), so every engine gives the same allocation. A capital model's
-    steps start from ``basis`` where given (:func:`_solve_capital`).
+    steps start from ``basis`` where given (:func:`_solve_capital`). With
+    ``place_values`` the value of one more place in pounds is found by a second,
+    money-only solve (:func:`_money_duals`); without, :attr:`Solution.capacity_dual`
+    holds NaN (never the objective's duals, which mix money with policy weights).
 
     Raises:
         SolveError: If no engine reaches a checked optimal solution (see
@@ -534,10 +538,11 @@ def solve_model(
         engine, result = solve_checked(model, order, time_limit, what="the allocation model")
     if tie_break:
         result = break_ties(model, result, time_limit, solver, fallback=fallback)
-    result = _money_duals(model, result, time_limit, solver, fallback=fallback)
+    if place_values:
+        result = _money_duals(model, result, time_limit, solver, fallback=fallback)
     model.result = result
     model._problem = None
-    return _solution(model, engine, result)
+    return _solution(model, engine, result, money=place_values)
 
 
 def break_ties(
@@ -763,7 +768,11 @@ def _solve_capital(
     return engines_used[-1], outcome.result
 
 
-def _solution(model: AllocationModel, engine: str, result: engines.EngineResult) -> Solution:
+def _solution(
+    model: AllocationModel, engine: str, result: engines.EngineResult, *, money: bool = True
+) -> Solution:
+    """The solution's values by column group; capacity duals are NaN unless ``money``
+    (the result's row duals are then the money-only re-solve's, in pounds)."""
     m, arrays = model.matrix, model.arrays
     value = result.col_value
 
@@ -779,7 +788,7 @@ def _solution(model: AllocationModel, engine: str, result: engines.EngineResult)
     if cap is not None:
         dual = result.row_dual[rows["cap"]]
         for key, d in zip(cap.keys.tolist(), dual.tolist(), strict=True):
-            duals[divmod(int(key), n_settings)] = float(d)
+            duals[divmod(int(key), n_settings)] = float(d) if money else float("nan")
     over = group("m")
     return Solution(
         status=SolveStatus.OPTIMAL,
