@@ -44,8 +44,10 @@ The answer is the one the plan's two separate stages would give (the least score
 optimal face, whatever basis the runs start from), so a draw's split between groups
 competing for the same places does not depend on the order draws are solved in or the
 process that solves them, and a draw at the plan's demand gives the plan's allocation. On
-the bundled borough's large part the three runs take about 3,400 pivots a draw, against
-2,400 for its first stage and 2,000-4,000 for a second stage started from the plan's face.
+the bundled borough's large part (30 draws) the three runs take about 2,400 pivots a draw
+in all (the second and third 0-3), where a first stage of the same size was followed by a
+second stage of 2,000-4,000 pivots started from the plan's face: 0.35 s a draw against
+0.83 s, with the same values to 4e-12.
 """
 
 from __future__ import annotations
