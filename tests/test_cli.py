@@ -151,3 +151,39 @@ def test_levers_without_sen_support_say_schools_are_not_modelled_and_do_not_fail
 
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["school_cost_against_unmitigated"] is None
+
+
+def test_a_message_during_a_stage_starts_on_its_own_line(tmp_path: Path) -> None:
+    """The bundled baseline warns while it projects demand: the warnings start on lines
+    of their own, and the stage's time follows on a line naming the stage again."""
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    done = subprocess.run(
+        [*SUFFICIENCY, "run", str(baseline), "--out", str(tmp_path / "out"), "--no-report"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stderr.splitlines()
+    warned = [i for i, line in enumerate(lines) if "WARNING" in line]
+    assert warned, done.stderr
+    assert all(lines[i].startswith("WARNING") for i in warned), done.stderr
+    assert lines[warned[0] - 1] == "  projecting demand … "
+    timed = lines[warned[-1] + 1]
+    assert timed.startswith("  projecting demand … ") and timed.endswith("s"), done.stderr
+    assert sum(line.startswith("  writing outputs … ") for line in lines) == 1
+
+
+def test_progress_lines_around_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    from sufficiency.cli import _Progress
+
+    progress = _Progress(enabled=True)
+    progress("load")
+    progress.break_line()
+    sys.stderr.write("warning: something\n")
+    progress("solve")
+    progress.abandon()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "  loading scenario and inputs … "
+    assert err[1] == "warning: something"
+    assert err[2].startswith("  loading scenario and inputs … ") and err[2].endswith("s")
+    assert err[3] == "  applying levers, building and solving the allocation … failed"

@@ -34,29 +34,51 @@ _STAGE_TEXT = {
 
 
 class _Progress:
-    """One line per stage on stderr, with its time (silent with --quiet)."""
+    """One line per stage on stderr, with its time (silent with --quiet).
+
+    A warning or log message during a stage starts on a line of its own, and the stage's
+    time is then given on a line that names the stage again.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.current: str | None = None
         self.started = 0.0
+        self.open = False  # a stage's line is waiting for its time
 
     def __call__(self, stage: str) -> None:
         self.finish()
         self.current, self.started = stage, time.perf_counter()
         if self.enabled:
-            sys.stderr.write(f"  {_STAGE_TEXT.get(stage, stage)} … ")
+            sys.stderr.write(f"  {self._text()} … ")
             sys.stderr.flush()
+            self.open = True
+
+    def _text(self) -> str:
+        return _STAGE_TEXT.get(self.current or "", self.current or "")
+
+    def _end(self, words: str) -> None:
+        if self.current is not None and self.enabled:
+            sys.stderr.write(words + "\n" if self.open else f"  {self._text()} … {words}\n")
+        self.current, self.open = None, False
 
     def finish(self) -> None:
-        if self.current is not None and self.enabled:
-            sys.stderr.write(f"{time.perf_counter() - self.started:.1f}s\n")
-        self.current = None
+        self._end(f"{time.perf_counter() - self.started:.1f}s")
 
     def abandon(self) -> None:
-        if self.current is not None and self.enabled:
-            sys.stderr.write("failed\n")
-        self.current = None
+        self._end("failed")
+
+    def break_line(self) -> None:
+        """End the stage's open line, so that a message printed next starts on its own."""
+        if self.open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.open = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """A logging filter: the record is printed, on a line of its own."""
+        self.break_line()
+        return True
 
 
 _FORCE_HELP = (
@@ -774,7 +796,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     shown = warnings.formatwarning
-    warnings.formatwarning = _plain_warning  # the message, not the library's source line
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:  # a message during a stage starts on a line of its own
+        handler.addFilter(progress)
+
+    def plain_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        line: str | None = None,
+    ) -> str:
+        progress.break_line()
+        return _plain_warning(message, category, filename, lineno, line)
+
+    warnings.formatwarning = plain_warning  # the message, not the library's source line
     try:
         return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:
@@ -791,6 +827,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signal.SIGTERM
     finally:
         warnings.formatwarning = shown
+        for handler in handlers:
+            handler.removeFilter(progress)
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
 
