@@ -178,8 +178,7 @@ def test_progress_lines_around_a_warning(capsys: pytest.CaptureFixture[str]) -> 
 
     progress = _Progress(enabled=True)
     progress("load")
-    progress.break_line()
-    sys.stderr.write("warning: something\n")
+    sys.stderr.write(progress.warning("something", UserWarning, "f.py", 1))
     progress("solve")
     progress.abandon()
     err = capsys.readouterr().err.splitlines()

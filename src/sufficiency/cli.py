@@ -80,6 +80,19 @@ class _Progress:
         self.break_line()
         return True
 
+    def warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        line: str | None = None,
+    ) -> str:
+        """A warning as the command shows it, on a line of its own: ``warning: <message>``
+        (no file, line or code; ``warnings.formatwarning``'s signature)."""
+        self.break_line()
+        return f"warning: {message}\n"
+
 
 _FORCE_HELP = (
     "replace an existing output folder that sufficiency did not write (never one holding "
@@ -799,18 +812,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = list(logging.getLogger().handlers)
     for handler in handlers:  # a message during a stage starts on a line of its own
         handler.addFilter(progress)
-
-    def plain_warning(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        line: str | None = None,
-    ) -> str:
-        progress.break_line()
-        return _plain_warning(message, category, filename, lineno, line)
-
-    warnings.formatwarning = plain_warning  # the message, not the library's source line
+    warnings.formatwarning = progress.warning  # the message, not the library's source line
     try:
         return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:
@@ -831,17 +833,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler.removeFilter(progress)
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
-
-
-def _plain_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    line: str | None = None,
-) -> str:
-    """A warning as the command shows it: ``warning: <message>`` (no file, line or code)."""
-    return f"warning: {message}\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
