@@ -331,6 +331,11 @@ def _parse_number(
         numbers, blank = fast
         bad = np.zeros(len(values), dtype=bool)
         direct = np.zeros(len(values), dtype=bool)
+    elif values.dtype.kind in "iuf":  # numbers already (a DataFrame, Excel, Parquet)
+        numbers = values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        blank = np.isnan(numbers)
+        bad = np.zeros(len(values), dtype=bool)
+        direct = ~blank
     else:
         numbers, blank, bad, direct = _text_numbers(raw, col, values, problems, fmt, table)
     infinite = ~blank & ~bad & np.isinf(numbers)

@@ -81,6 +81,8 @@ def is_small(matrix: LpMatrix) -> bool:
         return False
     if sum(b.matrix.nnz for b in matrix.blocks) >= SMALL_NONZEROS:
         return False
+    if matrix.n_rows < SMALL_PART_ROWS:  # no part can be as large: skip the graph
+        return True
     return largest_part_rows(matrix) < SMALL_PART_ROWS
 
 
