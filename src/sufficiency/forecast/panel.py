@@ -142,6 +142,19 @@ def _fill_missing(row: np.ndarray, start: int) -> tuple[np.ndarray, int]:
     return out, int(bad.sum())
 
 
+def _sums(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """Sums of ``values`` by (row, column), missing values as 0, and NaN where no value
+    falls (what a pivot table of sums, reindexed, gives)."""
+    out = np.zeros(shape)
+    seen = np.zeros(shape, dtype=bool)
+    np.add.at(out, (rows, cols), np.where(np.isnan(values), 0.0, values))
+    seen[rows, cols] = True
+    out[~seen] = np.nan
+    return out
+
+
 def _population_tables(
     population: pd.DataFrame | None, all_years: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
@@ -159,12 +172,22 @@ def _population_tables(
     if "age" in pop.columns:
         pop["age"] = pop["age"].astype(int)
         pop = pop[(pop["age"] >= taxonomy.MIN_AGE) & (pop["age"] <= taxonomy.MAX_AGE)]
-        pop["age_band"] = taxonomy.age_band_of(pop["age"].to_numpy())
-        grid = pop.pivot_table(index="age", columns="year", values="population", aggfunc="sum")
-        grid = grid.reindex(index=list(taxonomy.AGES), columns=all_years)
-        single = grid.to_numpy(dtype=float)
+        ages = pop["age"].to_numpy()
+        col = pd.Index(all_years).get_indexer(pop["year"].to_numpy())
+        inside = col >= 0
+        people = pop["population"].to_numpy(dtype=float)[inside]
+        single = _sums(ages[inside], col[inside], people, (len(taxonomy.AGES), len(all_years)))
         for a in taxonomy.AGES:
             tables[f"age={a}"] = single[a]
+        labels = taxonomy.age_band_of(ages)
+        present = sorted({str(b) for b in labels})
+        row = pd.Index(present).get_indexer(labels)
+        bands = _sums(row[inside], col[inside], people, (len(present), len(all_years)))
+        for i, label in enumerate(present):
+            tables[f"age_band={label}"] = bands[i]
+        total = _sums(np.zeros(len(people), dtype=int), col[inside], people, (1, len(all_years)))
+        tables[ALL] = total[0]
+        return tables, single
     if "age_band" in pop.columns:
         band = pop.assign(age_band=pop["age_band"].astype(str)).pivot_table(
             index="age_band", columns="year", values="population", aggfunc="sum"
