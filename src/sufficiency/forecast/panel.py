@@ -181,12 +181,12 @@ def _population_tables(
             tables[f"age={a}"] = single[a]
         labels = taxonomy.age_band_of(ages)
         present = sorted({str(b) for b in labels})
-        row = pd.Index(present).get_indexer(labels)
+        row = pd.Index(present).get_indexer(pd.Index(labels))
         bands = _sums(row[inside], col[inside], people, (len(present), len(all_years)))
         for i, label in enumerate(present):
             tables[f"age_band={label}"] = bands[i]
-        total = _sums(np.zeros(len(people), dtype=int), col[inside], people, (1, len(all_years)))
-        tables[ALL] = total[0]
+        whole = _sums(np.zeros(len(people), dtype=int), col[inside], people, (1, len(all_years)))
+        tables[ALL] = whole[0]
         return tables, single
     if "age_band" in pop.columns:
         band = pop.assign(age_band=pop["age_band"].astype(str)).pivot_table(
