@@ -94,3 +94,46 @@ def test_an_empty_model_is_solved_not_failed() -> None:
         assert got.status == "optimal"
         assert got.objective == 0.0
         assert len(got.col_value) == len(got.row_dual) == 0
+
+
+def _chain(n: int) -> LpMatrix:
+    """``n`` columns, each with a row of its own that fixes it (presolve removes them all)
+    and one row that adds them up."""
+    import scipy.sparse as sp
+
+    from sufficiency.solve.matrix import Block
+
+    own = Block("own", sp.identity(n, format="csr"), np.ones(n), np.ones(n), np.arange(n))
+    total = Block("total", sp.csr_matrix(np.ones((1, n))), np.zeros(1), np.full(1, 2.0 * n), [0])
+    return LpMatrix(
+        cost=np.arange(n, dtype=float),
+        lower=np.zeros(n),
+        upper=np.full(n, 5.0),
+        integer=np.zeros(n, dtype=bool),
+        columns={"x": slice(0, n)},
+        blocks=[own, total],
+    )
+
+
+def test_simplex_where_presolve_leaves_less_than_half(
+    bundled: LpMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large model that presolve cuts to under half its rows is solved by the simplex (a
+    council's starter); the bundled borough, which presolve barely reduces, by the
+    interior point; a small model is not presolved first."""
+    asked: list[bool] = []
+    real = engines._presolve_halves
+
+    def halves(h):  # type: ignore[no-untyped-def]
+        asked.append(real(h))
+        return asked[-1]
+
+    monkeypatch.setattr(engines, "_presolve_halves", halves)
+    chain = engines.solve_highs(_chain(6000))
+    assert chain.status == "optimal" and chain.objective == pytest.approx(6000 * 5999 / 2)
+    assert asked == [True]
+    monkeypatch.setattr(engines, "HIGHS_IPM_ROWS", 1000)
+    assert engines.solve_highs(bundled).status == "optimal"
+    assert asked == [True, False]
+    engines.solve_highs(_chain(10))
+    assert asked == [True, False]
