@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -166,3 +167,22 @@ def test_a_token_inside_another_is_restored_after_it() -> None:
         engines.cancel(outer)
         with pytest.raises(engines.CancelledError):
             engines.solve_highs(_parts(1))
+
+
+def test_waits_in_slices_return_and_raise_as_plain_waits(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The main thread waits for other threads' work in slices (so a signal handed to a
+    busy thread still reaches it); the answers and errors are a plain wait's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(engines, "WAIT_SLICE_SECONDS", 0.01)
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(lambda: (time.sleep(0.1), 7)[1])
+        assert engines.result_of(slow) == 7
+        bad = pool.submit(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            engines.result_of(bad)
+    done: list[int] = []
+    thread = threading.Thread(target=lambda: (time.sleep(0.05), done.append(1)))
+    thread.start()
+    engines.wait_for(thread)
+    assert done == [1] and not thread.is_alive()

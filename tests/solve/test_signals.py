@@ -21,6 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 2.0
 
 
+#: ``sufficiency`` with Ctrl-C handled as in a terminal: a job started in the background by
+#: a non-interactive shell (a test suite run with ``&``) has SIGINT ignored, and Python
+#: keeps a signal ignored at start-up, so the command would rightly not see Ctrl-C at all.
+_DEFAULT_CTRL_C = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'sufficiency'; runpy.run_module('sufficiency.cli', run_name='__main__')"
+)
+
+
 def _start_draws(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """``sufficiency run`` of the bundled baseline with 600 draws on 2 workers, in its own
     session (so a signal to its process group is what Ctrl-C in a terminal sends), with
@@ -30,8 +39,8 @@ def _start_draws(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     env = {**os.environ, "TMPDIR": str(tmp)}
     cmd = [
         sys.executable,
-        "-m",
-        "sufficiency.cli",
+        "-c",
+        _DEFAULT_CTRL_C,
         "run",
         "-q",
         str(ROOT / "scenarios" / "baseline.yaml"),

@@ -55,7 +55,7 @@ class Beside(Generic[T]):
 
     def result(self) -> T:
         """The work's answer, once it has ended (its exception is raised here)."""
-        self._thread.join()
+        engines.wait_for(self._thread)
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.arrays import AllocationArrays
+from . import engines
 from .draws import solve_demands
 from .matrix import LpMatrix
 
@@ -190,4 +191,4 @@ def submit(
     shares = np.array_split(vectors, min(len(vectors), workers * SHARES_PER_WORKER))
     key = uuid.uuid4().hex
     parts = [pool.submit(solve_demands, *args, share, time_limit, key) for share in shares]
-    return lambda: np.concatenate([p.result() for p in parts])
+    return lambda: np.concatenate([engines.result_of(p) for p in parts])
