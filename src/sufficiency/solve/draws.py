@@ -183,24 +183,15 @@ class DemandResolver:
             on = (part_rows >= rows.start) & (part_rows < rows.stop)
             groups = part_rows[on] - rows.start
             covered[groups] = True
-            nudged = part_matrix.cost + TIE_NUDGE * weights[cols] if self.tie_break else None
-            highs = engines._highs_model(
-                part_matrix if nudged is None else replace(part_matrix, cost=nudged)
-            )
+            nudge = TIE_NUDGE * weights[cols] if self.tie_break else 0.0
+            nudged = part_matrix.cost + nudge
+            highs = engines._highs_model(replace(part_matrix, cost=nudged))
             shift = shift_all[part_rows[on]] if split is not None else np.zeros(int(on.sum()))
             demand_rows = np.flatnonzero(on).astype(np.int32)
-            parts.append(
-                _Part(
-                    cols,
-                    highs,
-                    demand_rows,
-                    groups,
-                    shift,
-                    part_matrix,
-                    weights[cols],
-                    part_matrix.cost if nudged is None else nudged,
-                )
+            part = _Part(
+                cols, highs, demand_rows, groups, shift, part_matrix, weights[cols], nudged
             )
+            parts.append(part)
         settled = np.flatnonzero(~covered)
         return parts, settled, shift_all[rows.start + settled]
 
@@ -326,9 +317,10 @@ class DemandResolver:
         n_cols, n_rows = now.n_cols, len(row_lo)
         cols, rows = np.arange(n_cols, dtype=np.int32), np.arange(n_rows, dtype=np.int32)
         block = now.blocks[0]
-        h.changeColsBounds(n_cols, cols, _finite(col_lo), _finite(col_up))
+        bounds = engines.highs_bounds
+        h.changeColsBounds(n_cols, cols, bounds(col_lo), bounds(col_up))
         # in highspy's bindings, not its type stubs
-        h.changeRowsBounds(n_rows, rows, _finite(row_lo), _finite(row_up))  # type: ignore[attr-defined]
+        h.changeRowsBounds(n_rows, rows, bounds(row_lo), bounds(row_up))  # type: ignore[attr-defined]
         h.changeColsCost(n_cols, cols, part.weights)
         try:
             status = self._run_with(h, TIE_BREAK_OPTIONS)
@@ -338,8 +330,8 @@ class DemandResolver:
                 status = self._run_with(h, self._options)
             return np.asarray(h.getSolution().col_value, dtype=float), status
         finally:
-            h.changeColsBounds(n_cols, cols, _finite(now.lower), _finite(now.upper))
-            h.changeRowsBounds(n_rows, rows, _finite(block.lower), _finite(block.upper))  # type: ignore[attr-defined]
+            h.changeColsBounds(n_cols, cols, bounds(now.lower), bounds(now.upper))
+            h.changeRowsBounds(n_rows, rows, bounds(block.lower), bounds(block.upper))  # type: ignore[attr-defined]
 
     def violations(self, demand: np.ndarray, values: np.ndarray) -> list[str]:
         """How ``values`` break the model with ``demand`` in the conservation rows."""
@@ -392,11 +384,6 @@ TIE_BREAK_OPTIONS: dict[str, int | float] = {
     "simplex_strategy": 4,
     "simplex_primal_edge_weight_strategy": 0,
 }
-
-
-def _finite(v: np.ndarray) -> np.ndarray:
-    """``v`` with infinite bounds at HiGHS's infinity."""
-    return np.clip(v, -highspy.kHighsInf, highspy.kHighsInf)
 
 
 #: The last resolver made in this process, by the key it was asked for with: a worker

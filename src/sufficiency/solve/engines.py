@@ -240,6 +240,11 @@ def quiet_native_output() -> Iterator[None]:
                 _saved_stdout = None
 
 
+def highs_bounds(values: np.ndarray) -> np.ndarray:
+    """Bounds as HiGHS takes them: an infinite one at HiGHS's infinity."""
+    return np.clip(np.asarray(values, dtype=float), -highspy.kHighsInf, highspy.kHighsInf)
+
+
 def _highs_model(m: LpMatrix) -> highspy.Highs:
     """A Highs object holding the model (passed in one call, as arrays), quiet.
 
@@ -248,7 +253,6 @@ def _highs_model(m: LpMatrix) -> highspy.Highs:
     national LA's model of 85k nonzeros).
     """
     a, lower, upper = m.stacked()
-    inf = highspy.kHighsInf
     with quiet_native_output():  # HiGHS prints its banner when constructed
         h = highspy.Highs()
     h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
@@ -263,10 +267,10 @@ def _highs_model(m: LpMatrix) -> highspy.Highs:
         int(highspy.ObjSense.kMinimize.value),
         0.0,
         np.ascontiguousarray(m.cost, dtype=float),
-        np.where(np.isfinite(m.lower), m.lower, -inf),
-        np.where(np.isfinite(m.upper), m.upper, inf),
-        np.where(np.isfinite(lower), lower, -inf),
-        np.where(np.isfinite(upper), upper, inf),
+        highs_bounds(m.lower),
+        highs_bounds(m.upper),
+        highs_bounds(lower),
+        highs_bounds(upper),
         a.indptr.astype(np.int32),
         a.indices.astype(np.int32),
         a.data.astype(float),
