@@ -118,13 +118,20 @@ def test_an_interrupted_run_cancels_its_unmitigated_plan(monkeypatch: pytest.Mon
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
             made.append(self)
 
-    def plan(scenario, *args, **kwargs):  # type: ignore[no-untyped-def]
+    real_solved = planning._solved
+
+    def solved(scenario, *args, **kwargs):  # type: ignore[no-untyped-def]
         if scenario.levers.active:  # the plan itself: interrupted
             raise KeyboardInterrupt
+        return real_solved(scenario, *args, **kwargs)
+
+    def plan(scenario, *args, **kwargs):  # type: ignore[no-untyped-def]
         go.wait(10)  # the unmitigated plan starts solving after the interruption
         return real_plan(scenario, *args, **kwargs)
 
     monkeypatch.setattr(planning, "Beside", Recorded)
+    monkeypatch.setattr(planning, "BESIDE_MIN_PAIRS", 0)  # beside, small as the model is
+    monkeypatch.setattr(planning, "_solved", solved)
     monkeypatch.setattr(planning, "plan", plan)
     levers = {"out_of_area": {"reduce_by": 0.5, "by_year": 2027}}
     scenario = {**tiny_scenario_dict(), "forecast": {"method": "naive"}, "levers": levers}
@@ -136,14 +143,36 @@ def test_an_interrupted_run_cancels_its_unmitigated_plan(monkeypatch: pytest.Mon
         beside.result()
 
 
-def test_a_run_with_levers_has_the_unmitigated_plan_of_a_run_without() -> None:
+@pytest.mark.parametrize("beside", [False, True], ids=["after", "beside"])
+def test_a_run_with_levers_has_the_unmitigated_plan_of_a_run_without(
+    beside: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unmitigated plan is a run without the levers, solved after the plan (a small
+    model, as here) or beside it in a thread (from BESIDE_MIN_PAIRS pairs)."""
+    threads: list[str] = []
+    real = planning.Beside
+
+    def recorded(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(planning, "Beside", recorded)
+    if beside:
+        monkeypatch.setattr(planning, "BESIDE_MIN_PAIRS", 0)
     levers = {"out_of_area": {"reduce_by": 0.5, "by_year": 2027}}
     base = {**tiny_scenario_dict(), "forecast": {"method": "naive"}}
     with_levers = sufficiency.run({**base, "levers": levers}, tables=tiny_tables())
+    assert threads == (["unmitigated"] if beside else [])
     plain = sufficiency.run(base, tables=tiny_tables())
     unmitigated = with_levers.extras["unmitigated"].allocation.placements
     assert unmitigated.equals(plain.placements)
     assert with_levers.summary["timings"]["unmitigated"] > 0
+    assert not threads[1:]  # a run without levers has no unmitigated plan
+
+
+def test_the_bundled_borough_solves_its_unmitigated_plan_beside(baseline) -> None:  # type: ignore[no-untyped-def]
+    """The bundled borough's model is large enough for the overlap to pay."""
+    assert len(baseline.extras["arrays"].pair_group) >= planning.BESIDE_MIN_PAIRS
 
 
 def test_side_by_side_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -263,6 +263,16 @@ def plan(
         SolveError: If the model cannot be solved.
     """
     made = plan_model(scenario, inputs, forecast, extra_groups, sen_support)
+    return _solved(scenario, made, sen_support, place_values)
+
+
+def _solved(
+    scenario: Scenario,
+    made: PlanModel,
+    sen_support: pd.DataFrame | None,
+    place_values: bool,
+) -> Plan:
+    """The plan of a model made by :func:`plan_model` (see :func:`plan`)."""
     opts = scenario.allocation
     allocation, builds = _allocate_builds(
         made.arrays, opts.solver, opts.time_limit_seconds, opts.fallback_solver, place_values
@@ -282,6 +292,14 @@ def plan(
     )
 
 
+#: Placement pairs (a demand group and a setting it may use, each year) from which the
+#: unmitigated plan is solved in a thread beside the plan rather than after it. A model's
+#: solves hold no interpreter lock, so large models gain from the overlap; a small model is
+#: mostly pandas work, and two threads of it slow each other through the interpreter lock
+#: (20 generated boroughs of a few settings with a lever: 11.1 s of CPU beside, 8.9 s after).
+BESIDE_MIN_PAIRS = 2_000
+
+
 def plan_and_unmitigated(
     scenario: Scenario,
     inputs: Inputs,
@@ -290,39 +308,43 @@ def plan_and_unmitigated(
     place_values: bool = True,
 ) -> tuple[Plan, Plan | None]:
     """:func:`plan`, and where the scenario has levers or capital options the same demand
-    planned without them (the unmitigated plan), solved beside it in a thread
-    (:class:`~sufficiency.solve.beside.Beside`).
+    planned without them (the unmitigated plan).
 
-    The two answers are the ones each gives alone. If the plan fails or is interrupted,
-    the unmitigated plan is cancelled (its solver processes killed) before the exception
-    goes on. The unmitigated plan's wall time is its ``timings["unmitigated"]``.
+    Once the plan's model is made, the unmitigated plan is solved in a thread beside it
+    (:class:`~sufficiency.solve.beside.Beside`) if the model has at least
+    :data:`BESIDE_MIN_PAIRS` placement pairs, and after it otherwise. The two answers are
+    the ones each gives alone, either way. If the plan fails or is interrupted, the
+    unmitigated plan is cancelled (its solver processes killed) before the exception goes
+    on. The unmitigated plan's wall time is its ``timings["unmitigated"]``.
     ``place_values`` is passed to both (see :func:`allocate`).
 
     Returns:
         The plan, and the unmitigated plan (None without levers or options).
     """
-    beside: Beside[Plan] | None = None
-    if scenario.levers.active or active_options(scenario.capital):
-        baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
-        beside = Beside(
-            "unmitigated",
-            plan,
-            baseline,
-            inputs,
-            forecast,
-            sen_support=sen_support,
-            place_values=place_values,
-        )
-    try:
-        mitigated = plan(
+    if not (scenario.levers.active or active_options(scenario.capital)):
+        return plan(
             scenario, inputs, forecast, sen_support=sen_support, place_values=place_values
-        )
+        ), None
+    baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
+    unmitigated_plan = partial(
+        plan, baseline, inputs, forecast, sen_support=sen_support, place_values=place_values
+    )
+    made = plan_model(scenario, inputs, forecast, sen_support=sen_support)
+    beside: Beside[Plan] | None = None
+    if len(made.arrays.pair_group) >= BESIDE_MIN_PAIRS:
+        beside = Beside("unmitigated", unmitigated_plan)
+    try:
+        mitigated = _solved(scenario, made, sen_support, place_values)
         unmitigated = beside.result() if beside is not None else None
     except BaseException:
         if beside is not None:
             beside.cancel()
         raise
-    if beside is not None and unmitigated is not None and beside.seconds is not None:
+    if beside is None:  # a small model: after the plan
+        start = time.perf_counter()
+        unmitigated = unmitigated_plan()
+        unmitigated.timings["unmitigated"] = time.perf_counter() - start
+    elif unmitigated is not None and beside.seconds is not None:
         unmitigated.timings["unmitigated"] = beside.seconds
     return mitigated, unmitigated
 
