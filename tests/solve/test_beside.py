@@ -111,7 +111,7 @@ def test_an_interrupted_run_cancels_its_unmitigated_plan(monkeypatch: pytest.Mon
     solver processes killed, no engine started again) and the interruption raised."""
     made: list[Beside] = []
     go = threading.Event()
-    real_plan = planning.plan
+    real_unmitigated = planning._unmitigated
 
     class Recorded(Beside):
         def __init__(self, *args: object, **kwargs: object) -> None:
@@ -125,14 +125,14 @@ def test_an_interrupted_run_cancels_its_unmitigated_plan(monkeypatch: pytest.Mon
             raise KeyboardInterrupt
         return real_solved(scenario, *args, **kwargs)
 
-    def plan(scenario, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def unmitigated(*args, **kwargs):  # type: ignore[no-untyped-def]
         go.wait(10)  # the unmitigated plan starts solving after the interruption
-        return real_plan(scenario, *args, **kwargs)
+        return real_unmitigated(*args, **kwargs)
 
     monkeypatch.setattr(planning, "Beside", Recorded)
     monkeypatch.setattr(planning, "BESIDE_MIN_PAIRS", 0)  # beside, small as the model is
     monkeypatch.setattr(planning, "_solved", solved)
-    monkeypatch.setattr(planning, "plan", plan)
+    monkeypatch.setattr(planning, "_unmitigated", unmitigated)
     levers = {"out_of_area": {"reduce_by": 0.5, "by_year": 2027}}
     scenario = {**tiny_scenario_dict(), "forecast": {"method": "naive"}, "levers": levers}
     with pytest.raises(KeyboardInterrupt):

@@ -9,6 +9,7 @@ solving again without it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -148,6 +149,31 @@ class PlanModel:
     seconds: float
 
 
+@dataclass(frozen=True)
+class _Before:
+    """What a plan's model takes from the inputs before any lever: the same for a scenario
+    and its unmitigated plan, so made once for both (see :func:`_before`)."""
+
+    inputs: Inputs
+    shares: pd.DataFrame
+    rates: CarryRates
+    sen_levels: pd.DataFrame | None
+
+
+def _before(scenario: Scenario, inputs: Inputs) -> _Before:
+    """The inputs in canonical row order (the same model, whatever the order of the input
+    rows), the base year's levels, the carry rates and the SEN support levels."""
+    inputs = canonical(inputs)
+    return _Before(
+        inputs=inputs,
+        shares=level_shares(inputs.caseload, inputs.settings, scenario.base_year),
+        rates=carry_rates(inputs, scenario.base_year, scenario.forecast.history_start),
+        sen_levels=sen_support_levels(
+            inputs.sen_support_placements, inputs.settings, scenario.allocation.sen_support
+        ),
+    )
+
+
 def plan_model(
     scenario: Scenario,
     inputs: Inputs,
@@ -161,16 +187,27 @@ def plan_model(
     Raises:
         ScenarioError: If a lever names something the inputs do not have.
     """
+    return _plan_model(scenario, _before(scenario, inputs), forecast, extra_groups, sen_support)
+
+
+def _plan_model(
+    scenario: Scenario,
+    before: _Before,
+    forecast: pd.DataFrame,
+    extra_groups: pd.DataFrame | None = None,
+    sen_support: pd.DataFrame | None = None,
+) -> PlanModel:
+    """:func:`plan_model` from what :func:`_before` made of the inputs."""
     t0 = time.perf_counter()
-    inputs = canonical(inputs)  # the same model, whatever the order of the input rows
+    inputs, shares, rates, sen_levels = (
+        before.inputs,
+        before.shares,
+        before.rates,
+        before.sen_levels,
+    )
     levers = scenario.levers
     opts = scenario.allocation
     years = scenario.plan_years
-    shares = level_shares(inputs.caseload, inputs.settings, scenario.base_year)
-    rates = carry_rates(inputs, scenario.base_year, scenario.forecast.history_start)
-    sen_levels = sen_support_levels(
-        inputs.sen_support_placements, inputs.settings, opts.sen_support
-    )
     demand, not_placed = scenario_demand(scenario, forecast, shares, rates, sen_support, sen_levels)
     if extra_groups is not None:
         demand = with_groups(demand, extra_groups)
@@ -292,6 +329,26 @@ def _solved(
     )
 
 
+def _unmitigated(
+    baseline: Scenario,
+    before: _Before,
+    forecast: pd.DataFrame,
+    sen_support: pd.DataFrame | None,
+    place_values: bool,
+    common: float,
+) -> Plan:
+    """The unmitigated plan (``baseline``: the scenario without levers or options) from
+    what the plan's inputs gave before any lever; its ``arrays`` time counts ``common``
+    seconds spent on that."""
+    made = _plan_model(baseline, before, forecast, sen_support=sen_support)
+    return _solved(
+        baseline,
+        dataclasses.replace(made, seconds=made.seconds + common),
+        sen_support,
+        place_values,
+    )
+
+
 #: Placement pairs (a demand group and a setting it may use, each year) from which the
 #: unmitigated plan is solved in a thread beside the plan rather than after it. A model's
 #: solves hold no interpreter lock, so large models gain from the overlap; a small model is
@@ -326,10 +383,14 @@ def plan_and_unmitigated(
             scenario, inputs, forecast, sen_support=sen_support, place_values=place_values
         ), None
     baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
+    t0 = time.perf_counter()
+    before = _before(scenario, inputs)  # the same for both plans
+    common = time.perf_counter() - t0
     unmitigated_plan = partial(
-        plan, baseline, inputs, forecast, sen_support=sen_support, place_values=place_values
+        _unmitigated, baseline, before, forecast, sen_support, place_values, common
     )
-    made = plan_model(scenario, inputs, forecast, sen_support=sen_support)
+    made = _plan_model(scenario, before, forecast, sen_support=sen_support)
+    made = dataclasses.replace(made, seconds=made.seconds + common)
     beside: Beside[Plan] | None = None
     if len(made.arrays.pair_group) >= BESIDE_MIN_PAIRS:
         beside = Beside("unmitigated", unmitigated_plan)
