@@ -331,10 +331,9 @@ def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:
     check_out_of_area(r)
     if "fewer_plans" in levers or "inclusion" in levers:
         # moving children between plans and SEN support, or between levels, keeps the
-        # SEND cohort whole: the same children to place as without levers, every year
-        plain = run_tables(
-            tables, forecast={"method": "naive"}, allocation={"continuity": continuity}
-        )
+        # SEND cohort whole: the same children to place as without levers, every year (the
+        # unmitigated plan is a run without levers: tests/solve/test_beside.py)
+        plain = r.extras["unmitigated"]
         with_levers = r.demand.groupby("year")["children"].sum()
         without = plain.demand.groupby("year")["children"].sum()
         if "demand" not in levers:
