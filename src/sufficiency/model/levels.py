@@ -35,32 +35,32 @@ def level_shares(caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int)
     base = caseload[caseload["year"] == base_year]
     tier_of = dict(zip(settings["setting"], settings["tier"].astype(str), strict=True))
     tier_of.update(NOT_IN_SCHOOL)
-    base = base.assign(
-        level=base["setting"].map(tier_of),
-        need=base["need"].astype(str),
-        age_band=base["age_band"].astype(str),
-    )
     levels = list(LEVELS)
-    cell = base.pivot_table(
-        index=["need", "age_band"],
-        columns="level",
-        values="children",
-        aggfunc="sum",
-        fill_value=0.0,
-    ).reindex(columns=levels, fill_value=0.0)
-    by_need = base.pivot_table(
-        index="need", columns="level", values="children", aggfunc="sum", fill_value=0.0
-    ).reindex(columns=levels, fill_value=0.0)
-    overall = base.groupby("level")["children"].sum().reindex(levels, fill_value=0.0)
+    needs, bands = list(taxonomy.EHCP_NEEDS), list(taxonomy.AGE_BAND_LABELS)
+    # codes of each base-year row (-1: a setting, need or band outside the lists)
+    level = pd.Index(levels).get_indexer(base["setting"].map(tier_of))
+    need = pd.Index(needs).get_indexer(base["need"].astype(str))
+    band = pd.Index(bands).get_indexer(base["age_band"].astype(str))
+    children = base["children"].to_numpy(dtype=float)
+    known = level >= 0
+    of_need = known & (need >= 0)
+    of_cell = of_need & (band >= 0)
+    overall = _sums(level, children, known, len(levels))
+    by_need = _sums(need * len(levels) + level, children, of_need, len(needs) * len(levels))
+    cell = _sums(
+        (need * len(bands) + band) * len(levels) + level,
+        children,
+        of_cell,
+        len(needs) * len(bands) * len(levels),
+    )
 
-    index = pd.MultiIndex.from_product(
-        [taxonomy.EHCP_NEEDS, taxonomy.AGE_BAND_LABELS], names=["need", "age_band"]
+    index = pd.MultiIndex.from_product([needs, bands], names=["need", "age_band"])
+    # column-major, as a frame's values are: row sums add up in the same order
+    counts = np.asfortranarray(cell.reshape(len(needs) * len(bands), len(levels)))
+    need_counts = np.asfortranarray(
+        np.repeat(by_need.reshape(len(needs), len(levels)), len(bands), axis=0)
     )
-    counts = cell.reindex(index, fill_value=0.0).to_numpy(dtype=float)
-    need_counts = by_need.reindex(index.get_level_values("need"), fill_value=0.0).to_numpy(
-        dtype=float
-    )
-    overall_counts = np.broadcast_to(overall.to_numpy(dtype=float), counts.shape)
+    overall_counts = np.broadcast_to(overall, counts.shape)
     chosen = np.where(
         counts.sum(1, keepdims=True) > 0,
         counts,
@@ -72,6 +72,15 @@ def level_shares(caseload: pd.DataFrame, settings: pd.DataFrame, base_year: int)
     return wide.melt(
         id_vars=["need", "age_band"], var_name="level", value_name="share"
     ).sort_values(["need", "age_band", "level"], ignore_index=True)
+
+
+def _sums(code: np.ndarray, values: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """``values`` of the ``rows`` summed by ``code`` into an array of ``size`` (pandas'
+    grouped sum, compensated as a pivot table's is, so the same to the last bit)."""
+    summed = pd.Series(values[rows]).groupby(code[rows]).sum()
+    out = np.zeros(size)
+    out[summed.index.to_numpy()] = summed.to_numpy()
+    return out
 
 
 def demand_by_level(forecast: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
