@@ -359,7 +359,7 @@ def as_categories(frame: pd.DataFrame) -> pd.DataFrame:
         ("age_band", AGE_BAND_DTYPE),
         ("phase", PHASE_DTYPE),
     ):
-        if col in out.columns:
+        if col in out.columns and out[col].dtype != dtype:  # (a column of it already: as is)
             out[col] = out[col].astype(str).astype(dtype)
     return out
 
