@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import scratch, taxonomy
-from .allocate.draws import uncertainty
 from .allocate.plan import plan_and_unmitigated
 from .config import Scenario, load_scenario
 from .data import load_inputs
@@ -145,6 +144,9 @@ def run(
         )
     spread = None
     if sc.uncertainty.draws:
+        # (imported here: the draws' process pool and their tables, 0.07 s, only when asked)
+        from .allocate.draws import uncertainty
+
         hook("draws")
         t = time.perf_counter()
         spread = uncertainty(sc, inputs, ehcp, mitigated)
