@@ -9,7 +9,6 @@ solving again without it.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -158,11 +157,13 @@ class _Before:
     shares: pd.DataFrame
     rates: CarryRates
     sen_levels: pd.DataFrame | None
+    seconds: float
 
 
 def _before(scenario: Scenario, inputs: Inputs) -> _Before:
     """The inputs in canonical row order (the same model, whatever the order of the input
     rows), the base year's levels, the carry rates and the SEN support levels."""
+    t0 = time.perf_counter()
     inputs = canonical(inputs)
     return _Before(
         inputs=inputs,
@@ -171,6 +172,7 @@ def _before(scenario: Scenario, inputs: Inputs) -> _Before:
         sen_levels=sen_support_levels(
             inputs.sen_support_placements, inputs.settings, scenario.allocation.sen_support
         ),
+        seconds=time.perf_counter() - t0,
     )
 
 
@@ -197,18 +199,16 @@ def _plan_model(
     extra_groups: pd.DataFrame | None = None,
     sen_support: pd.DataFrame | None = None,
 ) -> PlanModel:
-    """:func:`plan_model` from what :func:`_before` made of the inputs."""
+    """:func:`plan_model` from what :func:`_before` made of the inputs (its time counted in
+    the model's ``seconds``, by each plan that uses it)."""
     t0 = time.perf_counter()
-    inputs, shares, rates, sen_levels = (
-        before.inputs,
-        before.shares,
-        before.rates,
-        before.sen_levels,
-    )
+    inputs, rates = before.inputs, before.rates
     levers = scenario.levers
     opts = scenario.allocation
     years = scenario.plan_years
-    demand, not_placed = scenario_demand(scenario, forecast, shares, rates, sen_support, sen_levels)
+    demand, not_placed = scenario_demand(
+        scenario, forecast, before.shares, rates, sen_support, before.sen_levels
+    )
     if extra_groups is not None:
         demand = with_groups(demand, extra_groups)
     inputs = apply_setting_changes(inputs, levers.settings)
@@ -264,8 +264,8 @@ def _plan_model(
         arrays=arrays,
         stock=stock,
         rates=rates,
-        sen_support_levels=sen_levels,
-        seconds=time.perf_counter() - t0,
+        sen_support_levels=before.sen_levels,
+        seconds=before.seconds + time.perf_counter() - t0,
     )
 
 
@@ -335,18 +335,11 @@ def _unmitigated(
     forecast: pd.DataFrame,
     sen_support: pd.DataFrame | None,
     place_values: bool,
-    common: float,
 ) -> Plan:
     """The unmitigated plan (``baseline``: the scenario without levers or options) from
-    what the plan's inputs gave before any lever; its ``arrays`` time counts ``common``
-    seconds spent on that."""
+    what the plan's inputs gave before any lever."""
     made = _plan_model(baseline, before, forecast, sen_support=sen_support)
-    return _solved(
-        baseline,
-        dataclasses.replace(made, seconds=made.seconds + common),
-        sen_support,
-        place_values,
-    )
+    return _solved(baseline, made, sen_support, place_values)
 
 
 #: Placement pairs (a demand group and a setting it may use, each year) from which the
@@ -383,14 +376,9 @@ def plan_and_unmitigated(
             scenario, inputs, forecast, sen_support=sen_support, place_values=place_values
         ), None
     baseline = scenario.model_copy(update={"levers": Levers(), "capital": Capital()})
-    t0 = time.perf_counter()
     before = _before(scenario, inputs)  # the same for both plans
-    common = time.perf_counter() - t0
-    unmitigated_plan = partial(
-        _unmitigated, baseline, before, forecast, sen_support, place_values, common
-    )
     made = _plan_model(scenario, before, forecast, sen_support=sen_support)
-    made = dataclasses.replace(made, seconds=made.seconds + common)
+    unmitigated_plan = partial(_unmitigated, baseline, before, forecast, sen_support, place_values)
     beside: Beside[Plan] | None = None
     if len(made.arrays.pair_group) >= BESIDE_MIN_PAIRS:
         beside = Beside("unmitigated", unmitigated_plan)
