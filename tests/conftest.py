@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,14 @@ import pytest
 import yaml
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: Where the suite's pandas keeps text: Python-backed, as the command does
+#: (:mod:`sufficiency.text_storage`; a third less CPU a small run). Set before the library
+#: is imported, so its categories are made the same way. ``SUFFICIENCY_TEST_STRINGS=pyarrow``
+#: runs the suite as a notebook with pandas' default does; the notebooks (run in their own
+#: kernels) and ``tests/test_text_storage.py`` check that default in every run of the suite.
+TEXT_STORAGE = os.environ.get("SUFFICIENCY_TEST_STRINGS", "python")
+pd.set_option("mode.string_storage", TEXT_STORAGE)
 
 
 def tiny_tables() -> dict[str, pd.DataFrame]:

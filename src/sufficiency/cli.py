@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import SufficiencyError
+from .text_storage import python_strings
 
 if TYPE_CHECKING:
     from .config import Scenario
@@ -814,7 +815,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.addFilter(progress)
     warnings.formatwarning = progress.warning  # the message, not the library's source line
     try:
-        return _COMMANDS[args.command](args, progress)
+        with python_strings():  # this process's own text: see sufficiency.text_storage
+            return _COMMANDS[args.command](args, progress)
     except SufficiencyError as exc:
         progress.abandon()
         sys.stderr.write(f"error: {exc}\n")
