@@ -72,6 +72,31 @@ def test_summary_puts_the_base_year_beside_five_and_ten_years(baseline) -> None:
     assert "sha256" not in page[: page.index("Appendix: how this run was made")]
 
 
+def test_base_year_high_needs_cost_is_the_modelled_figure_beside_the_councils(baseline) -> None:  # type: ignore[no-untyped-def]
+    # the base year's recorded placements at the model's prices, as the command prints it
+    s = baseline.summary
+    figures = tables.summary_figures(baseline).set_index("figure")
+    base = str(s["base_year"])
+    hnb = figures.loc["High Needs Block cost, £ a year", base]
+    assert hnb == pytest.approx(s["base_year_hnb_cost"]) and hnb > 0
+    assert figures.loc["Transport (general fund), £ a year", base] is None  # not costed
+    page = html.unescape(re.sub(r"\s+", " ", render(baseline, {})))
+    assert "its recorded placements at the model's prices" in page
+    assert "no council figure to check it against" in page
+    assert "the model does not cost it" not in page
+    council = 0.9 * s["base_year_hnb_cost"]
+    given = {
+        **s,
+        "council_base_year_hnb_cost": council,
+        "base_year_hnb_cost_difference": (s["base_year_hnb_cost"] - council) / council,
+    }
+    page = html.unescape(re.sub(r"\s+", " ", render(replace(baseline, summary=given), {})))
+    assert f"the council's own figure is £{council / 1e6:,.1f}m, the model 11.1% above it" in page
+    unpriced = {k: v for k, v in s.items() if k != "base_year_hnb_cost"}
+    page = html.unescape(re.sub(r"\s+", " ", render(replace(baseline, summary=unpriced), {})))
+    assert "The base year is recorded; the model does not cost it." in page
+
+
 def test_assumptions_are_listed_or_said_to_be_none(baseline) -> None:  # type: ignore[no-untyped-def]
     # the bundled borough's run lists its own assumptions (the market price, inflation…)
     assert baseline.summary["assumptions"]

@@ -17,7 +17,7 @@ import base64
 import html
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -180,6 +180,28 @@ def _figures_table(result: Result) -> str:
     return _table(shown, headers=headers, kinds=list(figures["kind"]))
 
 
+def _base_year_cost_note(s: Mapping[str, Any]) -> str:
+    """What the base year's money is: its recorded placements at the model's prices
+    (``base_year_hnb_cost``), beside the council's own figure where the scenario gives it."""
+    if s.get("base_year_hnb_cost") is None:
+        return "The base year is recorded; the model does not cost it."
+    text = (
+        "The base year is recorded: its High Needs Block cost is its recorded placements at "
+        "the model's prices (its transport is not costed)"
+    )
+    council = s.get("council_base_year_hnb_cost")
+    if council is None:
+        return (
+            text + "; the scenario gives no council figure to check it against "
+            "(reference.base_year_hnb_cost_gbp)."
+        )
+    text += f"; the council's own figure is {_money(float(council))}"
+    diff = s.get("base_year_hnb_cost_difference")
+    if diff is not None:
+        text += f", the model {abs(diff):.1%} {'above' if diff >= 0 else 'below'} it"
+    return text + "."
+
+
 def _summary(result: Result, interval: float | None) -> list[str]:
     """The one-page summary: headline figures beside the High Needs Block, the gap by need
     and phase beside the most valuable places and the capital options chosen."""
@@ -214,8 +236,8 @@ def _summary(result: Result, interval: float | None) -> list[str]:
         _figures_table(result),
         _note(
             "January census counts of children and young people with an EHC plan unless said "
-            "to be on SEN support (no plan). The base year is recorded; the model does not "
-            "cost it. £ a year at each year's prices."
+            f"to be on SEN support (no plan). {_base_year_cost_note(result.summary)} "
+            "£ a year at each year's prices."
         ),
     ]
     block = tables.hnb_against_cost(result)

@@ -517,7 +517,8 @@ def summary_figures(result: Result) -> pd.DataFrame:
         None,
         "total_cost",
     )
-    row("High Needs Block cost, £ a year", "money", None, "hnb_cost")
+    # the base year's recorded placements at the model's prices (summary base_year_hnb_cost)
+    row("High Needs Block cost, £ a year", "money", s.get("base_year_hnb_cost"), "hnb_cost")
     row("Transport (general fund), £ a year", "money", None, "transport_cost")
     if any(by_year[y].get("unmitigated_cost") is not None for y in years):
         row("Cost to the council unmitigated, £ a year", "money", None, "unmitigated_cost")
