@@ -158,3 +158,19 @@ def test_a_starter_task_keeps_a_full_runs_figures(tmp_path: Path) -> None:
     got = outcome.rows[["year", *COLUMNS]].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-12)
     assert full.capacity["value_per_place"].notna().all()
+
+
+def test_worker_processes_keep_python_text_and_the_table_comes_back_in_the_callers() -> None:
+    from sufficiency.sweep import Outcome, Task, _python_strings_plugin, gather
+
+    with pd.option_context("mode.string_storage", "pyarrow"):  # a notebook's default
+        _python_strings_plugin().setup(None)  # as in a worker process the sweep started
+        assert pd.get_option("mode.string_storage") == "python"
+        rows = pd.DataFrame({"la": ["A", "A"], "scenario": ["base"] * 2, "year": [2026, 2027]})
+        assert rows["la"].dtype.storage == "python"
+        pd.set_option("mode.string_storage", "pyarrow")  # back in the caller's process
+        task = Task("A", "base", "a.yaml")
+        table = gather([task], [Outcome(task, rows, None, 1.0)], None, 1.0).table
+        assert table["la"].dtype.storage == "pyarrow" == table["scenario"].dtype.storage
+        assert table.columns.dtype.storage == "pyarrow"
+        assert table["la"].tolist() == ["A", "A"] and table["year"].tolist() == [2026, 2027]
