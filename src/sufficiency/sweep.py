@@ -390,9 +390,9 @@ def sweep(
 
 
 def _python_strings_plugin() -> Any:
-    """A Dask worker plugin keeping text in Python-backed strings in each worker process
-    (:mod:`sufficiency.text_storage`: about a fifth less CPU a task). Registered only on
-    worker processes the sweep starts: never on a cluster or threads of the user's."""
+    """A Dask worker plugin keeping text in Python-backed strings in each worker process,
+    as the command does (:mod:`sufficiency.text_storage`). Registered only on worker
+    processes the sweep starts: never on a cluster or threads of the user's."""
     from distributed import WorkerPlugin
 
     class PythonStrings(WorkerPlugin):

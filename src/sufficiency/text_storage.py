@@ -14,7 +14,8 @@ The library never changes pandas' options when it is imported or called: a noteb
 frames keep the user's settings (a user can choose Python-backed text with
 ``pd.set_option("mode.string_storage", "python")`` before reading any data). The
 ``sufficiency`` command is a process of its own, so it runs each command under
-:func:`python_strings`.
+:func:`python_strings`; so do the worker processes a sweep starts itself
+(:func:`sufficiency.sweep.sweep`), whose table comes back in the caller's storage.
 """
 
 from __future__ import annotations
