@@ -14,6 +14,9 @@ from ..model.arrays import AllocationArrays
 #: fee (independent places and the market of last resort have no top-up).
 BASES = ("band", "flat", "fee")
 
+#: Children in a pair below this are solver noise, as in the placements table.
+NOISE = 1e-9
+
 
 def _fee(arrays: AllocationArrays) -> np.ndarray:
     """Whether each pair's High Needs Block cost is a fee, shape (K,)."""
@@ -72,6 +75,10 @@ def top_up_by_band(arrays: AllocationArrays, placed: np.ndarray) -> pd.DataFrame
     bands = arrays.bands
     if bands is None:
         return None
+    # solver noise (a pair's children under 1e-9) left out as the placements table leaves
+    # it; a band row of a real placement is kept however small its share, so no money of
+    # the placements' top-up is lost (a share of 1e-12 is the council's to give)
+    placed = np.where(placed > NOISE, placed, 0.0)
     top_up, basis = unit_top_up(arrays)
     years = arrays.years[arrays.pair_year]
     tiers = arrays.settings["tier"].astype(str).to_numpy()[arrays.pair_setting]
@@ -102,7 +109,7 @@ def top_up_by_band(arrays: AllocationArrays, placed: np.ndarray) -> pd.DataFrame
     table = frame.groupby(["year", "band", "tier"], sort=False, as_index=False)[
         ["children", "top_up_cost"]
     ].sum()
-    table = table[table["children"] > 1e-9]
+    table = table[table["children"] > 0.0]
     table["band"] = pd.Categorical(table["band"], categories=[*bands.bands, UNBANDED], ordered=True)
     table["tier"] = table["tier"].astype(taxonomy.TIER_DTYPE)
     return table.sort_values(["year", "band", "tier"], ignore_index=True)
