@@ -247,7 +247,13 @@ def continuity(m: LpMatrix, arrays: AllocationArrays) -> None:
 
 
 def out_of_area(m: LpMatrix, arrays: AllocationArrays) -> None:
-    """Children counted out of area (new ones only, if so) − over-cap slack ≤ cap, per year."""
+    """Children counted out of area (new ones only, if so) − over-cap slack ≤ cap, per year.
+
+    New ones are those placed less those who continue: at a continuity target,
+    ``x − (carried − displaced)`` (the stay row makes ``x ≥ carried − displaced``), so a
+    child displaced from a counted setting and placed out of area again counts as new there,
+    as the policy table counts it (:func:`sufficiency.postprocess.allocation.tables`).
+    """
     ooa = arrays.out_of_area
     if ooa is None:
         return
@@ -267,6 +273,10 @@ def out_of_area(m: LpMatrix, arrays: AllocationArrays) -> None:
         rows.append(row_year[src_row[take]])
         cols.append(cont.source[take])
         vals.append(-cont.rate[take])
+        if "d" in m.columns:  # displaced children do not continue: not netted off as carried
+            rows.append(row_year[hit])
+            cols.append(m.columns["d"].start + np.flatnonzero(hit))
+            vals.append(np.ones(int(hit.sum())))
     slack = m.columns["m"]
     rows.append(np.arange(n_years))
     cols.append(np.arange(slack.start, slack.stop))
