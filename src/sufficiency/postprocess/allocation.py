@@ -14,7 +14,7 @@ from ..model.arrays import AllocationArrays, group_provision
 from ..model.market import MARKET
 from ..model.segments import SEGMENT
 from ..solve.lp import AllocationModel, Solution
-from .bands import with_unit_top_up
+from .bands import NOISE, with_unit_top_up
 
 #: Columns naming a demand group in the tables (the model's ``GROUP_KEYS``).
 _KEYS = ["year", "provision", "need", "age_band", "level"]
@@ -169,7 +169,7 @@ def tables(
         moved_by_band = np.bincount(
             band_pair[cont.target], weights=solution.displaced, minlength=n_band_pairs
         )
-        moved = moved_by_band > 1e-9
+        moved = moved_by_band > NOISE
         displaced = (
             pairs[moved][[*_KEYS, "setting"]]
             .assign(children=moved_by_band[moved])
@@ -187,7 +187,7 @@ def tables(
         ],
         ignore_index=True,
     )
-    placed = placed[placed["children"] > 1e-9].copy()
+    placed = placed[placed["children"] > NOISE].copy()
     placed["hnb_cost"] = placed["children"] * placed["hnb_unit_cost"]
     fee = ((placed["tier"] == "independent") | (placed["setting"] == MARKET)).to_numpy()
     funding = placed["children"] * placed["place_funding_unit_cost"]
@@ -256,7 +256,7 @@ def tables(
             children=market + unmet + kept, market=market, no_place=unmet, kept_in_mainstream=kept
         )
     )
-    shortfall = shortfall[shortfall["children"] > 1e-9].reset_index(drop=True)
+    shortfall = shortfall[shortfall["children"] > NOISE].reset_index(drop=True)
 
     n_years, n_settings = arrays.capacity.shape
     used = np.zeros((n_years, n_settings))

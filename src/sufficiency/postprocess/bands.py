@@ -14,7 +14,8 @@ from ..model.arrays import AllocationArrays
 #: fee (independent places and the market of last resort have no top-up).
 BASES = ("band", "flat", "fee")
 
-#: Children in a pair below this are solver noise, as in the placements table.
+#: Children below this are solver noise: left out of the placements, shortfall, displaced
+#: and band tables alike.
 NOISE = 1e-9
 
 
@@ -75,7 +76,7 @@ def top_up_by_band(arrays: AllocationArrays, placed: np.ndarray) -> pd.DataFrame
     bands = arrays.bands
     if bands is None:
         return None
-    # solver noise (a pair's children under 1e-9) left out as the placements table leaves
+    # solver noise (a pair's children under NOISE) left out as the placements table leaves
     # it; a band row of a real placement is kept however small its share, so no money of
     # the placements' top-up is lost (a share of 1e-12 is the council's to give)
     placed = np.where(placed > NOISE, placed, 0.0)
