@@ -75,8 +75,13 @@ def _workers(psutil, pid: int) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
+#: CPU seconds a draw worker has spent once it is solving: its start-up (starting Python,
+#: importing the library, taking the model) takes about 1.2 s of it.
+BUSY_CPU_SECONDS = 2.5
+
+
 def _wait_for_busy_workers(psutil, proc: subprocess.Popen[bytes]) -> list:  # type: ignore[no-untyped-def]
-    """The two workers, once both have spent CPU time on draws (beyond importing)."""
+    """The two workers, once both have spent CPU time solving (beyond starting up)."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -84,7 +89,7 @@ def _wait_for_busy_workers(psutil, proc: subprocess.Popen[bytes]) -> list:  # ty
         workers = _workers(psutil, proc.pid)
         if len(workers) >= 2:
             try:
-                busy = all(w.cpu_times().user > 4.0 for w in workers)
+                busy = all(w.cpu_times().user > BUSY_CPU_SECONDS for w in workers)
             except psutil.NoSuchProcess:
                 busy = False
             if busy:
