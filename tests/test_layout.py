@@ -21,6 +21,7 @@ RANK: dict[str, int] = {
     "config": 2,
     "data": 3,
     "text_storage": 0,  # where pandas keeps text in the command's own process
+    "blas_threads": 0,  # one BLAS thread for the library's own work
     "scratch": 0,  # temporary folders named for their process, stale ones removed
     "guard": 3,  # the one rule of every command that writes: never an input (reads config)
     "sources": 5,  # readers of published and council files, and the starter (forecast's shapes)

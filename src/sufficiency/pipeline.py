@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import scratch, taxonomy
 from .allocate.plan import plan_and_unmitigated
+from .blas_threads import one_blas_thread
 from .config import Scenario, load_scenario
 from .data import load_inputs
 from .data.tables import TableSource
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 StageHook = Callable[[str], None]
 
 
+@one_blas_thread()  # a long vector's dot product would wake BLAS threads that then spin
 def run(
     source: str | Path | Mapping[str, Any] | Scenario,
     *,

@@ -21,6 +21,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..blas_threads import one_blas_thread
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
 from ..errors import SolveError
@@ -64,6 +65,7 @@ def _draws_model(
     return DrawModel(made.arrays, model.matrix, extended)
 
 
+@one_blas_thread()
 def allocate_draws(
     scenario: Scenario,
     inputs: Inputs,

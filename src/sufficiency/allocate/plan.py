@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..blas_threads import one_blas_thread
 from ..config.capital import Capital
 from ..config.levers import Levers
 from ..config.schema import Scenario
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from ..solve.engines import Basis
 
 
+@one_blas_thread()
 def allocate(
     arrays: AllocationArrays,
     *,
@@ -269,6 +271,7 @@ def _plan_model(
     )
 
 
+@one_blas_thread()
 def plan(
     scenario: Scenario,
     inputs: Inputs,

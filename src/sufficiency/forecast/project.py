@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from .. import taxonomy
+from ..blas_threads import one_blas_thread
 from ..data.flows import read_flows
 from ..errors import ForecastError, Problem
 from .assemble import backtest_record, diagnostics_frame, interval_frame, one_step_errors
@@ -274,7 +274,7 @@ def forecast_demand(
         )
     # One BLAS thread while fitting: statsmodels' optimisers call BLAS on tiny matrices,
     # and waking OpenBLAS threads for each call made ETS fits ~10x slower on 2 busy cores.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _forecast(
             history,
             population,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blas_threads import limit_this_process
 from ..model.arrays import AllocationArrays
 from . import engines
 from .draws import solve_demands
@@ -139,12 +140,14 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def _worker_start(parent: int) -> None:
-    """In each worker, first: ignore Ctrl-C and die with the parent process ``parent``."""
+    """In each worker, first: ignore Ctrl-C and die with the parent process ``parent``;
+    then BLAS on one thread (the workers run side by side, one to a core)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the worker could ask
         os._exit(1)
     threading.Thread(target=_watchdog, args=(parent,), name="parent-watchdog", daemon=True).start()
+    limit_this_process()
 
 
 def _die_with_parent() -> None:
