@@ -117,5 +117,5 @@ def test_excel_and_parquet_inputs(write_tiny, tmp_path, capsys) -> None:
     sc["data"]["caseload"] = "data/caseload.parquet"
     path.write_text(yaml.safe_dump(sc))
     out = tmp_path / "ok"
-    assert main(["--quiet", "run", str(path), "--out", str(out)]) == 0
+    assert main(["--quiet", "run", str(path), "--out", str(out), "--no-report"]) == 0
     assert (out / "placements.csv").is_file()
