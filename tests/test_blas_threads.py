@@ -75,3 +75,54 @@ def test_the_module_is_where_the_library_limits_blas() -> None:
         p.relative_to(src).as_posix() for p in src.rglob("*.py") if "threadpoolctl" in p.read_text()
     )
     assert users == ["blas_threads.py"]
+
+
+def test_blocks_in_threads_that_end_out_of_order_restore_the_callers_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A enters, B enters, A leaves (B's limit stays), B leaves (the caller's restored):
+    the first block in sets the limit, the last out restores it, nested blocks too.
+    (threadpoolctl is replaced by a recorder: OpenBLAS itself does not always take a
+    limit set from a thread other than the one that set the caller's.)"""
+    import threading
+
+    import sufficiency.blas_threads as blas
+
+    events: list[str] = []
+
+    class Recorder:
+        def __init__(self, limits: int, user_api: str) -> None:
+            assert (limits, user_api) == (1, "blas")
+            events.append("limit")
+
+        def restore_original_limits(self) -> None:
+            events.append("restore")
+
+    monkeypatch.setattr(blas, "threadpool_limits", Recorder)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with blas.one_blas_thread():
+            a_in.set()
+            b_in.wait(10)
+        events.append("a left")
+        a_out.set()
+
+    def second() -> None:
+        a_in.wait(10)
+        with blas.one_blas_thread():
+            b_in.set()
+            a_out.wait(10)
+            with blas.one_blas_thread():  # nested
+                events.append("nested")
+            events.append("b leaving")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert events == ["limit", "a left", "nested", "b leaving", "restore"]
+    with pytest.raises(RuntimeError), blas.one_blas_thread():  # an error inside still restores
+        raise RuntimeError
+    assert events[-2:] == ["limit", "restore"]
