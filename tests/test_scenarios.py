@@ -15,8 +15,10 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.y
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_scenario_runs(path: Path, tmp_path: Path) -> None:
-    result = sufficiency.run(path)
+def test_scenario_runs(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # the baseline is the suite's session run (conftest.py), not run and written again
+    session = path.stem == "baseline"
+    result = request.getfixturevalue("baseline") if session else sufficiency.run(path)
     check_all(result)
     check_continuity(result)
     check_out_of_area(result)
@@ -57,7 +59,7 @@ def test_scenario_runs(path: Path, tmp_path: Path) -> None:
         assert by_year.to_numpy() == pytest.approx(placed.to_numpy(), rel=1e-9)
     else:
         assert result.top_up_by_band is None
-    out = result.write(tmp_path / "out")
+    out = request.getfixturevalue("baseline_out") if session else result.write(tmp_path / "out")
     assert (out / "top_up_by_band.csv").is_file() == (path.stem == "funding_bands")
     contract = {"demand", "placements", "shortfall", "costs", "capacity"}  # DESIGN.md
     assert contract <= set(TABLES)
