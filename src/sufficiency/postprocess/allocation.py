@@ -13,8 +13,9 @@ from ..data.inputs import MAINSTREAM
 from ..model.arrays import AllocationArrays, group_provision
 from ..model.market import MARKET
 from ..model.segments import SEGMENT
+from ..solve.checks import NOISE
 from ..solve.lp import AllocationModel, Solution
-from .bands import NOISE, with_unit_top_up
+from .bands import with_unit_top_up
 
 #: Columns naming a demand group in the tables (the model's ``GROUP_KEYS``).
 _KEYS = ["year", "provision", "need", "age_band", "level"]

@@ -9,14 +9,11 @@ from .. import taxonomy
 from ..data.bands import UNBANDED
 from ..data.inputs import MARKET
 from ..model.arrays import AllocationArrays
+from ..solve.checks import NOISE
 
 #: ``top_up_basis`` of a pair: a band mix-weighted top-up, the setting's flat top-up, or a
 #: fee (independent places and the market of last resort have no top-up).
 BASES = ("band", "flat", "fee")
-
-#: Children below this are solver noise: left out of the placements, shortfall, displaced
-#: and band tables alike.
-NOISE = 1e-9
 
 
 def _fee(arrays: AllocationArrays) -> np.ndarray:

@@ -19,6 +19,10 @@ ATOL = 1e-5
 #: Tolerance relative to the size of the bound being checked.
 RTOL = 1e-6
 
+#: Children below this in a checked solution are the engine's noise, not a placement: the
+#: tables of a solution (placements, shortfall, displaced, top-up by band) leave them out.
+NOISE = 1e-9
+
 
 def _tol(bound: np.ndarray) -> np.ndarray:
     return ATOL + RTOL * np.where(np.isfinite(bound), np.abs(bound), 0.0)
