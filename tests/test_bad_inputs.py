@@ -122,6 +122,16 @@ def repeat_row(table: str, row: int = 2, **changes: str) -> Mutate:
     return mutate
 
 
+def with_copy_of_caseload_as_sen_support(folder: Path) -> None:
+    """The caseload's children in registered settings only, copied under another name and
+    given as SEN support too."""
+    frame = read(folder, "caseload")
+    frame = frame[frame["setting"].isin(read(folder, "settings")["setting"])]
+    write(folder, "caseload", frame)
+    write(folder, "copy", frame)
+    replace_yaml("sen_support: data/sen_support.csv", "sen_support: data/copy.csv")(folder)
+
+
 def header_only(table: str) -> Mutate:
     def mutate(folder: Path) -> None:
         write(folder, table, read(folder, table).iloc[:0])
@@ -577,6 +587,33 @@ CASES = [
         "scenario-data-path-unknown-type",
         replace_yaml("settings: data/settings.csv", "settings: scenario.yaml"),
         ("scenario.yaml: unknown file type '.yaml'",),
+    ),
+    # one file (or a copy of it) given for two tables: read twice, its rows would count twice
+    Case(
+        "caseload-given-as-sen-support-too",
+        replace_yaml("sen_support: data/sen_support.csv", "sen_support: data/caseload.csv"),
+        (
+            "scenario.yaml: data.caseload and data.sen_support",
+            "caseload.csv) is given for two tables",
+        ),
+    ),
+    Case(
+        "settings-given-as-setting-places-too",
+        replace_yaml(
+            "setting_places: data/setting_places.csv", "setting_places: ./data/settings.csv"
+        ),
+        ("data.settings and data.setting_places", "settings.csv) is given for two tables"),
+    ),
+    Case(
+        # a caseload with every child in a registered setting reads as SEN support: only the
+        # rows being the same tells the copy apart
+        "caseload-copy-given-as-sen-support",
+        with_copy_of_caseload_as_sen_support,
+        (
+            "scenario.yaml: data.caseload and data.sen_support",
+            "caseload.csv and",
+            "copy.csv hold the same rows",
+        ),
     ),
     # tables: repeated keys name both rows
     Case(

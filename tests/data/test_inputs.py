@@ -3,12 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import sufficiency
 from sufficiency.config import load_scenario
 from sufficiency.data import load_inputs
 
-from conftest import tiny_scenario_dict, tiny_tables
+from conftest import WriteBorough, tiny_scenario_dict, tiny_tables
 
 
 def test_caseload_by_age_band_only() -> None:
@@ -58,3 +59,67 @@ def test_age_and_band_disagree() -> None:
     tables["caseload"]["age_band"] = "5-10"
     with pytest.raises(sufficiency.DataError, match="does not contain age 12"):
         load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+
+
+# --- one source given for two tables: read twice, its rows would count twice
+
+
+def _sen_support_like(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The tiny caseload with every child in a registered setting: valid as SEN support."""
+    caseload = tables["caseload"]
+    return caseload[caseload["setting"] != "NOT_PLACED"].reset_index(drop=True)
+
+
+def test_one_dataframe_for_two_tables_is_refused() -> None:
+    tables = tiny_tables()
+    same = _sen_support_like(tables)
+    tables["caseload"] = tables["sen_support"] = same
+    with pytest.raises(sufficiency.DataError) as caught:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    assert caught.value.summary.startswith("the same data is given for two tables")
+    (problem,) = caught.value.problems
+    assert problem.where == "data.caseload and data.sen_support"
+    assert "one DataFrame is given for two tables" in problem.message
+    # equal rows in two frames: the same table given twice
+    tables["sen_support"] = same.copy()
+    with pytest.raises(sufficiency.DataError, match="hold the same rows: one table given twice"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    # the same children as SEN support, counted otherwise, is data of its own
+    tables["sen_support"] = same.assign(children=same["children"] + 1)
+    assert load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).sen_support is not None
+
+
+def test_a_link_to_the_same_file_is_the_same_file(write_tiny: WriteBorough) -> None:
+    tables = tiny_tables()
+    tables["caseload"] = _sen_support_like(tables)
+    path = write_tiny(tables)
+    (path.parent / "data" / "link.csv").symlink_to(path.parent / "data" / "caseload.csv")
+    scenario = tiny_scenario_dict()
+    scenario["data"]["sen_support"] = "data/../data/link.csv"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    with pytest.raises(sufficiency.DataError) as caught:
+        load_inputs(load_scenario(path))
+    (problem,) = caught.value.problems
+    assert problem.where.endswith("scenario.yaml: data.caseload and data.sen_support")
+    assert "caseload.csv) is given for two tables" in problem.message
+
+
+def test_two_sheets_of_one_workbook_are_two_tables(write_tiny: WriteBorough) -> None:
+    tables = tiny_tables()
+    path = write_tiny(tables)
+    book = path.parent / "data" / "book.xlsx"
+    support = _sen_support_like(tables).assign(children=3)
+    with pd.ExcelWriter(book) as writer:
+        tables["caseload"].to_excel(writer, sheet_name="plans", index=False)
+        support.to_excel(writer, sheet_name="support", index=False)
+    scenario = tiny_scenario_dict()
+    scenario["data"]["caseload"] = "data/book.xlsx#plans"
+    scenario["data"]["sen_support"] = "data/book.xlsx#support"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    inputs = load_inputs(load_scenario(path))
+    assert inputs.sen_support is not None
+    assert inputs.sen_support["children"].sum() == 3 * len(support)
+    scenario["data"]["sen_support"] = "data/book.xlsx#plans"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    with pytest.raises(sufficiency.DataError, match=r"book.xlsx, sheet 'plans'\) is given for two"):
+        load_inputs(load_scenario(path))

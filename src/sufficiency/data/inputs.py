@@ -18,7 +18,15 @@ from .categories import CATEGORY_COLUMNS, check_categories, with_categories
 from .checks import duplicate_keys, scenario_references, warn_implausible
 from .continuity import check_continuity
 from .flows import check_flows, flow_totals, tidy_flows
-from .tables import Column, RawTable, TableSource, check_table, raise_if, read_table
+from .tables import (
+    Column,
+    RawTable,
+    TableSource,
+    check_table,
+    raise_if,
+    read_table,
+    split_sheet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -247,12 +255,79 @@ def _with_bands(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> 
     return out
 
 
-def _read(name: str, source: TableSource, files: dict[str, tuple[str, str]]) -> RawTable:
+def _read(
+    name: str,
+    source: TableSource,
+    files: dict[str, tuple[str, str]],
+    raws: dict[str, RawTable],
+) -> RawTable:
     raw = read_table(source, f"{name} table")
     if not isinstance(source, pd.DataFrame):
-        path = Path(str(source).split("#")[0])
+        path = split_sheet(source)[0]
         files[name] = (str(path), _sha256(path))
+    raws[name] = raw
     return raw
+
+
+def one_source_twice(sources: dict[str, TableSource | None], origin: str) -> list[Problem]:
+    """Tables given the same file (or the same sheet of one workbook, or the same
+    DataFrame): each table needs its own data. Read as two tables, one file counts its
+    rows twice: a caseload given as SEN support too would put every child with a plan on
+    SEN support as well, and the run would go through. Links and different spellings of one
+    path are the same file; two sheets of one workbook are not.
+
+    Args:
+        sources: Each table's source, by table name (``None`` where not given).
+        origin: The scenario file, as messages name it (``"path: "``) or ``""``.
+    """
+    first: dict[tuple[object, ...], str] = {}
+    problems = []
+    for name, source in sources.items():
+        if source is None:
+            continue
+        if isinstance(source, pd.DataFrame):
+            key: tuple[object, ...] = ("frame", id(source))
+            shown = "one DataFrame"
+        else:
+            path, sheet = split_sheet(source)
+            try:
+                stat = path.stat()
+            except (OSError, ValueError):  # missing, or no path (a NUL): reported below
+                continue
+            key = ("file", stat.st_dev, stat.st_ino, sheet)
+            shown = f"one file ({path}" + (f", sheet {sheet!r})" if sheet != 0 else ")")
+        if key in first:
+            problems.append(
+                Problem(
+                    f"{origin}data.{first[key]} and data.{name}",
+                    f"{shown} is given for two tables; each table needs its own data (read "
+                    "as two tables, its rows would count twice)",
+                )
+            )
+        else:
+            first[key] = name
+    return problems
+
+
+def same_rows_twice(raws: dict[str, RawTable], origin: str) -> list[Problem]:
+    """Two tables holding exactly the same rows and columns (a file copied under another
+    name and given for both): the same data read as two tables, refused as
+    :func:`one_source_twice` refuses one file named twice."""
+    problems = []
+    names = [n for n, raw in raws.items() if len(raw.frame)]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            x, y = raws[a].frame, raws[b].frame
+            if x.shape == y.shape and list(x.columns) == list(y.columns) and x.equals(y):
+                problems.append(
+                    Problem(
+                        f"{origin}data.{a} and data.{b}",
+                        f"{raws[a].label} and {raws[b].label} hold the same rows: one table "
+                        "given twice; each table needs its own data (read as two tables, "
+                        "its rows would count twice)",
+                    )
+                )
+    return problems
 
 
 def load_inputs(
@@ -281,6 +356,8 @@ def load_inputs(
     problems: list[Problem] = []
 
     origin = f"{scenario._sources[-1]}: " if scenario._sources else ""
+    raise_if(one_source_twice(sources, origin), "the same data is given for two tables")
+    raws: dict[str, RawTable] = {}
     missing: list[Problem] = []
     absent: set[str] = set()
     for key, value in sources.items():
@@ -308,7 +385,7 @@ def load_inputs(
     ) -> tuple[pd.DataFrame, RawTable]:
         source = sources[name]
         assert source is not None
-        raw = _read(name, source, files)
+        raw = _read(name, source, files, raws)
         fmt = scenario.data.number_formats.of(name)
         frame = check_table(raw, columns, problems, one_of=one_of, number_format=fmt, table=name)
         if raw.frame.empty and name != "setting_places":
@@ -350,12 +427,12 @@ def load_inputs(
     flows = None
     flows_raw = None
     if (flows_source := sources.get("flows")) is not None:
-        flows_raw = _read("flows", flows_source, files)
+        flows_raw = _read("flows", flows_source, files, raws)
         flows = check_flows(flows_raw, problems, scenario.data.number_formats.of("flows"))
     continuity = None
     if (continuity_source := sources.get("continuity")) is not None:
         continuity = check_continuity(
-            _read("continuity", continuity_source, files),
+            _read("continuity", continuity_source, files, raws),
             problems,
             scenario.data.number_formats.of("continuity"),
         )
@@ -376,6 +453,7 @@ def load_inputs(
         if len(band_tables) == 2
         else None
     )
+    problems += same_rows_twice(raws, origin)
     raise_if(problems, "input tables are invalid")
 
     caseload = _with_bands(caseload, caseload_raw, problems)

@@ -98,6 +98,17 @@ def _unsaved_formulas(path: Path, sheet: str | int) -> list[str]:
         values.close()
 
 
+def split_sheet(source: str | Path) -> tuple[Path, str | int]:
+    """The file a table's path names and the sheet it picks: ``book.xlsx#Sheet`` names
+    ``book.xlsx`` and its sheet ``Sheet``; a workbook alone means its first sheet (0), and
+    a ``#`` in any other file's name is part of the name."""
+    text = str(source)
+    if "#" in text and text.lower().split("#")[0].endswith((".xlsx", ".xlsm", ".xls")):
+        name, sheet = text.split("#", 1)
+        return Path(name), sheet
+    return Path(text), 0
+
+
 def read_table(source: TableSource, label: str) -> RawTable:
     """Read a table from a CSV, Excel or Parquet file, or take a DataFrame.
 
@@ -117,11 +128,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
         frame = source.reset_index(drop=True).copy()
         frame.columns = [str(c).strip().lower() for c in frame.columns]
         return RawTable(frame, label, 0)
-    text = str(source)
-    sheet: str | int = 0
-    if "#" in text and text.lower().split("#")[0].endswith((".xlsx", ".xlsm", ".xls")):
-        text, sheet = text.split("#", 1)
-    path = Path(text)
+    path, sheet = split_sheet(source)
     if path.is_dir():
         raise DataError(f"{label}: {path} is a directory; give the table's file")
     if path.exists() and not path.is_file():
