@@ -1,5 +1,6 @@
 """The default engine: HiGHS in this process for small linear programmes, Clp otherwise
-(unless a part is as large as a region's with continuity), HiGHS for mixed-integer ones."""
+(unless HiGHS's presolve cuts a large part to under half its rows), HiGHS for
+mixed-integer ones."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_engines import _chain
 
+from sufficiency.solve import engines
 from sufficiency.solve.lp import (
+    HIGHS_PART_ROWS,
     SMALL_NONZEROS,
     SMALL_PART_ROWS,
     AllocationModel,
@@ -83,3 +87,44 @@ def test_a_small_model_solved_whole_by_highs_equals_clp_in_parts() -> None:
     assert auto.status == clp.status == "optimal"
     assert auto.objective == pytest.approx(clp.objective, rel=1e-9)
     np.testing.assert_allclose(auto.row_value, clp.row_value, atol=1e-7)
+
+
+def test_a_large_part_presolve_cuts_to_under_half_goes_to_highs_else_to_clp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Clp's barrier beats HiGHS's interior point on large parts; HiGHS's simplex beats
+    both where its presolve leaves under half the rows (a council's starter)."""
+    monkeypatch.setattr(engines, "_verdicts", {})
+    cut = _chain(HIGHS_PART_ROWS)  # presolve removes every row but the total
+    kept = _chains(parts=1, rows=HIGHS_PART_ROWS, width=1)  # presolve keeps the chain
+    assert not is_small(cut) and not is_small(kept)
+    assert choose_engine(cut) == "highs"
+    assert choose_engine(kept) == "cbc"
+    # below the size, presolve is not asked: Clp whatever it would say
+    asked: list[int] = []
+    monkeypatch.setattr(engines, "_presolve_halves", lambda h: asked.append(1) or True)
+    assert choose_engine(_chains(parts=1, rows=HIGHS_PART_ROWS - 1, width=1)) == "cbc"
+    assert asked == []
+
+
+def test_the_choice_and_the_solve_presolve_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's choice and HiGHS's choice of method read one presolve of the part;
+    a model changed in any bound is presolved again (the verdict never goes to another)."""
+    monkeypatch.setattr(engines, "_verdicts", {})
+    real = engines._presolve_halves
+    asked: list[bool] = []
+
+    def halves(h):  # type: ignore[no-untyped-def]
+        asked.append(real(h))
+        return asked[-1]
+
+    monkeypatch.setattr(engines, "_presolve_halves", halves)
+    m = _chain(HIGHS_PART_ROWS)
+    arrays = SimpleNamespace(capital=None)  # run_engine reads only the capital options
+    solved = run_engine(AllocationModel(arrays, m), "auto", 60.0)  # type: ignore[arg-type]
+    assert solved.status == "optimal"
+    assert solved.objective == pytest.approx(HIGHS_PART_ROWS * (HIGHS_PART_ROWS - 1) / 2)
+    assert asked == [True]
+    m.upper[0] = 0.5  # the first column's own row (= 1) now fails: another model
+    assert run_engine(AllocationModel(arrays, m), "auto", 60.0).status == "infeasible"  # type: ignore[arg-type]
+    assert len(asked) == 2

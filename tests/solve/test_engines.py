@@ -123,6 +123,7 @@ def test_simplex_where_presolve_leaves_less_than_half(
     interior point; a small model is not presolved first."""
     asked: list[bool] = []
     real = engines._presolve_halves
+    monkeypatch.setattr(engines, "_verdicts", {})  # no verdict remembered from other tests
 
     def halves(h):  # type: ignore[no-untyped-def]
         asked.append(real(h))

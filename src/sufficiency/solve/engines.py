@@ -8,6 +8,7 @@ HiGHS's compiled writer, removes that overhead. Both engines return the same
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -371,6 +372,43 @@ def _presolve_halves(h: highspy.Highs) -> bool:
     return rows > 0 and kept < HIGHS_SIMPLEX_PRESOLVED_SHARE * rows
 
 
+#: Models whose presolve verdict is remembered (the latest, by content).
+_VERDICTS_KEPT = 32
+_verdicts: dict[bytes, bool] = {}
+_verdicts_lock = threading.Lock()
+
+
+def _fingerprint(m: LpMatrix) -> bytes:
+    """A digest of everything HiGHS's presolve reads of ``m`` (costs, bounds, rows)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (m.cost, m.lower, m.upper, m.integer):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    for b in m.blocks:
+        digest.update(np.asarray(b.matrix.shape, dtype=np.int64).tobytes())
+        for array in (b.matrix.indptr, b.matrix.indices, b.matrix.data, b.lower, b.upper):
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.digest()
+
+
+def presolve_halves(m: LpMatrix, h: highspy.Highs | None = None) -> bool:
+    """:func:`_presolve_halves` for the model ``m`` (held by ``h`` where given), presolved
+    once: the engine's choice (:func:`~sufficiency.solve.lp.choose_engine`) and HiGHS's
+    choice of method (:func:`solve_highs`) ask about the same part, and the verdict, by the
+    model's content, is remembered for the next (it steers only which method runs, never
+    an answer)."""
+    key = _fingerprint(m)
+    with _verdicts_lock:
+        known = _verdicts.get(key)
+    if known is not None:
+        return known
+    verdict = _presolve_halves(h if h is not None else _highs_model(m))
+    with _verdicts_lock:
+        _verdicts[key] = verdict
+        while len(_verdicts) > _VERDICTS_KEPT:
+            del _verdicts[next(iter(_verdicts))]
+    return verdict
+
+
 def solve_highs(
     m: LpMatrix,
     *,
@@ -438,7 +476,7 @@ def solve_highs(
             )
     if not warm:
         large = lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS
-        if large and not _presolve_halves(h):
+        if large and not presolve_halves(m, h):
             h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
         h.run()
         if lp and highs_status(h.getModelStatus()) == "infeasible":

@@ -57,9 +57,10 @@ def cbc_path() -> str:
     return str(pulp.PULP_CBC_CMD.pulp_cbc_path)
 
 
-#: Rows of a linear programme's largest independent part from which HiGHS is the default
-#: engine: its interior point solved the regional model with continuity (largest part 44k
-#: rows) in 7.1 s of CPU against 11 s for Clp's barrier; at 15k rows 1.4 s against 1.7 s.
+#: Rows of a linear programme's largest independent part from which HiGHS's presolve
+#: decides the engine (:func:`choose_engine`): HiGHS's simplex where presolve cuts the part
+#: to under half its rows, Clp's barrier otherwise. Below it Clp's dual simplex (or barrier
+#: from :data:`~sufficiency.solve.engines.BARRIER_ROWS`) is the faster either way.
 HIGHS_PART_ROWS = 10_000
 
 #: A linear programme with fewer nonzeros than this, whose largest independent part has
@@ -91,19 +92,36 @@ def choose_engine(matrix: LpMatrix) -> str:
 
     Linear programmes go to Clp (CBC binary): on the placement LP it was 2× faster than
     HiGHS on the bundled borough and more than 3× faster at region size without
-    continuity, whole or in independent parts (Clp processes run side by side; HiGHS parts
-    run one after another) — unless their largest independent part has
-    :data:`HIGHS_PART_ROWS` rows or more (a region with continuity), where HiGHS's
-    interior point is the faster, or they are small (:func:`is_small`: the money-only
-    re-solves of an LA), where HiGHS in this process costs less than starting Clp.
-    Mixed-integer programmes (capital decisions) go to HiGHS, whose branch and bound is
-    the stronger.
+    continuity, whole or in independent parts (Clp processes run side by side), and its
+    barrier beats HiGHS's interior point on large parts — unless HiGHS's presolve cuts
+    the largest part (of :data:`HIGHS_PART_ROWS` rows or more) to less than half its rows
+    (:func:`~sufficiency.solve.engines.presolve_halves`: a council's starter from the DfE
+    release), where HiGHS's simplex is the faster, or they are small (:func:`is_small`: the
+    money-only re-solves of an LA), where HiGHS in this process costs less than starting
+    Clp. Mixed-integer programmes (capital decisions) go to HiGHS, whose branch and bound
+    is the stronger.
+
+    Measured side by side (build and solve, both stages of the tie-break, seconds of wall
+    time; ``benchmarks/results/engine_choice.md``): Clp's barrier where HiGHS's interior
+    point ran before took 2.0 s against 3.4 s on ``reduce_out_of_area`` (its out-of-area cap
+    links every year), 1.3 s against 1.75 s on a council's starter with such a cap, 3.1 s
+    against 3.8 s, 7.4 s against 8.6 s and 23 s against 27 s on synthetic boroughs of 150,
+    300 and 600 settings with continuity; the objectives agree to 1e-13.
     """
     if matrix.integer.any() or is_small(matrix):
         return "highs"
     if matrix.n_rows < HIGHS_PART_ROWS:  # no part can be as large: skip the graph
         return "cbc"
-    return "highs" if largest_part_rows(matrix) >= HIGHS_PART_ROWS else "cbc"
+    # the part solve_bulk will give HiGHS: its presolve verdict is remembered for that solve
+    parts = split_model(matrix, max_parts=MAX_PARTS)
+    if parts is None:
+        rows, part = largest_part_rows(matrix), matrix
+    else:
+        biggest = max(parts.parts, key=lambda p: p.component_rows)
+        rows, part = biggest.component_rows, biggest.matrix
+    if rows < HIGHS_PART_ROWS:
+        return "cbc"
+    return "highs" if engines.presolve_halves(part) else "cbc"
 
 
 @dataclass
