@@ -132,6 +132,13 @@ def with_copy_of_caseload_as_sen_support(folder: Path) -> None:
     replace_yaml("sen_support: data/sen_support.csv", "sen_support: data/copy.csv")(folder)
 
 
+def with_a_row_by_band(folder: Path) -> None:
+    """The caseload by single age, but for one more row given by age band only."""
+    frame = read(folder, "caseload").assign(age_band="")
+    extra = frame.iloc[[0]].assign(age="", age_band="20-25", setting="NEET", children="2")
+    write(folder, "caseload", pd.concat([frame, extra]))
+
+
 def header_only(table: str) -> Mutate:
     def mutate(folder: Path) -> None:
         write(folder, table, read(folder, table).iloc[:0])
@@ -613,6 +620,17 @@ CASES = [
             "scenario.yaml: data.caseload and data.sen_support",
             "caseload.csv and",
             "copy.csv hold the same rows",
+        ),
+    ),
+    Case(
+        # read by band because of one row by band: single ages of one band clash
+        "caseload-single-ages-beside-a-row-by-band",
+        with_a_row_by_band,
+        (
+            "caseload.csv: row 8 (age 10) and row 2 (age 8) fall in one age band (year 2016, "
+            "need SPLD, setting SENS03, age_band 5-10)",
+            "row 9034 gives an age band only",
+            "give every row its age, or add the ages of each band up",
         ),
     ),
     # tables: repeated keys name both rows

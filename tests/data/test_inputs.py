@@ -123,3 +123,31 @@ def test_two_sheets_of_one_workbook_are_two_tables(write_tiny: WriteBorough) -> 
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
     with pytest.raises(sufficiency.DataError, match=r"book.xlsx, sheet 'plans'\) is given for two"):
         load_inputs(load_scenario(path))
+
+
+# --- single ages beside rows by band: read by band
+
+
+def test_single_ages_beside_a_band_row_are_read_by_band() -> None:
+    tables = tiny_tables()
+    caseload = tables["caseload"].assign(age_band="")
+    band_row = {"year": 2025, "need": "SEMH", "age": None, "age_band": "16-19"}
+    mixed = pd.concat(
+        [caseload, pd.DataFrame([{**band_row, "setting": "MS1", "children": 3}])],
+        ignore_index=True,
+    )
+    tables["caseload"] = mixed
+    inputs = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    assert set(inputs.caseload["age_band"].astype(str)) == {"11-15", "16-19"}
+    assert inputs.caseload["children"].sum() == mixed["children"].sum()
+    # a second single age of the same band, need, setting and year: one cell given twice
+    extra = {"year": 2025, "need": "ASD", "age": 13, "age_band": "", "setting": "SS1"}
+    tables["caseload"] = pd.concat([mixed, pd.DataFrame([{**extra, "children": 1}])])
+    with pytest.raises(sufficiency.DataError) as caught:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    (problem,) = caught.value.problems  # not one "repeats row" for each pair of ages
+    assert problem.where == "caseload table"  # a DataFrame's rows count from 0
+    assert problem.message.startswith(
+        "row 21 (age 13) and row 16 (age 12) fall in one age band (year 2025, need ASD, "
+        "setting SS1, age_band 11-15), and row 20 gives an age band only"
+    )

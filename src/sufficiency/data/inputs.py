@@ -251,8 +251,48 @@ def _with_bands(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> 
             bands = out["age_band"].to_numpy(dtype=object).copy()
             bands[given] = taxonomy.age_band_of(out["age"].to_numpy()[given].astype(int))
             out["age_band"] = bands
+            _single_ages_in_one_band(out, given, raw, problems)
         out["age"] = -1
     return out
+
+
+def _single_ages_in_one_band(
+    frame: pd.DataFrame, single: np.ndarray, raw: RawTable, problems: list[Problem]
+) -> None:
+    """A table with rows by age band beside rows by single age is read by band, so two
+    single ages of one band (need, setting, year alike) are one cell given twice: said
+    once, in those words, instead of as rows that repeat each other."""
+    if single.all() or not single.any():
+        return
+    keys = [c for c in ("year", "need", "setting") if c in frame.columns] + ["age_band"]
+    rows = np.flatnonzero(single)
+    cells = frame.iloc[rows][keys].map(_shown)
+    clash = cells.duplicated(keep=False).to_numpy()
+    if not clash.any():
+        return
+    first = cells[clash].iloc[0]
+    a, b = rows[clash][(cells[clash] == first).all(axis=1).to_numpy()][:2]
+    age = frame["age"].to_numpy()
+    banded = int(np.flatnonzero(~single)[0]) + raw.first_row
+    problems.append(
+        Problem(
+            raw.label,
+            f"row {b + raw.first_row} (age {age[b]:.0f}) and row {a + raw.first_row} (age "
+            f"{age[a]:.0f}) fall in one age band ("
+            + ", ".join(f"{k} {first[k]}" for k in keys)
+            + f"), and row {banded} gives an age band only: a table with rows by band is "
+            "read by band, where those single ages are one cell given twice "
+            f"({int(clash.sum()):,} rows are so); give every row its age, or add the ages of "
+            "each band up",
+        )
+    )
+
+
+def _shown(value: object) -> str:
+    """A key's value as a message shows it (a year read as 2016.0 shows as 2016)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _read(
@@ -459,6 +499,8 @@ def load_inputs(
     caseload = _with_bands(caseload, caseload_raw, problems)
     if sen_support is not None and sen_raw is not None:
         sen_support = _with_bands(sen_support, sen_raw, problems)
+    # single ages read by band (a table mixing both): the rows' repeats would say it again
+    raise_if(problems, "input tables are invalid")
 
     # --- one row per key in every table
     duplicate_keys(
