@@ -139,6 +139,13 @@ def with_a_row_by_band(folder: Path) -> None:
     write(folder, "caseload", pd.concat([frame, extra]))
 
 
+def separated_by(table: str, separator: str) -> Mutate:
+    def mutate(folder: Path) -> None:
+        read(folder, table).to_csv(folder / "data" / f"{table}.csv", index=False, sep=separator)
+
+    return mutate
+
+
 def header_only(table: str) -> Mutate:
     def mutate(folder: Path) -> None:
         write(folder, table, read(folder, table).iloc[:0])
@@ -632,6 +639,17 @@ CASES = [
             "row 9034 gives an age band only",
             "give every row its age, or add the ages of each band up",
         ),
+    ),
+    # a CSV saved with another separator (Excel in a language with a decimal comma)
+    Case(
+        "settings-separated-by-semicolons",
+        separated_by("settings", ";"),
+        ("settings.csv: the columns are separated by semicolons, not commas", "CSV UTF-8"),
+    ),
+    Case(
+        "caseload-separated-by-tabs",
+        separated_by("caseload", "\t"),
+        ("caseload.csv: the columns are separated by tabs, not commas", "CSV UTF-8"),
     ),
     # tables: repeated keys name both rows
     Case(

@@ -193,6 +193,10 @@ def test_bad_costs_located(tmp_path: Path) -> None:
     costs.write_text(f"urn,top_up\n{c.schools['urn'].iloc[0]},lots\n")
     with pytest.raises(DataError, match=r"costs.csv, row 2, column 'top_up': 'lots'"):
         write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    # saved by Excel where a comma is the decimal separator: said so, not "no urn column"
+    costs.write_text(f"urn;top_up\n{c.schools['urn'].iloc[0]};12000,50\n")
+    with pytest.raises(DataError, match=r"costs.csv: the columns are separated by semicolons"):
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
 
 
 def test_run_holds_the_base_year_and_ages(

@@ -130,3 +130,13 @@ def test_bad_place_numbers(tmp_path: Path) -> None:
     assert "row 2, column 'places': 'ten'" in text
     assert "row 3, column 'needs': unknown need 'XYZ'" in text
     assert "row 4, column 'urn': 2 twice" in text
+
+
+def test_place_numbers_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:
+    f = tmp_path / "places.csv"
+    for mark, name in ((";", "semicolons"), ("\t", "tabs")):
+        f.write_text(f"urn{mark}places{mark}needs\n1{mark}10{mark}Autism,SEMH\n")
+        with pytest.raises(DataError, match=f"places.csv: the columns are separated by {name}"):
+            read_places(f)
+    f.write_text("urn,places,needs\n1,10,Autism;SEMH\n")  # ';' between needs is fine
+    assert read_places(f)["places"].tolist() == [10]

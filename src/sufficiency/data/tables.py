@@ -98,6 +98,28 @@ def _unsaved_formulas(path: Path, sheet: str | int) -> list[str]:
         values.close()
 
 
+def not_comma_separated(path: Path) -> str | None:
+    """What to say of a CSV file whose header has no comma but semicolons or tabs (Excel
+    saves "CSV" with semicolons where the decimal separator is a comma), or None."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline()
+    except OSError:
+        return None
+    if "," in header:
+        return None
+    for mark, name, why in (
+        (";", "semicolons", "as Excel saves CSV where a comma is the decimal separator"),
+        ("\t", "tabs", "a tab-delimited text file"),
+    ):
+        if mark in header:
+            return (
+                f"{path}: the columns are separated by {name}, not commas ({why}); save the "
+                "sheet as 'CSV UTF-8 (Comma delimited)' or as an .xlsx workbook"
+            )
+    return None
+
+
 def split_sheet(source: str | Path) -> tuple[Path, str | int]:
     """The file a table's path names and the sheet it picks: ``book.xlsx#Sheet`` names
     ``book.xlsx`` and its sheet ``Sheet``; a workbook alone means its first sheet (0), and
@@ -165,7 +187,12 @@ def read_table(source: TableSource, label: str) -> RawTable:
     except DataError:
         raise
     except Exception as exc:  # every reader failure becomes one clear message
-        raise DataError(f"{path}: cannot read the table: {exc}") from None
+        hint = not_comma_separated(path) if suffix in (".csv", ".txt") else None
+        raise DataError(hint or f"{path}: cannot read the table: {exc}") from None
+    if suffix in (".csv", ".txt") and len(frame.columns) == 1:
+        hint = not_comma_separated(path)
+        if hint:
+            raise DataError(hint)
     if len(frame) > MAX_ROWS:
         raise _too_many_rows(str(path), len(frame))
     if suffix in (".xlsx", ".xlsm") and bool(frame.isna().to_numpy().any()):

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..data.tables import not_comma_separated
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
@@ -146,7 +147,9 @@ def read_costs(path: str | Path) -> pd.DataFrame:
     try:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
-        raise DataError(f"{p}: cannot read the costs: {exc}") from None
+        raise DataError(not_comma_separated(p) or f"{p}: cannot read the costs: {exc}") from None
+    if len(raw.columns) == 1 and (hint := not_comma_separated(p)):
+        raise DataError(hint)
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     key = next((c for c in ("urn", "setting") if c in raw.columns), None)
     given = [c for c in _COST_COLUMNS if c in raw.columns]

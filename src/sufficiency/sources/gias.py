@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..data.tables import not_comma_separated
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,12 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
         except (OSError, ValueError) as exc:
-            raise DataError(f"{path}: cannot read the {what}: {exc}") from None
+            hint = not_comma_separated(path)
+            raise DataError(hint or f"{path}: cannot read the {what}: {exc}") from None
     else:
         raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text")
+    if len(frame.columns) == 1 and (hint := not_comma_separated(path)):
+        raise DataError(hint)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.str.strip())
 
