@@ -122,3 +122,61 @@ def test_csv_saved_by_excel_with_a_byte_order_mark(tmp_path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + tables["settings"].to_csv(index=False).encode())
     tables["settings"] = path
     assert _settings_cost(tables)["SS1"] == 30000.0
+
+
+def test_lines_ending_with_a_comma_read_as_without(tmp_path) -> None:
+    """An export that ends every line with a comma: empty cells beyond the header only."""
+    tables: dict = tiny_tables()
+    text = tables["settings"].to_csv(index=False)
+    header, *rows = text.splitlines()
+    path = tmp_path / "settings.csv"
+    path.write_text("\n".join([header, *(row + "," for row in rows)]) + "\n")
+    tables["settings"] = path
+    assert _settings_cost(tables)["SS1"] == 30000.0
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        # a title above the header
+        (lambda header, rows: ["Settings register", "", header, *rows], "line 3 has 10 cells"),
+        # one cell with a comma, not in quotes: its line is one cell wider than the others
+        (
+            lambda header, rows: [
+                header,
+                rows[0].replace("Mainstream ", "Mainstream, "),
+                *rows[1:],
+            ],
+            "line 2 has 11 cells where the header \\(line 1\\) has 10",
+        ),
+        # a comma ending one line only: the same, never read by dropping a cell
+        (lambda header, rows: [header, rows[0] + ",", *rows[1:]], "line 2 has 11 cells"),
+    ],
+)
+def test_a_line_wider_than_the_header_is_refused_where_it_is(tmp_path, change, said) -> None:
+    tables: dict = tiny_tables()
+    header, *rows = tables["settings"].to_csv(index=False).splitlines()
+    assert len(header.split(",")) == 10 and "Mainstream " in rows[0]
+    path = tmp_path / "settings.csv"
+    path.write_text("\n".join(change(header, rows)) + "\n")
+    tables["settings"] = path
+    with pytest.raises(DataError, match=f"settings.csv: cannot read the table: {said}"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+
+
+def test_a_workbook_with_a_title_above_the_header_says_where_the_header_is(tmp_path) -> None:
+    tables: dict = tiny_tables()
+    path = tmp_path / "settings.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Settings register, January 2025"]]).to_excel(
+            writer, index=False, header=False
+        )
+        tables["settings"].to_excel(writer, index=False, startrow=2)
+    tables["settings"] = path
+    with pytest.raises(DataError) as caught:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    (problem,) = caught.value.problems
+    assert problem.message.endswith(
+        "the table's header looks to be on row 3: delete the rows above it (a title or notes) "
+        "so the header is the first row"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,8 +107,9 @@ def not_comma_separated(path: Path) -> str | None:
             header = fh.readline()
     except OSError:
         return None
-    if "," in header:
-        return None
+    text = header.rstrip("\r\n")
+    if "," in text or "\ufffd" in text or any(c < " " and c != "\t" for c in text):
+        return None  # commas, or not text at all (a binary file is said so elsewhere)
     for mark, name, why in (
         (";", "semicolons", "as Excel saves CSV where a comma is the decimal separator"),
         ("\t", "tabs", "a tab-delimited text file"),
@@ -170,14 +172,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
-                path,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                nrows=MAX_ROWS + 1,
-                encoding="utf-8-sig",
-            )
+            frame = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm", ".xls"):
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
         elif suffix in (".parquet", ".pq"):
@@ -188,11 +183,21 @@ def read_table(source: TableSource, label: str) -> RawTable:
         raise
     except Exception as exc:  # every reader failure becomes one clear message
         hint = not_comma_separated(path) if suffix in (".csv", ".txt") else None
-        raise DataError(hint or f"{path}: cannot read the table: {exc}") from None
+        raise DataError(hint or f"{path}: cannot read the table: {_said(exc)}") from None
     if suffix in (".csv", ".txt") and len(frame.columns) == 1:
         hint = not_comma_separated(path)
         if hint:
             raise DataError(hint)
+    if suffix in (".csv", ".txt") and not isinstance(frame.index, pd.RangeIndex):
+        # rows with more cells than the header: pandas made the first ones an index
+        wider = _cells_beyond_header(path)
+        if wider is not None:
+            raise DataError(f"{path}: cannot read the table: {wider}")
+        # only empty cells beyond the header (every line ends with a comma): dropped, and
+        # pandas' warning of a loss of data with them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = _read_csv(path, index_col=False)
     if len(frame) > MAX_ROWS:
         raise _too_many_rows(str(path), len(frame))
     if suffix in (".xlsx", ".xlsm") and bool(frame.isna().to_numpy().any()):
@@ -205,6 +210,77 @@ def read_table(source: TableSource, label: str) -> RawTable:
             )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return RawTable(frame, str(path), 2)
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _said(exc: Exception) -> str:
+    """A reader's failure in a user's words where we know it (pandas' "Error tokenizing
+    data" is a row with more cells than the header), else as the reader put it."""
+    found = _FIELDS.search(str(exc))
+    if found is None:
+        return str(exc)
+    header, line, cells = found.groups()
+    return (
+        f"line {line} has {cells} cells where the header (line 1) has {header}: a title or "
+        "notes above the header (delete them so the header is the first line), or a comma "
+        "inside a cell that is not in quotes"
+    )
+
+
+def _read_csv(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV file's cells as text (at most :data:`MAX_ROWS` + 1 rows)."""
+    return pd.read_csv(  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
+        path,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+        nrows=MAX_ROWS + 1,
+        encoding="utf-8-sig",
+        **options,
+    )
+
+
+def _cells_beyond_header(path: Path) -> str | None:
+    """Where a line first has more cells than the header, in a user's words; None if every
+    line has the same number of cells beyond the header's columns and all of them are empty
+    (each line ends with a comma: an export's habit). One line wider than the others is
+    a cell holding a comma, or a title above the header: never read by dropping a cell."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        rows = csv.reader(fh)
+        header = len(next(rows, []))
+        widths: set[int] = set()
+        first: tuple[int, int] | None = None  # the first line wider than the header
+        filled = False  # a cell beyond the header's columns holds something
+        for number, row in enumerate(rows, start=2):
+            if not row:  # a blank line
+                continue
+            widths.add(len(row))
+            if len(row) > header:
+                first = first or (number, len(row))
+                filled = filled or any(cell.strip() for cell in row[header:])
+    if first is None or (len(widths) == 1 and not filled):
+        return None
+    return _said(ValueError(f"Expected {header} fields in line {first[0]}, saw {first[1]}"))
+
+
+#: Rows below the first searched for the table's real header (a title and notes above it).
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_below(frame: pd.DataFrame, wanted: set[str]) -> int | None:
+    """The position of a row among the first :data:`HEADER_SEARCH_ROWS` whose cells name
+    every column in ``wanted`` (the header under a title), or None."""
+    if not wanted:
+        return None
+    for i in range(min(len(frame), HEADER_SEARCH_ROWS)):
+        cells = {str(v).strip().lower() for v in frame.iloc[i].tolist()}
+        if wanted <= cells:
+            return i
+    return None
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -523,10 +599,18 @@ def check_table(
         if not any(g in present for g in group):
             missing.append(" or ".join(group))
     if missing:
+        wanted = {c.name for c in columns if c.required}
+        below = _header_below(frame, wanted)
         problems.append(
             Problem(
                 raw.label,
-                f"missing column(s): {', '.join(missing)}; found: {', '.join(frame.columns)}",
+                f"missing column(s): {', '.join(missing)}; found: {', '.join(frame.columns)}"
+                + (
+                    f"; the table's header looks to be on row {below + raw.first_row}: "
+                    "delete the rows above it (a title or notes) so the header is the first row"
+                    if below is not None
+                    else ""
+                ),
             )
         )
         return pd.DataFrame()
