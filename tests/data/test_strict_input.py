@@ -180,3 +180,16 @@ def test_a_workbook_with_a_title_above_the_header_says_where_the_header_is(tmp_p
         "the table's header looks to be on row 3: delete the rows above it (a title or notes) "
         "so the header is the first row"
     )
+
+
+def test_csv_saved_by_excel_on_windows_in_its_own_encoding(tmp_path) -> None:
+    """Excel's plain "CSV (Comma delimited)" is Windows-1252 on an English Windows."""
+    tables: dict = tiny_tables()
+    tables["settings"].loc[0, "name"] = "St Mary’s C of E (£)"
+    path = tmp_path / "settings.csv"
+    path.write_bytes(tables["settings"].to_csv(index=False).encode("cp1252"))
+    with pytest.raises(UnicodeDecodeError):
+        path.read_text(encoding="utf-8")
+    tables["settings"] = path
+    inputs = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    assert inputs.settings.set_index("setting").loc["MS1", "name"] == "St Mary’s C of E (£)"

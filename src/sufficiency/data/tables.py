@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import NumberFormat
 from ..errors import DataError, Problem
+
+log = logging.getLogger(__name__)
 
 TableSource = str | Path | pd.DataFrame
 
@@ -230,16 +233,27 @@ def _said(exc: Exception) -> str:
 
 
 def _read_csv(path: Path, **options: Any) -> pd.DataFrame:
-    """A CSV file's cells as text (at most :data:`MAX_ROWS` + 1 rows)."""
-    return pd.read_csv(  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark
-        path,
-        dtype=str,
-        keep_default_na=False,
-        skipinitialspace=True,
-        nrows=MAX_ROWS + 1,
-        encoding="utf-8-sig",
-        **options,
-    )
+    """A CSV file's cells as text (at most :data:`MAX_ROWS` + 1 rows): UTF-8 (Excel's
+    "CSV UTF-8" starts with a byte-order mark), or, where that fails, Windows-1252, the
+    encoding Excel's plain "CSV (Comma delimited)" is saved in on an English Windows (a
+    school named St Mary’s, a £ sign)."""
+
+    def read(encoding: str) -> pd.DataFrame:
+        return pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            nrows=MAX_ROWS + 1,
+            encoding=encoding,
+            **options,
+        )
+
+    try:
+        return read("utf-8-sig")
+    except UnicodeDecodeError:
+        log.debug("%s is not UTF-8; read as Windows-1252", path)
+        return read("cp1252")
 
 
 def _cells_beyond_header(path: Path) -> str | None:

@@ -45,11 +45,10 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.tables import not_comma_separated
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
-from .gias import read_gias, read_places
+from .gias import read_council_csv, read_gias, read_places
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
@@ -144,12 +143,7 @@ def read_costs(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"costs file not found: {p}")
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise DataError(not_comma_separated(p) or f"{p}: cannot read the costs: {exc}") from None
-    if len(raw.columns) == 1 and (hint := not_comma_separated(p)):
-        raise DataError(hint)
+    raw = read_council_csv(p, "costs")
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     key = next((c for c in ("urn", "setting") if c in raw.columns), None)
     given = [c for c in _COST_COLUMNS if c in raw.columns]

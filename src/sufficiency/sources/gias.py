@@ -65,7 +65,13 @@ _UNIT_TYPE = {
 _OPEN = ("open", "open, but proposed to close")
 
 
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
+def read_council_csv(path: Path, what: str) -> pd.DataFrame:
+    """A council's own CSV file (UTF-8, or Windows-1252 as Excel saves plain "CSV" on an
+    English Windows) as trimmed text cells; ``what`` names it in messages.
+
+    Raises:
+        DataError: The file missing or unreadable, or separated by semicolons or tabs.
+    """
     if not path.is_file():
         raise DataError(f"{what} not found: {path}")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -128,7 +134,7 @@ def read_places(path: str | Path) -> pd.DataFrame:
             unknown need, or a setting twice.
     """
     p = Path(path)
-    raw = _read_csv(p, "place numbers")
+    raw = read_council_csv(p, "place numbers")
     raw.columns = [c.lower() for c in raw.columns]
     key = "urn" if "urn" in raw.columns else "setting" if "setting" in raw.columns else None
     if key is None or "places" not in raw.columns:
@@ -197,7 +203,7 @@ def read_gias(
             numbers (or missing for a school kept).
     """
     p = Path(path)
-    raw = _read_csv(p, "register of establishments")
+    raw = read_council_csv(p, "register of establishments")
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise DataError(
