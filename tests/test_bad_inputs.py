@@ -146,6 +146,18 @@ def separated_by(table: str, separator: str) -> Mutate:
     return mutate
 
 
+def column_twice(table: str, column: str, header: str) -> Mutate:
+    """The table with a copy of ``column`` as its last column, headed ``header``."""
+
+    def mutate(folder: Path) -> None:
+        frame = read(folder, table)
+        copy = frame[column].rename("__copy__")
+        text = pd.concat([frame, copy], axis=1).to_csv(index=False)
+        (folder / "data" / f"{table}.csv").write_text(text.replace("__copy__", header, 1))
+
+    return mutate
+
+
 def header_only(table: str) -> Mutate:
     def mutate(folder: Path) -> None:
         write(folder, table, read(folder, table).iloc[:0])
@@ -650,6 +662,17 @@ CASES = [
         "caseload-separated-by-tabs",
         separated_by("caseload", "\t"),
         ("caseload.csv: the columns are separated by tabs, not commas", "CSV UTF-8"),
+    ),
+    # one column given twice: which one counts is not ours to guess
+    Case(
+        "caseload-children-column-twice",
+        column_twice("caseload", "children", "children"),
+        ("caseload.csv: the column 'children' is given twice (columns E and F)",),
+    ),
+    Case(
+        "settings-places-column-twice-in-other-case",
+        column_twice("settings", "places", " Places "),
+        ("settings.csv: the column 'places' is given twice (columns E and",),
     ),
     # tables: repeated keys name both rows
     Case(

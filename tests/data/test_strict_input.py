@@ -193,3 +193,10 @@ def test_csv_saved_by_excel_on_windows_in_its_own_encoding(tmp_path) -> None:
     tables["settings"] = path
     inputs = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
     assert inputs.settings.set_index("setting").loc["MS1", "name"] == "St Mary’s C of E (£)"
+
+
+def test_a_dataframe_with_one_column_twice_is_refused() -> None:
+    tables: dict = tiny_tables()
+    tables["settings"] = tables["settings"].assign(**{"Places ": tables["settings"]["places"]})
+    with pytest.raises(DataError, match=r"the column 'places' is given twice \(positions 4 and"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)

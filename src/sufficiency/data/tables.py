@@ -153,7 +153,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
         if len(source) > MAX_ROWS:
             raise _too_many_rows(label, len(source))
         frame = source.reset_index(drop=True).copy()
-        frame.columns = [str(c).strip().lower() for c in frame.columns]
+        frame.columns = _column_names(frame.columns, label, mangled=False)
         return RawTable(frame, label, 0)
     path, sheet = split_sheet(source)
     if path.is_dir():
@@ -211,7 +211,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
                 f"{', '.join(cells)}{' …' if len(cells) == 5 else ''}); open it in Excel "
                 "and save it, or export the sheet as CSV"
             )
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = _column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     return RawTable(frame, str(path), 2)
 
 
@@ -295,6 +295,47 @@ def _header_below(frame: pd.DataFrame, wanted: set[str]) -> int | None:
         if wanted <= cells:
             return i
     return None
+
+
+_MANGLED = re.compile(r"^(.*)\.(\d+)$")
+
+
+def _column_names(columns: pd.Index, label: str, *, mangled: bool) -> list[str]:
+    """Column names as matched (trimmed, lower case), each once.
+
+    Two columns with one name (``children`` twice, or ``children`` and ``Children ``)
+    would leave the choice between them to the reader: an error naming both, as a
+    spreadsheet user sees them (columns E and F; a DataFrame's by position). pandas renames
+    a repeated header of a CSV or workbook ``children.1``; ``mangled`` (a file's columns)
+    reads such a name back as ``children``.
+    """
+    names = [str(c).strip().lower() for c in columns]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        found = _MANGLED.match(name) if mangled else None
+        base = found.group(1).strip() if found and found.group(1).strip() in names else name
+        if base in seen:
+            first = seen[base]
+            where = (
+                f"columns {_letters(first)} and {_letters(i)}"
+                if mangled
+                else f"positions {first} and {i}"
+            )
+            raise DataError(
+                f"{label}: the column {base!r} is given twice ({where}): keep one, or name "
+                "them apart"
+            )
+        seen[base] = i
+    return names
+
+
+def _letters(position: int) -> str:
+    """A spreadsheet's letters for a column's position (0 -> A, 26 -> AA)."""
+    out, n = "", position + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(65 + rest) + out
+    return out
 
 
 def _blank(values: pd.Series) -> np.ndarray:
