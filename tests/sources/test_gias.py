@@ -140,3 +140,10 @@ def test_place_numbers_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:
             read_places(f)
     f.write_text("urn,places,needs\n1,10,Autism;SEMH\n")  # ';' between needs is fine
     assert read_places(f)["places"].tolist() == [10]
+
+
+def test_place_numbers_with_a_column_twice_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "places.csv"
+    f.write_text("urn,places,Places\n1,10,12\n")
+    with pytest.raises(DataError, match=r"the column 'places' is given twice \(columns B and C\)"):
+        read_places(f)

@@ -153,7 +153,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
         if len(source) > MAX_ROWS:
             raise _too_many_rows(label, len(source))
         frame = source.reset_index(drop=True).copy()
-        frame.columns = _column_names(frame.columns, label, mangled=False)
+        frame.columns = column_names(frame.columns, label, mangled=False)
         return RawTable(frame, label, 0)
     path, sheet = split_sheet(source)
     if path.is_dir():
@@ -211,7 +211,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
                 f"{', '.join(cells)}{' …' if len(cells) == 5 else ''}); open it in Excel "
                 "and save it, or export the sheet as CSV"
             )
-    frame.columns = _column_names(frame.columns, str(path), mangled=suffix != ".parquet")
+    frame.columns = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     return RawTable(frame, str(path), 2)
 
 
@@ -300,7 +300,7 @@ def _header_below(frame: pd.DataFrame, wanted: set[str]) -> int | None:
 _MANGLED = re.compile(r"^(.*)\.(\d+)$")
 
 
-def _column_names(columns: pd.Index, label: str, *, mangled: bool) -> list[str]:
+def column_names(columns: pd.Index, label: str, *, mangled: bool) -> list[str]:
     """Column names as matched (trimmed, lower case), each once.
 
     Two columns with one name (``children`` twice, or ``children`` and ``Children ``)

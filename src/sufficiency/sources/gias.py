@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.tables import not_comma_separated
+from ..data.tables import column_names, not_comma_separated
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text")
     if len(frame.columns) == 1 and (hint := not_comma_separated(path)):
         raise DataError(hint)
+    column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.str.strip())
 
