@@ -200,3 +200,13 @@ def test_a_dataframe_with_one_column_twice_is_refused() -> None:
     tables["settings"] = tables["settings"].assign(**{"Places ": tables["settings"]["places"]})
     with pytest.raises(DataError, match=r"the column 'places' is given twice \(positions 4 and"):
         load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+
+
+def test_csv_saved_as_utf16_is_read(tmp_path) -> None:
+    tables: dict = tiny_tables()
+    tables["settings"].loc[0, "name"] = "St Mary’s C of E (£)"
+    path = tmp_path / "settings.csv"
+    path.write_bytes(tables["settings"].to_csv(index=False).encode("utf-16"))
+    tables["settings"] = path
+    inputs = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    assert inputs.settings.set_index("setting").loc["MS1", "name"] == "St Mary’s C of E (£)"

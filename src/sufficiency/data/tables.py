@@ -106,7 +106,7 @@ def not_comma_separated(path: Path) -> str | None:
     """What to say of a CSV file whose header has no comma but semicolons or tabs (Excel
     saves "CSV" with semicolons where the decimal separator is a comma), or None."""
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        with path.open(encoding=text_encoding(path), errors="replace") as fh:
             header = fh.readline()
     except OSError:
         return None
@@ -232,28 +232,35 @@ def _said(exc: Exception) -> str:
     )
 
 
-def _read_csv(path: Path, **options: Any) -> pd.DataFrame:
-    """A CSV file's cells as text (at most :data:`MAX_ROWS` + 1 rows): UTF-8 (Excel's
-    "CSV UTF-8" starts with a byte-order mark), or, where that fails, Windows-1252, the
-    encoding Excel's plain "CSV (Comma delimited)" is saved in on an English Windows (a
-    school named St Mary’s, a £ sign)."""
-
-    def read(encoding: str) -> pd.DataFrame:
-        return pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            nrows=MAX_ROWS + 1,
-            encoding=encoding,
-            **options,
-        )
-
+def text_encoding(path: Path) -> str:
+    """The encoding of a text file a council saved: UTF-16 where it starts with its
+    byte-order mark (Excel's "Unicode Text"), UTF-8 where every byte reads as such (a
+    byte-order mark skipped: Excel's "CSV UTF-8"), else Windows-1252, the encoding of
+    Excel's plain "CSV (Comma delimited)" on an English Windows (St Mary’s, a £ sign)."""
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
     try:
-        return read("utf-8-sig")
+        path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         log.debug("%s is not UTF-8; read as Windows-1252", path)
-        return read("cp1252")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _read_csv(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV file's cells as text (at most :data:`MAX_ROWS` + 1 rows), in its encoding
+    (:func:`text_encoding`)."""
+    return pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+        nrows=MAX_ROWS + 1,
+        encoding=text_encoding(path),
+        **options,
+    )
 
 
 def _cells_beyond_header(path: Path) -> str | None:
@@ -263,7 +270,7 @@ def _cells_beyond_header(path: Path) -> str | None:
     a cell holding a comma, or a title above the header: never read by dropping a cell."""
     import csv
 
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+    with path.open(encoding=text_encoding(path), errors="replace", newline="") as fh:
         rows = csv.reader(fh)
         header = len(next(rows, []))
         widths: set[int] = set()

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.tables import column_names, not_comma_separated
+from ..data.tables import column_names, not_comma_separated, text_encoding
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -66,25 +66,22 @@ _OPEN = ("open", "open, but proposed to close")
 
 
 def read_council_csv(path: Path, what: str) -> pd.DataFrame:
-    """A council's own CSV file (UTF-8, or Windows-1252 as Excel saves plain "CSV" on an
-    English Windows) as trimmed text cells; ``what`` names it in messages.
+    """A council's own CSV file in its encoding (:func:`~sufficiency.data.tables.text_encoding`:
+    UTF-8, UTF-16 or Windows-1252) as trimmed text cells; ``what`` names it in messages.
 
     Raises:
         DataError: The file missing or unreadable, or separated by semicolons or tabs.
     """
     if not path.is_file():
         raise DataError(f"{what} not found: {path}")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-        except (OSError, ValueError) as exc:
-            hint = not_comma_separated(path)
-            raise DataError(hint or f"{path}: cannot read the {what}: {exc}") from None
-    else:
-        raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text")
+    try:
+        encoding = text_encoding(path)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text") from None
+    except (OSError, ValueError) as exc:
+        hint = not_comma_separated(path)
+        raise DataError(hint or f"{path}: cannot read the {what}: {exc}") from None
     if len(frame.columns) == 1 and (hint := not_comma_separated(path)):
         raise DataError(hint)
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
