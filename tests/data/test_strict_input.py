@@ -210,3 +210,23 @@ def test_csv_saved_as_utf16_is_read(tmp_path) -> None:
     tables["settings"] = path
     inputs = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
     assert inputs.settings.set_index("setting").loc["MS1", "name"] == "St Mary’s C of E (£)"
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_table_names_its_sheets(tmp_path) -> None:
+    tables: dict = tiny_tables()
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"Notes": ["Settings register, January 2025"]}).to_excel(
+            writer, sheet_name="Notes", index=False
+        )
+        tables["settings"].to_excel(writer, sheet_name="Settings", index=False)
+    tables["settings"] = path
+    with pytest.raises(DataError) as caught:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    (problem,) = caught.value.problems
+    assert problem.message.endswith(
+        "this is the workbook's first sheet, and it has others (Settings): name the table's "
+        "as book.xlsx#Settings"
+    )
+    tables["settings"] = f"{path}#Settings"
+    assert load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).settings is not None

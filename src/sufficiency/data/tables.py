@@ -57,6 +57,8 @@ class RawTable:
     frame: pd.DataFrame
     label: str
     first_row: int  # row number a user sees for index 0 (2 for a file with a header)
+    #: The workbook's other sheets, where its first was read for want of a sheet's name.
+    other_sheets: tuple[str, ...] = ()
 
     def where(self, index: int, column: str | None = None) -> str:
         """``file, row N, column C`` for the cell at positional ``index``."""
@@ -173,11 +175,15 @@ def read_table(source: TableSource, label: str) -> RawTable:
             "(one row per year, need, age and setting)"
         )
     suffix = path.suffix.lower()
+    others: tuple[str, ...] = ()
     try:
         if suffix in (".csv", ".txt"):
             frame = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
+            with pd.ExcelFile(path) as book:
+                frame = pd.read_excel(book, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
+                if sheet == 0:  # named where the first sheet is not the table
+                    others = tuple(str(n) for n in book.sheet_names[1:])
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
@@ -212,7 +218,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
                 "and save it, or export the sheet as CSV"
             )
     frame.columns = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
-    return RawTable(frame, str(path), 2)
+    return RawTable(frame, str(path), 2, others)
 
 
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -671,6 +677,13 @@ def check_table(
                     f"; the table's header looks to be on row {below + raw.first_row}: "
                     "delete the rows above it (a title or notes) so the header is the first row"
                     if below is not None
+                    else ""
+                )
+                + (
+                    "; this is the workbook's first sheet, and it has others ("
+                    + ", ".join(raw.other_sheets)
+                    + f"): name the table's as {Path(raw.label).name}#{raw.other_sheets[0]}"
+                    if raw.other_sheets and below is None
                     else ""
                 ),
             )
