@@ -688,7 +688,13 @@ CASES = [
     Case(
         "population-repeated-row",
         repeat_row("population", 5),
-        ("population.csv, row 6", "repeats row 5", "year 2016, age 3"),
+        # residents are never added up: the advice is to keep one
+        (
+            "population.csv, row 6",
+            "repeats row 5",
+            "year 2016, age 3",
+            "remove one (an estimate beside a projection of the same year: keep the estimate)",
+        ),
     ),
     Case(
         "settings-repeated-id",

@@ -26,6 +26,7 @@ def duplicate_keys(
     keys: Sequence[str],
     problems: list[Problem],
     what: str,
+    advice: str = "add the rows up or remove one",
 ) -> None:
     """Append a problem for every row whose ``keys`` repeat an earlier row's, naming both.
 
@@ -35,6 +36,7 @@ def duplicate_keys(
         keys: Columns that together must be unique.
         problems: Collector.
         what: What one row is, for the message (e.g. "year, need, age and setting").
+        advice: What to do, for the message.
     """
     if frame.empty:
         return
@@ -50,7 +52,7 @@ def duplicate_keys(
             Problem(
                 raw.where(int(i)),
                 f"repeats row {first[key] + raw.first_row} ({shown}); each {what} may appear "
-                "once: add the rows up or remove one",
+                f"once: {advice}",
             )
         )
 

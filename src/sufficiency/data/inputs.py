@@ -519,7 +519,15 @@ def load_inputs(
             problems,
             "year, need, age and setting" if by_setting else "year, need and age",
         )
-    duplicate_keys(population, population_raw, ["year", "age"], problems, "year and age")
+    duplicate_keys(
+        population,
+        population_raw,
+        ["year", "age"],
+        problems,
+        "year and age",
+        # residents of one year and age twice are never to be added up
+        "remove one (an estimate beside a projection of the same year: keep the estimate)",
+    )
     duplicate_keys(settings, settings_raw, ["setting"], problems, "setting id")
     if "tier" not in costs:
         costs["tier"] = ""
