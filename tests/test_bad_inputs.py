@@ -699,12 +699,12 @@ CASES = [
     Case(
         "settings-repeated-id",
         repeat_row("settings", 13, name="Another name"),
-        ("settings.csv, row 14", "repeats row 13", "setting SENS03"),
+        ("settings.csv, row 14", "repeats row 13", "setting SENS03", "its own id"),
     ),
     Case(
         "cost-assumptions-repeated-year-and-tier",
         repeat_row("cost_assumptions", 3, inflation="0.09"),
-        ("cost_assumptions.csv, row 4", "repeats row 3", "tier independent"),
+        ("cost_assumptions.csv, row 4", "repeats row 3", "tier independent", "once: remove one"),
     ),
     Case(
         "sen-support-repeated-row",

@@ -48,5 +48,5 @@ def check_continuity(
                 Problem(raw.label, "the table has a header but no rows; it needs at least one")
             )
         return frame
-    duplicate_keys(frame, raw, ["age"], problems, "age")
+    duplicate_keys(frame, raw, ["age"], problems, "age", "remove one")
     return frame[["age", "children", "continuation", "stay_rate"]].reset_index(drop=True)

@@ -528,13 +528,26 @@ def load_inputs(
         # residents of one year and age twice are never to be added up
         "remove one (an estimate beside a projection of the same year: keep the estimate)",
     )
-    duplicate_keys(settings, settings_raw, ["setting"], problems, "setting id")
+    # a setting, a year's costs or a year's places given twice: one is meant, not a sum
+    duplicate_keys(
+        settings,
+        settings_raw,
+        ["setting"],
+        problems,
+        "setting id",
+        "remove one, or give the other setting its own id",
+    )
     if "tier" not in costs:
         costs["tier"] = ""
-    duplicate_keys(costs, costs_raw, ["year", "tier"], problems, "year and tier")
+    duplicate_keys(costs, costs_raw, ["year", "tier"], problems, "year and tier", "remove one")
     if setting_places is not None and places_raw is not None:
         duplicate_keys(
-            setting_places, places_raw, ["setting", "year"], problems, "setting and year"
+            setting_places,
+            places_raw,
+            ["setting", "year"],
+            problems,
+            "setting and year",
+            "remove one (the places in force that year)",
         )
 
     # --- settings register
