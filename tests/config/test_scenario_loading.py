@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ def test_paths_resolved_relative_to_file(tmp_path: Path) -> None:
     s = load_scenario(write(tmp_path / "sub" / "a.yaml", BASE))
     assert s.data.caseload == (tmp_path / "sub" / "d" / "caseload.csv").resolve()
     assert s.horizon_years == 10 and s.plan_years[0] == 2026
+
+
+@pytest.mark.skipif(os.sep != "/", reason="Windows reads its own separators")
+def test_paths_written_on_windows_read_where_slash_separates(tmp_path: Path) -> None:
+    """A scenario written on a council's Windows desktop runs on a Linux server unchanged;
+    a file whose very name holds the backslash is still the one named."""
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "base.yaml", BASE)
+    top = tmp_path / "sub" / "a.yaml"
+    top.write_text("extends: ..\\base.yaml\ndata:\n  caseload: d\\plans.csv\n")
+    s = load_scenario(top)
+    assert s.data.caseload == (tmp_path / "sub" / "d" / "plans.csv").resolve()
+    assert s.data.settings == (tmp_path / "d" / "settings.csv").resolve()  # from base.yaml
+    (tmp_path / "sub" / "d\\plans.csv").write_text("")  # a file of that very name
+    assert load_scenario(top).data.caseload == (tmp_path / "sub" / "d\\plans.csv").resolve()
 
 
 def test_unknown_key_named_with_suggestion(tmp_path: Path) -> None:

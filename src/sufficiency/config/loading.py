@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,23 @@ def _absolute_data_paths(block: Any, base: Path) -> Any:
     out = dict(block)
     for key, value in block.items():
         if key in _DATA_KEYS and isinstance(value, str | Path) and str(value):
-            p = Path(value).expanduser()
+            p = Path(_posix(str(value), base)).expanduser()
             out[key] = str(p) if p.is_absolute() else _absolute(base / p)
     return out
+
+
+def _posix(text: str, base: Path) -> str:
+    """A relative path written on Windows (``data\\caseload.csv``) read where ``/``
+    separates folders, unless a file of that very name exists: a scenario file moves
+    between a council's Windows desktop and a Linux server unchanged."""
+    if os.sep != "/" or "\\" not in text or Path(text).is_absolute():
+        return text
+    try:
+        if (base / text).exists():
+            return text
+    except (OSError, ValueError):
+        return text
+    return text.replace("\\", "/")
 
 
 def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -113,7 +128,7 @@ def _resolve_file(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, A
         raise ScenarioError(
             "invalid scenario file", [Problem(f"{path}: extends", "must be a file path")]
         )
-    parent_path = Path(parent_ref)
+    parent_path = Path(_posix(str(parent_ref), base))
     if not parent_path.is_absolute():
         parent_path = base / parent_path
     if not parent_path.is_file():
