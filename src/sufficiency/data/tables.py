@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import warnings
@@ -274,8 +275,6 @@ def _cells_beyond_header(path: Path) -> str | None:
     line has the same number of cells beyond the header's columns and all of them are empty
     (each line ends with a comma: an export's habit). One line wider than the others is
     a cell holding a comma, or a title above the header: never read by dropping a cell."""
-    import csv
-
     with path.open(encoding=text_encoding(path), errors="replace", newline="") as fh:
         rows = csv.reader(fh)
         header = len(next(rows, []))
