@@ -147,3 +147,14 @@ def test_place_numbers_with_a_column_twice_are_refused(tmp_path: Path) -> None:
     f.write_text("urn,places,Places\n1,10,12\n")
     with pytest.raises(DataError, match=r"the column 'places' is given twice \(columns B and C\)"):
         read_places(f)
+
+
+def test_place_numbers_read_as_the_input_tables_are(tmp_path: Path) -> None:
+    """A council's own file goes through the input tables' reader: lines that all end with
+    a comma read as without it; one line wider than the header is named."""
+    f = tmp_path / "places.csv"
+    f.write_text("urn,places\n1,10,\n2,12,\n")
+    assert read_places(f)["places"].tolist() == [10, 12]
+    f.write_text("urn,places\n1,10,x\n2,12\n")
+    with pytest.raises(DataError, match=r"places\.csv: cannot read the place numbers: line 2"):
+        read_places(f)

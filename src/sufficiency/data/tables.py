@@ -179,7 +179,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
     others: tuple[str, ...] = ()
     try:
         if suffix in (".csv", ".txt"):
-            frame = _read_csv(path)
+            frame = read_csv_cells(path)
         elif suffix in (".xlsx", ".xlsm", ".xls"):
             with pd.ExcelFile(path) as book:
                 frame = pd.read_excel(book, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
@@ -192,22 +192,7 @@ def read_table(source: TableSource, label: str) -> RawTable:
     except DataError:
         raise
     except Exception as exc:  # every reader failure becomes one clear message
-        hint = not_comma_separated(path) if suffix in (".csv", ".txt") else None
-        raise DataError(hint or f"{path}: cannot read the table: {_said(exc)}") from None
-    if suffix in (".csv", ".txt") and len(frame.columns) == 1:
-        hint = not_comma_separated(path)
-        if hint:
-            raise DataError(hint)
-    if suffix in (".csv", ".txt") and not isinstance(frame.index, pd.RangeIndex):
-        # rows with more cells than the header: pandas made the first ones an index
-        wider = _cells_beyond_header(path)
-        if wider is not None:
-            raise DataError(f"{path}: cannot read the table: {wider}")
-        # only empty cells beyond the header (every line ends with a comma): dropped, and
-        # pandas' warning of a loss of data with them
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = _read_csv(path, index_col=False)
+        raise DataError(f"{path}: cannot read the table: {exc}") from None
     if len(frame) > MAX_ROWS:
         raise _too_many_rows(str(path), len(frame))
     if suffix in (".xlsx", ".xlsm") and bool(frame.isna().to_numpy().any()):
@@ -254,6 +239,37 @@ def text_encoding(path: Path) -> str:
         log.debug("%s is not UTF-8; read as Windows-1252", path)
         return "cp1252"
     return "utf-8-sig"
+
+
+def read_csv_cells(path: Path, what: str = "table") -> pd.DataFrame:
+    """A CSV file's cells as text, its column names as written (at most :data:`MAX_ROWS`
+    + 1 rows): in its encoding (:func:`text_encoding`), lines that all end with one empty
+    cell read as without it. The input tables and a council's own files are read here.
+
+    Raises:
+        DataError: One message naming the file, ``what`` it is and, where known, the
+            mistake in a user's words: columns separated by semicolons or tabs, a line
+            with more cells than the header (:func:`_cells_beyond_header`), text in none
+            of the encodings.
+    """
+    try:
+        frame = _read_csv(path)
+    except Exception as exc:  # every reader failure becomes one clear message
+        hint = not_comma_separated(path)
+        raise DataError(hint or f"{path}: cannot read the {what}: {_said(exc)}") from None
+    if len(frame.columns) == 1 and (hint := not_comma_separated(path)):
+        raise DataError(hint)
+    if not isinstance(frame.index, pd.RangeIndex):
+        # rows with more cells than the header: pandas made the first ones an index
+        wider = _cells_beyond_header(path)
+        if wider is not None:
+            raise DataError(f"{path}: cannot read the {what}: {wider}")
+        # only empty cells beyond the header (every line ends with a comma): dropped, and
+        # pandas' warning of a loss of data with them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = _read_csv(path, index_col=False)
+    return frame
 
 
 def _read_csv(path: Path, **options: Any) -> pd.DataFrame:

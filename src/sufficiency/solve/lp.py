@@ -101,12 +101,13 @@ def choose_engine(matrix: LpMatrix) -> str:
     Clp. Mixed-integer programmes (capital decisions) go to HiGHS, whose branch and bound
     is the stronger.
 
-    Measured side by side (build and solve, both stages of the tie-break, seconds of wall
-    time; ``benchmarks/results/engine_choice.md``): Clp's barrier where HiGHS's interior
-    point ran before took 2.0 s against 3.4 s on ``reduce_out_of_area`` (its out-of-area cap
-    links every year), 1.3 s against 1.75 s on a council's starter with such a cap, 3.1 s
-    against 3.8 s, 7.4 s against 8.6 s and 23 s against 27 s on synthetic boroughs of 150,
-    300 and 600 settings with continuity; the objectives agree to 1e-13.
+    Measured side by side (``python -m benchmarks.engine_choice --slow``, both stages of
+    the tie-break and the money-only re-solve, seconds of wall time,
+    ``benchmarks/results/engine_choice.md``): Clp's barrier where HiGHS's interior point ran
+    before took 1.9 s against 3.2 s on ``reduce_out_of_area`` (its out-of-area cap links
+    every year), 1.1-1.2 s against 1.3-1.6 s on three councils' starters with such a cap,
+    2.9, 6.9 and 21.4 s against 3.6, 8.6 and 24.6 s on synthetic boroughs of 150, 300 and
+    600 settings with continuity; the objectives agree to 1e-13.
     """
     if matrix.integer.any() or is_small(matrix):
         return "highs"

@@ -48,7 +48,8 @@ from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
-from .gias import read_council_csv, read_gias, read_places
+from .gias import read_gias, read_places
+from .parsing import read_council_csv
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..data.tables import column_names, not_comma_separated, text_encoding
 from ..errors import DataError, DataWarning, Problem
+from .parsing import read_council_csv
 
 log = logging.getLogger(__name__)
 
@@ -63,30 +63,6 @@ _UNIT_TYPE = {
     "mainstream_free_school": "free_school",
 }
 _OPEN = ("open", "open, but proposed to close")
-
-
-def read_council_csv(path: Path, what: str) -> pd.DataFrame:
-    """A council's own CSV file in its encoding (:func:`~sufficiency.data.tables.text_encoding`:
-    UTF-8, UTF-16 or Windows-1252) as trimmed text cells; ``what`` names it in messages.
-
-    Raises:
-        DataError: The file missing or unreadable, or separated by semicolons or tabs.
-    """
-    if not path.is_file():
-        raise DataError(f"{what} not found: {path}")
-    try:
-        encoding = text_encoding(path)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: cannot read the {what}: not UTF-8 or Windows-1252 text") from None
-    except (OSError, ValueError) as exc:
-        hint = not_comma_separated(path)
-        raise DataError(hint or f"{path}: cannot read the {what}: {exc}") from None
-    if len(frame.columns) == 1 and (hint := not_comma_separated(path)):
-        raise DataError(hint)
-    column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda c: c.str.strip())
 
 
 def _int(

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.tables import column_names, read_csv_cells
 from ..errors import DataError, Problem
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "cached_frame",
     "numbers",
     "numbers_of",
+    "read_council_csv",
     "read_text_csv",
     "refuse_duplicates",
     "row_of",
@@ -95,6 +97,24 @@ def _read_text(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read the file: {exc}") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     return raw
+
+
+def read_council_csv(path: Path, what: str) -> pd.DataFrame:
+    """A council's own CSV file (place numbers, costs, the register it saved) as trimmed
+    text cells, read as the input tables are
+    (:func:`~sufficiency.data.tables.read_csv_cells`: UTF-8, UTF-16 or Windows-1252; one
+    message for a file separated by semicolons or tabs or a line wider than the header);
+    ``what`` names it in messages.
+
+    Raises:
+        DataError: The file missing or unreadable, or a column given twice.
+    """
+    if not path.is_file():
+        raise DataError(f"{what} not found: {path}")
+    frame = read_csv_cells(path, what)
+    column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.apply(lambda c: c.str.strip())
 
 
 def row_of(index: object) -> int:
