@@ -47,7 +47,7 @@ def duplicate_keys(
         if key not in first:
             first[key] = int(i)
             continue
-        shown = _describe(dict(zip(keys, key, strict=True)))
+        shown = describe_key(dict(zip(keys, key, strict=True)))
         problems.append(
             Problem(
                 raw.where(int(i)),
@@ -57,7 +57,7 @@ def duplicate_keys(
         )
 
 
-def _describe(key: dict[str, object]) -> str:
+def describe_key(key: dict[str, object]) -> str:
     """``year 2025, need ASD, age 12`` (a band only where no single age was given)."""
     age = key.get("age")
     if isinstance(age, int | float | np.number) and float(age) >= 0:

@@ -15,7 +15,7 @@ from ..config.schema import Scenario
 from ..errors import DataError, Problem, ScenarioError
 from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
-from .checks import duplicate_keys, scenario_references, warn_implausible
+from .checks import describe_key, duplicate_keys, scenario_references, warn_implausible
 from .continuity import check_continuity
 from .flows import check_flows, flow_totals, tidy_flows
 from .tables import (
@@ -266,7 +266,7 @@ def _single_ages_in_one_band(
         return
     keys = [c for c in ("year", "need", "setting") if c in frame.columns] + ["age_band"]
     rows = np.flatnonzero(single)
-    cells = frame.iloc[rows][keys].map(_shown)
+    cells = frame.iloc[rows][keys].astype(str)
     clash = cells.duplicated(keep=False).to_numpy()
     if not clash.any():
         return
@@ -279,20 +279,13 @@ def _single_ages_in_one_band(
             raw.label,
             f"row {b + raw.first_row} (age {age[b]:.0f}) and row {a + raw.first_row} (age "
             f"{age[a]:.0f}) fall in one age band ("
-            + ", ".join(f"{k} {first[k]}" for k in keys)
+            + describe_key({k: frame[k].iloc[a] for k in keys})
             + f"), and row {banded} gives an age band only: a table with rows by band is "
             "read by band, where those single ages are one cell given twice "
             f"({int(clash.sum()):,} rows are so); give every row its age, or add the ages of "
             "each band up",
         )
     )
-
-
-def _shown(value: object) -> str:
-    """A key's value as a message shows it (a year read as 2016.0 shows as 2016)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _read(
