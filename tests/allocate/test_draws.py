@@ -115,6 +115,27 @@ def test_resolver_on_the_mean_gives_the_plan_objective(roomy: sufficiency.Result
         resolver.solve(np.zeros(3))
 
 
+def test_resolver_holds_a_model_that_does_not_split_whole(
+    roomy: sufficiency.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model in one piece (a council's starter from its own SEN2 return) is held whole:
+    its draws' tie-break reads every row, not only the first block's (it stopped with
+    'matmul: dimension mismatch')."""
+    import sufficiency.solve.draws as draws_module
+
+    monkeypatch.setattr(draws_module, "split_model", lambda m: None)
+    plan = roomy.extras["plan"]
+    model = plan.allocation.model
+    resolver = DemandResolver(plan.arrays, model.matrix, plan.allocation.solution.columns)
+    mean = plan.arrays.groups["children"].to_numpy(float)
+    for scale in (1.0, 1.2):
+        values = resolver.solve(mean * scale)
+        assert not resolver.violations(mean * scale, values)
+    assert float(model.matrix.cost @ resolver.solve(mean)) == pytest.approx(
+        plan.allocation.solution.objective, rel=1e-7
+    )
+
+
 def test_outputs_written(roomy: sufficiency.Result, tmp_path: Path) -> None:
     out = roomy.write(tmp_path / "out", report=False)
     table = pd.read_csv(out / "uncertainty.csv")

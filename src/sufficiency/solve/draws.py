@@ -63,7 +63,7 @@ from ..errors import SolveError
 from ..model.arrays import AllocationArrays
 from . import engines
 from .checks import allocation_violations, matrix_violations
-from .matrix import LpMatrix, fix_integers
+from .matrix import Block, LpMatrix, fix_integers
 from .split import split_model
 from .tiebreak import face_bounds, same_cost, tie_weights
 
@@ -101,6 +101,18 @@ class _Part:
     nudged: np.ndarray
     basis: highspy.HighsBasis | None = None
     last: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _one_block(m: LpMatrix) -> LpMatrix:
+    """``m`` with its rows in one block, as a part of a split model has them: a model that
+    does not split is held whole, and a draw's tie-break reads and resets its rows as one
+    block (a model of several blocks gave a face of its first block only)."""
+    a, lower, upper = m.stacked()
+    return replace(
+        m,
+        integer=np.zeros(m.n_cols, dtype=bool),  # builds are fixed at the plan's values
+        blocks=[Block("r", a, lower, upper, np.arange(a.shape[0]))],
+    )
 
 
 class DemandResolver:
@@ -176,7 +188,7 @@ class DemandResolver:
         pieces = (
             [(p.cols, p.rows, p.matrix) for p in split.parts]
             if split is not None
-            else [(np.arange(m.n_cols), np.arange(a.shape[0]), m)]
+            else [(np.arange(m.n_cols), np.arange(a.shape[0]), _one_block(m))]
         )
         parts, covered = [], np.zeros(self._n_groups, dtype=bool)
         for cols, part_rows, part_matrix in pieces:
