@@ -4,30 +4,86 @@ Sheets: Summary (headline figures by year), Placements by tier (children), Cost 
 (£), EHC plans by need, Sufficiency gap (by need, then the detail), Capacity, Most valuable
 places, Top-up by band (when the council gives funding bands), Capital options (when the
 scenario has any), About (what was run, on which files).
-The full tables stay in the CSV files beside it.
+The full tables stay in the CSV files beside it. Written with XlsxWriter (:class:`_Book`).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
-from ..cells import text_starts_formula
 from . import labels, returns, tables
 from .html import title as html_title
 
 if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
     from ..results import Result
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_HEADER_FILL = "#DDEBF7"
+_TOTAL_FILL = "#F2F2F2"
 _HEADER_ROW = 3
-_LEFT = Alignment(horizontal="left")
+_A4 = 9  # Excel's paper size code for A4
+
+
+class _Book:
+    """A workbook being written: its sheets by name, each column's width so far, and one
+    cell format per look (formats are made once and shared, as Excel stores them).
+
+    Written with XlsxWriter, which writes a formatted cell several times faster than
+    openpyxl; openpyxl still reads the workbooks (tests, a council's input sheets)."""
+
+    def __init__(self, path: Path) -> None:
+        # text is written as text, never read as a number, a formula or a link
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        self.sheets: dict[str, Worksheet] = {}
+        self.widths: dict[tuple[str, int], float] = {}
+        self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def sheet(self, name: str) -> tuple[Worksheet, bool]:
+        """The sheet called ``name``, and whether it is new."""
+        if name in self.sheets:
+            return self.sheets[name], False
+        self.sheets[name] = self.book.add_worksheet(name)
+        return self.sheets[name], True
+
+    def look(self, **properties: Any) -> Format:
+        """The one cell format with these XlsxWriter properties."""
+        key = tuple(sorted(properties.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(properties)
+        return self._formats[key]
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, look: Format) -> None:
+    """One cell: numbers as numbers, text always as text (a name starting with "=" stays a
+    name, never a formula), a missing value as a formatted blank, infinity as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        ws.write_blank(row, col, None, look)
+    elif isinstance(value, bool | np.bool_):
+        ws.write_boolean(row, col, bool(value), look)
+    elif isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            ws.write_blank(row, col, None, look)
+        elif math.isinf(number):
+            ws.write_string(row, col, "inf" if number > 0 else "-inf", look)
+        else:
+            ws.write_number(row, col, value, look)
+    else:
+        ws.write_string(row, col, str(value), look)
 
 
 def _shown(frame: pd.DataFrame, default: str) -> tuple[pd.DataFrame, list[str]]:
@@ -41,7 +97,7 @@ def _shown(frame: pd.DataFrame, default: str) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _sheet(
-    writer: pd.ExcelWriter,
+    book: _Book,
     name: str,
     frame: pd.DataFrame,
     note: str,
@@ -57,7 +113,7 @@ def _sheet(
     print landscape, one page wide, with the header row repeated.
 
     Args:
-        writer: The open workbook.
+        book: The open workbook.
         name: Sheet name.
         frame: The table, with code-named columns.
         note: What the table shows, written above it.
@@ -74,51 +130,52 @@ def _sheet(
     shown.columns = [
         headers.get(str(c)) or labels.label(c, interval=interval) for c in frame.columns
     ]
-    shown.to_excel(writer, sheet_name=name, index=False, startrow=startrow - 1)
-    ws: Worksheet = writer.sheets[name]
-    texts = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c].dtype)]
-    if any(str(c).startswith("=") for c in shown.columns) or any(
-        text_starts_formula(shown[c]) for c in texts
-    ):
-        for row in ws.iter_rows(min_row=startrow):
-            for cell in row:
-                if cell.data_type == "f":  # text starting with "=": keep it text, not a formula
-                    cell.data_type = "s"
-    ws.cell(row=startrow - 2, column=1, value=note).font = Font(italic=True)
-    last = startrow + len(frame)
-    for j, (column, how) in enumerate(zip(shown.columns, kinds, strict=True), start=1):
-        fmt = labels.EXCEL_FORMATS.get(how)
-        horizontal = "right" if fmt is not None else "left"
-        cell = ws.cell(row=startrow, column=j)
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=horizontal)
-        for row in range(startrow + 1, last + 1):
-            body = ws.cell(row=row, column=j)
-            if fmt is not None:
-                body.number_format = fmt
-            else:
-                body.alignment = _LEFT
+    ws, new = book.sheet(name)
+    top = startrow - 1  # XlsxWriter counts rows and columns from 0
+    ws.write_string(top - 2, 0, note, book.look(italic=True))
+    formats = [labels.EXCEL_FORMATS.get(how) for how in kinds]
+    body = [
+        book.look(num_format=fmt) if fmt is not None else book.look(align="left") for fmt in formats
+    ]
+    last_body = body
+    if total and len(frame):  # the totals row: bold on grey, each column's format kept
+        last_body = [
+            book.look(bold=True, bg_color=_TOTAL_FILL, pattern=1, num_format=fmt)
+            if fmt is not None
+            else book.look(bold=True, bg_color=_TOTAL_FILL, pattern=1, align="left")
+            for fmt in formats
+        ]
+    for j, (column, fmt) in enumerate(zip(shown.columns, formats, strict=True)):
+        head = book.look(
+            bold=True,
+            bg_color=_HEADER_FILL,
+            pattern=1,
+            border=1,
+            text_wrap=True,
+            valign="top",
+            align="right" if fmt is not None else "left",
+        )
+        ws.write_string(top, j, str(column), head)
+    rows = list(shown.itertuples(index=False, name=None))
+    for i, cells in enumerate(rows, start=1):
+        looks = last_body if i == len(rows) else body
+        for j, value in enumerate(cells):
+            _put(ws, top + i, j, value, looks[j])
+    for j, (column, how) in enumerate(zip(shown.columns, kinds, strict=True)):
         values = shown[column].map(lambda v, h=how: labels.format_value(v, h)).str.len()
         width = max(len(str(column)) * 0.8, float(values.max()) if len(values) else 0.0)
-        letter = get_column_letter(j)
         width = min(max(width + 2, 10), 60)
-        if startrow != _HEADER_ROW:  # a table below another: never narrow the columns
-            width = max(width, ws.column_dimensions[letter].width or 0)
-        ws.column_dimensions[letter].width = width
-    if total and len(frame):
-        for j in range(1, len(shown.columns) + 1):
-            ws.cell(row=last, column=j).font = Font(bold=True)
-            ws.cell(row=last, column=j).fill = _TOTAL_FILL
-    if startrow != _HEADER_ROW:
+        if not new:  # a table below another: never narrow the columns
+            width = max(width, book.widths.get((name, j), 0.0))
+        book.widths[(name, j)] = width
+        ws.set_column(j, j, width)
+    if not new:
         return  # the first table set the sheet up
-    ws.freeze_panes = ws.cell(row=_HEADER_ROW + 1, column=2)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
+    ws.freeze_panes(_HEADER_ROW, 1)
+    ws.set_landscape()
+    ws.set_paper(_A4)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(_HEADER_ROW - 1)
 
 
 #: A sheet to write: name, table (or the name of its function in .tables), note, kind of
@@ -344,57 +401,58 @@ def write_workbook(result: Result, path: str | Path) -> Path:
                 None,
             )
         )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame, note, default, total, headers in sheets:
-            _sheet(
-                writer,
-                sheet,
-                frame,
-                note,
-                default=default,
-                total=total,
-                interval=interval,
-                headers=headers,
-            )
-        about = tables.assumptions(result)
-        if about.empty:
-            about = pd.DataFrame(
-                [{"what": "none listed", "value": "", "why": "", "how_to_replace": ""}]
-            )
+    writer = _Book(path)
+    for sheet, frame, note, default, total, headers in sheets:
         _sheet(
             writer,
-            "About",
-            about,
-            f"{title}: assumptions, values the model used that the council's data did not "
-            "give, and how to replace each.",
-            headers={
-                "what": "What",
-                "value": "Value used",
-                "why": "Why",
-                "how_to_replace": "How to replace it",
-            },
+            sheet,
+            frame,
+            note,
+            default=default,
+            total=total,
+            interval=interval,
+            headers=headers,
         )
-        below = _HEADER_ROW + len(about) + 4
-        missing = tables.not_modelled(result)
-        if not missing.empty:
-            _sheet(
-                writer,
-                "About",
-                missing,
-                f"Not modelled: quantities no input covers (every sheet reads them as "
-                f"'{labels.NOT_MODELLED}', never 0).",
-                headers={"what": "What", "why": "Why", "how_to_model": "How to model it"},
-                startrow=below,
-            )
-            below += len(missing) + 4
+    about = tables.assumptions(result)
+    if about.empty:
+        about = pd.DataFrame(
+            [{"what": "none listed", "value": "", "why": "", "how_to_replace": ""}]
+        )
+    _sheet(
+        writer,
+        "About",
+        about,
+        f"{title}: assumptions, values the model used that the council's data did not "
+        "give, and how to replace each.",
+        headers={
+            "what": "What",
+            "value": "Value used",
+            "why": "Why",
+            "how_to_replace": "How to replace it",
+        },
+    )
+    below = _HEADER_ROW + len(about) + 4
+    missing = tables.not_modelled(result)
+    if not missing.empty:
         _sheet(
             writer,
             "About",
-            tables.about(result),
-            "Appendix: how this run was made (scenario, solver, model size, timings, input "
-            "files and their hashes).",
+            missing,
+            f"Not modelled: quantities no input covers (every sheet reads them as "
+            f"'{labels.NOT_MODELLED}', never 0).",
+            headers={"what": "What", "why": "Why", "how_to_model": "How to model it"},
             startrow=below,
         )
+        below += len(missing) + 4
+    _sheet(
+        writer,
+        "About",
+        tables.about(result),
+        "Appendix: how this run was made (scenario, solver, model size, timings, input "
+        "files and their hashes).",
+        startrow=below,
+    )
+    writer.close()
     return path
 
 
@@ -431,19 +489,20 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
                 out[column] = out[column].where(frame[column].notna(), labels.NOT_MODELLED)
         return out
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        _sheet(
-            writer,
-            "Totals",
-            shown(totals),
-            "Scenarios over the plan years (£; child-years); differences against the first.",
-            default="children",
-        )
-        _sheet(
-            writer,
-            "By year",
-            shown(table),
-            "Every figure by scenario and year; differences against the first scenario.",
-            default="children",
-        )
+    writer = _Book(path)
+    _sheet(
+        writer,
+        "Totals",
+        shown(totals),
+        "Scenarios over the plan years (£; child-years); differences against the first.",
+        default="children",
+    )
+    _sheet(
+        writer,
+        "By year",
+        shown(table),
+        "Every figure by scenario and year; differences against the first scenario.",
+        default="children",
+    )
+    writer.close()
     return path
