@@ -141,6 +141,16 @@ def test_workbook_of_modules_reads_the_same(tmp_path: Path) -> None:
     _check(c, tmp_path, workbook=True)
 
 
+def test_children_after_a_return_with_no_plan_joined(tmp_path: Path) -> None:
+    """A census in which no child held a plan is still a census: every child with a plan in
+    the next one joined (found by the random councils below: seed 203)."""
+    c = simulate_council(seed=203, n_children=5, years=(2019, 2020), upn_share=0.0)
+    assert set(c.states["year"]) == {2020}  # nobody held a plan in January 2019
+    _check(c, tmp_path)
+    sen2 = read_sen2(tmp_path / "sen2")
+    assert sen2.transitions["outcome"].tolist() == ["joined"] * 3
+
+
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -608,8 +608,9 @@ def _transitions(
     children: pd.DataFrame, events: pd.DataFrame, census: dict[int, pd.Timestamp]
 ) -> pd.DataFrame:
     """Each child between consecutive returns (see the module docstring); the reason a
-    child left is that of the plan ceased between the two census dates."""
-    years = sorted(children["year"].unique())
+    child left is that of the plan ceased between the two census dates. Every return is a
+    census, one in which no child held a plan included (its children next year joined)."""
+    years = sorted(census)
     ceased = events[events["kind"] == "ceased_plans"].sort_values("date")
     parts = []
     for y in years:
