@@ -76,8 +76,8 @@ def _workers(psutil, pid: int) -> list:  # type: ignore[no-untyped-def]
 
 
 #: CPU seconds a draw worker has spent once it is solving: its start-up (starting Python,
-#: importing the library, taking the model) takes about 1.2 s of it.
-BUSY_CPU_SECONDS = 2.5
+#: importing the library, taking the model) takes about 1.0-1.2 s of it.
+BUSY_CPU_SECONDS = 1.8
 
 
 def _wait_for_busy_workers(psutil, proc: subprocess.Popen[bytes]) -> list:  # type: ignore[no-untyped-def]
