@@ -12,12 +12,11 @@ import pytest
 import sufficiency
 from sufficiency.cli import main
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-
 
 @pytest.fixture(scope="module")
-def result() -> sufficiency.Result:
-    return sufficiency.run(BASELINE)
+def result(baseline: sufficiency.Result) -> sufficiency.Result:
+    """The suite's session run of the bundled baseline (conftest.py), not run again."""
+    return baseline
 
 
 def test_headline_figures(result: sufficiency.Result) -> None:
