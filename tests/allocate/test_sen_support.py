@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import sufficiency
-from sufficiency.errors import DataError
+from sufficiency.errors import DataError, ForecastError
 
 from conftest import tables_with_sen_support, tiny_scenario_dict, tiny_tables
 from contract import check_all
@@ -107,3 +107,18 @@ def test_reserved_catch_all_id() -> None:
     tables["sen_support"]["setting"] = tables["sen_support"]["setting"].replace("MS1", "")
     with pytest.raises(DataError, match="reserved"):
         run(tables)
+
+
+def test_a_method_the_sen_support_history_cannot_take_is_refused_naming_it() -> None:
+    """Drift asked for where SEN support was recorded only from the latest January (0 before
+    it): the plans' history takes drift, SEN support's cannot, and the refusal says which
+    (it read as if about the plans before; found by the generated boroughs, seed 32)."""
+    tables = tables_with_sen_support()
+    sen = tables["sen_support"]
+    tables["sen_support"] = sen.assign(children=sen["children"].where(sen["year"] == 2025, 0))
+    with pytest.raises(ForecastError) as caught:
+        run(tables, forecast={"method": "drift"})
+    text = str(caught.value)
+    assert text.startswith("children on SEN support (data.sen_support): drift cannot be used")
+    assert "forecast.method: in the SEN support history, drift needs at least 2" in text
+    check_all(run(tables_with_sen_support(), forecast={"method": "drift"}))  # a longer one

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config.schema import Scenario
 from ..data.inputs import Inputs
+from ..errors import ForecastError, Problem
 from .methods.flowmethod import FlowLevers
 from .project import forecast_demand
 from .result import DemandForecast
@@ -66,13 +67,22 @@ def project(scenario: Scenario, inputs: Inputs) -> tuple[DemandForecast, DemandF
             if options.candidates is None
             else tuple(m for m in options.candidates if m != "flows") or None,
         }
-        sen = forecast_demand(
-            sen_hist,
-            inputs.population,
-            rng=np.random.default_rng(scenario.seed + 1),
-            plans_floor=False,  # children leave SEN support at any time
-            **(common | no_flows),
-        )
+        try:
+            sen = forecast_demand(
+                sen_hist,
+                inputs.population,
+                rng=np.random.default_rng(scenario.seed + 1),
+                plans_floor=False,  # children leave SEN support at any time
+                **(common | no_flows),
+            )
+        except ForecastError as error:  # say which history: the plans' may be fine
+            raise ForecastError(
+                f"children on SEN support (data.sen_support): {error.summary}",
+                [
+                    Problem(p.where, f"in the SEN support history, {p.message}")
+                    for p in error.problems
+                ],
+            ) from None
     for name, fc in (("EHC plans", ehcp), ("SEN support", sen)):
         for line in fc.warnings if fc is not None else ():
             log.warning("forecast of %s: %s", name, line)
