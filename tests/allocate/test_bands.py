@@ -217,6 +217,7 @@ def test_band_sheet_and_line_only_with_bands_and_under_disclosure(tmp_path) -> N
     out = sufficiency.run(scenario, tables=tables).write(tmp_path / "banded")
     book = load_workbook(out / "workbook.xlsx", read_only=True)
     rows = list(book["Top-up by band"].iter_rows(min_row=4, values_only=True))
+    book.close()
     children = [r[3] for r in rows if r[0] != "Total"]
     assert "c" in children  # 2.5 children at band A: suppressed
     assert all(v == "c" or (v == round(v) and not 1 <= v <= 4) for v in children)

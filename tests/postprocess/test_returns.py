@@ -222,6 +222,7 @@ def test_disclosure_on_published_outputs(baseline, tmp_path: Path) -> None:  # t
     assert disclosure.RULE in str(sheet["A1"].value)
     values = [c for row in sheet.iter_rows(min_row=4, values_only=True) for c in row[2:]]
     numbers = [v for v in values if isinstance(v, int | float)]
+    book.close()
     assert "c" in values and all(v == round(v) and not 1 <= v <= 4 for v in numbers)
     assert html.escape(disclosure.RULE) in (out / "report.html").read_text(encoding="utf-8")
 
@@ -254,6 +255,7 @@ def test_disclosure_on_the_working_sheets(baseline, tmp_path: Path) -> None:  # 
                 if i in money or not isinstance(v, int | float):
                     continue
                 assert v == round(v) and not 1 <= v <= 4, (sheet, head[i], v)
+    book.close()
     # without disclosure the working figures stay as they are
     frame, totals = tables.published(baseline, "gap_by_need", tables.gap_by_need(baseline))
     assert totals and (frame.drop(columns="year").to_numpy() % 1 != 0).any()

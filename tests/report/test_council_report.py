@@ -116,7 +116,9 @@ def test_assumptions_on_the_workbooks_about_sheet(baseline, tmp_path: Path) -> N
 
     listed = replace(baseline, summary={**baseline.summary, "assumptions": ASSUMPTIONS})
     path = write_workbook(listed, tmp_path / "book.xlsx")
-    rows = list(load_workbook(path, read_only=True)["About"].iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)  # read-only keeps the file open: closed here
+    rows = list(book["About"].iter_rows(values_only=True))
+    book.close()
     assert rows[2][:4] == ("What", "Value used", "Why", "How to replace it")
     assert rows[3][0] == ASSUMPTIONS[0]["what"] and rows[4][3] == ASSUMPTIONS[1]["how_to_replace"]
     flat = [str(c) for row in rows for c in row if c is not None]
@@ -139,6 +141,7 @@ def test_dsg_template_tabs_rows_whole_counts_and_balance(baseline, tmp_path: Pat
     path = write_workbook(result, tmp_path / "book.xlsx")
     book = load_workbook(path, read_only=True)
     names = book.sheetnames
+    book.close()
     assert returns.CYP_TAB in names and returns.FINANCIAL_TAB in names
     assert names.index(returns.CYP_TAB) < names.index(returns.FINANCIAL_TAB)
 

@@ -65,6 +65,7 @@ def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> Non
     assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "About"
     assert {"Placements by tier", "Sufficiency gap", "Most valuable places"} <= set(book.sheetnames)
     assert "Capital options" not in book.sheetnames  # the baseline offers no capital options
+    book.close()
     summary = pd.read_excel(out / "workbook.xlsx", sheet_name="Summary", skiprows=2)
     summary = summary[summary["Year"] != "Total"]
     np.testing.assert_allclose(

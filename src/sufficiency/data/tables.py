@@ -86,8 +86,12 @@ def _unsaved_formulas(path: Path, sheet: str | int) -> list[str]:
 
     try:
         formulas = load_workbook(path, read_only=True, data_only=False)
-        values = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # the pandas reader already read the file; no extra diagnosis
+        return []
+    try:
+        values = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # read-only workbooks hold their file open until closed
+        formulas.close()
         return []
     try:
         name = sheet if isinstance(sheet, str) else formulas.sheetnames[sheet]
