@@ -230,20 +230,22 @@ def compare(
         The comparison (``.table`` is what ``comparison.csv`` holds).
 
     Raises:
-        ScenarioError: If fewer than one scenario is given or two share a name.
+        ScenarioError: If fewer than one scenario is given, two share a name, or one cannot
+            be loaded: every scenario is loaded and checked before the first is run.
     """
     if not sources:
         raise ScenarioError("compare needs at least one scenario")
-    results = []
-    with each_warning_once():
-        for src in sources:
-            path, name = src if isinstance(src, tuple) else (src, None)
-            results.append(run(path, scenario=name, set_values=set_values, on_stage=on_stage))
-    names = [r.summary["scenario"] for r in results]
+    pairs = [src if isinstance(src, tuple) else (src, None) for src in sources]
+    scenarios = [
+        load_scenario(path, scenario=name, set_values=set_values) for path, name in pairs
+    ]
+    names = [sc.name for sc in scenarios]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ScenarioError(
             "scenarios to compare must have different names",
             [Problem("name", f"{d!r} appears {names.count(d)} times") for d in dupes],
         )
+    with each_warning_once():
+        results = [run(sc, on_stage=on_stage) for sc in scenarios]
     return Comparison(comparison_table([r.summary for r in results]), results)

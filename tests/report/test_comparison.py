@@ -58,5 +58,21 @@ def test_compare_in_python(write_tiny) -> None:
     comparison = sufficiency.compare([write_tiny(), write_tiny(scenario=again, folder="again")])
     assert [r.summary["scenario"] for r in comparison.results] == ["tiny", "again"]
     assert (comparison.table["cost_diff"].abs() < 1e-6).all()  # same borough, same answer
+    stages: list[str] = []
     with pytest.raises(ScenarioError, match="different names"):
-        sufficiency.compare([write_tiny(), write_tiny(folder="twin")])
+        sufficiency.compare([write_tiny(), write_tiny(folder="twin")], on_stage=stages.append)
+    assert stages == []  # said before any scenario was run
+
+
+def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: Path) -> None:
+    """A missing or invalid later scenario is said at once, not after the first has run."""
+    stages: list[str] = []
+    with pytest.raises(ScenarioError, match="not found"):
+        sufficiency.compare([write_tiny(), tmp_path / "nowhere.yaml"], on_stage=stages.append)
+    bad = tiny_scenario_dict()
+    bad["horizon_years"] = "ten"
+    with pytest.raises(ScenarioError, match="horizon_years"):
+        sufficiency.compare(
+            [write_tiny(), write_tiny(scenario=bad, folder="bad")], on_stage=stages.append
+        )
+    assert stages == []
