@@ -236,9 +236,7 @@ def compare(
     if not sources:
         raise ScenarioError("compare needs at least one scenario")
     pairs = [src if isinstance(src, tuple) else (src, None) for src in sources]
-    scenarios = [
-        load_scenario(path, scenario=name, set_values=set_values) for path, name in pairs
-    ]
+    scenarios = [load_scenario(p, scenario=n, set_values=set_values) for p, n in pairs]
     names = [sc.name for sc in scenarios]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
