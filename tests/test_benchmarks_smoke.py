@@ -37,6 +37,7 @@ def test_registry() -> None:
         select("nowhere")
 
 
+@pytest.mark.slow
 def test_every_engine_gives_the_same_objective_on_the_bundled_borough() -> None:
     scenario, inputs = drivers.load(BASELINE)
     arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
@@ -49,6 +50,7 @@ def test_every_engine_gives_the_same_objective_on_the_bundled_borough() -> None:
     assert objectives == {e: pytest.approx(first, rel=OBJECTIVE_RTOL) for e in objectives}
 
 
+@pytest.mark.slow
 def test_runner_and_compare_on_a_smoke_size(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "smoke.json"
     results = run.main(["--smoke", "--sizes", "region", "--repeat", "1", "--json", str(out)])

@@ -16,6 +16,7 @@ CHART_MARKERS = ("figures[", "charts(", ".plot(")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path: Path) -> None:
     if "your_council" in path.stem and not (SHARED_DATA / "dfe_release_2025_to_2023").is_dir():

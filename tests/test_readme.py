@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from sufficiency.config import reference_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -35,6 +37,7 @@ def _blocks(language: str) -> list[str]:
 _SKIP = ("python3 -m venv", "pip install", "-m pytest")
 
 
+@pytest.mark.slow
 def test_readme_shell_examples_run(tmp_path: Path) -> None:
     import shlex
     import subprocess
@@ -65,6 +68,7 @@ def test_readme_shell_examples_run(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "workbook.xlsx").is_file()
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sufficiency.datasets import write_example
 

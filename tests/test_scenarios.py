@@ -14,6 +14,7 @@ from contract import check_all, check_continuity, check_out_of_area
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_runs(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     # the baseline is the suite's session run (conftest.py), not run and written again

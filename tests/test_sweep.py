@@ -24,6 +24,7 @@ def las(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {f"LA{i}": synthetic_borough(12, seed=i, path=root / f"la{i}") for i in range(3)}
 
 
+@pytest.mark.slow
 def test_sweep_on_a_local_cluster_equals_runs_one_by_one(las: dict[str, Path]) -> None:
     seen: list[tuple[int, int]] = []
     result = sufficiency.sweep(

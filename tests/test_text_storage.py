@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sufficiency.cli import main
 
@@ -41,6 +42,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_pandas_default_text_writes_the_same_bytes(baseline_out: Path, tmp_path: Path) -> None:
     out, command = tmp_path / "default", tmp_path / "command"
     scenario = str(ROOT / "scenarios" / "baseline.yaml")

@@ -219,6 +219,7 @@ def boroughs(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), method=st.sampled_from(["naive", "drift"]))
 def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method: str) -> None:
@@ -243,6 +244,7 @@ def test_contract_on_generated_boroughs(tables: dict[str, pd.DataFrame], method:
     assert total == pytest.approx(float(r.demand["children"].sum()), abs=1e-2)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), extra=st.integers(1, 20), plain=st.booleans())
 def test_more_places_never_cost_more(
@@ -383,6 +385,7 @@ def test_a_child_displaced_out_of_area_counts_as_new_against_a_cap_on_new_placem
     assert policy["out_of_area_target_missed"].to_numpy() == pytest.approx(over.to_numpy())
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=boroughs(), levers=lever_sets(), continuity=st.booleans())
 def test_contract_holds_with_every_lever(tables, levers, continuity) -> None:

@@ -51,6 +51,7 @@ def roomy() -> sufficiency.Result:
     return _run()
 
 
+@pytest.mark.slow
 def test_places_suffice_with_room_and_less_as_demand_grows(roomy: sufficiency.Result) -> None:
     assert roomy.uncertainty is not None
     p = roomy.uncertainty.by_year.set_index("year")["p_suffice"]
@@ -93,6 +94,7 @@ def test_every_draw_places_every_child(roomy: sufficiency.Result) -> None:
     assert d.children.std(axis=0).min() > 0  # the draws differ
 
 
+@pytest.mark.slow
 def test_same_seed_same_table_and_workers_do_not_matter(roomy: sufficiency.Result) -> None:
     again = _run(**{"uncertainty.workers": 2})
     pd.testing.assert_frame_equal(again.uncertainty.by_year, roomy.uncertainty.by_year)  # type: ignore[union-attr]
@@ -327,6 +329,7 @@ _OPTIONS = {
 }
 
 
+@pytest.mark.slow
 def test_capital_options_against_the_draws(tmp_path: Path) -> None:
     result = sufficiency.run(
         example_path(),

@@ -133,6 +133,7 @@ def example() -> dict[str, pd.DataFrame]:
     return read_tables(DATA)
 
 
+@pytest.mark.slow
 def test_regenerating_the_example_reproduces_every_file(tmp_path: Path) -> None:
     from sufficiency.example.generator import write_example_files
 

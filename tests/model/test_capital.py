@@ -265,6 +265,7 @@ def _market(fee: float) -> dict:
     return {"market": {"prices": [{"fee_per_place_gbp": fee, "transport_per_place_gbp": 0}]}}
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fee=st.floats(20_000, 150_000),

@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pytest
 from benchmarks.disclosure import tenth
 
 from sufficiency.postprocess.audit import audit
@@ -89,6 +90,7 @@ def _years(raw: dict[str, pd.DataFrame], years: list[int]) -> dict[str, pd.DataF
     return out
 
 
+@pytest.mark.slow
 def test_bundled_borough_published_together_cannot_be_narrowed(baseline) -> None:  # type: ignore[no-untyped-def]
     """What publish() gives the workbook and published/*.csv (Result.published), all ten
     plan years, audited afresh."""

@@ -41,6 +41,7 @@ def test_every_built_option_avoids_market_child_years(chosen) -> None:
     assert north > 100  # 80 places from 2028 (half, then three quarters full, then full)
 
 
+@pytest.mark.slow
 def test_shortfall_avoided_is_the_market_children_the_build_removes(chosen) -> None:
     """By hand: fix every decision as the plan took it, then take one build away; the
     market's child-years rise by exactly ``shortfall_avoided``."""

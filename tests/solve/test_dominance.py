@@ -79,6 +79,7 @@ def _objective(m: LpMatrix, engine: str, *, split: bool) -> float:
     return result.objective
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -123,6 +124,7 @@ def test_stocked_chains_and_limited_dominators_are_kept(small: AllocationArrays)
     assert not dominated_pairs(limited).any()
 
 
+@pytest.mark.slow
 def test_money_duals_are_unchanged_on_the_borough(tmp_path: Path) -> None:
     """Shadow prices of places (the money-only re-solve) agree with the whole model's."""
     case = drivers.prepare(Borough(), tmp_path)

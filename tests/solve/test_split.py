@@ -138,6 +138,7 @@ def _bundled_model(continuity: bool) -> AllocationModel:
     return build_model(drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs)))
 
 
+@pytest.mark.slow
 def test_linked_years_stay_whole() -> None:
     """With continuity the years are one problem; without it, one part per year at least.
 

@@ -74,6 +74,7 @@ def _run(path: Path, tables: dict[str, pd.DataFrame], engine: str) -> sufficienc
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6,
     deadline=None,

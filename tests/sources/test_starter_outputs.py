@@ -142,6 +142,7 @@ def _within_ages(folder: Path, out: Path) -> None:
     assert row.loc[row["column"] == "total", "value"].sum() > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["published", "own"])
 def test_a_starter_run_shows_its_assumptions_and_what_it_does_not_model(
     kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
