@@ -43,7 +43,12 @@ class _Book:
         # text is written as text, never read as a number, a formula or a link
         self.book = xlsxwriter.Workbook(
             str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+            {
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "in_memory": True,  # no temporary files: nothing left behind if stopped
+            },
         )
         self.sheets: dict[str, Worksheet] = {}
         self.widths: dict[tuple[str, int], float] = {}
