@@ -892,7 +892,19 @@ CASES = [
     Case(
         "caseload-empty-file",
         raw_bytes("caseload", b""),
-        ("caseload.csv: cannot read the table",),
+        ("caseload.csv: the file is empty (0 bytes)", "header line and at least one row"),
+    ),
+    Case(
+        # Excel's old format: pandas would ask for a package to install; the user's fix is
+        # to save it again
+        "settings-as-an-excel-97-2003-workbook",
+        both(
+            replace_yaml("settings: data/settings.csv", "settings: data/settings.xls"),
+            lambda folder: (folder / "data" / "settings.xls").write_bytes(
+                bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+            ),
+        ),
+        ("settings.xls: an Excel 97-2003 workbook (.xls) is not read here", "(.xlsx)"),
     ),
     Case(
         "caseload-binary-garbage",

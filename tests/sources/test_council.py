@@ -197,6 +197,15 @@ def test_bad_costs_located(tmp_path: Path) -> None:
     costs.write_text(f"urn;top_up\n{c.schools['urn'].iloc[0]};12000,50\n")
     with pytest.raises(DataError, match=r"costs.csv: the columns are separated by semicolons"):
         write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    # an empty file (saved before anything was pasted in): said so, not pandas' words
+    costs.write_bytes(b"")
+    with pytest.raises(DataError, match=r"costs.csv: the costs file is empty \(0 bytes\)"):
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    empty_register = tmp_path / "gias_empty.csv"
+    empty_register.write_bytes(b"")
+    with pytest.raises(DataError, match=r"gias_empty.csv: the register .* is empty"):
+        write_council_starter(sen2, empty_register, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_holds_the_base_year_and_ages(

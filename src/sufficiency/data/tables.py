@@ -180,6 +180,8 @@ def read_table(source: TableSource, label: str) -> RawTable:
             "(one row per year, need, age and setting)"
         )
     suffix = path.suffix.lower()
+    if size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes): {_EMPTY_ADVICE}")
     others: tuple[str, ...] = ()
     try:
         if suffix in (".csv", ".txt"):
@@ -195,6 +197,13 @@ def read_table(source: TableSource, label: str) -> RawTable:
             raise DataError(f"{path}: unknown file type {suffix!r}; use .csv, .xlsx or .parquet")
     except DataError:
         raise
+    except ImportError as exc:  # pandas reads .xls only with an optional package
+        if suffix != ".xls":
+            raise DataError(f"{path}: cannot read the table: {exc}") from None
+        raise DataError(
+            f"{path}: an Excel 97-2003 workbook (.xls) is not read here: open it in Excel "
+            "and save it as an Excel Workbook (.xlsx) or as 'CSV UTF-8 (Comma delimited)'"
+        ) from None
     except Exception as exc:  # every reader failure becomes one clear message
         raise DataError(f"{path}: cannot read the table: {exc}") from None
     if len(frame) > MAX_ROWS:
@@ -210,6 +219,10 @@ def read_table(source: TableSource, label: str) -> RawTable:
     frame.columns = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     return RawTable(frame, str(path), 2, others)
 
+
+#: What to do about an empty file (one saved before anything was pasted into it, or cut
+#: short by a copy that failed).
+_EMPTY_ADVICE = "it needs its header line and at least one row; save the table into it again"
 
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -256,6 +269,8 @@ def read_csv_cells(path: Path, what: str = "table") -> pd.DataFrame:
             with more cells than the header (:func:`_cells_beyond_header`), text in none
             of the encodings.
     """
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: the {what} file is empty (0 bytes): {_EMPTY_ADVICE}")
     try:
         frame = _read_csv(path)
     except Exception as exc:  # every reader failure becomes one clear message
