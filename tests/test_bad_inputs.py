@@ -389,9 +389,15 @@ CASES = [
         (YAML, "found a list at the top level"),
     ),
     Case(
-        "yaml-not-utf8",
+        # Windows-1252 (Notepad's "ANSI") is read as saved: the scenario's own problems show
+        "yaml-in-windows-1252-is-read",
         write_yaml(b"name: caf\xe9\n"),
-        (YAML, "cannot read scenario file"),
+        (YAML, "data: required key is missing"),
+    ),
+    Case(
+        "yaml-not-text",
+        write_yaml(b"name: caf\x81\n"),
+        (YAML, "cannot read scenario file", "not text in UTF-8, UTF-16 or Windows-1252"),
     ),
     Case(
         "yaml-empty-file",

@@ -23,6 +23,7 @@ RANK: dict[str, int] = {
     "text_storage": 0,  # where pandas keeps text in the command's own process
     "blas_threads": 0,  # one BLAS thread for the library's own work
     "scratch": 0,  # temporary folders named for their process, stale ones removed
+    "text_files": 0,  # the encoding of text files a council saves
     "guard": 3,  # the one rule of every command that writes: never an input (reads config)
     "sources": 5,  # readers of published and council files, and the starter (forecast's shapes)
     "example": 6,  # the fictional borough and its generator

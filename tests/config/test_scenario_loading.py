@@ -48,6 +48,18 @@ def test_paths_written_on_windows_read_where_slash_separates(tmp_path: Path) -> 
     assert load_scenario(top).data.caseload == (tmp_path / "sub" / "d\\plans.csv").resolve()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_scenario_read_in_the_encoding_it_was_saved_in(tmp_path: Path, encoding: str) -> None:
+    """Notepad saves "UTF-8", "UTF-8 with BOM", "Unicode" (UTF-16) or "ANSI" (Windows-1252):
+    a scenario with a £ in it reads the same from each (it stopped at 'utf-8' codec can't
+    decode byte 0xff / 0xa3 before)."""
+    path = tmp_path / "a.yaml"
+    text = yaml.safe_dump({**BASE, "description": "£2m from 2027"}, allow_unicode=True)
+    assert "£" in text
+    path.write_text(text, encoding=encoding)
+    assert load_scenario(path).description == "£2m from 2027"
+
+
 def test_unknown_key_named_with_suggestion(tmp_path: Path) -> None:
     bad = {**BASE, "forecast": {"mehtod": "drift"}}
     with pytest.raises(ScenarioError) as err:

@@ -11,6 +11,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Problem, ScenarioError
+from ..text_files import text_encoding
 
 #: Largest scenario file read, in bytes. Scenario files are a few kilobytes.
 MAX_YAML_BYTES = 1_000_000
@@ -159,8 +160,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
                 f"scenario file {path} is {size:,} bytes; scenario files are limited to "
                 f"{MAX_YAML_BYTES:,} bytes (put tables in data files)"
             )
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        # as saved: UTF-8, Notepad's "Unicode" (UTF-16) or "ANSI" (Windows-1252: a £ sign)
+        text = path.read_text(encoding=text_encoding(path))
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            f"cannot read scenario file {path}: it is not text in UTF-8, UTF-16 or Windows-1252 "
+            "(save it as UTF-8)"
+        ) from None
+    except OSError as exc:
         raise ScenarioError(f"cannot read scenario file {path}: {exc}") from None
     raw = parse_yaml(text, str(path))
     if raw is None:

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import taxonomy
 from ..config.schema import NumberFormat
 from ..errors import DataError, Problem
+from ..text_files import text_encoding
 
 log = logging.getLogger(__name__)
 
@@ -239,23 +240,6 @@ def _said(exc: Exception) -> str:
         "notes above the header (delete them so the header is the first line), or a comma "
         "inside a cell that is not in quotes"
     )
-
-
-def text_encoding(path: Path) -> str:
-    """The encoding of a text file a council saved: UTF-16 where it starts with its
-    byte-order mark (Excel's "Unicode Text"), UTF-8 where every byte reads as such (a
-    byte-order mark skipped: Excel's "CSV UTF-8"), else Windows-1252, the encoding of
-    Excel's plain "CSV (Comma delimited)" on an English Windows (St Mary’s, a £ sign)."""
-    with path.open("rb") as fh:
-        head = fh.read(2)
-    if head in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        log.debug("%s is not UTF-8; read as Windows-1252", path)
-        return "cp1252"
-    return "utf-8-sig"
 
 
 def read_csv_cells(path: Path, what: str = "table") -> pd.DataFrame:
