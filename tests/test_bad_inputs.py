@@ -896,6 +896,27 @@ CASES = [
         ("sen_support.csv", "header but no rows"),
     ),
     Case(
+        "settings-csv-renamed-as-a-workbook",
+        both(
+            replace_yaml("settings: data/settings.csv", "settings: data/settings.xlsx"),
+            lambda folder: (folder / "data" / "settings.csv").rename(
+                folder / "data" / "settings.xlsx"
+            ),
+        ),
+        ("settings.xlsx: the file is not an Excel workbook", "rename it .csv"),
+    ),
+    Case(
+        # a workbook with a password to open it is an encrypted compound file, not a zip
+        "settings-workbook-with-a-password",
+        both(
+            replace_yaml("settings: data/settings.csv", "settings: data/settings.xlsx"),
+            lambda folder: (folder / "data" / "settings.xlsx").write_bytes(
+                bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+            ),
+        ),
+        ("settings.xlsx: the workbook is protected by a password", "remove the password"),
+    ),
+    Case(
         "caseload-empty-file",
         raw_bytes("caseload", b""),
         ("caseload.csv: the file is empty (0 bytes)", "header line and at least one row"),

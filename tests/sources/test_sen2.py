@@ -284,3 +284,16 @@ def test_dates_in_both_layouts(tmp_path: Path) -> None:
     _edit(folder, "person", iso)
     pd.testing.assert_frame_equal(read_sen2(folder).caseload, before)
     assert census_date(2025) == pd.Timestamp("2025-01-16")
+
+
+def test_a_workbook_that_cannot_be_read_is_said_so(tmp_path: Path) -> None:
+    """A SEN2 workbook with a password to open it (an encrypted compound file, not a zip)
+    stopped with an ImportError traceback; a CSV file renamed .xlsx with pandas' words."""
+    locked = tmp_path / "sen2_2025.xlsx"
+    locked.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    with pytest.raises(DataError, match="protected by a password"):
+        read_sen2(locked)
+    renamed = tmp_path / "renamed.xlsx"
+    renamed.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match="not an Excel workbook, whatever its name"):
+        read_sen2(renamed)

@@ -183,6 +183,8 @@ def read_table(source: TableSource, label: str) -> RawTable:
     suffix = path.suffix.lower()
     if size == 0:
         raise DataError(f"{path}: the file is empty (0 bytes): {_EMPTY_ADVICE}")
+    if suffix in (".xlsx", ".xlsm") and (wrong := not_a_workbook(path)):
+        raise DataError(f"{path}: {wrong}")
     others: tuple[str, ...] = ()
     try:
         if suffix in (".csv", ".txt"):
@@ -219,6 +221,25 @@ def read_table(source: TableSource, label: str) -> RawTable:
             )
     frame.columns = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     return RawTable(frame, str(path), 2, others)
+
+
+def not_a_workbook(path: Path) -> str | None:
+    """What a file named ``.xlsx`` is instead, from its first bytes, or None if it is a
+    workbook (a zip archive, as every .xlsx is)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK"):
+        return None
+    if head == bytes.fromhex("d0cf11e0a1b11ae1"):  # the compound file of Office 97-2003
+        return (
+            "the workbook is protected by a password to open it (or is an Excel 97-2003 "
+            "file under an .xlsx name): remove the password (File > Info > Protect Workbook) "
+            "or export the sheet as 'CSV UTF-8 (Comma delimited)'"
+        )
+    return (
+        "the file is not an Excel workbook, whatever its name (a CSV file renamed .xlsx?): "
+        "rename it .csv if it is one, or save it from Excel as an Excel Workbook (.xlsx)"
+    )
 
 
 #: What to do about an empty file (one saved before anything was pasted into it, or cut

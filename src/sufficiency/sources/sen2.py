@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.tables import not_a_workbook
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -219,9 +220,11 @@ def _find_returns(path: Path) -> list[tuple[str, dict[str, tuple[pd.DataFrame, s
 
 
 def _workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
+    if wrong := not_a_workbook(path):
+        raise DataError(f"{path}: {wrong}")
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # every reader failure becomes one clear message
         raise DataError(f"{path}: cannot read the workbook: {exc}") from None
     out: dict[str, tuple[pd.DataFrame, str]] = {}
     for name, frame in sheets.items():
