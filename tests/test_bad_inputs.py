@@ -187,6 +187,22 @@ def raw_bytes(table: str, content: bytes) -> Mutate:
     return mutate
 
 
+def settings_as(name: str, content: bytes | None = None) -> Mutate:
+    """The settings table given as ``data/<name>``: the CSV's own bytes renamed, or
+    ``content``."""
+
+    def mutate(folder: Path) -> None:
+        replace_yaml("settings: data/settings.csv", f"settings: data/{name}")(folder)
+        csv = folder / "data" / "settings.csv"
+        (folder / "data" / name).write_bytes(csv.read_bytes() if content is None else content)
+
+    return mutate
+
+
+#: The first bytes of an Office 97-2003 compound file (an .xls, or an encrypted .xlsx).
+COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+
+
 def both(*steps: Mutate) -> Mutate:
     def mutate(folder: Path) -> None:
         for step in steps:
@@ -897,23 +913,13 @@ CASES = [
     ),
     Case(
         "settings-csv-renamed-as-a-workbook",
-        both(
-            replace_yaml("settings: data/settings.csv", "settings: data/settings.xlsx"),
-            lambda folder: (folder / "data" / "settings.csv").rename(
-                folder / "data" / "settings.xlsx"
-            ),
-        ),
+        settings_as("settings.xlsx"),
         ("settings.xlsx: the file is not an Excel workbook", "rename it .csv"),
     ),
     Case(
         # a workbook with a password to open it is an encrypted compound file, not a zip
         "settings-workbook-with-a-password",
-        both(
-            replace_yaml("settings: data/settings.csv", "settings: data/settings.xlsx"),
-            lambda folder: (folder / "data" / "settings.xlsx").write_bytes(
-                bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
-            ),
-        ),
+        settings_as("settings.xlsx", COMPOUND_FILE),
         ("settings.xlsx: the workbook is protected by a password", "remove the password"),
     ),
     Case(
@@ -925,12 +931,7 @@ CASES = [
         # Excel's old format: pandas would ask for a package to install; the user's fix is
         # to save it again
         "settings-as-an-excel-97-2003-workbook",
-        both(
-            replace_yaml("settings: data/settings.csv", "settings: data/settings.xls"),
-            lambda folder: (folder / "data" / "settings.xls").write_bytes(
-                bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
-            ),
-        ),
+        settings_as("settings.xls", COMPOUND_FILE),
         ("settings.xls: an Excel 97-2003 workbook (.xls) is not read here", "(.xlsx)"),
     ),
     Case(
