@@ -203,6 +203,14 @@ def settings_as(name: str, content: bytes | None = None) -> Mutate:
 COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
 
 
+def append_line(table: str, line: str) -> Mutate:
+    def mutate(folder: Path) -> None:
+        with (folder / "data" / f"{table}.csv").open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    return mutate
+
+
 def both(*steps: Mutate) -> Mutate:
     def mutate(folder: Path) -> None:
         for step in steps:
@@ -921,6 +929,12 @@ CASES = [
         "settings-workbook-with-a-password",
         settings_as("settings.xlsx", COMPOUND_FILE),
         ("settings.xlsx: the workbook is protected by a password", "remove the password"),
+    ),
+    Case(
+        # a spreadsheet's totals row left in: said so, not "unknown need; accepted: …"
+        "caseload-with-a-totals-row",
+        append_line("caseload", "2025,Total,,,3300"),
+        ("caseload.csv, row", "column 'need': 'Total' makes a totals row: remove it"),
     ),
     Case(
         "caseload-empty-file",

@@ -593,6 +593,10 @@ def _parse_number(
     return series
 
 
+#: Labels a spreadsheet gives its totals row (its sums would count every child twice).
+_TOTAL_WORDS = frozenset({"total", "totals", "grand total", "all", "sum"})
+
+
 def _parse_labels(
     raw: RawTable, col: Column, values: pd.Series, problems: list[Problem]
 ) -> pd.Series:
@@ -606,13 +610,13 @@ def _parse_labels(
             rows = np.flatnonzero((text == u).to_numpy())
             first = raw.where(int(rows[0]), col.name)
             more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
-            problems.append(
-                Problem(
-                    first,
-                    f"unknown {kind.replace('_', ' ')} {u!r}{more}; accepted: "
-                    + ", ".join(taxonomy.accepted(kind)),
+            if u.strip().lower() in _TOTAL_WORDS:  # a spreadsheet's totals row kept
+                said = f"{u!r}{more} makes a totals row: remove it (totals are summed here)"
+            else:
+                said = f"unknown {kind.replace('_', ' ')} {u!r}{more}; accepted: " + ", ".join(
+                    taxonomy.accepted(kind)
                 )
-            )
+            problems.append(Problem(first, said))
     return values.astype("string").fillna("").map(lambda v: mapping.get(v) or "")
 
 
