@@ -68,6 +68,12 @@ class _Book:
             self._formats[key] = self.book.add_format(properties)
         return self._formats[key]
 
+    def cell(self, number_format: str | None, **properties: Any) -> Format:
+        """A table cell's format: numbers in ``number_format``, text (no format) left."""
+        if number_format is None:
+            return self.look(align="left", **properties)
+        return self.look(num_format=number_format, **properties)
+
     def close(self) -> None:
         self.book.close()
 
@@ -139,17 +145,10 @@ def _sheet(
     top = startrow - 1  # XlsxWriter counts rows and columns from 0
     ws.write_string(top - 2, 0, note, book.look(italic=True))
     formats = [labels.EXCEL_FORMATS.get(how) for how in kinds]
-    body = [
-        book.look(num_format=fmt) if fmt is not None else book.look(align="left") for fmt in formats
-    ]
+    body = [book.cell(fmt) for fmt in formats]
     last_body = body
     if total and len(frame):  # the totals row: bold on grey, each column's format kept
-        last_body = [
-            book.look(bold=True, bg_color=_TOTAL_FILL, pattern=1, num_format=fmt)
-            if fmt is not None
-            else book.look(bold=True, bg_color=_TOTAL_FILL, pattern=1, align="left")
-            for fmt in formats
-        ]
+        last_body = [book.cell(fmt, bold=True, bg_color=_TOTAL_FILL, pattern=1) for fmt in formats]
     for j, (column, fmt) in enumerate(zip(shown.columns, formats, strict=True)):
         head = book.look(
             bold=True,
