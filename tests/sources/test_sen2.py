@@ -195,6 +195,39 @@ def test_module_missing_is_named(folder: Path) -> None:
         read_sen2(folder)
 
 
+def test_a_module_given_twice_is_an_error(folder: Path) -> None:
+    """Two files of one module in one return (names differing only in case) are one file
+    given twice: which to read is not the reader's guess."""
+    src = _module(folder, "person")
+    (folder / src.name.replace("_person", "_Person")).write_bytes(src.read_bytes())
+    with pytest.raises(DataError, match="the person module of this return is given twice"):
+        read_sen2(folder)
+
+
+def test_a_second_download_of_a_module_is_not_skipped_silently(folder: Path) -> None:
+    """A browser saves a second download as '..._person (1).csv': it was skipped without a
+    word, whichever of the two held the council's corrections."""
+    src = _module(folder, "person")
+    (folder / src.name.replace(".csv", " (1).csv")).write_bytes(src.read_bytes())
+    with pytest.raises(DataError, match=r"person \(1\)\.csv: a Blade export whose name is not"):
+        read_sen2(folder)
+
+
+def test_a_sheet_given_twice_or_copied_is_an_error(tmp_path: Path) -> None:
+    c = simulate_council(seed=5, n_children=20, years=(2025,))
+    book = write_blade(c, tmp_path / "sen2", workbook=True) / "2025.xlsx"
+    sheets = pd.read_excel(book, sheet_name=None, dtype=str, keep_default_na=False)
+    for extra, message in (
+        ("2025_person", "the person module is given twice \\(also sheet 'person'\\)"),
+        ("person (2)", "a copy of the person sheet"),
+    ):
+        with pd.ExcelWriter(book) as xl:
+            for name, frame in {**sheets, extra: sheets["person"]}.items():
+                frame.to_excel(xl, sheet_name=name, index=False)
+        with pytest.raises(DataError, match=message):
+            read_sen2(book)
+
+
 def test_person_twice_is_located(folder: Path) -> None:
     def dup(f: pd.DataFrame) -> pd.DataFrame:
         f.loc[3, "persontableid"] = f.loc[2, "persontableid"]

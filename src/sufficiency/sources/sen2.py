@@ -108,6 +108,8 @@ OUTCOMES: tuple[str, ...] = ("stayed", "moved_transfer", "moved_midphase", "left
 
 _YES = ("1", "Y", "YES", "TRUE")
 _FILE = re.compile(r"^Blade-Export_(\d{2}-\d{2}-\d{4})_([A-Za-z0-9]+)\.csv$", re.IGNORECASE)
+#: A sheet Excel copied ("person (2)", "2025_person (3)"): group 1 the module's name.
+_SHEET_COPY = re.compile(r"^(?:.*_)?([a-z0-9]+) \(\d+\)$")
 _DATE_FORMATS = ("%Y-%b-%d %H:%M:%S", "%Y-%b-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
 
 
@@ -203,7 +205,19 @@ def _find_returns(path: Path) -> list[tuple[str, dict[str, tuple[pd.DataFrame, s
         if m:
             module = m.group(2).lower()
             if module in MODULES:
-                groups.setdefault((f.parent, m.group(1)), {})[module] = (_csv(f), str(f))
+                mods = groups.setdefault((f.parent, m.group(1)), {})
+                if module in mods:  # e.g. ..._person.csv and ..._Person.csv
+                    raise DataError(
+                        f"{f}: the {module} module of this return is given twice (also "
+                        f"{mods[module][1]}): keep one file"
+                    )
+                mods[module] = (_csv(f), str(f))
+        elif f.name.lower().startswith("blade-export") and f.suffix.lower() == ".csv":
+            raise DataError(
+                f"{f}: a Blade export whose name is not Blade-Export_<DD-MM-YYYY>_<module>.csv "
+                "(a second download, such as 'person (1).csv', or a copy?): remove it, or "
+                "rename it if it is the file to read"
+            )
         elif f.suffix.lower() in (".xlsx", ".xlsm") and not f.name.startswith("~$"):
             books.append(f)
     found = [
@@ -230,7 +244,18 @@ def _workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
     for name, frame in sheets.items():
         key = str(name).strip().lower()
         module = next((m for m in MODULES if key == m or key.endswith("_" + m)), None)
+        if module is None and (copy := _SHEET_COPY.match(key)) and copy.group(1) in MODULES:
+            raise DataError(
+                f"{path}, sheet {name!r}: a copy of the {copy.group(1)} sheet (Excel names "
+                "a copied sheet '<name> (2)'): delete it, or rename it if it is the sheet "
+                "to read"
+            )
         if module is not None:
+            if module in out:
+                raise DataError(
+                    f"{path}, sheet {name!r}: the {module} module is given twice (also "
+                    f"{out[module][1].rsplit(', ', 1)[-1]}): keep one sheet"
+                )
             out[module] = (frame, f"{path}, sheet {name!r}")
     return out
 
