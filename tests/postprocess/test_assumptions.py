@@ -26,6 +26,8 @@ def _whats(path: Path) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     found = assumptions(sc, inputs)
     for a in found:
         assert tuple(a) == KEYS and a["what"]
+        # `sufficiency run` lists them joined by commas, after their count
+        assert "," not in a["what"], a["what"]
     return found, not_modelled(sc, inputs)
 
 
@@ -36,7 +38,7 @@ def test_published_data_starter_lists_what_it_assumed(tmp_path: Path) -> None:
         path = write_starter("Dudley", dfe, tmp_path / "out")
     found, missing = _whats(path)
     whats = [a["what"] for a in found]
-    for w in ("national age shape", "settings by category, all in area", "national prices",
+    for w in ("national age shape", "settings by category and all in area", "national prices",
               "inflation", "flat population", "market price", "default continuity"):  # fmt: skip
         assert w in whats
     assert len(whats) == len(set(whats))

@@ -92,6 +92,24 @@ def test_text_from_the_scenario_is_escaped(baseline: Result) -> None:
     assert "a &amp; b" in page
 
 
+def test_a_gap_under_half_a_child_everywhere_still_writes(baseline: Result, tmp_path: Path) -> None:
+    """The gap detail lists groups of at least half a child: a council whose gap is smaller
+    everywhere (the City of London's and the Isles of Scilly's starters) left an empty
+    table of integer years, and writing its workbook failed ("Can only use .str accessor")."""
+    from sufficiency.report import write_workbook
+
+    small = baseline.shortfall.assign(children=baseline.shortfall["children"].clip(upper=0.4))
+    result = replace(baseline, shortfall=small)
+    assert tables.gap_detail(result).empty and small["children"].sum() > 0
+    path = write_workbook(result, tmp_path / "workbook.xlsx")
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book["Gap detail"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    assert rows[-1][:2] == ("Year", "Need")  # the table's header, and no row under it
+
+
 def test_charts_are_figures_for_notebooks(baseline: Result) -> None:
     figures = charts(baseline)
     assert list(figures) == list(CHARTS)

@@ -166,8 +166,9 @@ def _sheet(
         for j, value in enumerate(cells):
             _put(ws, top + i, j, value, looks[j])
     for j, (column, how) in enumerate(zip(shown.columns, kinds, strict=True)):
-        values = shown[column].map(lambda v, h=how: labels.format_value(v, h)).str.len()
-        width = max(len(str(column)) * 0.8, float(values.max()) if len(values) else 0.0)
+        # by cell: an empty table's column keeps its dtype under map (no .str on integers)
+        longest = max((len(labels.format_value(v, how)) for v in shown[column]), default=0)
+        width = max(len(str(column)) * 0.8, float(longest))
         width = min(max(width + 2, 10), 60)
         if not new:  # a table below another: never narrow the columns
             width = max(width, book.widths.get((name, j), 0.0))

@@ -692,7 +692,7 @@ def starter_assumptions(
             "how_to_replace": own,
         },
         {
-            "what": "settings by category, all in area",
+            "what": "settings by category and all in area",
             "value": "one register row per placement category; every child counted in area",
             "why": "the DfE publishes neither schools nor the out-of-area split",
             "how_to_replace": own,
