@@ -53,6 +53,26 @@ def test_tables_add_up_to_the_result(baseline: Result) -> None:
     assert detail["children"].sum() <= short.sum() + 1e-9
 
 
+def test_gap_by_need_and_phase_totals_every_need(baseline: Result) -> None:
+    """Needs with a tiny gap are left out as rows but not from the total row: the City of
+    London's starter showed 0.2 there against 0.3 in its headline figures."""
+    s = baseline.shortfall
+    plans = s["provision"] == "ehc_plan"
+    # one need's gap cut to two hundredths of a child a year: its row goes, its gap stays
+    asd = plans & (s["need"].astype(str) == "ASD")
+    children = s["children"].where(~asd, 0.0)
+    children[s[asd].drop_duplicates("year").index] = 0.02  # one ASD row a year
+    small = s.assign(children=children)
+    result = replace(baseline, shortfall=small)
+    table = tables.gap_by_need_and_phase(result).set_index("need")
+    assert "ASD" not in table.index
+    assert small.loc[asd & small["year"].isin(tables.summary_years(result)), "children"].sum() > 0
+    for year in tables.summary_years(result):
+        in_year = small[plans & (small["year"] == year)]["children"].sum()
+        columns = [c for c in table.columns if c.endswith(f" {year}")]
+        assert table.loc["Total", columns].sum() == pytest.approx(in_year, rel=1e-9)
+
+
 def test_output_folder_holds_the_report(baseline: Result, tmp_path: Path) -> None:
     out = baseline.write(tmp_path / "out")
     mask = os.umask(0o022)

@@ -536,7 +536,9 @@ def summary_figures(result: Result) -> pd.DataFrame:
 def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
     """The sufficiency gap (children with plans placed by the market, or with no place) by
     primary need and phase of the child, in each summary year (:func:`summary_years`):
-    needs as rows, ``<phase> <year>`` columns, a total row; needs with no gap left out."""
+    needs as rows, ``<phase> <year>`` columns, a total row; needs with under a twentieth of
+    a child in the gap in those columns are left out as rows, but counted in the total
+    (which is the gap of every need, as the headline figures give it)."""
     s = _plans_only(result.shortfall)
     years = summary_years(result)
     phases = list(dict.fromkeys(taxonomy.BAND_PHASE.values()))
@@ -554,9 +556,10 @@ def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
     table = table.reindex(columns=full, fill_value=0.0)
     order = [n for n in taxonomy.NEEDS if n in table.index]
     table = table.reindex(order)
+    total = table.sum(axis=0)  # every need's: the rows left out below still count
     table = table[table.sum(axis=1) >= 0.05]
     table.columns = [f"{labels.CODE_LABELS.get(str(c[1]), c[1])} {c[0]}" for c in table.columns]
-    table.loc["Total"] = table.sum(axis=0)
+    table.loc["Total"] = total.to_numpy()
     table.index.name = "need"
     return table.reset_index()
 
