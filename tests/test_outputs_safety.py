@@ -86,9 +86,48 @@ def test_own_folder_replaced_but_not_with_added_files(write_tiny, tmp_path, caps
     )
     (out / "my-analysis.xlsx").write_text("work")
     code, err = cli(capsys, "run", str(path), "--out", str(out), "--no-report")
-    assert code == 2 and "holds files sufficiency did not write (my-analysis.xlsx)" in err
+    assert code == 2 and "did not write, or edited since it wrote them (my-analysis.xlsx)" in err
     assert (out / "my-analysis.xlsx").read_text() == "work"
     assert beside.read_text() == "keep" and not leftovers(tmp_path)
+
+
+def test_an_edited_output_file_is_not_replaced_without_force(write_tiny, tmp_path, capsys):
+    """An analyst adds a sheet of notes to the run's workbook and saves it: the next run
+    into the folder deleted it, because the manifest knew the file's name only."""
+    path = write_tiny()
+    out = tmp_path / "out"
+    assert cli(capsys, "run", str(path), "--out", str(out))[0] == 0
+    book = out / "workbook.xlsx"
+    book.write_bytes(book.read_bytes() + b"the council's notes")
+    edited = book.read_bytes()
+    code, err = cli(capsys, "run", str(path), "--out", str(out))
+    assert code == 2 and "(workbook.xlsx, edited since)" in err and "--force" in err
+    assert book.read_bytes() == edited and not leftovers(tmp_path)
+    assert cli(capsys, "run", str(path), "--out", str(out), "--force")[0] == 0
+    assert book.read_bytes() != edited
+    assert cli(capsys, "run", str(path), "--out", str(out))[0] == 0  # as written: replaced
+
+
+def test_a_manifest_of_names_only_still_guards_later_edits(write_tiny, tmp_path, capsys):
+    """A folder written by an earlier version lists names only: a file modified after its
+    manifest was written counts as edited."""
+    path = write_tiny()
+    out = tmp_path / "out"
+    assert cli(capsys, "run", str(path), "--out", str(out), "--no-report")[0] == 0
+    manifest = out / MANIFEST
+    names = sorted(json.loads(manifest.read_text())["files"])
+    manifest.write_text(json.dumps({"written_by": "sufficiency", "files": names}))
+    stamp = manifest.stat().st_mtime
+    for f in names:  # as the earlier version left them: written before the manifest
+        os.utime(out / f, (stamp - 10, stamp - 10))
+    assert cli(capsys, "run", str(path), "--out", str(out), "--no-report")[0] == 0
+    manifest.write_text(json.dumps({"written_by": "sufficiency", "files": names}))
+    stamp = manifest.stat().st_mtime
+    for f in names:
+        os.utime(out / f, (stamp - 10, stamp - 10))
+    os.utime(out / "placements.csv", (stamp + 10, stamp + 10))
+    code, err = cli(capsys, "run", str(path), "--out", str(out), "--no-report")
+    assert code == 2 and "placements.csv, edited since" in err
 
 
 def test_empty_folder_accepted_and_file_refused(write_tiny, tmp_path, capsys) -> None:
@@ -131,8 +170,14 @@ def test_example_refuses_a_non_empty_folder_and_a_file(tmp_path, capsys) -> None
     code, err = cli(capsys, "example", str(target))
     assert code == 2 and "is not empty" in err and "--force" in err
     assert scenario.read_text().endswith("# my edit\n")
+    # --force writes over the library's own files, never over the council's edits to them
+    code, err = cli(capsys, "example", str(target), "--force")
+    assert code == 2 and "scenario.yaml, edited since sufficiency wrote it" in err
+    assert scenario.read_text().endswith("# my edit\n")
+    scenario.rename(tmp_path / "my-scenario.yaml")  # moved away: nothing of theirs is left
     assert cli(capsys, "example", str(target), "--force")[0] == 0
     assert not scenario.read_text().endswith("# my edit\n")
+    assert cli(capsys, "example", str(target), "--force")[0] == 0  # unedited: rewritten
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     code, err = cli(capsys, "example", str(a_file))

@@ -96,8 +96,12 @@ class _Progress:
 
 
 _FORCE_HELP = (
-    "replace an existing output folder that sufficiency did not write (never one holding "
-    "the scenario or its data files)"
+    "replace an existing output folder that sufficiency did not write, or whose files were "
+    "edited since (never one holding the scenario or its data files)"
+)
+_FORCE_STARTER = (
+    "write into a folder that is not empty, replacing only files an earlier example or init "
+    "wrote there and nobody edited since"
 )
 
 
@@ -243,7 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force",
         action="store_true",
-        help="write into a folder that is not empty (files of the same names are replaced)",
+        help=_FORCE_STARTER,
     )
 
     p = sub.add_parser(
@@ -280,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="ONS mid-year estimates or SNPP file (repeatable); default a flat approximation",
     )
-    p.add_argument("--force", action="store_true", help="write into a non-empty OUT")
+    p.add_argument("--force", action="store_true", help=_FORCE_STARTER)
     _sweep_parser(sub, flags)
     return parser
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import SufficiencyError
 
 __all__ = [
     "WRITTEN",
+    "digests",
+    "edited_files",
     "guard_inputs",
     "guard_replace",
     "inside",
+    "read_record",
     "record_written",
     "scenario_inputs",
 ]
@@ -83,10 +89,71 @@ def guard_inputs(out: str | Path, inputs: Iterable[str | Path]) -> None:
 WRITTEN = ".sufficiency-written.json"
 
 
+def _digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (of a link: the path it points to)."""
+    if path.is_symlink():
+        return "link:" + os.readlink(path)
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def digests(root: str | Path, files: Iterable[str]) -> dict[str, str]:
+    """``{file: SHA-256}`` of ``files`` (relative to ``root``), for a folder's record of
+    what the library wrote there: a file whose bytes later differ was edited."""
+    return {f: _digest(Path(root) / f) for f in sorted(files)}
+
+
+def read_record(path: str | Path) -> dict[str, str | None] | None:
+    """The files a record of what the library wrote lists, with their SHA-256 (``None``
+    for a record of an earlier version, which kept names only); ``None`` if there is no
+    readable record."""
+    try:
+        files = json.loads(Path(path).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if isinstance(files, dict):
+        return {str(k): None if v is None else str(v) for k, v in files.items()}
+    if isinstance(files, list):
+        return {str(k): None for k in files}
+    return None
+
+
+def edited_files(root: str | Path, record: Mapping[str, str | None], stamp: Path) -> list[str]:
+    """Files of ``record`` that were changed after the library wrote them: their bytes
+    differ from the recorded SHA-256, or, where a record of an earlier version kept no
+    digest, they were modified after the record file ``stamp`` was written (it is written
+    last). A file that is gone holds nothing to lose."""
+    root = Path(root)
+    try:
+        written_at: int | None = stamp.stat().st_mtime_ns
+    except OSError:
+        written_at = None
+    changed = []
+    for name, want in record.items():
+        path = root / name
+        if not (path.is_file() or path.is_symlink()):
+            continue
+        try:
+            if want is None:
+                differs = written_at is None or path.lstat().st_mtime_ns > written_at
+            else:
+                differs = _digest(path) != want
+        except OSError:
+            differs = True
+        if differs:
+            changed.append(name)
+    return changed
+
+
 def guard_replace(folder: str | Path, files: Iterable[str]) -> None:
     """Refuse to replace (with ``--force``) a file of ``folder`` that the library did not
-    write there: ``init`` and ``example`` write into an existing folder only over their own
-    earlier files (listed in :data:`WRITTEN`), never over a council's scenario or data.
+    write there, or that was edited since: ``init`` and ``example`` write into an existing
+    folder only over their own earlier files, unchanged (listed with their SHA-256 in
+    :data:`WRITTEN`), never over a council's scenario or data, nor over its edits to the
+    starter's files.
 
     Args:
         folder: The folder written into.
@@ -95,13 +162,9 @@ def guard_replace(folder: str | Path, files: Iterable[str]) -> None:
     Raises:
         SufficiencyError: Naming the files that would be replaced.
     """
-    import json
-
     root = Path(folder)
-    try:
-        ours = set(json.loads((root / WRITTEN).read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        ours = set()
+    ours = read_record(root / WRITTEN) or {}
+    files = list(files)
     theirs = [f for f in files if (root / f).exists() and f not in ours]
     if theirs:
         more = f" and {len(theirs) - 5} more" if len(theirs) > 5 else ""
@@ -110,16 +173,21 @@ def guard_replace(folder: str | Path, files: Iterable[str]) -> None:
             "writing there would replace them; choose a new or empty folder "
             "(--force does not override this)"
         )
+    changed = edited_files(root, {f: ours[f] for f in files if f in ours}, root / WRITTEN)
+    if changed:
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        raise SufficiencyError(
+            f"{root} holds {', '.join(changed[:5])}{more}, edited since sufficiency wrote "
+            "it: writing there would replace the edits; choose a new or empty folder, or "
+            "move the edited files away (--force does not override this)"
+        )
 
 
 def record_written(folder: str | Path, files: Iterable[str]) -> None:
-    """Add ``files`` (relative to ``folder``) to the folder's :data:`WRITTEN` list."""
-    import json
-
+    """Add ``files`` (relative to ``folder``), with their SHA-256, to the folder's
+    :data:`WRITTEN` record."""
     root = Path(folder)
-    try:
-        ours = set(json.loads((root / WRITTEN).read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        ours = set()
-    content = {"written_by": "sufficiency", "files": sorted(ours | set(files))}
+    ours = read_record(root / WRITTEN) or {}
+    ours.update(digests(root, files))
+    content = {"written_by": "sufficiency", "files": dict(sorted(ours.items()))}
     (root / WRITTEN).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")

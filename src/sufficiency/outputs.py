@@ -20,7 +20,7 @@ import pandas as pd
 
 from .cells import safe_cells
 from .errors import SufficiencyError
-from .guard import guard_inputs, inside
+from .guard import digests, edited_files, guard_inputs, inside, read_record
 from .postprocess.disclosure import protect_summary
 from .postprocess.draws import Uncertainty
 from .results import TABLES, Comparison, Result
@@ -212,7 +212,9 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-#: File an output folder holds, listing the files the library wrote into it.
+#: File an output folder holds, listing the files the library wrote into it with their
+#: SHA-256 (a file edited since, such as a workbook with the council's own sheet added, is
+#: not the library's to replace).
 MANIFEST = ".sufficiency-output.json"
 
 #: File in a temporary folder naming the process writing it.
@@ -227,18 +229,20 @@ def _files(root: Path) -> list[str]:
 
 
 def _foreign_files(folder: Path) -> list[str] | None:
-    """Files in ``folder`` that the library did not write there.
+    """Files in ``folder`` that the library did not write there, or that were edited since
+    (:func:`~sufficiency.guard.edited_files`; named "..., edited since").
 
     Returns:
         None if ``folder`` has no manifest (nothing shows the library wrote it), else the
-        files it holds that the manifest does not list (empty: the folder is the library's).
+        files it holds that the manifest does not list or that changed since it was
+        written (empty: the folder is the library's, as it wrote it).
     """
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        written = set(manifest["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+    written = read_record(folder / MANIFEST)
+    if written is None:
         return None
-    return [f for f in _files(folder) if f != MANIFEST and f not in written]
+    foreign = [f for f in _files(folder) if f != MANIFEST and f not in written]
+    edited = edited_files(folder, written, folder / MANIFEST)
+    return foreign + [f"{f}, edited since" for f in edited]
 
 
 def check_output_folder(
@@ -247,7 +251,8 @@ def check_output_folder(
     """Refuse an output folder whose replacement could destroy anything not ours.
 
     Accepted: a folder that does not exist, an empty folder, or one the library wrote
-    before (its :data:`MANIFEST` lists every file in it). Any other folder is refused
+    before, as it wrote it (its :data:`MANIFEST` lists every file in it, each with the
+    bytes it holds). Any other folder is refused
     unless ``force``. Never accepted, even with ``force``: an existing file; a folder that
     holds (or is) any path of ``protect`` (the scenario file and its data files) or lies
     inside a protected folder (:func:`guard_inputs`); the current working folder.
@@ -282,7 +287,10 @@ def check_output_folder(
     why = "was not written by sufficiency"
     if foreign is not None:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        why = f"holds files sufficiency did not write ({', '.join(foreign[:5])}{more})"
+        why = (
+            "holds files sufficiency did not write, or edited since it wrote them "
+            f"({', '.join(foreign[:5])}{more})"
+        )
     raise SufficiencyError(
         f"output folder {out} already exists and {why}: replacing it would delete what it "
         "holds; "
@@ -374,7 +382,7 @@ def write_folder(
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
         fill(tmp)
         (tmp / _PID_FILE).unlink()
-        manifest = {"written_by": "sufficiency", "files": _files(tmp)}
+        manifest = {"written_by": "sufficiency", "files": digests(tmp, _files(tmp))}
         write_json(tmp / MANIFEST, manifest)
         if out.exists() or out.is_symlink():
             n = 0

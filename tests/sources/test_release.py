@@ -187,6 +187,16 @@ def test_init_then_run(
     assert main(["init", "--la", la, "--dfe", str(SHARED_DATA), str(out)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main(["init", "--la", la, "--dfe", str(SHARED_DATA), str(out), "--force"]) == 0
+    # a starter is there to be edited: --force never writes over the council's edits
+    costs = out / "data" / "cost_assumptions.csv"
+    costs.write_text(costs.read_text() + "\n")
+    edited = costs.read_bytes()
+    capsys.readouterr()
+    assert main(["init", "--la", la, "--dfe", str(SHARED_DATA), str(out), "--force"]) == 2
+    assert "data/cost_assumptions.csv, edited since sufficiency wrote it" in (
+        capsys.readouterr().err
+    )
+    assert costs.read_bytes() == edited
 
 
 def test_init_with_ons_population_and_release_fixture(tmp_path: Path) -> None:

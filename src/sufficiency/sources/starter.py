@@ -762,7 +762,8 @@ def write_starter(
         out: Folder to write (``scenario.yaml`` and ``data/``).
         population: ONS mid-year estimates and/or SNPP files; ``None`` writes a flat,
             labelled approximation.
-        force: Write into a non-empty ``out`` (files of the same names are replaced).
+        force: Write into a non-empty ``out``, replacing only files an earlier starter
+            wrote there and nobody edited since (:func:`~sufficiency.guard.guard_replace`).
 
     Returns:
         Path of the written ``scenario.yaml``.
