@@ -127,11 +127,13 @@ def test_init_and_example_never_replace_a_councils_own_scenario(
     code, err = cli(capsys, *init, str(path.parent), "--force")
     assert code == 2 and "which sufficiency did not write" in err
     assert snapshot(path.parent) == before
-    # their own earlier files are replaced, as --force says
+    # their own earlier files are replaced, as --force says, unless edited since
     ex = write_example(path.parent.parent / "ex")
-    ex.write_text(ex.read_text() + "# edited\n")
     assert cli(capsys, "example", str(ex.parent), "--force")[0] == 0
-    assert "# edited" not in ex.read_text()
+    ex.write_text(ex.read_text() + "# edited\n")
+    code, err = cli(capsys, "example", str(ex.parent), "--force")
+    assert code == 2 and "scenario.yaml, edited since sufficiency wrote it" in err
+    assert ex.read_text().endswith("# edited\n")
 
 
 def test_compare_and_forecast_refuse_a_scenario_folder(two_councils, capsys) -> None:
