@@ -139,6 +139,53 @@ def test_charts_are_figures_for_notebooks(baseline: Result) -> None:
         assert ax.has_data() or name == "sufficiency_gap"
 
 
+def _tick_labels(fig) -> list[str]:  # type: ignore[no-untyped-def]
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+
+
+def test_a_small_councils_charts_read(baseline: Result) -> None:
+    """The City of London's starter (£0.4-0.5m a year, a gap of 0.1-0.3 children a year)
+    drew a cost axis reading 0, 0, 0 in £ million and a gap chart whose axis read 0, 0, 1,
+    1 under "Every child has a place", with every year at one spot."""
+    by_year = [
+        {k: (v / 1000 if k.endswith("_cost") and isinstance(v, float) else v) for k, v in y.items()}
+        for y in baseline.summary["by_year"]
+    ]
+    s = baseline.shortfall
+    most = s[s["provision"] == "ehc_plan"].groupby("year")["children"].sum().max()
+    small = s.assign(children=s["children"] * 0.3 / most)  # 0.3 children in the worst year
+    result = replace(baseline, summary=dict(baseline.summary, by_year=by_year), shortfall=small)
+    figures = charts(result)
+    cost = figures["cost"]
+    assert cost.axes[0].get_ylabel() == "£ thousand a year"
+    ticks = _tick_labels(cost)
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks)  # no "0, 0, 0"
+    assert _tick_labels(figures["cost"]) == ticks
+    assert charts(baseline)["cost"].axes[0].get_ylabel() == "£ million a year"
+    gap = figures["sufficiency_gap"].axes[0]
+    assert [t.get_text() for t in gap.texts] == [
+        f"Under half a child a year placed by the market "
+        f"({tables.gap_by_need(result)['total'].sum():,.1f} child-years)"
+    ]
+    assert not _tick_labels(figures["sufficiency_gap"])  # no scale for nothing drawn
+    low, high = gap.get_xlim()
+    years = result.summary["plan_years"]
+    assert low < years[0] and high > years[-1] and high - low < len(years) + 2
+
+
+def test_tick_labels_carry_the_decimals_their_step_needs(baseline: Result) -> None:
+    from sufficiency.report.plots import _Numbers
+
+    fmt = _Numbers()
+    fmt.set_locs([0.0, 0.2, 0.4, 0.6])
+    assert [fmt(x) for x in (0.0, 0.2, 0.4)] == ["0.0", "0.2", "0.4"]
+    fmt.set_locs([0.0, 2000.0, 4000.0])
+    assert [fmt(x) for x in (0.0, 2000.0, 4000.0)] == ["0", "2,000", "4,000"]
+    fmt.set_locs([0.0, 0.05, 0.1])
+    assert fmt(0.05) == "0.05"
+
+
 def test_no_report_flag(write_tiny, tmp_path: Path) -> None:
     path = write_tiny()
     out = tmp_path / "plain"

@@ -7,6 +7,7 @@ for a notebook to show or a report to save. Nothing here changes matplotlib's se
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from .. import taxonomy
 from . import labels, tables
@@ -71,6 +72,24 @@ class Chart(Figure):
         return png(self)
 
 
+class _Numbers(Formatter):
+    """Tick labels with thousands separators and the decimals the ticks' step needs: ticks
+    fall on 1, 2 or 5 × 10^k (:func:`_figure`), so a step of 0.2 reads 0.2, 0.4, … where
+    whole numbers read 0, 0, 0, 1 (a small council's chart)."""
+
+    _ticks: tuple[float, ...] = ()
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        self._ticks = tuple(float(v) for v in locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        locs = np.sort(np.asarray(self._ticks, dtype=float))
+        steps = np.diff(locs)
+        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+        decimals = max(0, int(-np.floor(np.log10(step) + 1e-9)))
+        return f"{x:,.{decimals}f}"
+
+
 def _figure(title: str) -> tuple[Figure, Axes]:
     fig = Chart(figsize=_SIZE)
     # fixed margins: a layout engine would cost more time than the whole chart
@@ -80,8 +99,15 @@ def _figure(title: str) -> tuple[Figure, Axes]:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(_Numbers())
     return fig, ax
+
+
+def _money_unit(largest: float) -> tuple[float, str]:
+    """Divisor and axis label for pounds a year whose largest bar is ``largest``: £ million,
+    or £ thousand below £1 million (a small council's costs read 0, 0, 0 in millions)."""
+    return (1e6, "£ million a year") if largest >= 1e6 else (1e3, "£ thousand a year")
 
 
 def ehc_plans(result: Result) -> Figure:
@@ -162,22 +188,32 @@ def placements_by_tier(result: Result) -> Figure:
 
 
 def cost(result: Result) -> Figure:
-    """Cost per plan year (£ million) by payer: the council's (High Needs Block and
-    transport) stacked, schools' notional SEN budgets (children on SEN support) hatched on
-    top, beside the unmitigated run's cost to the council."""
+    """Cost per plan year (£ million, or £ thousand below £1 million) by payer: the
+    council's (High Needs Block and transport) stacked, schools' notional SEN budgets
+    (children on SEN support) hatched on top, beside the unmitigated run's cost to the
+    council."""
     fig, ax = _figure(CHARTS["cost"])
     by_year = tables.headline(result)
     years = by_year["year"].to_numpy()
-    hnb = by_year["hnb_cost"].to_numpy(dtype=float) / 1e6
-    ax.bar(years, hnb, color="#0072B2", label="High Needs Block")
-    transport = by_year["transport_cost"].to_numpy(dtype=float) / 1e6
-    ax.bar(years, transport, bottom=hnb, color="#56B4E9", label="Transport (general fund)")
+    hnb = by_year["hnb_cost"].to_numpy(dtype=float)
+    transport = by_year["transport_cost"].to_numpy(dtype=float)
     # schools' notional SEN budgets: drawn where modelled and above 0 ("not modelled": NaN)
-    schools = pd.to_numeric(by_year.get("school_cost", pd.Series(dtype=float)), errors="coerce")
-    if float(schools.fillna(0.0).sum()) > 0:
+    given = pd.to_numeric(by_year.get("school_cost", pd.Series(dtype=float)), errors="coerce")
+    schools = given.reindex(by_year.index).fillna(0.0).to_numpy(dtype=float)
+    unmitigated = (
+        by_year["unmitigated_cost"].to_numpy(dtype=float)
+        if "unmitigated_cost" in by_year.columns
+        else None
+    )
+    tops = [hnb + transport + schools] + ([unmitigated] if unmitigated is not None else [])
+    scale, unit = _money_unit(float(np.nanmax(np.concatenate(tops), initial=0.0)))
+    hnb, transport, schools = hnb / scale, transport / scale, schools / scale
+    ax.bar(years, hnb, color="#0072B2", label="High Needs Block")
+    ax.bar(years, transport, bottom=hnb, color="#56B4E9", label="Transport (general fund)")
+    if float(schools.sum()) > 0:
         ax.bar(
             years,
-            schools.fillna(0.0).to_numpy(dtype=float) / 1e6,
+            schools,
             bottom=hnb + transport,
             color="#FFFFFF",
             edgecolor="#009E73",
@@ -185,16 +221,16 @@ def cost(result: Result) -> Figure:
             label="Schools' notional SEN budgets (not the council's)",
         )
     ax.legend(frameon=False, loc="upper left")
-    if "unmitigated_cost" in by_year.columns:
+    if unmitigated is not None:
         ax.plot(
             years,
-            by_year["unmitigated_cost"].to_numpy(dtype=float) / 1e6,
+            unmitigated / scale,
             color="#D55E00",
             marker="o",
             label="Unmitigated cost to the council (no levers, no new places)",
         )
         ax.legend(frameon=False, loc="upper left")
-    ax.set_ylabel("£ million a year")
+    ax.set_ylabel(unit)
     ax.set_xticks(years)
     return fig
 
@@ -208,10 +244,16 @@ def sufficiency_gap(result: Result) -> Figure:
     ax.set_xticks(years)
     ax.set_ylabel("Children")
     if table["total"].max() < 0.5:
-        ax.text(
-            0.5, 0.5, "Every child has a place", ha="center", va="center", transform=ax.transAxes
+        total = float(table["total"].sum())
+        said = (
+            "Every child has a place"
+            if total < 0.05
+            else f"Under half a child a year placed by the market ({total:,.1f} child-years)"
         )
-        ax.set_ylim(0, 1)
+        ax.text(0.5, 0.5, said, ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])  # no scale for nothing drawn
+        if len(years):
+            ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         return fig
     bottom = np.zeros(len(years))
     for need in needs:
