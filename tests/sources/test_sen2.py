@@ -319,6 +319,24 @@ def test_dates_in_both_layouts(tmp_path: Path) -> None:
     assert census_date(2025) == pd.Timestamp("2025-01-16")
 
 
+def test_a_return_opened_in_excel_and_saved_reads_the_same(tmp_path: Path) -> None:
+    """Excel, saving a Blade CSV on a UK machine, writes its dates as 18/01/2024 00:00 (with
+    a byte-order mark and CRLF): the reader stopped at the census date."""
+    c = simulate_council(seed=2, n_children=30, years=(2024, 2025))
+    root = write_blade(c, tmp_path / "s")
+    before = read_sen2(root)
+    for path in root.rglob("*.csv"):
+        f = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in [c for c in f.columns if "date" in c.lower()]:
+            when = pd.to_datetime(f[column], format="%Y-%b-%d %H:%M:%S", errors="coerce")
+            f[column] = when.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+        f.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    after = read_sen2(root)
+    pd.testing.assert_frame_equal(after.caseload, before.caseload)
+    pd.testing.assert_frame_equal(after.flows, before.flows)
+    pd.testing.assert_frame_equal(after.transitions, before.transitions)
+
+
 def test_a_workbook_that_cannot_be_read_is_said_so(tmp_path: Path) -> None:
     """A SEN2 workbook with a password to open it (an encrypted compound file, not a zip)
     stopped with an ImportError traceback; a CSV file renamed .xlsx with pandas' words."""

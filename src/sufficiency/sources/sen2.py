@@ -110,7 +110,17 @@ _YES = ("1", "Y", "YES", "TRUE")
 _FILE = re.compile(r"^Blade-Export_(\d{2}-\d{2}-\d{4})_([A-Za-z0-9]+)\.csv$", re.IGNORECASE)
 #: A sheet Excel copied ("person (2)", "2025_person (3)"): group 1 the module's name.
 _SHEET_COPY = re.compile(r"^(?:.*_)?([a-z0-9]+) \(\d+\)$")
-_DATE_FORMATS = ("%Y-%b-%d %H:%M:%S", "%Y-%b-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
+#: Date layouts read: the export's own, ISO, and the UK layouts Excel writes when a council
+#: opens an export and saves it (``18/01/2024 00:00``).
+_DATE_FORMATS = (
+    "%Y-%b-%d %H:%M:%S",
+    "%Y-%b-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
 
 
 @dataclass(frozen=True)
@@ -266,7 +276,8 @@ def _workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
 def _dates(
     frame: pd.DataFrame, column: str, where: str, problems: list[Problem], *, blank_ok: bool
 ) -> pd.Series:
-    """Dates as the export writes them (``2024-Jan-18 00:00:00``, ISO, ``18/01/2024``)."""
+    """Dates as the export writes them (``2024-Jan-18 00:00:00``), ISO, or as Excel saves
+    them (``18/01/2024``, ``18/01/2024 00:00``)."""
     text = frame[column]
     out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     todo = text != ""
@@ -280,7 +291,8 @@ def _dates(
         problems.append(
             Problem(
                 f"{where}, row {i + 2}, column {column!r}",
-                f"{text.iloc[i]!r} is not a date (e.g. 2024-Jan-18 00:00:00 or 2024-01-18)",
+                f"{text.iloc[i]!r} is not a date (e.g. 2024-Jan-18 00:00:00, 2024-01-18 or "
+                "18/01/2024)",
             )
         )
     if not blank_ok:
