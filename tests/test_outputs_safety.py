@@ -92,20 +92,22 @@ def test_own_folder_replaced_but_not_with_added_files(write_tiny, tmp_path, caps
 
 
 def test_an_edited_output_file_is_not_replaced_without_force(write_tiny, tmp_path, capsys):
-    """An analyst adds a sheet of notes to the run's workbook and saves it: the next run
-    into the folder deleted it, because the manifest knew the file's name only."""
+    """An analyst adds a column of notes to a run's table in Excel and saves it (or a sheet
+    to its workbook): the next run into the folder deleted it, because the manifest knew the
+    file's name only."""
     path = write_tiny()
     out = tmp_path / "out"
-    assert cli(capsys, "run", str(path), "--out", str(out))[0] == 0
-    book = out / "workbook.xlsx"
-    book.write_bytes(book.read_bytes() + b"the council's notes")
-    edited = book.read_bytes()
-    code, err = cli(capsys, "run", str(path), "--out", str(out))
-    assert code == 2 and "(workbook.xlsx, edited since)" in err and "--force" in err
-    assert book.read_bytes() == edited and not leftovers(tmp_path)
-    assert cli(capsys, "run", str(path), "--out", str(out), "--force")[0] == 0
-    assert book.read_bytes() != edited
-    assert cli(capsys, "run", str(path), "--out", str(out))[0] == 0  # as written: replaced
+    run = ["run", str(path), "--out", str(out), "--no-report"]
+    assert cli(capsys, *run)[0] == 0
+    table = out / "placements.csv"
+    table.write_bytes(table.read_bytes() + b"the council's notes\n")
+    edited = table.read_bytes()
+    code, err = cli(capsys, *run)
+    assert code == 2 and "(placements.csv, edited since)" in err and "--force" in err
+    assert table.read_bytes() == edited and not leftovers(tmp_path)
+    assert cli(capsys, *run, "--force")[0] == 0
+    assert table.read_bytes() != edited
+    assert cli(capsys, *run)[0] == 0  # as written: replaced
 
 
 def test_a_manifest_of_names_only_still_guards_later_edits(write_tiny, tmp_path, capsys):
