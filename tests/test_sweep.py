@@ -161,6 +161,18 @@ def test_a_starter_task_keeps_a_full_runs_figures(tmp_path: Path) -> None:
     assert full.capacity["value_per_place"].notna().all()
 
 
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_a_starters_warning_names_its_la(caplog: pytest.LogCaptureFixture) -> None:
+    """A sweep's starters are written in temporary folders: a warning naming a starter's
+    file read '/tmp/sufficiency-starter-…/la/data/flows.csv', whichever council it was."""
+    task = tasks_for(["City of London"], None, dfe=RELEASE, set_values=["horizon_years=2"])[0]
+    with caplog.at_level("WARNING"):
+        outcome = run_task(task)
+    assert outcome.error is None
+    said = [r.getMessage() for r in caplog.records if "flows.csv" in r.getMessage()]
+    assert said and all("/City_of_London/data/flows.csv" in s for s in said)
+
+
 def test_worker_processes_keep_python_text_and_the_table_comes_back_in_the_callers() -> None:
     from sufficiency.sweep import Outcome, Task, _python_strings_plugin, gather
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 import traceback
@@ -164,6 +165,11 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _folder_name(label: str) -> str:
+    """``label`` (an LA's name or code) as a folder name."""
+    return re.sub(r"[^\w.-]+", "_", label).strip("._") or "la"
+
+
 def run_task(task: Task) -> Outcome:
     """Run one task and tidy its result; any error is returned, not raised.
 
@@ -178,7 +184,8 @@ def run_task(task: Task) -> Outcome:
         values = [*task.set_values, "uncertainty.workers=1"]
         if task.dfe is not None:
             with tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")) as tmp:
-                path = write_starter(task.path, task.dfe, Path(tmp) / "la")
+                # the folder named after the LA: a warning naming a starter's file says which
+                path = write_starter(task.path, task.dfe, Path(tmp) / _folder_name(task.la))
                 result = run(path, set_values=values, returns=False, place_values=False)
         else:
             result = run(task.path, set_values=values, returns=False, place_values=False)
