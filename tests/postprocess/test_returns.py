@@ -227,6 +227,50 @@ def test_disclosure_on_published_outputs(baseline, tmp_path: Path) -> None:  # t
     assert html.escape(disclosure.RULE) in (out / "report.html").read_text(encoding="utf-8")
 
 
+def test_disclosure_on_the_reports_summary_page(baseline) -> None:  # type: ignore[no-untyped-def]
+    """The report's one-page summary (headline figures five and ten years on, the gap by
+    need and phase, the gap's card) showed counts of 1-4 and tenths of a child with
+    disclosure on, beside tables that hid them."""
+    from dataclasses import replace
+
+    from sufficiency.report import html as report_html
+    from sufficiency.report import tables
+
+    result = replace(baseline, summary={**baseline.summary, "disclosure": disclosure.RULE})
+    figures = tables.summary_figures(result)
+    counts = figures[figures["kind"] == "children"].drop(columns=["figure", "kind"])
+    cells = counts.to_numpy(dtype=object).ravel()
+    numbers = [float(v) for v in cells if not isinstance(v, str) and v is not None]
+    assert numbers and all(v == round(v) and not 1 <= v <= 4 for v in numbers)
+    assert "Sufficiency gap: placed by the market, no local place" in set(
+        figures.loc[figures["kind"] == "children", "figure"]
+    )
+    gap = tables.gap_by_need_and_phase(result).set_index("need")
+    assert "c" in gap.to_numpy()
+    for year in tables.summary_years(result):
+        block = gap[[c for c in gap.columns if c.endswith(f" {year}")]].to_numpy(dtype=object)
+        hidden = block == disclosure.SUPPRESSED
+        shown = block[~hidden].astype(float)
+        assert np.all(shown == np.round(shown)) and not np.any((shown >= 1) & (shown <= 4))
+        values = np.where(hidden, np.nan, block).astype(float)
+        for column in values.T:  # the Total row is each column's sum where all are shown
+            if not np.isnan(column).any():
+                assert column[:-1].sum() == column[-1]
+        # the year's phases add up to a total a reader can make: unknown, as hidden cells
+        grid = np.hstack([hidden, np.ones((len(hidden), 1), dtype=bool)])
+        assert not disclosure.recoverable(grid)[:, :-1].any()
+        assert all(col.sum() != 1 for col in hidden.T)
+    # a gap of 2 child-years (as the City of London's): its card says c, not 2
+    s = baseline.shortfall
+    small = s.assign(
+        children=s["children"] * 2.0 / s.loc[s["provision"] == "ehc_plan", "children"].sum()
+    )
+    tiny = replace(result, shortfall=small, summary={**result.summary, "total_shortfall": 2.0})
+    page = report_html.render(tiny, images={})
+    assert "<b>c child-years placed by the market</b>" in page
+    assert "No whole child with a plan is in the gap in these years." in page
+
+
 def test_disclosure_on_the_working_sheets(baseline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """With disclosure on, the workbook's count sheets (headline, placements by tier, plans
     by need, gap by need and detail, capacity used) hold no count 1-4 and no fraction, and

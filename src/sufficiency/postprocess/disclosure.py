@@ -199,7 +199,7 @@ def _is_count(key: str) -> bool:
     return not any(word in k for word in SUMMARY_NOT_COUNT_WORDS)
 
 
-def _protect_count(value: float) -> int | float | str:
+def protect_count(value: float) -> int | float | str:
     """A count as published: a whole child, ``c`` for 1 to 4 (non-finite left alone)."""
     if not np.isfinite(value):
         return value
@@ -228,4 +228,4 @@ def protect_summary(summary: Any, key: str = "") -> Any:
         return [protect_summary(v, key) for v in summary]
     if isinstance(summary, bool) or not isinstance(summary, int | float):
         return summary
-    return _protect_count(float(summary)) if _is_count(key) else summary
+    return protect_count(float(summary)) if _is_count(key) else summary

@@ -208,10 +208,16 @@ def _summary(result: Result, interval: float | None) -> list[str]:
     s = result.summary
     years = s["plan_years"]
     parts = ['<section class="first">', "<h2>Summary</h2>"]
+    public = "disclosure" in s  # child-years count children: 1-4 shown as c
+
+    def child_years(key: str, places: int) -> str:
+        value = float(s.get(key, 0.0))
+        return tables.published_text(value) if public else f"{value:,.{places}f}"
+
     cards = [
         _card(
             f"Sufficiency gap, {years[0]}–{years[-1]}",
-            f"{s.get('total_shortfall', 0):,.0f} child-years placed by the market",
+            f"{child_years('total_shortfall', 0)} child-years placed by the market",
         ),
         _card(
             f"Cost to the council, {years[0]}–{years[-1]}",
@@ -228,7 +234,7 @@ def _summary(result: Result, interval: float | None) -> list[str]:
         cards.append(_card("Saving to the council against the unmitigated run", card))
     if "unlawful" in s:
         cards.append(
-            _card("No place at all (unlawful)", f"{s.get('total_no_place', 0):,.1f} child-years")
+            _card("No place at all (unlawful)", f"{child_years('total_no_place', 1)} child-years")
         )
     parts.append(f'<div class="cards">{"".join(cards)}</div>')
     figures = [
@@ -255,8 +261,10 @@ def _summary(result: Result, interval: float | None) -> list[str]:
         money.append(_note("The DfE returns were not made for this run."))
     gap = tables.gap_by_need_and_phase(result)
     need = ["<h3>Sufficiency gap by need and phase (children placed by the market)</h3>"]
-    if len(gap) > 1:
-        need.append(_table(gap, default="children_1dp"))
+    if len(gap) > 1:  # published: whole children (disclosure control)
+        need.append(_table(gap, default="children" if "disclosure" in s else "children_1dp"))
+    elif "disclosure" in s:  # counts rounded to whole children
+        need.append(_note("No whole child with a plan is in the gap in these years."))
     else:
         need.append(_note("Every child with a plan has a local place in these years."))
     valuable = tables.valuable_places(result).head(3)

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .. import taxonomy
 from ..postprocess.assumptions import not_modelled_figures
-from ..postprocess.disclosure import protect_columns, protect_wide
+from ..postprocess.disclosure import (
+    SUPPRESSED,
+    protect_columns,
+    protect_count,
+    protect_grid,
+    protect_wide,
+)
 from . import labels
 
 if TYPE_CHECKING:
@@ -522,6 +529,20 @@ def summary_figures(result: Result) -> pd.DataFrame:
     row("Transport (general fund), £ a year", "money", None, "transport_cost")
     if any(by_year[y].get("unmitigated_cost") is not None for y in years):
         row("Cost to the council unmitigated, £ a year", "money", None, "unmitigated_cost")
+    if "disclosure" in s:  # counts as published: whole children, 1-4 shown as c
+        intervals: list[object] = [
+            f"{published_text(by_year[y]['ehc_plans_lower'])}–"
+            f"{published_text(by_year[y]['ehc_plans_upper'])}"
+            for y in years
+        ]
+        rows = [
+            (figure, how, base_value, intervals)
+            if figure == f"EHC plans, {interval} of the projection"
+            else (figure, "children", _published_count(base_value), list(map(_published_count, v)))
+            if how in ("children", "children_1dp")
+            else (figure, how, base_value, v)
+            for figure, how, base_value, v in rows
+        ]
     out = pd.DataFrame(
         {
             "figure": [r[0] for r in rows],
@@ -531,6 +552,20 @@ def summary_figures(result: Result) -> pd.DataFrame:
         }
     )
     return out
+
+
+def _published_count(value: object) -> object:
+    """A count of children as a table meant for publication shows it (words and blanks
+    kept)."""
+    if value is None or isinstance(value, str):
+        return value
+    return protect_count(float(value))  # type: ignore[arg-type]
+
+
+def published_text(value: float) -> str:
+    """A published count as text: ``c``, or the whole number with thousands separators."""
+    count = protect_count(float(value))
+    return count if isinstance(count, str) else f"{count:,.0f}"
 
 
 def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
@@ -556,12 +591,36 @@ def gap_by_need_and_phase(result: Result) -> pd.DataFrame:
     table = table.reindex(columns=full, fill_value=0.0)
     order = [n for n in taxonomy.NEEDS if n in table.index]
     table = table.reindex(order)
+    names = [f"{labels.CODE_LABELS.get(str(c[1]), c[1])} {c[0]}" for c in table.columns]
+    if "disclosure" in result.summary:
+        return _published_gap_grid(table, names, len(phases))
     total = table.sum(axis=0)  # every need's: the rows left out below still count
     table = table[table.sum(axis=1) >= 0.05]
-    table.columns = [f"{labels.CODE_LABELS.get(str(c[1]), c[1])} {c[0]}" for c in table.columns]
+    table.columns = names
     table.loc["Total"] = total.to_numpy()
     table.index.name = "need"
     return table.reset_index()
+
+
+def _published_gap_grid(table: pd.DataFrame, names: list[str], phases: int) -> pd.DataFrame:
+    """The gap by need and phase under disclosure control: each summary year's needs ×
+    phases a grid of its own (:func:`~sufficiency.postprocess.disclosure.protect_grid`,
+    with its row totals counted as published though not shown: summing a year's phases is
+    a total a reader can make), whole children, 1-4 and what would reveal them ``c``; needs
+    with no child in the gap in any year left out (a row of zeros adds nothing to a total)."""
+    values = table.to_numpy(dtype=float)
+    blocks, masks = [], []
+    for k in range(0, values.shape[1], phases):
+        grid, hidden = protect_grid(values[:, k : k + phases])
+        blocks.append(grid[:, :-1])
+        masks.append(hidden[:, :-1])
+    grid, hidden = np.hstack(blocks), np.hstack(masks)
+    shown = np.where(hidden, SUPPRESSED, grid.astype(int).astype(object))
+    # a row with a hidden cell stays, zeros and all: leaving it out would say it holds none
+    keep = np.append((grid[:-1] != 0).any(axis=1) | hidden[:-1].any(axis=1), True)
+    out = pd.DataFrame(shown[keep], columns=names)
+    out.insert(0, "need", [*table.index[keep[:-1]], "Total"])
+    return out
 
 
 def hnb_against_cost(result: Result) -> pd.DataFrame:
