@@ -271,6 +271,39 @@ def test_disclosure_on_the_reports_summary_page(baseline) -> None:  # type: igno
     assert "No whole child with a plan is in the gap in these years." in page
 
 
+def test_disclosure_on_the_capital_options(baseline) -> None:  # type: ignore[no-untyped-def]
+    """With disclosure on, the capital options' child-years avoided and the children each
+    option serves a year (capital_programme: 4.2 children in an option's first year) are
+    whole children, 1-4 shown as c; an option not built stays blank."""
+    from dataclasses import replace
+
+    from sufficiency.report import tables
+
+    builds = pd.DataFrame(
+        {
+            "option": ["base", "school"],
+            "built": [True, False],
+            "places": [16.0, 0.0],
+            "shortfall_avoided": [3.4, np.nan],
+            "out_of_area_avoided": [108.1, np.nan],
+            "served_2026": [4.2, np.nan],
+            "served_2027": [16.0, np.nan],
+        }
+    )
+    result = replace(
+        baseline, builds=builds, summary={**baseline.summary, "disclosure": disclosure.RULE}
+    )
+    summary = tables.builds_summary(result)
+    assert summary["shortfall_avoided"].tolist()[0] == disclosure.SUPPRESSED
+    assert summary["out_of_area_avoided"].tolist()[0] == 108
+    assert pd.isna(summary["shortfall_avoided"].tolist()[1])
+    assert summary["places"].tolist() == [16.0, 0.0]  # places are not children
+    served = tables.builds_served(result).set_index("year")["base"]
+    assert served.to_dict() == {2026: disclosure.SUPPRESSED, 2027: 16}
+    working = tables.builds_served(replace(result, summary=baseline.summary))
+    assert working.set_index("year")["base"].to_dict() == {2026: 4.2, 2027: 16.0}
+
+
 def test_disclosure_on_the_working_sheets(baseline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """With disclosure on, the workbook's count sheets (headline, placements by tier, plans
     by need, gap by need and detail, capacity used) hold no count 1-4 and no fraction, and

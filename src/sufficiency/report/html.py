@@ -499,7 +499,11 @@ def render(result: Result, images: dict[str, bytes]) -> str:
         if not served.empty:
             parts += [
                 "<h3>Children served by each option built</h3>",
-                _table(served, default="children_1dp", headers={c: c for c in served.columns[1:]}),
+                _table(
+                    served,
+                    default="children" if "disclosure" in result.summary else "children_1dp",
+                    headers={c: c for c in served.columns[1:]},
+                ),
             ]
         spread = result.uncertainty
         if spread is not None and spread.build_draws is not None:
