@@ -64,6 +64,22 @@ def test_compare_in_python(write_tiny) -> None:
     assert stages == []  # said before any scenario was run
 
 
+def test_a_comparison_of_disclosed_scenarios_says_it_is_working_figures(write_tiny) -> None:
+    """Each scenario's report is under disclosure control; the comparison's differences
+    are not, and can reveal small counts: the page says so."""
+    from dataclasses import replace
+
+    from sufficiency.report.html import render_comparison
+
+    again = tiny_scenario_dict()
+    again["name"] = "again"
+    comparison = sufficiency.compare([write_tiny(), write_tiny(scenario=again, folder="again")])
+    said = "Working figures (no disclosure control): not for publication"
+    assert said not in render_comparison(comparison.results, comparison.table)
+    public = [replace(r, summary={**r.summary, "disclosure": "rule"}) for r in comparison.results]
+    assert said in render_comparison(public, comparison.table)
+
+
 def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: Path) -> None:
     """A missing or invalid later scenario is said at once, not after the first has run."""
     stages: list[str] = []

@@ -643,6 +643,18 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
         '<p class="lede">'
         + ", ".join(f"<b>{html.escape(n)}</b>" for n in scenarios)
         + f"; differences against <b>{html.escape(scenarios[0])}</b>.</p>",
+        *(
+            [
+                _note(
+                    "Working figures (no disclosure control): not for publication. Each "
+                    "scenario's own report and published/ tables are its publishable "
+                    "figures (report.disclosure); the differences here can reveal small "
+                    "counts."
+                )
+            ]
+            if any("disclosure" in r.summary for r in results)
+            else []
+        ),
         '<section class="first">',
         "<h2>Side by side</h2>",
         _table(shown, headers=headers, kinds=figures.attrs["kinds"]),
