@@ -156,7 +156,11 @@ def write_comparison(
             from .report import write_comparison_workbook
             from .report.html import write_comparison_html
 
-            write_comparison_workbook(comparison.table, tmp / "comparison.xlsx")
+            write_comparison_workbook(
+                comparison.table,
+                tmp / "comparison.xlsx",
+                disclosed=any("disclosure" in r.summary for r in comparison.results),
+            )
             write_comparison_html(comparison.results, comparison.table, tmp / "comparison.html")
         write_json(
             tmp / "summary.json",

@@ -64,12 +64,17 @@ def test_compare_in_python(write_tiny) -> None:
     assert stages == []  # said before any scenario was run
 
 
-def test_a_comparison_of_disclosed_scenarios_says_it_is_working_figures(write_tiny) -> None:
+def test_a_comparison_of_disclosed_scenarios_says_it_is_working_figures(
+    write_tiny, tmp_path: Path
+) -> None:
     """Each scenario's report is under disclosure control; the comparison's differences
     are not, and can reveal small counts: the page says so."""
     from dataclasses import replace
 
+    from openpyxl import load_workbook
+
     from sufficiency.report.html import render_comparison
+    from sufficiency.report.workbook import write_comparison_workbook
 
     again = tiny_scenario_dict()
     again["name"] = "again"
@@ -78,6 +83,15 @@ def test_a_comparison_of_disclosed_scenarios_says_it_is_working_figures(write_ti
     assert said not in render_comparison(comparison.results, comparison.table)
     public = [replace(r, summary={**r.summary, "disclosure": "rule"}) for r in comparison.results]
     assert said in render_comparison(public, comparison.table)
+    book = write_comparison_workbook(comparison.table, tmp_path / "c.xlsx", disclosed=True)
+    plain = write_comparison_workbook(comparison.table, tmp_path / "p.xlsx")
+    for path, expected in ((book, True), (plain, False)):
+        wb = load_workbook(path, read_only=True)
+        try:
+            notes = [str(wb[s]["A1"].value) for s in ("Totals", "By year")]
+        finally:
+            wb.close()
+        assert all((said in n) == expected for n in notes)
 
 
 def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: Path) -> None:

@@ -631,6 +631,7 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
     figures = comparison_figures(results)
     scenarios = [str(r.summary["scenario"]) for r in results]
     wide = len(scenarios) * 2 > 9  # too many columns beside each other: differences apart
+    disclosed = any("disclosure" in r.summary for r in results)  # the page is not
     shown = figures[["figure", *scenarios]] if wide else figures
     headers = {"figure": "Figure", **{c: c for c in figures.columns[1:]}}
     parts = [
@@ -643,18 +644,7 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
         '<p class="lede">'
         + ", ".join(f"<b>{html.escape(n)}</b>" for n in scenarios)
         + f"; differences against <b>{html.escape(scenarios[0])}</b>.</p>",
-        *(
-            [
-                _note(
-                    "Working figures (no disclosure control): not for publication. Each "
-                    "scenario's own report and published/ tables are its publishable "
-                    "figures (report.disclosure); the differences here can reveal small "
-                    "counts."
-                )
-            ]
-            if any("disclosure" in r.summary for r in results)
-            else []
-        ),
+        *([_note(labels.WORKING_FIGURES)] if disclosed else []),
         '<section class="first">',
         "<h2>Side by side</h2>",
         _table(shown, headers=headers, kinds=figures.attrs["kinds"]),

@@ -400,3 +400,11 @@ def format_value(value: Any, how: str) -> str:
     if how == "ratio":
         return f"{number:.0%}"
     return f"{number:,.0f}"
+
+
+#: Said on a comparison of scenarios that are under disclosure control (page and workbook).
+WORKING_FIGURES = (
+    "Working figures (no disclosure control): not for publication. Each scenario's own "
+    "report and published/ tables are its publishable figures (report.disclosure); the "
+    "differences here can reveal small counts."
+)

@@ -470,13 +470,18 @@ def _scap_places_sheet(result: Result, disclosure: bool) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
+def write_comparison_workbook(
+    table: pd.DataFrame, path: str | Path, *, disclosed: bool = False
+) -> Path:
     """Write a comparison of scenarios (``comparison.xlsx``): totals, then year by year.
 
     Args:
         table: The comparison table (:func:`sufficiency.postprocess.comparison.comparison_table`).
         path: File to write.
+        disclosed: Whether the scenarios are under disclosure control: each sheet then says
+            it holds working figures (:data:`.labels.WORKING_FIGURES`).
     """
+    working = f" {labels.WORKING_FIGURES}" if disclosed else ""
     path = Path(path)
     figures = [c for c in table.columns if c not in ("scenario", "year")]
     additive = [
@@ -499,14 +504,14 @@ def write_comparison_workbook(table: pd.DataFrame, path: str | Path) -> Path:
         writer,
         "Totals",
         shown(totals),
-        "Scenarios over the plan years (£; child-years); differences against the first.",
+        "Scenarios over the plan years (£; child-years); differences against the first." + working,
         default="children",
     )
     _sheet(
         writer,
         "By year",
         shown(table),
-        "Every figure by scenario and year; differences against the first scenario.",
+        "Every figure by scenario and year; differences against the first scenario." + working,
         default="children",
     )
     writer.close()
