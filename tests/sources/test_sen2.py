@@ -238,6 +238,35 @@ def test_person_twice_is_located(folder: Path) -> None:
         read_sen2(folder)
 
 
+@pytest.mark.parametrize(
+    ("module", "column", "noun"),
+    [
+        ("requests", "requeststableid", "request"),
+        ("assessment", "assessmenttableid", "assessment"),
+        ("namedplan", "namedplantableid", "named plan"),
+        ("activeplans", "activeplanstableid", "active plan"),
+    ],
+)
+def test_a_row_given_twice_is_located(folder: Path, module: str, column: str, noun: str) -> None:
+    """A request given twice with another date (an edited copy left beside the original)
+    counted as two requests in the flows; every module's own key is now one row."""
+
+    def again(f: pd.DataFrame) -> pd.DataFrame:
+        copy = f.iloc[[0]].copy()
+        dates = [c for c in f.columns if "date" in c.lower() and copy[c].iloc[0]]
+        if dates:
+            copy[dates[0]] = "2024-Feb-01 00:00:00"
+        return pd.concat([f, copy], ignore_index=True)
+
+    _edit(folder, module, again)
+    rows = len(pd.read_csv(_module(folder, module), dtype=str))
+    with pytest.raises(DataError) as raised:
+        read_sen2(folder)
+    said = "\n".join(p.where + ": " + p.message for p in raised.value.problems)
+    assert f"rows 2, {rows + 1}, column {column!r}" in said
+    assert f"appears more than once (one row per {noun})" in said
+
+
 def test_two_open_rank_one_placements(folder: Path) -> None:
     def twice(f: pd.DataFrame) -> pd.DataFrame:
         row = f[f["leavingdate"] == ""].iloc[[0]].copy()
