@@ -208,6 +208,24 @@ def test_bad_costs_located(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_child_twice_in_costs_per_child_is_located(tmp_path: Path) -> None:
+    """Costs per child are summed into the council's own base-year total: a child given
+    twice (a duplicated row, or a move in the year on two rows) counted twice there."""
+    from sufficiency.sources.council import read_costs
+
+    costs = tmp_path / "costs.csv"
+    costs.write_text(
+        "child,urn,top_up\nA1,100001,12000\nB2,100002,9000\nA1,100003,3000\n,100002,500\n"
+    )
+    with pytest.raises(DataError) as raised:
+        read_costs(costs)
+    where = [p.where for p in raised.value.problems]
+    assert where == [f"{costs}, row 2, column 'child'", f"{costs}, row 4, column 'child'"]
+    assert "A1 twice: one row per child" in raised.value.problems[0].message
+    costs.write_text("child,urn,top_up\nA1,100001,12000\nB2,100002,9000\n,100002,500\n")
+    assert read_costs(costs)["top_up"].sum() == 21500  # blank ids are not compared
+
+
 def test_run_holds_the_base_year_and_ages(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -139,7 +139,8 @@ def read_costs(path: str | Path) -> pd.DataFrame:
         ``setting, per_child, place_funding, top_up, fee, transport`` (blank costs are 0).
 
     Raises:
-        DataError: A column missing, or a cost that is not a number >= 0.
+        DataError: A column missing, a cost that is not a number >= 0, a school twice (per
+            school) or a child twice (per child).
     """
     p = Path(path)
     if not p.is_file():
@@ -176,6 +177,18 @@ def read_costs(path: str | Path) -> pd.DataFrame:
         for i in np.flatnonzero(dup.to_numpy())[:20]:
             problems.append(
                 Problem(f"{p}, row {i + 2}, column {key!r}", f"{out['setting'].iloc[i]} twice")
+            )
+    else:  # a child twice would count twice in the council's own base-year total
+        who = next(c for c in ("child", "upn") if c in raw.columns)
+        ids = raw[who].str.strip()
+        dup = ids.duplicated(keep=False) & (ids != "")
+        for i in np.flatnonzero(dup.to_numpy())[:20]:
+            problems.append(
+                Problem(
+                    f"{p}, row {i + 2}, column {who!r}",
+                    f"{ids.iloc[i]} twice: one row per child (a child who moved in the year: "
+                    "one row, their year's costs added, at their setting in the January census)",
+                )
             )
     if problems:
         raise DataError(f"{p}: {len(problems)} problem(s) in the costs", problems)
