@@ -180,6 +180,34 @@ def test_nothing_written_on_error(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_needs_wider_than_the_designation_given_are_said(tmp_path: Path) -> None:
+    """Place numbers naming a school's needs: the school still takes the needs its children
+    have today (so the base year is possible), and that widening is now said, as raised
+    places are, naming the school and the needs added."""
+    from sufficiency.sources.council import write_council_starter
+
+    c = simulate_council(seed=24, n_children=150, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    base = _truth_base(c)
+    school, held = next(
+        (s, set(g["need"]))
+        for s, g in base.groupby("setting")
+        if str(s).isdigit() and len(set(g["need"])) > 1
+    )
+    given = sorted(held)[0]
+    places = tmp_path / "places.csv"
+    places.write_text(
+        f"urn,places,needs\n{school},{len(base[base['setting'] == school]) + 5},{given}\n"
+    )
+    with pytest.warns(DataWarning) as said:
+        write_council_starter(sen2, gias, tmp_path / "out", places=places)
+    text = [str(w.message) for w in said if "needs widened" in str(w.message)]
+    assert text and f"{school} (+{', '.join(sorted(held - {given}))})" in text[0]
+    settings_ = pd.read_csv(tmp_path / "out" / "data" / "settings.csv", dtype={"setting": str})
+    needs = settings_.set_index("setting").loc[str(school), "needs"].split(";")
+    assert needs[0] == given and set(needs) == held
+
+
 def test_init_needs_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", "--sen2", str(tmp_path / "sen2"), str(tmp_path / "out")]) == 2
     assert "needs both --sen2 and --gias" in capsys.readouterr().err

@@ -379,11 +379,20 @@ def build_council_starter(
     held: dict[str, set[str]] = {}
     for setting_id, need in zip(base["setting"], base["need"], strict=True):
         held.setdefault(str(setting_id), set()).add(str(need))
-    widened = []
+    widened, added = [], []
     for sid, listed in zip(settings["setting"], settings["needs"], strict=True):
         have = [n for n in str(listed).split(";") if n]
         more = sorted(held.get(str(sid), set()) - set(have))
         widened.append(";".join(have + more) if listed != "ALL" and more else listed)
+        if listed != "ALL" and more:
+            added.append(f"{sid} (+{', '.join(more)})")
+    if added:  # the designation given is not what the setting holds: said, as for places
+        more_settings = f" and {len(added) - 5} more" if len(added) > 5 else ""
+        _warn(
+            notes,
+            "needs widened to the base year's children's (a setting takes at least the "
+            f"needs it holds) at: {'; '.join(added[:5])}{more_settings}",
+        )
     settings["needs"] = widened
     # children recorded outside a school's statutory ages: named, kept as the return has them
     ages = settings.set_index("setting")[["age_min", "age_max"]]
