@@ -148,6 +148,25 @@ def test_outputs_written(roomy: sufficiency.Result, tmp_path: Path) -> None:
     assert {"uncertainty_groups.csv", "uncertainty_settings.csv"} <= {p.name for p in out.iterdir()}
 
 
+def test_fan_chart_of_cost_reads_at_a_small_councils_size(roomy: sufficiency.Result) -> None:
+    """The cost fan chart was in £m whatever the size: a council spending under £1m a year
+    read 0.2, 0.4, … there; it is in £ thousand then, as the report's cost chart is."""
+    from dataclasses import replace
+
+    from sufficiency.report.uncertainty import fan_charts
+
+    spread = roomy.uncertainty
+    assert spread is not None
+    assert fan_charts(spread)["uncertainty_cost"].axes[0].get_ylabel() == "£ million a year"
+    small = replace(
+        spread.draws,
+        hnb_cost=spread.draws.hnb_cost / 1000,
+        transport_cost=spread.draws.transport_cost / 1000,
+    )
+    fig = fan_charts(replace(spread, draws=small))["uncertainty_cost"]
+    assert fig.axes[0].get_ylabel() == "£ thousand a year"
+
+
 def test_resolver_options_keep_the_optimum(roomy: sufficiency.Result) -> None:
     """The re-solve options (devex, row-wise PRICE) find the same optimum as HiGHS's
     defaults from scratch, on a few draws."""

@@ -8,11 +8,11 @@ from matplotlib.figure import Figure
 
 from ..data.inputs import MARKET
 from ..postprocess.draws import Uncertainty
-from .plots import _figure
+from .plots import _figure, _money_unit
 
 #: Chart names with their titles.
 FAN_CHARTS: dict[str, str] = {
-    "uncertainty_cost": "Cost of provision across forecast futures (£m a year)",
+    "uncertainty_cost": "Cost of provision across forecast futures",
     "uncertainty_places": "Children needing a limited place, against those places",
 }
 
@@ -33,9 +33,10 @@ def fan_charts(result: Uncertainty) -> dict[str, Figure]:
     draws = result.draws
     years = draws.years
     fig_cost, ax = _figure(FAN_CHARTS["uncertainty_cost"])
-    _fan(ax, years, draws.total_cost / 1e6, "#0072B2", "cost to the council")
-    _fan(ax, years, draws.hnb_cost / 1e6, "#009E73", "High Needs Block")
-    ax.set_ylabel("£m a year")
+    scale, unit = _money_unit(float(np.nanmax(draws.total_cost, initial=0.0)))
+    _fan(ax, years, draws.total_cost / scale, "#0072B2", "cost to the council")
+    _fan(ax, years, draws.hnb_cost / scale, "#009E73", "High Needs Block")
+    ax.set_ylabel(unit)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left", fontsize=8)
     fig_places, ax = _figure(FAN_CHARTS["uncertainty_places"])
