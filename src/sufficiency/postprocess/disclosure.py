@@ -148,12 +148,15 @@ def protect_wide(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFr
 
 def protect_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``columns`` of a table with no totals rounded to whole children and 1–4 shown as
-    ``c`` (no totals to recover them from, so no secondary suppression is needed)."""
+    ``c`` (no totals to recover them from, so no secondary suppression is needed); a blank
+    (no figure, such as an option not built) stays blank."""
     out = frame.copy()
     for c in columns:
         values = np.rint(out[c].to_numpy(dtype=float))
+        blank = np.isnan(values)
         small = (values >= 1) & (values < SMALLEST_SHOWN)
-        out[c] = np.where(small, SUPPRESSED, values.astype(int).astype(object))
+        whole = np.where(blank, 0.0, values).astype(int).astype(object)
+        out[c] = np.where(blank, np.nan, np.where(small, SUPPRESSED, whole))
     return out
 
 

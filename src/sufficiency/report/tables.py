@@ -725,20 +725,7 @@ def builds_summary(result: Result, built_only: bool = False) -> pd.DataFrame:
     out = b[[c for c in BUILD_COLUMNS if c in b.columns]].reset_index(drop=True)
     if "disclosure" in result.summary:  # child-years count children: whole, 1-4 as c
         counts = [c for c in ("shortfall_avoided", "out_of_area_avoided") if c in out.columns]
-        out = _protect_present(out, counts)
-    return out
-
-
-def _protect_present(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``columns`` under the rule (:func:`~sufficiency.postprocess.disclosure.protect_columns`)
-    where a value is given; blanks (an option not built) stay blank."""
-    out = frame.copy()
-    for c in columns:
-        given = out[c].notna().to_numpy()
-        shown = out[c].astype(object)
-        if given.any():
-            shown[given] = protect_columns(out.loc[given, [c]], [c])[c].to_numpy()
-        out[c] = shown
+        out = protect_columns(out, counts)
     return out
 
 
@@ -757,7 +744,7 @@ def builds_served(result: Result) -> pd.DataFrame:
     table.columns.name = None
     table = table.reset_index()
     if "disclosure" in result.summary:  # children served: whole, 1-4 as c (no totals shown)
-        table = _protect_present(table, [c for c in table.columns if c != "year"])
+        table = protect_columns(table, [c for c in table.columns if c != "year"])
     return table
 
 
