@@ -382,9 +382,9 @@ def build_council_starter(
     widened, added = [], []
     for sid, listed in zip(settings["setting"], settings["needs"], strict=True):
         have = [n for n in str(listed).split(";") if n]
-        more = sorted(held.get(str(sid), set()) - set(have))
-        widened.append(";".join(have + more) if listed != "ALL" and more else listed)
-        if listed != "ALL" and more:
+        more = sorted(held.get(str(sid), set()) - set(have)) if listed != "ALL" else []
+        widened.append(";".join(have + more) if more else listed)
+        if more:
             added.append(f"{sid} (+{', '.join(more)})")
     if added:  # the designation given is not what the setting holds: said, as for places
         more_settings = f" and {len(added) - 5} more" if len(added) > 5 else ""

@@ -66,12 +66,14 @@ MODULES: tuple[str, ...] = (
     "placementdetail",
     "senneed",
 )
-#: Each module's own key (module, column, what a row is), one row per key.
-_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("requests", "requeststableid", "request"),
-    ("assessment", "assessmenttableid", "assessment"),
-    ("namedplan", "namedplantableid", "named plan"),
-    ("activeplans", "activeplanstableid", "active plan"),
+#: Each module's own key, one row per key: (module, column, what the key names, what a
+#: row is).
+_KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("person", "persontableid", "person", "child"),
+    ("requests", "requeststableid", "request", "request"),
+    ("assessment", "assessmenttableid", "assessment", "assessment"),
+    ("namedplan", "namedplantableid", "named plan", "named plan"),
+    ("activeplans", "activeplanstableid", "active plan", "active plan"),
 )
 #: Columns each module must have (the reader uses them); others are kept unread.
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -386,15 +388,18 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
     # persons
     person = frames["person"]
     pid = _ids(person["persontableid"])
-    dup = pid.duplicated(keep=False) & (pid != "")
-    if dup.any():
-        first = pid[dup].iloc[0]
-        problems.append(
-            Problem(
-                _at(where["person"], _rows(dup), "persontableid"),
-                f"person {first!r} appears more than once (one row per child)",
+    # each module's own key once: a row given twice (an edited copy beside the original)
+    # would count its child, request, assessment or plan twice
+    for module, column, noun, row in _KEYS:
+        ids = _ids(frames[module][column])
+        again = ids.duplicated(keep=False) & (ids != "")
+        if again.any():
+            problems.append(
+                Problem(
+                    _at(where[module], _rows(again), column),
+                    f"{noun} {ids[again].iloc[0]!r} appears more than once (one row per {row})",
+                )
             )
-        )
     upn = person["upn"] if "upn" in person.columns else pd.Series("", index=person.index)
     dup_upn = upn.duplicated(keep=False) & (upn != "")
     if dup_upn.any():
@@ -404,18 +409,6 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
                 f"UPN {upn[dup_upn].iloc[0]!r} appears on more than one person",
             )
         )
-    # each module's own key once: a row given twice (an edited copy beside the original)
-    # would count its request, assessment or plan twice in the flows
-    for module, column, noun in _KEYS:
-        ids = _ids(frames[module][column])
-        again = ids.duplicated(keep=False) & (ids != "")
-        if again.any():
-            problems.append(
-                Problem(
-                    _at(where[module], _rows(again), column),
-                    f"{noun} {ids[again].iloc[0]!r} appears more than once (one row per {noun})",
-                )
-            )
     birth = _dates(person, "personbirthdate", where["person"], problems, blank_ok=False)
     sex_col = next((c for c in ("sex", "gendercurrent") if c in person.columns), None)
     sex = person[sex_col] if sex_col else pd.Series("", index=person.index)
