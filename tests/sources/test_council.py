@@ -335,3 +335,26 @@ def test_published_history_extends_before_the_first_return(tmp_path: Path) -> No
     assert early["DS"] == pytest.approx(oth.sum() * share, abs=0.01)
     assert early["DS"] + early["OTH"] == pytest.approx(oth.sum(), abs=1e-6)
     assert "Down syndrome in the published history" in text
+
+
+def test_a_total_row_in_costs_is_named(tmp_path: Path) -> None:
+    """A total row at the foot of the costs: with no URN a row error, with 'Total' a
+    setting neither in the register nor a SEN2 code; the file and row named either way."""
+    from sufficiency.sources.council import read_costs
+
+    c = simulate_council(seed=4, n_children=40, years=(2025,))
+    sen2, gias = _files(c, tmp_path)
+    urn = c.schools["urn"].iloc[0]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,top_up\n{urn},12000\n,12000\n")
+    with pytest.raises(DataError) as raised:
+        read_costs(costs)
+    assert [p.where for p in raised.value.problems] == [f"{costs}, row 3, column 'urn'"]
+    assert "no urn (a total or notes row? one row per school" in raised.value.problems[0].message
+    costs.write_text(f"urn,top_up\n{urn},12000\nTotal,12000\n")
+    with pytest.raises(DataError) as raised:
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    assert [(p.where, p.message) for p in raised.value.problems] == [
+        (f"{costs}, row 3", "setting Total")
+    ]
+    assert not (tmp_path / "out").exists()

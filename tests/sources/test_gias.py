@@ -158,3 +158,22 @@ def test_place_numbers_read_as_the_input_tables_are(tmp_path: Path) -> None:
     f.write_text("urn,places\n1,10,x\n2,12\n")
     with pytest.raises(DataError, match=r"places\.csv: cannot read the place numbers: line 2"):
         read_places(f)
+
+
+def test_a_total_row_in_place_numbers_is_named(register: Path, tmp_path: Path) -> None:
+    """A council's spreadsheet often ends with a total: with no URN it is a row error, with
+    'Total' in the URN column the register does not know it; either way the file and row
+    are named (before, 'places: setting ' named neither)."""
+    f = tmp_path / "places.csv"
+    f.write_text("urn,places\n100003,96\n,96\n")
+    with pytest.raises(DataError) as raised:
+        read_places(f)
+    assert [p.where for p in raised.value.problems] == [f"{f}, row 3, column 'urn'"]
+    assert "no urn (a total or notes row?" in raised.value.problems[0].message
+    f.write_text("urn,places\n100003,96\nTotal,96\n")
+    with pytest.raises(DataError) as raised:
+        read_gias(register, "900", places=read_places(f))
+    assert str(f) in str(raised.value)
+    assert [(p.where, p.message) for p in raised.value.problems] == [
+        (f"{f}, row 3", "setting Total")
+    ]

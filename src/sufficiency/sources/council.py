@@ -172,9 +172,18 @@ def read_costs(path: str | Path) -> pd.DataFrame:
                 )
             )
         out[c] = num
+    blank = (out["setting"] == "").to_numpy()
+    for i in np.flatnonzero(blank)[:20]:
+        problems.append(
+            Problem(
+                f"{p}, row {i + 2}, column {key!r}",
+                f"no {key} (a total or notes row? one row per "
+                f"{'child' if per_child else 'school'}, nothing else)",
+            )
+        )
     if not per_child:
-        dup = out["setting"].duplicated(keep=False)
-        for i in np.flatnonzero(dup.to_numpy())[:20]:
+        twice = out["setting"].duplicated(keep=False).to_numpy() & ~blank
+        for i in np.flatnonzero(twice)[:20]:
             problems.append(
                 Problem(f"{p}, row {i + 2}, column {key!r}", f"{out['setting'].iloc[i]} twice")
             )
@@ -426,11 +435,14 @@ def build_council_starter(
             lambda s: _NOT_IN_SCHOOL.get(s, s) if s in _NOT_IN_SCHOOL else s
         )
         known = set(settings["setting"]) | set(_NOT_IN_SCHOOL.values())
-        unknown = sorted(set(table["setting"]) - known)
-        if unknown:
+        unknown = ~table["setting"].isin(known)
+        if unknown.any():
             raise DataError(
                 f"{costs}: costs for settings neither in the register nor SEN2 codes",
-                [Problem(str(costs), f"setting {u}") for u in unknown[:20]],
+                [
+                    Problem(f"{costs}, row {i + 2}", f"setting {table['setting'].iloc[i]}")
+                    for i in np.flatnonzero(unknown.to_numpy())[:20]
+                ],
             )
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
         if per_child:

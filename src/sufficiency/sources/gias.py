@@ -126,8 +126,16 @@ def read_places(path: str | Path) -> pd.DataFrame:
                 f"{raw['places'].iloc[i]!r} is not a whole number of places >= 0",
             )
         )
-    dup = setting.duplicated(keep=False)
-    for i in np.flatnonzero(dup.to_numpy()):
+    blank = (setting.str.strip() == "").to_numpy()
+    for i in np.flatnonzero(blank)[:20]:
+        problems.append(
+            Problem(
+                f"{p}, row {i + 2}, column {key!r}",
+                f"no {key} (a total or notes row? one row per school, nothing else)",
+            )
+        )
+    dup = setting.duplicated(keep=False).to_numpy() & ~blank
+    for i in np.flatnonzero(dup):
         problems.append(Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice"))
     needs = raw["needs"] if "needs" in raw.columns else pd.Series("", index=raw.index)
     lists: list[list[str]] = []
@@ -149,7 +157,9 @@ def read_places(path: str | Path) -> pd.DataFrame:
     tidy = [";".join(codes) for codes in taxonomy.with_down_syndrome(lists)]
     if problems:
         raise DataError(f"{p}: {len(problems)} problem(s) in the place numbers", problems)
-    return pd.DataFrame({"setting": setting, "places": places.astype(int), "needs": tidy})
+    out = pd.DataFrame({"setting": setting, "places": places.astype(int), "needs": tidy})
+    out.attrs["path"] = str(p)  # rows are the file's (row = index + 2), for later messages
+    return out
 
 
 def read_gias(
@@ -283,11 +293,20 @@ def read_gias(
     out["places_from"] = np.where(out["capacity"].notna(), "capacity", "")
     if places is not None and len(places):
         given = places.set_index("setting")
-        unknown = sorted(set(given.index) - set(out["setting"]))
-        if unknown:
+        unknown = ~places["setting"].isin(set(out["setting"]))
+        if unknown.any():
+            # read by read_places: its rows are the file's (a frame built in code: entries)
+            source = places.attrs.get("path")
             raise DataError(
-                "place numbers for settings not in the register (or not kept from it)",
-                [Problem("places", f"setting {u}") for u in unknown[:20]],
+                f"{source or 'place numbers'}: place numbers for settings not in the register "
+                "(or not kept from it: open, of the council's LA, or attended by its children)",
+                [
+                    Problem(
+                        f"{source}, row {i + 2}" if source else f"place numbers, entry {i + 1}",
+                        f"setting {places['setting'].iloc[i]}",
+                    )
+                    for i in np.flatnonzero(unknown.to_numpy())[:20]
+                ],
             )
         hit = out["setting"].isin(given.index)
         out.loc[hit, "places"] = out.loc[hit, "setting"].map(given["places"]).astype(float)
