@@ -272,11 +272,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the council's SEN2 returns (Blade export folder or workbook)",
     )
     p.add_argument("--gias", metavar="FILE", help="register of establishments (GIAS) CSV")
-    p.add_argument("--places", metavar="FILE", help="place numbers: URN, places, optional needs")
+    p.add_argument(
+        "--places",
+        metavar="FILE",
+        help="place numbers: URN, places, optional needs (CSV, or a workbook: book.xlsx#Sheet "
+        "picks a sheet)",
+    )
     p.add_argument(
         "--costs",
         metavar="FILE",
-        help="costs per school (urn, place_funding, top_up, fee, transport) or per child",
+        help="costs per school (urn, place_funding, top_up, fee, transport) or per child (CSV "
+        "or workbook); a column left out keeps its national figure",
     )
     p.add_argument(
         "--population",

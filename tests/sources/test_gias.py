@@ -177,3 +177,26 @@ def test_a_total_row_in_place_numbers_is_named(register: Path, tmp_path: Path) -
     assert [(p.where, p.message) for p in raised.value.problems] == [
         (f"{f}, row 3", "setting Total")
     ]
+
+
+def test_place_numbers_from_a_workbook(register: Path, tmp_path: Path) -> None:
+    """Place numbers kept in Excel are read as the CSV is (numbers as they show: 96, not
+    96.0); a workbook of several sheets names them and how to pick one (before: "'charmap'
+    codec can't decode byte 0x8f")."""
+    book = tmp_path / "places.xlsx"
+    frame = pd.DataFrame({"URN": [100003, 100002], "Places": [96, 10]})
+    frame.to_excel(book, index=False)
+    got = read_places(book)
+    assert got["setting"].tolist() == ["100003", "100002"] and got["places"].tolist() == [96, 10]
+    s = read_gias(register, "900", places=got).set_index("setting")
+    assert s.loc["100003", "places"] == 96
+    with pd.ExcelWriter(book) as w:
+        frame.to_excel(w, sheet_name="2025", index=False)
+        frame.assign(Places=[90, 8]).to_excel(w, sheet_name="2024", index=False)
+    with pytest.raises(DataError, match=r"2 sheets \('2025', '2024'\): name the one .*#2025"):
+        read_places(book)
+    assert read_places(Path(f"{book}#2024"))["places"].tolist() == [90, 8]
+    # a bad cell is named by the sheet's row, as in the CSV
+    frame.assign(Places=[96, "ten"]).to_excel(book, index=False)
+    with pytest.raises(DataError, match=r"row 3, column 'places': 'ten'"):
+        read_places(book)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.tables import column_names, read_csv_cells
+from ..data.tables import column_names, read_csv_cells, read_table, split_sheet
 from ..errors import DataError, Problem
 
 __all__ = [
@@ -100,21 +100,58 @@ def _read_text(path: Path) -> pd.DataFrame:
 
 
 def read_council_csv(path: Path, what: str) -> pd.DataFrame:
-    """A council's own CSV file (place numbers, costs, the register it saved) as trimmed
-    text cells, read as the input tables are
+    """A council's own file (place numbers, costs, the register it saved) as trimmed text
+    cells: a CSV file read as the input tables are
     (:func:`~sufficiency.data.tables.read_csv_cells`: UTF-8, UTF-16 or Windows-1252; one
-    message for a file separated by semicolons or tabs or a line wider than the header);
-    ``what`` names it in messages.
+    message for a file separated by semicolons or tabs or a line wider than the header), or
+    an Excel workbook (``.xlsx``/``.xlsm``) of one sheet, or ``book.xlsx#Sheet`` for one
+    sheet of several; ``what`` names it in messages. A workbook's numbers read as they show
+    (``12``, not ``12.0``); its row numbers are the sheet's.
 
     Raises:
-        DataError: The file missing or unreadable, or a column given twice.
+        DataError: The file missing or unreadable, a workbook of several sheets with none
+            named, or a column given twice.
     """
-    if not path.is_file():
-        raise DataError(f"{what} not found: {path}")
-    frame = read_csv_cells(path, what)
+    file, sheet = split_sheet(path)
+    if not file.is_file():
+        raise DataError(f"{what} not found: {file}")
+    if file.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        frame = _workbook_cells(path, file, sheet, what)
+    else:
+        frame = read_csv_cells(path, what)
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.str.strip())
+
+
+def _workbook_cells(path: Path, file: Path, sheet: str | int, what: str) -> pd.DataFrame:
+    """One sheet of a council's workbook as text cells (:func:`read_council_csv`)."""
+    if sheet == 0:
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(file, read_only=True)
+            names = list(book.sheetnames)
+            book.close()
+        except Exception:  # read_table says what the file is instead, below
+            names = []
+        if len(names) > 1:
+            listed = ", ".join(repr(n) for n in names)
+            raise DataError(
+                f"{path}: the {what} workbook has {len(names)} sheets ({listed}): name the "
+                f"one to read after a '#', as in {file.name}#{names[0]}"
+            )
+    raw = read_table(path, what)
+    return raw.frame.apply(lambda c: c.map(_cell_text)).astype(object)
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text it shows: blank for nothing, ``12`` for 12.0."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def row_of(index: object) -> int:
