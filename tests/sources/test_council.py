@@ -358,3 +358,63 @@ def test_a_total_row_in_costs_is_named(tmp_path: Path) -> None:
         (f"{costs}, row 3", "setting Total")
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_costs_columns_not_given_keep_their_national_figures(tmp_path: Path) -> None:
+    """Costs giving only a special school's top-up: the place funding it is paid on top of
+    is the national rate, and the transport not given stays the national figure, each listed
+    as an assumption (before, both were £0: the school's £10,000 a place and its transport
+    vanished, and the council's own base-year total was the top-ups alone)."""
+    import yaml
+
+    from sufficiency.data.inputs import DEFAULT_PLACE_FUNDING
+
+    c = simulate_council(seed=24, n_children=400, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    warnings.simplefilter("ignore", DataWarning)  # places raised, ages: said, not tested
+    write_council_starter(sen2, gias, tmp_path / "plain")
+    plain = pd.read_csv(tmp_path / "plain" / "data" / "settings.csv", dtype={"setting": str})
+    special = plain[(plain["tier"] == "special_school") & plain["setting"].str.isdigit()]
+    school = special.sort_values("places").iloc[-1]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,top_up\n{school['setting']},15000\n")
+    out = tmp_path / "out"
+    write_council_starter(sen2, gias, out, costs=costs)
+    got = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str}).set_index("setting")
+    row = got.loc[school["setting"]]
+    rate = DEFAULT_PLACE_FUNDING["special_school"]
+    assert row["cost_per_place"] == rate + 15000 and row["place_funding"] == rate
+    assert row["transport_per_place"] == school["transport_per_place"]
+    scenario = yaml.safe_load((out / "scenario.yaml").read_text())
+    whats = [a["what"] for a in scenario["assumptions"]]
+    assert "national place funding" in whats and "national transport" in whats
+    caseload = pd.read_csv(out / "data" / "caseload.csv", dtype={"setting": str})
+    held = caseload[(caseload["year"] == 2025) & (caseload["setting"] == school["setting"])]
+    # places funded at the national rate, top-ups for the children held
+    assert scenario["reference"]["base_year_hnb_cost_gbp"] == pytest.approx(
+        school["places"] * rate + held["children"].sum() * 15000
+    )
+    # transport alone: the prices stay national, the council's transport is used, and no
+    # base-year High Needs Block total is claimed for the council
+    costs.write_text(f"urn,transport\n{school['setting']},9000\n")
+    write_council_starter(sen2, gias, tmp_path / "transport", costs=costs)
+    got = pd.read_csv(
+        tmp_path / "transport" / "data" / "settings.csv", dtype={"setting": str}
+    ).set_index("setting")
+    assert got.loc[school["setting"], "cost_per_place"] == school["cost_per_place"]
+    assert got.loc[school["setting"], "transport_per_place"] == 9000
+    scenario = yaml.safe_load((tmp_path / "transport" / "scenario.yaml").read_text())
+    assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
+
+
+def test_a_cost_that_is_not_finite_is_refused(tmp_path: Path) -> None:
+    from sufficiency.sources.council import read_costs
+
+    costs = tmp_path / "costs.csv"
+    costs.write_text("urn,top_up\n100001,inf\n100002,1e999\n")
+    with pytest.raises(DataError) as raised:
+        read_costs(costs)
+    assert [p.where for p in raised.value.problems] == [
+        f"{costs}, row 2, column 'top_up'",
+        f"{costs}, row 3, column 'top_up'",
+    ]

@@ -136,15 +136,15 @@ def read_costs(path: str | Path) -> pd.DataFrame:
     ``place_funding``, ``top_up``, ``fee``, ``transport``.
 
     Returns:
-        ``setting, per_child, place_funding, top_up, fee, transport`` (blank costs are 0).
+        ``setting, per_child, place_funding, top_up, fee, transport``: a blank cell is £0;
+        a column the file does not have is NaN throughout (not given: the starter keeps
+        the national figure for it, see :func:`build_council_starter`).
 
     Raises:
-        DataError: A column missing, a cost that is not a number >= 0, a school twice (per
-            school) or a child twice (per child).
+        DataError: A column missing, a cost that is not a finite number >= 0, a school
+            twice (per school) or a child twice (per child).
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"costs file not found: {p}")
     raw = read_council_csv(p, "costs")
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     key = next((c for c in ("urn", "setting") if c in raw.columns), None)
@@ -160,11 +160,12 @@ def read_costs(path: str | Path) -> pd.DataFrame:
     out = pd.DataFrame({"setting": raw[key].str.strip().str.replace(r"\.0+$", "", regex=True)})
     for c in _COST_COLUMNS:
         if c not in raw.columns:
-            out[c] = 0.0
+            out[c] = np.nan  # not given (a blank cell of a given column is £0)
             continue
         text = raw[c].str.strip().str.replace(r"^£", "", regex=True).str.replace(",", "")
         num = pd.to_numeric(text.replace("", "0"), errors="coerce")
-        for i in np.flatnonzero((num.isna() | (num < 0)).to_numpy())[:20]:
+        bad = ~np.isfinite(num.to_numpy(dtype=float)) | (num < 0).to_numpy()
+        for i in np.flatnonzero(bad)[:20]:
             problems.append(
                 Problem(
                     f"{p}, row {i + 2}, column {c!r}",
@@ -203,6 +204,57 @@ def read_costs(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{p}: {len(problems)} problem(s) in the costs", problems)
     out.insert(1, "per_child", per_child)
     return out
+
+
+def _national_parts(
+    table: pd.DataFrame, settings: pd.DataFrame, assumptions: list[dict[str, str]]
+) -> None:
+    """Fill in place the parts of the council's costs (:func:`read_costs`) its file does not
+    give, each listed as an assumption: a top-up at a special school or enhanced resource
+    with no ``place_funding`` column gets the national place funding (£10,000 a special
+    school place, £6,000 a resourced place: a national rate, never the council's choice),
+    since a top-up is paid on top of it; the other parts not given are £0 here (their
+    national figures stay on the settings, :func:`build_council_starter`). Adds
+    ``hnb_given`` (whether any part of the High Needs Block cost was given)."""
+    from ..data.inputs import DEFAULT_PLACE_FUNDING
+
+    parts = ("place_funding", "top_up", "fee")
+    table["hnb_given"] = bool(len(table)) and bool(table[list(parts)].notna().any(axis=None))
+    if table["place_funding"].isna().all() and table["hnb_given"].any():
+        tier = table["setting"].map(settings.set_index("setting")["tier"])
+        rate = tier.map(DEFAULT_PLACE_FUNDING).fillna(0.0).astype(float)
+        topped = (table["top_up"].fillna(0.0) > 0) & (table["fee"].fillna(0.0) == 0)
+        table["place_funding"] = rate.where(topped, 0.0)
+        filled = table.loc[table["place_funding"] > 0, "setting"].nunique()
+        if filled:
+            rates = ", ".join(
+                f"£{v:,.0f} a place ({k.replace('_', ' ')})"
+                for k, v in DEFAULT_PLACE_FUNDING.items()
+            )
+            assumptions.append(
+                {
+                    "what": "national place funding",
+                    "value": f"the national place funding ({rates}) added to the top-ups "
+                    f"given for {filled} setting{'' if filled == 1 else 's'}",
+                    "why": "--costs gives top_up but no place_funding column (a top-up is "
+                    "paid on top of the place funding)",
+                    "how_to_replace": "add a place_funding column to --costs (0 where none "
+                    "is paid)",
+                }
+            )
+    for c in parts:
+        table[c] = table[c].fillna(0.0)
+    if table["transport"].isna().all() and len(table):
+        assumptions.append(
+            {
+                "what": "national transport",
+                "value": "transport at national figures (2024/25) for the "
+                f"{table['setting'].nunique()} setting(s) in --costs",
+                "why": "--costs gives no transport column",
+                "how_to_replace": "add a transport column to --costs (£ a child a year; 0 "
+                "where none is paid)",
+            }
+        )
 
 
 def _map_settings(children: pd.DataFrame, register: pd.DataFrame, notes: list[str]) -> pd.Series:
@@ -444,6 +496,7 @@ def build_council_starter(
                     for i in np.flatnonzero(unknown.to_numpy())[:20]
                 ],
             )
+        _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
         if per_child:
             agg = table.assign(hnb=hnb).groupby("setting")[["hnb", "place_funding", "transport"]]
@@ -462,12 +515,18 @@ def build_council_starter(
         if "OTHER_ARRANGEMENTS" in mean.index:
             other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
         hit = settings["setting"].isin(mean.index)
-        settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
-        settings.loc[hit, "transport_per_place"] = settings.loc[hit, "setting"].map(
-            mean["transport"]
-        )
-        settings.loc[hit, "place_funding"] = settings.loc[hit, "setting"].map(mean["place_funding"])
-        priced = hit
+        if table["hnb_given"].any():  # else only transport was given: prices stay national
+            settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
+            settings.loc[hit, "place_funding"] = settings.loc[hit, "setting"].map(
+                mean["place_funding"]
+            )
+            priced = hit
+        else:
+            council_total = None
+        if table["transport"].notna().any():  # else the national transport stays
+            settings.loc[hit, "transport_per_place"] = settings.loc[hit, "setting"].map(
+                mean["transport"]
+            )
     cheap = ~priced & (settings["used"] > 0)
     if cheap.any():
         held_n = int(settings.loc[cheap, "used"].sum())
