@@ -173,3 +173,14 @@ def test_history_feeds_the_forecast(tmp_path: Path) -> None:
     frame = datasets.read_dfe_ehcp(path)
     fc = forecast_demand(frame, horizon=3, by=("age_band",))
     assert len(fc.frame) == 6 and (fc.frame["mean"] > pd.Series([100.0] * 6)).all()
+
+
+@needs_data
+def test_an_area_is_found_as_a_user_types_it() -> None:
+    """'St Helens', 'Bristol', 'Herefordshire': one area whose name compares equal is the
+    area; 'Hull' and 'Kingston' are suggested the areas holding the word first."""
+    for typed, name in (("St Helens", "St. Helens"), ("Bristol", "Bristol, City of")):
+        got = datasets.read_dfe_ehcp(BY_AGE, la=typed)
+        assert set(got["la_name"]) == {name}
+    with pytest.raises(DataError, match="did you mean 'Kingston upon Hull, City of'"):
+        datasets.read_dfe_ehcp(BY_AGE, la="Hull")

@@ -71,3 +71,51 @@ def test_header_check_reads_the_first_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert _is_dfe(empty)  # unreadable: the reader says what is wrong with it
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("St Helens", "St. Helens"),
+        ("bristol", "Bristol, City of"),
+        ("Herefordshire", "Herefordshire, County of"),
+        ("brighton & hove", "Brighton and Hove"),
+        ("  KINGSTON UPON HULL ", "Kingston upon Hull, City of"),
+    ],
+)
+def test_area_names_compare_as_a_user_types_them(typed: str, name: str) -> None:
+    assert parsing.area_key(typed) == parsing.area_key(name)
+
+
+def test_areas_holding_the_words_typed_are_suggested_first() -> None:
+    names = ["Kingston upon Hull, City of", "Kingston upon Thames", "Solihull", "Islington"]
+    assert parsing.area_suggestions("Hull", names)[0] == "Kingston upon Hull, City of"
+    assert parsing.area_suggestions("Kingston", names)[:2] == [
+        "Kingston upon Hull, City of",
+        "Kingston upon Thames",
+    ]
+    assert parsing.area_key("Bedford") != parsing.area_key("Central Bedfordshire")
+
+
+def test_an_area_typed_without_its_punctuation_is_found(tmp_path: Path) -> None:
+    """'St Helens' for 'St. Helens', 'Bristol' for 'Bristol, City of': the one area whose
+    name compares equal (before: "no area 'St Helens'; did you mean 'St. Helens'?")."""
+    from sufficiency.sources.ons import read_ons_population
+
+    f = tmp_path / "2018 SNPP Population persons.csv"
+    rows = ['"AREA_CODE","AREA_NAME","COMPONENT","SEX","AGE_GROUP","2021","2022"']
+    for code, area, n in (("E08000013", "St. Helens", 100), ("E06000023", "Bristol, City of", 300)):
+        rows += [f'{code},"{area}",Population,persons,{a},{n},{n + 1}' for a in range(26)]
+    f.write_text("\n".join(rows) + "\n")
+    for typed, total in (("St Helens", 26 * 201), ("bristol", 26 * 601)):
+        pop = read_ons_population(f, typed)
+        assert len(pop) == 52 and pop["population"].sum() == total, typed
+    with pytest.raises(DataError, match="did you mean 'Bristol, City of'"):
+        read_ons_population(f, "Bristo")
+
+
+def test_scenario_names_from_area_names_have_single_hyphens() -> None:
+    from sufficiency.sources.starter import name_slug
+
+    assert name_slug("Bristol, City of") == "bristol-city-of"
+    assert name_slug("St. Helens") == "st-helens"

@@ -57,6 +57,7 @@ from .starter import (
     build_costs,
     build_flows,
     build_history,
+    name_slug,
     starter_folder,
     starter_population,
     write_files,
@@ -578,7 +579,7 @@ _SETTINGS_COLUMNS = [
 
 
 def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in s.la_name.lower()).strip("-")
+    slug = name_slug(s.la_name)
     plans = int(s.caseload.loc[s.caseload["year"] == s.base_year, "children"].sum())
     reference = ""
     if s.council_hnb_cost is not None:

@@ -44,7 +44,16 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .dfe_columns import PLACEMENT_TIER, unknown_columns
-from .parsing import SYMBOLS, numbers, numbers_of, read_text_csv, refuse_duplicates, row_of
+from .parsing import (
+    SYMBOLS,
+    area_key,
+    area_suggestions,
+    numbers,
+    numbers_of,
+    read_text_csv,
+    refuse_duplicates,
+    row_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -390,15 +399,16 @@ def _select(
                 lookup.setdefault(old.lower(), set()).add(c)
     lookup.setdefault("england", set()).add(ENGLAND[0])
     lookup.setdefault("national", set()).add(ENGLAND[0])
+    names_of: dict[str, set[str]] = {}  # names as compared (area_key): the names they are
+    for n in set(pairs["la_name"]) - {""}:
+        names_of.setdefault(area_key(n), set()).add(n)
     for item in wanted:
         text = str(item).strip()
         found = lookup.get(text.lower())
+        if found is None and len(same := names_of.get(area_key(text), set())) == 1:
+            found = lookup[next(iter(same)).lower()]  # "St Helens", "Bristol": one area
         if found is None:
-            names = sorted(set(raw["la_name"]) - {""})
-            close = difflib.get_close_matches(text, names, n=3)
-            if not close:
-                close = difflib.get_close_matches(text.lower(), [n.lower() for n in names], n=3)
-                close = [n for n in names if n.lower() in close]
+            close = area_suggestions(text, raw["la_name"])
             if not close:
                 keys = difflib.get_close_matches(text.lower(), sorted(lookup), n=3, cutoff=0.7)
                 close = sorted({c for k in keys for c in lookup[k]})[:3]
@@ -407,7 +417,7 @@ def _select(
         else:
             codes |= found
     if unknown:
-        raise DataError("unknown area(s) in la=", unknown)
+        raise DataError("unknown area(s): give an LA code, old number or name", unknown)
     # include the other codes an area had, so its series can be chained (or combined)
     for change in BOUNDARY_CHANGES:
         group = set(change.old) | set(change.new)

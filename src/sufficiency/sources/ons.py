@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
-from .parsing import read_text_csv, row_of
+from .parsing import area_key, area_suggestions, read_text_csv, row_of
 
 _SNPP = ("AREA_CODE", "AREA_NAME", "COMPONENT", "SEX", "AGE_GROUP")
 #: Sex codes and labels of the ONS files, as one spelling.
@@ -39,10 +39,13 @@ def _area(raw: pd.DataFrame, code: str, name: str, la: str, path: Path) -> pd.Da
     rows = raw[
         (raw[code].str.strip().str.lower() == text) | (raw[name].str.strip().str.lower() == text)
     ]
+    if rows.empty:  # one area whose name compares equal ("St Helens", "Bristol")
+        names = raw[name].str.strip()
+        same = {n for n in set(names) if area_key(n) == area_key(la)}
+        if len(same) == 1:
+            rows = raw[names == next(iter(same))]
     if rows.empty:
-        import difflib
-
-        close = difflib.get_close_matches(la, sorted(set(raw[name].str.strip())), n=3)
+        close = area_suggestions(la, raw[name].str.strip())
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise DataError(
             f"{path}: no area {la!r}",

@@ -7,8 +7,10 @@ cells. One reader each lives beside this module; what they have in common lives 
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ from ..errors import DataError, Problem
 
 __all__ = [
     "SYMBOLS",
+    "area_key",
+    "area_suggestions",
     "cached_frame",
     "numbers",
     "numbers_of",
@@ -152,6 +156,29 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def area_key(name: str) -> str:
+    """An area's name as compared: case, punctuation, ``&`` for ``and`` and a trailing
+    ``, City of`` or ``, County of`` do not count (``St Helens`` is ``St. Helens``,
+    ``Bristol`` is ``Bristol, City of``, ``herefordshire`` is ``Herefordshire, County of``)."""
+    text = name.strip().lower().replace("&", " and ")
+    text = re.sub(r",\s*(?:city|county) of$", "", text)
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def area_suggestions(wanted: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``names`` a user who typed ``wanted`` may have meant: names holding
+    it as whole words first (``Hull``: ``Kingston upon Hull, City of``), then the closest
+    spellings."""
+    key = area_key(wanted)
+    by_key: dict[str, str] = {}
+    for name in sorted(set(names) - {""}):
+        by_key.setdefault(area_key(name), name)
+    words = re.compile(rf"\b{re.escape(key)}\b") if key else None
+    out = [name for k, name in by_key.items() if words is not None and words.search(k)]
+    out += [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=n)]
+    return list(dict.fromkeys(out))[:n]
 
 
 def row_of(index: object) -> int:

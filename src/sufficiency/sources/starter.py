@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import textwrap
@@ -553,6 +554,11 @@ def starter_population(
     return pop[pop["year"].between(first, last)], "ONS estimates and projections (given to init)."
 
 
+def name_slug(name: str) -> str:
+    """A scenario name from an area's: ``Bristol, City of`` is ``bristol-city-of``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
 def _scenario_text(
     release: DfeRelease,
     base_year: int,
@@ -564,7 +570,7 @@ def _scenario_text(
     history_note: str = "",
 ) -> str:
     name = release.la_name
-    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    slug = name_slug(name)
     files = "\n".join(f"#   {f}" for f in release.files)
     published = float(release.caseload_total.set_index("year")["children"].loc[base_year])
     flows_line = ""
