@@ -388,11 +388,20 @@ def test_costs_columns_not_given_keep_their_national_figures(tmp_path: Path) -> 
     scenario = yaml.safe_load((out / "scenario.yaml").read_text())
     whats = [a["what"] for a in scenario["assumptions"]]
     assert "national place funding" in whats and "national transport" in whats
+    # one school of many priced: no council total set beside the model's whole base year
+    assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
+    # every priced setting holding a child costed: the council's total, the special
+    # school's places funded at the national rate and top-ups for the children held
     caseload = pd.read_csv(out / "data" / "caseload.csv", dtype={"setting": str})
-    held = caseload[(caseload["year"] == 2025) & (caseload["setting"] == school["setting"])]
-    # places funded at the national rate, top-ups for the children held
+    held = caseload[caseload["year"] == 2025].groupby("setting")["children"].sum()
+    priced = plain.set_index("setting")["cost_per_place"]
+    others = [str(k) for k in held.index if priced.get(k, 0) > 0 and k != school["setting"]]
+    lines = [f"{school['setting']},15000"] + [f"{k},0" for k in others]
+    costs.write_text("urn,top_up\n" + "\n".join(lines) + "\n")
+    write_council_starter(sen2, gias, tmp_path / "all", costs=costs)
+    scenario = yaml.safe_load((tmp_path / "all" / "scenario.yaml").read_text())
     assert scenario["reference"]["base_year_hnb_cost_gbp"] == pytest.approx(
-        school["places"] * rate + held["children"].sum() * 15000
+        school["places"] * rate + held[school["setting"]] * 15000
     )
     # transport alone: the prices stay national, the council's transport is used, and no
     # base-year High Needs Block total is claimed for the council
@@ -418,3 +427,21 @@ def test_a_cost_that_is_not_finite_is_refused(tmp_path: Path) -> None:
         f"{costs}, row 2, column 'top_up'",
         f"{costs}, row 3, column 'top_up'",
     ]
+
+
+def test_costs_for_part_of_the_children_claim_no_council_total(tmp_path: Path) -> None:
+    """Costs per child for some of a school's children only: the council's own base-year
+    total would be a part set beside the model's whole base year (it read '+458%'), so it
+    is not recorded, and the warning says how many children the costs cover."""
+    import yaml
+
+    c = simulate_council(seed=24, n_children=400, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    base = _truth_base(c)
+    school = base["setting"].value_counts().index[0]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"child,urn,top_up\nA1,{school},12000\nA2,{school},9000\n")
+    with pytest.warns(DataWarning, match=r"total is not compared .*covers 2 of the \d+"):
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    scenario = yaml.safe_load((tmp_path / "out" / "scenario.yaml").read_text())
+    assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})

@@ -258,6 +258,41 @@ def _national_parts(
         )
 
 
+def _whole_total(
+    total: float | None,
+    table: pd.DataFrame,
+    per_child: bool,
+    use: pd.Series,
+    settings: pd.DataFrame,
+    notes: list[str],
+) -> float | None:
+    """The council's own base-year total where its costs cover every base-year child with a
+    price (per school: every setting holding one; per child: as many rows as children at
+    each), else ``None`` with a warning: the run compares it with the model's whole base
+    year, and a part set beside the whole reads as the model over-costing."""
+    if total is None:
+        return None
+    national = settings.set_index("setting")["cost_per_place"]  # before the council's
+    held = use[(use > 0) & use.index.isin(national.index[national > 0])]
+    costed = (
+        table.groupby("setting").size() if per_child else held[held.index.isin(table["setting"])]
+    )
+    missing = (held - costed.reindex(held.index).fillna(0)).clip(lower=0)
+    if not (missing > 0).any():
+        return total
+    short = missing[missing > 0].sort_values(ascending=False)
+    listed = ", ".join(f"{s} ({int(n)})" for s, n in short.head(10).items())
+    _warn(
+        notes,
+        f"the council's own base-year High Needs Block total is not compared with the "
+        f"model's: --costs covers {int(held.sum() - missing.sum())} of the "
+        f"{int(held.sum())} base-year children in priced settings (the rest at national "
+        f"prices; children without a cost at: {listed}"
+        f"{' …' if len(short) > 10 else ''})",
+    )
+    return None
+
+
 def _map_settings(children: pd.DataFrame, register: pd.DataFrame, notes: list[str]) -> pd.Series:
     """Each child's setting id: the register's URN, a caseload code, a code row or unknown."""
     setting = children["setting"].astype(str)
@@ -513,6 +548,7 @@ def build_council_starter(
                 (funded * mean["place_funding"].to_numpy()
                  + n * (mean["hnb"] - mean["place_funding"]).to_numpy()).sum()
             )  # fmt: skip
+        council_total = _whole_total(council_total, table, per_child, use, settings, notes)
         if "OTHER_ARRANGEMENTS" in mean.index:
             other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
         hit = settings["setting"].isin(mean.index)
