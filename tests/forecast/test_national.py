@@ -83,3 +83,20 @@ def test_uses_no_reference_year_after_the_origin() -> None:
     ratio = (105689.0 + slope * 0.9) / 105689.0
     got = f.frame[(f.frame["age_band"] == "5-10") & (f.frame["year"] == 2019)]["mean"].iloc[0]
     assert got == pytest.approx(300.0 * 1.1**8 * ratio, rel=1e-6)
+
+
+def test_a_history_of_one_year_reads_the_published_years_before_it() -> None:
+    """The reference panel's published years are known at every origin: a series whose
+    history is one January still moves with England's series for its ages (before, the
+    reference was cut at the history's first year, and `national` was unavailable)."""
+    from sufficiency.forecast.reference import reference_panel
+
+    ref = reference_panel()
+    eng = ref[(ref["area"] == "England") & (ref["age_band"] == "5-10")].set_index("year")
+    history = pd.DataFrame({"year": [2022], "age_band": ["5-10"], "children": [1000.0]})
+    for method in ("national", "national_growth"):
+        fc = forecast_demand(history, None, horizon=2, method=method, by=("age_band",))
+        assert set(fc.frame["method"]) == {method}
+    fc = forecast_demand(history, None, horizon=2, method="national_growth", by=("age_band",))
+    growth = (eng.loc[2022, "children"] / eng.loc[2019, "children"]) ** (1 / 3)
+    assert fc.frame["mean"].iloc[0] == pytest.approx(1000.0 * growth, rel=1e-6)

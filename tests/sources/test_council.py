@@ -282,7 +282,7 @@ def test_run_holds_the_base_year_and_ages(
     assert all(
         list(a) == ["what", "value", "why", "how_to_replace"] for a in summary["assumptions"]
     )
-    assert "flat population" in whats and "forecast method naive" in whats
+    assert "flat population" in whats and "forecast method national" in whats
     assert f"{len(whats)} assumptions in force: {', '.join(whats)}; see the report" in said
     assert "schools' notional SEN budgets not modelled" in said
     assert "the council's own £" in said
@@ -445,3 +445,26 @@ def test_costs_for_part_of_the_children_claim_no_council_total(tmp_path: Path) -
         write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
     scenario = yaml.safe_load((tmp_path / "out" / "scenario.yaml").read_text())
     assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
+
+
+def test_one_return_makes_a_starter_that_runs_and_reads_the_national_wave(
+    tmp_path: Path,
+) -> None:
+    """A council with its first SEN2 return only: the starter runs (it wrote history_start
+    equal to the base year, which the run refused), and its forecast moves the base year
+    with England's published series (the reference panel's years before the return are
+    known: before, a one-year history cut them away and the forecast fell back to flat)."""
+    import yaml
+
+    c = simulate_council(seed=7, n_children=600, years=(2025,))
+    out = _init(c, tmp_path)
+    scenario = yaml.safe_load((out / "scenario.yaml").read_text())
+    assert scenario["forecast"]["method"] == "national"
+    assert "history_start" not in scenario["forecast"]
+    assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "run"), "-q"]) == 0
+    fc = pd.read_csv(tmp_path / "run" / "forecast.csv")
+    fc = fc[fc["provision"] == "ehc_plan"]
+    assert set(fc["method"]) == {"national"}
+    by_year = fc.groupby("year")["mean"].sum()
+    base = len(_truth_base(c))
+    assert by_year.loc[2026] > base and by_year.loc[2030] > by_year.loc[2026]

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import taxonomy
 from ..errors import ForecastError, Problem
 from .base import SeriesData
-from .reference import reference_arrays
+from .reference import reference_arrays, reference_lead
 
 #: Longest run of consecutive missing history years that is interpolated.
 MAX_MISSING_RUN = 2
@@ -51,8 +51,10 @@ class Panel:
         missing_years: History years with no rows at all, interpolated.
         detected_start: Year index of a structural start found in each series' history
             (a ramp such as a band created by a reform; -1: none) ``(S,)``.
-        reference: Reference series for each series' ages ``(S, R, n)`` (see
-            :mod:`.reference`), or ``None``.
+        reference: Reference series for each series' ages ``(S, R, reference_lead + n)``:
+            the published years before the history's first too (see :mod:`.reference`),
+            or ``None``.
+        reference_lead: Published years of ``reference`` before the first history year.
         region: Region of the reference (``None``: England only).
         raw_values: Children before structural starts were cut off ``(S, n)``.
     """
@@ -79,6 +81,7 @@ class Panel:
     reference: np.ndarray | None = None
     region: str | None = None
     raw_values: np.ndarray | None = None
+    reference_lead: int = 0
 
     @property
     def n_series(self) -> int:
@@ -94,6 +97,7 @@ class Panel:
     def data(self, i: int, origin: int, horizon: int, pool_below: float) -> SeriesData:
         """Series ``i`` with history up to (not including) year index ``origin``."""
         s = int(self.start[i])
+        lead = self.reference_lead
         y = self.values[i, s:origin]
         fut = slice(origin, origin + horizon)
         exp = self.exposure
@@ -108,7 +112,8 @@ class Panel:
             parent_exposure=None if p < 0 or pexp is None else pexp[p, s:origin],
             parent_future_exposure=None if p < 0 or pexp is None else pexp[p, fut],
             small=bool(len(y) and np.mean(y) < pool_below),
-            reference=None if self.reference is None else self.reference[i][:, s:origin],
+            # every published year up to the origin, before the series' first too
+            reference=None if self.reference is None else self.reference[i][:, : lead + origin],
         )
 
 
@@ -407,6 +412,7 @@ def build_panel(
         reference=reference_arrays(keys, by, years, region) if use_reference else None,
         region=region,
         raw_values=raw_values,
+        reference_lead=reference_lead(years) if use_reference else 0,
     )
 
 
@@ -465,6 +471,7 @@ def node_panel(panel: Panel, s: np.ndarray, node_keys: pd.DataFrame) -> Panel:
         ),
         region=panel.region,
         raw_values=None if panel.raw_values is None else s @ np.nan_to_num(panel.raw_values),
+        reference_lead=panel.reference_lead,
     )
 
 

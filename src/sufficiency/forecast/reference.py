@@ -54,15 +54,27 @@ def _band(key: Mapping[Hashable, object], by: Sequence[str]) -> str:
     return TOTAL
 
 
+def reference_lead(years: np.ndarray) -> int:
+    """Published years of the panel before ``years[0]`` (the first history year): they are
+    known at every origin, so a short history still reads the national series behind it."""
+    first = int(min(_grid().columns)) if len(years) else 0
+    return max(0, int(years[0]) - first) if len(years) else 0
+
+
 def reference_arrays(
     keys: pd.DataFrame, by: Sequence[str], years: np.ndarray, region: str | None
 ) -> np.ndarray:
-    """``(S, R, n)``: the region's (if given) and England's series for each series' ages.
+    """``(S, R, lead + n)``: the region's (if given) and England's series for each series'
+    ages, over the panel's published years before ``years`` (:func:`reference_lead`) and
+    ``years``.
 
     Years the panel does not cover are NaN (the method uses the latest years it has).
     """
     areas = [a for a in (region, ENGLAND) if a]
-    grid = _grid().reindex(columns=years)
+    lead = reference_lead(years)
+    span = np.arange(int(years[0]) - lead, int(years[-1]) + 1) if len(years) else years
+    grid = _grid().reindex(columns=span)
+    years = span
     out = np.full((len(keys), len(areas), len(years)), np.nan)
     for i, key in enumerate(keys.to_dict("records")):
         band = _band(key, by) if by else TOTAL

@@ -626,7 +626,10 @@ def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) 
             f"  not_in_school:\n    other_arrangements_gbp: {s.other_arrangements_gbp:.2f}\n"
         )
     continuity = "  continuity: data/continuity.csv\n" if len(s.continuity) else ""
-    method = "poisson_glm_damped" if len(set(s.caseload["year"])) >= 3 else "naive"
+    # fewer than 3 Januaries: the base year moved with England's published series (national)
+    method = "poisson_glm_damped" if len(set(s.caseload["year"])) >= 3 else "national"
+    # one January: the history is the base year alone (history_start must come before it)
+    start_line = f"  history_start: {history_start}\n" if history_start < s.base_year else ""
     return f"""\
 # {s.la_name} ({s.la}): starter scenario written by `sufficiency init --sen2`.
 #
@@ -660,8 +663,7 @@ horizon_years: {HORIZON}
 forecast:
   method: {method}
   interval_level: 0.8
-  history_start: {history_start}
-allocation:
+{start_line}allocation:
   solver: auto
   unmet_penalty_gbp: 1000000
   time_limit_seconds: 60
@@ -823,11 +825,14 @@ def write_council_starter(
     if len(years) < 3:
         s.assumptions.append(
             {
-                "what": "forecast method naive",
-                "value": "next years' plans as the base year's (rates per head held)",
-                "why": f"{len(years)} return(s): a trend needs at least 3 years",
-                "how_to_replace": "give three or more SEN2 returns and use "
-                "forecast.method poisson_glm_damped or auto",
+                "what": "forecast method national",
+                "value": "the base year's plans by need and age band moved with England's "
+                "published series for their ages (its recent trend, damped; the DfE "
+                "reference panel shipped with the package)",
+                "why": f"{len(years)} return(s): a trend of the council's own needs at "
+                "least 3 years",
+                "how_to_replace": "give three or more SEN2 returns, or --dfe DIR for the "
+                "published years before them, and use forecast.method auto",
             }
         )
     settings = s.settings[_SETTINGS_COLUMNS].copy()
