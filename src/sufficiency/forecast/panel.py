@@ -25,6 +25,11 @@ ALL = "*"
 AGE_KEYS = ("age_band", "age")
 
 
+#: Fewer history years than this, from the panel's first year: the series' reference
+#: reads the published years before it too (the national methods read four).
+SHORT_HISTORY = 4
+
+
 @dataclass
 class Panel:
     """Every series of a forecast, aligned on one grid of years.
@@ -97,7 +102,12 @@ class Panel:
     def data(self, i: int, origin: int, horizon: int, pool_below: float) -> SeriesData:
         """Series ``i`` with history up to (not including) year index ``origin``."""
         s = int(self.start[i])
+        # the reference is cut with the series' history (a structural start is the
+        # reference's too), except a history too short for the reference's methods that
+        # starts with the panel: it reads every published year before it
         lead = self.reference_lead
+        first = 0 if s == 0 and origin < SHORT_HISTORY else lead + s
+        stop = lead + origin
         y = self.values[i, s:origin]
         fut = slice(origin, origin + horizon)
         exp = self.exposure
@@ -112,8 +122,7 @@ class Panel:
             parent_exposure=None if p < 0 or pexp is None else pexp[p, s:origin],
             parent_future_exposure=None if p < 0 or pexp is None else pexp[p, fut],
             small=bool(len(y) and np.mean(y) < pool_below),
-            # every published year up to the origin, before the series' first too
-            reference=None if self.reference is None else self.reference[i][:, : lead + origin],
+            reference=None if self.reference is None else self.reference[i][:, first:stop],
         )
 
 
