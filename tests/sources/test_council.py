@@ -468,3 +468,23 @@ def test_one_return_makes_a_starter_that_runs_and_reads_the_national_wave(
     by_year = fc.groupby("year")["mean"].sum()
     base = len(_truth_base(c))
     assert by_year.loc[2026] > base and by_year.loc[2030] > by_year.loc[2026]
+
+
+def test_a_register_saved_as_a_workbook_makes_the_same_starter(tmp_path: Path) -> None:
+    """The register filtered in Excel and saved as .xlsx: the same starter as from the CSV
+    (before, its column names were read in lower case, 'URN' missing; and the LA's name was
+    read again from the file as a Windows-1252 CSV)."""
+    c = simulate_council(seed=4, n_children=120, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    frame = pd.read_csv(gias, dtype=str, encoding="cp1252", keep_default_na=False)
+    book = tmp_path / "gias.xlsx"
+    frame.to_excel(book, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        write_council_starter(sen2, gias, tmp_path / "csv")
+        write_council_starter(sen2, book, tmp_path / "xlsx")
+    for name in ("scenario.yaml", "data/settings.csv", "data/caseload.csv"):
+        csv_text = (tmp_path / "csv" / name).read_text()
+        assert csv_text == (tmp_path / "xlsx" / name).read_text(), name
+    name = frame.loc[frame["LA (code)"] == str(c.la), "LA (name)"].iloc[0]
+    assert f"# {name} ({c.la})" in (tmp_path / "csv" / "scenario.yaml").read_text()

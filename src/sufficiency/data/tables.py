@@ -144,13 +144,15 @@ def split_sheet(source: str | Path) -> tuple[Path, str | int]:
     return Path(text), 0
 
 
-def read_table(source: TableSource, label: str) -> RawTable:
+def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> RawTable:
     """Read a table from a CSV, Excel or Parquet file, or take a DataFrame.
 
     Args:
         source: Path (``.csv``, ``.xlsx``/``.xlsm``, ``.parquet``; ``book.xlsx#Sheet`` picks a
             sheet) or DataFrame.
         label: How messages name the table when ``source`` is a DataFrame.
+        keep_case: Keep the column names as written (trimmed), not in lower case (a
+            council's own file, whose readers match its published names).
 
     Raises:
         DataError: If the file is missing, a folder, unreadable, of an unknown type, larger
@@ -219,7 +221,8 @@ def read_table(source: TableSource, label: str) -> RawTable:
                 f"{', '.join(cells)}{' …' if len(cells) == 5 else ''}); open it in Excel "
                 "and save it, or export the sheet as CSV"
             )
-    frame.columns = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
+    names = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
+    frame.columns = [str(c).strip() for c in frame.columns] if keep_case else names
     return RawTable(frame, str(path), 2, others)
 
 

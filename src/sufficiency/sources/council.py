@@ -403,8 +403,7 @@ def build_council_starter(
     register = read_gias(
         gias, sen2.la, attended=attended, places=read_places(places) if places else None
     )
-    names = register.loc[register["la"] == sen2.la, "name"]
-    la_name = f"LA {sen2.la}"
+    la_name = register.attrs.get("la_name") or f"LA {sen2.la}"
     children = sen2.children.copy()
     children["setting"] = _map_settings(children, register, notes)
     children, ds_note = down_syndrome_before_the_code(children)
@@ -582,16 +581,6 @@ def build_council_starter(
         settings["place_funding"] <= settings["cost_per_place"]
     )
     settings = settings.sort_values("setting", kind="stable").reset_index(drop=True)
-    if len(names):
-        la_name = str(names.iloc[0]) if "name" in register.columns else la_name
-    gias_rows = pd.read_csv(gias, dtype=str, nrows=0, encoding="cp1252").columns
-    if "LA (name)" in gias_rows:
-        frame = pd.read_csv(
-            gias, dtype=str, keep_default_na=False, encoding="cp1252",
-            usecols=["LA (code)", "LA (name)"],
-        )  # fmt: skip
-        match = frame.loc[frame["LA (code)"].str.strip() == sen2.la, "LA (name)"]
-        la_name = str(match.iloc[0]).strip() if len(match) else la_name
     return CouncilStarter(
         la=sen2.la,
         la_name=la_name,

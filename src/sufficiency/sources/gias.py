@@ -316,4 +316,10 @@ def read_gias(
     out["age_min"] = out["age_min"].astype(int)
     out["age_max"] = out["age_max"].astype(int)
     log.info("register %s: %d settings for LA %s", p, len(out), la)
-    return out.drop(columns="capacity").sort_values("setting", kind="stable").reset_index(drop=True)
+    out = out.drop(columns="capacity").sort_values("setting", kind="stable").reset_index(drop=True)
+    # the council's name as the register gives it (the starter's name and population area)
+    if "LA (name)" in raw.columns:
+        la_names = raw.loc[(la_code == str(la)).to_numpy(), "LA (name)"]
+        la_names = la_names[la_names != ""]
+        out.attrs["la_name"] = str(la_names.iloc[0]) if len(la_names) else ""
+    return out

@@ -145,7 +145,7 @@ def _workbook_cells(path: Path, file: Path, sheet: str | int, what: str) -> pd.D
                 f"{path}: the {what} workbook has {len(names)} sheets ({listed}): name the "
                 f"one to read after a '#', as in {file.name}#{names[0]}"
             )
-    raw = read_table(path, what)
+    raw = read_table(path, what, keep_case=True)
     return raw.frame.apply(lambda c: c.map(_cell_text)).astype(object)
 
 
