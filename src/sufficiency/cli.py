@@ -271,7 +271,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the council's SEN2 returns (Blade export folder or workbook)",
     )
-    p.add_argument("--gias", metavar="FILE", help="register of establishments (GIAS): its CSV, or a workbook")
+    p.add_argument(
+        "--gias", metavar="FILE", help="register of establishments (GIAS): its CSV, or a workbook"
+    )
     p.add_argument(
         "--places",
         metavar="FILE",
