@@ -277,8 +277,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--places",
         metavar="FILE",
-        help="place numbers: URN, places, optional needs (CSV, or a workbook: book.xlsx#Sheet "
-        "picks a sheet)",
+        help="place numbers: URN, places, optional needs and academic_year (planned changes); "
+        "CSV, or a workbook (book.xlsx#Sheet picks a sheet)",
     )
     p.add_argument(
         "--costs",

@@ -488,3 +488,42 @@ def test_a_register_saved_as_a_workbook_makes_the_same_starter(tmp_path: Path) -
         assert csv_text == (tmp_path / "xlsx" / name).read_text(), name
     name = frame.loc[frame["LA (code)"] == str(c.la), "LA (name)"].iloc[0]
     assert f"# {name} ({c.la})" in (tmp_path / "csv" / "scenario.yaml").read_text()
+
+
+def test_place_numbers_by_year_become_planned_changes(tmp_path: Path) -> None:
+    """Place numbers by academic year: the base year's places on the settings, the later
+    years as the scenario's dated changes (data/setting_places.csv), which the run holds
+    (before: every school given for two years was 'twice'); a later year at a school the
+    register does not hold is named by its row."""
+    import yaml
+
+    c = simulate_council(seed=24, n_children=400, years=(2024, 2025))
+    base = _truth_base(c)
+    school = next(s for s in base["setting"].value_counts().index if str(s).isdigit())
+    held = int((base["setting"] == school).sum())
+    places = tmp_path / "places.csv"
+    places.write_text(
+        "urn,academic_year,places\n"
+        f"{school},2024/25,{held + 2}\n{school},2026/27,{held + 10}\n{school},2029/30,{held}\n"
+    )
+    out = _init(c, tmp_path, "--places", str(places))
+    scenario = yaml.safe_load((out / "scenario.yaml").read_text())
+    assert scenario["data"]["setting_places"] == "data/setting_places.csv"
+    changes = pd.read_csv(out / "data" / "setting_places.csv", dtype={"setting": str})
+    assert changes.to_dict("records") == [
+        {"setting": str(school), "year": 2027, "places": held + 10},
+        {"setting": str(school), "year": 2030, "places": held},
+    ]
+    settings_ = pd.read_csv(out / "data" / "settings.csv", dtype={"setting": str})
+    assert settings_.set_index("setting").loc[str(school), "places"] == held + 2
+    assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "run"), "-q"]) == 0
+    cap = pd.read_csv(tmp_path / "run" / "capacity.csv", dtype={"setting": str})
+    by_year = cap[cap["setting"] == str(school)].set_index("year")["places"]
+    assert by_year.loc[2026] == held + 2 and by_year.loc[2027] == held + 10
+    assert by_year.loc[2030] == held and by_year.loc[2035] == held
+    places.write_text(f"urn,academic_year,places\n{school},2024/25,{held}\n999999,2027/28,5\n")
+    with pytest.raises(DataError) as raised:
+        write_council_starter(*_files(c, tmp_path / "again"), tmp_path / "out2", places=places)
+    assert [(p.where, p.message) for p in raised.value.problems] == [
+        (f"{places}, row 3", "setting 999999")
+    ]

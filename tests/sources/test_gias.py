@@ -200,3 +200,44 @@ def test_place_numbers_from_a_workbook(register: Path, tmp_path: Path) -> None:
     frame.assign(Places=[96, "ten"]).to_excel(book, index=False)
     with pytest.raises(DataError, match=r"row 3, column 'places': 'ten'"):
         read_places(book)
+
+
+def test_place_numbers_by_year(tmp_path: Path) -> None:
+    """Places commissioned per school and academic year (planned changes): each row's
+    January, the base year's row apart from the later ones; a school twice for one year,
+    a year that is not one, and needs that differ between years are named."""
+    from sufficiency.sources.gias import split_places
+
+    f = tmp_path / "places.csv"
+    f.write_text(
+        "urn,academic_year,places,needs\n"
+        "1,2023/24,30,ASD\n1,2024/25,32,\n1,2026/27,40,ASD\n2,2025-2026,12,\n3,2027/28,8,\n"
+    )
+    got = read_places(f)
+    assert got["year"].tolist() == [2024, 2025, 2027, 2026, 2028]
+    base, later = split_places(got, 2025)
+    assert base.set_index("setting")["places"].to_dict() == {"1": 32}
+    assert base.set_index("setting").loc["1", "needs"] == "ASD"  # needs given on any row
+    assert later.to_dict("records") == [
+        {"setting": "1", "year": 2027, "places": 40},
+        {"setting": "2", "year": 2026, "places": 12},
+        {"setting": "3", "year": 2028, "places": 8},
+    ]
+    assert later.index.tolist() == [2, 3, 4]  # the file's rows less 2, for messages
+    f.write_text("urn,year,places\n1,2025,30\n1,2025,31\n")
+    with pytest.raises(DataError, match=r"row 3, column 'urn': 1 twice for January 2025"):
+        read_places(f)
+    f.write_text("urn,year,places\n1,2025/26,30\n")
+    with pytest.raises(DataError, match=r"'2025/26' is not a January, e.g. 2026 \(academic"):
+        read_places(f)
+    f.write_text("urn,academic_year,places\n1,2025/27,30\n2,2025,3\n")
+    with pytest.raises(DataError) as raised:
+        read_places(f)
+    said = {p.where: p.message for p in raised.value.problems}
+    for row, text in ((2, "2025/27"), (3, "2025")):
+        assert said[f"{f}, row {row}, column 'academic_year'"] == (
+            f"{text!r} is not an academic year, e.g. 2025/26"
+        )
+    f.write_text("urn,year,places,needs\n1,2025,30,ASD\n1,2026,31,SEMH\n")
+    with pytest.raises(DataError, match=r"rows 2, 3, column 'needs'.*1: needs differ"):
+        read_places(f)

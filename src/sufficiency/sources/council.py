@@ -48,8 +48,8 @@ from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
-from .gias import read_gias, read_places
-from .parsing import read_council_csv
+from .gias import read_gias, read_places, split_places
+from .parsing import read_council_csv, row_of
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
@@ -110,6 +110,8 @@ class CouncilStarter:
         assumptions: Every value the inputs did not give: ``what, value, why,
             how_to_replace``.
         notes: Warnings said while building (also issued as DataWarnings).
+        setting_places: Planned changes of places after the base year, from the place
+            numbers' later years: ``setting, year, places`` (``data.setting_places``).
     """
 
     la: str
@@ -124,6 +126,9 @@ class CouncilStarter:
     other_arrangements_gbp: float | None
     assumptions: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    setting_places: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["setting", "year", "places"])
+    )
 
 
 def _warn(notes: list[str], text: str) -> None:
@@ -255,6 +260,22 @@ def _national_parts(
                 "how_to_replace": "add a transport column to --costs (£ a child a year; 0 "
                 "where none is paid)",
             }
+        )
+
+
+def _known_changes(changes: pd.DataFrame, register: pd.DataFrame) -> None:
+    """Refuse planned place changes for schools the register does not hold (as the base
+    year's are refused by :func:`.gias.read_gias`)."""
+    unknown = ~changes["setting"].isin(set(register["setting"]))
+    if unknown.any():
+        source = changes.attrs.get("path") or "place numbers"
+        raise DataError(
+            f"{source}: place numbers for settings not in the register (or not kept from it: "
+            "open, of the council's LA, or attended by its children)",
+            [
+                Problem(f"{source}, row {row_of(i)}", f"setting {sid}")
+                for i, sid in changes.loc[unknown, "setting"].head(20).items()
+            ],
         )
 
 
@@ -400,9 +421,12 @@ def build_council_starter(
         {s for s in sen2.children["setting"].astype(str) if s[:1].isdigit()}
         | {s.split("-")[0] for s in sen2.children["setting"].astype(str) if s[:1].isdigit()}
     )
-    register = read_gias(
-        gias, sen2.la, attended=attended, places=read_places(places) if places else None
-    )
+    base_places, changes = (None, None)
+    if places:
+        base_places, changes = split_places(read_places(places), base_year)
+    register = read_gias(gias, sen2.la, attended=attended, places=base_places)
+    if changes is not None and len(changes):
+        _known_changes(changes, register)
     la_name = register.attrs.get("la_name") or f"LA {sen2.la}"
     children = sen2.children.copy()
     children["setting"] = _map_settings(children, register, notes)
@@ -594,6 +618,9 @@ def build_council_starter(
         other_arrangements_gbp=other_arrangements,
         assumptions=assumptions,
         notes=notes,
+        setting_places=changes
+        if changes is not None
+        else pd.DataFrame(columns=["setting", "year", "places"]),
     )
 
 
@@ -615,6 +642,13 @@ def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) 
             f"  not_in_school:\n    other_arrangements_gbp: {s.other_arrangements_gbp:.2f}\n"
         )
     continuity = "  continuity: data/continuity.csv\n" if len(s.continuity) else ""
+    changes_line = ""
+    if len(s.setting_places):
+        continuity += "  setting_places: data/setting_places.csv\n"
+        changes_line = (
+            "#   - planned places (data/setting_places.csv): the place numbers' years after "
+            f"{s.base_year},\n#     from the January each holds at.\n"
+        )
     # fewer than 3 Januaries: the base year moved with England's published series (national)
     method = "poisson_glm_damped" if len(set(s.caseload["year"])) >= 3 else "national"
     # one January: the history is the base year alone (history_start must come before it)
@@ -633,7 +667,7 @@ def _scenario_text(s: CouncilStarter, history_start: int, population_note: str) 
 #     numbers or capacity (out of area: today's children), needs and statutory ages.
 #   - flows (data/flows.csv): requests, assessments, new and ceased plans by calendar year.
 #   - continuity (data/continuity.csv): continuation and stay rates measured between returns.
-# What is assumed (REPLACE): the `assumptions` list at the end of this file (the run
+{changes_line}# What is assumed (REPLACE): the `assumptions` list at the end of this file (the run
 # reports it in summary.json with the defaults it finds in force).
 #   - population (data/population.csv):
 #     {population_note}
@@ -840,6 +874,8 @@ def write_council_starter(
         files["data/continuity.csv"] = lambda p: s.continuity.to_csv(
             p, index=False, float_format="%.6f"
         )
+    if len(s.setting_places):
+        files["data/setting_places.csv"] = lambda p: s.setting_places.to_csv(p, index=False)
     write_files(target, files)  # all or nothing, replacing only files init wrote before
     log.info("wrote an own-data starter for %s (%s) to %s", s.la_name, s.la, target)
     return target / "scenario.yaml"

@@ -30,6 +30,7 @@ children attend is kept with a :class:`~sufficiency.errors.DataWarning` naming i
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,7 +40,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
-from .parsing import read_council_csv
+from .parsing import read_council_csv, row_of
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +99,19 @@ def _needs_of(frame: pd.DataFrame) -> pd.Series:
 
 def read_places(path: str | Path) -> pd.DataFrame:
     """The council's place numbers: ``urn`` (or ``setting``: a URN, ``<URN>-RP`` or
-    ``<URN>-SU``), ``places``, optional ``needs`` (``ALL`` or codes separated by ``;``).
+    ``<URN>-SU``), ``places``, optional ``needs`` (``ALL`` or codes separated by ``;``),
+    optional year: ``year`` (the January the places hold at, as every table here counts
+    years) or ``academic_year`` (``2025/26``: January 2026), one row per school and year
+    (planned changes; :func:`split_places`).
 
     Returns:
-        ``setting, places, needs`` (``needs`` blank where not given).
+        ``setting, places, needs, year`` (``needs`` blank where not given; ``year`` the
+        January, NaN without a year column). The index is the file's row less 2.
 
     Raises:
         DataError: A column missing, a place number that is not a whole number >= 0, an
-            unknown need, or a setting twice.
+            unknown need, a year that is not one, a school twice (for one year), or a
+            school's needs that differ between its years.
     """
     p = Path(path)
     raw = read_council_csv(p, "place numbers")
@@ -126,6 +132,7 @@ def read_places(path: str | Path) -> pd.DataFrame:
                 f"{raw['places'].iloc[i]!r} is not a whole number of places >= 0",
             )
         )
+    year = _place_years(raw, p, problems)
     blank = (setting.str.strip() == "").to_numpy()
     for i in np.flatnonzero(blank)[:20]:
         problems.append(
@@ -134,9 +141,13 @@ def read_places(path: str | Path) -> pd.DataFrame:
                 f"no {key} (a total or notes row? one row per school, nothing else)",
             )
         )
-    dup = setting.duplicated(keep=False).to_numpy() & ~blank
+    keyed = pd.DataFrame({"setting": setting, "year": year.fillna(-1)})
+    dup = keyed.duplicated(keep=False).to_numpy() & ~blank
     for i in np.flatnonzero(dup):
-        problems.append(Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice"))
+        when = "" if np.isnan(year.iloc[i]) else f" for January {int(year.iloc[i])}"
+        problems.append(
+            Problem(f"{p}, row {i + 2}, column {key!r}", f"{setting.iloc[i]} twice{when}")
+        )
     needs = raw["needs"] if "needs" in raw.columns else pd.Series("", index=raw.index)
     lists: list[list[str]] = []
     for k, text in enumerate(needs):
@@ -154,12 +165,77 @@ def read_places(path: str | Path) -> pd.DataFrame:
                 codes.append(code)
         lists.append(codes)
     # place numbers naming no DS predate the code: learning-difficulty places meet DS
-    tidy = [";".join(codes) for codes in taxonomy.with_down_syndrome(lists)]
+    tidy = pd.Series([";".join(codes) for codes in taxonomy.with_down_syndrome(lists)])
+    given = pd.DataFrame({"setting": setting, "needs": tidy.to_numpy()})[tidy.to_numpy() != ""]
+    for sid, group in given.groupby("setting", sort=False):
+        if group["needs"].nunique() > 1:
+            rows = ", ".join(str(int(i) + 2) for i in group.index[:5])
+            problems.append(
+                Problem(f"{p}, rows {rows}, column 'needs'", f"{sid}: needs differ between years")
+            )
     if problems:
         raise DataError(f"{p}: {len(problems)} problem(s) in the place numbers", problems)
-    out = pd.DataFrame({"setting": setting, "places": places.astype(int), "needs": tidy})
+    out = pd.DataFrame(
+        {"setting": setting, "places": places.astype(int), "needs": tidy.to_numpy(), "year": year}
+    )
     out.attrs["path"] = str(p)  # rows are the file's (row = index + 2), for later messages
     return out
+
+
+_ACADEMIC_YEAR = re.compile(r"^(\d{4})\s*[/\-–]\s*(\d{2}|\d{4})$")
+
+
+def _place_years(raw: pd.DataFrame, p: Path, problems: list[Problem]) -> pd.Series:
+    """The January each row's places hold at (NaN throughout without a year column)."""
+    columns = [c for c in ("year", "academic_year") if c in raw.columns]
+    if len(columns) > 1:
+        problems.append(Problem(str(p), "both 'year' and 'academic_year': give one"))
+    if not columns:
+        return pd.Series(np.nan, index=raw.index, dtype=float)
+    column = columns[0]
+    out = []
+    for i, text in enumerate(raw[column].str.strip()):
+        found = _ACADEMIC_YEAR.match(text)
+        if column == "year" and text.isdigit() and len(text) == 4:
+            out.append(float(text))
+            continue
+        if column == "academic_year" and found:
+            first, second = int(found.group(1)), int(found.group(2))
+            if second % 100 == (first + 1) % 100 and (second < 100 or second == first + 1):
+                out.append(float(first + 1))
+                continue
+        out.append(np.nan)
+        advice = (
+            "a January, e.g. 2026 (academic years go in a column 'academic_year')"
+            if column == "year"
+            else "an academic year, e.g. 2025/26"
+        )
+        problems.append(
+            Problem(f"{p}, row {i + 2}, column {column!r}", f"{text!r} is not {advice}")
+        )
+    return pd.Series(out, index=raw.index, dtype=float)
+
+
+def split_places(places: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Place numbers by year (:func:`read_places`) as the base year's and later changes.
+
+    Returns:
+        The places at the base year (per school, its latest row at or before it; every
+        row where the file gives no years), and the rows after it: ``setting, year,
+        places`` (the scenario's dated changes, ``data.setting_places``). A school's needs
+        given only on later rows are kept with its base-year row where it has one.
+    """
+    if places["year"].isna().all():
+        return places, places.iloc[0:0][["setting", "year", "places"]]
+    later = places[places["year"] > base_year]
+    upto = places[places["year"] <= base_year].sort_values("year", kind="stable")
+    base = upto.groupby("setting", sort=False).tail(1).copy()
+    needs = places[places["needs"] != ""].groupby("setting")["needs"].first().to_dict()
+    base["needs"] = [needs.get(sid, "") for sid in base["setting"]]
+    base.attrs["path"] = places.attrs.get("path")
+    changes = later[["setting", "year", "places"]].astype({"year": int})
+    changes.attrs["path"] = places.attrs.get("path")
+    return base, changes
 
 
 def read_gias(
@@ -302,11 +378,12 @@ def read_gias(
                 "(or not kept from it: open, of the council's LA, or attended by its children)",
                 [
                     Problem(
-                        f"{source}, row {i + 2}" if source else f"place numbers, entry {i + 1}",
-                        f"setting {places['setting'].iloc[i]}",
+                        f"{source}, row {row_of(i)}" if source else f"place numbers, entry {n + 1}",
+                        f"setting {places['setting'].iloc[n]}",
                     )
-                    for i in np.flatnonzero(unknown.to_numpy())[:20]
-                ],
+                    for n, i in list(enumerate(places.index))
+                    if unknown.iloc[n]
+                ][:20],
             )
         hit = out["setting"].isin(given.index)
         out.loc[hit, "places"] = out.loc[hit, "setting"].map(given["places"]).astype(float)
