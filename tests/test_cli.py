@@ -79,13 +79,32 @@ def test_compare_options_names_and_files(
 
 
 def test_forecast_prints_a_headline_and_writes_its_chart(
-    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    write_tiny,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The chart draws the recorded history beside the projection (it drew the projection
+    alone, so a forecast could not be judged against the years behind it)."""
+    from sufficiency.report import plots
+
+    drawn = []
+    chart = plots.forecast_chart
+
+    def spy(forecast: object, history: object = None, by: object = None) -> object:
+        figure = chart(forecast, history, by)
+        drawn.append(
+            [line.get_label() for line in figure.axes[0].get_lines() if line.get_xdata().size]
+        )
+        return figure
+
+    monkeypatch.setattr(plots, "forecast_chart", spy)
     out = tmp_path / "fc"
     assert main(["forecast", str(write_tiny()), "--out", str(out), "-q"]) == 0
     text = capsys.readouterr().out
     assert "EHC plans 2026:" in text and "% interval" in text
     assert (out / "charts" / "forecast.png").read_bytes().startswith(b"\x89PNG")
+    assert len(drawn) == 1 and len(drawn[0]) == 2  # the projection and the recorded years
 
 
 def test_schema_into_a_closed_pipe() -> None:

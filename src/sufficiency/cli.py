@@ -675,10 +675,12 @@ def _cmd_forecast(args: argparse.Namespace, progress: _Progress) -> int:
         }
         for name, frames in tables.items():
             write_csv(pd.concat(frames), tmp / f"{name}.csv")
-        from .report.plots import DPI, png
+        from .report.plots import DPI, forecast_chart, png
 
         (tmp / "charts").mkdir()
-        (tmp / "charts" / "forecast.png").write_bytes(png(ehcp.plot(), dpi=DPI))
+        # the projection beside the recorded history, as the report and notebooks draw it
+        chart = forecast_chart(ehcp, inputs.caseload)
+        (tmp / "charts" / "forecast.png").write_bytes(png(chart, dpi=DPI))
 
     inputs_read: list[str | Path] = [*scenario._sources, *(p for p, _ in inputs.files.values())]
     out = write_folder(args.out, fill, force=args.force, protect=inputs_read)
