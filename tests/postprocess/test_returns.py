@@ -135,6 +135,21 @@ def test_hnb_balance(baseline) -> None:  # type: ignore[no-untyped-def]
         ReturnsOptions(hnb_allocation_gbp_by_financial_year={"2026/27": 1.0})
 
 
+def test_no_opening_balance_leaves_the_balance_blank(baseline) -> None:  # type: ignore[no-untyped-def]
+    """An allocation without the balance brought forward: the in-year surplus or deficit
+    stands, the cumulative balance is unknown (before, it started from £0, so a council's
+    deficit brought forward was assumed away on the board paper)."""
+    options = ReturnsOptions(hnb_allocation_gbp_by_financial_year={"2026-27": 60e6})
+    d = dsg_plan(baseline.placements, baseline.not_in_school, None, options)
+    block = d[(d["section"] == "high_needs_block") & (d["column"] == "mitigated")]
+    v = block.set_index(["period", "line"])["value"]
+    assert v[("2026-27", "in_year_surplus_or_deficit")] == pytest.approx(
+        60e6 - v[("2026-27", "hnb_cost")]
+    )
+    for line in ("balance_brought_forward", "balance_carried_forward"):
+        assert np.isnan(v[("2026-27", line)]), line
+
+
 def test_scap_totals_equal_specialist_placements(baseline) -> None:  # type: ignore[no-untyped-def]
     s = baseline.scap
     p = baseline.placements

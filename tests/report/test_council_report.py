@@ -312,3 +312,22 @@ def test_tier_words_and_capacity(baseline) -> None:  # type: ignore[no-untyped-d
     )
     assert after["settings"].sum() == before["settings"].sum()
     assert after["full"].sum() == before["full"].sum()
+
+
+def test_an_allocation_without_an_opening_balance_is_said(baseline) -> None:  # type: ignore[no-untyped-def]
+    """The board paper says the cumulative balance is unknown where no opening balance is
+    given (it read from £0), and shows the in-year surplus or deficit."""
+    from sufficiency.postprocess.returns import dsg_plan
+
+    options = baseline.extras["scenario"].returns.model_copy(
+        update={"hnb_allocation_gbp_by_financial_year": {"2026-27": 70e6}}
+    )
+    plans = baseline.placements[(baseline.placements["provision"] == "ehc_plan").to_numpy()]
+    result = replace(baseline, dsg_plan=dsg_plan(plans, baseline.not_in_school, None, options))
+    block = tables.hnb_against_cost(result).set_index("financial_year")
+    assert block.loc["2026-27", "in_year_surplus_or_deficit"] == pytest.approx(
+        70e6 - block.loc["2026-27", "hnb_cost"]
+    )
+    assert block["balance_carried_forward"].isna().all()
+    page = html.unescape(re.sub(r"\s+", " ", render(result, {})))
+    assert "No opening balance given (returns.opening_balance_gbp" in page

@@ -28,13 +28,14 @@ class ReturnsOptions(Strict):
             "the year as '2026-27'. Years without one show no surplus or deficit."
         ),
     )
-    opening_balance_gbp: float = Field(
-        default=0.0,
+    opening_balance_gbp: float | None = Field(
+        default=None,
         ge=-1e12,
         le=1e12,
         description=(
             "£ the High Needs Block reserve stands at before the first financial year "
-            "shown (negative: a deficit brought forward)."
+            "shown (negative: a deficit brought forward). Not given: the balance lines are "
+            "blank (not £0: a council's deficit is not assumed away)."
         ),
     )
 

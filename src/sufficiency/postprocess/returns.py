@@ -314,8 +314,10 @@ def _balance(periods: list[str], spend: pd.DataFrame, options: ReturnsOptions) -
     for run in ("mitigated", "unmitigated"):
         cost = spend[run].to_numpy(dtype=float)
         in_year = allocation - cost
-        carried = options.opening_balance_gbp + np.cumsum(in_year)  # NaN from a missing year
-        brought = np.concatenate([[options.opening_balance_gbp], carried])[: len(periods)]
+        # NaN from a missing year's allocation on, and throughout without an opening balance
+        opening = np.nan if options.opening_balance_gbp is None else options.opening_balance_gbp
+        carried = opening + np.cumsum(in_year)
+        brought = np.concatenate([[opening], carried])[: len(periods)]
         for line, values in (
             ("hnb_allocation", allocation),
             ("hnb_cost", cost),

@@ -257,6 +257,14 @@ def _summary(result: Result, interval: float | None) -> list[str]:
                     "hnb_allocation_gbp_by_financial_year): the balance is unknown."
                 )
             )
+        elif block["balance_carried_forward"].isna().all():
+            money.append(
+                _note(
+                    "No opening balance given (returns.opening_balance_gbp: the reserve or "
+                    "deficit brought forward): the cumulative balance is unknown, the "
+                    "in-year surplus or deficit stands."
+                )
+            )
     else:
         money.append(_note("The DfE returns were not made for this run."))
     gap = tables.gap_by_need_and_phase(result)

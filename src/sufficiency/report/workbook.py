@@ -346,7 +346,8 @@ def write_workbook(result: Result, path: str | Path) -> Path:
             "council's own figures and are not in the total. Income is the High Needs Block "
             "allocation (returns.hnb_allocation_gbp_by_financial_year); in-year surplus = "
             "income less the modelled expenditure; the cumulative balance carries it forward "
-            "from returns.opening_balance_gbp. Transport is the general fund, not HNB.",
+            "from returns.opening_balance_gbp (blank where that is not given). Transport is "
+            "the general fund, not HNB.",
             "money",
         ),
     ]
