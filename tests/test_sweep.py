@@ -91,6 +91,21 @@ def test_tasks_need_distinct_labels(tmp_path: Path) -> None:
     assert task.la == "la" and task.scenario == "baseline"
 
 
+def test_one_council_given_twice_is_refused(las: dict[str, Path], tmp_path: Path) -> None:
+    """A council's folder copied beside it and both given: one council twice, whose rows
+    would count twice in sweep.csv (before, both ran); distinct councils pass."""
+    import shutil
+
+    first = las["LA0"]
+    copy = tmp_path / "la0 copy"
+    shutil.copytree(first.parent, copy)
+    with pytest.raises(sufficiency.ScenarioError, match="'la0' and 'la0 copy' read the same"):
+        tasks_for([first, copy / first.name])
+    with pytest.raises(sufficiency.ScenarioError, match="one council given twice"):
+        tasks_for({"A": first, "B": copy / first.name})
+    assert len(tasks_for([las["LA0"], las["LA1"], las["LA2"]])) == 3
+
+
 def test_sweep_command(
     las: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -89,7 +89,7 @@ def guard_inputs(out: str | Path, inputs: Iterable[str | Path]) -> None:
 WRITTEN = ".sufficiency-written.json"
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes (of a link: the path it points to)."""
     if path.is_symlink():
         return "link:" + os.readlink(path)
@@ -103,7 +103,7 @@ def _digest(path: Path) -> str:
 def digests(root: str | Path, files: Iterable[str]) -> dict[str, str]:
     """``{file: SHA-256}`` of ``files`` (relative to ``root``), for a folder's record of
     what the library wrote there: a file whose bytes later differ was edited."""
-    return {f: _digest(Path(root) / f) for f in sorted(files)}
+    return {f: file_digest(Path(root) / f) for f in sorted(files)}
 
 
 def read_record(path: str | Path) -> dict[str, str | None] | None:
@@ -140,7 +140,7 @@ def edited_files(root: str | Path, record: Mapping[str, str | None], stamp: Path
             if want is None:
                 differs = written_at is None or path.lstat().st_mtime_ns > written_at
             else:
-                differs = _digest(path) != want
+                differs = file_digest(path) != want
         except OSError:
             differs = True
         if differs:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import scratch
 from .errors import ScenarioError, SufficiencyError
-from .guard import scenario_inputs
+from .guard import file_digest, scenario_inputs
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
 from .postprocess.national import national_table
@@ -262,7 +262,31 @@ def tasks_for(
         named = {k: str(Path(p).absolute()) for k, p in zip(labels, las, strict=True)}
     if not named:
         raise ScenarioError("a sweep needs at least one LA")
+    _one_council_once(named)
     return _expand(named, scenarios, common_values(draws, seed, set_values), None)
+
+
+def _one_council_once(named: Mapping[str, str]) -> None:
+    """Refuse two LAs whose scenarios read the same caseload (the same bytes, whatever the
+    file's name or folder): one council given twice, a copied folder beside the first,
+    whose rows would count twice in ``sweep.csv`` and in any total of it. A scenario that
+    does not load is left for its task to report."""
+    from .config import load_scenario  # only when a sweep is asked for
+
+    seen: dict[str, str] = {}
+    for label, path in named.items():
+        try:
+            caseload = Path(load_scenario(path).data.caseload)
+            key = file_digest(caseload)
+        except (SufficiencyError, OSError, ValueError):
+            continue
+        if key in seen:
+            raise ScenarioError(
+                f"LAs {seen[key]!r} and {label!r} read the same caseload ({caseload}): one "
+                "council given twice (a copied folder?); its rows would count twice in "
+                "sweep.csv. Give each council once, and its variants with --variant."
+            )
+        seen[key] = label
 
 
 def common_values(draws: int, seed: int | None, set_values: Sequence[str]) -> list[str]:
