@@ -139,6 +139,14 @@ def test_charts_are_figures_for_notebooks(baseline: Result) -> None:
         assert ax.has_data() or name == "sufficiency_gap"
 
 
+def test_the_recorded_years_are_drawn_above_the_projection(baseline: Result) -> None:
+    """A council with one return has one recorded January, the point the projection starts
+    from: drawn under the projection's marker it could not be seen."""
+    ax = charts(baseline)["ehc_plans"].axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["Recorded"].get_zorder() > lines["Projected"].get_zorder()
+
+
 def _tick_labels(fig) -> list[str]:  # type: ignore[no-untyped-def]
     fig.canvas.draw()
     return [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]

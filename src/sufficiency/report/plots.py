@@ -120,7 +120,16 @@ def ehc_plans(result: Result) -> Figure:
     if inputs is not None:
         history = inputs.caseload.groupby("year")["children"].sum()
         history = history[history.index <= result.summary["base_year"]]
-        ax.plot(history.index, history.to_numpy(), color="black", marker="o", label="Recorded")
+        # above the projection, which starts from the base year's count: a history of one
+        # January is that one point, and the projection's marker hid it
+        ax.plot(
+            history.index,
+            history.to_numpy(),
+            color="black",
+            marker="o",
+            label="Recorded",
+            zorder=3,
+        )
         # join the projection to the base year's count
         years = np.concatenate([[history.index[-1]], years])
         base = float(history.iloc[-1])
