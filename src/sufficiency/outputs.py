@@ -21,6 +21,7 @@ import pandas as pd
 from .cells import safe_cells
 from .errors import SufficiencyError
 from .guard import digests, edited_files, guard_inputs, inside, read_record
+from .postprocess.comparison import PUBLISHED_NOTE, published_comparison
 from .postprocess.disclosure import protect_summary
 from .postprocess.draws import Uncertainty
 from .results import TABLES, Comparison, Result
@@ -142,7 +143,10 @@ def write_comparison(
     """Write ``comparison.csv``, ``summary.json`` (each run's headline summary) and, with
     ``report``, ``comparison.xlsx`` (totals by scenario, then year by year) and
     ``comparison.html`` (the scenarios side by side: cost, gap, out of area, places) into
-    ``out``.
+    ``out``. Where the scenarios are under disclosure control (``report.disclosure``), the
+    page and workbook show the published comparison
+    (:func:`~sufficiency.postprocess.comparison.published_comparison`), also written as
+    ``published/comparison.csv``; ``comparison.csv`` keeps the working figures.
 
     ``out`` and ``force`` as for :func:`write_result` (no run's inputs may be inside).
 
@@ -150,18 +154,28 @@ def write_comparison(
         SufficiencyError: If the folder may not be replaced or cannot be written.
     """
 
+    # scenarios under disclosure control: the comparison is published as they are
+    disclosed = any("disclosure" in r.summary for r in comparison.results)
+    public = published_comparison(comparison.table) if disclosed else None
+
     def fill(tmp: Path) -> None:
         write_csv(comparison.table, tmp / "comparison.csv")
+        if public is not None:
+            (tmp / "published").mkdir()
+            write_csv(public, tmp / "published" / "comparison.csv")
+            (tmp / "published" / "README.txt").write_text(
+                f"{PUBLISHED_NOTE}\n\nThe comparison.csv beside this folder holds the "
+                "figures in full precision: working figures, not for publication.\n",
+                encoding="utf-8",
+            )
         if report:
             from .report import write_comparison_workbook
             from .report.html import write_comparison_html
 
-            write_comparison_workbook(
-                comparison.table,
-                tmp / "comparison.xlsx",
-                disclosed=any("disclosure" in r.summary for r in comparison.results),
+            write_comparison_workbook(comparison.table, tmp / "comparison.xlsx", published=public)
+            write_comparison_html(
+                comparison.results, comparison.table, tmp / "comparison.html", published=public
             )
-            write_comparison_html(comparison.results, comparison.table, tmp / "comparison.html")
         write_json(
             tmp / "summary.json",
             [{k: v for k, v in r.summary.items() if k != "provenance"} for r in comparison.results],

@@ -64,34 +64,86 @@ def test_compare_in_python(write_tiny) -> None:
     assert stages == []  # said before any scenario was run
 
 
-def test_a_comparison_of_disclosed_scenarios_says_it_is_working_figures(
+def test_a_comparison_of_disclosed_scenarios_is_published_as_they_are(
     write_tiny, tmp_path: Path
 ) -> None:
-    """Each scenario's report is under disclosure control; the comparison's differences
-    are not, and can reveal small counts: the page says so."""
+    """Scenarios under disclosure control: the comparison's page, workbook and
+    published/comparison.csv show their counts as published (whole children, 1-4 and what
+    would reveal them 'c', differences between published figures), and comparison.csv keeps
+    the working figures (before, the page showed working figures and said so)."""
     from dataclasses import replace
 
     from openpyxl import load_workbook
 
+    from sufficiency.postprocess.comparison import (
+        CHILD_YEARS,
+        PUBLISHED_COUNTS,
+        PUBLISHED_NOTE,
+        published_comparison,
+    )
+    from sufficiency.postprocess.disclosure import SUPPRESSED
     from sufficiency.report.html import render_comparison
     from sufficiency.report.workbook import write_comparison_workbook
 
     again = tiny_scenario_dict()
     again["name"] = "again"
+    again["levers"] = {"demand": [{"multiplier": 1.2, "from_year": 2026}]}
     comparison = sufficiency.compare([write_tiny(), write_tiny(scenario=again, folder="again")])
-    said = "Working figures (no disclosure control): not for publication"
-    assert said not in render_comparison(comparison.results, comparison.table)
-    public = [replace(r, summary={**r.summary, "disclosure": "rule"}) for r in comparison.results]
-    assert said in render_comparison(public, comparison.table)
-    book = write_comparison_workbook(comparison.table, tmp_path / "c.xlsx", disclosed=True)
-    plain = write_comparison_workbook(comparison.table, tmp_path / "p.xlsx")
-    for path, expected in ((book, True), (plain, False)):
-        wb = load_workbook(path, read_only=True)
-        try:
-            notes = [str(wb[s]["A1"].value) for s in ("Totals", "By year")]
-        finally:
-            wb.close()
-        assert all((said in n) == expected for n in notes)
+    table = comparison.table.copy()
+    mine = (table["scenario"] == table["scenario"].iloc[0]).to_numpy()
+    # a small count in the first year of the first scenario, the others large
+    table.loc[mine, "shortfall"] = [2.4, *(40.0 + 10 * k for k in range(int(mine.sum()) - 1))]
+    public = published_comparison(table)
+    for column in PUBLISHED_COUNTS:
+        for value in public[column]:
+            assert (
+                value == SUPPRESSED
+                or pd.isna(value)
+                or (isinstance(value, int) and (value == 0 or value >= 5))
+            ), (column, value)
+    first = public[public["scenario"] == public["scenario"].iloc[0]]
+    hidden = (first["shortfall"] == SUPPRESSED).sum()
+    assert first["shortfall"].iloc[0] == SUPPRESSED and hidden >= 2  # not from the total
+    assert (public.loc[public["shortfall"] == SUPPRESSED, "shortfall_diff"] == SUPPRESSED).all()
+    total = first[first["year"] == "total"]
+    shown = first[(first["year"] != "total") & (first["shortfall"] != SUPPRESSED)]
+    assert total["shortfall"].iloc[0] != SUPPRESSED and set(CHILD_YEARS) <= set(public.columns)
+    assert int(total["shortfall"].iloc[0]) > int(shown["shortfall"].sum())
+    disclosed = [
+        replace(r, summary={**r.summary, "disclosure": "rule"}) for r in comparison.results
+    ]
+    page = render_comparison(disclosed, table, public)
+    assert PUBLISHED_NOTE.split(":")[0] in page and "Working figures" not in page
+    working = "Working figures (no disclosure control): not for publication"
+    assert working in render_comparison(disclosed, table)  # a notebook's page of them
+    assert working not in render_comparison(comparison.results, table)
+    book = write_comparison_workbook(table, tmp_path / "c.xlsx", published=public)
+    wb = load_workbook(book, read_only=True)
+    try:
+        notes = [str(wb[s]["A1"].value) for s in ("Totals", "By year")]
+        cells = [c for row in wb["By year"].iter_rows(values_only=True) for c in row]
+    finally:
+        wb.close()
+    assert all(PUBLISHED_NOTE in n for n in notes) and SUPPRESSED in cells
+    out = comparison.write(tmp_path / "out")  # the tiny scenarios are not disclosed
+    assert not (out / "published").exists()
+
+
+def test_compare_writes_the_published_comparison(write_tiny, tmp_path: Path) -> None:
+    import pandas as pd
+
+    base = tiny_scenario_dict()
+    base["report"] = {"disclosure": True}
+    other = dict(base, name="other")
+    comparison = sufficiency.compare(
+        [write_tiny(scenario=base), write_tiny(scenario=other, folder="other")]
+    )
+    out = comparison.write(tmp_path / "out")
+    public = pd.read_csv(out / "published" / "comparison.csv", dtype=str, keep_default_na=False)
+    working = pd.read_csv(out / "comparison.csv")
+    assert "total" in set(public["year"]) and "placed_special_school" not in public.columns
+    assert "placed_special_school" in working.columns  # the working figures, in full
+    assert "not for publication" in (out / "published" / "README.txt").read_text()
 
 
 def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: Path) -> None:

@@ -8,9 +8,21 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from .disclosure import SMALLEST_SHOWN, SUPPRESSED, protect_count, protect_grid
+
+#: Money figures of the comparison (as they are under disclosure control: not counts).
+MONEY: tuple[str, ...] = (
+    "hnb_cost",
+    "transport_cost",
+    "school_cost",
+    "total_cost",
+    "all_payers_cost",
+    "cost",
+)
 
 #: Figures compared, with their difference against the first scenario; the names are those
 #: of ``summary['by_year']`` (``cost`` is the earlier name of ``total_cost``, the council's
@@ -19,12 +31,7 @@ COMPARED: tuple[str, ...] = (
     "ehc_plans",
     "demand",
     "placed",
-    "hnb_cost",
-    "transport_cost",
-    "school_cost",
-    "total_cost",
-    "all_payers_cost",
-    "cost",
+    *MONEY,
     "out_of_area",
     "shortfall",
     *(f"placed_{t}" for t in taxonomy.TIERS),
@@ -57,6 +64,94 @@ def comparison_table(summaries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for i, col in enumerate(COMPARED):
         table[f"{col}_diff"] = table[col].to_numpy() - aligned[:, i]
     return table
+
+
+#: Counts of children a published comparison holds. The others add up to one another
+#: (placed by tier to placed; placed and the gap to demand), so a hidden one could be
+#: worked out from them: they are left to each scenario's own published tables.
+PUBLISHED_COUNTS: tuple[str, ...] = ("ehc_plans", "shortfall", "out_of_area")
+#: Counts of :data:`PUBLISHED_COUNTS` that add up over the plan years (child-years): a
+#: published comparison gives their total, and hides a second year where one year alone
+#: would be recoverable from it. EHC plans are a January count: no total.
+CHILD_YEARS: tuple[str, ...] = ("shortfall", "out_of_area")
+#: The published comparison's row of totals over the plan years (its ``year``).
+TOTAL = "total"
+
+
+def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison under disclosure control (``published/comparison.csv``, and what the
+    comparison's page and workbook show): for each scenario the counts of
+    :data:`PUBLISHED_COUNTS` by year, whole children with 1 to 4 shown as ``c``; the
+    child-years of :data:`CHILD_YEARS` with a total row over the plan years (the sum of the
+    rounded counts) and, where one hidden year could be worked out from that total, another
+    year hidden (:func:`.disclosure.protect_grid`); money as it is, with its total; and each
+    figure against the first scenario from these published figures (``c`` where either is).
+    A figure not modelled stays blank.
+
+    Args:
+        table: The comparison table (:func:`comparison_table`).
+
+    Returns:
+        Columns ``scenario, year`` (``total`` on each scenario's last row), the figures,
+        and ``<figure>_diff``.
+    """
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    parts = []
+    for name in scenarios:
+        mine = table[table["scenario"] == name].sort_values("year", kind="stable")
+        out: dict[str, list[Any]] = {
+            "scenario": [name] * (len(mine) + 1),
+            "year": [*(int(y) for y in mine["year"]), TOTAL],
+        }
+        for col in PUBLISHED_COUNTS:
+            values = mine[col].to_numpy(dtype=float)
+            if np.isnan(values).any():  # not modelled
+                out[col] = [np.nan] * (len(values) + 1)
+            elif col in CHILD_YEARS:
+                grid, hidden = protect_grid(values[:, None])
+                out[col] = [
+                    SUPPRESSED if h else int(v)
+                    for v, h in zip(grid[:, 0], hidden[:, 0], strict=True)
+                ]
+            else:
+                out[col] = [protect_count(v) for v in values] + [np.nan]
+        for col in MONEY:
+            values = mine[col].to_numpy(dtype=float)
+            out[col] = [*values, float(values.sum()) if not np.isnan(values).any() else np.nan]
+        frame = pd.DataFrame(out)
+        for col in PUBLISHED_COUNTS:  # whole children, 'c' and blanks: as written
+            frame[col] = pd.Series(out[col], dtype=object)
+        parts.append(frame)
+    published = pd.concat(parts, ignore_index=True)
+    first = published[published["scenario"] == scenarios[0]].set_index("year")
+    for col in (*PUBLISHED_COUNTS, *MONEY):
+        reference = [first[col].get(y, np.nan) for y in published["year"]]
+        diffs = [difference(a, b) for a, b in zip(published[col], reference, strict=True)]
+        published[f"{col}_diff"] = pd.Series(
+            diffs, index=published.index, dtype=object if col in PUBLISHED_COUNTS else float
+        )
+    return published
+
+
+def difference(value: Any, reference: Any) -> Any:
+    """``value − reference`` of two published figures: ``c`` where either is hidden, blank
+    where either is not modelled."""
+    if SUPPRESSED in (value, reference):
+        return SUPPRESSED
+    if pd.isna(value) or pd.isna(reference):
+        return np.nan
+    return value - reference
+
+
+#: What a published comparison says of itself (page, workbook, ``published/README.txt``).
+PUBLISHED_NOTE = (
+    "Disclosure control: counts of children are rounded to whole children and counts from "
+    f"1 to {SMALLEST_SHOWN - 1} are shown as '{SUPPRESSED}'; over the plan years the gap and "
+    "out of area are totalled from the rounded counts, and a further year is hidden where "
+    "one hidden year could be worked out from that total; differences are between these "
+    "published figures. Placements by tier and children on SEN support are not compared "
+    "here (they add up to one another): each scenario's own run publishes them."
+)
 
 
 class _Once(logging.Filter):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..postprocess.comparison import difference
 from ..postprocess.headline import optimality
 from . import labels, returns, tables
 from .plots import CHARTS
@@ -567,15 +568,33 @@ def _places_last_year(result: Result) -> float:
     return float(last["places"].sum())
 
 
-def comparison_figures(results: list[Result]) -> pd.DataFrame:
+def comparison_figures(
+    results: list[Result], published: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Scenarios side by side over the plan years: one row per figure (cost, the gap, out
-    of area, places), one column per scenario, and each scenario against the first."""
-    rows: list[tuple[str, str, list[float]]] = []
+    of area, places), one column per scenario, and each scenario against the first. With
+    ``published`` (the comparison under disclosure control) its counts of children are
+    those published figures, and their differences are between them."""
+    rows: list[tuple[str, str, list[Any]]] = []
 
-    def add(figure: str, how: str, values: list[float]) -> None:
+    def add(figure: str, how: str, values: list[Any]) -> None:
         rows.append((figure, how, values))
 
     s = [r.summary for r in results]
+    if published is not None:
+        from ..postprocess.comparison import TOTAL
+
+        def public(column: str, year: object) -> list[Any]:
+            at = published[published["year"].astype(str) == str(year)].set_index("scenario")
+            return [at.loc[str(x["scenario"]), column] for x in s]
+
+        last = s[0]["plan_years"][-1]
+        gap, away = public("shortfall", TOTAL), public("out_of_area", last)
+        plans = public("ehc_plans", last)
+    else:
+        gap = [x["total_shortfall"] for x in s]
+        away = [x["by_year"][-1]["out_of_area"] for x in s]
+        plans = [x["by_year"][-1]["ehc_plans"] for x in s]
     add("Cost to the council over the plan years, £", "money", [x["total_cost"] for x in s])
     add("High Needs Block over the plan years, £", "money", [x["total_hnb_cost"] for x in s])
     add(
@@ -585,19 +604,11 @@ def comparison_figures(results: list[Result]) -> pd.DataFrame:
     )
     add(
         "Sufficiency gap over the plan years (child-years placed by the market)",
-        "children_1dp",
-        [x["total_shortfall"] for x in s],
+        "children_1dp" if published is None else "children",
+        gap,
     )
-    add(
-        f"Placed out of area in {s[0]['plan_years'][-1]}",
-        "children",
-        [x["by_year"][-1]["out_of_area"] for x in s],
-    )
-    add(
-        f"Children with an EHC plan in {s[0]['plan_years'][-1]}",
-        "children",
-        [x["by_year"][-1]["ehc_plans"] for x in s],
-    )
+    add(f"Placed out of area in {s[0]['plan_years'][-1]}", "children", away)
+    add(f"Children with an EHC plan in {s[0]['plan_years'][-1]}", "children", plans)
     add(
         f"Places in settings with a limit in {s[0]['plan_years'][-1]}",
         "whole",
@@ -621,22 +632,29 @@ def comparison_figures(results: list[Result]) -> pd.DataFrame:
         }
     )
     for name in names[1:]:
-        frame[f"{name} against {names[0]}"] = frame[name] - frame[names[0]]
+        frame[f"{name} against {names[0]}"] = [
+            difference(a, b) for a, b in zip(frame[name], frame[names[0]], strict=True)
+        ]
     frame.attrs["kinds"] = [r[1] for r in rows]
     return frame
 
 
-def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
+def render_comparison(
+    results: list[Result], table: pd.DataFrame, published: pd.DataFrame | None = None
+) -> str:
     """The comparison of scenarios as one page: the figures side by side, then cost, the
     gap and out of area by year (years as rows, scenarios across).
 
     Args:
         results: The runs, the first the reference.
         table: The comparison table (one row per scenario and year).
+        published: The comparison under disclosure control, where the scenarios are under
+            it (:func:`~sufficiency.postprocess.comparison.published_comparison`): its
+            counts of children are shown instead of the working figures.
     """
     first = results[0].summary
     name = title(first)
-    figures = comparison_figures(results)
+    figures = comparison_figures(results, published)
     scenarios = [str(r.summary["scenario"]) for r in results]
     wide = len(scenarios) * 2 > 9  # too many columns beside each other: differences apart
     disclosed = any("disclosure" in r.summary for r in results)  # the page is not
@@ -652,7 +670,7 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
         '<p class="lede">'
         + ", ".join(f"<b>{html.escape(n)}</b>" for n in scenarios)
         + f"; differences against <b>{html.escape(scenarios[0])}</b>.</p>",
-        *([_note(labels.WORKING_FIGURES)] if disclosed else []),
+        *([_note(_disclosure_words(published))] if disclosed else []),
         '<section class="first">',
         "<h2>Side by side</h2>",
         _table(shown, headers=headers, kinds=figures.attrs["kinds"]),
@@ -669,7 +687,11 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
         ("shortfall", "Sufficiency gap by year (children placed by the market)", "children_1dp"),
         ("out_of_area", "Placed out of area by year", "children"),
     ):
-        by_year = table.pivot(index="year", columns="scenario", values=column)
+        source = table
+        if published is not None and column != "total_cost":  # counts: as published
+            source = published[published["year"].astype(str) != "total"]
+            how = "children"
+        by_year = source.pivot(index="year", columns="scenario", values=column)
         by_year = by_year.reindex(columns=scenarios).reset_index()
         by_year.columns.name = None
         parts += [
@@ -682,8 +704,23 @@ def render_comparison(results: list[Result], table: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-def write_comparison_html(results: list[Result], table: pd.DataFrame, path: str | Path) -> Path:
-    """Write the comparison page to ``path`` (UTF-8); returns the path."""
+def _disclosure_words(published: pd.DataFrame | None) -> str:
+    """What the page of disclosed scenarios says of its figures."""
+    if published is None:  # the working figures of disclosed scenarios (a notebook's page)
+        return labels.WORKING_FIGURES
+    from ..postprocess.comparison import PUBLISHED_NOTE
+
+    return PUBLISHED_NOTE
+
+
+def write_comparison_html(
+    results: list[Result],
+    table: pd.DataFrame,
+    path: str | Path,
+    published: pd.DataFrame | None = None,
+) -> Path:
+    """Write the comparison page to ``path`` (UTF-8); returns the path. ``published`` as
+    for :func:`render_comparison`."""
     path = Path(path)
-    path.write_text(render_comparison(results, table), encoding="utf-8")
+    path.write_text(render_comparison(results, table, published), encoding="utf-8")
     return path

@@ -472,26 +472,38 @@ def _scap_places_sheet(result: Result, disclosure: bool) -> pd.DataFrame:
 
 
 def write_comparison_workbook(
-    table: pd.DataFrame, path: str | Path, *, disclosed: bool = False
+    table: pd.DataFrame, path: str | Path, *, published: pd.DataFrame | None = None
 ) -> Path:
     """Write a comparison of scenarios (``comparison.xlsx``): totals, then year by year.
 
     Args:
         table: The comparison table (:func:`sufficiency.postprocess.comparison.comparison_table`).
         path: File to write.
-        disclosed: Whether the scenarios are under disclosure control: each sheet then says
-            it holds working figures (:data:`.labels.WORKING_FIGURES`).
+        published: The comparison under disclosure control
+            (:func:`~sufficiency.postprocess.comparison.published_comparison`), written
+            instead of ``table`` where the scenarios are under it; each sheet then says so.
     """
-    working = f" {labels.WORKING_FIGURES}" if disclosed else ""
     path = Path(path)
-    figures = [c for c in table.columns if c not in ("scenario", "year")]
-    additive = [
-        c
-        for c in figures
-        if labels.kind(c, "children") in labels.ADDITIVE or c in ("out_of_area", "displaced")
-    ]
-    # a figure not modelled is NaN in the table: "not modelled" here, its total too (never 0)
-    totals = table.groupby("scenario", sort=False)[additive].sum(min_count=1).reset_index()
+    if published is not None:
+        from ..postprocess.comparison import CHILD_YEARS, MONEY, PUBLISHED_NOTE, TOTAL
+
+        note = f" {PUBLISHED_NOTE}"
+        over_years = published["year"].astype(str) == TOTAL
+        table = published[~over_years].reset_index(drop=True)
+        summed = [*CHILD_YEARS, *MONEY]  # EHC plans are a January count: no total
+        kept = ["scenario", *summed, *(f"{c}_diff" for c in summed)]
+        totals = published.loc[over_years, kept].reset_index(drop=True)
+        figures = [c for c in table.columns if c not in ("scenario", "year")]
+    else:
+        note = ""
+        figures = [c for c in table.columns if c not in ("scenario", "year")]
+        additive = [
+            c
+            for c in figures
+            if labels.kind(c, "children") in labels.ADDITIVE or c in ("out_of_area", "displaced")
+        ]
+        # a figure not modelled is NaN in the table: "not modelled" here, its total too
+        totals = table.groupby("scenario", sort=False)[additive].sum(min_count=1).reset_index()
 
     def shown(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.astype(object)
@@ -505,14 +517,14 @@ def write_comparison_workbook(
         writer,
         "Totals",
         shown(totals),
-        "Scenarios over the plan years (£; child-years); differences against the first." + working,
+        "Scenarios over the plan years (£; child-years); differences against the first." + note,
         default="children",
     )
     _sheet(
         writer,
         "By year",
         shown(table),
-        "Every figure by scenario and year; differences against the first scenario." + working,
+        "Every figure by scenario and year; differences against the first scenario." + note,
         default="children",
     )
     writer.close()
