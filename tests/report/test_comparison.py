@@ -158,3 +158,19 @@ def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: 
             [write_tiny(), write_tiny(scenario=bad, folder="bad")], on_stage=stages.append
         )
     assert stages == []
+
+
+def test_every_difference_of_a_comparison_has_a_header() -> None:
+    """The comparison workbook's difference columns read 'Hnb cost diff' for every figure
+    but three; each now names its figure."""
+    from sufficiency.postprocess.comparison import COMPARED
+    from sufficiency.report.labels import label
+
+    assert label("hnb_cost_diff") == "High Needs Block cost against the first"
+    for figure in COMPARED:
+        assert label(f"{figure}_diff") == f"{label(figure)} against the first" or figure in (
+            "cost",
+            "shortfall",
+            "out_of_area",
+        )
+        assert "diff" not in label(f"{figure}_diff")

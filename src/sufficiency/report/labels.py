@@ -351,6 +351,8 @@ def label(column: object, *, interval: float | None = None) -> str:
             return f"Placed: {TIER_LABELS[name[len(prefix) :]]}"
     if name.startswith("served_") and name[7:].isdigit():
         return f"Children served {name[7:]}"
+    if name.endswith("_diff") and name != "_diff":  # a comparison's difference of a figure
+        return f"{label(name[:-5], interval=interval)} against the first"
     if "_" in name and name.islower():
         text = name.replace("_", " ")
         return text[0].upper() + text[1:]
