@@ -414,6 +414,14 @@ def test_costs_columns_not_given_keep_their_national_figures(tmp_path: Path) -> 
     assert got.loc[school["setting"], "transport_per_place"] == 9000
     scenario = yaml.safe_load((tmp_path / "transport" / "scenario.yaml").read_text())
     assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
+    # place funding alone is part of the price: the national price stands, its split shown
+    costs.write_text(f"urn,place_funding\n{school['setting']},10000\n")
+    write_council_starter(sen2, gias, tmp_path / "funding", costs=costs)
+    got = pd.read_csv(
+        tmp_path / "funding" / "data" / "settings.csv", dtype={"setting": str}
+    ).set_index("setting")
+    assert got.loc[school["setting"], "cost_per_place"] == school["cost_per_place"]
+    assert got.loc[school["setting"], "place_funding"] == 10000
 
 
 def test_a_cost_that_is_not_finite_is_refused(tmp_path: Path) -> None:

@@ -221,11 +221,13 @@ def _national_parts(
     school place, £6,000 a resourced place: a national rate, never the council's choice),
     since a top-up is paid on top of it; the other parts not given are £0 here (their
     national figures stay on the settings, :func:`build_council_starter`). Adds
-    ``hnb_given`` (whether any part of the High Needs Block cost was given)."""
+    ``hnb_given``: whether the High Needs Block cost was given (a top-up or a fee: place
+    funding alone is only part of it, and leaves the national price standing)."""
     from ..data.inputs import DEFAULT_PLACE_FUNDING
 
     parts = ("place_funding", "top_up", "fee")
-    table["hnb_given"] = bool(len(table)) and bool(table[list(parts)].notna().any(axis=None))
+    paid = table[["top_up", "fee"]].notna().any(axis=None)
+    table["hnb_given"] = bool(len(table)) and bool(paid)
     if table["place_funding"].isna().all() and table["hnb_given"].any():
         tier = table["setting"].map(settings.set_index("setting")["tier"])
         rate = tier.map(DEFAULT_PLACE_FUNDING).fillna(0.0).astype(float)
@@ -555,6 +557,7 @@ def build_council_starter(
                     for i in np.flatnonzero(unknown.to_numpy())[:20]
                 ],
             )
+        given_funding = bool(table["place_funding"].notna().any())
         _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
         if per_child:
@@ -575,14 +578,15 @@ def build_council_starter(
         if "OTHER_ARRANGEMENTS" in mean.index:
             other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
         hit = settings["setting"].isin(mean.index)
-        if table["hnb_given"].any():  # else only transport was given: prices stay national
+        if table["hnb_given"].any():
             settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
+            priced = hit
+        else:  # transport or place funding alone: the prices stay national, no council total
+            council_total = None
+        if table["hnb_given"].any() or given_funding:  # the price's place-funding part
             settings.loc[hit, "place_funding"] = settings.loc[hit, "setting"].map(
                 mean["place_funding"]
             )
-            priced = hit
-        else:
-            council_total = None
         if table["transport"].notna().any():  # else the national transport stays
             settings.loc[hit, "transport_per_place"] = settings.loc[hit, "setting"].map(
                 mean["transport"]
