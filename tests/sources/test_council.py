@@ -403,25 +403,17 @@ def test_costs_columns_not_given_keep_their_national_figures(tmp_path: Path) -> 
     assert scenario["reference"]["base_year_hnb_cost_gbp"] == pytest.approx(
         school["places"] * rate + held[school["setting"]] * 15000
     )
-    # transport alone: the prices stay national, the council's transport is used, and no
-    # base-year High Needs Block total is claimed for the council
-    costs.write_text(f"urn,transport\n{school['setting']},9000\n")
-    write_council_starter(sen2, gias, tmp_path / "transport", costs=costs)
-    got = pd.read_csv(
-        tmp_path / "transport" / "data" / "settings.csv", dtype={"setting": str}
-    ).set_index("setting")
-    assert got.loc[school["setting"], "cost_per_place"] == school["cost_per_place"]
-    assert got.loc[school["setting"], "transport_per_place"] == 9000
-    scenario = yaml.safe_load((tmp_path / "transport" / "scenario.yaml").read_text())
-    assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
-    # place funding alone is part of the price: the national price stands, its split shown
-    costs.write_text(f"urn,place_funding\n{school['setting']},10000\n")
-    write_council_starter(sen2, gias, tmp_path / "funding", costs=costs)
-    got = pd.read_csv(
-        tmp_path / "funding" / "data" / "settings.csv", dtype={"setting": str}
-    ).set_index("setting")
-    assert got.loc[school["setting"], "cost_per_place"] == school["cost_per_place"]
-    assert got.loc[school["setting"], "place_funding"] == 10000
+    # transport alone, or place funding alone (a part of the price): the national price
+    # stands, the council's figure is used, and no base-year total is claimed
+    for column, value in (("transport_per_place", 9000), ("place_funding", 10000)):
+        given = "transport" if column == "transport_per_place" else column
+        costs.write_text(f"urn,{given}\n{school['setting']},{value}\n")
+        write_council_starter(sen2, gias, tmp_path / given, costs=costs)
+        got = pd.read_csv(tmp_path / given / "data" / "settings.csv", dtype={"setting": str})
+        row = got.set_index("setting").loc[school["setting"]]
+        assert row["cost_per_place"] == school["cost_per_place"] and row[column] == value
+        scenario = yaml.safe_load((tmp_path / given / "scenario.yaml").read_text())
+        assert "base_year_hnb_cost_gbp" not in (scenario.get("reference") or {})
 
 
 def test_a_cost_that_is_not_finite_is_refused(tmp_path: Path) -> None:
