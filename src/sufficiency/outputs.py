@@ -176,9 +176,13 @@ def write_comparison(
             write_comparison_html(
                 comparison.results, comparison.table, tmp / "comparison.html", published=public
             )
+        # as a run's folder: under disclosure control no count of 1-4, summary.json included
+        summaries = [
+            {k: v for k, v in r.summary.items() if k != "provenance"} for r in comparison.results
+        ]
         write_json(
             tmp / "summary.json",
-            [{k: v for k, v in r.summary.items() if k != "provenance"} for r in comparison.results],
+            [protect_summary(x) if "disclosure" in x else x for x in summaries],
         )
 
     protect = [p for r in comparison.results for p in input_paths(r)]

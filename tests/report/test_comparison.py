@@ -144,6 +144,16 @@ def test_compare_writes_the_published_comparison(write_tiny, tmp_path: Path) -> 
     assert "total" in set(public["year"]) and "placed_special_school" not in public.columns
     assert "placed_special_school" in working.columns  # the working figures, in full
     assert "not for publication" in (out / "published" / "README.txt").read_text()
+    # summary.json as a disclosed run's folder holds it: counts whole, 1-4 as c
+    import json
+
+    from sufficiency.postprocess.disclosure import protect_summary
+
+    summaries = json.loads((out / "summary.json").read_text())
+    for got, run in zip(summaries, comparison.results, strict=True):
+        plain = {k: v for k, v in run.summary.items() if k != "provenance"}
+        assert got == json.loads(json.dumps(protect_summary(plain)))
+        assert got != json.loads(json.dumps(plain))  # something was protected
 
 
 def test_compare_checks_every_scenario_before_running_any(write_tiny, tmp_path: Path) -> None:
