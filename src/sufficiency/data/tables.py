@@ -59,8 +59,13 @@ class RawTable:
     frame: pd.DataFrame
     label: str
     first_row: int  # row number a user sees for index 0 (2 for a file with a header)
-    #: The workbook's other sheets, where its first was read for want of a sheet's name.
-    other_sheets: tuple[str, ...] = ()
+    #: The workbook's sheets, where its first was read for want of a sheet's name.
+    sheets: tuple[str, ...] = ()
+
+    @property
+    def other_sheets(self) -> tuple[str, ...]:
+        """The workbook's sheets besides the first one read (see :attr:`sheets`)."""
+        return self.sheets[1:]
 
     def where(self, index: int, column: str | None = None) -> str:
         """``file, row N, column C`` for the cell at positional ``index``."""
@@ -187,7 +192,7 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
         raise DataError(f"{path}: the file is empty (0 bytes): {_EMPTY_ADVICE}")
     if suffix in (".xlsx", ".xlsm") and (wrong := not_a_workbook(path)):
         raise DataError(f"{path}: {wrong}")
-    others: tuple[str, ...] = ()
+    sheets: tuple[str, ...] = ()
     try:
         if suffix in (".csv", ".txt"):
             frame = read_csv_cells(path)
@@ -195,7 +200,7 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
             with pd.ExcelFile(path) as book:
                 frame = pd.read_excel(book, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
                 if sheet == 0:  # named where the first sheet is not the table
-                    others = tuple(str(n) for n in book.sheet_names[1:])
+                    sheets = tuple(str(n) for n in book.sheet_names)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
@@ -223,7 +228,7 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
             )
     names = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     frame.columns = [str(c).strip() for c in frame.columns] if keep_case else names
-    return RawTable(frame, str(path), 2, others)
+    return RawTable(frame, str(path), 2, sheets)
 
 
 def not_a_workbook(path: Path) -> str | None:

@@ -116,11 +116,11 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         DataError: The file missing or unreadable, a workbook of several sheets with none
             named, or a column given twice.
     """
-    file, sheet = split_sheet(path)
+    file = split_sheet(path)[0]
     if not file.is_file():
         raise DataError(f"{what} not found: {file}")
     if file.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        frame = _workbook_cells(path, file, sheet, what)
+        frame = _workbook_cells(path, file, what)
     else:
         frame = read_csv_cells(path, what)
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
@@ -128,24 +128,15 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
     return frame.apply(lambda c: c.str.strip())
 
 
-def _workbook_cells(path: Path, file: Path, sheet: str | int, what: str) -> pd.DataFrame:
+def _workbook_cells(path: Path, file: Path, what: str) -> pd.DataFrame:
     """One sheet of a council's workbook as text cells (:func:`read_council_csv`)."""
-    if sheet == 0:
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(file, read_only=True)
-            names = list(book.sheetnames)
-            book.close()
-        except Exception:  # read_table says what the file is instead, below
-            names = []
-        if len(names) > 1:
-            listed = ", ".join(repr(n) for n in names)
-            raise DataError(
-                f"{path}: the {what} workbook has {len(names)} sheets ({listed}): name the "
-                f"one to read after a '#', as in {file.name}#{names[0]}"
-            )
     raw = read_table(path, what, keep_case=True)
+    if raw.other_sheets:  # its first sheet read for want of a name: which one was meant?
+        listed = ", ".join(repr(n) for n in raw.sheets)
+        raise DataError(
+            f"{path}: the {what} workbook has {len(raw.sheets)} sheets ({listed}): name the "
+            f"one to read after a '#', as in {file.name}#{raw.sheets[0]}"
+        )
     return raw.frame.apply(lambda c: c.map(_cell_text)).astype(object)
 
 
