@@ -48,8 +48,8 @@ from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
-from .gias import read_gias, read_places, split_places
-from .parsing import read_council_csv, row_of
+from .gias import read_gias, read_places, refuse_unknown_places, split_places
+from .parsing import read_council_csv
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
@@ -265,22 +265,6 @@ def _national_parts(
         )
 
 
-def _known_changes(changes: pd.DataFrame, register: pd.DataFrame) -> None:
-    """Refuse planned place changes for schools the register does not hold (as the base
-    year's are refused by :func:`.gias.read_gias`)."""
-    unknown = ~changes["setting"].isin(set(register["setting"]))
-    if unknown.any():
-        source = changes.attrs.get("path") or "place numbers"
-        raise DataError(
-            f"{source}: place numbers for settings not in the register (or not kept from it: "
-            "open, of the council's LA, or attended by its children)",
-            [
-                Problem(f"{source}, row {row_of(i)}", f"setting {sid}")
-                for i, sid in changes.loc[unknown, "setting"].head(20).items()
-            ],
-        )
-
-
 def _whole_total(
     total: float | None,
     table: pd.DataFrame,
@@ -427,8 +411,8 @@ def build_council_starter(
     if places:
         base_places, changes = split_places(read_places(places), base_year)
     register = read_gias(gias, sen2.la, attended=attended, places=base_places)
-    if changes is not None and len(changes):
-        _known_changes(changes, register)
+    if changes is not None and len(changes):  # later years: schools the register holds too
+        refuse_unknown_places(changes, register["setting"])
     la_name = register.attrs.get("la_name") or f"LA {sen2.la}"
     children = sen2.children.copy()
     children["setting"] = _map_settings(children, register, notes)

@@ -238,6 +238,34 @@ def split_places(places: pd.DataFrame, base_year: int) -> tuple[pd.DataFrame, pd
     return base, changes
 
 
+def refuse_unknown_places(places: pd.DataFrame, known: Iterable[str]) -> None:
+    """Refuse place numbers (:func:`read_places`, or a part of them) for settings not
+    among ``known``, naming each by its file's row (by its entry for a frame built in
+    code, which has no file).
+
+    Raises:
+        DataError: If any setting is not known.
+    """
+    unknown = ~places["setting"].isin(set(known))
+    if not unknown.any():
+        return
+    source = places.attrs.get("path")
+    where = (
+        [f"{source}, row {row_of(i)}" for i in places.index]
+        if source
+        else [f"place numbers, entry {n + 1}" for n in range(len(places))]
+    )
+    raise DataError(
+        f"{source or 'place numbers'}: place numbers for settings not in the register "
+        "(or not kept from it: open, of the council's LA, or attended by its children)",
+        [
+            Problem(w, f"setting {sid}")
+            for w, sid, bad in zip(where, places["setting"], unknown, strict=True)
+            if bad
+        ][:20],
+    )
+
+
 def read_gias(
     path: str | Path,
     la: str,
@@ -369,22 +397,7 @@ def read_gias(
     out["places_from"] = np.where(out["capacity"].notna(), "capacity", "")
     if places is not None and len(places):
         given = places.set_index("setting")
-        unknown = ~places["setting"].isin(set(out["setting"]))
-        if unknown.any():
-            # read by read_places: its rows are the file's (a frame built in code: entries)
-            source = places.attrs.get("path")
-            raise DataError(
-                f"{source or 'place numbers'}: place numbers for settings not in the register "
-                "(or not kept from it: open, of the council's LA, or attended by its children)",
-                [
-                    Problem(
-                        f"{source}, row {row_of(i)}" if source else f"place numbers, entry {n + 1}",
-                        f"setting {places['setting'].iloc[n]}",
-                    )
-                    for n, i in list(enumerate(places.index))
-                    if unknown.iloc[n]
-                ][:20],
-            )
+        refuse_unknown_places(places, out["setting"])
         hit = out["setting"].isin(given.index)
         out.loc[hit, "places"] = out.loc[hit, "setting"].map(given["places"]).astype(float)
         out.loc[hit, "places_from"] = "place numbers"
