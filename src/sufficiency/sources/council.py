@@ -214,21 +214,23 @@ def read_costs(path: str | Path) -> pd.DataFrame:
 
 def _national_parts(
     table: pd.DataFrame, settings: pd.DataFrame, assumptions: list[dict[str, str]]
-) -> None:
+) -> bool:
     """Fill in place the parts of the council's costs (:func:`read_costs`) its file does not
     give, each listed as an assumption: a top-up at a special school or enhanced resource
     with no ``place_funding`` column gets the national place funding (£10,000 a special
     school place, £6,000 a resourced place: a national rate, never the council's choice),
     since a top-up is paid on top of it; the other parts not given are £0 here (their
-    national figures stay on the settings, :func:`build_council_starter`). Adds
-    ``hnb_given``: whether the High Needs Block cost was given (a top-up or a fee: place
-    funding alone is only part of it, and leaves the national price standing)."""
+    national figures stay on the settings, :func:`build_council_starter`).
+
+    Returns:
+        Whether the High Needs Block cost was given: a top-up or a fee (place funding
+        alone is only part of it, and leaves the national price standing).
+    """
     from ..data.inputs import DEFAULT_PLACE_FUNDING
 
     parts = ("place_funding", "top_up", "fee")
-    paid = table[["top_up", "fee"]].notna().any(axis=None)
-    table["hnb_given"] = bool(len(table)) and bool(paid)
-    if table["place_funding"].isna().all() and table["hnb_given"].any():
+    hnb_given = bool(len(table)) and bool(table[["top_up", "fee"]].notna().any(axis=None))
+    if table["place_funding"].isna().all() and hnb_given:
         tier = table["setting"].map(settings.set_index("setting")["tier"])
         rate = tier.map(DEFAULT_PLACE_FUNDING).fillna(0.0).astype(float)
         topped = (table["top_up"].fillna(0.0) > 0) & (table["fee"].fillna(0.0) == 0)
@@ -263,6 +265,7 @@ def _national_parts(
                 "where none is paid)",
             }
         )
+    return hnb_given
 
 
 def _whole_total(
@@ -542,7 +545,7 @@ def build_council_starter(
                 ],
             )
         given_funding = bool(table["place_funding"].notna().any())
-        _national_parts(table, settings, assumptions)
+        hnb_given = _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
         if per_child:
             agg = table.assign(hnb=hnb).groupby("setting")[["hnb", "place_funding", "transport"]]
@@ -562,12 +565,12 @@ def build_council_starter(
         if "OTHER_ARRANGEMENTS" in mean.index:
             other_arrangements = float(mean["hnb"].to_dict()["OTHER_ARRANGEMENTS"])
         hit = settings["setting"].isin(mean.index)
-        if table["hnb_given"].any():
+        if hnb_given:
             settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
             priced = hit
         else:  # transport or place funding alone: the prices stay national, no council total
             council_total = None
-        if table["hnb_given"].any() or given_funding:  # the price's place-funding part
+        if hnb_given or given_funding:  # the price's place-funding part
             settings.loc[hit, "place_funding"] = settings.loc[hit, "setting"].map(
                 mean["place_funding"]
             )
