@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..postprocess.comparison import difference
+from ..postprocess.comparison import TOTAL, difference
 from ..postprocess.headline import optimality
 from . import labels, returns, tables
 from .plots import CHARTS
@@ -582,8 +582,6 @@ def comparison_figures(
 
     s = [r.summary for r in results]
     if published is not None:
-        from ..postprocess.comparison import TOTAL
-
         def public(column: str, year: object) -> list[Any]:
             at = published[published["year"].astype(str) == str(year)].set_index("scenario")
             return [at.loc[str(x["scenario"]), column] for x in s]
@@ -689,7 +687,7 @@ def render_comparison(
     ):
         source = table
         if published is not None and column != "total_cost":  # counts: as published
-            source = published[published["year"].astype(str) != "total"]
+            source = published[published["year"].astype(str) != TOTAL]
             how = "children"
         by_year = source.pivot(index="year", columns="scenario", values=column)
         by_year = by_year.reindex(columns=scenarios).reset_index()
