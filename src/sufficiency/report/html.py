@@ -582,6 +582,7 @@ def comparison_figures(
 
     s = [r.summary for r in results]
     if published is not None:
+
         def public(column: str, year: object) -> list[Any]:
             at = published[published["year"].astype(str) == str(year)].set_index("scenario")
             return [at.loc[str(x["scenario"]), column] for x in s]
