@@ -202,3 +202,24 @@ def test_worker_processes_keep_python_text_and_the_table_comes_back_in_the_calle
         assert table["la"].dtype.storage == "pyarrow" == table["scenario"].dtype.storage
         assert table.columns.dtype.storage == "pyarrow"
         assert table["la"].tolist() == ["A", "A"] and table["year"].tolist() == [2026, 2027]
+
+
+def test_the_sweeps_worker_processes_keep_the_c_librarys_memory_trimming() -> None:
+    """Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which cost a sweep's tasks
+    about a tenth of their CPU (``benchmarks/results/sweep.md``): the sweep's own cluster
+    starts its worker processes without it, and without the statistical profiler."""
+    import os
+
+    import dask
+
+    from sufficiency.sweep import local_cluster
+
+    cluster, client = local_cluster(1, True)
+    try:
+        seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        profiling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    finally:
+        client.close()
+        cluster.close()
+    assert list(seen.values()) == [None]
+    assert list(profiling.values()) == [False]
