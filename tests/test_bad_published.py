@@ -342,3 +342,17 @@ def test_a_new_plans_total_that_is_its_regions_is_taken_from_its_own_breakdown(t
     new = release.new_plans.set_index("year")["children"]
     assert new[2022] == 364 and new[2021] == 331
     assert any("6,078" in e for e in release.estimated)
+
+
+@needs_data
+def test_a_repeat_in_one_areas_rows_leaves_the_other_areas_readable(tmp_path) -> None:
+    """The repeats of a file are found once for the whole file: an area's rows are refused
+    only where they hold one."""
+    pristine = copy_release(tmp_path / "pristine")
+    dfe = copy_release(tmp_path / "dfe")
+    row = repeat_last_dudley_row(dfe / "caseload.csv")
+    with pytest.raises(DataError, match=f"row {row + 1}: repeats row {row}"):
+        read_dfe_release(dfe, "Dudley")
+    other = read_dfe_release(dfe, "Hartlepool")
+    exact = read_dfe_release(pristine, "Hartlepool")
+    assert other.caseload.equals(exact.caseload) and other.requests.equals(exact.requests)

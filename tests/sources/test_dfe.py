@@ -184,3 +184,31 @@ def test_an_area_is_found_as_a_user_types_it() -> None:
         assert set(got["la_name"]) == {name}
     with pytest.raises(DataError, match="did you mean 'Kingston upon Hull, City of'"):
         datasets.read_dfe_ehcp(BY_AGE, la="Hull")
+
+
+@needs_data
+@pytest.mark.parametrize("boundaries", ["current", "combined"])
+def test_an_areas_rows_are_those_of_its_codes_in_the_files_order(boundaries: str) -> None:
+    """Each area's rows are picked by the file's index of areas (made once a file): the
+    same rows, in the same order, as a pass over the whole file picks, by code, name or
+    old number, with the other codes an area had (Buckinghamshire's two)."""
+    from sufficiency.sources import dfe
+    from sufficiency.sources.parsing import read_text_csv
+
+    frame, areas = dfe.located(BY_AGE, "test", lambda: read_text_csv(BY_AGE, "DfE"))
+    la_rows = frame[frame["_level"] == "local authority"]
+    for code, name in la_rows[["la_code", "la_name"]].drop_duplicates("la_code").to_numpy():
+        picked = dfe._select(frame, code, BY_AGE, boundaries, areas)  # type: ignore[arg-type]
+        codes = {code}
+        for change in dfe.BOUNDARY_CHANGES:
+            group = set(change.old) | set(change.new)
+            if code in group and (change.kind == "recode" or boundaries == "combined"):
+                codes |= group
+        expected = frame[frame["la_code"].isin(codes)]
+        assert picked.index.equals(expected.index), code
+        assert picked.equals(expected), code
+    named = dfe._select(frame, "Buckinghamshire", BY_AGE, "current", areas)
+    assert set(named["la_code"]) == {"E10000002", "E06000060"} & set(frame["la_code"])
+    assert dfe._select(frame, "Dudley", BY_AGE, "current", areas).index.equals(
+        dfe._select(frame, "E08000027", BY_AGE, "current", areas).index
+    )

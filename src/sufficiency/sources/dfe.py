@@ -33,7 +33,7 @@ from __future__ import annotations
 import difflib
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,10 +48,13 @@ from .parsing import (
     SYMBOLS,
     area_key,
     area_suggestions,
+    cached,
+    cached_frame,
     numbers,
     numbers_of,
     read_text_csv,
     refuse_duplicates,
+    repeated_rows,
     row_of,
 )
 
@@ -286,9 +289,7 @@ def read_dfe_ehcp(
         raise DataError(
             f"{p}: not a DfE EHC plan file", [Problem(str(p), "missing " + ", ".join(missing))]
         )
-    raw = _geography(raw, p)
-    raw = _select(raw, la, p, boundaries)
-    refuse_duplicates(raw, p)
+    raw = rows_of(p, "EHC plan history", lambda: raw, la, boundaries)
     if "characteristic_age" in raw.columns:
         layout, long = "by_age", _by_age(raw, p)
     elif "establishment_type" in raw.columns:
@@ -376,32 +377,89 @@ def _year(period: pd.Series, path: Path | None = None) -> pd.Series:
     return text.map(lambda s: int(s) if len(s) == 4 else int(s[:2] + s[4:])).astype(int)
 
 
-def _select(
-    raw: pd.DataFrame, la: str | Sequence[str] | None, path: Path, boundaries: Boundaries
+@dataclass(frozen=True)
+class _Areas:
+    """The areas of one file's rows (after :func:`_geography`), found once per file.
+
+    Attributes:
+        lookup: Area code, name and old LA number, lower-cased: the codes they name.
+        names_of: Names as compared (:func:`~.parsing.area_key`): the names they are.
+        rows: Positions of each code's rows, in the file's order.
+        repeated: Labels of rows whose keys another row repeats (:func:`~.parsing.repeated_rows`).
+    """
+
+    lookup: dict[str, set[str]]
+    names_of: dict[str, set[str]]
+    rows: dict[str, np.ndarray]
+    repeated: pd.Index
+
+    @classmethod
+    def of(cls, raw: pd.DataFrame) -> _Areas:
+        lookup: dict[str, set[str]] = {}
+        pairs = raw[["la_code", "la_name"]].drop_duplicates()  # once per area, not per row
+        for c, n in zip(pairs["la_code"], pairs["la_name"], strict=True):
+            lookup.setdefault(c.lower(), set()).add(c)
+            lookup.setdefault(n.lower(), set()).add(c)  # a name may have had several codes
+        if "old_la_code" in raw.columns:  # the three-digit LA number, e.g. 332 for Dudley
+            olds = pd.DataFrame(
+                {"la_code": raw["la_code"], "old": raw["old_la_code"].str.strip()}
+            ).drop_duplicates()
+            for c, old in zip(olds["la_code"], olds["old"], strict=True):
+                if old:
+                    lookup.setdefault(old.lower(), set()).add(c)
+        lookup.setdefault("england", set()).add(ENGLAND[0])
+        lookup.setdefault("national", set()).add(ENGLAND[0])
+        names_of: dict[str, set[str]] = {}
+        for n in set(pairs["la_name"]) - {""}:
+            names_of.setdefault(area_key(n), set()).add(n)
+        codes, where = np.unique(raw["la_code"].to_numpy(dtype=object), return_inverse=True)
+        order = np.argsort(where, kind="stable")
+        bounds = np.cumsum(np.bincount(where, minlength=len(codes)))[:-1]
+        rows = dict(zip(codes, np.split(order, bounds), strict=True))
+        return cls(lookup, names_of, rows, repeated_rows(raw))
+
+
+def located(path: Path, what: str, text: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, _Areas]:
+    """The file's rows with their areas (:func:`_geography` of ``text()``, the file's cells
+    as ``what`` reads them) and its index of areas, made once per version of the file in
+    this process (:func:`~.parsing.cached`): a sweep's worker picks each council's rows
+    from them."""
+    frame = cached_frame(path, f"DfE areas: {what}", lambda: _geography(text(), path))
+    return frame, cached(path, f"DfE area index: {what}", lambda: _Areas.of(frame))
+
+
+def rows_of(
+    path: Path,
+    what: str,
+    text: Callable[[], pd.DataFrame],
+    la: str | Sequence[str] | None,
+    boundaries: Boundaries,
 ) -> pd.DataFrame:
-    """Rows of the requested areas (every LA when ``la`` is None)."""
+    """The rows of the areas ``la`` (:func:`_select`) of the file at ``path``
+    (:func:`located`), repeats refused (:func:`~.parsing.refuse_duplicates`)."""
+    frame, areas = located(path, what, text)
+    rows = _select(frame, la, path, boundaries, areas)
+    if la is None or not areas.repeated.intersection(rows.index).empty:
+        refuse_duplicates(rows, path)
+    return rows
+
+
+def _select(
+    raw: pd.DataFrame,
+    la: str | Sequence[str] | None,
+    path: Path,
+    boundaries: Boundaries,
+    areas: _Areas | None = None,
+) -> pd.DataFrame:
+    """Rows of the requested areas (every LA when ``la`` is None), in the file's order;
+    ``areas`` is ``raw``'s index of areas where it was made already."""
     if la is None:
         return raw[raw["_level"] == "local authority"].copy()
+    areas = areas if areas is not None else _Areas.of(raw)
+    lookup, names_of = areas.lookup, areas.names_of
     wanted = [la] if isinstance(la, str) else list(la)
     codes: set[str] = set()
     unknown: list[Problem] = []
-    lookup: dict[str, set[str]] = {}
-    pairs = raw[["la_code", "la_name"]].drop_duplicates()  # once per area, not per row
-    for c, n in zip(pairs["la_code"], pairs["la_name"], strict=True):
-        lookup.setdefault(c.lower(), set()).add(c)
-        lookup.setdefault(n.lower(), set()).add(c)  # a name may have had several codes
-    if "old_la_code" in raw.columns:  # the three-digit LA number, e.g. 332 for Dudley
-        olds = pd.DataFrame(
-            {"la_code": raw["la_code"], "old": raw["old_la_code"].str.strip()}
-        ).drop_duplicates()
-        for c, old in zip(olds["la_code"], olds["old"], strict=True):
-            if old:
-                lookup.setdefault(old.lower(), set()).add(c)
-    lookup.setdefault("england", set()).add(ENGLAND[0])
-    lookup.setdefault("national", set()).add(ENGLAND[0])
-    names_of: dict[str, set[str]] = {}  # names as compared (area_key): the names they are
-    for n in set(pairs["la_name"]) - {""}:
-        names_of.setdefault(area_key(n), set()).add(n)
     for item in wanted:
         text = str(item).strip()
         found = lookup.get(text.lower())
@@ -423,7 +481,9 @@ def _select(
         group = set(change.old) | set(change.new)
         if codes & group and (change.kind == "recode" or boundaries == "combined"):
             codes |= group
-    return raw[raw["la_code"].isin(codes)].copy()
+    found_rows = [areas.rows[c] for c in codes if c in areas.rows]
+    at = np.sort(np.concatenate(found_rows)) if found_rows else np.zeros(0, dtype=int)
+    return raw.iloc[at]
 
 
 def _by_age(raw: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import cached_frame, numbers_of, read_text_csv, refuse_duplicates
+from .parsing import numbers_of, read_text_csv
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,10 @@ def _topic(text: str) -> str:
     return "other"
 
 
+#: What :func:`read_table` reads of a release file: its cells as published.
+CELLS = "cells as published"
+
+
 def read_table(
     path: Path, kind: str, la: str | Sequence[str] | None, boundaries: dfe.Boundaries
 ) -> pd.DataFrame:
@@ -171,9 +175,7 @@ def read_table(
             [Problem(str(path), "missing " + ", ".join(missing))],
         )
     extra = set(unknown_columns(raw.columns, kind.removesuffix("_new"), str(path)))
-    geography = cached_frame(path, "DfE geography", lambda: dfe._geography(raw, path))
-    raw = dfe._select(geography, la, path, boundaries)
-    refuse_duplicates(raw, path)
+    raw = dfe.rows_of(path, CELLS, lambda: raw, la, boundaries)
     if "breakdown_topic" not in raw.columns:
         raw["breakdown_topic"] = "All"
         raw["breakdown"] = "All"
@@ -485,7 +487,8 @@ def _resolve(
         if any(c not in raw.columns for c in dfe._GEO):
             continue
         try:
-            rows = dfe._select(dfe._geography(raw, p), la, p, boundaries)
+            frame, areas = dfe.located(p, CELLS, lambda: raw)  # noqa: B023 (called at once)
+            rows = dfe._select(frame, la, p, boundaries, areas)
         except DataError as exc:
             first_error = first_error or exc
             continue

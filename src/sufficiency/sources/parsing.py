@@ -12,6 +12,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ __all__ = [
     "SYMBOLS",
     "area_key",
     "area_suggestions",
+    "cached",
     "cached_frame",
     "numbers",
     "numbers_of",
@@ -32,36 +34,43 @@ __all__ = [
     "row_of",
 ]
 
-#: Frames read from files kept in this process, newest last (see :func:`cached_frame`).
-_FRAMES: OrderedDict[tuple[str, int, int, str], pd.DataFrame] = OrderedDict()
-#: Most frames kept: a release's files and what is made from them, for a few releases.
-CACHED_FRAMES = 48
+#: What is made from files, kept in this process, newest last (see :func:`cached`).
+_MADE: OrderedDict[tuple[str, int, int, str], Any] = OrderedDict()
+#: Most things kept: a release's files and what is made from them, for a few releases.
+CACHED_FRAMES = 64
+
+_T = TypeVar("_T")
 
 
-def cached_frame(path: Path, what: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+def cached(path: Path, what: str, make: Callable[[], _T]) -> _T:
     """``make()``, made once per version of the file at ``path`` in this process.
 
     A sweep's worker reads the same national files for every council it starts: each is
     parsed once. The key is the file's resolved path, size and modification time, so a
-    file changed on disk is read again; each call gets its own copy (pandas copies on
-    write, so the copy costs nothing until it is changed).
+    file changed on disk is read again. The thing made is shared by every caller, who must
+    not change it (:func:`cached_frame` hands out copies of a frame).
 
     Args:
-        path: The file the frame is made from (it must exist).
+        path: The file the thing is made from (it must exist).
         what: What is made from it (two makes of one file are kept apart).
-        make: Makes the frame from the file.
+        make: Makes it from the file.
     """
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, what)
-    frame = _FRAMES.get(key)
-    if frame is None:
-        frame = make()
-        _FRAMES[key] = frame
-        while len(_FRAMES) > CACHED_FRAMES:
-            _FRAMES.popitem(last=False)
-    else:
-        _FRAMES.move_to_end(key)
-    return frame.copy()
+    if key in _MADE:
+        _MADE.move_to_end(key)
+        return cast(_T, _MADE[key])
+    made = make()
+    _MADE[key] = made
+    while len(_MADE) > CACHED_FRAMES:
+        _MADE.popitem(last=False)
+    return made
+
+
+def cached_frame(path: Path, what: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """:func:`cached` for a frame: each call gets its own copy (pandas copies on write, so
+    the copy costs nothing until it is changed)."""
+    return cached(path, what, make).copy()
 
 
 #: Symbols the DfE uses in place of numbers, and what they mean. Every one becomes a
@@ -275,6 +284,20 @@ KEY_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _key_text(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return raw[keys].apply(lambda c: c.astype(str).str.strip())
+
+
+def repeated_rows(raw: pd.DataFrame) -> pd.Index:
+    """Row labels of ``raw`` whose keys (:data:`KEY_COLUMNS`) another row repeats: the
+    rows :func:`refuse_duplicates` would name. Found once for a whole file, they tell
+    whether one area's rows need the check (two rows of the same keys are of one area)."""
+    keys = [c for c in KEY_COLUMNS if c in raw.columns]
+    if not keys or raw.empty:
+        return raw.index[:0]
+    return raw.index[_key_text(raw, keys).duplicated(keep=False).to_numpy()]
+
+
 def refuse_duplicates(raw: pd.DataFrame, path: Path) -> None:
     """Refuse rows of a published file that repeat another row's keys (area, year,
     breakdown…): summed, they would count the same children twice.
@@ -287,7 +310,7 @@ def refuse_duplicates(raw: pd.DataFrame, path: Path) -> None:
     keys = [c for c in KEY_COLUMNS if c in raw.columns]
     if not keys or raw.empty:
         return
-    text = raw[keys].apply(lambda c: c.astype(str).str.strip())
+    text = _key_text(raw, keys)
     repeated = text.duplicated(keep=False)
     if not repeated.any():
         return
