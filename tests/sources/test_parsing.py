@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency.errors import DataError
 from sufficiency.sources import dfe, parsing
@@ -35,6 +37,43 @@ def test_together_equals_one_by_one() -> None:
         np.testing.assert_array_equal(g, w)
     assert together == apart == {"c": 3, "x": 1, "low": 1, "z": 1, "(blank)": 3}
     assert parsing.numbers_of(frame, [], Path("f.csv"), {}) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.lists(
+            st.sampled_from(["0", " 3", "12", "4.5", "", "c", "x", "low", "z"]),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    picked=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_rows_taken_from_the_whole_files_counts_are_those_parsed_alone(
+    cells: list[list[str]], picked: list[bool]
+) -> None:
+    """A release file's counts parsed once for every area: an area's rows taken from them
+    give its counts and symbols, counted in the same order, as parsing its rows alone."""
+    frame = pd.DataFrame(cells, columns=["a", "b", "c"], index=range(5, 5 + len(cells)))
+    at = np.flatnonzero(picked[: len(cells)])
+    whole = parsing.parsed_counts(frame, ["a", "b", "c"])
+    assert whole is not None
+    taken: dict[str, int] = {}
+    alone: dict[str, int] = {}
+    got = whole.take(at, taken)
+    want = parsing.numbers_of(frame.iloc[at], ["a", "b", "c"], Path("f.csv"), alone)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert list(taken.items()) == list(alone.items())
+
+
+def test_a_file_with_a_cell_that_is_no_count_is_not_parsed_whole() -> None:
+    frame = _frame()
+    frame.loc[41, "b"] = "seven"
+    assert parsing.parsed_counts(frame, ["a", "b", "c"]) is None
 
 
 @pytest.mark.parametrize(

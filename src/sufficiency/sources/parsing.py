@@ -11,6 +11,7 @@ import difflib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -28,6 +29,7 @@ __all__ = [
     "cached_frame",
     "numbers",
     "numbers_of",
+    "parsed_counts",
     "read_council_csv",
     "read_text_csv",
     "refuse_duplicates",
@@ -248,6 +250,52 @@ def numbers_of(
     """
     if not columns:
         return []
+    parsed = parsed_counts(frame, columns)
+    if parsed is None:
+        return [numbers(frame[c], c, path, symbols) for c in columns]
+    return parsed.take(np.arange(len(frame)), symbols)
+
+
+@dataclass(frozen=True)
+class ParsedCounts:
+    """Count columns of a frame parsed (:func:`parsed_counts`), every cell a count, a
+    symbol or blank.
+
+    Attributes:
+        values: ``(rows, columns)`` the counts, NaN where a symbol or blank stood.
+        symbol: ``(rows, columns)`` the symbol where one stood, else ``""``.
+        blank: ``(rows, columns)`` whether the cell was blank.
+    """
+
+    values: np.ndarray
+    symbol: np.ndarray
+    blank: np.ndarray
+
+    def take(self, at: np.ndarray, symbols: dict[str, int]) -> list[np.ndarray]:
+        """:func:`numbers_of` of the rows at positions ``at`` (in that order): each column's
+        counts, and the symbols met counted into ``symbols`` as it counts them."""
+        symbol, blank = self.symbol[at], self.blank[at]
+        bad = symbol != ""
+        if bad.any():
+            # counted column by column, in the order numbers() would meet them
+            column, row = np.nonzero(bad.T)
+            by_column = pd.DataFrame({"column": column, "symbol": symbol[row, column]})
+            for _, group in by_column.groupby("column", sort=True):
+                for sym, k in group["symbol"].value_counts().items():
+                    symbols[str(sym)] = symbols.get(str(sym), 0) + int(k)
+        if blank.any():
+            symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
+        values = self.values[at]
+        return [values[:, i] for i in range(values.shape[1])]
+
+
+def parsed_counts(frame: pd.DataFrame, columns: list[str]) -> ParsedCounts | None:
+    """The cells of ``columns`` parsed in one pass: counts, symbols (:data:`SYMBOLS`) and
+    blanks; ``None`` if any cell is none of these (:func:`numbers` then names it).
+
+    A release file's rows are parsed once for every council a process reads
+    (:func:`cached`), each council's taken by position (:meth:`ParsedCounts.take`).
+    """
     n = len(frame)
     text = pd.concat([frame[c] for c in columns], ignore_index=True).str.strip()
     num = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
@@ -255,16 +303,11 @@ def numbers_of(
     bad = np.isnan(num) & ~blank
     found = text[bad]
     if np.isinf(num).any() or (num < 0).any() or not set(found).issubset(SYMBOLS):
-        return [numbers(frame[c], c, path, symbols) for c in columns]
-    if bad.any():
-        # counted column by column, in the order numbers() would meet them
-        by_column = pd.DataFrame({"column": np.flatnonzero(bad) // n, "symbol": found.to_numpy()})
-        for _, group in by_column.groupby("column", sort=True):
-            for sym, k in group["symbol"].value_counts().items():
-                symbols[str(sym)] = symbols.get(str(sym), 0) + int(k)
-    if blank.any():
-        symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
-    return [num[i * n : (i + 1) * n] for i in range(len(columns))]
+        return None
+    symbol = np.full(n * len(columns), "", dtype=object)
+    symbol[bad] = found.to_numpy(dtype=object)
+    shape = (len(columns), n)
+    return ParsedCounts(num.reshape(shape).T, symbol.reshape(shape).T, blank.reshape(shape).T)
 
 
 #: Columns that say what a row of a published file counts (besides its area and year).
