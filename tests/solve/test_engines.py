@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from benchmarks import drivers
@@ -10,6 +12,8 @@ from benchmarks.sizes import BASELINE
 from sufficiency.solve import engines
 from sufficiency.solve.lp import build_model, cbc_path
 from sufficiency.solve.matrix import LpMatrix
+
+from conftest import SHARED_DATA
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +142,38 @@ def test_simplex_where_presolve_leaves_less_than_half(
     assert asked == [True, False]
     engines.solve_highs(_chain(10))
     assert asked == [True, False]
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "dfe_release_2025_to_2023" / "caseload.csv").is_file(),
+    reason="the DfE release is not in the shared data",
+)
+def test_a_starters_simplex_with_the_resolve_options_reaches_the_defaults_optimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A council's starter, which presolve cuts to a third of its rows, is solved by the
+    simplex with devex pricing and row-wise PRICE (faster there): the optimum HiGHS's
+    defaults reach."""
+    import highspy
+
+    from sufficiency.sources.starter import write_starter
+
+    path = write_starter("Dudley", SHARED_DATA / "dfe_release_2025_to_2023", tmp_path / "dudley")
+    scenario, inputs = drivers.load(path)
+    arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
+    m = build_model(arrays).matrix
+    used: list[dict[str, float]] = []
+    real = engines.set_highs_options
+
+    def recorded(h, options):  # type: ignore[no-untyped-def]
+        used.append(dict(options))
+        real(h, options)
+
+    monkeypatch.setattr(engines, "set_highs_options", recorded)
+    ours = engines.solve_highs(m)
+    assert used == [engines.HIGHS_RESOLVE_OPTIONS]
+    h = engines._highs_model(m)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert ours.status == "optimal"
+    assert ours.objective == pytest.approx(h.getInfo().objective_function_value, rel=1e-9)

@@ -355,7 +355,9 @@ HIGHS_IPM_ROWS = 5_000
 #: 0.49 against 0.75 s). A council's starter from the DfE release keeps about 34% (21,460
 #: rows to 7,300): the simplex took 0.17-0.30 s against 0.50-0.61 s for the interior point
 #: on 20 of 21 councils (every 7th of the release), Suffolk 0.84 against 0.60 s; 5.2 s
-#: against 10.7 s in all.
+#: against 10.7 s in all. That simplex runs with :data:`HIGHS_RESOLVE_OPTIONS`: on 20
+#: councils' starters (every 10th of the release, and five more) 0.140-0.143 s of CPU
+#: against 0.158-0.165 s with HiGHS's defaults, the same optimal objectives.
 HIGHS_SIMPLEX_PRESOLVED_SHARE = 0.5
 
 
@@ -423,7 +425,8 @@ def solve_highs(
     A linear programme whose largest independent part (``part_rows``; default all its
     rows) has :data:`HIGHS_IPM_ROWS` rows or more is solved by the interior point method
     with crossover, unless presolve cuts it to less than half its rows
-    (:data:`HIGHS_SIMPLEX_PRESOLVED_SHARE`); others by HiGHS's default (simplex). A
+    (:data:`HIGHS_SIMPLEX_PRESOLVED_SHARE`: then by the simplex with
+    :data:`HIGHS_RESOLVE_OPTIONS`); others by HiGHS's default (simplex). A
     mixed-integer programme
     starts from ``initial`` (a feasible point) where given.
 
@@ -478,6 +481,8 @@ def solve_highs(
         large = lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS
         if large and not presolve_halves(m, h):
             h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
+        elif large:
+            set_highs_options(h, HIGHS_RESOLVE_OPTIONS)
         h.run()
         if lp and highs_status(h.getModelStatus()) == "infeasible":
             # HiGHS's presolve can call infeasible a model a point satisfies within 3e-8
