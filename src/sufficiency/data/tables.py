@@ -454,16 +454,19 @@ def _plain_text_numbers(
     """
     if not isinstance(values.dtype, pd.StringDtype):
         return None
-    cells = values.str.strip()
-    blank = np.asarray(cells.isna() | (cells == "").fillna(True), dtype=bool)
-    filled = cells[~blank]
+    # each distinct cell read once: a column of counts, years or ages repeats a few
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    texts = [str(t).strip() for t in distinct]
+    empty = np.array([t == "" for t in texts] + [True], dtype=bool)  # [-1]: a missing cell
+    blank = empty[codes]
     plain, _ = _number_patterns(fmt)
-    if not bool(filled.str.fullmatch(plain.pattern).all()):
+    if not all(plain.fullmatch(t) for t, e in zip(texts, empty[:-1], strict=True) if not e):
         return None
     if fmt.decimal != ".":
-        filled = filled.str.replace(fmt.decimal, ".", regex=False)
-    numbers = np.full(len(values), np.nan)
-    numbers[~blank] = pd.to_numeric(filled, errors="coerce").to_numpy(dtype=float)
+        texts = [t.replace(fmt.decimal, ".") for t in texts]
+    read = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float)
+    numbers = np.append(read, np.nan)[codes]
+    numbers[blank] = np.nan
     return numbers, blank
 
 
