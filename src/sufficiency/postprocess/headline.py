@@ -68,49 +68,51 @@ def by_year(
         )
         base_school = yearly(un_alloc.placements, "school_cost")
     nis_cost = yearly(not_in_school, "hnb_cost")
+    on_plan = (placements["provision"].astype(str) == "ehc_plan").to_numpy()
+    placed = _Yearly(placements)
+    sen = _Yearly(forecast, (forecast["provision"] == "sen_support").to_numpy())
+    ehcp, nis, gap = _Yearly(ehcp_total), _Yearly(not_in_school), _Yearly(shortfall)
+    to_place, sen_to_place, kept = _Yearly(demand), _Yearly(sen_demand), _Yearly(sen_gap)
+    new = (placements["status"] == "new").to_numpy()
+    in_area = placements["in_area"].to_numpy(dtype=bool)
+    # each year's rows in the order the year's own frame has them: the sums it gives
+    tier_counts = placements[on_plan].groupby(["year", "tier"], observed=False)["children"].sum()
+    sen_tiers = placements[~on_plan].groupby(["year", "tier"], observed=False)["children"].sum()
+    by_arrangement = not_in_school.groupby(["year", "arrangement"])["children"].sum()
+    policy_of = {int(y): i for i, y in reversed(list(enumerate(policy["year"])))}
     rows = []
     for year in years:
-        everyone = placements[placements["year"] == year]
-        on_plan = (everyone["provision"].astype(str) == "ehc_plan").to_numpy()
-        p, q = everyone[on_plan], everyone[~on_plan]
-        tier_counts = p.groupby("tier", observed=False)["children"].sum()
-        sen_tiers = q.groupby("tier", observed=False)["children"].sum()
-        ehcp = ehcp_total[ehcp_total["year"] == year]
-        sen = forecast[(forecast["provision"] == "sen_support") & (forecast["year"] == year)]
-        pol = policy[policy["year"] == year].iloc[0]
-        nis = not_in_school[not_in_school["year"] == year]
-        gap = shortfall[shortfall["year"] == year]
-        unplaced = float(nis["children"].sum())
-        to_place = float(demand.loc[demand["year"] == year, "children"].sum())
+        pol = policy.iloc[policy_of[int(year)]]
+        unplaced = nis.sum(year, "children")
+        demanded = to_place.sum(year, "children")
         other = float(nis_cost.get(year, 0.0))
-        hnb = float(everyone["hnb_cost"].sum()) + other
-        transport = float(everyone["transport_cost"].sum())
-        school = float(everyone["school_cost"].sum())
-        by_arrangement = nis.groupby("arrangement")["children"].sum()
+        hnb = placed.sum(year, "hnb_cost") + other
+        transport = placed.sum(year, "transport_cost")
+        school = placed.sum(year, "school_cost")
         row: dict[str, Any] = {
             "year": year,
             # scenario demand (after any demand lever); interval from the projection
-            "ehc_plans": round(to_place + unplaced, 3),
-            "ehc_plans_projected": round(float(ehcp["mean"].sum()), 3),
-            "ehc_plans_lower": round(float(ehcp["lower"].sum()), 3),
-            "ehc_plans_upper": round(float(ehcp["upper"].sum()), 3),
-            "sen_support": round(float(sen["mean"].sum()), 3),
+            "ehc_plans": round(demanded + unplaced, 3),
+            "ehc_plans_projected": round(ehcp.sum(year, "mean"), 3),
+            "ehc_plans_lower": round(ehcp.sum(year, "lower"), 3),
+            "ehc_plans_upper": round(ehcp.sum(year, "upper"), 3),
+            "sen_support": round(sen.sum(year, "mean"), 3),
             "not_placed": round(unplaced, 3),
             **{
-                f"not_in_school_{a}": round(float(by_arrangement.get(a, 0.0)), 3)
+                f"not_in_school_{a}": round(float(by_arrangement.get((year, a), 0.0)), 3)
                 for a in NOT_IN_SCHOOL_LEVELS
             },
-            "demand": round(to_place, 3),
-            "placed": round(float(p["children"].sum()), 3),
-            "placed_new": round(float(p.loc[p["status"] == "new", "children"].sum()), 3),
-            "shortfall": round(float(gap["children"].sum()), 3),
-            "market": round(float(gap["market"].sum()), 3),
-            "no_place": round(float(gap["no_place"].sum()), 3),
-            "out_of_area": round(float(p.loc[~p["in_area"], "children"].sum()), 3),
+            "demand": round(demanded, 3),
+            "placed": round(placed.sum(year, "children", on_plan), 3),
+            "placed_new": round(placed.sum(year, "children", on_plan & new), 3),
+            "shortfall": round(gap.sum(year, "children"), 3),
+            "market": round(gap.sum(year, "market"), 3),
+            "no_place": round(gap.sum(year, "no_place"), 3),
+            "out_of_area": round(placed.sum(year, "children", on_plan & ~in_area), 3),
             "displaced": round(float(pol["displaced"]), 3),
-            "place_funding_cost": round(float(everyone["place_funding_cost"].sum()), 2),
-            "top_up_cost": round(float(everyone["top_up_cost"].sum()), 2),
-            "fee_cost": round(float(everyone["fee_cost"].sum()), 2),
+            "place_funding_cost": round(placed.sum(year, "place_funding_cost"), 2),
+            "top_up_cost": round(placed.sum(year, "top_up_cost"), 2),
+            "fee_cost": round(placed.sum(year, "fee_cost"), 2),
             "hnb_cost": round(hnb, 2),
             "transport_cost": round(transport, 2),
             "school_cost": round(school, 2),
@@ -118,21 +120,20 @@ def by_year(
             "all_payers_cost": round(hnb + transport + school, 2),
             "not_in_school_cost": round(other, 2),
             "cost": round(hnb + transport, 2),
-            **{f"placed_{t}": round(float(tier_counts.get(t, 0.0)), 3) for t in taxonomy.TIERS},
-            "ehc_plan_hnb_cost": round(float(p["hnb_cost"].sum()) + other, 2),
-            "sen_support_demand": round(
-                float(sen_demand.loc[sen_demand["year"] == year, "children"].sum()), 3
-            ),
-            "sen_support_placed": round(float(q["children"].sum()), 3),
             **{
-                f"sen_support_placed_{t}": round(float(sen_tiers.get(t, 0.0)), 3)
+                f"placed_{t}": round(float(tier_counts.get((year, t), 0.0)), 3)
+                for t in taxonomy.TIERS
+            },
+            "ehc_plan_hnb_cost": round(placed.sum(year, "hnb_cost", on_plan) + other, 2),
+            "sen_support_demand": round(sen_to_place.sum(year, "children"), 3),
+            "sen_support_placed": round(placed.sum(year, "children", ~on_plan), 3),
+            **{
+                f"sen_support_placed_{t}": round(float(sen_tiers.get((year, t), 0.0)), 3)
                 for t in (*taxonomy.SEN_SUPPORT_TIERS, "enhanced_resource")
             },
-            "sen_support_kept_in_mainstream": round(
-                float(sen_gap.loc[sen_gap["year"] == year, "kept_in_mainstream"].sum()), 3
-            ),
-            "sen_support_hnb_cost": round(float(q["hnb_cost"].sum()), 2),
-            "sen_support_school_cost": round(float(q["school_cost"].sum()), 2),
+            "sen_support_kept_in_mainstream": round(kept.sum(year, "kept_in_mainstream"), 3),
+            "sen_support_hnb_cost": round(placed.sum(year, "hnb_cost", ~on_plan), 2),
+            "sen_support_school_cost": round(placed.sum(year, "school_cost", ~on_plan), 2),
         }
         if "out_of_area_cap" in pol:
             row["out_of_area_counted"] = round(float(pol["out_of_area"]), 3)
@@ -151,6 +152,31 @@ def by_year(
             )
         rows.append(row)
     return rows
+
+
+class _Yearly:
+    """Sums of a frame's columns over one year's rows (and a mask of rows), as
+    ``frame[(frame["year"] == year) & mask][column].sum()`` gives them: the year's rows in
+    their order, missing values as 0, summed by numpy as pandas sums them — one sort by
+    year instead of a pass over the whole frame for each figure and year."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> None:
+        self.frame = frame
+        years = frame["year"].to_numpy(dtype=np.int64)
+        self.rows = rows
+        self.order = np.argsort(years, kind="stable")
+        self.years = years[self.order]
+        self.columns: dict[str, np.ndarray] = {}
+
+    def sum(self, year: int, column: str, mask: np.ndarray | None = None) -> float:
+        lo, hi = np.searchsorted(self.years, [year, year + 1])
+        at = self.order[lo:hi]
+        for keep in (self.rows, mask):
+            if keep is not None:
+                at = at[keep[at]]
+        if column not in self.columns:
+            self.columns[column] = self.frame[column].to_numpy(dtype=float, na_value=np.nan)
+        return float(np.nansum(self.columns[column][at]))
 
 
 def totals(
