@@ -1,5 +1,8 @@
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency import taxonomy
 from sufficiency.errors import DataError
@@ -75,3 +78,33 @@ def test_register_alias() -> None:
     assert taxonomy.need_code("neurodivergent autism pathway") == "ASD"
     with pytest.raises(DataError):
         taxonomy.register_need_alias("x", "XYZ")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.sampled_from(["ASD", "SEMH", "SLCN", "asd", "Total", ""]),
+            st.none(),
+            st.just(float("nan")),
+            st.integers(0, 3),
+        ),
+        max_size=40,
+    ),
+    kind=st.sampled_from(["object", "str", "category"]),
+)
+def test_a_column_made_categorical_is_what_its_text_gives(values: list[object], kind: str) -> None:
+    """as_category turns each distinct value to text once: the categories, the missing
+    values and the index of ``astype(str).astype(dtype)``."""
+    import warnings
+
+    column = pd.Series(values, dtype=object, index=range(7, 7 + len(values)), name="need")
+    if kind == "str":
+        column = column.map(lambda v: v if isinstance(v, str) else None).astype("str")
+    elif kind == "category":
+        column = column.map(str).astype("category")
+    with warnings.catch_warnings():  # pandas warns of values outside the categories
+        warnings.simplefilter("ignore")
+        expected = column.astype(str).astype(taxonomy.NEED_DTYPE)
+    got = taxonomy.as_category(column, taxonomy.NEED_DTYPE)
+    pd.testing.assert_series_equal(got, expected)

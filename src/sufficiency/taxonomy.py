@@ -360,8 +360,21 @@ def as_categories(frame: pd.DataFrame) -> pd.DataFrame:
         ("phase", PHASE_DTYPE),
     ):
         if col in out.columns and out[col].dtype != dtype:  # (a column of it already: as is)
-            out[col] = out[col].astype(str).astype(dtype)
+            out[col] = as_category(out[col], dtype)
     return out
+
+
+def as_category(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
+    """``values.astype(str).astype(dtype)``, each distinct value turned to text once (a
+    table of allocations repeats a few needs and tiers over thousands of rows): a value
+    whose text is no category, or a missing one, is missing."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    at = dtype.categories.get_indexer(pd.Index([str(v) for v in distinct], dtype=object))
+    return pd.Series(
+        pd.Categorical.from_codes(np.append(at, -1)[codes], dtype=dtype),
+        index=values.index,
+        name=values.name,
+    )
 
 
 # --- reporting categories of settings: the DSG management plan, SCAP and phase -----------

@@ -131,7 +131,7 @@ def _with_provision(groups: pd.DataFrame) -> pd.DataFrame:
 def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
     out = taxonomy.as_categories(frame)
     if "level" in out.columns:
-        out["level"] = out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
+        out["level"] = taxonomy.as_category(out["level"], taxonomy.TIER_DTYPE)
     return out
 
 

@@ -257,7 +257,7 @@ def demand_table(demand: pd.DataFrame) -> pd.DataFrame:
     """Children to place with categorical provision, need, age band and level
     (``demand.csv``)."""
     out = taxonomy.as_categories(demand)
-    out["level"] = out["level"].astype(str).astype(taxonomy.TIER_DTYPE)
+    out["level"] = taxonomy.as_category(out["level"], taxonomy.TIER_DTYPE)
     return out
 
 
