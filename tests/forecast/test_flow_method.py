@@ -209,17 +209,23 @@ def test_bad_flow_tables_are_located_errors(tmp_path: Path) -> None:
     assert f"{path}, row 8, column 'age_band': age band '0-4' does not contain age 12" in text
     overlap = pd.DataFrame(
         {
-            "year": [2022, 2022, 2022],
-            "measure": ["new_plans"] * 3,
-            "age": [None, 3, None],
-            "age_band": [None, None, "0-4"],
-            "children": [1.0, 5.0, 3.0],
+            "year": [2022, 2022, 2022, 2023, 2023],
+            "measure": ["new_plans"] * 3 + ["requests"] * 2,
+            "age": [None, 3, None, 20, None],
+            "age_band": [None, None, "0-4", None, "20-25"],
+            "children": [1.0, 5.0, 3.0, 1.0, 1.0],
         }
     )
     with pytest.raises(DataError) as err:
         read_flows(overlap)
-    assert "age 3 is inside age band 0-4" in str(err.value)
-    assert "the rows by age add up to 8.0, more than this all-ages row (1.0)" in str(err.value)
+    assert [str(p) for p in err.value.problems] == [
+        "flows table, row 1: age 3 is inside age band 0-4 given in row 2 for new_plans in "
+        "2022: give one or the other",
+        "flows table, row 0, column 'children': new_plans in 2022: the rows by age add up to "
+        "8.0, more than this all-ages row (1.0)",
+        "flows table, row 3: age 20 is inside age band 20-25 given in row 4 for requests in "
+        "2023: give one or the other",
+    ]
     with pytest.raises(DataError, match=r"missing column"):
         read_flows(pd.DataFrame({"year": [2022], "children": [1]}))
 

@@ -94,29 +94,35 @@ def _ages(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> pd.Dat
 def _overlaps(frame: pd.DataFrame, raw: RawTable, problems: list[Problem]) -> None:
     """A single age inside a band of the same year and measure counts children twice; rows
     by age adding to more than the all-ages row contradict it."""
-    for (year, measure), rows in frame.groupby(["year", "measure"], sort=True):
-        bands = rows[rows["age_band"] != ""]
-        singles = rows[rows["age"] >= 0]
-        for label, b in zip(bands["age_band"], bands.index, strict=True):
-            lo, hi = taxonomy.band_ages(str(label))
-            inside = singles[singles["age"].between(lo, hi)]
+    years = frame["year"].to_numpy()
+    measures = frame["measure"].astype(str).to_numpy()
+    ages = frame["age"].to_numpy()
+    bands = frame["age_band"].astype(str).to_numpy()
+    children = frame["children"].to_numpy(dtype=float)
+    labels = frame.index.to_numpy()
+    for year, measure in sorted(set(zip(years.tolist(), measures.tolist(), strict=True))):
+        mine = np.flatnonzero((years == year) & (measures == measure))
+        singles = mine[ages[mine] >= 0]
+        for b in mine[bands[mine] != ""]:
+            lo, hi = taxonomy.band_ages(bands[b])
+            inside = singles[(ages[singles] >= lo) & (ages[singles] <= hi)]
             if len(inside):
                 problems.append(
                     Problem(
-                        raw.where(int(inside.index[0])),
-                        f"age {int(inside['age'].iloc[0])} is inside age band {label} given "
-                        f"in row {int(b) + raw.first_row} for {measure} in {year}: give one "
-                        "or the other",
+                        raw.where(int(labels[inside[0]])),
+                        f"age {int(ages[inside[0]])} is inside age band {bands[b]} given "
+                        f"in row {int(labels[b]) + raw.first_row} for {measure} in {year}: "
+                        "give one or the other",
                     )
                 )
-        total = rows[(rows["age"] < 0) & (rows["age_band"] == "")]
-        by_age = float(rows.loc[(rows["age"] >= 0) | (rows["age_band"] != ""), "children"].sum())
-        if len(total) == 1 and by_age > float(total["children"].iloc[0]) + 0.5:
+        total = mine[(ages[mine] < 0) & (bands[mine] == "")]
+        by_age = float(children[mine[(ages[mine] >= 0) | (bands[mine] != "")]].sum())
+        if len(total) == 1 and by_age > float(children[total[0]]) + 0.5:
             problems.append(
                 Problem(
-                    raw.where(int(total.index[0]), "children"),
+                    raw.where(int(labels[total[0]]), "children"),
                     f"{measure} in {year}: the rows by age add up to {by_age:,.1f}, more than "
-                    f"this all-ages row ({float(total['children'].iloc[0]):,.1f})",
+                    f"this all-ages row ({float(children[total[0]]):,.1f})",
                 )
             )
 
