@@ -52,6 +52,7 @@ from .parsing import (
     cached_frame,
     numbers,
     numbers_of,
+    parsed_counts,
     read_text_csv,
     refuse_duplicates,
     repeated_rows,
@@ -200,6 +201,10 @@ _CASELOAD_TIER: dict[str, str] = PLACEMENT_TIER
 #: (awaiting provision and permanently excluded, in 2019–2022).
 UNLISTED = "unlisted (ehcplans minus the listed placements)"
 
+#: What :func:`read_dfe_ehcp` reads of a file (:func:`located`): its cells, the 2024
+#: layout's as the older files have them (:func:`_ees_long`).
+HISTORY = "EHC plan history"
+
 _GEO = ["time_period", "geographic_level", "region_code", "region_name", "new_la_code", "la_name"]
 
 
@@ -289,7 +294,7 @@ def read_dfe_ehcp(
         raise DataError(
             f"{p}: not a DfE EHC plan file", [Problem(str(p), "missing " + ", ".join(missing))]
         )
-    raw = rows_of(p, "EHC plan history", lambda: raw, la, boundaries)
+    raw = rows_of(p, HISTORY, lambda: raw, la, boundaries)
     if "characteristic_age" in raw.columns:
         layout, long = "by_age", _by_age(raw, p)
     elif "establishment_type" in raw.columns:
@@ -428,6 +433,29 @@ def located(path: Path, what: str, text: Callable[[], pd.DataFrame]) -> tuple[pd
     return frame, cached(path, f"DfE area index: {what}", lambda: _Areas.of(frame))
 
 
+def counts_of(
+    path: Path,
+    what: str,
+    text: Callable[[], pd.DataFrame],
+    rows: pd.DataFrame,
+    columns: list[str],
+    symbols: dict[str, int],
+) -> list[np.ndarray]:
+    """:func:`~.parsing.numbers_of` of ``rows`` (some of the file's, as :func:`rows_of`
+    picked them from :func:`located` with the same ``what`` and ``text``): the whole
+    file's counts are parsed once a process (:func:`~.parsing.cached`) and the rows'
+    taken; a file with a cell that is no count is parsed area by area, so the error
+    names the area's rows."""
+    frame, _ = located(path, what, text)
+    parsed = cached(
+        path, f"DfE counts: {what}: " + ",".join(columns), lambda: parsed_counts(frame, columns)
+    )
+    at = frame.index.get_indexer(rows.index)
+    if parsed is None or (at < 0).any():  # (rows not of the file: parsed as they are)
+        return numbers_of(rows, columns, path, symbols)
+    return parsed.take(at, symbols)
+
+
 def rows_of(
     path: Path,
     what: str,
@@ -546,7 +574,14 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     if "breakdown_topic" in raw.columns:
         raw = raw[raw["breakdown_topic"].str.strip().str.lower() == "all ehc plans"]
     placements = [c for c in _CASELOAD_TIER if c in raw.columns]
-    total, *counts = numbers_of(raw, ["ehcplans", *placements], path, symbols)
+    total, *counts = counts_of(
+        path,
+        HISTORY,
+        lambda: _ees_long(read_text_csv(path, "DfE")),
+        raw,
+        ["ehcplans", *placements],
+        symbols,
+    )
     cells = dict(zip(placements, counts, strict=True))
     estimated = _estimate_suppressed(raw, total, cells, path)
     listed = np.zeros(len(raw))

@@ -43,7 +43,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import cached, numbers_of, parsed_counts, read_text_csv
+from .parsing import read_text_csv
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,9 @@ def read_table(
                 "topic_label": np.tile(raw["breakdown_topic"].str.strip().to_numpy(), k),
                 "breakdown": np.tile(raw["breakdown"].str.strip().to_numpy(), k),
                 "measure": np.repeat(np.array(counts, dtype=object), n),
-                "value": np.concatenate(_counts(path, text, raw, counts, symbols)),
+                "value": np.concatenate(
+                    dfe.counts_of(path, CELLS, lambda: text, raw, counts, symbols)
+                ),
                 "row": np.tile(raw.index.to_numpy() + 2, k),
             }
         )
@@ -224,20 +226,6 @@ def read_table(
     merged = merged.drop(columns=["key"])
     merged.attrs = {"symbols": symbols, "boundary_changes": applied, "path": str(path)}
     return merged
-
-
-def _counts(
-    path: Path, text: pd.DataFrame, rows: pd.DataFrame, counts: list[str], symbols: dict[str, int]
-) -> list[np.ndarray]:
-    """:func:`~.parsing.numbers_of` of ``rows`` (some of the file's, as :func:`read_table`
-    picked them): the whole file's counts are parsed once a process
-    (:func:`~.parsing.cached`) and the rows' taken; a file with a cell that is no count
-    is parsed area by area, so the error names the area's rows."""
-    frame, _ = dfe.located(path, CELLS, lambda: text)
-    parsed = cached(path, "DfE counts: " + ",".join(counts), lambda: parsed_counts(frame, counts))
-    if parsed is None:
-        return numbers_of(rows, counts, path, symbols)
-    return parsed.take(frame.index.get_indexer(rows.index), symbols)
 
 
 def _ages(frame: pd.DataFrame, path: str) -> pd.DataFrame:

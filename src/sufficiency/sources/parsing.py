@@ -276,13 +276,12 @@ class ParsedCounts:
         counts, and the symbols met counted into ``symbols`` as it counts them."""
         symbol, blank = self.symbol[at], self.blank[at]
         bad = symbol != ""
-        if bad.any():
-            # counted column by column, in the order numbers() would meet them
-            column, row = np.nonzero(bad.T)
-            by_column = pd.DataFrame({"column": column, "symbol": symbol[row, column]})
-            for _, group in by_column.groupby("column", sort=True):
-                for sym, k in group["symbol"].value_counts().items():
-                    symbols[str(sym)] = symbols.get(str(sym), 0) + int(k)
+        # counted column by column, in the order numbers() would meet them
+        for j in np.flatnonzero(bad.any(axis=0)):
+            met = symbol[bad[:, j], j]
+            counted = {met[0]: len(met)} if (met == met[0]).all() else pd.Series(met).value_counts()
+            for sym, k in counted.items():
+                symbols[str(sym)] = symbols.get(str(sym), 0) + int(k)
         if blank.any():
             symbols["(blank)"] = symbols.get("(blank)", 0) + int(blank.sum())
         values = self.values[at]
