@@ -109,11 +109,14 @@ class FlowFit:
 
 def _by_single_age(frame: pd.DataFrame, year: int, weights: np.ndarray) -> np.ndarray | None:
     """Counts of ``year`` by single age 0–25, bands split by ``weights``; None if absent."""
-    rows = frame[frame["year"] == year]
-    if rows.empty:
+    at = np.flatnonzero(frame["year"].to_numpy() == year)
+    if not len(at):
         return None
     out = np.zeros(26)
-    for lo, hi, n in rows[["age_min", "age_max", "children"]].itertuples(index=False):
+    lows = frame["age_min"].to_numpy()[at].tolist()
+    highs = frame["age_max"].to_numpy()[at].tolist()
+    counts = frame["children"].to_numpy(dtype=float, na_value=np.nan)[at].tolist()
+    for lo, hi, n in zip(lows, highs, counts, strict=True):
         w = weights[lo : hi + 1]
         out[lo : hi + 1] += (0.0 if np.isnan(n) else float(n)) * w / w.sum()
     return out
