@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
 
 #: What is made from files, kept in this process, newest last (see :func:`cached`).
 _MADE: OrderedDict[tuple[str, int, int, str], Any] = OrderedDict()
+_MADE_LOCK = threading.Lock()
 #: Most things kept: a release's files and what is made from them, for a few releases.
 CACHED_FRAMES = 64
 
@@ -59,13 +61,15 @@ def cached(path: Path, what: str, make: Callable[[], _T]) -> _T:
     """
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, what)
-    if key in _MADE:
-        _MADE.move_to_end(key)
-        return cast(_T, _MADE[key])
+    with _MADE_LOCK:  # a sweep's tasks may run in threads of one process
+        if key in _MADE:
+            _MADE.move_to_end(key)
+            return cast(_T, _MADE[key])
     made = make()
-    _MADE[key] = made
-    while len(_MADE) > CACHED_FRAMES:
-        _MADE.popitem(last=False)
+    with _MADE_LOCK:
+        _MADE[key] = made
+        while len(_MADE) > CACHED_FRAMES:
+            _MADE.popitem(last=False)
     return made
 
 
