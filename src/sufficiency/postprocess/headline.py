@@ -162,7 +162,7 @@ class _Yearly:
 
     def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> None:
         self.frame = frame
-        years = frame["year"].to_numpy(dtype=np.int64)
+        years = frame["year"].to_numpy(dtype=float, na_value=np.nan)  # (a missing year: last)
         self.rows = rows
         self.order = np.argsort(years, kind="stable")
         self.years = years[self.order]
