@@ -20,6 +20,17 @@ from .bands import with_unit_top_up
 #: Columns naming a demand group in the tables (the model's ``GROUP_KEYS``).
 _KEYS = ["year", "provision", "need", "age_band", "level"]
 
+#: A placement's cost by payer, £ a year (``cost`` is ``total_cost``'s earlier name): the
+#: summary's figures of the same names add them up.
+PAYER_COSTS: tuple[str, ...] = (
+    "hnb_cost",
+    "transport_cost",
+    "school_cost",
+    "total_cost",
+    "all_payers_cost",
+    "cost",
+)
+
 
 @dataclass
 class Allocation:
@@ -217,12 +228,7 @@ def tables(
                 "place_funding_cost",
                 "top_up_cost",
                 "fee_cost",
-                "hnb_cost",
-                "transport_cost",
-                "school_cost",
-                "total_cost",
-                "all_payers_cost",
-                "cost",
+                *PAYER_COSTS,
             ]
         ]
         .sort_values([*_KEYS, "setting", "status"])

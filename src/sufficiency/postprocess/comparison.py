@@ -12,17 +12,11 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from .allocation import PAYER_COSTS
 from .disclosure import SMALLEST_SHOWN, SUPPRESSED, protect_count, protect_grid
 
 #: Money figures of the comparison (as they are under disclosure control: not counts).
-MONEY: tuple[str, ...] = (
-    "hnb_cost",
-    "transport_cost",
-    "school_cost",
-    "total_cost",
-    "all_payers_cost",
-    "cost",
-)
+MONEY: tuple[str, ...] = PAYER_COSTS
 
 #: Figures compared, with their difference against the first scenario; the names are those
 #: of ``summary['by_year']`` (``cost`` is the earlier name of ``total_cost``, the council's

@@ -723,7 +723,7 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
         raw = read_text_csv(p, "DfE")
         if any(c not in raw.columns for c in dfe._GEO):
             continue
-        rows = dfe._geography(raw, p)
+        rows, _ = dfe.located(p, CELLS, lambda: raw)  # noqa: B023 (called at once)
         rows = rows[rows["_level"] == "local authority"]
         if len(rows):
             newest = rows[rows["year"] == rows["year"].max()]
