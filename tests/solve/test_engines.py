@@ -177,3 +177,41 @@ def test_a_starters_simplex_with_the_resolve_options_reaches_the_defaults_optimu
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     assert ours.status == "optimal"
     assert ours.objective == pytest.approx(h.getInfo().objective_function_value, rel=1e-9)
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "dfe_release_2025_to_2023" / "caseload.csv").is_file(),
+    reason="the DfE release is not in the shared data",
+)
+def test_a_starters_tie_break_by_highs_simplex_gives_clps_allocation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second stage of a model presolve halves (a council's starter) is solved by
+    HiGHS's dual simplex with its defaults, in this process (faster there than Clp on the
+    face's parts): the one allocation of least tie-break score that Clp finds."""
+    from sufficiency.solve.lp import AllocationModel, break_ties, solve_model
+    from sufficiency.sources.starter import write_starter
+
+    path = write_starter("Dudley", SHARED_DATA / "dfe_release_2025_to_2023", tmp_path / "dudley")
+    scenario, inputs = drivers.load(path)
+    arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
+    calls: list[tuple[int, bool]] = []
+    real = engines.solve_highs
+
+    def recorded(m, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((m.n_rows, kwargs.get("simplex", False)))
+        return real(m, **kwargs)
+
+    monkeypatch.setattr(engines, "solve_highs", recorded)
+    model = build_model(arrays)
+    ours = solve_model(model, place_values=False)
+    assert ours.solver == "highs"
+    # the first stage chooses its method; the face (its parts) goes to HiGHS's simplex
+    assert calls[0][1] is False and len(calls) > 1 and all(s for _, s in calls[1:])
+    first = build_model(arrays)
+    solved = engines.solve_highs(first.matrix)
+    clp_calls = len(calls)
+    by_clp = break_ties(AllocationModel(arrays, first.matrix), solved, 60.0)
+    assert len(calls) == clp_calls  # Clp, as :func:`choose_engine` gives the face
+    x = model.matrix.columns["x"]
+    np.testing.assert_allclose(ours.placed, by_clp.col_value[x], atol=1e-6)
