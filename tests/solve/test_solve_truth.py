@@ -72,7 +72,7 @@ def test_every_engine_out_of_time_is_a_solve_error(tiny_model, monkeypatch) -> N
 
 def test_optimal_status_with_wrong_values_is_refused(tiny_model, monkeypatch) -> None:
     # an engine that says "optimal" but returns nothing placed (what PuLP's mapping gave)
-    def zeros(model, engine, time_limit, start=None, basis=None, keep_basis=False, simplex=False):
+    def zeros(model, engine, time_limit, start=None, basis=None, keep_basis=False):
         m = model.matrix
         return engines.EngineResult(
             "optimal",

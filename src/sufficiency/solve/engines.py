@@ -419,7 +419,6 @@ def solve_highs(
     part_rows: int | None = None,
     initial: np.ndarray | None = None,
     basis: highspy.HighsBasis | None = None,
-    simplex: bool = False,
 ) -> EngineResult:
     """Solve with HiGHS, the whole model passed in one ``passModel`` call.
 
@@ -429,10 +428,7 @@ def solve_highs(
     (:data:`HIGHS_SIMPLEX_PRESOLVED_SHARE`: then by the simplex with
     :data:`HIGHS_RESOLVE_OPTIONS`); others by HiGHS's default (simplex). A
     mixed-integer programme
-    starts from ``initial`` (a feasible point) where given. With ``simplex`` a linear
-    programme is solved by HiGHS's defaults (dual simplex) whatever its size, without
-    the presolve that asks first (the tie-break's second stage of a model presolve halves:
-    :func:`~sufficiency.solve.lp.break_ties`).
+    starts from ``initial`` (a feasible point) where given.
 
     A linear programme given ``basis`` (an optimal basis of a model of the same shape and
     costs, other bounds: the capital plan's relaxation for its rounded plan, the plan for
@@ -482,8 +478,7 @@ def solve_highs(
                 "HiGHS from the given basis: %d iterations", h.getInfo().simplex_iteration_count
             )
     if not warm:
-        rows = m.n_rows if part_rows is None else part_rows
-        large = lp and not simplex and rows >= HIGHS_IPM_ROWS
+        large = lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS
         if large and not presolve_halves(m, h):
             h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
         elif large:

@@ -343,7 +343,6 @@ def solve_bulk(
     initial: np.ndarray | None = None,
     basis: engines.Basis | None = None,
     keep_basis: bool = False,
-    simplex: bool = False,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -368,8 +367,6 @@ def solve_bulk(
             model solved in parts starts from scratch.
         keep_basis: Join the parts' HiGHS bases into the whole model's (``result.basis``)
             where it was solved in parts (a model HiGHS solves whole carries its own).
-        simplex: Solve a linear programme (each part) by HiGHS's dual simplex with its
-            defaults, whatever its size (HiGHS only: :func:`~.engines.solve_highs`).
     """
     # from a basis the model is solved whole: the basis is the whole model's
     warm = basis is not None and engine == "highs" and not matrix.integer.any()
@@ -384,7 +381,6 @@ def solve_bulk(
                 part_rows=rows,
                 initial=initial,
                 basis=basis,
-                simplex=simplex,
             )
         return engines.solve_cbc(
             matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
@@ -393,7 +389,7 @@ def solve_bulk(
     if engine == "highs":
         results = engines.side_by_side(
             lambda p: engines.solve_highs(
-                p.matrix, time_limit=time_limit, part_rows=p.component_rows, simplex=simplex
+                p.matrix, time_limit=time_limit, part_rows=p.component_rows
             ),
             parts.parts,
         )
@@ -414,13 +410,11 @@ def run_engine(
     start: np.ndarray | None = None,
     basis: engines.Basis | None = None,
     keep_basis: bool = False,
-    simplex: bool = False,
 ) -> engines.EngineResult:
     """Solve ``model`` with one engine (no fallback, no checks of the values); ``start``
     is a feasible point a mixed-integer solve may start from, ``basis`` an optimal basis
     a linear programme solved whole by HiGHS may start from, ``keep_basis`` asks for
-    HiGHS's basis of the whole model back, ``simplex`` for HiGHS's dual simplex with its
-    defaults whatever the size (:func:`solve_bulk`)."""
+    HiGHS's basis of the whole model back (:func:`solve_bulk`)."""
     if engine == "auto":
         engine = choose_engine(model.matrix)
     gap = model.arrays.capital.mip_gap if model.arrays.capital is not None else 1e-4
@@ -436,7 +430,6 @@ def run_engine(
             initial=start,
             basis=basis,
             keep_basis=keep_basis,
-            simplex=simplex,
         )
     if engine in ("pulp-highs", "pulp-cbc"):
         return _solve_pulp(model, engine, time_limit)
@@ -486,7 +479,6 @@ def solve_checked(
     start: np.ndarray | None = None,
     basis: engines.Basis | None = None,
     keep_basis: bool = False,
-    simplex: bool = False,
 ) -> tuple[str, engines.EngineResult]:
     """The first engine of ``order`` whose result is optimal and passes the checks.
 
@@ -503,8 +495,6 @@ def solve_checked(
         basis: An optimal basis of a model of the same shape and costs (other bounds) a
             linear programme may start from (HiGHS only).
         keep_basis: Ask for HiGHS's optimal basis of the whole model back.
-        simplex: Solve by HiGHS's dual simplex with its defaults, whatever the size
-            (HiGHS only, see :func:`solve_bulk`).
 
     Returns:
         The engine's name and its result.
@@ -516,9 +506,7 @@ def solve_checked(
     failures = []
     for engine in order:
         try:
-            result = run_engine(
-                model, engine, time_limit, start, basis, keep_basis, simplex=simplex
-            )
+            result = run_engine(model, engine, time_limit, start, basis, keep_basis)
         except (pulp.PulpSolverError, OSError, RuntimeError, ValueError, IndexError) as exc:
             failures.append(f"{engine}: could not run ({type(exc).__name__}: {exc})")
             log.warning("solver %s could not run: %s", engine, exc)
@@ -566,16 +554,11 @@ def solve_model(
     """
     if model.matrix.integer.any():
         engine, result = _solve_capital(model, solver, time_limit, fallback=fallback, basis=basis)
-        halved = False
     else:
         order = engine_order(solver, model.matrix, fallback=fallback)
         engine, result = solve_checked(model, order, time_limit, what="the allocation model")
-        # HiGHS chosen for a model that is not small: its presolve halves the model
-        halved = solver == "auto" and order[0] == "highs" and not is_small(model.matrix)
     if tie_break:
-        result = break_ties(
-            model, result, time_limit, solver, fallback=fallback, presolve_halved=halved
-        )
+        result = break_ties(model, result, time_limit, solver, fallback=fallback)
     if place_values:
         result = _money_duals(model, result, time_limit, solver, fallback=fallback)
     model.result = result
@@ -590,21 +573,11 @@ def break_ties(
     solver: str = "auto",
     *,
     fallback: bool = True,
-    presolve_halved: bool = False,
 ) -> engines.EngineResult:
     """The one allocation of least tie-break score among the cheapest (:mod:`.tiebreak`).
 
     Solves the second stage — the tie-break score minimised over the optimal face found
-    from ``solved``'s duals — with the same engines and fallback; where the engine is ours
-    to choose and HiGHS's presolve halved the model (``presolve_halved``: a council's
-    starter), by HiGHS's dual simplex with its defaults, in this process: the face keeps
-    the model's rows with more columns fixed, and presolve cuts it further (21,460 rows to
-    about 4,000). By benchmark (21 councils' starters, every 7th of the release from the
-    4th; CPU seconds a council of the process and its solver processes, each engine in a
-    process of its own, twice): 0.21-0.22 s against 0.28-0.30 s for Clp on the face's
-    independent parts (the engine :func:`choose_engine` gives it), 0.35 s for HiGHS
-    choosing its method by size and presolve, 0.23 s for its interior point; the values
-    agree to 6e-10 (the least score over the face is one allocation). The result carries the
+    from ``solved``'s duals — with the same engines and fallback. The result carries the
     second stage's values and the first stage's duals and objective (still optimal for
     the model: the values lie on its optimal face). If the second stage's values cost
     more than the first's (beyond :data:`~sufficiency.solve.tiebreak.COST_RTOL`), the
@@ -614,15 +587,12 @@ def break_ties(
     """
     m = model.matrix
     face = face_model(m, tie_weights(model.arrays, m), solved.row_dual, solved.col_value)
-    simplex = solver == "auto" and presolve_halved
-    order = engine_order("highs" if simplex else solver, face, fallback=fallback)
     try:
         engine, second = solve_checked(
             AllocationModel(model.arrays, face),
-            order,
+            engine_order(solver, face, fallback=fallback),
             time_limit,
             what="the tie-break among equally cheap allocations",
-            simplex=simplex,
         )
     except SolveError as exc:  # the first stage stands: optimal and checked
         log.warning(
