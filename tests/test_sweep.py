@@ -189,10 +189,10 @@ def test_a_starters_warning_names_its_la(caplog: pytest.LogCaptureFixture) -> No
 
 
 def test_worker_processes_keep_python_text_and_the_table_comes_back_in_the_callers() -> None:
-    from sufficiency.sweep import Outcome, Task, _python_strings_plugin, gather
+    from sufficiency.sweep import Outcome, Task, _worker_plugin, gather
 
     with pd.option_context("mode.string_storage", "pyarrow"):  # a notebook's default
-        _python_strings_plugin().setup(None)  # as in a worker process the sweep started
+        _worker_plugin().setup(None)  # as in a worker process the sweep started
         assert pd.get_option("mode.string_storage") == "python"
         rows = pd.DataFrame({"la": ["A", "A"], "scenario": ["base"] * 2, "year": [2026, 2027]})
         assert rows["la"].dtype.storage == "python"
@@ -223,3 +223,130 @@ def test_the_sweeps_worker_processes_keep_the_c_librarys_memory_trimming() -> No
         cluster.close()
     assert list(seen.values()) == [None]
     assert list(profiling.values()) == [False]
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_a_tasks_warnings_come_back_with_it_every_time_and_are_not_shown() -> None:
+    """The release's 2022 new plans for Kingston upon Hull are the region's (6,078), taken
+    from their breakdown by age: the task says so in its outcome, however many tasks of
+    the process have said it, and nothing is shown in the worker."""
+    import warnings
+
+    task = tasks_for(["Kingston upon Hull"], None, dfe=RELEASE, set_values=["horizon_years=2"])[0]
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")  # Python's own: once per place in the code
+        outcomes = [run_task(task), run_task(task)]
+    for outcome in outcomes:
+        assert outcome.error is None
+        said = [w for w in outcome.warnings if "newplans.csv" in w]
+        assert len(said) == 1 and "new_ehc_plans of Kingston upon Hull" in said[0]
+        assert "taken as 364" in said[0]
+    assert not [w for w in shown if "newplans.csv" in str(w.message)]
+
+
+def test_task_warnings_keep_each_threads_own_and_show_the_rest() -> None:
+    """Tasks in threads of one process keep their own warnings and log records; a warning
+    outside a task is shown as before."""
+    import logging
+    import threading
+    import warnings
+
+    from sufficiency.errors import DataWarning
+    from sufficiency.sweep import task_warnings
+
+    log = logging.getLogger("sufficiency.test")
+    kept: dict[str, list[str]] = {}
+    started = threading.Barrier(2)
+
+    def task(name: str) -> None:
+        with task_warnings() as mine:
+            started.wait()  # both tasks inside their blocks at once
+            warnings.warn(f"{name}: a cell estimated", DataWarning, stacklevel=1)
+            log.warning("%s: a file logged", name)
+            warnings.warn(f"{name}: a cell estimated", DataWarning, stacklevel=1)  # once
+            started.wait()
+        kept[name] = mine
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        threads = [threading.Thread(target=task, args=(n,)) for n in ("north", "south")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        warnings.warn("outside any task", DataWarning, stacklevel=1)
+    assert kept == {
+        "north": ["north: a cell estimated", "north: a file logged"],
+        "south": ["south: a cell estimated", "south: a file logged"],
+    }
+    assert [str(w.message) for w in shown] == ["outside any task"]
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_the_sweep_command_says_each_tasks_warnings_and_writes_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker process's warnings come back with their task: the command says them as
+    `warning: LA / scenario: message` (no file, line or code of the library) and
+    writes them in warnings.csv; summary.json counts them."""
+    import json
+
+    from sufficiency.cli import main
+
+    out = tmp_path / "out"
+    args = ["sweep", "--dfe", str(RELEASE), "--la", "E06000010", "--la", "E06000011"]
+    code = main([*args, "--out", str(out), "--workers", "1", "--set", "horizon_years=2"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "warning: Kingston upon Hull, City of / baseline: " in captured.err
+    assert "warning: East Riding of Yorkshire / baseline: " in captured.err
+    assert "DataWarning" not in captured.err and "starter.py" not in captured.err
+    assert "2 warnings (warnings.csv)" in captured.out
+    said = pd.read_csv(out / "warnings.csv")
+    assert list(said.columns) == ["la", "scenario", "warning"]
+    assert said["la"].tolist() == ["Kingston upon Hull, City of", "East Riding of Yorkshire"]
+    assert said["warning"].str.contains("newplans.csv").all()
+    assert json.loads((out / "summary.json").read_text())["warnings"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_ctrl_c_during_a_sweep_says_interrupted_and_nothing_of_dasks(tmp_path: Path) -> None:
+    """Ctrl-C while a worker runs a task: the command ends with "interrupted" (code 130),
+    with no output folder and no worker process left; Dask's notes of the cancelled task
+    ("… ended with CancelledError") and of the worker it stopped are not printed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from solve.test_signals import _DEFAULT_CTRL_C
+
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    las = [a for code in ("E06000010", "E06000011", "E06000012") for a in ("--la", code)]
+    cmd = [sys.executable, "-c", _DEFAULT_CTRL_C, "sweep", "--dfe", str(RELEASE), *las]
+    cmd += ["--workers", "1", "--out", str(out)]
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "[1/3]" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert workers
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends Ctrl-C
+        code = proc.wait(timeout=60)
+        _, alive = psutil.wait_procs(workers, timeout=5)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    said = log.read_text()
+    assert code == 130 and said.rstrip().endswith("interrupted"), said
+    assert "CancelledError" not in said and "distributed" not in said
+    assert not out.exists() and not alive

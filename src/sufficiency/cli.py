@@ -375,7 +375,7 @@ def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
 def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
     from .guard import scenario_inputs
     from .outputs import check_output_folder
-    from .sweep import Task, sweep
+    from .sweep import Task, dask_loggers, sweep
 
     if args.draws < 0:
         raise SufficiencyError(f"--draws {args.draws}: give a number of draws, 0 or more")
@@ -386,9 +386,8 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
     if not args.verbose:  # Dask's own INFO lines (cluster start and stop) only with -v
         with contextlib.suppress(ImportError):
             import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
-        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
-        for name in ["distributed", *names]:
-            logging.getLogger(name).setLevel(logging.WARNING)
+        for dask_logger in dask_loggers():
+            dask_logger.setLevel(logging.WARNING)
     variants: dict[str, list[str]] = {"baseline": []}
     for text in args.variant:
         name, sep, setting = text.partition(":")
@@ -426,9 +425,13 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
         on_start=started,
     )
     out = result.write(args.out, force=args.force)
+    for said in result.warnings.itertuples():
+        sys.stderr.write(f"warning: {said.la} / {said.scenario}: {said.warning}\n")
+    n = len(result.warnings)
+    warned = f"; {n} warning{'s' * (n != 1)} (warnings.csv)" if n else ""
     print(
         f"sweep: {len(result.tasks) - len(result.errors)} of {len(result.tasks)} tasks done in "
-        f"{result.seconds:.1f}s; wrote {out}"
+        f"{result.seconds:.1f}s{warned}; wrote {out}"
     )
     for row in result.errors.itertuples():
         print(f"  failed: {row.la} / {row.scenario}: {row.error}")

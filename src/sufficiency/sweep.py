@@ -6,7 +6,9 @@ a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` made for th
 (one single-threaded worker process per core, so imports are paid once per worker) or the
 scheduler at ``scheduler`` (a cluster of machines with the package installed). Tasks write
 nothing; each returns one row per plan year with its keys (``la``, ``scenario``). A task
-that fails returns its error instead, and the others carry on.
+that fails returns its error instead, and the others carry on. What a task warns of (a
+release's cell taken from its breakdown, a register's closed school…) comes back with it,
+one row per warning in :attr:`Sweep.warnings`, never printed by the worker.
 
 Dask is an optional dependency (``pip install sufficiency[dask]``); it is imported only
 when a sweep runs.
@@ -14,13 +16,18 @@ when a sweep runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import signal
 import tempfile
+import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from . import scratch
-from .errors import ScenarioError, SufficiencyError
+from .errors import DataWarning, ScenarioError, SufficiencyError
 from .guard import file_digest, scenario_inputs
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
@@ -94,12 +101,14 @@ class Task:
 
 @dataclass
 class Outcome:
-    """What a task returns: its rows, or its error (never both)."""
+    """What a task returns: its rows, or its error (never both), and what it warned of
+    (each distinct warning's message, in the order raised)."""
 
     task: Task
     rows: pd.DataFrame | None
     error: str | None
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,25 +121,30 @@ class Sweep:
             task's wall time) and ``cpu_seconds`` (CPU time of its process and solver
             processes: what the task costs, whatever else the machine is doing).
         errors: One row per failed task: ``la, scenario, error``.
+        warnings: One row per warning a task gave: ``la, scenario, warning``.
         dashboard: The Dask dashboard's address, if there was one.
         seconds: Wall time of the sweep.
     """
 
     table: pd.DataFrame
     errors: pd.DataFrame
+    warnings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(WARNING_COLUMNS))
+    )
     dashboard: str | None = None
     seconds: float = 0.0
     tasks: list[Task] = field(default_factory=list, repr=False)
 
     def write(self, out: str | Path, *, force: bool = False, ranking: bool = True) -> Path:
-        """Write ``sweep.csv``, ``errors.csv``, ``national.csv`` (one row per LA and
-        scenario, :func:`~sufficiency.postprocess.national.national_table`),
+        """Write ``sweep.csv``, ``errors.csv``, ``warnings.csv``, ``national.csv`` (one row
+        per LA and scenario, :func:`~sufficiency.postprocess.national.national_table`),
         ``summary.json`` and, with ``ranking``, ``charts/ranking.png`` (the first
         scenario's LAs ranked by gap) into ``out``, atomically."""
 
         def fill(tmp: Path) -> None:
             write_csv(self.table, tmp / "sweep.csv")
             write_csv(self.errors, tmp / "errors.csv")
+            write_csv(self.warnings, tmp / "warnings.csv")
             national = national_table(self.table)
             write_csv(national, tmp / "national.csv")
             if ranking and not national.empty:
@@ -144,6 +158,7 @@ class Sweep:
                 {
                     "tasks": len(self.tasks),
                     "failed": len(self.errors),
+                    "warnings": len(self.warnings),
                     "seconds": round(self.seconds, 3),
                 },
             )
@@ -170,6 +185,72 @@ def _folder_name(label: str) -> str:
     return re.sub(r"[^\w.-]+", "_", label).strip("._") or "la"
 
 
+#: Columns of :attr:`Sweep.warnings`.
+WARNING_COLUMNS: tuple[str, ...] = ("la", "scenario", "warning")
+
+#: The warnings of the task this thread runs (``kept``: None outside a task).
+_task_warnings = threading.local()
+_hook_lock = threading.Lock()
+#: ``warnings.showwarning`` as it was before :func:`task_warnings` put :func:`_keep_or_show`.
+_shown_before: Callable[..., None] = warnings.showwarning
+
+
+def _keep_or_show(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` while tasks run: a task's thread keeps the message with
+    its task; any other thread's warning is shown as before."""
+    kept = getattr(_task_warnings, "kept", None)
+    if kept is None:
+        _shown_before(message, category, filename, lineno, file, line)
+    elif str(message) not in kept:
+        kept.append(str(message))
+
+
+class _KeptLog(logging.Handler):
+    """The library's log records of WARNING and above from one thread, kept as messages."""
+
+    def __init__(self, kept: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.kept = kept
+        self.thread = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and (text := record.getMessage()) not in self.kept:
+            self.kept.append(text)
+
+
+@contextmanager
+def task_warnings() -> Iterator[list[str]]:
+    """Keep what this thread warns of in the block — its warnings, and the library's log
+    records of WARNING and above — in the list yielded (each distinct message once, in
+    order). Its warnings are kept instead of shown; log records still reach the handlers
+    the process has (a sweep's own worker processes have none: they are kept only). Other
+    threads are untouched, and this one once the block ends. Warnings a filter ignores (or
+    shows once per place, Python's default, and shown already) are not seen.
+    """
+    global _shown_before
+    with _hook_lock:
+        if warnings.showwarning is not _keep_or_show:
+            _shown_before = warnings.showwarning
+            warnings.showwarning = _keep_or_show
+    kept: list[str] = []
+    handler = _KeptLog(kept)
+    library = logging.getLogger("sufficiency")
+    library.addHandler(handler)
+    _task_warnings.kept = kept
+    try:
+        yield kept
+    finally:
+        _task_warnings.kept = None
+        library.removeHandler(handler)
+
+
 def run_task(task: Task) -> Outcome:
     """Run one task and tidy its result; any error is returned, not raised.
 
@@ -178,6 +259,14 @@ def run_task(task: Task) -> Outcome:
     place in pounds (a second, money-only solve). (The forecast's sample paths are made:
     the means kept depend on them where a plans floor or calibration moves the mean.)
     """
+    with task_warnings() as kept:
+        outcome = _run_task(task)
+    outcome.warnings = tuple(kept)
+    return outcome
+
+
+def _run_task(task: Task) -> Outcome:
+    """:func:`run_task` without its warnings."""
     start = time.perf_counter()
     cpu = cpu_seconds()
     try:
@@ -401,11 +490,53 @@ def sweep(
                 )
             if on_progress is not None:
                 on_progress(len(outcomes), len(tasks), outcome.task, outcome.error)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    except BaseException:  # Ctrl-C, a stop: what Dask says of its shutdown then is no news
+        with quiet_dask():
+            if cluster is not None:
+                stop_workers(cluster)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        raise
+    client.close()
+    if cluster is not None:
+        cluster.close()
     return gather(tasks, outcomes, dashboard, time.perf_counter() - start)
+
+
+def stop_workers(cluster: Any) -> None:
+    """Stop the worker processes of the sweep's own local cluster at once: a stopped
+    sweep's tasks write nothing, and a worker asked to close waits for its task (Dask
+    gives it 4 s before killing it). Workers not found (threads, another Dask's layout)
+    are left to the cluster's own close."""
+    kill = getattr(signal, "SIGKILL", signal.SIGTERM)
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        if isinstance(pid, int) and pid > 0:
+            with contextlib.suppress(OSError):
+                os.kill(pid, kill)
+
+
+def dask_loggers() -> list[logging.Logger]:
+    """Dask's loggers this process has made (``distributed`` and those under it)."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    return [logging.getLogger(n) for n in ["distributed", *names]]
+
+
+@contextmanager
+def quiet_dask() -> Iterator[None]:
+    """Dask's loggers in this process below ERROR not printed in the block (its notes of
+    workers stopped mid-task while a stopped sweep shuts down); their levels restored
+    after."""
+    loggers = dask_loggers()
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 #: Dask settings of the sweep's own local cluster. The workers' statistical profiler samples
@@ -424,8 +555,8 @@ _LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
 
 def local_cluster(n_workers: int | None, processes: bool) -> tuple[Any, Any]:
     """The sweep's own :class:`~distributed.LocalCluster` (single-threaded workers, with
-    :data:`_LOCAL_CLUSTER_CONFIG`) and a client of it; worker processes keep text as the
-    command does (:func:`_python_strings_plugin`)."""
+    :data:`_LOCAL_CLUSTER_CONFIG`) and a client of it; worker processes set up as the
+    command's own process (:func:`_worker_plugin`)."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -435,27 +566,37 @@ def local_cluster(n_workers: int | None, processes: bool) -> tuple[Any, Any]:
         )
     try:
         client = Client(cluster)
-        if processes:  # worker processes of the sweep's own: their text as the command's
-            client.register_plugin(_python_strings_plugin())
+        if processes:  # worker processes of the sweep's own: set up as the command's
+            client.register_plugin(_worker_plugin())
     except BaseException:
         cluster.close()
         raise
     return cluster, client
 
 
-def _python_strings_plugin() -> Any:
-    """A Dask worker plugin keeping text in Python-backed strings in each worker process,
-    as the command does (:mod:`sufficiency.text_storage`). Registered only on worker
-    processes the sweep starts: never on a cluster or threads of the user's."""
+def _worker_plugin() -> Any:
+    """A Dask worker plugin setting up each worker process the sweep starts: text in
+    Python-backed strings, as the command keeps it (:mod:`sufficiency.text_storage`);
+    every data warning kept with its task, however many tasks give the same; Dask's notes
+    of tasks cancelled (by Ctrl-C) not printed. Registered only on worker processes the
+    sweep starts: never on a cluster or threads of the user's."""
     from distributed import WorkerPlugin
 
-    class PythonStrings(WorkerPlugin):
-        name = "sufficiency-python-strings"
+    class SweepWorker(WorkerPlugin):
+        name = "sufficiency-sweep-worker"
 
         def setup(self, worker: Any) -> None:
             pd.set_option("mode.string_storage", STORAGE)
+            # every council's data warnings, however many say the same (Python's default
+            # shows a warning once per place in the code)
+            warnings.filterwarnings("always", category=DataWarning)
+            # tasks cancelled by Ctrl-C, a worker stopped mid-task: the command says
+            # "interrupted"; what the worker says of its memory is still said
+            for name in ("distributed.worker.state_machine", "distributed.worker"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger("distributed.worker.memory").setLevel(logging.WARNING)
 
-    return PythonStrings()
+    return SweepWorker()
 
 
 def gather(
@@ -474,4 +615,9 @@ def gather(
         [{"la": o.task.la, "scenario": o.task.scenario, "error": o.error} for o in done if o.error],
         columns=["la", "scenario", "error"],
     )
-    return Sweep(table, errors, dashboard, seconds, tasks)
+    said = pd.DataFrame(
+        [(o.task.la, o.task.scenario, w) for o in done for w in o.warnings],
+        columns=list(WARNING_COLUMNS),
+        dtype=object,
+    )
+    return Sweep(table, errors, said, dashboard, seconds, tasks)
