@@ -177,3 +177,65 @@ def test_a_starters_simplex_with_the_resolve_options_reaches_the_defaults_optimu
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     assert ours.status == "optimal"
     assert ours.objective == pytest.approx(h.getInfo().objective_function_value, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def dudley(tmp_path_factory: pytest.TempPathFactory) -> LpMatrix:
+    """Dudley's starter's model (presolve cuts it to a third of its rows)."""
+    from sufficiency.sources.starter import write_starter
+
+    release = SHARED_DATA / "dfe_release_2025_to_2023"
+    if not (release / "caseload.csv").is_file():
+        pytest.skip("the DfE release is not in the shared data")
+    path = write_starter("Dudley", release, tmp_path_factory.mktemp("dudley") / "dudley")
+    scenario, inputs = drivers.load(path)
+    arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
+    return build_model(arrays).matrix
+
+
+@pytest.mark.parametrize("verdict_by", ["engine choice", "the solve itself"])
+def test_a_model_presolved_for_its_verdict_is_not_presolved_again(
+    dudley: LpMatrix, monkeypatch: pytest.MonkeyPatch, verdict_by: str
+) -> None:
+    """The simplex after the verdict solves the presolved form the verdict left and
+    postsolves it (HiGHS's run would presolve again): the values, duals and basis of
+    HiGHS's own run with the same options."""
+    from sufficiency.solve.lp import choose_engine
+
+    monkeypatch.setattr(engines, "_verdicts", {})
+    monkeypatch.setattr(engines, "_presolved", {})
+    used: list[bool] = []
+    real = engines._solve_presolved
+
+    def recorded(held, time_limit):  # type: ignore[no-untyped-def]
+        used.append(real(held, time_limit))
+        return used[-1]
+
+    monkeypatch.setattr(engines, "_solve_presolved", recorded)
+    if verdict_by == "engine choice":
+        assert choose_engine(dudley) == "highs"
+        assert len(engines._presolved) == 1
+    ours = engines.solve_highs(dudley)
+    assert used == [True] and not engines._presolved
+    h = engines._highs_model(dudley)
+    engines.set_highs_options(h, engines.HIGHS_RESOLVE_OPTIONS)
+    h.run()
+    theirs, basis = h.getSolution(), h.getBasis()
+    assert ours.status == "optimal"
+    np.testing.assert_allclose(ours.col_value, theirs.col_value, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(ours.row_dual, theirs.row_dual, rtol=1e-12, atol=1e-9)
+    assert ours.basis is not None and list(ours.basis.col_status) == list(basis.col_status)
+    assert ours.objective == pytest.approx(h.getInfo().objective_function_value, rel=1e-12)
+
+
+def test_a_failed_solve_of_the_presolved_form_is_run_again_whole(
+    dudley: LpMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "_verdicts", {})
+    monkeypatch.setattr(engines, "_presolved", {})
+    monkeypatch.setattr(engines, "_solve_presolved", lambda held, time_limit: False)
+    got = engines.solve_highs(dudley)
+    h = engines._highs_model(dudley)
+    h.run()
+    assert got.status == "optimal"
+    assert got.objective == pytest.approx(h.getInfo().objective_function_value, rel=1e-9)
