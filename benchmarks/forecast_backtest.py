@@ -262,22 +262,22 @@ def as_used_verdict(scores: pd.DataFrame, by_band: pd.DataFrame) -> list[str]:
     return lines
 
 
-def england_check() -> tuple[pd.DataFrame, list[str]]:
-    """England by age band (the reference panel), fitted on :data:`ENGLAND_FIT`, scored on
-    January 2022 by band and 2023 in total."""
+def _england_points(last: int, methods: tuple[str, ...]) -> pd.DataFrame:
+    """England by age band (the reference panel) fitted on 2016 to ``last``, scored on
+    January ``last + 2`` by band and ``last + 3`` in total, for each of ``methods``."""
     from sufficiency.forecast import forecast_demand
     from sufficiency.forecast.reference import reference_panel
 
     ref = reference_panel()
     eng = ref[ref["area"] == "England"]
     bands = eng[eng["age_band"] != "total"]
-    past = bands[bands["year"].between(*ENGLAND_FIT)][["year", "age_band", "children"]]
-    rows, lines = [], []
-    for method in ("auto", "national_growth", "drift"):
+    past = bands[bands["year"].between(ENGLAND_FIT[0], last)][["year", "age_band", "children"]]
+    rows = []
+    for method in methods:
         fc = forecast_demand(past, None, horizon=3, method=method, by=("age_band",))
         f = fc.frame.assign(age_band=fc.frame["age_band"].astype(str))
         tot = fc.aggregate(()).assign(age_band="total")
-        for part, year in ((f, 2022), (tot, 2023)):
+        for part, year in ((f, last + 2), (tot, last + 3)):
             for r in part[part["year"] == year].itertuples(index=False):
                 got = eng[(eng["year"] == year) & (eng["age_band"] == r.age_band)]["children"]
                 actual = float(got.iloc[0])
@@ -294,7 +294,14 @@ def england_check() -> tuple[pd.DataFrame, list[str]]:
                         "covered": bool(r.lower <= actual <= r.upper),
                     }
                 )
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def england_check() -> tuple[pd.DataFrame, list[str]]:
+    """England by age band (the reference panel), fitted on :data:`ENGLAND_FIT`, scored on
+    January 2022 by band and 2023 in total."""
+    table = _england_points(ENGLAND_FIT[1], ("auto", "national_growth", "drift"))
+    lines = []
     for method, g in table.groupby("method", sort=False):
         b = g[g["age_band"] != "total"]
         t = g[g["age_band"] == "total"]
@@ -306,6 +313,35 @@ def england_check() -> tuple[pd.DataFrame, list[str]]:
             f"(target 70-90%)" + (f" -> {'PASS' if ok else 'FAIL'}" if method == "auto" else "")
         )
     return table, lines
+
+
+#: Last years of England's fits for the coverage at more origins (bands scored two years
+#: on, the total three: the panel's bands end in 2022, its total in 2023).
+ENGLAND_FITS_TO = (2017, 2018, 2019, 2020)
+
+
+def england_windows() -> tuple[pd.DataFrame, str]:
+    """England's 80% coverage and MAPE fitted on 2016 to each of :data:`ENGLAND_FITS_TO`
+    (six points each: a coverage on six points moves by a sixth with one point), by fit
+    and pooled, for ``auto`` and ``drift``."""
+    points = pd.concat(
+        [_england_points(last, ("auto", "drift")).assign(fit_to=last) for last in ENGLAND_FITS_TO],
+        ignore_index=True,
+    )
+    by_fit = (
+        points.groupby(["method", "fit_to"], sort=False)
+        .agg(points=("ape", "size"), mape=("ape", "mean"), coverage=("covered", "mean"))
+        .round(3)
+        .reset_index()
+    )
+    pooled = points.groupby("method", sort=False)["covered"].agg(["mean", "size"])
+    line = "; ".join(
+        f"{m} {r['mean']:.0%} of {int(r['size'])} points" for m, r in pooled.iterrows()
+    )
+    return by_fit, (
+        f"England fitted on 2016 to each of {ENGLAND_FITS_TO[0]}-{ENGLAND_FITS_TO[-1]}, "
+        f"80% coverage pooled: {line} (context for the six points above, not the target)"
+    )
 
 
 def la_regions(data: Path) -> dict[str, str]:
@@ -463,17 +499,19 @@ def main(argv: list[str] | None = None) -> int:
     used_scores = as_used_scores(used)
     used_bands = as_used_by_band(used)
     england, england_lines = england_check()
-    used_lines = as_used_verdict(used_scores, used_bands) + england_lines
+    windows, windows_line = england_windows()
+    used_lines = as_used_verdict(used_scores, used_bands) + england_lines + [windows_line]
     pd.set_option("display.width", 200)
     print(used_scores.round(4).to_string(index=False))
     print(used_bands.round(4).to_string())
     print(england.to_string(index=False))
+    print(windows.to_string(index=False))
     print("\n".join(used_lines))
     print(f"as used: {time.perf_counter() - started:.0f}s with {args.workers} worker(s)")
     run = f"{args.workers} worker(s), {time.perf_counter() - started:.0f} s"
     if args.as_used_only:
         if write:
-            write_as_used(used, used_scores, used_bands, england, used_lines, run)
+            write_as_used(used, used_scores, used_bands, england, used_lines, run, windows)
         return 0
     dfe = dfe_backtest(args.size, args.data, args.workers)
     if args.size == "one":
@@ -505,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forecast of all LAs by age band: {all_las:.0f}s with {args.workers} worker(s)")
     if write:
         write_results(s, lines, dfe, args, elapsed, timings, all_las)
-        write_as_used(used, used_scores, used_bands, england, used_lines, run)
+        write_as_used(used, used_scores, used_bands, england, used_lines, run, windows)
     return 0
 
 
@@ -606,11 +644,13 @@ def write_as_used(
     england: pd.DataFrame,
     lines: list[str],
     run: str = "",
+    windows: pd.DataFrame | None = None,
 ) -> None:
     """The forecast as used, appended to ``forecast_backtest.md`` in place of the section
     there (``--as-used-only`` keeps the rest of the file; its points are not kept: they
     hold the published figures, which stay in ``../shared/data``). ``run`` says how it was
-    run (workers, seconds)."""
+    run (workers, seconds); ``windows`` is England's coverage at more origins
+    (:func:`england_windows`)."""
     import platform
 
     flat = by_band.round(4)
@@ -637,6 +677,17 @@ def write_as_used(
         "",
         _table(england),
         "",
+        *(
+            [
+                "England fitted on 2016 to other years, each scored two years on by band and "
+                "three in total (six points a fit):",
+                "",
+                _table(windows),
+                "",
+            ]
+            if windows is not None
+            else []
+        ),
         "### Acceptance",
         "",
         *[f"- {line}" for line in lines],

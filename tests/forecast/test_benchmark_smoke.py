@@ -27,6 +27,8 @@ def test_benchmark_smoke_one_la(capsys: pytest.CaptureFixture[str]) -> None:
     assert "dfe_by_age_band (one)" in out and "h=1:" in out and "coverage" in out
     # the forecast as used (issue 26): bands on 2022, totals on 2022-2023, and England
     assert "bands 2022" in out and "total 2023" in out and "England auto" in out
+    # and England's coverage at more origins than the six points of the target
+    assert "England fitted on 2016 to each of 2017-2020, 80% coverage pooled: auto" in out
 
 
 def test_recorded_results_exist() -> None:
