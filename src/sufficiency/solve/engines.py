@@ -400,7 +400,8 @@ def presolve_halves(m: LpMatrix, h: highspy.Highs | None = None) -> bool:
     once: the engine's choice (:func:`~sufficiency.solve.lp.choose_engine`) and HiGHS's
     choice of method (:func:`solve_highs`) ask about the same part, and the verdict, by the
     model's content, is remembered for the next (it steers only which method runs, never
-    an answer)."""
+    an answer). A model presolve halves, presolved here on a ``Highs`` of its own, is held
+    in that presolved form for the simplex that follows (:func:`_solve_presolved`)."""
     key = _fingerprint(m)
     with _verdicts_lock:
         known = _verdicts.get(key)
