@@ -186,6 +186,19 @@ def test_a_starters_warning_names_its_la(caplog: pytest.LogCaptureFixture) -> No
     assert outcome.error is None
     said = [r.getMessage() for r in caplog.records if "flows.csv" in r.getMessage()]
     assert said and all("/City_of_London/data/flows.csv" in s for s in said)
+    # what comes back with the task names the file as the starter's: its folder is gone
+    kept = [w for w in outcome.warnings if "flows.csv" in w]
+    assert kept and all("the starter's data/flows.csv" in w for w in kept)
+    assert not any("sufficiency-starter" in w for w in outcome.warnings)
+
+
+@pytest.mark.skipif(not RELEASE.is_dir(), reason="the shared DfE release is not at hand")
+def test_a_starters_error_names_the_starters_file_not_its_temporary_folder() -> None:
+    task = tasks_for(["Dudley"], None, dfe=RELEASE, set_values=["horizon_years=-1"])[0]
+    outcome = run_task(task)
+    assert outcome.rows is None and outcome.error is not None
+    assert "the starter's scenario.yaml: horizon_years" in outcome.error
+    assert "sufficiency-starter" not in outcome.error
 
 
 def test_worker_processes_keep_python_text_and_the_table_comes_back_in_the_callers() -> None:

@@ -259,23 +259,39 @@ def run_task(task: Task) -> Outcome:
     place in pounds (a second, money-only solve). (The forecast's sample paths are made:
     the means kept depend on them where a plans floor or calibration moves the mean.)
     """
-    with task_warnings() as kept:
-        outcome = _run_task(task)
+    with contextlib.ExitStack() as stack:
+        starter = None
+        if task.dfe is not None:  # written in a temporary folder, named after the LA
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")))
+            starter = Path(tmp) / _folder_name(task.la)
+        with task_warnings() as kept:
+            outcome = _run_task(task, starter)
     outcome.warnings = tuple(kept)
+    if starter is None:
+        return outcome
+    # the starter's folder is gone with the task: its files are named as the starter's
+    outcome.warnings = tuple(_as_the_starters(w, starter) for w in outcome.warnings)
+    if outcome.error is not None:
+        outcome.error = _as_the_starters(outcome.error, starter)
     return outcome
 
 
-def _run_task(task: Task) -> Outcome:
-    """:func:`run_task` without its warnings."""
+def _as_the_starters(text: str, starter: Path) -> str:
+    """``text`` with the paths in a task's temporary ``starter`` folder named as the
+    starter's (``the starter's data/flows.csv``): the folder is removed with the task."""
+    return text.replace(f"{starter}{os.sep}", "the starter's ").replace(str(starter), "the starter")
+
+
+def _run_task(task: Task, starter: Path | None) -> Outcome:
+    """:func:`run_task` without its warnings; a DfE task's starter is written in
+    ``starter``."""
     start = time.perf_counter()
     cpu = cpu_seconds()
     try:
         values = [*task.set_values, "uncertainty.workers=1"]
-        if task.dfe is not None:
-            with tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")) as tmp:
-                # the folder named after the LA: a warning naming a starter's file says which
-                path = write_starter(task.path, task.dfe, Path(tmp) / _folder_name(task.la))
-                result = run(path, set_values=values, returns=False, place_values=False)
+        if task.dfe is not None and starter is not None:
+            path = write_starter(task.path, task.dfe, starter)
+            result = run(path, set_values=values, returns=False, place_values=False)
         else:
             result = run(task.path, set_values=values, returns=False, place_values=False)
         rows = pd.DataFrame(result.summary["by_year"])[["year", *COLUMNS]]
