@@ -232,7 +232,9 @@ def task_warnings() -> Iterator[list[str]]:
     order). Its warnings are kept instead of shown; log records still reach the handlers
     the process has (a sweep's own worker processes have none: they are kept only). Other
     threads are untouched, and this one once the block ends. Warnings a filter ignores (or
-    shows once per place, Python's default, and shown already) are not seen.
+    shows once per place, Python's default, and shown already) are not seen, nor are those
+    raised while another thread is inside ``warnings.catch_warnings`` (Python's warnings
+    state is one per process: exact where one task runs at a time in a process).
     """
     global _shown_before
     with _hook_lock:
@@ -457,7 +459,12 @@ def sweep(
         scheduler: Address of a running Dask scheduler (``tcp://host:8786``); None
             starts a :class:`~distributed.LocalCluster` for the sweep.
         n_workers: Workers of the local cluster (one per core when None).
-        processes: Local workers as processes (True) or threads of this process.
+        processes: Local workers as processes (True) or threads of this process. In
+            threads, tasks share Python's warnings machinery with each other and with
+            this process: a task's warnings may then be missed (another thread's
+            ``warnings.catch_warnings`` takes them, or Python's default filter has shown
+            the same warning once already); in the sweep's own worker processes, one
+            task at a time each, every one comes back (:attr:`Sweep.warnings`).
         on_progress: Called as each task finishes (see :data:`ProgressHook`).
         on_start: Called with the dashboard address and the number of tasks once the
             cluster is up.
