@@ -264,7 +264,10 @@ def run_task(task: Task) -> Outcome:
     with contextlib.ExitStack() as stack:
         starter = None
         if task.dfe is not None:  # written in a temporary folder, named after the LA
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=scratch.prefix("starter")))
+            made = tempfile.TemporaryDirectory(
+                prefix=scratch.prefix("starter"), ignore_cleanup_errors=True
+            )
+            tmp = stack.enter_context(made)
             starter = Path(tmp) / _folder_name(task.la)
         with task_warnings() as kept:
             outcome = _run_task(task, starter)
