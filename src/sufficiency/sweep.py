@@ -518,16 +518,20 @@ def sweep(
                 on_progress(len(outcomes), len(tasks), outcome.task, outcome.error)
     except BaseException:  # Ctrl-C, a stop: what Dask says of its shutdown then is no news
         with quiet_dask():
-            if cluster is not None:
-                stop_workers(cluster)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            _shut_down(client, cluster, stopped=True)
         raise
+    _shut_down(client, cluster, stopped=False)
+    return gather(tasks, outcomes, dashboard, time.perf_counter() - start)
+
+
+def _shut_down(client: Any, cluster: Any, *, stopped: bool) -> None:
+    """Close the client and the sweep's own cluster (if any); a ``stopped`` sweep's
+    worker processes first, at once (:func:`stop_workers`)."""
+    if stopped and cluster is not None:
+        stop_workers(cluster)
     client.close()
     if cluster is not None:
         cluster.close()
-    return gather(tasks, outcomes, dashboard, time.perf_counter() - start)
 
 
 def stop_workers(cluster: Any) -> None:

@@ -402,7 +402,11 @@ def presolve_halves(m: LpMatrix, h: highspy.Highs | None = None) -> bool:
     model's content, is remembered for the next (it steers only which method runs, never
     an answer). A model presolve halves, presolved here on a ``Highs`` of its own, is held
     in that presolved form for the simplex that follows (:func:`_solve_presolved`)."""
-    key = _fingerprint(m)
+    return _verdict(_fingerprint(m), m, h)
+
+
+def _verdict(key: bytes, m: LpMatrix, h: highspy.Highs | None) -> bool:
+    """:func:`presolve_halves` for the model ``m`` whose fingerprint is ``key``."""
     with _verdicts_lock:
         known = _verdicts.get(key)
     if known is not None:
@@ -420,11 +424,12 @@ def presolve_halves(m: LpMatrix, h: highspy.Highs | None = None) -> bool:
     return verdict
 
 
-def _take_presolved(m: LpMatrix, h: highspy.Highs) -> highspy.Highs | None:
-    """A ``Highs`` holding ``m`` presolved: the one that gave its verdict (taken: no other
-    solve may use it), or ``h`` if the verdict was given just now on it; None if neither."""
+def _take_presolved(key: bytes, h: highspy.Highs) -> highspy.Highs | None:
+    """A ``Highs`` holding the model of fingerprint ``key`` presolved: the one that gave its
+    verdict (taken: no other solve may use it), or ``h`` if the verdict was given just now
+    on it; None if neither."""
     with _verdicts_lock:
-        held = _presolved.pop(_fingerprint(m), None) if _presolved else None
+        held = _presolved.pop(key, None)
     if held is not None:
         return held
     return h if h.getPresolvedLp().num_col_ > 0 else None
@@ -524,10 +529,11 @@ def solve_highs(
             )
     if not warm:
         large = lp and (m.n_rows if part_rows is None else part_rows) >= HIGHS_IPM_ROWS
-        simplex = large and presolve_halves(m, h)
+        key = _fingerprint(m) if large else b""
+        simplex = large and _verdict(key, m, h)
         if large and not simplex:
             h.setOptionValue("solver", "ipm")  # crossover (on by default) gives a basis and duals
-        held = _take_presolved(m, h) if simplex else None
+        held = _take_presolved(key, h) if simplex else None
         if held is not None and _solve_presolved(held, time_limit):
             h = held  # its solution, basis and status are the model's
         else:
