@@ -122,7 +122,13 @@ def _global_flags(p: argparse.ArgumentParser, *, top: bool) -> None:
     """``--verbose`` and ``--quiet``, accepted before or after the command: on the
     command's parser they default to "not given", so they never undo the top level's."""
     default: object = False if top else argparse.SUPPRESS
-    p.add_argument("--verbose", "-v", action="store_true", default=default, help="log details")
+    p.add_argument(
+        "--verbose",
+        "-v",
+        action="count",
+        default=0 if top else argparse.SUPPRESS,
+        help="log details; twice (-vv) also the solvers' own output",
+    )
     p.add_argument(
         "--quiet", "-q", action="store_true", default=default, help="no progress display"
     )
@@ -821,6 +827,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    library = logging.getLogger("sufficiency")
+    level = library.level
+    if args.verbose >= 2:  # the library's debug lines and the solvers' own output
+        library.setLevel(logging.DEBUG)
     progress = _Progress(
         enabled=not args.quiet and args.command in ("run", "compare", "forecast", "validate")
     )
@@ -847,6 +857,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("terminated\n")
         return 128 + signal.SIGTERM
     finally:
+        library.setLevel(level)
         warnings.formatwarning = shown
         for handler in handlers:
             handler.removeFilter(progress)

@@ -32,11 +32,14 @@ def test_quiet_command_prints_only_its_result(
     assert out.startswith("scenario tiny: wrote")
 
 
-def test_verbose_lets_the_banner_through(capfd: pytest.CaptureFixture[str]) -> None:
+def test_debug_lets_the_banner_through(capfd: pytest.CaptureFixture[str]) -> None:
     logger = logging.getLogger("sufficiency.solve.engines")
     old = logger.level
-    logger.setLevel(logging.INFO)
     try:
+        logger.setLevel(logging.INFO)  # a notebook following a run: no solver output
+        with engines.quiet_native_output():
+            os.write(1, b"native words at INFO\n")
+        logger.setLevel(logging.DEBUG)
         with engines.quiet_native_output():
             os.write(1, b"native words\n")  # as compiled code writes (HiGHS's banner)
     finally:
@@ -47,3 +50,16 @@ def test_verbose_lets_the_banner_through(capfd: pytest.CaptureFixture[str]) -> N
         engines.highspy.Highs()
     print("stdout is back")
     assert capfd.readouterr().out == "stdout is back\n"
+
+
+@pytest.mark.parametrize(("flags", "shown"), [(["-v"], False), (["-vv"], True)])
+def test_solver_output_only_with_vv(
+    write_tiny, tmp_path, capfd: pytest.CaptureFixture[str], flags: list[str], shown: bool
+) -> None:
+    path = write_tiny()
+    capfd.readouterr()
+    out_dir = tmp_path / "o"
+    assert main(["run", "-q", *flags, str(path), "--out", str(out_dir), "--no-report"]) == 0
+    out = capfd.readouterr().out
+    assert ("LP has" in out) is shown  # HiGHS's log (its banner comes once a process)
+    assert logging.getLogger("sufficiency").level == logging.NOTSET  # put back after

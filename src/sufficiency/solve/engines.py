@@ -213,13 +213,14 @@ _saved_stdout: int | None = None
 def quiet_native_output() -> Iterator[None]:
     """Keep what compiled solver code prints (HiGHS's "Running HiGHS … Copyright" banner,
     written to file descriptor 1 when a ``Highs`` object is made) out of the caller's
-    stdout, unless this module logs at INFO (``sufficiency --verbose``).
+    stdout, unless this module logs at DEBUG (``sufficiency -vv``), as HiGHS's log is shown
+    (``output_flag``): a notebook that logs at INFO to follow a run sees none of it.
 
     Redirects the descriptor itself, so it works in notebooks and terminals alike;
     re-entrant and thread-safe (the first to enter redirects, the last to leave restores).
     """
     global _quiet_depth, _saved_stdout
-    if log.isEnabledFor(logging.INFO):
+    if log.isEnabledFor(logging.DEBUG):
         yield
         return
     with _QUIET_LOCK:
