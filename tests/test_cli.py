@@ -205,3 +205,20 @@ def test_progress_lines_around_a_warning(capsys: pytest.CaptureFixture[str]) -> 
     assert err[1] == "warning: something"
     assert err[2].startswith("  loading scenario and inputs … ") and err[2].endswith("s")
     assert err[3] == "  applying levers, building and solving the allocation … failed"
+
+
+def test_compare_says_a_budgets_overrun(
+    write_tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_tiny()
+    capped = tiny_scenario_dict()
+    capped["name"] = "capped"
+    capped["levers"] = {"budget": {"base_gbp": 1000, "growth": 0.0}}
+    other = write_tiny(scenario=capped, folder="capped")
+    out = tmp_path / "cmp"
+    assert main(["compare", "-q", str(base), str(other), "--out", str(out), "--no-report"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    said = [i for i, line in enumerate(lines) if "budget overrun" in line]
+    assert len(said) == 1  # under the scenario with the budget only
+    assert lines[said[0] - 2].lstrip().startswith("capped:")
+    assert "the saving needed" in lines[said[0]]

@@ -537,13 +537,9 @@ def _cmd_run(args: argparse.Namespace, progress: _Progress) -> int:
             f"  UNLAWFUL: {s['total_no_place']:,.1f} child-years with no place at all; "
             "switch the market of last resort back on (allocation.market.enabled)"
         )
-    overruns = [r for r in s["by_year"] if (r.get("budget_overrun") or 0) > 0]
-    if overruns:
-        worst = max(overruns, key=lambda r: r["budget_overrun"])
-        print(
-            f"  High Needs Block budget overrun in {len(overruns)} year(s), up to "
-            f"£{worst['budget_overrun']:,.0f} ({worst['year']}): the saving needed"
-        )
+    overrun = _overrun(s)
+    if overrun:
+        print(f"  {overrun}")
     if "unmitigated_total_cost" in s:
         print(f"  {against_unmitigated(s)}")
     if "capital" in s:
@@ -643,7 +639,22 @@ def _cmd_compare(args: argparse.Namespace, progress: _Progress) -> int:
         if worst > 0.5:
             line += f"; target missed by up to {worst:,.0f} children"
         print(line)
+        overrun = _overrun(s)
+        if overrun:
+            print(f"    {overrun}")
     return 0
+
+
+def _overrun(summary: dict[str, Any]) -> str:
+    """The line on a High Needs Block budget's overrun ('' without a budget or overrun)."""
+    overruns = [r for r in summary["by_year"] if (r.get("budget_overrun") or 0) > 0]
+    if not overruns:
+        return ""
+    worst = max(overruns, key=lambda r: r["budget_overrun"])
+    return (
+        f"High Needs Block budget overrun in {len(overruns)} year(s), up to "
+        f"£{worst['budget_overrun']:,.0f} ({worst['year']}): the saving needed"
+    )
 
 
 def _cmd_validate(args: argparse.Namespace, progress: _Progress) -> int:
