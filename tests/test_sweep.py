@@ -363,3 +363,87 @@ def test_ctrl_c_during_a_sweep_says_interrupted_and_nothing_of_dasks(tmp_path: P
     assert code == 130 and said.rstrip().endswith("interrupted"), said
     assert "CancelledError" not in said and "distributed" not in said
     assert not out.exists() and not alive
+
+
+def _sweep_table() -> pd.DataFrame:
+    rows = []
+    for la, gap, away in (
+        ("Small", [1.2, 0.2, 2.4], [3.0, 0.0, 6.0]),
+        ("Large", [9, 12, 40], [50, 60, 70]),
+    ):
+        for i, year in enumerate((2026, 2027, 2028)):
+            rows.append(
+                {
+                    "la": la,
+                    "scenario": "baseline",
+                    "year": year,
+                    "ehc_plans": 1000.4 + i,
+                    "demand": 900.0,
+                    "placed": 900.0,
+                    "out_of_area": away[i],
+                    "market": gap[i],
+                    "no_place": 0.0,
+                    "shortfall": gap[i],
+                    "hnb_cost": 1.5e6,
+                    "transport_cost": 2.5e5,
+                    "total_cost": 1.75e6,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_a_sweep_under_disclosure_control_is_also_written_as_published(tmp_path: Path) -> None:
+    from sufficiency.postprocess.disclosure import SUPPRESSED
+    from sufficiency.sweep import Sweep
+
+    table = _sweep_table()
+    errors = pd.DataFrame(columns=["la", "scenario", "error"])
+    assert Sweep(table, errors).published() is None  # no task under disclosure control
+    assert not (Sweep(table, errors).write(tmp_path / "plain") / "published").exists()
+    sweep = Sweep(table, errors, disclosed=(("Small", "baseline"),))
+    public = sweep.published()
+    assert public is not None
+    assert list(public.columns) == [
+        "la", "scenario", "year", "ehc_plans", "shortfall", "out_of_area",
+        "hnb_cost", "transport_cost", "total_cost",
+    ]  # fmt: skip
+    small = public[public["la"] == "Small"].set_index("year")
+    assert small.loc[2026, "shortfall"] == SUPPRESSED
+    assert small.loc[2026, "out_of_area"] == SUPPRESSED
+    for col in ("shortfall", "out_of_area"):  # no hidden year worked out from the total
+        hidden = (small[col] == SUPPRESSED).sum()
+        assert hidden != 1
+    assert small.loc[2026, "ehc_plans"] == 1000 and small.loc["total", "total_cost"] == 5.25e6
+    large = public[public["la"] == "Large"].set_index("year")
+    assert large.loc["total", "shortfall"] == 61 and large.loc[2026, "shortfall"] == 9
+
+    out = sweep.write(tmp_path / "out")
+    assert pd.read_csv(out / "sweep.csv")["shortfall"].iloc[0] == 1.2  # working figures
+    written = pd.read_csv(out / "published" / "sweep.csv", dtype=str)
+    assert (written["shortfall"] == SUPPRESSED).sum() >= 2
+    national = pd.read_csv(out / "published" / "national.csv", dtype=str).set_index("la")
+    assert national.loc["Large", "gap_per_1000_plans"] == str(1000 * 61 / 3003)
+    assert national.loc["Small", "gap_per_1000_plans"] == SUPPRESSED  # its total is hidden
+    assert pd.isna(national.loc["Small", "rank_gap"]) and national.loc["Large", "rank_gap"] == "1.0"
+    assert "not for publication" in (out / "published" / "README.txt").read_text(encoding="utf-8")
+    assert (out / "charts" / "ranking.png").is_file()
+    import json
+
+    assert json.loads((out / "summary.json").read_text())["under_disclosure_control"] == 1
+
+
+def test_a_task_under_disclosure_control_says_so(las: dict[str, Path], tmp_path: Path) -> None:
+    from sufficiency.sweep import gather
+
+    tasks = tasks_for(
+        {"LA0": las["LA0"]}, {"baseline": {}, "open": ["report.disclosure=false"]},
+        set_values=[*FAST, "report.disclosure=true"],
+    )  # fmt: skip
+    outcomes = [run_task(t) for t in tasks]
+    assert [o.disclosure for o in outcomes] == [True, False]
+    sweep = gather(tasks, outcomes, None, 1.0)
+    assert sweep.disclosed == (("LA0", "baseline"),)
+    out = sweep.write(tmp_path / "out", ranking=False)
+    public = pd.read_csv(out / "published" / "sweep.csv", dtype=str)
+    assert set(public["scenario"]) == {"baseline", "open"}  # the sweep as published: every task
+    assert set(public["year"]) == {"2026", "2027", "2028", "2029", "total"}

@@ -439,6 +439,11 @@ def _cmd_sweep(args: argparse.Namespace, _progress: _Progress) -> int:
         f"sweep: {len(result.tasks) - len(result.errors)} of {len(result.tasks)} tasks done in "
         f"{result.seconds:.1f}s{warned}; wrote {out}"
     )
+    if result.disclosed:
+        print(
+            f"  {len(result.disclosed)} task(s) under disclosure control: the sweep as "
+            f"published is in {out / 'published'} (the files beside it are working figures)"
+        )
     for row in result.errors.itertuples():
         print(f"  failed: {row.la} / {row.scenario}: {row.error}")
     return 0 if result.errors.empty else 1

@@ -39,7 +39,7 @@ from .errors import DataWarning, ScenarioError, SufficiencyError
 from .guard import file_digest, scenario_inputs
 from .outputs import write_csv, write_folder, write_json
 from .pipeline import run
-from .postprocess.national import national_table
+from .postprocess.national import national_table, published_national
 from .sources.dfe_release import area_names, local_authorities
 from .sources.starter import write_starter
 from .text_storage import STORAGE
@@ -58,6 +58,23 @@ COLUMNS: tuple[str, ...] = (
     "hnb_cost",
     "transport_cost",
     "total_cost",
+)
+
+#: Money a published sweep shows (as it is: money is not a count of children).
+PUBLISHED_MONEY: tuple[str, ...] = ("hnb_cost", "transport_cost", "total_cost")
+
+#: What a sweep's ``published/README.txt`` says.
+PUBLISHED_NOTE = (
+    "Disclosure control (a task's scenario has report.disclosure: true): sweep.csv here "
+    "holds every task's EHC plans, sufficiency gap and out of area in whole children, with "
+    "counts from 1 to 4 shown as 'c'; over the plan years the gap and out of area are "
+    "totalled from the rounded counts, and a further year is hidden where one hidden year "
+    "could be worked out from that total. Money is as it is. Placements by tier, the "
+    "market, demand and the forecast draws' figures are left out (they add up to one "
+    "another or to the gap). national.csv here is worked from these published figures "
+    "('c' where what a ratio is worked from is hidden), and so is charts/ranking.png.\n\n"
+    "The sweep.csv, national.csv and summary.json beside this folder hold the figures in "
+    "full precision: working figures, not for publication.\n"
 )
 
 #: Columns of the draws' summary added when a sweep has draws.
@@ -109,6 +126,8 @@ class Outcome:
     error: str | None
     seconds: float
     warnings: tuple[str, ...] = ()
+    #: The task's scenario is under disclosure control (``report.disclosure``).
+    disclosure: bool = False
 
 
 @dataclass
@@ -124,6 +143,10 @@ class Sweep:
         warnings: One row per warning a task gave: ``la, scenario, warning``.
         dashboard: The Dask dashboard's address, if there was one.
         seconds: Wall time of the sweep.
+        tasks: The sweep's tasks.
+        disclosed: ``(la, scenario)`` of each task whose scenario is under disclosure
+            control (``report.disclosure``): the sweep is then also written as published
+            (:meth:`published`).
     """
 
     table: pd.DataFrame
@@ -134,12 +157,44 @@ class Sweep:
     dashboard: str | None = None
     seconds: float = 0.0
     tasks: list[Task] = field(default_factory=list, repr=False)
+    disclosed: tuple[tuple[str, str], ...] = ()
+
+    def published(self) -> pd.DataFrame | None:
+        """The sweep under disclosure control, or None when no task's scenario is under it.
+
+        Every task's figures by year as a comparison publishes each scenario's
+        (:func:`~sufficiency.postprocess.comparison.published_years`): EHC plans, the gap
+        and out of area in whole children with 1 to 4 as ``c`` (the gap and out of area
+        with a ``total`` row over the plan years, and a further year hidden where one
+        hidden year could be worked out from it); money as it is. Placements by tier, the
+        market, demand and the draws' figures are left out (they add up to one another or
+        to the gap).
+        """
+        if not self.disclosed or self.table.empty:
+            return None
+        from .postprocess.comparison import PUBLISHED_COUNTS, published_years
+
+        parts = []
+        for (la, scenario), rows in self.table.groupby(["la", "scenario"], sort=False):
+            frame = published_years(rows, PUBLISHED_COUNTS, PUBLISHED_MONEY)
+            frame.insert(0, "scenario", str(scenario))
+            frame.insert(0, "la", str(la))
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True)
 
     def write(self, out: str | Path, *, force: bool = False, ranking: bool = True) -> Path:
         """Write ``sweep.csv``, ``errors.csv``, ``warnings.csv``, ``national.csv`` (one row
         per LA and scenario, :func:`~sufficiency.postprocess.national.national_table`),
         ``summary.json`` and, with ``ranking``, ``charts/ranking.png`` (the first
-        scenario's LAs ranked by gap) into ``out``, atomically."""
+        scenario's LAs ranked by gap) into ``out``, atomically.
+
+        Where a task's scenario is under disclosure control, ``published/`` holds the
+        sweep as published (:meth:`published`), its national table worked from it
+        (:func:`~sufficiency.postprocess.national.published_national`) and a
+        ``README.txt`` saying so, and the ranking chart is drawn from that table (a hidden
+        figure has no bar); the files beside it keep the working figures."""
+
+        public = self.published()
 
         def fill(tmp: Path) -> None:
             write_csv(self.table, tmp / "sweep.csv")
@@ -147,6 +202,12 @@ class Sweep:
             write_csv(self.warnings, tmp / "warnings.csv")
             national = national_table(self.table)
             write_csv(national, tmp / "national.csv")
+            if public is not None:
+                national = published_national(self.table, public)
+                (tmp / "published").mkdir()
+                write_csv(public, tmp / "published" / "sweep.csv")
+                write_csv(national, tmp / "published" / "national.csv")
+                (tmp / "published" / "README.txt").write_text(PUBLISHED_NOTE, encoding="utf-8")
             if ranking and not national.empty:
                 from .report.national import ranking_chart
                 from .report.plots import save_charts
@@ -159,6 +220,7 @@ class Sweep:
                     "tasks": len(self.tasks),
                     "failed": len(self.errors),
                     "warnings": len(self.warnings),
+                    "under_disclosure_control": len(self.disclosed),
                     "seconds": round(self.seconds, 3),
                 },
             )
@@ -307,7 +369,8 @@ def _run_task(task: Task, starter: Path | None) -> Outcome:
         rows.insert(0, "la", task.la)
         rows["seconds"] = time.perf_counter() - start
         rows["cpu_seconds"] = cpu_seconds() - cpu
-        return Outcome(task, rows, None, time.perf_counter() - start)
+        disclosed = "disclosure" in result.summary
+        return Outcome(task, rows, None, time.perf_counter() - start, disclosure=disclosed)
     except SufficiencyError as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
     except Exception as exc:  # a bug in one task must not stop the others
@@ -650,4 +713,5 @@ def gather(
         columns=list(WARNING_COLUMNS),
         dtype=object,
     )
-    return Sweep(table, errors, said, dashboard, seconds, tasks)
+    disclosed = tuple((o.task.la, o.task.scenario) for o in done if o.disclosure)
+    return Sweep(table, errors, said, dashboard, seconds, tasks, disclosed)

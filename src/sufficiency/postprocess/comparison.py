@@ -92,29 +92,8 @@ def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
     scenarios = list(dict.fromkeys(table["scenario"]))
     parts = []
     for name in scenarios:
-        mine = table[table["scenario"] == name].sort_values("year", kind="stable")
-        out: dict[str, list[Any]] = {
-            "scenario": [name] * (len(mine) + 1),
-            "year": [*(int(y) for y in mine["year"]), TOTAL],
-        }
-        for col in PUBLISHED_COUNTS:
-            values = mine[col].to_numpy(dtype=float)
-            if np.isnan(values).any():  # not modelled
-                out[col] = [np.nan] * (len(values) + 1)
-            elif col in CHILD_YEARS:
-                grid, hidden = protect_grid(values[:, None])
-                out[col] = [
-                    SUPPRESSED if h else int(v)
-                    for v, h in zip(grid[:, 0], hidden[:, 0], strict=True)
-                ]
-            else:
-                out[col] = [protect_count(v) for v in values] + [np.nan]
-        for col in MONEY:
-            values = mine[col].to_numpy(dtype=float)
-            out[col] = [*values, float(values.sum()) if not np.isnan(values).any() else np.nan]
-        frame = pd.DataFrame(out)
-        for col in PUBLISHED_COUNTS:  # whole children, 'c' and blanks: as written
-            frame[col] = pd.Series(out[col], dtype=object)
+        frame = published_years(table[table["scenario"] == name])
+        frame.insert(0, "scenario", name)
         parts.append(frame)
     published = pd.concat(parts, ignore_index=True)
     first = published[published["scenario"] == scenarios[0]].set_index("year")
@@ -125,6 +104,50 @@ def published_comparison(table: pd.DataFrame) -> pd.DataFrame:
             diffs, index=published.index, dtype=object if col in PUBLISHED_COUNTS else float
         )
     return published
+
+
+def published_years(
+    rows: pd.DataFrame,
+    counts: Sequence[str] = PUBLISHED_COUNTS,
+    money: Sequence[str] = MONEY,
+) -> pd.DataFrame:
+    """One run's figures by year as published (what :func:`published_comparison` shows of
+    each scenario): ``counts`` in whole children with 1 to 4 as ``c``, those of
+    :data:`CHILD_YEARS` with a total over the years (the sum of the rounded counts) and a
+    further year hidden where one hidden year could be worked out from it
+    (:func:`.disclosure.protect_grid`); ``money`` as it is, with its total. A figure not
+    modelled (NaN in any year) stays blank.
+
+    Args:
+        rows: One row per plan year: ``year`` and the figures.
+        counts: Counts of children to publish (each in :data:`PUBLISHED_COUNTS`' way).
+        money: Money figures to publish.
+
+    Returns:
+        ``year`` (``total`` on the last row), ``counts`` (as object: whole children, ``c``
+        and blanks, as written) and ``money``.
+    """
+    mine = rows.sort_values("year", kind="stable")
+    out: dict[str, list[Any]] = {"year": [*(int(y) for y in mine["year"]), TOTAL]}
+    for col in counts:
+        values = mine[col].to_numpy(dtype=float)
+        if np.isnan(values).any():  # not modelled
+            out[col] = [np.nan] * (len(values) + 1)
+        elif col in CHILD_YEARS:
+            grid, hidden = protect_grid(values[:, None])
+            out[col] = [
+                SUPPRESSED if h else int(v) for v, h in zip(grid[:, 0], hidden[:, 0], strict=True)
+            ]
+        else:
+            out[col] = [protect_count(v) for v in values] + [np.nan]
+    for col in money:
+        values = mine[col].to_numpy(dtype=float)
+        total = round(float(values.sum()), 2) if not np.isnan(values).any() else np.nan
+        out[col] = [*values, total]  # the total to the penny (no float tail in a file)
+    frame = pd.DataFrame(out)
+    for col in counts:  # whole children, 'c' and blanks: as written
+        frame[col] = pd.Series(out[col], dtype=object)
+    return frame
 
 
 def difference(value: Any, reference: Any) -> Any:

@@ -14,12 +14,16 @@ def ranking_chart(national: pd.DataFrame, scenario: str = "baseline") -> Figure:
     the gap, the cost per plan and the out-of-area share.
 
     Args:
-        national: :func:`~sufficiency.postprocess.national.national_table`.
+        national: :func:`~sufficiency.postprocess.national.national_table` (or
+            :func:`~sufficiency.postprocess.national.published_national`: a figure shown
+            as ``c`` has no bar).
         scenario: Which scenario's rows to draw.
     """
-    rows = national[national["scenario"] == scenario].sort_values(
-        "gap_per_1000_plans", ascending=True, na_position="first"
-    )
+    figures = ["gap_per_1000_plans", "cost_per_plan", "out_of_area_share"]
+    rows = national[national["scenario"] == scenario]
+    # a published table's hidden figures ('c'): no bar
+    rows = rows.assign(**{c: pd.to_numeric(rows[c], errors="coerce") for c in figures})
+    rows = rows.sort_values("gap_per_1000_plans", ascending=True, na_position="first")
     n = max(len(rows), 1)
     fig = Chart(figsize=(11.0, 1.5 + 0.16 * n))
     fig.subplots_adjust(left=0.22, right=0.98, top=1 - 0.9 / (1.5 + 0.16 * n), bottom=0.03)
