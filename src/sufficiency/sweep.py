@@ -72,9 +72,10 @@ PUBLISHED_NOTE = (
     "could be worked out from that total. Money is as it is. Placements by tier, the "
     "market, demand and the forecast draws' figures are left out (they add up to one "
     "another or to the gap). national.csv here is worked from these published figures "
-    "('c' where what a ratio is worked from is hidden), and so is charts/ranking.png.\n\n"
-    "The sweep.csv, national.csv and summary.json beside this folder hold the figures in "
-    "full precision: working figures, not for publication.\n"
+    "('c' where what a ratio is worked from is hidden), and the ranking chart beside this "
+    "folder (charts/ranking.png) is drawn from it.\n\n"
+    "The sweep.csv and national.csv beside this folder hold the figures in full "
+    "precision: working figures, not for publication.\n"
 )
 
 #: Columns of the draws' summary added when a sweep has draws.
