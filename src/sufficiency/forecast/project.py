@@ -437,8 +437,8 @@ def _forecast(
     n_warned = int((cell_diag["n_warnings"] > 0).sum())
     if n_warned:
         log.info("forecast: %d series raised warnings (see diagnostics)", n_warned)
-    for line in notes:
-        log.info("forecast: %s", line)
+    for line in notes:  # a scenario's run says each as a warning, naming the provision
+        log.debug("forecast: %s", line)
     record = backtest_record(cells, work, bt, used_bt, base, method, cands, eligible)
     return DemandForecast(
         frame=taxonomy.as_categories(frame),
