@@ -44,6 +44,7 @@ import re
 import shutil
 import tempfile
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
-from ..errors import DataError, SufficiencyError
+from ..errors import DataError, DataWarning, SufficiencyError
 from ..forecast.methods.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
 from ..guard import guard_inputs, guard_replace, record_written
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
@@ -260,15 +261,96 @@ def _years_shape(by_age: pd.DataFrame, years: list[int], total: pd.Series) -> pd
     return pd.DataFrame(rows, index=years, columns=range(26))
 
 
-def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
-    """Children by year and category (and ``NOT_PLACED``), summing to each year's total."""
+#: The DfE's placement column of plans whose placement the council's return did not
+#: record ("Placement not recorded"): not children out of school, but a gap in the return.
+UNRECORDED = "placement_unknown"
+#: A year whose plans without a recorded placement are at most this share gives the
+#: council's placement mix for apportioning another year's.
+UNRECORDED_REFERENCE_SHARE = 0.02
+#: A year with more of its plans without a recorded placement than this share is warned of.
+UNRECORDED_WARN_SHARE = 0.05
+#: How a starter's comments begin each year apportioned.
+UNRECORDED_LEAD = "#   - placements not recorded: "
+
+
+def recorded_placements(
+    release: DfeRelease,
+) -> tuple[pd.DataFrame, list[tuple[float, str]]]:
+    """Children by year and category (and ``NOT_PLACED``) as published, with the plans
+    whose placement was not recorded (:data:`UNRECORDED`) apportioned over the categories.
+
+    A return that records no placement for some of its plans leaves the placements of the
+    rest: counting those plans as not placed would put them out of school, at no school's
+    cost, and take their places from the settings. They are given the council's own mix
+    instead: that of the nearest year (an earlier one first) with at most
+    :data:`UNRECORDED_REFERENCE_SHARE` of its plans unrecorded (the year itself if none),
+    each category topped up toward its share of that mix of the year's plans where it
+    falls short of it (the placements a partial return misses are not a random few), in
+    proportion to the shortfall.
+
+    Returns:
+        The children (years × categories) and, for each year apportioned, the share of its
+        plans without a recorded placement and a sentence saying what was done.
+    """
     cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
-    case = release.caseload.copy()
-    case["category"] = (
+    case = release.caseload
+    unrecorded = (case["placement"] == UNRECORDED).to_numpy()
+    category = (
         case["placement"].map(_CATEGORY_OF).fillna(case["placement"].map(_NOT_IN_SCHOOL_OF))
     ).fillna(NOT_PLACED)
-    by_year = case.groupby(["year", "category"])["children"].sum(min_count=1).unstack()
-    by_year = by_year.reindex(columns=cats).fillna(0.0)
+    known = case.assign(category=category)[~unrecorded]
+    by_year = known.groupby(["year", "category"])["children"].sum(min_count=1).unstack()
+    years = sorted(set(case["year"]))
+    by_year = by_year.reindex(index=years, columns=cats).fillna(0.0).astype(float)
+    missing = case[unrecorded].groupby("year")["children"].sum().reindex(by_year.index)
+    missing = missing.fillna(0.0)
+    plans = by_year.sum(axis=1) + missing
+    share = (missing / plans.where(plans > 0)).fillna(0.0)
+    notes = []
+    for year in by_year.index[missing > 0]:
+        refs = [
+            y
+            for y in by_year.index
+            if y != year and share[y] <= UNRECORDED_REFERENCE_SHARE and by_year.loc[y].sum() > 0
+        ]
+        ref = min(refs, key=lambda y: (abs(y - year), y > year)) if refs else year
+        mix = by_year.loc[ref]
+        if not mix.sum() > 0:  # no placement recorded in any year: they stay unplaced
+            by_year.loc[year, NOT_PLACED] += missing[year]
+            continue
+        mix = mix / mix.sum()
+        short = (mix * plans[year] - by_year.loc[year]).clip(lower=0.0)
+        weights = short if short.sum() > 0 else mix
+        by_year.loc[year] += missing[year] * weights / weights.sum()
+        notes.append(
+            (
+                float(share[year]),
+                f"{release.la_name}, January {int(year)}: {missing[year]:,.0f} of "
+                f"{plans[year]:,.0f} EHC plans ({share[year]:.0%}) with no placement recorded "
+                f"('Placement not recorded', {UNRECORDED}), apportioned over the placements "
+                f"toward the council's {'own' if ref == year else int(ref)} mix, not counted "
+                "as out of school",
+            )
+        )
+    return by_year, notes
+
+
+def unrecorded_placements(release: DfeRelease) -> list[str]:
+    """What :func:`recorded_placements` apportioned, one sentence a year, each year with more
+    than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
+    (:class:`~sufficiency.errors.DataWarning`)."""
+    _, notes = recorded_placements(release)
+    for share, note in notes:
+        if share > UNRECORDED_WARN_SHARE:
+            warnings.warn(f"incomplete published placements: {note}", DataWarning, stacklevel=3)
+    return [note for _, note in notes]
+
+
+def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
+    """Children by year and category (and ``NOT_PLACED``), summing to each year's total
+    (plans without a recorded placement apportioned: :func:`recorded_placements`)."""
+    cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
+    by_year, _ = recorded_placements(release)
     out = pd.DataFrame(0.0, index=years, columns=cats)
     for year in years:
         if year in by_year.index and by_year.loc[year].sum() > 0:
@@ -568,6 +650,7 @@ def _scenario_text(
     *,
     real_population: bool = False,
     history_note: str = "",
+    unrecorded: Sequence[str] = (),
 ) -> str:
     name = release.la_name
     slug = name_slug(name)
@@ -608,6 +691,12 @@ def _scenario_text(
         )
     estimated_note = "".join(
         f"#   - estimated, the published figure unusable: {line}\n" for line in release.estimated
+    ) + "".join(
+        "\n".join(
+            textwrap.wrap(line, 88, initial_indent=UNRECORDED_LEAD, subsequent_indent="#     ")
+        )
+        + "\n"
+        for line in unrecorded
     )
     if history_note:
         lines = textwrap.wrap(
@@ -683,10 +772,14 @@ allocation:
 
 
 def starter_assumptions(
-    release: DfeRelease, flat_population: bool, history_note: str = ""
+    release: DfeRelease,
+    flat_population: bool,
+    history_note: str = "",
+    unrecorded: Sequence[str] = (),
 ) -> list[dict[str, str]]:
     """What this starter assumes (the scenario's ``assumptions``; module docstring): the
-    national shapes and prices, each published figure it had to estimate, and a
+    national shapes and prices, each published figure it had to estimate, plans without a
+    recorded placement apportioned (``unrecorded``: :func:`unrecorded_placements`), and a
     predecessor's history (``history_note``) for a council made by a reorganisation."""
     own = "sufficiency init --sen2 (your SEN2 returns) and --gias (the register)"
     out = [
@@ -736,6 +829,15 @@ def starter_assumptions(
                 "what": "estimated published figure",
                 "value": line,
                 "why": "the published figure is suppressed or unusable",
+                "how_to_replace": own,
+            }
+        )
+    for line in unrecorded:
+        out.append(
+            {
+                "what": "placements not recorded",
+                "value": line,
+                "why": "the council's return recorded no placement for these plans",
                 "how_to_replace": own,
             }
         )
@@ -789,6 +891,7 @@ def write_starter(
     guard_inputs(target, [dfe, *populations])
     release, history_note = with_predecessor(read_dfe_release(dfe, la), dfe)
     history = build_history(release)
+    unrecorded = unrecorded_placements(release)
     base_year = release.base_year
     first = int(history["year"].min())
     last = base_year + HORIZON
@@ -813,7 +916,8 @@ def write_starter(
         flows,
         real_population=population is not None,
         history_note=history_note,
-    ) + yaml_block(starter_assumptions(release, population is None, history_note))
+        unrecorded=unrecorded,
+    ) + yaml_block(starter_assumptions(release, population is None, history_note, unrecorded))
     files: dict[str, Callable[[Path], object]] = {
         "data/caseload.csv": lambda p: history.to_csv(p, index=False, float_format="%.3f"),
         "data/population.csv": lambda p: pop.to_csv(p, index=False),
