@@ -327,9 +327,23 @@ def test_no_open_placement_is_counted_not_dropped(folder: Path) -> None:
         return f
 
     _edit(folder, "placementdetail", close)
-    with pytest.warns(DataWarning, match=r"activeplans.csv: 1 active plan\(s\) with no rank-1"):
+    with pytest.warns(
+        DataWarning, match=r"activeplans.csv: 1 active plan\(s\) with no rank-1"
+    ) as said:
         after = read_sen2(folder)
     assert after.caseload["children"].sum() == before.caseload["children"].sum()
+    assert "placement module is complete" not in str(said[0].message)  # one plan of many
+
+
+def test_many_plans_without_a_placement_ask_whether_the_export_is_complete(
+    folder: Path,
+) -> None:
+    def drop_most(f: pd.DataFrame) -> pd.DataFrame:
+        return f.iloc[: len(f) // 3]
+
+    _edit(folder, "placementdetail", drop_most)
+    with pytest.warns(DataWarning, match=r"% of the return's plans: check that the export's"):
+        read_sen2(folder)
 
 
 def test_dates_in_both_layouts(tmp_path: Path) -> None:

@@ -54,6 +54,10 @@ __all__ = [
     "read_sen2",
 ]
 
+#: Share of a return's plans without a placement on the census date above which the
+#: warning asks whether the export's placement module is complete.
+UNPLACED_CHECK_SHARE = 0.05
+
 #: The Blade export's modules (file suffixes, or sheet names of a workbook).
 MODULES: tuple[str, ...] = (
     "sen2",
@@ -571,10 +575,17 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
     unplaced = kids["setting"] == ""
     if unplaced.any():
         listed = ", ".join(str(int(i) + 2) for i in np.flatnonzero(unplaced.to_numpy())[:10])
+        share = float(unplaced.mean())
+        check = (
+            f"; that is {share:.0%} of the return's plans: check that the export's placement "
+            "module is complete (the DfE publishes such plans as 'Placement not recorded')"
+            if share > UNPLACED_CHECK_SHARE
+            else ""
+        )
         warnings.warn(
             f"{where['activeplans']}: {int(unplaced.sum())} active plan(s) with no rank-1 "
             f"placement open on the census date {census_day:%Y-%m-%d} (rows {listed}): counted "
-            "as not in education (NIEO), not dropped",
+            f"as not in education (NIEO), not dropped{check}",
             DataWarning,
             stacklevel=3,
         )
