@@ -269,6 +269,16 @@ UNRECORDED = "placement_unknown"
 UNRECORDED_REFERENCE_SHARE = 0.02
 #: A year with more of its plans without a recorded placement than this share is warned of.
 UNRECORDED_WARN_SHARE = 0.05
+#: A base year with more of its plans out of school than this share, and more than twice
+#: the year before's share, is warned of.
+OUT_OF_SCHOOL_CHECK_SHARE = 0.15
+#: The out-of-school categories as a warning names them.
+_OUT_OF_SCHOOL_NAME = {
+    "OTHER_ARRANGEMENTS": "other arrangements",
+    "EHE": "elective home education",
+    "NEET": "not in education, employment or training",
+    NOT_PLACED: "other types of placement, awaiting provision and the rest",
+}
 #: How a starter's comments begin each year apportioned.
 UNRECORDED_LEAD = "#   - placements not recorded: "
 
@@ -338,11 +348,37 @@ def recorded_placements(
 def unrecorded_placements(release: DfeRelease) -> list[str]:
     """What :func:`recorded_placements` apportioned, one sentence a year, each year with more
     than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
-    (:class:`~sufficiency.errors.DataWarning`)."""
-    _, notes = recorded_placements(release)
+    (:class:`~sufficiency.errors.DataWarning`); and a warning where the base year's plans
+    counted out of school are a share over :data:`OUT_OF_SCHOOL_CHECK_SHARE` and more than
+    twice the year before's (a change in how the return records placements, such as
+    college students recorded under "other types of placement", more often than children
+    leaving school: kept as published, for the analyst to check)."""
+    by_year, notes = recorded_placements(release)
     for share, note in notes:
         if share > UNRECORDED_WARN_SHARE:
             warnings.warn(f"incomplete published placements: {note}", DataWarning, stacklevel=3)
+    if len(by_year) >= 2:
+        out = by_year[list(_NOT_IN_SCHOOL)]
+        (before, now), plans = out.iloc[-2:].sum(axis=1), by_year.iloc[-2:].sum(axis=1)
+        shares = np.divide(
+            [before, now], plans.to_numpy(), out=np.zeros(2), where=plans.to_numpy() > 0
+        )
+        if shares[1] > OUT_OF_SCHOOL_CHECK_SHARE and shares[1] > 2 * shares[0]:
+            rose = (out.iloc[-1] - out.iloc[-2]).sort_values(ascending=False)
+            what = ", ".join(
+                f"{_OUT_OF_SCHOOL_NAME[k]} {out.iloc[-1][k]:,.0f} against {out.iloc[-2][k]:,.0f}"
+                for k in rose.index[:2]
+                if rose[k] > 0
+            )
+            years = [int(y) for y in by_year.index[-2:]]
+            warnings.warn(
+                f"check the published placements: {release.la_name}, January {years[1]}: "
+                f"{now:,.0f} of {plans.iloc[1]:,.0f} EHC plans ({shares[1]:.0%}) in placements "
+                f"counted as out of school against {shares[0]:.0%} in {years[0]} ({what}); "
+                "kept as published",
+                DataWarning,
+                stacklevel=3,
+            )
     return [note for _, note in notes]
 
 
