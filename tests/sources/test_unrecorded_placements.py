@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from sufficiency.errors import DataWarning
+from sufficiency.sources.dfe import UNLISTED
 from sufficiency.sources.dfe_release import DfeRelease
 from sufficiency.sources.starter import UNRECORDED, recorded_placements, write_starter
 
@@ -78,6 +79,23 @@ def test_without_another_full_year_a_years_own_mix_is_used_and_with_none_they_st
     assert "toward the council's own mix" in notes[0][1]
     by_year, notes = recorded_placements(_release({2023: {UNRECORDED: 40}}))
     assert by_year.loc[2023, "NOT_PLACED"] == 40 and notes == []  # nothing to go by
+
+
+def test_plans_in_no_column_are_not_returned_where_the_file_lists_awaiting_provision() -> None:
+    main, special = "mainstream_academy", "special_la_maintained"
+    full = {main: 80, special: 20, "await_prov_2022": 0}
+    # the current release lists awaiting provision: a total beyond the columns was not
+    # returned (Hackney and Peterborough sent their 2024 totals alone)
+    listed = _release(
+        {2023: full, 2024: {main: 40, special: 10, "await_prov_2022": 0, UNLISTED: 50}}
+    )
+    by_year, notes = recorded_placements(listed)
+    assert by_year.loc[2024, "NOT_PLACED"] == 0 and by_year.loc[2024].sum() == 100
+    assert "or none returned" in notes[0][1]
+    # the 2019-2023 file has no column for them: the rest is awaiting provision, not placed
+    older = _release({2023: {main: 80, special: 20}, 2024: {main: 40, special: 10, UNLISTED: 50}})
+    by_year, notes = recorded_placements(older)
+    assert by_year.loc[2024, "NOT_PLACED"] == 50 and notes == []
 
 
 @needs_data

@@ -57,7 +57,7 @@ from ..errors import DataError, DataWarning, SufficiencyError
 from ..forecast.methods.flows import NATIONAL_AGE_PROFILE, NATIONAL_EXIT_AGE, NATIONAL_START_AGE
 from ..guard import guard_inputs, guard_replace, record_written
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
-from .dfe import BOUNDARY_CHANGES, BoundaryChange
+from .dfe import BOUNDARY_CHANGES, UNLISTED, BoundaryChange
 from .dfe_release import DfeRelease, read_dfe_release
 from .ons import read_ons_population
 
@@ -264,6 +264,9 @@ def _years_shape(by_age: pd.DataFrame, years: list[int], total: pd.Series) -> pd
 #: The DfE's placement column of plans whose placement the council's return did not
 #: record ("Placement not recorded"): not children out of school, but a gap in the return.
 UNRECORDED = "placement_unknown"
+#: The DfE's placement columns of plans awaiting provision or permanently excluded (to
+#: January 2022); a file that has them counts every placed plan in a column.
+AWAITING_COLUMNS = ("await_prov_2022", "perm_ex_2022")
 #: A year whose plans without a recorded placement are at most this share gives the
 #: council's placement mix for apportioning another year's.
 UNRECORDED_REFERENCE_SHARE = 0.02
@@ -287,7 +290,10 @@ def recorded_placements(
     release: DfeRelease,
 ) -> tuple[pd.DataFrame, list[tuple[float, str]]]:
     """Children by year and category (and ``NOT_PLACED``) as published, with the plans
-    whose placement was not recorded (:data:`UNRECORDED`) apportioned over the categories.
+    whose placement was not recorded (:data:`UNRECORDED`) apportioned over the categories,
+    and so the plans of a year's total in no placement column where the file has columns
+    for awaiting provision and exclusion (:data:`AWAITING_COLUMNS`): plans not returned,
+    as for the councils whose 2024 return gave its total alone.
 
     A return that records no placement for some of its plans leaves the placements of the
     rest: counting those plans as not placed would put them out of school, at no school's
@@ -304,7 +310,16 @@ def recorded_placements(
     """
     cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
     case = release.caseload
-    unrecorded = (case["placement"] == UNRECORDED).to_numpy()
+    # the plans of a year's `ehcplans` in no placement column: awaiting provision or
+    # excluded in a file that has no column for those (2019-2022), but not returned (a
+    # council that sent its total alone) in a file that lists them
+    lists_awaiting = case.groupby("year")["placement"].transform(
+        lambda p: bool(p.isin(AWAITING_COLUMNS).any())
+    )
+    unrecorded = (
+        (case["placement"] == UNRECORDED)
+        | ((case["placement"] == UNLISTED) & lists_awaiting.astype(bool))
+    ).to_numpy()
     category = (
         case["placement"].map(_CATEGORY_OF).fillna(case["placement"].map(_NOT_IN_SCHOOL_OF))
     ).fillna(NOT_PLACED)
@@ -337,7 +352,8 @@ def recorded_placements(
                 float(share[year]),
                 f"{release.la_name}, January {int(year)}: {missing[year]:,.0f} of "
                 f"{plans[year]:,.0f} EHC plans ({share[year]:.0%}) with no placement recorded "
-                f"('Placement not recorded', {UNRECORDED}), apportioned over the placements "
+                f"('Placement not recorded', {UNRECORDED}, or none returned), apportioned "
+                "over the placements "
                 f"toward the council's {'own' if ref == year else int(ref)} mix, not counted "
                 "as out of school",
             )
