@@ -65,10 +65,10 @@ def test_unrecorded_plans_top_up_the_placements_short_of_the_nearest_full_years_
     assert got["MAIN"] == pytest.approx(60 + 100 * 52.5 / 103.75)
     assert got["SPEC"] == pytest.approx(60)
     assert got["FE"] == pytest.approx(5 + 100 * 51.25 / 103.75)
-    assert [round(share, 3) for share, _ in notes] == [0.013, 0.444]
-    assert "January 2023: 100 of 225 EHC plans (44%)" in notes[1][1]
-    assert "toward the council's 2022 mix" in notes[1][1]
-    assert "toward the council's 2021 mix" in notes[0][1]  # 2023 is no full year
+    assert [round(share, 3) for share, _, _ in notes] == [0.013, 0.444]
+    assert "January 2023: 100 of 225 EHC plans (44%)" in notes[1][2]
+    assert "toward the council's 2022 mix" in notes[1][2]
+    assert "toward the council's 2021 mix" in notes[0][2]  # 2023 is no full year
 
 
 def test_without_another_full_year_a_years_own_mix_is_used_and_with_none_they_stay() -> None:
@@ -76,7 +76,7 @@ def test_without_another_full_year_a_years_own_mix_is_used_and_with_none_they_st
     by_year, notes = recorded_placements(_release({2023: {main: 30, special: 10, UNRECORDED: 40}}))
     assert by_year.loc[2023, "MAIN"] == pytest.approx(60)
     assert by_year.loc[2023, "SPEC"] == pytest.approx(20)
-    assert "toward the council's own mix" in notes[0][1]
+    assert "toward the council's own mix" in notes[0][2]
     by_year, notes = recorded_placements(_release({2023: {UNRECORDED: 40}}))
     assert by_year.loc[2023, "NOT_PLACED"] == 40 and notes == []  # nothing to go by
 
@@ -91,11 +91,25 @@ def test_plans_in_no_column_are_not_returned_where_the_file_lists_awaiting_provi
     )
     by_year, notes = recorded_placements(listed)
     assert by_year.loc[2024, "NOT_PLACED"] == 0 and by_year.loc[2024].sum() == 100
-    assert "or none returned" in notes[0][1]
+    assert "or none returned" in notes[0][2]
     # the 2019-2023 file has no column for them: the rest is awaiting provision, not placed
     older = _release({2023: {main: 80, special: 20}, 2024: {main: 40, special: 10, UNLISTED: 50}})
     by_year, notes = recorded_placements(older)
     assert by_year.loc[2024, "NOT_PLACED"] == 50 and notes == []
+
+
+def test_plans_in_welsh_and_other_schools_are_in_a_school_by_the_years_mix() -> None:
+    main, special, neet = "mainstream_academy", "special_la_maintained", "neet"
+    release = _release(
+        {2024: {main: 60, special: 20, neet: 10, "w_settings": 8, "other_schools": 4}}
+    )
+    by_year, notes = recorded_placements(release)
+    year = by_year.loc[2024]
+    assert year["MAIN"] == pytest.approx(60 + 12 * 0.75) and year["SPEC"] == pytest.approx(23)
+    assert year["NEET"] == 10 and year["NOT_PLACED"] == 0  # in a school, not out of one
+    ((share, what, text),) = notes
+    assert share == 0.0 and what == "schools of other types"  # listed, never warned of
+    assert "January 2024: 12 EHC plans in Welsh schools" in text
 
 
 @needs_data

@@ -267,6 +267,11 @@ UNRECORDED = "placement_unknown"
 #: The DfE's placement columns of plans awaiting provision or permanently excluded (to
 #: January 2022); a file that has them counts every placed plan in a column.
 AWAITING_COLUMNS = ("await_prov_2022", "perm_ex_2022")
+#: The DfE's placement columns of schools of types it does not name: Welsh schools and
+#: establishments, and "other school types" (service children's education, secure units,
+#: offshore schools, British schools overseas, "Miscellaneous" establishments).
+SCHOOLS_OF_OTHER_TYPES = ("w_settings", "other_schools")
+_SCHOOL = "school of another type"
 #: A year whose plans without a recorded placement are at most this share gives the
 #: council's placement mix for apportioning another year's.
 UNRECORDED_REFERENCE_SHARE = 0.02
@@ -282,13 +287,20 @@ _OUT_OF_SCHOOL_NAME = {
     "NEET": "not in education, employment or training",
     NOT_PLACED: "other types of placement, awaiting provision and the rest",
 }
-#: How a starter's comments begin each year apportioned.
-UNRECORDED_LEAD = "#   - placements not recorded: "
+#: What a starter's assumptions call plans without a recorded placement, apportioned.
+NOT_RECORDED = "placements not recorded"
+#: What they call plans in schools of types the DfE does not name, apportioned.
+OTHER_TYPES = "schools of other types"
+#: Why each was apportioned (the assumption's ``why``).
+_WHY_APPORTIONED = {
+    NOT_RECORDED: "the council's return recorded no placement for these plans",
+    OTHER_TYPES: "the DfE does not say which kind of school these are",
+}
 
 
 def recorded_placements(
     release: DfeRelease,
-) -> tuple[pd.DataFrame, list[tuple[float, str]]]:
+) -> tuple[pd.DataFrame, list[tuple[float, str, str]]]:
     """Children by year and category (and ``NOT_PLACED``) as published, with the plans
     whose placement was not recorded (:data:`UNRECORDED`) apportioned over the categories,
     and so the plans of a year's total in no placement column where the file has columns
@@ -304,9 +316,15 @@ def recorded_placements(
     falls short of it (the placements a partial return misses are not a random few), in
     proportion to the shortfall.
 
+    Plans in schools of types the DfE does not name (:data:`SCHOOLS_OF_OTHER_TYPES`) are
+    in a school, not out of one: they are first apportioned over the year's school and
+    college placements by their mix.
+
     Returns:
         The children (years × categories) and, for each year apportioned, the share of its
-        plans without a recorded placement and a sentence saying what was done.
+        plans without a recorded placement (0 for schools of other types: never warned of),
+        what was apportioned (:data:`NOT_RECORDED` or :data:`OTHER_TYPES`) and a sentence
+        saying how.
     """
     cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
     case = release.caseload
@@ -323,15 +341,35 @@ def recorded_placements(
     category = (
         case["placement"].map(_CATEGORY_OF).fillna(case["placement"].map(_NOT_IN_SCHOOL_OF))
     ).fillna(NOT_PLACED)
+    school = case["placement"].isin(SCHOOLS_OF_OTHER_TYPES).to_numpy()
+    category = category.mask(school, _SCHOOL)
     known = case.assign(category=category)[~unrecorded]
     by_year = known.groupby(["year", "category"])["children"].sum(min_count=1).unstack()
     years = sorted(set(case["year"]))
-    by_year = by_year.reindex(index=years, columns=cats).fillna(0.0).astype(float)
+    by_year = by_year.reindex(index=years, columns=[*cats, _SCHOOL]).fillna(0.0).astype(float)
+    notes = []
+    # in a school of a type the DfE does not name (Welsh schools, secure units, service
+    # children's schools…): over the year's school and college placements, by their mix
+    placed = [c.key for c in CATEGORIES]
+    for year in by_year.index[by_year[_SCHOOL] > 0]:
+        n, mix = by_year.loc[year, _SCHOOL], by_year.loc[year, placed]
+        if not mix.sum() > 0:
+            mix = pd.Series(1.0, index=["MAIN"])  # no other school placement: mainstream
+        by_year.loc[year, mix.index] += n * mix / mix.sum()
+        notes.append(
+            (
+                0.0,  # placements as published, of a type not named: no warning
+                OTHER_TYPES,
+                f"{release.la_name}, January {int(year)}: {n:,.0f} EHC plans in Welsh schools "
+                "and other school types (w_settings, other_schools) apportioned over the "
+                "school and college placements by that year's mix",
+            )
+        )
+    by_year = by_year[cats]
     missing = case[unrecorded].groupby("year")["children"].sum().reindex(by_year.index)
     missing = missing.fillna(0.0)
     plans = by_year.sum(axis=1) + missing
     share = (missing / plans.where(plans > 0)).fillna(0.0)
-    notes = []
     for year in by_year.index[missing > 0]:
         refs = [
             y
@@ -350,6 +388,7 @@ def recorded_placements(
         notes.append(
             (
                 float(share[year]),
+                NOT_RECORDED,
                 f"{release.la_name}, January {int(year)}: {missing[year]:,.0f} of "
                 f"{plans[year]:,.0f} EHC plans ({share[year]:.0%}) with no placement recorded "
                 f"('Placement not recorded', {UNRECORDED}, or none returned), apportioned "
@@ -361,16 +400,16 @@ def recorded_placements(
     return by_year, notes
 
 
-def unrecorded_placements(release: DfeRelease) -> list[str]:
-    """What :func:`recorded_placements` apportioned, one sentence a year, each year with more
-    than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
+def unrecorded_placements(release: DfeRelease) -> list[tuple[str, str]]:
+    """What :func:`recorded_placements` apportioned (what, and a sentence a year), each
+    year with more than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
     (:class:`~sufficiency.errors.DataWarning`); and a warning where the base year's plans
     counted out of school are a share over :data:`OUT_OF_SCHOOL_CHECK_SHARE` and more than
     twice the year before's (a change in how the return records placements, such as
     college students recorded under "other types of placement", more often than children
     leaving school: kept as published, for the analyst to check)."""
     by_year, notes = recorded_placements(release)
-    for share, note in notes:
+    for share, _, note in notes:
         if share > UNRECORDED_WARN_SHARE:
             warnings.warn(f"incomplete published placements: {note}", DataWarning, stacklevel=3)
     if len(by_year) >= 2:
@@ -395,7 +434,7 @@ def unrecorded_placements(release: DfeRelease) -> list[str]:
                 DataWarning,
                 stacklevel=3,
             )
-    return [note for _, note in notes]
+    return [(what, note) for _, what, note in notes]
 
 
 def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
@@ -702,7 +741,7 @@ def _scenario_text(
     *,
     real_population: bool = False,
     history_note: str = "",
-    unrecorded: Sequence[str] = (),
+    unrecorded: Sequence[tuple[str, str]] = (),
 ) -> str:
     name = release.la_name
     slug = name_slug(name)
@@ -745,10 +784,10 @@ def _scenario_text(
         f"#   - estimated, the published figure unusable: {line}\n" for line in release.estimated
     ) + "".join(
         "\n".join(
-            textwrap.wrap(line, 88, initial_indent=UNRECORDED_LEAD, subsequent_indent="#     ")
+            textwrap.wrap(line, 88, initial_indent=f"#   - {what}: ", subsequent_indent="#     ")
         )
         + "\n"
-        for line in unrecorded
+        for what, line in unrecorded
     )
     if history_note:
         lines = textwrap.wrap(
@@ -827,7 +866,7 @@ def starter_assumptions(
     release: DfeRelease,
     flat_population: bool,
     history_note: str = "",
-    unrecorded: Sequence[str] = (),
+    unrecorded: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, str]]:
     """What this starter assumes (the scenario's ``assumptions``; module docstring): the
     national shapes and prices, each published figure it had to estimate, plans without a
@@ -884,14 +923,9 @@ def starter_assumptions(
                 "how_to_replace": own,
             }
         )
-    for line in unrecorded:
+    for what, line in unrecorded:
         out.append(
-            {
-                "what": "placements not recorded",
-                "value": line,
-                "why": "the council's return recorded no placement for these plans",
-                "how_to_replace": own,
-            }
+            {"what": what, "value": line, "why": _WHY_APPORTIONED[what], "how_to_replace": own}
         )
     if history_note:
         out.append(
