@@ -420,7 +420,7 @@ def unrecorded_placements(release: DfeRelease) -> list[tuple[str, str]]:
         )
         if shares[1] > OUT_OF_SCHOOL_CHECK_SHARE and shares[1] > 2 * shares[0]:
             rose = (out.iloc[-1] - out.iloc[-2]).sort_values(ascending=False)
-            what = ", ".join(
+            rises = ", ".join(
                 f"{_OUT_OF_SCHOOL_NAME[k]} {out.iloc[-1][k]:,.0f} against {out.iloc[-2][k]:,.0f}"
                 for k in rose.index[:2]
                 if rose[k] > 0
@@ -429,7 +429,7 @@ def unrecorded_placements(release: DfeRelease) -> list[tuple[str, str]]:
             warnings.warn(
                 f"check the published placements: {release.la_name}, January {years[1]}: "
                 f"{now:,.0f} of {plans.iloc[1]:,.0f} EHC plans ({shares[1]:.0%}) in placements "
-                f"counted as out of school against {shares[0]:.0%} in {years[0]} ({what}); "
+                f"counted as out of school against {shares[0]:.0%} in {years[0]} ({rises}); "
                 "kept as published",
                 DataWarning,
                 stacklevel=3,
