@@ -10,7 +10,9 @@ What is published and what is assumed:
 * **Plans at January** (``ehcplans``) are published for every year: the history's yearly
   totals equal them exactly.
 * **Placement** (type of setting attended) is published from January 2019 (2010–2022 in
-  the older by-establishment file): the history's placements equal it.
+  the older by-establishment file): the history's placements equal it, except plans the
+  return recorded no placement for and plans in schools of types the DfE does not name,
+  which are apportioned over the placements and listed (:func:`recorded_placements`).
 * **Age** is published in SEN2 bands for 2010–2022 (by-age file) and by single year from
   January 2024. Years without it take the nearest published year's shape (or the national
   shape of January 2025); bands are split into single years by the national single-year
@@ -816,7 +818,8 @@ def _scenario_text(
 #   - EHC plans at January of every year in data/caseload.csv: the yearly totals equal
 #     the published `ehcplans` ({base_year}: {published:,.0f} plans).
 #   - the type of setting attended (placement columns), from January 2019 (earlier years
-#     from the older by-establishment file where it was in the folder).
+#     from the older by-establishment file where it was in the folder); plans with no
+#     placement recorded are apportioned over the placements (listed below if any).
 # What is assumed (REPLACE):
 #   - age: SEN2 bands (or single years from 2024) where published, split into single
 #     years by the national shape; age x setting fitted to both totals.
