@@ -333,12 +333,11 @@ def recorded_placements(
     # the plans of a year's `ehcplans` in no placement column: awaiting provision or
     # excluded in a file that has no column for those (2019-2022), but not returned (a
     # council that sent its total alone) in a file that lists them
-    lists_awaiting = case.groupby("year")["placement"].transform(
-        lambda p: bool(p.isin(AWAITING_COLUMNS).any())
+    lists_awaiting = case["year"].isin(
+        set(case.loc[case["placement"].isin(AWAITING_COLUMNS), "year"])
     )
     unrecorded = (
-        (case["placement"] == UNRECORDED)
-        | ((case["placement"] == UNLISTED) & lists_awaiting.astype(bool))
+        (case["placement"] == UNRECORDED) | ((case["placement"] == UNLISTED) & lists_awaiting)
     ).to_numpy()
     category = (
         case["placement"].map(_CATEGORY_OF).fillna(case["placement"].map(_NOT_IN_SCHOOL_OF))
