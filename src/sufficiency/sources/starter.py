@@ -279,11 +279,14 @@ _SCHOOL = "school of another type"
 UNRECORDED_REFERENCE_SHARE = 0.02
 #: A year with more of its plans without a recorded placement than this share is warned of.
 UNRECORDED_WARN_SHARE = 0.05
-#: A base year with more of its plans out of school than this share, and more than twice
-#: the year before's share, is warned of.
-OUT_OF_SCHOOL_CHECK_SHARE = 0.15
-#: The out-of-school categories as a warning names them.
-_OUT_OF_SCHOOL_NAME = {
+#: A base-year placement category this many times what the year before's mix gives at
+#: the base year's total (or less than its inverse) is warned of …
+SHIFT_RATIO = 2.5
+#: … where it holds at least this many children either way.
+SHIFT_CHILDREN = 200
+#: The categories as a warning names them.
+_CATEGORY_NAME = {
+    **{c.key: c.name for c in CATEGORIES},
     "OTHER_ARRANGEMENTS": "other arrangements",
     "EHE": "elective home education",
     "NEET": "not in education, employment or training",
@@ -404,38 +407,46 @@ def recorded_placements(
 def unrecorded_placements(release: DfeRelease) -> list[tuple[str, str]]:
     """What :func:`recorded_placements` apportioned (what, and a sentence a year), each
     year with more than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
-    (:class:`~sufficiency.errors.DataWarning`); and a warning where the base year's plans
-    counted out of school are a share over :data:`OUT_OF_SCHOOL_CHECK_SHARE` and more than
-    twice the year before's (a change in how the return records placements, such as
-    college students recorded under "other types of placement", more often than children
-    leaving school: kept as published, for the analyst to check)."""
+    (:class:`~sufficiency.errors.DataWarning`); and a warning where a base-year placement
+    moved far from the year before's (:func:`_check_base_year_shift`)."""
     by_year, notes = recorded_placements(release)
     for share, _, note in notes:
         if share > UNRECORDED_WARN_SHARE:
             warnings.warn(f"incomplete published placements: {note}", DataWarning, stacklevel=3)
     if len(by_year) >= 2:
-        out = by_year[list(_NOT_IN_SCHOOL)]
-        (before, now), plans = out.iloc[-2:].sum(axis=1), by_year.iloc[-2:].sum(axis=1)
-        shares = np.divide(
-            [before, now], plans.to_numpy(), out=np.zeros(2), where=plans.to_numpy() > 0
-        )
-        if shares[1] > OUT_OF_SCHOOL_CHECK_SHARE and shares[1] > 2 * shares[0]:
-            rose = (out.iloc[-1] - out.iloc[-2]).sort_values(ascending=False)
-            rises = ", ".join(
-                f"{_OUT_OF_SCHOOL_NAME[k]} {out.iloc[-1][k]:,.0f} against {out.iloc[-2][k]:,.0f}"
-                for k in rose.index[:2]
-                if rose[k] > 0
-            )
-            years = [int(y) for y in by_year.index[-2:]]
-            warnings.warn(
-                f"check the published placements: {release.la_name}, January {years[1]}: "
-                f"{now:,.0f} of {plans.iloc[1]:,.0f} EHC plans ({shares[1]:.0%}) in placements "
-                f"counted as out of school against {shares[0]:.0%} in {years[0]} ({rises}); "
-                "kept as published",
-                DataWarning,
-                stacklevel=3,
-            )
+        _check_base_year_shift(release.la_name, by_year)
     return [(what, note) for _, what, note in notes]
+
+
+def _check_base_year_shift(la_name: str, by_year: pd.DataFrame) -> None:
+    """Warn where a placement category's base-year children are :data:`SHIFT_RATIO` times
+    (or less than its inverse) what the year before's would be at the base year's total,
+    with at least :data:`SHIFT_CHILDREN` children either way: in the returns of January
+    2023 many councils recorded placements differently (colleges under other types of
+    placement, other arrangements by hundreds). Kept as published, for the analyst to check:
+    the base year's placements are the settings' places."""
+    before, now = by_year.iloc[-2], by_year.iloc[-1]
+    if not before.sum() > 0:
+        return
+    expected = before * now.sum() / before.sum()
+    ratio = (now + 1.0) / (expected + 1.0)
+    moved = (np.maximum(expected, now) >= SHIFT_CHILDREN) & (
+        (ratio >= SHIFT_RATIO) | (ratio <= 1.0 / SHIFT_RATIO)
+    )
+    if not moved.any():
+        return
+    order = ratio[moved].map(lambda r: abs(np.log(r))).sort_values(ascending=False).index
+    years = [int(y) for y in by_year.index[-2:]]
+    shifts = "; ".join(
+        f"{_CATEGORY_NAME[k]} {now[k]:,.0f} against {before[k]:,.0f}" for k in order[:3]
+    )
+    warnings.warn(
+        f"check the published placements: {la_name}, January {years[1]} against "
+        f"{years[0]} (plans ×{now.sum() / before.sum():.2f}): {shifts}. Kept as published "
+        "(the base year's placements are the settings' places)",
+        DataWarning,
+        stacklevel=4,
+    )
 
 
 def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
