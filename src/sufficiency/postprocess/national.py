@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .disclosure import SUPPRESSED
+
 #: Columns of the national table after its keys.
 NATIONAL_COLUMNS: tuple[str, ...] = (
     "ehc_plans_last_year",
@@ -72,8 +74,6 @@ def published_national(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataF
     Returns:
         ``la, scenario`` then :data:`NATIONAL_COLUMNS`, largest gap shown first.
     """
-    from .disclosure import SUPPRESSED
-
     columns = ["la", "scenario", *NATIONAL_COLUMNS]
     if published.empty:
         return pd.DataFrame(columns=columns)
@@ -108,8 +108,6 @@ def published_national(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataF
 def _ratio(numerator: object, denominator: object, scale: float = 1.0) -> object:
     """``scale × numerator / denominator`` of published figures: ``c`` where either is
     hidden, NaN where the denominator is not above 0."""
-    from .disclosure import SUPPRESSED
-
     if SUPPRESSED in (numerator, denominator):
         return SUPPRESSED
     below = float(denominator)  # type: ignore[arg-type]

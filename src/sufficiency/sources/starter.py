@@ -404,12 +404,15 @@ def recorded_placements(
     return by_year, notes
 
 
-def unrecorded_placements(release: DfeRelease) -> list[tuple[str, str]]:
+def unrecorded_placements(
+    release: DfeRelease, recorded: tuple[pd.DataFrame, list[tuple[float, str, str]]]
+) -> list[tuple[str, str]]:
     """What :func:`recorded_placements` apportioned (what, and a sentence a year), each
     year with more than :data:`UNRECORDED_WARN_SHARE` of its plans unrecorded warned of
     (:class:`~sufficiency.errors.DataWarning`); and a warning where a base-year placement
-    moved far from the year before's (:func:`_check_base_year_shift`)."""
-    by_year, notes = recorded_placements(release)
+    moved far from the year before's (:func:`_check_base_year_shift`). ``recorded`` is
+    :func:`recorded_placements` of ``release`` (made once, for the history too)."""
+    by_year, notes = recorded
     for share, _, note in notes:
         if share > UNRECORDED_WARN_SHARE:
             warnings.warn(f"incomplete published placements: {note}", DataWarning, stacklevel=3)
@@ -449,11 +452,11 @@ def _check_base_year_shift(la_name: str, by_year: pd.DataFrame) -> None:
     )
 
 
-def _placements(release: DfeRelease, years: list[int], total: pd.Series) -> pd.DataFrame:
-    """Children by year and category (and ``NOT_PLACED``), summing to each year's total
-    (plans without a recorded placement apportioned: :func:`recorded_placements`)."""
+def _placements(by_year: pd.DataFrame, years: list[int], total: pd.Series) -> pd.DataFrame:
+    """Children by year and category (and ``NOT_PLACED``), summing to each year's total,
+    in the shares of ``by_year`` (:func:`recorded_placements`: plans without a recorded
+    placement apportioned)."""
     cats = [c.key for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
-    by_year, _ = recorded_placements(release)
     out = pd.DataFrame(0.0, index=years, columns=cats)
     for year in years:
         if year in by_year.index and by_year.loc[year].sum() > 0:
@@ -504,16 +507,19 @@ def _need_shares(release: DfeRelease, year: int) -> np.ndarray:
     return shares / shares.sum(axis=1, keepdims=True)
 
 
-def build_history(release: DfeRelease) -> pd.DataFrame:
+def build_history(release: DfeRelease, placements: pd.DataFrame | None = None) -> pd.DataFrame:
     """The caseload history: ``year, need, age, setting, children`` (ids ``<KEY>_IN``).
 
     Each year's children sum to the published plans at January, and its placements to
-    the published placement counts (see the module docstring for what is assumed).
+    the published placement counts (see the module docstring for what is assumed):
+    ``placements``, :func:`recorded_placements` of ``release`` (made here if not given).
     """
     total = release.caseload_total.set_index("year")["children"].dropna()
     years = sorted(int(y) for y in total.index)
     ages = _years_shape(release.caseload_by_age, years, total)
-    places = _placements(release, years, total)
+    if placements is None:
+        placements, _ = recorded_placements(release)
+    places = _placements(placements, years, total)
     mask = _mask()
     names = [f"{c.key}_IN" for c in CATEGORIES] + list(_NOT_IN_SCHOOL)
     parts = []
@@ -989,8 +995,9 @@ def write_starter(
     )
     guard_inputs(target, [dfe, *populations])
     release, history_note = with_predecessor(read_dfe_release(dfe, la), dfe)
-    history = build_history(release)
-    unrecorded = unrecorded_placements(release)
+    recorded = recorded_placements(release)
+    history = build_history(release, recorded[0])
+    unrecorded = unrecorded_placements(release, recorded)
     base_year = release.base_year
     first = int(history["year"].min())
     last = base_year + HORIZON
