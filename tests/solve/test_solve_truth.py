@@ -86,8 +86,30 @@ def test_optimal_status_with_wrong_values_is_refused(tiny_model, monkeypatch) ->
         )
 
     monkeypatch.setattr(lp, "run_engine", zeros)
+    monkeypatch.setattr(lp, "nudged_tie_break", lambda *a, **k: None)  # the engines' route
     with pytest.raises(SolveError, match="reported optimal, but its solution breaks the model"):
         lp.solve_model(tiny_model)
+
+
+def test_the_nudged_route_checks_its_values_too(tiny_model, monkeypatch) -> None:
+    # the tiny model goes to HiGHS's simplex, where the tie-break is found in one solve
+    # (lp.nudged_tie_break): values that break the model send it to the two stages
+    real = lp.matrix_violations
+    calls: list[int] = []
+
+    def broken_once(m, values):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return ["a row broken"] if len(calls) == 1 else real(m, values)
+
+    answers: list[object] = []
+    nudged = lp.nudged_tie_break
+    monkeypatch.setattr(lp, "matrix_violations", broken_once)
+    monkeypatch.setattr(
+        lp, "nudged_tie_break", lambda *a, **k: answers.append(nudged(*a, **k)) or answers[-1]
+    )
+    solution = lp.solve_model(tiny_model)
+    assert answers == [None] and len(calls) > 1
+    assert matrix_violations(tiny_model.matrix, solution.columns) == []
 
 
 def test_checks_find_each_kind_of_violation(tiny_model) -> None:

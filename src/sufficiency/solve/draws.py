@@ -65,7 +65,7 @@ from . import engines
 from .checks import allocation_violations, matrix_violations
 from .matrix import Block, LpMatrix, fix_integers
 from .split import split_model
-from .tiebreak import face_bounds, same_cost, tie_weights
+from .tiebreak import TIE_BREAK_OPTIONS, TIE_NUDGE, face_bounds, same_cost, tie_weights
 
 log = logging.getLogger(__name__)
 
@@ -382,20 +382,6 @@ class DemandResolver:
         with engines.quiet_native_output():
             h.run()
         return engines.highs_status(h.getModelStatus())
-
-
-#: How far a part's first run is nudged toward the tie-break score: pounds of objective
-#: (not money) per unit of score (a placement's score is in [1, 4)). Cost gaps between
-#: placements are hundreds of pounds on the bundled borough (the least is £791), so the
-#: nudge trades no money there; where it would, the second run corrects it.
-TIE_NUDGE = 0.01
-
-#: HiGHS options of a part's tie-break run (:meth:`DemandResolver._least_score`): primal
-#: simplex with Dantzig pricing, from the basis of the part's optimum (a point of the face).
-TIE_BREAK_OPTIONS: dict[str, int | float] = {
-    "simplex_strategy": 4,
-    "simplex_primal_edge_weight_strategy": 0,
-}
 
 
 #: The last resolver made in this process, by the key it was asked for with: a worker

@@ -470,6 +470,7 @@ def solve_highs(
     part_rows: int | None = None,
     initial: np.ndarray | None = None,
     basis: highspy.HighsBasis | None = None,
+    warm_options: Mapping[str, int | float] | None = None,
 ) -> EngineResult:
     """Solve with HiGHS, the whole model passed in one ``passModel`` call.
 
@@ -487,7 +488,9 @@ def solve_highs(
     (:data:`HIGHS_WARM_OPTIONS`): the basis stays dual feasible when only bounds move, so a
     few hundred pivots replace a solve from scratch. If that run does not reach optimality
     the model is solved again from scratch. The result carries the optimal basis of a
-    linear programme (:attr:`EngineResult.basis`).
+    linear programme (:attr:`EngineResult.basis`). ``warm_options`` replace
+    :data:`HIGHS_WARM_OPTIONS` for a run from ``basis`` (a basis primal feasible for other
+    costs: the tie-break score over an optimal face, by primal simplex).
     """
     _check_cancelled()
     if (empty := _nothing_to_solve(m)) is not None:
@@ -505,8 +508,9 @@ def solve_highs(
             h.setSolution(given)
     warm = lp and basis is not None and bool(basis.valid)
     if warm and basis is not None:
-        defaults = {name: option_value(h, name) for name in HIGHS_WARM_OPTIONS}
-        set_highs_options(h, HIGHS_WARM_OPTIONS)
+        options = HIGHS_WARM_OPTIONS if warm_options is None else warm_options
+        defaults = {name: option_value(h, name) for name in options}
+        set_highs_options(h, options)
         # HiGHS refuses a basis of another shape (reading its statuses into Python to
         # compare them would cost 25 ms on a 100,000-column model)
         if h.setBasis(basis) == highspy.HighsStatus.kError:
