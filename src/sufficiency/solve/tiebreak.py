@@ -26,6 +26,13 @@ report different gaps by need. This module makes the answer unique and explainab
 The second stage's solution is checked to cost what the first did (relative tolerance
 :data:`COST_RTOL`); if it did not (a dual solution too inexact to find the face), the first
 stage's answer is kept and a warning logged.
+
+Where HiGHS solves the model by the simplex (a council's starter; each draw's part), the two
+stages are found in one solve and two short runs from its basis
+(:func:`~sufficiency.solve.lp.nudged_tie_break`, :mod:`.draws`): the costs nudged toward
+the score (:data:`TIE_NUDGE`), so the optimum is usually the least score among the cheapest
+already; the model's own costs, whose duals give the face; the score over the face. The
+least score over the face is one allocation, so the answer is the two stages'.
 """
 
 from __future__ import annotations
