@@ -567,8 +567,9 @@ def solve_model(
         # done for the choice, is kept for that run)
         first = m if weights is None else replace(m, cost=m.cost + TIE_NUDGE * weights)
         order = engine_order(solver, first, fallback=fallback)
-        if weights is not None and order[0] == "highs" and by_simplex(first):
-            nudged = nudged_tie_break(model, weights, time_limit)
+        # HiGHS chosen (auto) is HiGHS by the simplex: a small model, or one presolve halves
+        if weights is not None and order[0] == "highs" and (solver == "auto" or by_simplex(first)):
+            nudged = nudged_tie_break(model, first, weights, time_limit)
         if nudged is not None:
             engine, result = "highs", nudged
         else:
@@ -592,7 +593,7 @@ def by_simplex(matrix: LpMatrix) -> bool:
 
 
 def nudged_tie_break(
-    model: AllocationModel, weights: np.ndarray, time_limit: float
+    model: AllocationModel, nudged: LpMatrix, weights: np.ndarray, time_limit: float
 ) -> engines.EngineResult | None:
     """The answer of :func:`break_ties` in three HiGHS runs, each from the last one's basis.
 
@@ -610,6 +611,7 @@ def nudged_tie_break(
 
     Args:
         model: The model (a linear programme).
+        nudged: Its matrix with the costs nudged: ``cost + TIE_NUDGE × weights``.
         weights: Its columns' tie-break scores (:func:`~.tiebreak.tie_weights`).
         time_limit: Seconds, per run.
 
@@ -620,12 +622,7 @@ def nudged_tie_break(
     """
     m = model.matrix
     try:
-        first = solve_bulk(
-            replace(m, cost=m.cost + TIE_NUDGE * weights),
-            "highs",
-            time_limit=time_limit,
-            keep_basis=True,
-        )
+        first = solve_bulk(nudged, "highs", time_limit=time_limit, keep_basis=True)
         if first.status != "optimal" or first.basis is None:
             return None
         own = engines.solve_highs(m, time_limit=time_limit, basis=first.basis)
