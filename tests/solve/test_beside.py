@@ -46,6 +46,27 @@ def test_side_by_side_keeps_order_and_each_answer() -> None:
     np.testing.assert_allclose(parts.col_value, np.arange(1.0, 7))
 
 
+@pytest.mark.parametrize("perturbed", [True, False])
+def test_each_part_is_told_its_costs_are_perturbed(
+    monkeypatch: pytest.MonkeyPatch, perturbed: bool
+) -> None:
+    """A model nudged toward the tie-break score is so in every part: each part's HiGHS run
+    is told (no cost perturbation of its own), whole or in parts."""
+    told: list[bool] = []
+    real = engines.solve_highs
+
+    def spy(m, **kwargs):  # type: ignore[no-untyped-def]
+        told.append(kwargs.get("perturbed_costs", False))
+        return real(m, **kwargs)
+
+    monkeypatch.setattr(engines, "solve_highs", spy)
+    for split in (True, False):
+        assert solve_bulk(_parts(6), "highs", split=split, perturbed_costs=perturbed).status == (
+            "optimal"
+        )
+    assert told == [perturbed] * 7  # six parts, then the model whole
+
+
 def test_an_error_in_one_item_is_raised_and_the_rest_dropped() -> None:
     started: list[int] = []
 

@@ -10,7 +10,7 @@ from benchmarks import drivers
 from benchmarks.sizes import BASELINE
 
 from sufficiency.solve import engines
-from sufficiency.solve.lp import build_model, cbc_path
+from sufficiency.solve.lp import AllocationModel, build_model, cbc_path
 from sufficiency.solve.matrix import LpMatrix
 
 from conftest import SHARED_DATA
@@ -180,7 +180,7 @@ def test_a_starters_simplex_with_the_resolve_options_reaches_the_defaults_optimu
 
 
 @pytest.fixture(scope="module")
-def dudley(tmp_path_factory: pytest.TempPathFactory) -> LpMatrix:
+def dudley_model(tmp_path_factory: pytest.TempPathFactory) -> AllocationModel:
     """Dudley's starter's model (presolve cuts it to a third of its rows)."""
     from sufficiency.sources.starter import write_starter
 
@@ -189,8 +189,53 @@ def dudley(tmp_path_factory: pytest.TempPathFactory) -> LpMatrix:
         pytest.skip("the DfE release is not in the shared data")
     path = write_starter("Dudley", release, tmp_path_factory.mktemp("dudley") / "dudley")
     scenario, inputs = drivers.load(path)
-    arrays = drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs))
-    return build_model(arrays).matrix
+    return build_model(drivers.plan_arrays(scenario, inputs, drivers.forecast(scenario, inputs)))
+
+
+@pytest.fixture(scope="module")
+def dudley(dudley_model: AllocationModel) -> LpMatrix:
+    """Dudley's starter's matrix."""
+    return dudley_model.matrix
+
+
+@pytest.mark.parametrize("route", ["presolved for the verdict", "run whole"])
+def test_costs_nudged_toward_the_tie_break_run_without_highs_perturbation(
+    dudley_model: AllocationModel, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    """Costs nudged toward the tie-break score are perturbed already: HiGHS's simplex runs
+    without its own cost perturbation on them (either way the simplex runs), and reaches
+    the optimum it reaches with it; a model's own costs keep HiGHS's perturbation."""
+    from dataclasses import replace
+
+    from sufficiency.solve.tiebreak import TIE_NUDGE, tie_weights
+
+    m = dudley_model.matrix
+    nudged = replace(m, cost=m.cost + TIE_NUDGE * tie_weights(dudley_model.arrays, m))
+    used: list[dict[str, float]] = []
+    real_options, real_presolved = engines.set_highs_options, engines._solve_presolved
+
+    def options(h, given):  # type: ignore[no-untyped-def]
+        used.append(dict(given))
+        real_options(h, given)
+
+    def presolved(held, time_limit, given):  # type: ignore[no-untyped-def]
+        used.append(dict(given))
+        return real_presolved(held, time_limit, given)
+
+    monkeypatch.setattr(engines, "set_highs_options", options)
+    monkeypatch.setattr(engines, "_solve_presolved", presolved)
+    if route == "run whole":
+        monkeypatch.setattr(engines, "_solve_presolved", lambda held, time_limit, given: False)
+    solved = {}
+    for perturbed in (True, False):
+        used.clear()
+        monkeypatch.setattr(engines, "_verdicts", {})
+        monkeypatch.setattr(engines, "_presolved", {})
+        solved[perturbed] = engines.solve_highs(nudged, perturbed_costs=perturbed)
+        assert solved[perturbed].status == "optimal"
+        off = [o.get("dual_simplex_cost_perturbation_multiplier") == 0.0 for o in used]
+        assert used and all(off) if perturbed else not any(off)
+    assert solved[True].objective == pytest.approx(solved[False].objective, rel=1e-10)
 
 
 @pytest.mark.parametrize("verdict_by", ["engine choice", "the solve itself"])
@@ -207,8 +252,8 @@ def test_a_model_presolved_for_its_verdict_is_not_presolved_again(
     used: list[bool] = []
     real = engines._solve_presolved
 
-    def recorded(held, time_limit):  # type: ignore[no-untyped-def]
-        used.append(real(held, time_limit))
+    def recorded(held, time_limit, options):  # type: ignore[no-untyped-def]
+        used.append(real(held, time_limit, options))
         return used[-1]
 
     monkeypatch.setattr(engines, "_solve_presolved", recorded)
@@ -233,7 +278,7 @@ def test_a_failed_solve_of_the_presolved_form_is_run_again_whole(
 ) -> None:
     monkeypatch.setattr(engines, "_verdicts", {})
     monkeypatch.setattr(engines, "_presolved", {})
-    monkeypatch.setattr(engines, "_solve_presolved", lambda held, time_limit: False)
+    monkeypatch.setattr(engines, "_solve_presolved", lambda held, time_limit, options: False)
     got = engines.solve_highs(dudley)
     h = engines._highs_model(dudley)
     h.run()

@@ -70,6 +70,30 @@ def test_the_nudged_route_gives_the_two_stages_answer(
     _same(nudged, sufficiency.run(path, tables=tables, set_values=highs, returns=False))
 
 
+def test_the_nudged_run_alone_is_run_without_highs_cost_perturbation(
+    write_tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run's costs carry the nudge (HiGHS's own perturbation is off for it, in
+    each part); the runs at the model's own costs and over the face keep HiGHS's."""
+    calls: list[tuple[bool, bool]] = []
+    real = engines.solve_highs
+
+    def spy(m, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((kwargs.get("perturbed_costs", False), kwargs.get("basis") is not None))
+        return real(m, **kwargs)
+
+    monkeypatch.setattr(engines, "solve_highs", spy)
+    tables = _competing(asd=9, semh=7, mld=5, places=12, second=4, rows=3)
+    highs = {"allocation.solver": "highs", "allocation.fallback_solver": False}
+    # (no money-only re-solve: its costs are not nudged)
+    sufficiency.run(
+        write_tiny(), tables=tables, set_values=highs, returns=False, place_values=False
+    )
+    first = [perturbed for perturbed, warm in calls if not warm]
+    assert first and all(first)  # each part of the nudged model, from scratch
+    assert [perturbed for perturbed, warm in calls if warm] == [False, False]
+
+
 def test_interior_point_solves_keep_the_two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS's interior point is many times slower on nudged costs: a model it would solve
     so is solved in two stages."""

@@ -348,6 +348,7 @@ def solve_bulk(
     initial: np.ndarray | None = None,
     basis: engines.Basis | None = None,
     keep_basis: bool = False,
+    perturbed_costs: bool = False,
 ) -> engines.EngineResult:
     """Solve with a bulk engine (``highs`` or ``cbc``), part by part where the LP allows.
 
@@ -372,6 +373,8 @@ def solve_bulk(
             model solved in parts starts from scratch.
         keep_basis: Join the parts' HiGHS bases into the whole model's (``result.basis``)
             where it was solved in parts (a model HiGHS solves whole carries its own).
+        perturbed_costs: The costs are nudged toward the tie-break score: HiGHS's simplex
+            runs without its own cost perturbation (:func:`~.engines.solve_highs`).
     """
     # from a basis the model is solved whole: the basis is the whole model's
     warm = basis is not None and engine == "highs" and not matrix.integer.any()
@@ -386,6 +389,7 @@ def solve_bulk(
                 part_rows=rows,
                 initial=initial,
                 basis=basis,
+                perturbed_costs=perturbed_costs,
             )
         return engines.solve_cbc(
             matrix, cbc_path(), time_limit=time_limit, mip_gap=mip_gap, part_rows=rows
@@ -394,7 +398,10 @@ def solve_bulk(
     if engine == "highs":
         results = engines.side_by_side(
             lambda p: engines.solve_highs(
-                p.matrix, time_limit=time_limit, part_rows=p.component_rows
+                p.matrix,
+                time_limit=time_limit,
+                part_rows=p.component_rows,
+                perturbed_costs=perturbed_costs,
             ),
             parts.parts,
         )
@@ -622,7 +629,9 @@ def nudged_tie_break(
     """
     m = model.matrix
     try:
-        first = solve_bulk(nudged, "highs", time_limit=time_limit, keep_basis=True)
+        first = solve_bulk(
+            nudged, "highs", time_limit=time_limit, keep_basis=True, perturbed_costs=True
+        )
         if first.status != "optimal" or first.basis is None:
             return None
         own = engines.solve_highs(m, time_limit=time_limit, basis=first.basis)
