@@ -23,10 +23,11 @@ shared among processes and give the same table; a part that does not reach optim
 from the basis is solved again from scratch. A part whose demand is unchanged (children on
 SEN support, at their mean in every draw) keeps its last values. Solves from scratch use
 :data:`~sufficiency.solve.engines.HIGHS_RESOLVE_OPTIONS` (devex pricing, row-wise PRICE),
-without HiGHS's cost perturbation where the costs carry the tie-break's nudge (below),
-which separates equally cheap columns already
-(:data:`~sufficiency.solve.engines.NO_COST_PERTURBATION`: the plan's demand from scratch
-on the bundled borough, 12 draws, in one process: the draws stage 5.6-6.0 s against 8.9 s).
+with HiGHS's cost perturbation even on the nudged costs: without it the solve at the plan's
+demand is faster (the plan's own nudged run is solved so,
+:func:`~sufficiency.solve.engines.solve_highs`), but the basis it leaves is a worse start
+for the draws (the bundled borough, one process: 60 draws took as long either way, 19.3-21.7
+s against 21.1-21.4 s; 200 on two workers longer, 86-97 s of CPU against 70-77 s).
 
 Where groups compete for the same places at the same price (the market's price is the same
 for several levels), the cheapest allocation is not unique. Each part's optimum is then
@@ -140,8 +141,7 @@ class DemandResolver:
         start: ``plan`` (warm from the plan's optimal basis) or ``scratch``.
         options: HiGHS options for the solves from scratch (they change how the optimum
             is found, not the model):
-            :data:`~sufficiency.solve.engines.HIGHS_RESOLVE_OPTIONS` by default, without
-            HiGHS's cost perturbation where ``tie_break`` nudges the costs.
+            :data:`~sufficiency.solve.engines.HIGHS_RESOLVE_OPTIONS` by default.
         warm_options: HiGHS options for the solves from the plan's basis:
             :data:`~sufficiency.solve.engines.HIGHS_WARM_OPTIONS` by default.
         tie_break: Make each part's optimum unique (:mod:`.tiebreak`).
@@ -169,10 +169,7 @@ class DemandResolver:
         self.matrix = matrix
         self.time_limit = float(time_limit)
         self.start = start
-        if options is None:  # the nudge toward the tie-break score perturbs the costs already
-            unperturbed = engines.NO_COST_PERTURBATION if tie_break else {}
-            options = {**engines.HIGHS_RESOLVE_OPTIONS, **unperturbed}
-        self._options = options
+        self._options = engines.HIGHS_RESOLVE_OPTIONS if options is None else options
         self._warm_options = engines.HIGHS_WARM_OPTIONS if warm_options is None else warm_options
         rows = matrix.row_slices()["demand"]
         self._n_groups = rows.stop - rows.start
