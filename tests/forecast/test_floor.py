@@ -114,3 +114,29 @@ def test_floors_of_bands_add_up_to_the_total(witan) -> None:  # type: ignore[no-
     np.testing.assert_allclose(
         held_floor(bands, 4, held_bands).sum(0), held_floor(total, 4, held_total)[0]
     )
+
+
+def test_held_by_age_is_each_groups_stock_in_the_last_january() -> None:
+    """Each series' row is the plans its group (its need, all bands) held in the last
+    January by single age: single ages where given, bands spread by the national shape."""
+    from sufficiency.forecast.methods.flowmethod import stock_by_age
+    from sufficiency.forecast.panel import build_panel
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for year in (2021, 2022):
+        for need in ("ASD", "SEMH", "SLCN"):
+            for band in ("0-4", "5-10", "11-15", "16-19", "20-25"):
+                rows.append(
+                    {"year": year, "need": need, "age_band": band, "children": rng.integers(20, 90)}
+                )
+    history = pd.DataFrame(rows)
+    panel = build_panel(
+        history, None, by=("need", "age_band"), first_year=2021, last_year=2022, horizon=2
+    )
+    held = held_by_age(history, panel.keys, panel.by)
+    last = history[history["year"] == 2022]
+    for i, need in enumerate(panel.keys["need"].astype(str)):
+        mine = stock_by_age(last[last["need"] == need], np.array([2022]))[:, 0]
+        np.testing.assert_array_equal(held[i], mine)
+    assert held.sum() == pytest.approx(last["children"].sum() * len(panel.keys) / 3)

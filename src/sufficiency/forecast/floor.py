@@ -70,20 +70,23 @@ def held_by_age(history: pd.DataFrame, keys: pd.DataFrame, by: tuple[str, ...]) 
     Rows with a single ``age`` count at that age; rows with only a band (or neither) are
     spread over its ages by the national single-year shape.
     """
-    from .methods.flowmethod import stock_by_age
+    from .methods.flowmethod import stock_of_rows, stock_rows
 
     last = int(history["year"].max())
     rows = history[history["year"].astype(int) == last]
     other = [k for k in by if k not in AGE_KEYS]
     out = np.zeros((len(keys), len(NATIONAL_AGE_PROFILE)))
+    # the rows read once; each group's are a subset of them
+    text = {k: rows[k].astype(str).to_numpy() for k in other}
+    n, col, age, bands = stock_rows(rows, np.array([last]))
     done: dict[tuple[str, ...], np.ndarray] = {}
     for i, key in enumerate(keys[other].astype(str).itertuples(index=False, name=None)):
         if key not in done:
             mask = np.ones(len(rows), dtype=bool)
             for k, v in zip(other, key, strict=True):
                 if v != ALL:
-                    mask &= rows[k].astype(str).to_numpy() == v
-            done[key] = stock_by_age(rows[mask], np.array([last]))[:, 0]
+                    mask &= text[k] == v
+            done[key] = stock_of_rows(n[mask], col[mask], age[mask], bands[mask], 1)[:, 0]
         out[i] = done[key]
     return out
 

@@ -143,7 +143,14 @@ def stock_by_age(history: pd.DataFrame, years: np.ndarray) -> np.ndarray:
     Rows with a single ``age`` count at that age; rows with only an ``age_band`` (or
     neither: all ages) are spread over their ages by the national single-year shape.
     """
-    out = np.zeros((len(taxonomy.AGES), len(years)))
+    return stock_of_rows(*stock_rows(history, years), len(years))
+
+
+def stock_rows(
+    history: pd.DataFrame, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of ``history`` in ``years`` as :func:`stock_of_rows` reads them: children,
+    position of the year in ``years``, single age (-1: none) and age band text."""
     index = {int(y): j for j, y in enumerate(years)}
     rows = history[history["year"].astype(int).isin(list(index))]
     n = pd.to_numeric(rows["children"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
@@ -152,13 +159,22 @@ def stock_by_age(history: pd.DataFrame, years: np.ndarray) -> np.ndarray:
         age = pd.to_numeric(rows["age"], errors="coerce").fillna(-1).to_numpy().astype(int)
     else:
         age = np.full(len(rows), -1)
-    single = (age >= taxonomy.MIN_AGE) & (age <= taxonomy.MAX_AGE)
-    np.add.at(out, (age[single], col[single]), n[single])
     bands = (
         rows["age_band"].astype(str).to_numpy()
         if "age_band" in rows.columns
         else np.full(len(rows), "")
     )
+    return n, col, age, bands
+
+
+def stock_of_rows(
+    n: np.ndarray, col: np.ndarray, age: np.ndarray, bands: np.ndarray, n_years: int
+) -> np.ndarray:
+    """``(26, n_years)``: :func:`stock_by_age` of rows given as :func:`stock_rows` gives
+    them (any subset of them, in their order)."""
+    out = np.zeros((len(taxonomy.AGES), n_years))
+    single = (age >= taxonomy.MIN_AGE) & (age <= taxonomy.MAX_AGE)
+    np.add.at(out, (age[single], col[single]), n[single])
     for band in np.unique(bands[~single]):
         these = ~single & (bands == band)
         lo, hi = (
@@ -167,7 +183,7 @@ def stock_by_age(history: pd.DataFrame, years: np.ndarray) -> np.ndarray:
             else (taxonomy.MIN_AGE, taxonomy.MAX_AGE)
         )
         w = NATIONAL_AGE_PROFILE[lo : hi + 1] / NATIONAL_AGE_PROFILE[lo : hi + 1].sum()
-        per_year = np.bincount(col[these], weights=n[these], minlength=len(years))
+        per_year = np.bincount(col[these], weights=n[these], minlength=n_years)
         out[lo : hi + 1] += w[:, None] * per_year[None, :]
     return out
 
