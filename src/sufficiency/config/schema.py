@@ -336,7 +336,7 @@ class AllocationOptions(_Strict):
         description=(
             "Engine: 'auto' (chosen by benchmark: Clp for linear programmes, HiGHS in this "
             "process for small ones (under 100k nonzeros, independent parts under 2,000 "
-            "rows), for parts of 10,000 rows or more that its presolve cuts to under half "
+            "rows), for parts of 9,000 rows or more that its presolve cuts to under half "
             "their rows (a council's starter) and when there are build decisions), "
             "'highs' (HiGHS given the whole matrix), 'cbc' (the "
             "CBC/Clp binary PuLP ships, on an MPS file), or PuLP's own solver classes "

@@ -60,8 +60,13 @@ def cbc_path() -> str:
 #: Rows of a linear programme's largest independent part from which HiGHS's presolve
 #: decides the engine (:func:`choose_engine`): HiGHS's simplex where presolve cuts the part
 #: to under half its rows, Clp's barrier otherwise. Below it Clp's dual simplex (or barrier
-#: from :data:`~sufficiency.solve.engines.BARRIER_ROWS`) is the faster either way.
-HIGHS_PART_ROWS = 10_000
+#: from :data:`~sufficiency.solve.engines.BARRIER_ROWS`) is the faster either way. Measured
+#: on the 9 councils' starters (of 152) whose largest part is under 10,000 rows, CPU of
+#: the plan's solve with its tie-break, twice each: parts of 9,524-9,872 rows 0.59-0.82 s by
+#: Clp against 0.21-0.41 s by HiGHS's nudged simplex (4 councils); parts of 5,952 rows
+#: 0.38-0.57 s against 0.46-0.61 s; smaller parts about even. So 9,000 (the bundled
+#: borough's largest part, 7,952 rows, is not presolved for a verdict it would lose).
+HIGHS_PART_ROWS = 9_000
 
 #: A linear programme with fewer nonzeros than this, whose largest independent part has
 #: fewer than :data:`SMALL_PART_ROWS` rows, is *small*: HiGHS solves it in this process,
