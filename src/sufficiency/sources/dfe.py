@@ -583,24 +583,12 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         symbols,
     )
     cells = dict(zip(placements, counts, strict=True))
-    estimated = _estimate_suppressed(raw, total, cells, path)
+    # a suppressed cell is a "c" among the symbols the counts met: none, nothing to estimate
+    suppressed = any(s.strip().lower() == "c" for s in symbols)
+    estimated = _estimate_suppressed(raw, total, cells, path) if suppressed else []
     listed = np.zeros(len(raw))
-    parts = []
-    for column, values in cells.items():
-        tier = _CASELOAD_TIER[column]
+    for values in cells.values():
         listed += np.nan_to_num(values)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "la_code": raw["la_code"].to_numpy(),
-                    "la_name": raw["la_name"].to_numpy(),
-                    "year": raw["year"].to_numpy(),
-                    "tier": tier,
-                    "placement": column,
-                    "children": values,
-                }
-            )
-        )
     rest = total - listed
     if (rest < -0.5).any():
         i = int(np.argmax(rest < -0.5))
@@ -615,19 +603,21 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
                 )
             ],
         )
-    parts.append(
-        pd.DataFrame(
-            {
-                "la_code": raw["la_code"].to_numpy(),
-                "la_name": raw["la_name"].to_numpy(),
-                "year": raw["year"].to_numpy(),
-                "tier": NOT_PLACED,
-                "placement": UNLISTED,
-                "children": np.maximum(rest, 0.0),
-            }
-        )
+    # one long frame, placement by placement, then the rest not placed (in one piece: a
+    # frame for each of some 35 columns, joined, cost more than the rows they hold)
+    columns = [*cells, UNLISTED]
+    tiers = [*(_CASELOAD_TIER[c] for c in cells), NOT_PLACED]
+    n, k = len(raw), len(columns)
+    out = pd.DataFrame(
+        {
+            "la_code": np.tile(raw["la_code"].to_numpy(), k),
+            "la_name": np.tile(raw["la_name"].to_numpy(), k),
+            "year": np.tile(raw["year"].to_numpy(), k),
+            "tier": np.repeat(np.array(tiers, dtype=object), n),
+            "placement": np.repeat(np.array(columns, dtype=object), n),
+            "children": np.concatenate([*cells.values(), np.maximum(rest, 0.0)]),
+        }
     )
-    out = pd.concat(parts, ignore_index=True)
     out.attrs["symbols"] = symbols
     out.attrs["estimated"] = estimated
     return out
