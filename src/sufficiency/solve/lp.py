@@ -64,8 +64,9 @@ def cbc_path() -> str:
 #: on the 9 councils' starters (of 152) whose largest part is under 10,000 rows, CPU of
 #: the plan's solve with its tie-break, twice each: parts of 9,524-9,872 rows 0.59-0.82 s by
 #: Clp against 0.21-0.41 s by HiGHS's nudged simplex (4 councils); parts of 5,952 rows
-#: 0.38-0.57 s against 0.46-0.61 s; smaller parts about even. So 9,000 (the bundled
-#: borough's largest part, 7,952 rows, is not presolved for a verdict it would lose).
+#: 0.38-0.57 s against 0.46-0.61 s; smaller parts about even. So 9,000: the bundled
+#: borough's largest part (7,952 rows, which presolve barely cuts) is still not presolved
+#: for a verdict that would send it to Clp anyway.
 HIGHS_PART_ROWS = 9_000
 
 #: A linear programme with fewer nonzeros than this, whose largest independent part has
