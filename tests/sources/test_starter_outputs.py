@@ -157,3 +157,22 @@ def test_a_starter_run_shows_its_assumptions_and_what_it_does_not_model(
     _assumptions_everywhere(summary, out, said, page)
     _not_modelled_everywhere(summary, out, said, page)
     _within_ages(scenario.parent, out)
+
+
+def test_fixed_decimals_write_what_pandas_float_format_writes(tmp_path: Path) -> None:
+    """The starter's caseload is written with its numbers made text in one pass: the same
+    bytes as pandas' ``float_format``, blanks, signs, halves and large numbers included."""
+    from sufficiency.sources.starter import _with_fixed_decimals
+
+    frame = pd.DataFrame(
+        {
+            "year": [2022, 2022, 2023, 2023, 2024, 2024],
+            "need": ["ASD", "SEMH", "ASD", "SEMH", "ASD", "MLD"],
+            "children": [0.0005, float("nan"), -0.0, 1234567.89051, 2.675, 1e-7],
+            "share": [0.1, 0.25, float("nan"), 1 / 3, 2 / 3, 0.0],
+        }
+    )
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    _with_fixed_decimals(frame, "%.3f").to_csv(ours, index=False)
+    frame.to_csv(theirs, index=False, float_format="%.3f")
+    assert ours.read_bytes() == theirs.read_bytes()
