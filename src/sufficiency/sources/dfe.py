@@ -33,7 +33,7 @@ from __future__ import annotations
 import difflib
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -583,9 +583,7 @@ def _caseload(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         symbols,
     )
     cells = dict(zip(placements, counts, strict=True))
-    # a suppressed cell is a "c" among the symbols the counts met: none, nothing to estimate
-    suppressed = any(s.strip().lower() == "c" for s in symbols)
-    estimated = _estimate_suppressed(raw, total, cells, path) if suppressed else []
+    estimated = _estimate_suppressed(raw, total, cells, path, symbols)
     listed = np.zeros(len(raw))
     for values in cells.values():
         listed += np.nan_to_num(values)
@@ -637,15 +635,22 @@ _SUBTOTALS: dict[str, tuple[str, ...]] = {
 
 
 def _estimate_suppressed(
-    raw: pd.DataFrame, total: np.ndarray, cells: dict[str, np.ndarray], path: Path
+    raw: pd.DataFrame,
+    total: np.ndarray,
+    cells: dict[str, np.ndarray],
+    path: Path,
+    symbols: Mapping[str, int],
 ) -> list[str]:
     """Fill suppressed (``c``) placement cells in place with an estimate, never 0.
 
     A suppressed cell is its subtotal (``special_total``…) less the published cells of
     that subtotal; without a published subtotal, ``ehcplans`` less every published cell.
     Several suppressed cells share the remainder equally. Each estimate is named in one
-    :class:`~sufficiency.errors.DataWarning` and returned (for the assumptions).
+    :class:`~sufficiency.errors.DataWarning` and returned (for the assumptions). Cells are
+    looked at only where the counts met a ``c`` (``symbols``: the symbols they met).
     """
+    if "c" not in symbols:
+        return []
     suppressed = {
         c: (raw[c].str.strip().str.lower() == "c").to_numpy() for c in cells if c in raw.columns
     }
