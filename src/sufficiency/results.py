@@ -102,7 +102,7 @@ def _headline_html(by_year: pd.DataFrame) -> str:
     return shown.to_html(index=False, border=0, float_format=lambda v: f"{v:,.0f}")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
     """Everything a run produced.
 
@@ -158,21 +158,22 @@ class Result:
     costs: pd.DataFrame
     capacity: pd.DataFrame
     forecast: pd.DataFrame
-    local_places: pd.DataFrame
+    # tables a sweep does not read: frames, or Later until first read
+    local_places: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     displaced: pd.DataFrame
     builds: pd.DataFrame
     shadow_prices: pd.DataFrame
-    cost_avoided: pd.DataFrame
+    cost_avoided: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     summary: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
-    not_in_school: pd.DataFrame = field(default_factory=pd.DataFrame)
+    not_in_school: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     # the DfE returns' shapes: frames, or Later until first read
     dsg_plan: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     scap: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     commissioning: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     scap_places: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     uncertainty: Uncertainty | None = None
-    recorded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recorded: pd.DataFrame = _Deferred()  # type: ignore[assignment]
     top_up_by_band: pd.DataFrame | None = None
 
     def published(self) -> Publication:
