@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sufficiency.solve import engines
 from sufficiency.solve.lp import AllocationModel, build_model, solve_bulk
 from sufficiency.solve.matrix import LpMatrix, build_matrix, fix_integers
-from sufficiency.solve.split import Split, split_model
+from sufficiency.solve.split import Split, largest_part_rows, split_and_largest, split_model
 
 
 @st.composite
@@ -131,6 +131,22 @@ def test_parts_can_be_packed(m: LpMatrix, most: int) -> None:
     whole = engines.solve_highs(m)
     joined = split.join([engines.solve_highs(p.matrix) for p in split.parts], 0.0)
     assert joined.objective == pytest.approx(whole.objective, rel=1e-9, abs=1e-6)
+
+
+@given(m=block_models(), most=st.sampled_from([None, 1, 2, 3]))
+@settings(max_examples=15, deadline=None)
+def test_split_and_largest_from_one_graph(m: LpMatrix, most: int | None) -> None:
+    """The split and the largest part's rows found together are those found apart."""
+    split, rows = split_and_largest(m, max_parts=most)
+    apart = split_model(m, max_parts=most)
+    assert rows == largest_part_rows(m) > 0
+    assert (split is None) == (apart is None)
+    if split is not None and apart is not None:
+        assert len(split.parts) == len(apart.parts)
+        for p, q in zip(split.parts, apart.parts, strict=True):
+            assert (p.cols == q.cols).all() and (p.rows == q.rows).all()
+            assert p.component_rows == q.component_rows
+        assert rows == max(p.component_rows for p in split.parts)
 
 
 def _bundled_model(continuity: bool) -> AllocationModel:

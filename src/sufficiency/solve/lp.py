@@ -27,7 +27,7 @@ from . import engines
 from .checks import allocation_violations, matrix_violations
 from .matrix import POLICY_COLUMNS, Block, LpMatrix, build_matrix, fix_integers
 from .mip import solve_capital
-from .split import largest_part_rows, split_model
+from .split import largest_part_rows, split_and_largest
 from .tiebreak import TIE_BREAK_OPTIONS, TIE_NUDGE, face_model, same_cost, tie_weights
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,9 @@ def is_small(matrix: LpMatrix) -> bool:
 def largest_part(matrix: LpMatrix) -> tuple[int, LpMatrix]:
     """Rows of the largest component of ``matrix`` and the part :func:`solve_bulk` gives
     HiGHS with it (the whole model where it does not split)."""
-    parts = split_model(matrix, max_parts=MAX_PARTS)
+    parts, rows = split_and_largest(matrix, max_parts=MAX_PARTS)
     if parts is None:
-        return largest_part_rows(matrix), matrix
+        return rows, matrix
     biggest = max(parts.parts, key=lambda p: p.component_rows)
     return biggest.component_rows, biggest.matrix
 
@@ -384,9 +384,15 @@ def solve_bulk(
     """
     # from a basis the model is solved whole: the basis is the whole model's
     warm = basis is not None and engine == "highs" and not matrix.integer.any()
-    parts = split_model(matrix, max_parts=MAX_PARTS) if split and not warm else None
+    parts, largest = (
+        split_and_largest(matrix, max_parts=MAX_PARTS) if split and not warm else (None, None)
+    )
     if parts is None:
-        rows = None if matrix.integer.any() else largest_part_rows(matrix)
+        rows = (
+            None
+            if matrix.integer.any()
+            else (largest if largest is not None else largest_part_rows(matrix))
+        )
         if engine == "highs":
             return engines.solve_highs(
                 matrix,

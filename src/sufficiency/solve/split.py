@@ -204,11 +204,22 @@ def _graph(m: LpMatrix) -> _Graph | None:
 def largest_part_rows(m: LpMatrix) -> int:
     """Rows of the model's largest independent part (rows held by fixed columns alone are
     in none); all rows of a mixed-integer model."""
-    g = _graph(m)
+    return _largest_rows(m, _graph(m))
+
+
+def _largest_rows(m: LpMatrix, g: _Graph | None) -> int:
+    """:func:`largest_part_rows` of ``m`` from its graph ``g``."""
     if g is None:
         return m.n_rows if m.integer.any() else 0
     rows = np.bincount(g.label[: len(g.kept)], minlength=g.n_comp)
     return int(rows.max())
+
+
+def split_and_largest(m: LpMatrix, *, max_parts: int | None = None) -> tuple[Split | None, int]:
+    """:func:`split_model` and :func:`largest_part_rows` of ``m``, its graph found once
+    (a council's model: about 2.5 ms a graph)."""
+    g = _graph(m)
+    return _split(m, g, max_parts), _largest_rows(m, g)
 
 
 def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
@@ -229,7 +240,11 @@ def split_model(m: LpMatrix, *, max_parts: int | None = None) -> Split | None:
         The split, or None if the model is mixed-integer (integer columns that are not
         fixed) or does not fall into at least two parts.
     """
-    g = _graph(m)
+    return _split(m, _graph(m), max_parts)
+
+
+def _split(m: LpMatrix, g: _Graph | None, max_parts: int | None) -> Split | None:
+    """:func:`split_model` of ``m`` from its graph ``g``."""
     if g is None or g.n_comp < 2:
         return None
     a, a_free, lower, upper = g.a, g.a_free, g.lower, g.upper
