@@ -22,6 +22,7 @@ from .intervals import (
     fit_error_model,
     prior_variance,
     sample_paths,
+    walk_of,
 )
 from .panel import ALL, Panel
 
@@ -116,12 +117,7 @@ def calibrated_paths(
         else national_variance(panel.years, panel.region, horizon, bt.horizon)
     )
     # one national path per draw, shared by every series at every level
-    walk = (
-        None
-        if national is None
-        else np.cumsum(rng.standard_normal((n_draws, horizon)), axis=-1)
-        / np.sqrt(np.arange(1, horizon + 1))
-    )
+    walk = None if national is None else walk_of(rng.standard_normal((n_draws, horizon)))
     for lev in dict.fromkeys(levels):
         members = np.flatnonzero((levels == lev) & projected)
         if len(members) == 0:
