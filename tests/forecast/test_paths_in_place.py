@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sufficiency.forecast import intervals
+from sufficiency.forecast.base import interval
 from sufficiency.forecast.intervals import ErrorModel, sample_paths, walk_of
 
 
@@ -85,3 +86,20 @@ def test_walk_of_is_a_cumulative_sum_over_root_years(shape: tuple[int, int, int]
     steps = np.random.default_rng(sum(shape)).standard_normal(shape)
     want = np.cumsum(steps, axis=-1) / np.sqrt(np.arange(1, shape[-1] + 1))
     assert np.array_equal(walk_of(steps.copy()), want)
+
+
+@given(
+    shape=st.tuples(st.integers(1, 5), st.integers(1, 200), st.integers(1, 6)),
+    level=st.sampled_from([0.5, 0.8, 0.95]),
+    ties=st.booleans(),
+)
+def test_interval_ends_in_one_call_are_each_ends_quantile(
+    shape: tuple[int, int, int], level: float, ties: bool
+) -> None:
+    paths = np.random.default_rng(sum(shape)).lognormal(5.0, 1.0, shape)
+    if ties:  # paths floored at 0 and whole counts repeat
+        paths = np.maximum(np.round(paths) - 150.0, 0.0)
+    lower, upper = interval(paths, level)
+    alpha = (1.0 - level) / 2.0
+    assert np.array_equal(lower, np.quantile(paths, alpha, axis=-2))
+    assert np.array_equal(upper, np.quantile(paths, 1.0 - alpha, axis=-2))
