@@ -399,8 +399,12 @@ def _letters(position: int) -> str:
 
 
 def _blank(values: pd.Series) -> np.ndarray:
-    as_text = values.astype("string").str.strip()
-    return np.asarray(values.isna() | (as_text == "").fillna(True), dtype=bool)
+    """Whether each cell is missing or only spaces (each distinct cell looked at once: a
+    column repeats a few values over thousands of rows)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    as_text = pd.Series(distinct, dtype=object).astype("string").str.strip()
+    blank = np.asarray((as_text == "").fillna(True), dtype=bool)
+    return np.append(blank, True)[codes]
 
 
 _NOT_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
@@ -612,11 +616,12 @@ def _parse_labels(
     raw: RawTable, col: Column, values: pd.Series, problems: list[Problem]
 ) -> pd.Series:
     kind = col.kind
-    uniques = pd.unique(values.astype("string").fillna(""))
+    text = values.astype("string").fillna("")
+    # each distinct label looked up once (a table's thousands of rows repeat a few)
+    codes, uniques = pd.factorize(text)
     mapping = {u: taxonomy.lookup(kind, u) for u in uniques}
     unknown = [u for u, code in mapping.items() if code is None and not (col.blank_ok and u == "")]
     if unknown:
-        text = values.astype("string").fillna("")
         for u in unknown:
             rows = np.flatnonzero((text == u).to_numpy())
             first = raw.where(int(rows[0]), col.name)
@@ -628,7 +633,8 @@ def _parse_labels(
                     taxonomy.accepted(kind)
                 )
             problems.append(Problem(first, said))
-    return values.astype("string").fillna("").map(lambda v: mapping.get(v) or "")
+    labels = np.array([mapping.get(u) or "" for u in uniques] + [""], dtype=object)
+    return pd.Series(labels[codes], index=values.index, name=values.name, dtype="string")
 
 
 def _parse_bool(
