@@ -72,11 +72,11 @@ def run(
             ``commissioning``); False leaves them empty (a sweep keeps only the summary).
         place_values: Find what one more place in each setting would save, in pounds (a
             second, money-only solve of each plan); False leaves capacity's
-            ``value_per_place`` NaN, so no setting is listed as worth another place (a
-            sweep keeps only the summary's figures by year).
+            ``value_per_place`` NaN: no setting is listed as worth another place.
 
     Returns:
-        The result: tables, summary, timings and provenance.
+        The result: tables (those a sweep never reads made when first read), summary,
+        timings and provenance.
 
     Raises:
         SufficiencyError: Any problem with the scenario, inputs, forecast or solve, with a
@@ -95,16 +95,15 @@ def run(
     hook("forecast")
     t = time.perf_counter()
     ehcp, sen = project(sc, inputs)
-    forecast = forecast_table(ehcp.frame, sen.frame if sen is not None else None)
+    support = sen.frame if sen is not None else None
+    forecast = forecast_table(ehcp.frame, support)
     timings["forecast"] = time.perf_counter() - t
 
     hook("solve")
-    sen_frame = sen.frame if sen is not None else None
     mitigated, unmitigated = plan_and_unmitigated(
-        sc, inputs, ehcp.frame, sen_frame, place_values=place_values
+        sc, inputs, ehcp.frame, support, place_values=place_values
     )
-    for k, v in mitigated.timings.items():
-        timings[k] = v
+    timings.update(mitigated.timings)
     if unmitigated is not None:  # solved beside the plan: its time is its own
         timings["unmitigated"] = unmitigated.timings["unmitigated"]
     alloc, builds = mitigated.allocation, mitigated.builds
@@ -131,12 +130,8 @@ def run(
         **tail,
     }
     blank_not_modelled(summary)  # what no input covers reads null, never 0
-    log.info(
-        "run %s: total cost £%.0f, gap %.1f",
-        sc.name,
-        summary["total_cost"],
-        summary["total_shortfall"],
-    )
+    total, gap = summary["total_cost"], summary["total_shortfall"]
+    log.info("run %s: total cost £%.0f, gap %.1f", sc.name, total, gap)
     if "unlawful" in summary:
         log.warning(
             "%s: %.1f child-years with no place: %s",
@@ -165,7 +160,7 @@ def run(
         displaced=alloc.displaced,
         builds=builds,
         shadow_prices=shadow,
-        **_later(  # type: ignore[arg-type]
+        **Later.each(  # type: ignore[arg-type]
             recorded=lambda: recorded(
                 mitigated.stock, inputs.settings, sc.base_year, alloc.placements
             ),
@@ -189,18 +184,6 @@ def run(
     )
 
 
-def _later(**makers: Callable[[], pd.DataFrame]) -> dict[str, Later]:
-    """Tables of a run each made by its maker when first read. A sweep keeps only the
-    summary's figures: the base year's recorded placements, local places, the cost
-    avoided and the children not in school (about 15 ms of a council's run) are then not
-    made. Each is made from the run's own objects, as an eager run made it."""
-
-    def later(name: str, make: Callable[[], pd.DataFrame]) -> Later:
-        return Later(lambda: {name: make()})
-
-    return {name: later(name, make) for name, make in makers.items()}
-
-
 def _returns_later(
     sc: Scenario,
     inputs: Inputs,
@@ -221,8 +204,7 @@ def _returns_later(
         )
         return tables
 
-    later = Later(make)
-    return dict.fromkeys(names, later)
+    return dict.fromkeys(names, Later(make))
 
 
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario | tuple[str | Path, str]
