@@ -222,3 +222,28 @@ def test_init_with_ons_population_and_release_fixture(tmp_path: Path) -> None:
     ceased = flows[flows["measure"] == "ceased_plans"]
     assert ceased["children"].sum() == pytest.approx(7.0 + 5.0 + 2.0)
     assert ceased["age_band"].astype(str).tolist().count("20-25") == 1
+
+
+@pytest.mark.parametrize("file", ["caseload.csv", "newplans.csv"])
+def test_merged_areas_keep_their_labels_and_sum_their_counts(file: str) -> None:
+    """Reorganised areas read as one (``combined``): every count of the merged area is the
+    sum of its parts' published counts under the same labels, which are read back whole;
+    an area without a change is read with its labels as published."""
+    from sufficiency.sources.dfe_release import read_table
+
+    path = next(RELEASE.rglob(file))
+    kind = file.removesuffix(".csv")
+    parts = ["E06000061", "E06000062", "E10000021"]  # the Northamptonshires
+    merged = read_table(path, kind, parts, "combined")
+    apart = read_table(path, kind, parts, "as_published")
+    labels = ["year", "topic", "topic_label", "breakdown", "measure"]
+    assert set(merged["la_code"]) == {"E06000061+E06000062"}
+    assert any("combined" in note for note in merged.attrs["boundary_changes"])
+    by_label = apart.groupby(labels, dropna=False)["value"]
+    want = by_label.sum(min_count=1).where(by_label.count() == by_label.size())  # no part sums
+    got = merged.set_index(labels)["value"].sort_index()
+    pd.testing.assert_series_equal(got, want.reindex(got.index), check_names=False)
+    assert len(got) == len(want)
+    alone = read_table(path, kind, "E08000025", "combined")  # Birmingham: no change
+    assert alone.attrs["boundary_changes"] == []
+    assert alone["topic_label"].map(str.strip).eq(alone["topic_label"]).all()

@@ -698,20 +698,34 @@ def _apply_boundaries(
     frame: pd.DataFrame, boundaries: Boundaries, key: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Chain recoded areas and (``combined``) merge reorganised ones; say what was done."""
+    code_map, name_map, applied = boundary_maps(frame, boundaries)
+    return merge_areas(frame, code_map, name_map, key), applied
+
+
+def boundary_maps(
+    frame: pd.DataFrame, boundaries: Boundaries
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What :func:`_apply_boundaries` does to the areas of ``frame``: each area code to
+    merge and the code it goes into, the merged areas' names, and what is said of it (an
+    empty map: every row stays as it is)."""
     applied: list[str] = []
-    if boundaries == "as_published":
-        return frame, applied
-    present = set(frame["la_code"])
     code_map: dict[str, str] = {}
     name_map: dict[str, str] = {}
+    if boundaries == "as_published":
+        return code_map, name_map, applied
+    present = set(frame["la_code"])
+    met = [
+        (change, old, new)
+        for change in BOUNDARY_CHANGES
+        if (old := [c for c in change.old if c in present])
+        and (new := [c for c in change.new if c in present])
+    ]
+    if not met:  # (most councils: their names are not looked up)
+        return code_map, name_map, applied
     latest_name = (
         frame.sort_values("year").groupby("la_code", sort=False)["la_name"].last().to_dict()
     )
-    for change in BOUNDARY_CHANGES:
-        old = [c for c in change.old if c in present]
-        new = [c for c in change.new if c in present]
-        if not old or not new:
-            continue
+    for change, old, new in met:
         if change.kind == "recode":
             for c in old:
                 code_map[c] = new[0]
@@ -731,8 +745,16 @@ def _apply_boundaries(
                 f"series of {', '.join(old)} stop in {change.first_year - 1} and those of "
                 f"{', '.join(new)} start in {change.first_year}: {change.note}"
             )
+    return code_map, name_map, applied
+
+
+def merge_areas(
+    frame: pd.DataFrame, code_map: dict[str, str], name_map: dict[str, str], key: str
+) -> pd.DataFrame:
+    """``frame`` with the areas of ``code_map`` merged (:func:`boundary_maps`): the same
+    frame where the map is empty; rows of one merged area, year and ``key`` summed."""
     if not code_map:
-        return frame, applied
+        return frame
     moved = frame["la_code"].isin(code_map).to_numpy()
     out = frame[moved].copy()
     out["la_code"] = out["la_code"].map(code_map)
@@ -744,4 +766,4 @@ def _apply_boundaries(
     sums[grouped.count() < grouped.size()] = np.nan
     merged = pd.concat([frame[~moved], sums.reset_index()], ignore_index=True)
     merged.attrs = {}
-    return merged, applied
+    return merged

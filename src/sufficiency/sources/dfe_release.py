@@ -209,21 +209,26 @@ def read_table(
         )
     else:
         long = pd.DataFrame()
-    long["key"] = long["topic_label"] + "|" + long["breakdown"] + "|" + long["measure"]
     long = long.rename(columns={"value": "children"})
-    merged, applied = dfe._apply_boundaries(
-        long.drop(columns=["topic", "topic_label", "breakdown", "measure"]), boundaries, "key"
-    )
-    parts_of_key = merged["key"].str.split("|", expand=True, regex=False)
+    labels = ["topic", "topic_label", "breakdown", "measure"]
+    code_map, name_map, applied = dfe.boundary_maps(long, boundaries)
+    if code_map:  # areas merged: their rows summed by label, the labels read back after
+        long["key"] = long["topic_label"] + "|" + long["breakdown"] + "|" + long["measure"]
+        merged = dfe.merge_areas(long.drop(columns=labels), code_map, name_map, "key")
+        parts = merged["key"].str.split("|", expand=True, regex=False)
+        merged = merged.drop(columns=["key"])
+        label, breakdown, measure = parts[0], parts[1], parts[2]
+    else:  # (most councils: the labels as read, not joined into a key and split again)
+        merged = long.drop(columns=labels)
+        label, breakdown, measure = long["topic_label"], long["breakdown"], long["measure"]
     # a file's headline rows name the count in both filters ("New EHC plans")
-    headline = parts_of_key[0].str.lower() == parts_of_key[1].str.lower()
+    headline = label.str.lower() == breakdown.str.lower()
     merged = merged.assign(
-        topic=parts_of_key[0].map(_topic).mask(headline, "all"),
-        topic_label=parts_of_key[0],
-        breakdown=parts_of_key[1],
-        measure=parts_of_key[2],
+        topic=label.map(_topic).mask(headline, "all"),
+        topic_label=label,
+        breakdown=breakdown,
+        measure=measure,
     ).rename(columns={"children": "value"})
-    merged = merged.drop(columns=["key"])
     merged.attrs = {"symbols": symbols, "boundary_changes": applied, "path": str(path)}
     return merged
 
