@@ -23,6 +23,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -275,6 +276,13 @@ def _placement_of(label: str) -> str | None:
 
 
 def _empty(*columns: str) -> pd.DataFrame:
+    """An empty frame of ``columns`` (``children`` numbers, the rest objects): a copy of
+    one made once (a council's release starts ten of them, 0.3 ms each to make)."""
+    return _empty_frame(columns).copy()
+
+
+@lru_cache(maxsize=32)
+def _empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c == "children" else object) for c in columns})
 
 
