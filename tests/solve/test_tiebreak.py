@@ -113,6 +113,20 @@ def test_weights_come_from_keys_not_positions() -> None:
     assert key_weights(["market"])[0] == pytest.approx(1.878606, abs=1e-6)
 
 
+def test_weights_kept_in_the_process_are_those_worked_out(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A sweep's councils share their group keys: weights are kept, never changed by it."""
+    from sufficiency.solve import tiebreak
+
+    keys = [f"{y}|ehc_plan|{n}" for y in range(2026, 2036) for n in ("ASD", "SEMH", "SLD")]
+    kept = key_weights(keys)
+    assert np.array_equal(key_weights(keys), kept)  # from the kept ones
+    monkeypatch.setattr(tiebreak, "_known", {})
+    monkeypatch.setattr(tiebreak, "_KNOWN_MOST", 5)  # forgotten when too many
+    assert np.array_equal(key_weights(keys), kept)
+    assert np.array_equal(key_weights(keys[::-1]), kept[::-1])
+    assert len(tiebreak._known) <= len(keys)
+
+
 @pytest.mark.slow
 def test_bundled_borough_same_split_with_highs_and_clp() -> None:
     scenario = ROOT / "scenarios" / "baseline.yaml"
