@@ -73,15 +73,15 @@ def reference_arrays(
     areas = [a for a in (region, ENGLAND) if a]
     lead = reference_lead(years)
     span = np.arange(int(years[0]) - lead, int(years[-1]) + 1) if len(years) else years
-    grid = _grid().reindex(columns=span)
-    years = span
-    out = np.full((len(keys), len(areas), len(years)), np.nan)
-    for i, key in enumerate(keys.to_dict("records")):
-        band = _band(key, by) if by else TOTAL
-        for r, area in enumerate(areas):
-            if (area, band) in grid.index:
-                out[i, r] = np.asarray(grid.loc[(area, band)], dtype=float)
-    return out
+    bands = [_band(key, by) if by else TOTAL for key in keys.to_dict("records")]
+    if not bands:
+        return np.full((0, len(areas), len(span)), np.nan)
+    # every series' rows at once: (series, area) in order, NaN where the panel has none
+    rows = pd.MultiIndex.from_tuples(
+        [(area, band) for band in bands for area in areas], names=["area", "age_band"]
+    )
+    grid = _grid().reindex(index=rows, columns=span)
+    return grid.to_numpy(dtype=float).reshape(len(keys), len(areas), len(span))
 
 
 def published_totals(areas: Sequence[str | None], last_year: int) -> list[np.ndarray]:
