@@ -356,3 +356,38 @@ def test_a_repeat_in_one_areas_rows_leaves_the_other_areas_readable(tmp_path) ->
     other = read_dfe_release(dfe, "Hartlepool")
     exact = read_dfe_release(pristine, "Hartlepool")
     assert other.caseload.equals(exact.caseload) and other.requests.equals(exact.requests)
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["caseload", "requests"])
+def test_a_file_with_none_of_its_count_columns_is_refused_naming_it(tmp_path, capsys, name) -> None:
+    """A file named as the release names it, with its geography but none of the counts
+    the data guidance documents (renamed by hand, or another publication's): one clear
+    error naming it and what it should hold, never a traceback, nothing written."""
+    dfe = copy_release(tmp_path / "dfe")
+
+    def counts_renamed(frame: pd.DataFrame) -> None:
+        geography = {
+            "time_period",
+            "time_identifier",
+            "geographic_level",
+            "country_code",
+            "country_name",
+            "region_code",
+            "region_name",
+            "new_la_code",
+            "old_la_code",
+            "la_name",
+            "breakdown_topic",
+            "breakdown",
+        }
+        frame.columns = [c if c in geography else f"my_{c}" for c in frame.columns]
+
+    edit(dfe / f"{name}.csv", counts_renamed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # the renamed columns are named once
+        code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 2 and err.count("error:") == 1, err
+    assert f"{name}.csv: none of the DfE's count columns for this file" in err
+    assert "expected columns such as" in err
+    assert not (tmp_path / "out").exists()

@@ -188,28 +188,40 @@ def read_table(
         and c not in extra
         and not c.lower().endswith("_pc")
     ]
-    symbols: dict[str, int] = {}
-    if counts:
-        # one long frame, column by column (the order a concat of one frame per count
-        # column gives), the row labels worked out once rather than for every column
-        n, k = len(raw), len(counts)
-        long = pd.DataFrame(
-            {
-                "la_code": np.tile(raw["la_code"].to_numpy(), k),
-                "la_name": np.tile(raw["la_name"].to_numpy(), k),
-                "year": np.tile(raw["year"].to_numpy(), k),
-                "topic": np.tile(raw["breakdown_topic"].map(_topic).to_numpy(), k),
-                "topic_label": np.tile(raw["breakdown_topic"].str.strip().to_numpy(), k),
-                "breakdown": np.tile(raw["breakdown"].str.strip().to_numpy(), k),
-                "measure": np.repeat(np.array(counts, dtype=object), n),
-                "value": np.concatenate(
-                    dfe.counts_of(path, CELLS, lambda: text, raw, counts, symbols)
-                ),
-                "row": np.tile(raw.index.to_numpy() + 2, k),
-            }
+    if not counts:  # a renamed or hand-made file: nothing in it is a count we know
+        documented = sorted(
+            (c for c in DOCUMENTED[kind.removesuffix("_new")] if not c.lower().endswith("_pc")),
+            key=lambda c: (len(c), c),
         )
-    else:
-        long = pd.DataFrame()
+        raise DataError(
+            f"{path}: none of the DfE's count columns for this file",
+            [
+                Problem(
+                    str(path),
+                    f"expected columns such as {', '.join(documented[:5])}; give the "
+                    f"release's file as downloaded (its columns: {', '.join(raw.columns[:8])}"
+                    + (", …" if len(raw.columns) > 8 else "")
+                    + ")",
+                )
+            ],
+        )
+    symbols: dict[str, int] = {}
+    # one long frame, column by column (the order a concat of one frame per count column
+    # gives), the row labels worked out once rather than for every column
+    n, k = len(raw), len(counts)
+    long = pd.DataFrame(
+        {
+            "la_code": np.tile(raw["la_code"].to_numpy(), k),
+            "la_name": np.tile(raw["la_name"].to_numpy(), k),
+            "year": np.tile(raw["year"].to_numpy(), k),
+            "topic": np.tile(raw["breakdown_topic"].map(_topic).to_numpy(), k),
+            "topic_label": np.tile(raw["breakdown_topic"].str.strip().to_numpy(), k),
+            "breakdown": np.tile(raw["breakdown"].str.strip().to_numpy(), k),
+            "measure": np.repeat(np.array(counts, dtype=object), n),
+            "value": np.concatenate(dfe.counts_of(path, CELLS, lambda: text, raw, counts, symbols)),
+            "row": np.tile(raw.index.to_numpy() + 2, k),
+        }
+    )
     long = long.rename(columns={"value": "children"})
     labels = ["topic", "topic_label", "breakdown", "measure"]
     code_map, name_map, applied = dfe.boundary_maps(long, boundaries)
