@@ -23,6 +23,7 @@ from sufficiency.config import load_scenario
 from sufficiency.data import load_inputs
 from sufficiency.datasets import write_example
 from sufficiency.errors import DataError, DataWarning
+from sufficiency.sources.dfe_columns import GEOGRAPHY
 from sufficiency.sources.dfe_release import read_dfe_release
 from sufficiency.sources.ons import read_ons_population
 
@@ -367,21 +368,7 @@ def test_a_file_with_none_of_its_count_columns_is_refused_naming_it(tmp_path, ca
     dfe = copy_release(tmp_path / "dfe")
 
     def counts_renamed(frame: pd.DataFrame) -> None:
-        geography = {
-            "time_period",
-            "time_identifier",
-            "geographic_level",
-            "country_code",
-            "country_name",
-            "region_code",
-            "region_name",
-            "new_la_code",
-            "old_la_code",
-            "la_name",
-            "breakdown_topic",
-            "breakdown",
-        }
-        frame.columns = [c if c in geography else f"my_{c}" for c in frame.columns]
+        frame.columns = [c if c in GEOGRAPHY else f"my_{c}" for c in frame.columns]
 
     edit(dfe / f"{name}.csv", counts_renamed)
     with warnings.catch_warnings():
