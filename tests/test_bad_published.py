@@ -378,3 +378,17 @@ def test_a_file_with_none_of_its_count_columns_is_refused_naming_it(tmp_path, ca
     assert f"{name}.csv: none of the DfE's count columns for this file" in err
     assert "expected columns such as" in err
     assert not (tmp_path / "out").exists()
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["caseload", "requests"])
+def test_a_release_file_with_a_header_alone_is_refused_naming_it(tmp_path, capsys, name) -> None:
+    """A download cut short after its header: one clear error naming the file (it was a
+    traceback from the reader's index of areas), nothing written."""
+    dfe = copy_release(tmp_path / "dfe")
+    header = (dfe / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    (dfe / f"{name}.csv").write_text(header + "\n", encoding="utf-8")
+    code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 2 and err.count("error:") == 1, err
+    assert f"{name}.csv: no rows, only a header" in err
+    assert not (tmp_path / "out").exists()
