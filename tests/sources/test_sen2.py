@@ -228,6 +228,17 @@ def test_a_sheet_given_twice_or_copied_is_an_error(tmp_path: Path) -> None:
             read_sen2(book)
 
 
+@pytest.mark.parametrize("kept", [0, 10])
+def test_an_active_plan_whose_child_is_not_in_the_person_module_is_located(
+    folder: Path, kept: int
+) -> None:
+    """A person module cut short (or a header alone) dropped its children from the
+    caseload without a word; each active plan's child must be in it."""
+    _edit(folder, "person", lambda f: f.iloc[:kept])
+    with pytest.raises(DataError, match=rf"is not in the person module \(.*person.csv: {kept} row"):
+        read_sen2(folder)
+
+
 def test_person_twice_is_located(folder: Path) -> None:
     def dup(f: pd.DataFrame) -> pd.DataFrame:
         f.loc[3, "persontableid"] = f.loc[2, "persontableid"]

@@ -463,6 +463,18 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
                 f"request {active['requeststableid'][orphan].iloc[0]!r} is not in requests",
             )
         )
+    # an active plan's child must be in the person module (a module cut short, or a
+    # header alone, would drop its children from the caseload without a word)
+    unknown_person = ~orphan & ~ap_person.isin(set(pid))
+    if unknown_person.any():
+        problems.append(
+            Problem(
+                _at(where["activeplans"], _rows(unknown_person), "requeststableid"),
+                f"person {ap_person[unknown_person].iloc[0]!r} (of request "
+                f"{active['requeststableid'][unknown_person].iloc[0]!r}) is not in the person "
+                f"module ({where['person']}: {len(pid)} row{'s' if len(pid) != 1 else ''})",
+            )
+        )
     two = ap_person.duplicated(keep=False) & ~orphan
     if two.any():
         problems.append(
