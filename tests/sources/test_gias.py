@@ -108,6 +108,14 @@ def test_same_urn_twice_is_an_error(register: Path) -> None:
         read_gias(register, "900")
 
 
+def test_a_register_with_a_header_alone_is_an_error(register: Path) -> None:
+    """Every child would go to a setting not in it (it was a warning per URN)."""
+    frame = pd.read_csv(register, dtype=str, encoding="cp1252", keep_default_na=False)
+    frame.iloc[:0].to_csv(register, index=False, encoding="cp1252")
+    with pytest.raises(DataError, match="has no rows, only a header"):
+        read_gias(register, "900", attended=["100001"])
+
+
 def test_closed_school_attended_is_a_warning(register: Path) -> None:
     with pytest.warns(DataWarning, match=r"URN 100007 \(Old School, row 8: Closed\)"):
         s = read_gias(register, "900", attended=["100007"])
