@@ -10,6 +10,7 @@ import pytest
 from sufficiency import taxonomy
 from sufficiency.errors import DataError, DataWarning
 from sufficiency.example.sen2_export import REGISTER_COLUMNS
+from sufficiency.sources.council import read_costs
 from sufficiency.sources.gias import read_gias, read_places
 
 
@@ -109,11 +110,20 @@ def test_same_urn_twice_is_an_error(register: Path) -> None:
 
 
 def test_a_register_with_a_header_alone_is_an_error(register: Path) -> None:
-    """Every child would go to a setting not in it (it was a warning per URN)."""
+    """Every child would go to a setting not in it (it was a warning per URN); so for
+    place numbers and costs given with a header alone (the national figures would stand)."""
     frame = pd.read_csv(register, dtype=str, encoding="cp1252", keep_default_na=False)
     frame.iloc[:0].to_csv(register, index=False, encoding="cp1252")
-    with pytest.raises(DataError, match="has no rows, only a header"):
+    with pytest.raises(DataError, match=r"\(register of establishments\): no rows, only a"):
         read_gias(register, "900", attended=["100001"])
+    places = register.parent / "places.csv"
+    places.write_text("urn,places\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"places.csv \(place numbers\): no rows"):
+        read_places(places)
+    costs = register.parent / "costs.csv"
+    costs.write_text("urn,top_up\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"costs.csv \(costs\): no rows"):
+        read_costs(costs)
 
 
 def test_closed_school_attended_is_a_warning(register: Path) -> None:

@@ -287,8 +287,9 @@ def read_gias(
         age_max, establishment_type, la, status``: one row per setting.
 
     Raises:
-        DataError: No rows, a column missing, the same URN twice, or statutory ages that
-            are not numbers (or missing for a school kept).
+        DataError: No rows (:func:`~.parsing.read_council_csv`), a column missing, the
+            same URN twice, or statutory ages that are not numbers (or missing for a
+            school kept).
     """
     p = Path(path)
     raw = read_council_csv(p, "register of establishments")
@@ -297,11 +298,6 @@ def read_gias(
         raise DataError(
             f"{p}: not the register of establishments: columns missing",
             [Problem(str(p), f"column {c!r} missing") for c in missing],
-        )
-    if raw.empty:  # every child would go to a setting not in the register
-        raise DataError(
-            f"{p}: the register of establishments has no rows, only a header (a download "
-            "cut short, or a filter that kept nothing?): give the register as downloaded"
         )
     urn = raw["URN"].str.replace(r"\.0+$", "", regex=True)
     dup = urn.duplicated(keep=False) & (urn != "")

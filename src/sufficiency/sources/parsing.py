@@ -134,7 +134,9 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
 
     Raises:
         DataError: The file missing or unreadable, a workbook of several sheets with none
-            named, or a column given twice.
+            named, a column given twice, or no rows (a header alone: the council's figures
+            would silently give way to the national ones, or every child to a setting
+            not in the register).
     """
     file = split_sheet(path)[0]
     if not file.is_file():
@@ -143,6 +145,11 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         frame = _workbook_cells(path, file, what)
     else:
         frame = read_csv_cells(path, what)
+    if frame.empty:
+        raise DataError(
+            f"{path} ({what}): no rows, only a header (a download or an export cut short, "
+            "or a filter that kept nothing?)"
+        )
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.str.strip())
