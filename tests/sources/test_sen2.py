@@ -235,7 +235,19 @@ def test_an_active_plan_whose_child_is_not_in_the_person_module_is_located(
     """A person module cut short (or a header alone) dropped its children from the
     caseload without a word; each active plan's child must be in it."""
     _edit(folder, "person", lambda f: f.iloc[:kept])
-    with pytest.raises(DataError, match=rf"is not in the person module \(.*person.csv: {kept} row"):
+    said = "no rows in the person module" if kept == 0 else "is not in the person module"
+    with pytest.raises(DataError, match=said):
+        read_sen2(folder)
+
+
+@pytest.mark.parametrize(
+    "module", ["requests", "assessment", "namedplan", "placementdetail", "senneed"]
+)
+def test_a_module_cut_to_its_header_is_refused(folder: Path, module: str) -> None:
+    """A return with active plans and a module of no rows: its placements, plans or events
+    went without a word (a placement module cut short: every child 'not in education')."""
+    _edit(folder, module, lambda f: f.iloc[:0])
+    with pytest.raises(DataError, match=rf"no rows, only a header[\s\S]*no rows in the {module}"):
         read_sen2(folder)
 
 

@@ -70,6 +70,9 @@ MODULES: tuple[str, ...] = (
     "placementdetail",
     "senneed",
 )
+#: The modules the reader takes figures from besides ``activeplans`` (``sen2`` is the
+#: return's one row; ``plandetail`` is not read).
+_READ: tuple[str, ...] = tuple(m for m in MODULES if m not in ("sen2", "plandetail", "activeplans"))
 #: Each module's own key, one row per key: (module, column, what the key names, what a
 #: row is).
 _KEYS: tuple[tuple[str, str, str, str], ...] = (
@@ -374,6 +377,16 @@ def _read_one(label: str, mods: dict[str, tuple[pd.DataFrame, str]]) -> _Return:
         where[m] = loc
     if problems:
         raise DataError(f"SEN2 return {label}: columns missing", problems)
+    # a module cut short to its header: its children, placements, plans or events would go
+    # without a word (a return with active plans has rows in each module read here; one
+    # without, a census in which no child held a plan, is still a census)
+    empty = [m for m in _READ if frames[m].empty] if len(frames["activeplans"]) else []
+    if empty:
+        raise DataError(
+            f"SEN2 return {label}: module{'s' if len(empty) > 1 else ''} with no rows, only "
+            "a header (an export cut short?)",
+            [Problem(where[m], f"no rows in the {m} module") for m in empty],
+        )
 
     # the return itself: census date and LA
     sen2 = frames["sen2"]
