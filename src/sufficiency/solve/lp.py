@@ -388,11 +388,10 @@ def solve_bulk(
         split_and_largest(matrix, max_parts=MAX_PARTS) if split and not warm else (None, None)
     )
     if parts is None:
-        rows = (
-            None
-            if matrix.integer.any()
-            else (largest if largest is not None else largest_part_rows(matrix))
-        )
+        if matrix.integer.any():
+            rows = None
+        else:  # found with the split where it was looked for
+            rows = largest if largest is not None else largest_part_rows(matrix)
         if engine == "highs":
             return engines.solve_highs(
                 matrix,

@@ -55,6 +55,7 @@ from .parsing import (
     parsed_counts,
     read_text_csv,
     refuse_duplicates,
+    refuse_header_alone,
     repeated_rows,
     row_of,
 )
@@ -354,11 +355,7 @@ def _geography(raw: pd.DataFrame, path: Path | None = None) -> pd.DataFrame:
         DataError: If the file has no rows (a header alone: a download cut short), or a
             ``time_period`` is not a year, naming ``path`` and the rows.
     """
-    if raw.empty:
-        raise DataError(
-            f"{path or 'a DfE file'}: no rows, only a header (a download cut short, or a "
-            "filter that kept nothing?): download the file again"
-        )
+    refuse_header_alone(raw, str(path or "a DfE file"))
     level = raw["geographic_level"].str.strip().str.lower()
     code = raw["new_la_code"].str.strip()
     name = raw["la_name"].str.strip()
@@ -426,7 +423,7 @@ class _Areas:
         codes, where = np.unique(raw["la_code"].to_numpy(dtype=object), return_inverse=True)
         order = np.argsort(where, kind="stable")
         bounds = np.cumsum(np.bincount(where, minlength=len(codes)))[:-1]
-        rows = dict(zip(codes, np.split(order, bounds), strict=True)) if len(codes) else {}
+        rows = dict(zip(codes, np.split(order, bounds), strict=True))
         return cls(lookup, names_of, rows, repeated_rows(raw))
 
 

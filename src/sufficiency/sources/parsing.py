@@ -34,6 +34,7 @@ __all__ = [
     "read_council_csv",
     "read_text_csv",
     "refuse_duplicates",
+    "refuse_header_alone",
     "row_of",
 ]
 
@@ -145,14 +146,24 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         frame = _workbook_cells(path, file, what)
     else:
         frame = read_csv_cells(path, what)
-    if frame.empty:
-        raise DataError(
-            f"{path} ({what}): no rows, only a header (a download or an export cut short, "
-            "or a filter that kept nothing?)"
-        )
+    refuse_header_alone(frame, f"{path} ({what})")
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda c: c.str.strip())
+
+
+def refuse_header_alone(frame: pd.DataFrame, where: str) -> None:
+    """Refuse a file of no rows, only a header: a council's or the DfE's file cut short
+    (its figures would give way to national ones, or its children to no setting).
+
+    Raises:
+        DataError: Naming ``where``, if ``frame`` has no rows.
+    """
+    if frame.empty:
+        raise DataError(
+            f"{where}: no rows, only a header (a download or an export cut short, or a "
+            "filter that kept nothing?)"
+        )
 
 
 def _workbook_cells(path: Path, file: Path, what: str) -> pd.DataFrame:
