@@ -225,12 +225,12 @@ def write(
     load: tuple[float, float, float],
 ) -> None:
     """Record ``flows_method_backtest.md`` and ``.csv`` in ``benchmarks/results``."""
-    RESULTS.mkdir(exist_ok=True)
-    points.to_csv(RESULTS / "flows_method_backtest.csv", index=False, float_format="%.3f")
     sys.path.insert(0, str(ROOT))
     from benchmarks.machine import machine
 
-    box = machine(ROOT)
+    box = machine(ROOT)  # before this writes anything: the commit as measured, not "+dirty"
+    RESULTS.mkdir(exist_ok=True)
+    points.to_csv(RESULTS / "flows_method_backtest.csv", index=False, float_format="%.3f")
     where = (
         f"{box['cpu']}, {box['usable_cores']} usable cores, {box['memory_gib']} GiB, "
         f"Python {box['python']}, commit {box['commit']}, {box['date']}"
