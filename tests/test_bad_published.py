@@ -392,3 +392,51 @@ def test_a_release_file_with_a_header_alone_is_refused_naming_it(tmp_path, capsy
     assert code == 2 and err.count("error:") == 1, err
     assert f"{name}.csv: no rows, only a header" in err
     assert not (tmp_path / "out").exists()
+
+
+def _cut_to(path: Path, last_january: int) -> None:
+    """Keep the rows of ``path`` (a release's caseload) up to ``last_january``: an older
+    release's file."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    january = frame["time_period"].str[:4].astype(int) + 1
+    frame[january <= last_january].to_csv(path, index=False)
+
+
+@needs_data
+@pytest.mark.parametrize("older_in", ["a_2022", "zz_2022"])
+def test_the_newest_release_is_read_whatever_the_folders_are_called(
+    tmp_path, capsys, older_in
+) -> None:
+    """A council keeping last year's download in a subfolder: the release reaching the
+    latest January is read, whether its folder sorts before or after (the last path in
+    sorted order was read: an old release in 'zz_2022' gave a starter of January 2022)."""
+    dfe = copy_release(tmp_path / "dfe")
+    old = copy_release(dfe / older_in)
+    _cut_to(old / "caseload.csv", 2022)
+    code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 0, err
+    text = (tmp_path / "out" / "scenario.yaml").read_text(encoding="utf-8")
+    assert "base_year: 2023" in text and "(2023: 3,366 plans)" in text
+    assert f"{dfe / 'caseload.csv'}" in text and older_in not in text.split("name:")[0]
+    from sufficiency.sources.dfe_release import local_authorities
+
+    assert "E08000027" in set(local_authorities(dfe)["la_code"])
+
+
+@needs_data
+def test_two_differing_copies_of_one_release_file_are_refused_naming_both(tmp_path, capsys) -> None:
+    """The same release's caseload twice (a copy in a subfolder, one edited by hand): which
+    one the figures came from would depend on the names of the files, so neither is read;
+    an exact copy reads as one file."""
+    dfe = copy_release(tmp_path / "dfe")
+    copy = copy_release(dfe / "old")
+    code, err = init(capsys, dfe, tmp_path / "same")
+    assert code == 0, err
+    frame = pd.read_csv(copy / "caseload.csv", dtype=str, keep_default_na=False)
+    frame.loc[dudley_row(frame), "ehcplans"] = "3866"  # published: 3366
+    frame.to_csv(copy / "caseload.csv", index=False)
+    code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 2 and err.count("error:") == 1, err
+    assert "two caseload files of the same release (to 2023) hold different figures" in err
+    assert str(dfe / "caseload.csv") in err and str(copy / "caseload.csv") in err
+    assert not (tmp_path / "out").exists()

@@ -44,7 +44,7 @@ from .dfe_columns import (
     age_range,
     unknown_columns,
 )
-from .parsing import read_text_csv
+from .parsing import read_text_csv, refuse_header_alone
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def read_dfe_release(
     if not root.exists():
         raise DataError(f"DfE folder not found: {root}")
     paths = [root] if root.is_file() else sorted(root.rglob("*.csv"))
-    release: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     older: list[Path] = []
     for p in paths:
         kind = FILE_KINDS.get(p.stem.lower())
@@ -357,11 +357,10 @@ def read_dfe_release(
             )
             continue
         if kind is not None:
-            if kind in release:  # a newer release in a subfolder: the deepest path wins
-                log.info("%s: also found %s; using the later path", release[kind], p)
-            release[kind] = p
+            found.setdefault(kind, []).append(p)
         else:
             older.append(p)
+    release = {kind: _newest_release_file(kind, ps) for kind, ps in found.items()}
     code = _resolve(la, release, older, boundaries)
     symbols: dict[str, int] = {}
     changes: list[str] = []
@@ -458,6 +457,48 @@ def read_dfe_release(
     _stock_breakdowns(out, tables, by_age)
     _flows(out, tables)
     return out
+
+
+def _last_january(path: Path) -> int:
+    """The latest January (or calendar year, for flows) a release file gives.
+
+    Raises:
+        DataError: If it has no rows or a ``time_period`` that is not a year.
+    """
+    raw = read_text_csv(path, "DfE")
+    refuse_header_alone(raw, str(path))
+    return int(dfe._year(raw["time_period"], path).max())
+
+
+def _newest_release_file(kind: str, paths: Sequence[Path]) -> Path:
+    """The one file of a kind (``caseload``, ``newplans``…) read where a folder holds
+    several: a council keeping each year's download reads the newest release, the one
+    whose ``time_period`` reaches furthest, whatever the folders are called (its figures
+    supersede the older releases', which the DfE revises). Copies of that release (the same
+    last year) must hold the same cells: two that differ are refused, since which one the
+    figures came from would depend on the names of the files; of identical copies, the one
+    nearest the folder is named as read.
+
+    Raises:
+        DataError: If two files with the newest last year differ, naming both.
+    """
+    if len(paths) == 1:
+        return paths[0]
+    last = {p: _last_january(p) for p in paths}
+    newest = max(last.values())
+    copies = sorted((p for p in paths if last[p] == newest), key=lambda p: (len(p.parts), p))
+    chosen = copies[0]
+    for other in copies[1:]:
+        if not read_text_csv(chosen, "DfE").equals(read_text_csv(other, "DfE")):
+            raise DataError(
+                f"two {kind} files of the same release (to {newest}) hold different figures: "
+                "keep one (a copy edited by hand, or two downloads of a revised release?)",
+                [Problem(str(p), f"{kind}, to {newest}") for p in (chosen, other)],
+            )
+    older = [str(p) for p in paths if last[p] < newest]
+    if older:
+        log.info("%s: the newest %s file (to %d); older: %s", chosen, kind, newest, older)
+    return chosen
 
 
 def _is_dfe(path: Path) -> bool:
@@ -743,12 +784,11 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
     """
     root = Path(folder)
     paths = [root] if root.is_file() else sorted(root.rglob("*.csv"))
-    caseload = [p for p in paths if FILE_KINDS.get(p.stem.lower()) == "caseload"]
-    for p in reversed(caseload):  # the deepest path: a newer release in a subfolder
+    caseload = [p for p in paths if FILE_KINDS.get(p.stem.lower()) == "caseload" and _is_dfe(p)]
+    if caseload:  # the file each council's starter reads (the newest release's)
+        p = _newest_release_file("caseload", caseload)
         raw = read_text_csv(p, "DfE")
-        if any(c not in raw.columns for c in dfe._GEO):
-            continue
-        rows, _ = dfe.located(p, CELLS, lambda: raw)  # noqa: B023 (called at once)
+        rows, _ = dfe.located(p, CELLS, lambda: raw)
         rows = rows[rows["_level"] == "local authority"]
         if len(rows):
             newest = rows[rows["year"] == rows["year"].max()]
