@@ -440,3 +440,57 @@ def test_two_differing_copies_of_one_release_file_are_refused_naming_both(tmp_pa
     assert "two caseload files of the same release (to 2023) hold different figures" in err
     assert str(dfe / "caseload.csv") in err and str(copy / "caseload.csv") in err
     assert not (tmp_path / "out").exists()
+
+
+BY_AGE = SHARED_DATA / "dfe_ehcp_by_age_2010_2022.csv"
+
+
+def _with_by_age(folder: Path, *names: str) -> Path:
+    dfe = copy_release(folder, "caseload")
+    for name in names:
+        shutil.copy(BY_AGE, dfe / name)
+        (dfe / name).chmod(0o644)
+    return dfe
+
+
+@needs_data
+def test_an_older_file_given_twice_does_not_double_the_history(tmp_path) -> None:
+    """The by-age file beside its '(1)' copy: each January once (the two were added up,
+    Dudley's 1,280 plans of January 2016 read as 2,560 and the starter's history fell
+    by 40% into 2019), the download named as read."""
+    once = read_dfe_release(_with_by_age(tmp_path / "once", BY_AGE.name), DUDLEY)
+    twice = read_dfe_release(
+        _with_by_age(tmp_path / "twice", BY_AGE.name, f"{BY_AGE.stem} (1).csv"), DUDLEY
+    )
+    pd.testing.assert_frame_equal(twice.caseload_total, once.caseload_total)
+    pd.testing.assert_frame_equal(twice.caseload_by_age, once.caseload_by_age)
+    assert once.caseload_total.set_index("year").loc[2016, "children"] == 1280
+    assert [Path(f).name for f in twice.files if "by_age" in f] == [BY_AGE.name]
+
+
+@needs_data
+def test_an_older_file_beside_a_differing_copy_is_refused_naming_both(tmp_path, capsys) -> None:
+    dfe = _with_by_age(tmp_path / "dfe", BY_AGE.name, "by_age_copy.csv")
+    frame = pd.read_csv(dfe / "by_age_copy.csv", dtype=str, keep_default_na=False)
+    hit = (frame["new_la_code"] == DUDLEY) & (frame["time_period"] == "2016")
+    frame.loc[hit & (frame["characteristic_age"] == "Age 5 to 10"), "Total_all"] = "999"
+    frame.to_csv(dfe / "by_age_copy.csv", index=False)
+    code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 2 and err.count("error:") == 1, err
+    assert "two DfE files of the same kind give Dudley different figures for January 2016" in err
+    assert str(dfe / BY_AGE.name) in err and str(dfe / "by_age_copy.csv") in err
+    assert not (tmp_path / "out").exists()
+
+
+@needs_data
+def test_an_older_years_file_gives_only_the_januaries_the_newer_lacks(tmp_path) -> None:
+    """Last year's by-age download (to 2021) beside this year's (to 2022): the newer one's
+    figures for every January it gives, the older file adding nothing (not added up)."""
+    dfe = _with_by_age(tmp_path / "dfe", BY_AGE.name, "by_age_2021.csv")
+    frame = pd.read_csv(dfe / "by_age_2021.csv", dtype=str, keep_default_na=False)
+    frame[frame["time_period"].astype(int) <= 2021].to_csv(dfe / "by_age_2021.csv", index=False)
+    both = read_dfe_release(dfe, DUDLEY)
+    (dfe / "by_age_2021.csv").unlink()
+    alone = read_dfe_release(dfe, DUDLEY)
+    pd.testing.assert_frame_equal(both.caseload_total, alone.caseload_total)
+    pd.testing.assert_frame_equal(both.caseload_by_age, alone.caseload_by_age)

@@ -470,6 +470,12 @@ def _last_january(path: Path) -> int:
     return int(dfe._year(raw["time_period"], path).max())
 
 
+def _nearest(path: Path) -> tuple[int, int, str]:
+    """Order of copies of one file: nearest the folder given, then the shortest name (a
+    download before its ``name (1).csv`` copy)."""
+    return len(path.parts), len(path.name), str(path)
+
+
 def _newest_release_file(kind: str, paths: Sequence[Path]) -> Path:
     """The one file of a kind (``caseload``, ``newplans``…) read where a folder holds
     several: a council keeping each year's download reads the newest release, the one
@@ -477,7 +483,7 @@ def _newest_release_file(kind: str, paths: Sequence[Path]) -> Path:
     supersede the older releases', which the DfE revises). Copies of that release (the same
     last year) must hold the same cells: two that differ are refused, since which one the
     figures came from would depend on the names of the files; of identical copies, the one
-    nearest the folder is named as read.
+    nearest the folder is named as read (:func:`_nearest`).
 
     Raises:
         DataError: If two files with the newest last year differ, naming both.
@@ -486,7 +492,7 @@ def _newest_release_file(kind: str, paths: Sequence[Path]) -> Path:
         return paths[0]
     last = {p: _last_january(p) for p in paths}
     newest = max(last.values())
-    copies = sorted((p for p in paths if last[p] == newest), key=lambda p: (len(p.parts), p))
+    copies = sorted((p for p in paths if last[p] == newest), key=_nearest)
     chosen = copies[0]
     for other in copies[1:]:
         if not read_text_csv(chosen, "DfE").equals(read_text_csv(other, "DfE")):
@@ -579,14 +585,16 @@ def _older(
     """Caseload by placement, totals and by age band from the files not named by the
     release (suppressed placement counts estimated are added to ``estimated``)."""
     caseload, totals, by_age = [], [], []
+    read: list[tuple[Path, pd.DataFrame]] = []
     for p in paths:
         try:
-            frame = dfe.read_dfe_ehcp(p, la=code, boundaries=boundaries)
+            read.append((p, dfe.read_dfe_ehcp(p, la=code, boundaries=boundaries)))
         except DataError as exc:
             if "not a DfE EHC plan file" in exc.summary or "unknown DfE layout" in exc.summary:
                 log.info("%s: not a DfE caseload file; skipped", p)
                 continue
             raise
+    for p, frame in _each_year_once(read):
         files.append(str(p))
         estimated += frame.attrs.get("estimated", [])
         layout = frame.attrs["layout"]
@@ -634,6 +642,66 @@ def _older(
             age_min=band.map(lambda b: bounds[b][0]), age_max=band.map(lambda b: bounds[b][1])
         )[["year", "age_min", "age_max", "children"]]
     return case, pd.DataFrame(tot), ages if ages is not None else pd.DataFrame()
+
+
+def _each_year_once(read: list[tuple[Path, pd.DataFrame]]) -> list[tuple[Path, pd.DataFrame]]:
+    """The older files' frames for an area (:func:`_older`) with each January from one file
+    of each layout: two by-age files (a download kept twice, last year's beside this
+    year's) would otherwise add up, doubling the history. A January given by several files
+    of a layout is taken from the one reaching the latest January (the DfE revises earlier
+    years); files that reach the same January must agree on it.
+
+    Raises:
+        DataError: If two files of a layout reaching the same January give the area
+            different figures for a year, naming both.
+    """
+    kept: list[tuple[Path, pd.DataFrame]] = []
+    layouts: dict[str, list[tuple[Path, pd.DataFrame]]] = {}
+    for p, frame in read:
+        layouts.setdefault(frame.attrs["layout"], []).append((p, frame))
+    for items in layouts.values():
+        last = {p: (int(f["year"].max()) if len(f) else -1) for p, f in items}
+        # newest first; of files reaching the same January, the one nearest the folder
+        # (and of one folder the shortest name: the download, not its "(1)" copy)
+        items = sorted(items, key=lambda pf: (-last[pf[0]], *_nearest(pf[0])))
+        taken: dict[int, tuple[Path, pd.DataFrame]] = {}
+        for p, frame in items:
+            years = {int(y): frame[frame["year"] == y] for y in sorted(set(frame["year"]))}
+            for year, part in years.items():
+                if year not in taken:
+                    continue
+                first, other = taken[year]
+                if last[first] == last[p] and not _same_counts(other, part):
+                    raise DataError(
+                        f"two DfE files of the same kind give {frame['la_name'].iloc[0]} "
+                        f"different figures for January {year}: keep one (a copy edited by "
+                        "hand?)",
+                        [Problem(str(q), f"January {year}") for q in (first, p)],
+                    )
+            new = [y for y in years if y not in taken]
+            if not new:
+                log.info("%s: every January it gives is read from another file", p)
+                continue
+            for y in new:
+                taken[y] = (p, years[y])
+            part = frame[frame["year"].isin(new)]
+            part.attrs = frame.attrs
+            kept.append((p, part))
+    return kept
+
+
+def _same_counts(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two frames of one layout, area and year hold the same counts."""
+    keys = [c for c in a.columns if c != "children"]
+    left = a.sort_values(keys, ignore_index=True)
+    right = b.sort_values(keys, ignore_index=True)
+    return left[keys].astype(str).equals(right[keys].astype(str)) and np.allclose(
+        left["children"].to_numpy(dtype=float),
+        right["children"].to_numpy(dtype=float),
+        equal_nan=True,
+        rtol=0.0,
+        atol=0.0,
+    )
 
 
 def _stock_breakdowns(
