@@ -695,12 +695,10 @@ def _same_counts(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     keys = [c for c in a.columns if c != "children"]
     left = a.sort_values(keys, ignore_index=True)
     right = b.sort_values(keys, ignore_index=True)
-    return left[keys].astype(str).equals(right[keys].astype(str)) and np.allclose(
+    return left[keys].astype(str).equals(right[keys].astype(str)) and np.array_equal(
         left["children"].to_numpy(dtype=float),
         right["children"].to_numpy(dtype=float),
         equal_nan=True,
-        rtol=0.0,
-        atol=0.0,
     )
 
 
