@@ -494,3 +494,21 @@ def test_an_older_years_file_gives_only_the_januaries_the_newer_lacks(tmp_path) 
     alone = read_dfe_release(dfe, DUDLEY)
     pd.testing.assert_frame_equal(both.caseload_total, alone.caseload_total)
     pd.testing.assert_frame_equal(both.caseload_by_age, alone.caseload_by_age)
+
+
+@needs_data
+@pytest.mark.parametrize("copy", ["caseload (1).csv", "caseload - Copy.csv"])
+def test_a_second_download_of_a_release_file_is_that_file(tmp_path, capsys, copy) -> None:
+    """'caseload (1).csv' beside 'caseload.csv' is the same file downloaded again: read
+    once and not listed as read (it was read as an older file, and listed); a second
+    download that differs is refused naming both."""
+    dfe = copy_release(tmp_path / "dfe")
+    shutil.copy(dfe / "caseload.csv", dfe / copy)
+    release = read_dfe_release(dfe, DUDLEY)
+    assert [Path(f).name for f in release.files if "caseload" in Path(f).name] == ["caseload.csv"]
+    frame = pd.read_csv(dfe / copy, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[dudley_row(frame), "ehcplans"] = "3866"
+    frame.to_csv(dfe / copy, index=False)
+    code, err = init(capsys, dfe, tmp_path / "out")
+    assert code == 2 and "two caseload files of the same release (to 2023)" in err, err
+    assert str(dfe / copy) in err

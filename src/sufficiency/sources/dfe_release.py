@@ -59,6 +59,17 @@ FILE_KINDS: dict[str, str] = {
     "sen_need_newplans": "needs_new",
 }
 
+#: What a browser or a file manager adds to a file's name when it is saved again beside
+#: itself: ``caseload (1)``, ``caseload - Copy``, ``caseload - Copy (2)``.
+_COPY_SUFFIX = re.compile(r"(?: \(\d+\)| - copy(?: \(\d+\))?)$")
+
+
+def _file_kind(path: Path) -> str | None:
+    """The release's kind of file a path names (:data:`FILE_KINDS`), a second download or
+    a copy of one (``caseload (1).csv``) included; None for any other name."""
+    return FILE_KINDS.get(_COPY_SUFFIX.sub("", path.stem.lower()))
+
+
 _PLACEMENT_BY_LABEL = {
     re.sub(r"\W+", " ", v.lower()).strip(): k for k, v in PLACEMENT_LABEL.items()
 }
@@ -346,7 +357,7 @@ def read_dfe_release(
     found: dict[str, list[Path]] = {}
     older: list[Path] = []
     for p in paths:
-        kind = FILE_KINDS.get(p.stem.lower())
+        kind = _file_kind(p)
         if kind is not None and not _is_dfe(p):
             warnings.warn(
                 f"{p}: named like a DfE file but without its columns "
@@ -850,7 +861,7 @@ def local_authorities(folder: str | Path) -> pd.DataFrame:
     """
     root = Path(folder)
     paths = [root] if root.is_file() else sorted(root.rglob("*.csv"))
-    caseload = [p for p in paths if FILE_KINDS.get(p.stem.lower()) == "caseload" and _is_dfe(p)]
+    caseload = [p for p in paths if _file_kind(p) == "caseload" and _is_dfe(p)]
     if caseload:  # the file each council's starter reads (the newest release's)
         p = _newest_release_file("caseload", caseload)
         raw = read_text_csv(p, "DfE")
