@@ -414,3 +414,27 @@ def test_a_workbook_that_cannot_be_read_is_said_so(tmp_path: Path) -> None:
     renamed.write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match="not an Excel workbook, whatever its name"):
         read_sen2(renamed)
+
+
+def test_empty_rows_saved_below_a_module_are_left_out(folder: Path) -> None:
+    """Excel keeps the rows once formatted below a module's data (',,,,'): they hold
+    nothing and are left out (each was refused as a child with a blank birth date and a
+    plan of no request); a blank row among the data is still read, and refused at its row."""
+    before = read_sen2(folder)
+    for name in ("person", "activeplans", "sen2"):
+        path = _module(folder, name)
+        width = len(path.read_text(encoding="utf-8").splitlines()[0].split(","))
+        with path.open("a", encoding="utf-8") as f:
+            f.write(("," * (width - 1) + "\n") * 3)
+    after = read_sen2(folder)
+    pd.testing.assert_frame_equal(after.caseload, before.caseload)
+    pd.testing.assert_frame_equal(after.children, before.children)
+
+    def blank_second_row(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.iloc[1] = ""
+        return frame
+
+    _edit(folder, "person", blank_second_row)
+    with pytest.raises(DataError) as err:
+        read_sen2(folder)
+    assert "person.csv, row 3" in str(err.value.problems)

@@ -200,8 +200,16 @@ _OPTIONAL = frozenset(
 
 def _tidy(frame: pd.DataFrame, module: str) -> tuple[pd.DataFrame, list[str]]:
     """The module's columns the reader uses, as trimmed text (blank, never ``nan``), and
-    every column name found (lower case)."""
+    every column name found (lower case). Rows after the last with anything in them are
+    left out: a module saved from Excel keeps the empty rows once formatted below its data
+    (``,,,,``), which hold nothing (a blank row among the data is still read, and refused
+    by what it lacks, at its own row number)."""
     names = [str(c).strip().lower() for c in frame.columns]
+    end = len(frame)
+    values = frame.to_numpy(dtype=object)
+    while end and all(str(v).strip() in ("", "nan", "None") for v in values[end - 1]):
+        end -= 1
+    frame = frame.iloc[:end]
     used = set(_REQUIRED[module]) | _OPTIONAL
     out = {}
     for name, column in zip(names, frame.columns, strict=True):
