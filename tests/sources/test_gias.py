@@ -197,6 +197,25 @@ def test_a_total_row_in_place_numbers_is_named(register: Path, tmp_path: Path) -
     ]
 
 
+def test_empty_rows_below_a_councils_file_are_left_out(tmp_path: Path) -> None:
+    """Excel keeps the rows once formatted below the data (',,'): they hold nothing and are
+    left out of place numbers and costs alike (each was refused as 'no urn'); a blank row
+    among the data is still refused at its own row."""
+    places = tmp_path / "places.csv"
+    places.write_text("urn,places\n100003,96\n100002,10\n,\n , \n")
+    assert read_places(places)["places"].tolist() == [96, 10]
+    costs = tmp_path / "costs.csv"
+    costs.write_text("urn,top_up\n100003,15000\n,\n")
+    assert read_costs(costs)["top_up"].tolist() == [15000.0]
+    places.write_text("urn,places\n100003,96\n,\n100002,10\n")
+    with pytest.raises(DataError) as raised:
+        read_places(places)
+    assert [p.where for p in raised.value.problems][-1] == f"{places}, row 3, column 'urn'"
+    places.write_text("urn,places\n,\n,\n")
+    with pytest.raises(DataError, match="no rows, only a header"):
+        read_places(places)
+
+
 def test_place_numbers_from_a_workbook(register: Path, tmp_path: Path) -> None:
     """Place numbers kept in Excel are read as the CSV is (numbers as they show: 96, not
     96.0); a workbook of several sheets names them and how to pick one (before: "'charmap'

@@ -131,7 +131,8 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
     message for a file separated by semicolons or tabs or a line wider than the header), or
     an Excel workbook (``.xlsx``/``.xlsm``) of one sheet, or ``book.xlsx#Sheet`` for one
     sheet of several; ``what`` names it in messages. A workbook's numbers read as they show
-    (``12``, not ``12.0``); its row numbers are the sheet's.
+    (``12``, not ``12.0``); its row numbers are the sheet's. The empty rows below the data
+    (every cell blank: what Excel keeps once rows were formatted) are left out.
 
     Raises:
         DataError: The file missing or unreadable, a workbook of several sheets with none
@@ -146,10 +147,14 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         frame = _workbook_cells(path, file, what)
     else:
         frame = read_csv_cells(path, what)
+    frame = frame.apply(lambda c: c.str.strip())
+    # the empty rows Excel keeps below the data once formatted (',,,'): nothing in them
+    filled = np.flatnonzero((frame != "").any(axis=1).to_numpy())
+    frame = frame.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
     refuse_header_alone(frame, f"{path} ({what})")
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda c: c.str.strip())
+    return frame
 
 
 def refuse_header_alone(frame: pd.DataFrame, where: str) -> None:
