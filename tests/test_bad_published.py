@@ -512,3 +512,24 @@ def test_a_second_download_of_a_release_file_is_that_file(tmp_path, capsys, copy
     code, err = init(capsys, dfe, tmp_path / "out")
     assert code == 2 and "two caseload files of the same release (to 2023)" in err, err
     assert str(dfe / copy) in err
+
+
+def test_empty_rows_below_a_scenarios_tables_are_left_out(tmp_path, capsys) -> None:
+    """The rows Excel keeps below a table once formatted (',,,,'): nothing in them, left out
+    (26 'empty cell' errors for two such rows below settings.csv and caseload.csv); a
+    blank row among the data is still refused at its row."""
+    scenario = write_example(tmp_path / "ex")
+    before = load_inputs(load_scenario(scenario))
+    for name in ("settings", "caseload", "population"):
+        path = tmp_path / "ex" / "data" / f"{name}.csv"
+        width = len(path.read_text(encoding="utf-8").splitlines()[0].split(","))
+        with path.open("a", encoding="utf-8") as f:
+            f.write(("," * (width - 1) + "\n") * 2)
+    after = load_inputs(load_scenario(scenario))
+    pd.testing.assert_frame_equal(after.caseload, before.caseload)
+    pd.testing.assert_frame_equal(after.settings, before.settings)
+    path = tmp_path / "ex" / "data" / "settings.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], "," * (len(lines[0].split(",")) - 1), *lines[1:]]) + "\n")
+    assert main(["--quiet", "validate", str(scenario)]) == 2
+    assert "settings.csv, row 2, column 'setting'" in capsys.readouterr().err

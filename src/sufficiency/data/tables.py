@@ -274,7 +274,9 @@ def _said(exc: Exception) -> str:
 def read_csv_cells(path: Path, what: str = "table") -> pd.DataFrame:
     """A CSV file's cells as text, its column names as written (at most :data:`MAX_ROWS`
     + 1 rows): in its encoding (:func:`text_encoding`), lines that all end with one empty
-    cell read as without it. The input tables and a council's own files are read here.
+    cell read as without it, and the empty rows below the data left out
+    (:func:`without_empty_rows_below`). The input tables and a council's own files are read
+    here.
 
     Raises:
         DataError: One message naming the file, ``what`` it is and, where known, the
@@ -301,7 +303,18 @@ def read_csv_cells(path: Path, what: str = "table") -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             frame = _read_csv(path, index_col=False)
-    return frame
+    return without_empty_rows_below(frame)
+
+
+def without_empty_rows_below(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (text cells) without the rows after its last with anything in it: what a
+    file saved from Excel keeps below its data once those rows were formatted (``,,,``).
+    They hold nothing; a blank row among the data is kept (and refused by what it lacks,
+    at its own row number)."""
+    end = len(frame)  # from the bottom: a table's last row is nearly always its data
+    while end and all(str(v).strip() in ("", "nan", "None") for v in frame.iloc[end - 1]):
+        end -= 1
+    return frame if end == len(frame) else frame.iloc[:end]
 
 
 def _read_csv(path: Path, **options: Any) -> pd.DataFrame:

@@ -19,7 +19,13 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from ..data.tables import column_names, read_csv_cells, read_table, split_sheet
+from ..data.tables import (
+    column_names,
+    read_csv_cells,
+    read_table,
+    split_sheet,
+    without_empty_rows_below,
+)
 from ..errors import DataError, Problem
 
 __all__ = [
@@ -147,10 +153,7 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
         frame = _workbook_cells(path, file, what)
     else:
         frame = read_csv_cells(path, what)
-    frame = frame.apply(lambda c: c.str.strip())
-    # the empty rows Excel keeps below the data once formatted (',,,'): nothing in them
-    filled = np.flatnonzero((frame != "").any(axis=1).to_numpy())
-    frame = frame.iloc[: int(filled[-1]) + 1 if len(filled) else 0]
+    frame = without_empty_rows_below(frame.apply(lambda c: c.str.strip()))
     refuse_header_alone(frame, f"{path} ({what})")
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.tables import not_a_workbook
+from ..data.tables import not_a_workbook, without_empty_rows_below
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -205,11 +205,7 @@ def _tidy(frame: pd.DataFrame, module: str) -> tuple[pd.DataFrame, list[str]]:
     (``,,,,``), which hold nothing (a blank row among the data is still read, and refused
     by what it lacks, at its own row number)."""
     names = [str(c).strip().lower() for c in frame.columns]
-    end = len(frame)
-    values = frame.to_numpy(dtype=object)
-    while end and all(str(v).strip() in ("", "nan", "None") for v in values[end - 1]):
-        end -= 1
-    frame = frame.iloc[:end]
+    frame = without_empty_rows_below(frame)
     used = set(_REQUIRED[module]) | _OPTIONAL
     out = {}
     for name, column in zip(names, frame.columns, strict=True):
