@@ -112,17 +112,21 @@ def scored(table: pd.DataFrame, actual: pd.Series, origin: int) -> pd.DataFrame:
 
 def summary(points: pd.DataFrame) -> pd.DataFrame:
     """WAPE, MAPE (%) and bias (% of the actual total) by history, origin, horizon, method."""
+    err = points["forecast"] - points["actual"]
     p = points.assign(
         horizon=points["year"] - points["origin"],
-        err=points["forecast"] - points["actual"],
+        err=err,
+        abs_err=err.abs(),
+        ape=100 * err.abs() / points["actual"],
     )
     g = p.groupby(["history", "origin", "horizon", "method"], sort=True)
+    sums = g[["err", "abs_err", "actual"]].sum()
     return pd.DataFrame(
         {
             "n": g.size(),
-            "wape": g.apply(lambda f: f["err"].abs().sum() / f["actual"].sum()).round(4),
-            "mape": g.apply(lambda f: 100 * (f["err"].abs() / f["actual"]).mean()).round(2),
-            "bias_pct": g.apply(lambda f: 100 * f["err"].sum() / f["actual"].sum()).round(2),
+            "wape": (sums["abs_err"] / sums["actual"]).round(4),
+            "mape": g["ape"].mean().round(2),
+            "bias_pct": (100 * sums["err"] / sums["actual"]).round(2),
         }
     ).reset_index()
 

@@ -150,10 +150,10 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
     if not file.is_file():
         raise DataError(f"{what} not found: {file}")
     if file.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        frame = _workbook_cells(path, file, what)
+        frame = without_empty_rows_below(_workbook_cells(path, file, what))
     else:
-        frame = read_csv_cells(path, what)
-    frame = without_empty_rows_below(frame.apply(lambda c: c.str.strip()))
+        frame = read_csv_cells(path, what)  # its empty rows below already left out
+    frame = frame.apply(lambda c: c.str.strip())
     refuse_header_alone(frame, f"{path} ({what})")
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
