@@ -224,3 +224,69 @@ def test_a_workbook_whose_first_sheet_is_not_the_table_names_its_sheets(tmp_path
     )
     tables["settings"] = f"{path}#Settings"
     assert load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).settings is not None
+
+
+def test_headers_written_with_spaces_or_hyphens_are_the_columns_they_name() -> None:
+    """``Planning area`` and ``Transport per place`` are read as ``planning_area`` and
+    ``transport_per_place`` (before, the first was left aside without a word: the
+    register's planning areas lost from every report)."""
+    tables = tiny_tables()
+    settings = tables["settings"].copy()
+    settings["planning_area"] = ["North", "South", "North"]
+    settings = settings.rename(
+        columns={"planning_area": "Planning area", "transport_per_place": "Transport-per place"}
+    )
+    tables["settings"] = settings
+    got = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).settings
+    assert got.set_index("setting")["planning_area"].to_dict() == {
+        "MS1": "North",
+        "SS1": "South",
+        "IND1": "North",
+    }
+    assert (
+        got["transport_per_place"].tolist()
+        == tiny_tables()["settings"]["transport_per_place"].tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("rename", "meant"),
+    [
+        ({"transport_per_place": "transport"}, "'transport_per_place'"),
+        ({"place_funding": "place_funding (£k)"}, "'place_funding'"),
+        ({"planning_area": "planing_area"}, "'planning_area'"),
+    ],
+)
+def test_a_column_meant_for_one_read_is_refused_in_a_scenario_table(
+    rename: dict[str, str], meant: str
+) -> None:
+    tables = tiny_tables()
+    settings = tables["settings"].copy()
+    settings["place_funding"] = [0, 10000, 0]
+    settings["planning_area"] = ["North", "South", "North"]
+    tables["settings"] = settings.rename(columns=rename)
+    with pytest.raises(DataError) as caught:
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    first = caught.value.problems[0]  # then, for a required column, that it is missing
+    assert first.where.endswith(f"column {next(iter(rename.values())).replace(' ', '_')!r}")
+    assert f"did you mean {meant}?" in first.message
+
+
+def test_a_column_no_table_reads_is_left_aside() -> None:
+    """A column like none the table reads (notes) is the user's to keep: no problem."""
+    tables = tiny_tables()
+    tables["settings"] = tables["settings"].assign(notes=["a", "b", "c"])
+    load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+
+
+def test_a_column_describing_one_read_beside_it_is_left_aside() -> None:
+    """``need_description`` beside ``need`` describes it (kept aside, no problem);
+    ``places_2026`` beside ``places`` is a year's figures in a column of their own
+    (refused: one row per setting and year goes in setting_places)."""
+    tables = tiny_tables()
+    caseload = tables["caseload"]
+    tables["caseload"] = caseload.assign(need_description="described")
+    load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    tables = tiny_tables()
+    tables["settings"] = tables["settings"].assign(places_2026=[None, 5, 5])
+    assert "did you mean 'places'?" in _only_problem(tables)

@@ -527,3 +527,82 @@ def test_place_numbers_by_year_become_planned_changes(tmp_path: Path) -> None:
     assert [(p.where, p.message) for p in raised.value.problems] == [
         (f"{places}, row 3", "setting 999999")
     ]
+
+
+def test_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) -> None:
+    """``Place Funding``, ``Top-up`` and ``URN `` are the columns they name (before, the two
+    were left aside without a word: the blank ``Fee`` column then priced a special school
+    at £0 a place)."""
+    from sufficiency.sources.council import read_costs
+    from sufficiency.sources.gias import read_places
+
+    costs = tmp_path / "costs.csv"
+    costs.write_text(
+        "URN ,School name,Place Funding,Top-up,Fee,Transport,Notes\n"
+        "100001,Oak Special,10000,15500,,8100,agreed 2025\n"
+    )
+    row = read_costs(costs).iloc[0]
+    assert (row["place_funding"], row["top_up"], row["fee"], row["transport"]) == (
+        10000,
+        15500,
+        0,
+        8100,
+    )
+    places = tmp_path / "places.csv"
+    places.write_text("URN,Academic Year,Places\n100001,2025/26,120\n100001,2026/27,130\n")
+    got = read_places(places)
+    assert got["year"].tolist() == [2026, 2027] and got["places"].tolist() == [120, 130]
+    # one column written two ways: which one is meant? refused, naming both
+    costs.write_text("urn,top_up,Top up\n100001,15500,16000\n")
+    with pytest.raises(DataError, match=r"the column 'top_up' is given twice \(columns B and C\)"):
+        read_costs(costs)
+
+
+@pytest.mark.parametrize(
+    ("what", "text", "column", "meant"),
+    [
+        (
+            "costs",
+            "urn,place_funding,Top up (£k),transport\n100001,10000,15.5,8100\n",
+            "top_up_(£k)",
+            "'top_up'",
+        ),
+        (
+            "costs",
+            "urn,top_up,transport cost\n100001,15500,8100\n",
+            "transport_cost",
+            "'transport'",
+        ),
+        ("costs", "urn,top_up,trasnport\n100001,15500,8100\n", "trasnport", "'transport'"),
+        (
+            "places",
+            "urn,Places 2025/26,Places 2026/27\n100001,120,130\n",
+            "places_2025/26",
+            "'places'",
+        ),
+        (
+            "places",
+            "urn,places,designation needs\n100001,120,ASD\n",
+            "designation_needs",
+            "'needs'",
+        ),
+    ],
+)
+def test_a_column_meant_for_one_read_is_refused(
+    tmp_path: Path, what: str, text: str, column: str, meant: str
+) -> None:
+    """A column that looks meant for one the reader reads, but is not it, would be left
+    aside: a national price, the base year's places or the register's designation would
+    stand for the council's figure without a word. Refused, naming it."""
+    from sufficiency.sources.council import read_costs
+    from sufficiency.sources.gias import read_places
+
+    path = tmp_path / f"{what}.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as raised:
+        (read_costs if what == "costs" else read_places)(path)
+    problem = raised.value.problems[0]
+    assert problem.where == f"{path}, column {column!r}"
+    assert f"did you mean {meant}?" in problem.message
+    if what == "places" and "2025" in column:
+        assert "one row per year" in problem.message

@@ -29,6 +29,8 @@ CONTINUITY_COLUMNS = (
     Column("continuation", "float", minimum=0, maximum=1, unit="share"),
     Column("stay_rate", "float", blank_ok=True, minimum=0, maximum=1, unit="share"),
 )
+#: The measured counts written beside the rates for reading (not read back).
+CONTINUITY_COUNTS = ("continued", "stayed", "moved_transfer", "moved_midphase", "left", "joined")
 
 
 def check_continuity(
@@ -40,7 +42,12 @@ def check_continuity(
         ``age, children, continuation, stay_rate`` (``stay_rate`` NaN where blank).
     """
     frame = check_table(
-        raw, CONTINUITY_COLUMNS, problems, number_format=number_format, table="continuity"
+        raw,
+        CONTINUITY_COLUMNS,
+        problems,
+        number_format=number_format,
+        table="continuity",
+        ignored=CONTINUITY_COUNTS,
     )
     if frame.empty:
         if not problems:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -364,25 +365,35 @@ def _header_below(frame: pd.DataFrame, wanted: set[str]) -> int | None:
     if not wanted:
         return None
     for i in range(min(len(frame), HEADER_SEARCH_ROWS)):
-        cells = {str(v).strip().lower() for v in frame.iloc[i].tolist()}
+        cells = {column_key(v) for v in frame.iloc[i].tolist()}
         if wanted <= cells:
             return i
     return None
 
 
 _MANGLED = re.compile(r"^(.*)\.(\d+)$")
+_SEPARATORS = re.compile(r"[\s\-_]+")
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def column_key(name: object) -> str:
+    """A column's name as matched: trimmed, in lower case, its spaces and hyphens written
+    as underscores (``Place funding``, ``Top-up`` and ``planning area`` are
+    ``place_funding``, ``top_up`` and ``planning_area``), as a spreadsheet's header is
+    often written."""
+    return _SEPARATORS.sub("_", str(name).strip().lower())
 
 
 def column_names(columns: pd.Index, label: str, *, mangled: bool) -> list[str]:
-    """Column names as matched (trimmed, lower case), each once.
+    """Column names as matched (:func:`column_key`), each once.
 
-    Two columns with one name (``children`` twice, or ``children`` and ``Children ``)
-    would leave the choice between them to the reader: an error naming both, as a
-    spreadsheet user sees them (columns E and F; a DataFrame's by position). pandas renames
-    a repeated header of a CSV or workbook ``children.1``; ``mangled`` (a file's columns)
-    reads such a name back as ``children``.
+    Two columns with one name (``children`` twice, or ``children`` and ``Children ``, or
+    ``top_up`` and ``Top-up``) would leave the choice between them to the reader: an error
+    naming both, as a spreadsheet user sees them (columns E and F; a DataFrame's by
+    position). pandas renames a repeated header of a CSV or workbook ``children.1``;
+    ``mangled`` (a file's columns) reads such a name back as ``children``.
     """
-    names = [str(c).strip().lower() for c in columns]
+    names = [column_key(c) for c in columns]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         found = _MANGLED.match(name) if mangled else None
@@ -400,6 +411,66 @@ def column_names(columns: pd.Index, label: str, *, mangled: bool) -> list[str]:
             )
         seen[base] = i
     return names
+
+
+def unread_columns(
+    present: Iterable[str],
+    known: Sequence[str],
+    label: str,
+    *,
+    ignored: Collection[str] = (),
+    what: str = "table",
+) -> list[Problem]:
+    """A problem for each column of ``present`` that is not read but looks meant for a
+    column that is: its words among a known column's or a known column's among its
+    (``transport`` or ``places_2026`` for ``transport_per_place`` or ``places``; ``top_up_(£k)``
+    for ``top_up``), or a near spelling (``transport_per_plce``), where the table lacks the
+    column it resembles or its name holds a number (a year's figures in a column of their
+    own). Left aside, such a column would silently give way to a default (a national
+    price, no planning area) or lose a year of the user's figures. Other columns
+    (``notes``, ``need_description`` beside ``need``) are left aside, as are ``ignored``
+    ones (a file's documented extras).
+
+    Args:
+        present: The table's column names as matched (:func:`column_key`).
+        known: The columns the reader reads.
+        label: The file, for messages.
+        ignored: Columns the reader leaves aside on purpose.
+        what: The table, as messages name it.
+    """
+    words = {k: set(_WORDS.findall(k)) for k in known}
+    names = list(present)
+    out: list[Problem] = []
+    for name in names:
+        if name in known or name in ignored:
+            continue
+        mine = set(_WORDS.findall(name))
+        close = [k for k in known if mine and (mine <= words[k] or words[k] <= mine)]
+        close += [
+            k for k in difflib.get_close_matches(name, known, n=2, cutoff=0.8) if k not in close
+        ]
+        # beside the columns it resembles, a column without a year in its name describes
+        # them (need_description beside need): left aside
+        if not close or (set(close) <= set(names) and not re.search(r"\d", name)):
+            continue
+        years = " or ".join(repr(k) for k in ("year", "academic_year") if k in known)
+        by_year = (
+            f"; a year's figures go in rows of their own (one row per year, its year in the "
+            f"column {years})"
+            if years and re.search(r"(19|20)\d\d", name)
+            else ""
+        )
+        out.append(
+            Problem(
+                f"{label}, column {name!r}",
+                "not read (did you mean "
+                + " or ".join(repr(k) for k in close)
+                + "?), so it would be left aside without a word: name it as the column it "
+                f"is meant for, in that column's unit, or delete it{by_year}. Columns read "
+                f"from the {what}: {', '.join(known)}",
+            )
+        )
+    return out
 
 
 def _letters(position: int) -> str:
@@ -717,17 +788,20 @@ def check_table(
     one_of: Sequence[tuple[str, ...]] = (),
     number_format: NumberFormat | None = None,
     table: str = "",
+    ignored: Collection[str] = (),
 ) -> pd.DataFrame:
     """Parse and check ``raw`` against ``columns``, appending every problem found.
 
     Args:
         raw: The table as read.
-        columns: Column specifications; columns not listed are kept as text.
+        columns: Column specifications; other columns are left aside, unless one looks
+            meant for a listed one (:func:`unread_columns`: a problem).
         problems: Collector for problems (the caller raises once).
         one_of: Groups of column names of which at least one must be present
             (e.g. ``("age", "age_band")``); those columns are specified as not required.
         number_format: How numbers are written in text cells (English by default).
         table: The table's name in the scenario's ``data`` section, for messages.
+        ignored: Columns left aside on purpose (a file's documented extras).
 
     Returns:
         The parsed frame (possibly with placeholder values where problems were found).
@@ -735,6 +809,13 @@ def check_table(
     frame = raw.frame
     out: dict[str, Any] = {}
     present = set(frame.columns)
+    problems += unread_columns(
+        frame.columns,
+        [c.name for c in columns],
+        raw.label,
+        ignored=ignored,
+        what=f"{table} table" if table else "table",
+    )
     missing = [c.name for c in columns if c.required and c.name not in present]
     for group in one_of:
         if not any(g in present for g in group):

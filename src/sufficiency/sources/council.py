@@ -49,7 +49,7 @@ from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
 from .gias import read_gias, read_places, refuse_unknown_places, split_places
-from .parsing import read_council_csv
+from .parsing import council_columns, read_council_csv
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
@@ -147,12 +147,14 @@ def read_costs(path: str | Path) -> pd.DataFrame:
         the national figure for it, see :func:`build_council_starter`).
 
     Raises:
-        DataError: A column missing, a cost that is not a finite number >= 0, a school
-            twice (per school) or a child twice (per child).
+        DataError: A column missing, a column that looks meant for one of these but is not
+            it (:func:`~.parsing.council_columns`: ``Top up (£k)``), a cost that is not a
+            finite number >= 0, a school twice (per school) or a child twice (per child).
     """
     p = Path(path)
-    raw = read_council_csv(p, "costs")
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = council_columns(
+        read_council_csv(p, "costs"), p, "costs", ("urn", "setting", "child", "upn", *_COST_COLUMNS)
+    )
     key = next((c for c in ("urn", "setting") if c in raw.columns), None)
     given = [c for c in _COST_COLUMNS if c in raw.columns]
     if key is None or not given:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
-from .parsing import read_council_csv, row_of
+from .parsing import council_columns, read_council_csv, row_of
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,10 @@ def _needs_of(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+#: The columns of a council's place numbers (:func:`read_places`).
+PLACES_COLUMNS = ("urn", "setting", "places", "needs", "year", "academic_year")
+
+
 def read_places(path: str | Path) -> pd.DataFrame:
     """The council's place numbers: ``urn`` (or ``setting``: a URN, ``<URN>-RP`` or
     ``<URN>-SU``), ``places``, optional ``needs`` (``ALL`` or codes separated by ``;``),
@@ -109,13 +113,14 @@ def read_places(path: str | Path) -> pd.DataFrame:
         January, NaN without a year column). The index is the file's row less 2.
 
     Raises:
-        DataError: A column missing, a place number that is not a whole number >= 0, an
+        DataError: A column missing, a column that looks meant for one of these but is
+            not it (:func:`~.parsing.council_columns`: ``Places 2026/27``), a place number
+            that is not a whole number >= 0, an
             unknown need, a year that is not one, a school twice (for one year), or a
             school's needs that differ between its years.
     """
     p = Path(path)
-    raw = read_council_csv(p, "place numbers")
-    raw.columns = [c.lower() for c in raw.columns]
+    raw = council_columns(read_council_csv(p, "place numbers"), p, "place numbers", PLACES_COLUMNS)
     key = "urn" if "urn" in raw.columns else "setting" if "setting" in raw.columns else None
     if key is None or "places" not in raw.columns:
         raise DataError(

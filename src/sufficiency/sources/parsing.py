@@ -11,7 +11,7 @@ import difflib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.tables import (
+    column_key,
     column_names,
     read_csv_cells,
     read_table,
     split_sheet,
+    unread_columns,
     without_empty_rows_below,
 )
 from ..errors import DataError, Problem
@@ -34,6 +36,7 @@ __all__ = [
     "area_suggestions",
     "cached",
     "cached_frame",
+    "council_columns",
     "numbers",
     "numbers_of",
     "parsed_counts",
@@ -158,6 +161,47 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+#: Columns a council's place numbers or costs may carry for a reader's eye (a school's name,
+#: notes): left aside without a word.
+DESCRIPTIVE_COLUMNS = (
+    "name",
+    "school",
+    "school_name",
+    "setting_name",
+    "establishment",
+    "establishment_name",
+    "provider",
+    "provider_name",
+    "la",
+    "la_name",
+    "notes",
+    "note",
+    "comment",
+    "comments",
+)
+
+
+def council_columns(
+    frame: pd.DataFrame, path: Path, what: str, known: Sequence[str]
+) -> pd.DataFrame:
+    """``frame`` (a council's file from :func:`read_council_csv`) with its columns named as
+    matched (:func:`~sufficiency.data.tables.column_key`: ``Place funding`` is
+    ``place_funding``), after refusing any column that looks meant for one of ``known``
+    but is not it (``Top up (£k)``, ``places_2026``): left aside, it would give way to a
+    national figure, or lose a year of the council's figures, without a word. Other
+    columns (:data:`DESCRIPTIVE_COLUMNS`, notes) are left aside.
+
+    Raises:
+        DataError: Naming each such column and the columns ``what`` reads.
+    """
+    out = frame.copy(deep=False)
+    out.columns = [column_key(c) for c in frame.columns]
+    problems = unread_columns(out.columns, known, str(path), ignored=DESCRIPTIVE_COLUMNS, what=what)
+    if problems:
+        raise DataError(f"{path}: {len(problems)} column(s) of the {what} not read", problems)
+    return out
 
 
 def refuse_header_alone(frame: pd.DataFrame, where: str) -> None:
