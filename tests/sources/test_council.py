@@ -606,3 +606,27 @@ def test_a_column_meant_for_one_read_is_refused(
     assert f"did you mean {meant}?" in problem.message
     if what == "places" and "2025" in column:
         assert "one row per year" in problem.message
+
+
+def test_a_specialist_setting_priced_at_nothing_is_warned_of(tmp_path: Path) -> None:
+    """A costs row left blank is £0 a place: a special school's children then cost the
+    model nothing. Said, naming the school; a school with a price is not named."""
+    c = simulate_council(seed=24, n_children=400, years=(2024, 2025))
+    sen2, gias = _files(c, tmp_path)
+    warnings.simplefilter("ignore", DataWarning)
+    write_council_starter(sen2, gias, tmp_path / "plain")
+    plain = pd.read_csv(tmp_path / "plain" / "data" / "settings.csv", dtype={"setting": str})
+    special = plain[(plain["tier"] == "special_school") & plain["setting"].str.isdigit()]
+    free, paid = special.sort_values("places")["setting"].iloc[-2:]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,place_funding,top_up,fee\n{free},,,\n{paid},10000,15000,\n")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", DataWarning)
+        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
+    text = [str(w.message) for w in said if "at £0 a place" in str(w.message)]
+    assert len(text) == 1 and f"{free} (" in text[0] and f"{paid} (" not in text[0]
+    costs.write_text(f"urn,place_funding,top_up,fee\n{free},10000,0,\n{paid},10000,15000,\n")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", DataWarning)
+        write_council_starter(sen2, gias, tmp_path / "priced", costs=costs)
+    assert not [w for w in said if "at £0 a place" in str(w.message)]

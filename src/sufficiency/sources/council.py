@@ -270,6 +270,30 @@ def _national_parts(
     return hnb_given
 
 
+#: Tiers whose places always cost the High Needs Block something (place funding, a top-up
+#: or a fee): a price of £0 there is a blank row of the council's costs, not a price.
+_PAID_TIERS = ("enhanced_resource", "special_school", "independent")
+
+
+def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None:
+    """Warn of specialist settings holding base-year children that the council's costs
+    price at £0 a place (every cost cell of their row blank, or 0): a blank cell is £0,
+    so such a row makes those children free to the model."""
+    free = priced[
+        priced["tier"].isin(_PAID_TIERS) & (priced["used"] > 0) & (priced["cost_per_place"] == 0)
+    ].sort_values("used", ascending=False)
+    if free.empty:
+        return
+    listed = ", ".join(f"{r.setting} ({int(r.used)} children)" for r in free.head(10).itertuples())
+    _warn(
+        notes,
+        f"--costs prices {len(free)} specialist setting(s) holding base-year children at £0 "
+        f"a place (no place funding, top-up or fee: a blank cell is £0): {listed}"
+        f"{' …' if len(free) > 10 else ''}; give their costs, or leave their rows out to keep "
+        "the national prices",
+    )
+
+
 def _whole_total(
     total: float | None,
     table: pd.DataFrame,
@@ -570,6 +594,7 @@ def build_council_starter(
         if hnb_given:
             settings.loc[hit, "cost_per_place"] = settings.loc[hit, "setting"].map(mean["hnb"])
             priced = hit
+            _warn_free_specialist_places(settings[hit], notes)
         else:  # transport or place funding alone: the prices stay national, no council total
             council_total = None
         if hnb_given or given_funding:  # the price's place-funding part
