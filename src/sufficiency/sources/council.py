@@ -284,7 +284,11 @@ def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None
     ].sort_values("used", ascending=False)
     if free.empty:
         return
-    listed = ", ".join(f"{r.setting} ({int(r.used)} children)" for r in free.head(10).itertuples())
+    top = free.head(10)
+    listed = ", ".join(
+        f"{sid} ({n} children)"
+        for sid, n in zip(top["setting"], top["used"].astype(int).tolist(), strict=True)
+    )
     _warn(
         notes,
         f"--costs prices {len(free)} specialist setting(s) holding base-year children at £0 "
