@@ -608,25 +608,57 @@ def test_a_column_meant_for_one_read_is_refused(
         assert "one row per year" in problem.message
 
 
-def test_a_specialist_setting_priced_at_nothing_is_warned_of(tmp_path: Path) -> None:
-    """A costs row left blank is £0 a place: a special school's children then cost the
-    model nothing. Said, naming the school; a school with a price is not named."""
+def _plain_starter(tmp_path: Path) -> tuple[Path, Path, pd.DataFrame]:
+    """A simulated council's files and the settings of its starter without places or
+    costs (its warnings silenced: said, not tested)."""
     c = simulate_council(seed=24, n_children=400, years=(2024, 2025))
     sen2, gias = _files(c, tmp_path)
     warnings.simplefilter("ignore", DataWarning)
     write_council_starter(sen2, gias, tmp_path / "plain")
     plain = pd.read_csv(tmp_path / "plain" / "data" / "settings.csv", dtype={"setting": str})
+    return sen2, gias, plain
+
+
+def _said(containing: str, sen2: Path, gias: Path, out: Path, **files: Path) -> list[str]:
+    """The warnings containing ``containing`` that writing the starter gives."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", DataWarning)
+        write_council_starter(sen2, gias, out, **files)
+    return [str(w.message) for w in said if containing in str(w.message)]
+
+
+def test_a_specialist_setting_priced_at_nothing_is_warned_of(tmp_path: Path) -> None:
+    """A costs row left blank is £0 a place: a special school's children then cost the
+    model nothing. Said, naming the school; a school with a price is not named."""
+    sen2, gias, plain = _plain_starter(tmp_path)
     special = plain[(plain["tier"] == "special_school") & plain["setting"].str.isdigit()]
     free, paid = special.sort_values("places")["setting"].iloc[-2:]
     costs = tmp_path / "costs.csv"
     costs.write_text(f"urn,place_funding,top_up,fee\n{free},,,\n{paid},10000,15000,\n")
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always", DataWarning)
-        write_council_starter(sen2, gias, tmp_path / "out", costs=costs)
-    text = [str(w.message) for w in said if "at £0 a place" in str(w.message)]
+    text = _said("at £0 a place", sen2, gias, tmp_path / "out", costs=costs)
     assert len(text) == 1 and f"{free} (" in text[0] and f"{paid} (" not in text[0]
     costs.write_text(f"urn,place_funding,top_up,fee\n{free},10000,0,\n{paid},10000,15000,\n")
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always", DataWarning)
-        write_council_starter(sen2, gias, tmp_path / "priced", costs=costs)
-    assert not [w for w in said if "at £0 a place" in str(w.message)]
+    assert not _said("at £0 a place", sen2, gias, tmp_path / "priced", costs=costs)
+
+
+def test_a_mainstream_school_numbered_below_its_children_is_raised(tmp_path: Path) -> None:
+    """Place numbers for a mainstream school below the children with plans it holds: its
+    places are raised to them and said, as for a special school (before, only specialist
+    settings were: the school's children were pushed out in the first plan year)."""
+    sen2, gias, plain = _plain_starter(tmp_path)
+    caseload = pd.read_csv(tmp_path / "plain" / "data" / "caseload.csv", dtype={"setting": str})
+    held = caseload[caseload["year"] == 2025].groupby("setting")["children"].sum()
+    units = {s.split("-")[0] for s in plain["setting"] if "-" in s}
+    mainstream = plain[
+        ~plain["tier"].isin(["special_school", "independent", "partnership", "enhanced_resource"])
+        & plain["setting"].str.isdigit()
+        & ~plain["setting"].isin(units)
+        & plain["setting"].map(held).gt(1)
+    ]
+    school = mainstream["setting"].iloc[0]
+    places = tmp_path / "places.csv"
+    places.write_text(f"urn,places\n{school},1\n")
+    text = _said("places raised", sen2, gias, tmp_path / "out", places=places)
+    assert text and f"{school} (1 place, {int(held[school])} children)" in text[0]
+    got = pd.read_csv(tmp_path / "out" / "data" / "settings.csv", dtype={"setting": str})
+    assert got.set_index("setting").loc[school, "places"] == held[school]

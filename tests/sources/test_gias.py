@@ -102,6 +102,31 @@ def test_place_numbers_win(register: Path, tmp_path: Path) -> None:
     assert s.loc["100003", "needs"] == "SLD;PMLD" and s.loc["100002-RP", "needs"] == "ASD;DS"
 
 
+def test_places_on_the_host_of_a_unit_are_refused(register: Path, tmp_path: Path) -> None:
+    """A council's list of resourced places by school URN: 100002 is the mainstream
+    academy, its resourced provision 100002-RP. Read as given, 14 places would cap the
+    academy's children with plans (38 pushed out in a year, on the bundled borough)."""
+    f = tmp_path / "places.csv"
+    f.write_text("URN,places\n100003,96\n100002,14\n")
+    with pytest.raises(DataError) as raised:
+        read_gias(register, "900", places=read_places(f))
+    (problem,) = raised.value.problems
+    assert problem.where == f"{f}, row 3"
+    assert "100002-RP" in problem.message and "100002-SU" in problem.message
+    # beside a row for its unit, the school's own row is meant: read as given
+    f.write_text("URN,places\n100002,300\n100002-RP,12\n")
+    s = read_gias(register, "900", places=read_places(f)).set_index("setting")
+    assert s.loc["100002", "places"] == 300 and s.loc["100002-RP", "places"] == 12
+    # a school without a unit: its row is its own
+    f.write_text("URN,places\n100001,30\n")
+    assert (
+        read_gias(register, "900", places=read_places(f))
+        .set_index("setting")
+        .loc["100001", "places"]
+        == 30
+    )
+
+
 def test_same_urn_twice_is_an_error(register: Path) -> None:
     frame = pd.read_csv(register, dtype=str, encoding="cp1252", keep_default_na=False)
     pd.concat([frame, frame.iloc[[2]]]).to_csv(register, index=False, encoding="cp1252")
@@ -221,10 +246,11 @@ def test_place_numbers_from_a_workbook(register: Path, tmp_path: Path) -> None:
     96.0); a workbook of several sheets names them and how to pick one (before: "'charmap'
     codec can't decode byte 0x8f")."""
     book = tmp_path / "places.xlsx"
-    frame = pd.DataFrame({"URN": [100003, 100002], "Places": [96, 10]})
+    frame = pd.DataFrame({"URN": [100003, "100002-RP"], "Places": [96, 10]})
     frame.to_excel(book, index=False)
     got = read_places(book)
-    assert got["setting"].tolist() == ["100003", "100002"] and got["places"].tolist() == [96, 10]
+    assert got["setting"].tolist() == ["100003", "100002-RP"]
+    assert got["places"].tolist() == [96, 10]
     s = read_gias(register, "900", places=got).set_index("setting")
     assert s.loc["100003", "places"] == 96
     with pd.ExcelWriter(book) as w:

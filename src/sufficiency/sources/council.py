@@ -502,10 +502,11 @@ def build_council_starter(
     mark = specialist & out_area & (settings["places_from"] != "place numbers")
     settings.loc[mark, "places"] = settings.loc[mark, "used"]
     settings.loc[mark, "places_from"] = "base-year children"
-    short = specialist & settings["places"].notna() & (settings["places"] < settings["used"])
+    # any setting: a mainstream school numbered in --places too (its children would leave)
+    short = settings["places"].notna() & (settings["places"] < settings["used"])
     if short.any():
         listed = ", ".join(
-            f"{s} ({int(p)} places, {u} children)"
+            f"{s} ({int(p)} place{'' if p == 1 else 's'}, {u} children)"
             for s, p, u in settings.loc[short, ["setting", "places", "used"]].itertuples(
                 index=False
             )

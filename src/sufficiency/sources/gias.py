@@ -271,6 +271,47 @@ def refuse_unknown_places(places: pd.DataFrame, known: Iterable[str]) -> None:
     )
 
 
+def refuse_places_of_a_host(places: pd.DataFrame, register: pd.DataFrame) -> None:
+    """Refuse place numbers given on the URN of a mainstream school whose resourced
+    provision or SEN unit is a setting of its own (``<URN>-RP``, ``<URN>-SU``) while none
+    are given for the unit: a council's list of specialist places names the school, but the
+    URN is the mainstream school, whose places for children with plans are not limited. Read
+    as given, they would cap the school and push its children out in the first plan year.
+
+    Raises:
+        DataError: Naming each such row, its unit and how to give the unit's places.
+    """
+    units: dict[str, list[str]] = {}
+    for sid in register.loc[register["tier"] == "enhanced_resource", "setting"].astype(str):
+        host, _, suffix = sid.rpartition("-")
+        if suffix in ("RP", "SU"):
+            units.setdefault(host, []).append(sid)
+    tiers = register.set_index("setting")["tier"]
+    named = set(places["setting"])
+    source = places.attrs.get("path")
+    problems = []
+    for n, (i, sid) in enumerate(zip(places.index, places["setting"], strict=True)):
+        own = units.get(str(sid), [])
+        if not own or tiers.get(sid) == "enhanced_resource" or named & set(own):
+            continue
+        where = f"{source}, row {row_of(i)}" if source else f"place numbers, entry {n + 1}"
+        problems.append(
+            Problem(
+                where,
+                f"{sid} is a mainstream school with {' and '.join(own)} (its resourced "
+                "provision or SEN unit, a setting of its own): give that provision's places "
+                f"as {own[0]}; a row for {sid} itself limits the mainstream school's places "
+                "for children with plans, and is read so only beside a row for its unit",
+            )
+        )
+    if problems:
+        raise DataError(
+            f"{source or 'place numbers'}: place numbers on a school's URN where its "
+            "resourced provision or SEN unit is meant?",
+            problems[:20],
+        )
+
+
 def read_gias(
     path: str | Path,
     la: str,
@@ -404,6 +445,7 @@ def read_gias(
     if places is not None and len(places):
         given = places.set_index("setting")
         refuse_unknown_places(places, out["setting"])
+        refuse_places_of_a_host(places, out)
         hit = out["setting"].isin(given.index)
         out.loc[hit, "places"] = out.loc[hit, "setting"].map(given["places"]).astype(float)
         out.loc[hit, "places_from"] = "place numbers"
