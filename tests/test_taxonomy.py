@@ -108,3 +108,32 @@ def test_a_column_made_categorical_is_what_its_text_gives(values: list[object], 
         expected = column.astype(str).astype(taxonomy.NEED_DTYPE)
     got = taxonomy.as_category(column, taxonomy.NEED_DTYPE)
     pd.testing.assert_series_equal(got, expected)
+
+
+_NAMED = [
+    (code, name) for code, names in taxonomy._NEED_ALIASES_RAW.items() for name in (code, *names)
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_NAMED), min_size=1, max_size=5),
+    st.lists(st.sampled_from([";", "; ", ",", ", ", " / ", "/", "|"]), min_size=5, max_size=5),
+)
+def test_a_list_of_needs_reads_whatever_separates_them(
+    named: list[tuple[str, str]], seps: list[str]
+) -> None:
+    """Needs written by code or by name ("Social, Emotional and Mental Health", "Other
+    Difficulty/Disability": a separator inside a name), separated by ';', ',', '/' or '|',
+    read as the codes they name, in order, each once."""
+    text = named[0][1] + "".join(
+        sep + name for sep, (_, name) in zip(seps, named[1:], strict=False)
+    )
+    codes, unknown = taxonomy.need_list(text)
+    assert unknown == []
+    assert codes == list(dict.fromkeys(code for code, _ in named))
+
+
+def test_a_list_of_needs_names_what_it_does_not_know() -> None:
+    assert taxonomy.need_list("ASD, Dyspraxia / SEMH") == (["ASD", "SEMH"], ["Dyspraxia"])
+    assert taxonomy.need_list("Social, emotional and mental health; ASD") == (["SEMH", "ASD"], [])

@@ -326,6 +326,45 @@ def lookup(kind: str, label: object) -> str | None:
     return table.get(_key(str(label)))
 
 
+_LIST_SEPARATORS = re.compile(r"([;,|/])")
+
+
+def need_list(text: str) -> tuple[list[str], list[str]]:
+    """The need codes a list of needs names, and the parts of it that name none.
+
+    Needs are separated by ``;``, ``,``, ``|`` or ``/`` (``ASD; SLCN``, ``ASD, SLCN``,
+    ``ASD/SEMH``); a need whose name holds one of them ("Social, emotional and mental
+    health", "Other difficulty/disability") is read whole: at each place the longest run of
+    parts that names a need is taken.
+
+    Args:
+        text: The list as written (not ``ALL``).
+
+    Returns:
+        The codes in the order named (each once), and the unknown parts.
+    """
+    pieces = _LIST_SEPARATORS.split(text)
+    words, seps = pieces[0::2], pieces[1::2]
+    codes: list[str] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(words):
+        if not words[i].strip():
+            i += 1
+            continue
+        for j in range(len(words), i, -1):
+            name = words[i] + "".join(seps[k] + words[k + 1] for k in range(i, j - 1))
+            code = lookup("need", name.strip())
+            if code is not None:
+                codes.append(code)
+                i = j
+                break
+        else:
+            unknown.append(words[i].strip())
+            i += 1
+    return list(dict.fromkeys(codes)), unknown
+
+
 def accepted(kind: str) -> tuple[str, ...]:
     """The canonical labels of ``kind`` (need, tier, age_band)."""
     return {"need": NEEDS, "tier": TIERS, "age_band": AGE_BAND_LABELS}[kind]

@@ -290,3 +290,14 @@ def test_a_column_describing_one_read_beside_it_is_left_aside() -> None:
     tables = tiny_tables()
     tables["settings"] = tables["settings"].assign(places_2026=[None, 5, 5])
     assert "did you mean 'places'?" in _only_problem(tables)
+
+
+def test_a_settings_need_named_with_a_comma_is_one_need() -> None:
+    """'Social, emotional and mental health' is SEMH, not 'Social' (unknown) and the rest
+    (before, every comma split the list)."""
+    tables = tiny_tables()
+    settings = tables["settings"].astype(object)
+    settings.loc[1, "needs"] = "Social, emotional and mental health; Autism"
+    tables["settings"] = settings
+    got = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).settings
+    assert tuple(got.loc[1, "needs"]) == ("SEMH", "ASD")

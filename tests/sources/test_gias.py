@@ -304,3 +304,14 @@ def test_place_numbers_by_year(tmp_path: Path) -> None:
     f.write_text("urn,year,places,needs\n1,2025,30,ASD\n1,2026,31,SEMH\n")
     with pytest.raises(DataError, match=r"rows 2, 3, column 'needs'.*1: needs differ"):
         read_places(f)
+
+
+def test_place_numbers_needs_separated_as_a_spreadsheet_has_them(tmp_path: Path) -> None:
+    """'ASD, SLCN' and 'ASD/SEMH' are two needs each, as in a settings table (before, the
+    place numbers read ';' alone and refused them as one unknown need)."""
+    f = tmp_path / "places.csv"
+    f.write_text(
+        'urn,places,needs\n100003,96,"ASD, SLCN"\n100004,40,ASD/SEMH\n'
+        '100005,10,"Social, emotional and mental health"\n'
+    )
+    assert read_places(f)["needs"].tolist() == ["ASD;SLCN", "ASD;SEMH", "SEMH"]

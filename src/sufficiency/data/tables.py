@@ -748,26 +748,19 @@ def _parse_needs_list(
         if s.upper() in ("ALL", "ANY", "*"):
             out.append(taxonomy.EHCP_NEEDS)
             continue
-        codes: list[str] = []
-        for part in s.replace(",", ";").replace("|", ";").split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            code = taxonomy.lookup("need", part)
-            if code is None:
-                problems.append(
-                    Problem(
-                        raw.where(i, col.name),
-                        f"unknown need {part!r}; accepted: ALL or " + ", ".join(taxonomy.NEEDS),
-                    )
+        codes, unknown = taxonomy.need_list(s)
+        for part in unknown:
+            problems.append(
+                Problem(
+                    raw.where(i, col.name),
+                    f"unknown need {part!r}; accepted: ALL or " + ", ".join(taxonomy.NEEDS),
                 )
-            else:
-                codes.append(code)
-        if not codes and s.upper() not in ("ALL", "ANY", "*"):
+            )
+        if not codes and not unknown:
             problems.append(
                 Problem(raw.where(i, col.name), "no needs given; list need codes or ALL")
             )
-        out.append(tuple(dict.fromkeys(codes)))
+        out.append(tuple(codes))
     return pd.Series(out, index=values.index, dtype=object)
 
 

@@ -159,15 +159,14 @@ def read_places(path: str | Path) -> pd.DataFrame:
         if text.strip().upper() in ("", "ALL"):
             lists.append([text.strip().upper()])
             continue
-        codes = []
-        for part in text.split(";"):
-            code = taxonomy.lookup("need", part.strip())
-            if code is None:
-                problems.append(
-                    Problem(f"{p}, row {k + 2}, column 'needs'", f"unknown need {part.strip()!r}")
+        codes, unknown = taxonomy.need_list(text)
+        for part in unknown:
+            problems.append(
+                Problem(
+                    f"{p}, row {k + 2}, column 'needs'",
+                    f"unknown need {part!r}; accepted: ALL or {', '.join(taxonomy.NEEDS)}",
                 )
-            else:
-                codes.append(code)
+            )
         lists.append(codes)
     # place numbers naming no DS predate the code: learning-difficulty places meet DS
     tidy = pd.Series([";".join(codes) for codes in taxonomy.with_down_syndrome(lists)])
