@@ -662,3 +662,21 @@ def test_a_mainstream_school_numbered_below_its_children_is_raised(tmp_path: Pat
     assert text and f"{school} (1 place, {int(held[school])} children)" in text[0]
     got = pd.read_csv(tmp_path / "out" / "data" / "settings.csv", dtype={"setting": str})
     assert got.set_index("setting").loc[school, "places"] == held[school]
+
+
+def test_costs_on_the_host_of_a_unit_are_warned_of(tmp_path: Path) -> None:
+    """Costs on a mainstream school's URN, none on its resourced provision: said, naming
+    the school (the unit's top-up would price the school's children); with a row for the
+    unit beside it, the school's own row is meant, and nothing is said."""
+    sen2, gias, plain = _plain_starter(tmp_path)
+    units = plain.loc[plain["tier"] == "enhanced_resource", "setting"]
+    unit = next(u for u in units if u.endswith("-RP") or u.endswith("-SU"))
+    host = unit.rpartition("-")[0]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,top_up\n{host},12000\n")
+    text = _said(
+        "resourced provision or SEN unit has none", sen2, gias, tmp_path / "a", costs=costs
+    )
+    assert len(text) == 1 and f"({host})" in text[0]
+    costs.write_text(f"urn,top_up\n{host},3000\n{unit},12000\n")
+    assert not _said("has none", sen2, gias, tmp_path / "b", costs=costs)

@@ -275,6 +275,31 @@ def _national_parts(
 _PAID_TIERS = ("enhanced_resource", "special_school", "independent")
 
 
+def _warn_costs_on_a_host(table: pd.DataFrame, settings: pd.DataFrame, notes: list[str]) -> None:
+    """Warn of costs given on the URN of a mainstream school whose resourced provision or
+    SEN unit (``<URN>-RP``, ``<URN>-SU``) has none: a council's list of resourced places'
+    top-ups names the school, but the URN is the mainstream school, and the unit keeps
+    the national price. (Place numbers so given are refused,
+    :func:`.gias.refuse_places_of_a_host`; a school's own costs are plausible.)"""
+    units = [
+        s for s in settings.loc[settings["tier"] == "enhanced_resource", "setting"].astype(str)
+        if s.rpartition("-")[2] in ("RP", "SU")
+    ]  # fmt: skip
+    named = set(table["setting"])
+    hosts = sorted(
+        {u.rpartition("-")[0] for u in units if u.rpartition("-")[0] in named}
+        - {u.rpartition("-")[0] for u in units if u in named}
+    )
+    if hosts:
+        listed = ", ".join(hosts[:10]) + (" …" if len(hosts) > 10 else "")
+        _warn(
+            notes,
+            f"--costs gives costs for {len(hosts)} mainstream school(s) whose resourced "
+            f"provision or SEN unit has none ({listed}): they price the mainstream school's "
+            "children with plans; if they are the unit's, give them on <URN>-RP or <URN>-SU",
+        )
+
+
 def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None:
     """Warn of specialist settings holding base-year children that the council's costs
     price at £0 a place (every cost cell of their row blank, or 0): a blank cell is £0,
@@ -575,6 +600,7 @@ def build_council_starter(
                     for i in np.flatnonzero(unknown.to_numpy())[:20]
                 ],
             )
+        _warn_costs_on_a_host(table, settings, notes)
         given_funding = bool(table["place_funding"].notna().any())
         hnb_given = _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
