@@ -315,3 +315,20 @@ def test_place_numbers_needs_separated_as_a_spreadsheet_has_them(tmp_path: Path)
         '100005,10,"Social, emotional and mental health"\n'
     )
     assert read_places(f)["needs"].tolist() == ["ASD;SLCN", "ASD;SEMH", "SEMH"]
+
+
+def test_a_register_of_the_councils_own_schools_alone_is_refused(
+    register: Path, tmp_path: Path
+) -> None:
+    """An extract of one LA's establishments (the download filtered to the council) lacks
+    every out-of-area school its children attend: refused, naming what to give (before,
+    those children were kept at an unknown school priced as mainstream)."""
+    raw = pd.read_csv(register, dtype=str, keep_default_na=False, encoding="cp1252")
+    own = tmp_path / "own.csv"
+    raw[raw["LA (code)"] == "900"].to_csv(own, index=False)
+    with pytest.raises(DataError, match=r"one LA only \(900\), and 1 URN\(s\) .*\(100004\)"):
+        read_gias(own, "900", attended=["100001", "100004"])
+    # every child in the council's own schools: the extract holds them all
+    assert "100001" in set(read_gias(own, "900", attended=["100001"])["setting"])
+    # the whole register: a URN it lacks is kept at an unknown school, as before
+    assert "100001" in set(read_gias(register, "900", attended=["100001", "999999"])["setting"])

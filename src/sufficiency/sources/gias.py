@@ -311,6 +311,31 @@ def refuse_places_of_a_host(places: pd.DataFrame, register: pd.DataFrame) -> Non
         )
 
 
+def _refuse_one_las_extract(p: Path, la_code: pd.Series, urn: pd.Series, wanted: set[str]) -> None:
+    """Refuse a register that holds one LA's establishments only when the council's
+    children attend schools not in it: an extract of the council's own schools (a filter
+    on the download), which leaves out every out-of-area school. Read as given, each of
+    those children would be kept at an unknown school, priced as a mainstream place: the
+    independent and out-of-area special places, the costliest, would vanish from the
+    costs (a quarter of the bundled borough's ten-year cost).
+
+    Raises:
+        DataError: Naming the LA, the URNs missing and the file to give instead.
+    """
+    las = sorted(set(la_code[la_code != ""]))
+    missing = sorted(wanted - set(urn))
+    if len(las) != 1 or not missing:
+        return
+    listed = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+    raise DataError(
+        f"{p}: the register holds the establishments of one LA only ({las[0]}), and "
+        f"{len(missing)} URN(s) where the council's children are placed are not in it "
+        f"({listed}): it looks like an extract of the council's own schools, without the "
+        "out-of-area ones. Give the register of all establishments (Get Information about "
+        "Schools, 'all establishment data': edubasealldata<date>.csv)"
+    )
+
+
 def read_gias(
     path: str | Path,
     la: str,
@@ -357,6 +382,7 @@ def read_gias(
         )
     wanted = {str(a).split("-")[0] for a in attended}
     la_code = raw["LA (code)"].str.replace(r"\.0+$", "", regex=True)
+    _refuse_one_las_extract(p, la_code, urn, wanted)
     status = raw["EstablishmentStatus (name)"]
     etype = raw["TypeOfEstablishment (name)"].map(taxonomy.GIAS_TYPES)
     is_open = status.str.lower().isin(_OPEN)
