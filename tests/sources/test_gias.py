@@ -173,6 +173,13 @@ def test_bad_place_numbers(tmp_path: Path) -> None:
     assert "row 2, column 'places': 'ten'" in text
     assert "row 3, column 'needs': unknown need 'XYZ'" in text
     assert "row 4, column 'urn': 2 twice" in text
+    # English thousands are a number; a decimal comma or a stray comma is not
+    f.write_text('urn,places\n1,"1,200"\n2,"12,5"\n3,"1,20"\n')
+    with pytest.raises(DataError) as err:
+        read_places(f)
+    assert [p.where.rsplit(", ", 2)[1] for p in err.value.problems] == ["row 3", "row 4"]
+    f.write_text('urn,places\n1,"1,200"\n2,12\n')
+    assert read_places(f)["places"].tolist() == [1200, 12]
 
 
 def test_place_numbers_separated_by_semicolons_or_tabs(tmp_path: Path) -> None:

@@ -129,7 +129,11 @@ def read_places(path: str | Path) -> pd.DataFrame:
         )
     problems: list[Problem] = []
     setting = raw[key].str.replace(r"\.0+$", "", regex=True)
-    places = pd.to_numeric(raw["places"], errors="coerce")
+    # English thousands as a spreadsheet writes them (1,200), as in the costs
+    thousands = raw["places"].str.strip().str.fullmatch(r"\d{1,3}(,\d{3})+")
+    places = pd.to_numeric(
+        raw["places"].where(~thousands, raw["places"].str.replace(",", "")), errors="coerce"
+    )
     for i in np.flatnonzero((places.isna() | (places < 0) | (places % 1 != 0)).to_numpy()):
         problems.append(
             Problem(
