@@ -339,3 +339,15 @@ def test_a_register_of_the_councils_own_schools_alone_is_refused(
     assert "100001" in set(read_gias(own, "900", attended=["100001"])["setting"])
     # the whole register: a URN it lacks is kept at an unknown school, as before
     assert "100001" in set(read_gias(register, "900", attended=["100001", "999999"])["setting"])
+
+
+def test_costs_read_english_thousands_and_refuse_any_other_comma(tmp_path: Path) -> None:
+    """'£12,500.50' is £12,500.50; '12,5' and '1,20' are refused at their rows (before,
+    every comma was dropped: £125 and £120 without a word)."""
+    f = tmp_path / "costs.csv"
+    f.write_text('urn,top_up\n1,"£12,500.50"\n2,"1,000,000"\n3,"£ 9,000"\n')
+    assert read_costs(f)["top_up"].tolist() == [12500.5, 1_000_000, 9000]
+    f.write_text('urn,top_up\n1,"12,5"\n2,"1,20"\n3,"12,500"\n')
+    with pytest.raises(DataError) as err:
+        read_costs(f)
+    assert [p.where.rsplit(", ", 2)[1] for p in err.value.problems] == ["row 2", "row 3"]

@@ -49,7 +49,7 @@ from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
 from .gias import read_gias, read_places, refuse_unknown_places, split_places
-from .parsing import council_columns, read_council_csv
+from .parsing import council_columns, english_amounts, read_council_csv
 from .sen2 import Sen2, read_sen2
 from .starter import (
     CATEGORIES,
@@ -170,8 +170,7 @@ def read_costs(path: str | Path) -> pd.DataFrame:
         if c not in raw.columns:
             out[c] = np.nan  # not given (a blank cell of a given column is £0)
             continue
-        text = raw[c].str.strip().str.replace(r"^£", "", regex=True).str.replace(",", "")
-        num = pd.to_numeric(text.replace("", "0"), errors="coerce")
+        num = pd.to_numeric(english_amounts(raw[c]).replace("", "0"), errors="coerce")
         bad = ~np.isfinite(num.to_numpy(dtype=float)) | (num < 0).to_numpy()
         for i in np.flatnonzero(bad)[:20]:
             problems.append(

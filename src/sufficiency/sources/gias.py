@@ -40,7 +40,7 @@ import pandas as pd
 
 from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
-from .parsing import council_columns, read_council_csv, row_of
+from .parsing import council_columns, english_amounts, read_council_csv, row_of
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,7 @@ def read_places(path: str | Path) -> pd.DataFrame:
         )
     problems: list[Problem] = []
     setting = raw[key].str.replace(r"\.0+$", "", regex=True)
-    # English thousands as a spreadsheet writes them (1,200), as in the costs
-    thousands = raw["places"].str.strip().str.fullmatch(r"\d{1,3}(,\d{3})+")
-    places = pd.to_numeric(
-        raw["places"].where(~thousands, raw["places"].str.replace(",", "")), errors="coerce"
-    )
+    places = pd.to_numeric(english_amounts(raw["places"]), errors="coerce")  # 1,200
     for i in np.flatnonzero((places.isna() | (places < 0) | (places % 1 != 0)).to_numpy()):
         problems.append(
             Problem(

@@ -37,6 +37,7 @@ __all__ = [
     "cached",
     "cached_frame",
     "council_columns",
+    "english_amounts",
     "numbers",
     "numbers_of",
     "parsed_counts",
@@ -161,6 +162,19 @@ def read_council_csv(path: Path, what: str) -> pd.DataFrame:
     column_names(frame.columns, str(path), mangled=True)  # a column given twice: refused
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def english_amounts(text: pd.Series) -> pd.Series:
+    """Numbers as a council's spreadsheet writes them, as text for ``pd.to_numeric``: a
+    leading ``£`` dropped and English thousands (``1,200``, ``£12,500.50``) joined; any
+    other comma (``12,5``, ``1,20``: a decimal comma, or a typing slip) is left, so the
+    number is refused rather than read as 125 or 120."""
+    bare = text.str.strip().str.replace(r"^£\s*", "", regex=True)
+    grouped = bare.str.fullmatch(_THOUSANDS)
+    return bare.where(~grouped, bare.str.replace(",", ""))
 
 
 #: Columns a council's place numbers or costs may carry for a reader's eye (a school's name,
