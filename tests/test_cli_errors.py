@@ -119,3 +119,49 @@ def test_excel_and_parquet_inputs(write_tiny, tmp_path, capsys) -> None:
     out = tmp_path / "ok"
     assert main(["--quiet", "run", str(path), "--out", str(out), "--no-report"]) == 0
     assert (out / "placements.csv").is_file()
+
+
+def _options_taking_one_value() -> list[tuple[str, str, str, str]]:
+    """Each command's options that take one value, with two values each accepts."""
+    import argparse
+
+    from sufficiency.cli import _parser
+
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    out = []
+    for command, p in sub.choices.items():
+        for action in p._actions:
+            if type(action).__name__ != "_Once" and not (
+                isinstance(action, argparse._StoreAction) and action.option_strings
+            ):
+                continue
+            values = (
+                [str(c) for c in list(action.choices)[:2]]
+                if action.choices
+                else ["1", "2"]
+                if action.type in (int, float)
+                else ["first", "second"]
+            )
+            out.append((command, action.option_strings[-1], *values))
+    return out
+
+
+@pytest.mark.parametrize(("command", "option", "first", "second"), _options_taking_one_value())
+def test_an_option_taking_one_value_given_twice_is_refused(
+    command: str, option: str, first: str, second: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--costs A --costs B`` read B alone (argparse keeps the last), A left aside without
+    a word: every option of every command that takes one value is refused when repeated,
+    naming both values, before anything is read or written."""
+    with pytest.raises(SystemExit) as stop:
+        main([command, option, first, option, second])
+    assert stop.value.code == 2
+    said = capsys.readouterr().err
+    assert f"{option} given twice ({first} and {second}): give it once" in said
+
+
+def test_options_taking_one_value_are_found() -> None:
+    """The list above is not empty by accident: the council's files are among it."""
+    found = {(c, o) for c, o, _, _ in _options_taking_one_value()}
+    assert {("init", "--costs"), ("init", "--places"), ("run", "--out")} <= found

@@ -143,6 +143,38 @@ def _version() -> str:
         return "unknown"
 
 
+#: Where :class:`_Once` keeps the options given so far (taken off the parsed arguments).
+_ONCE = "_options_given"
+
+
+class _Once(argparse._StoreAction):
+    """An option that takes one value, refused when given twice: argparse keeps the last
+    (``--costs A --costs B`` read B alone, A left aside without a word)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: dict[str, Any] = namespace.__dict__.setdefault(_ONCE, {})
+        if self.dest in given:
+            parser.error(
+                f"{option_string} given twice ({given[self.dest]} and {values}): give it once"
+            )
+        given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _each_once(*parsers: argparse.ArgumentParser) -> None:
+    """Make every option of ``parsers`` that takes one value a :class:`_Once`."""
+    for p in parsers:
+        for action in p._actions:
+            if type(action) is argparse._StoreAction and action.option_strings:
+                action.__class__ = _Once
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sufficiency",
@@ -300,6 +332,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help=_FORCE_STARTER)
     _sweep_parser(sub, flags)
+    _each_once(parser, *sub.choices.values())
     return parser
 
 
@@ -839,6 +872,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 on success, 2 for bad input or a failed solve, 1 otherwise.
     """
     args = _parser().parse_args(argv)
+    vars(args).pop(_ONCE, None)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
