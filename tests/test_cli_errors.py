@@ -165,3 +165,24 @@ def test_options_taking_one_value_are_found() -> None:
     """The list above is not empty by accident: the council's files are among it."""
     found = {(c, o) for c, o, _, _ in _options_taking_one_value()}
     assert {("init", "--costs"), ("init", "--places"), ("run", "--out")} <= found
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "forecast", "compare", "sweep"])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("forecast.method=auto", "forecast.method=flows"),
+        ("forecast={method: auto}", "forecast.method=flows"),
+        ("forecast.method=flows", "forecast={method: auto}"),
+    ],
+)
+def test_a_key_set_twice_is_refused(
+    command: str, first: str, second: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Of two --set for one key (or a key and one inside it), the last silently won."""
+    with pytest.raises(SystemExit) as stop:
+        main([command, "x.yaml", "--set", first, "--set", second])
+    assert stop.value.code == 2
+    key = second.partition("=")[0]
+    said = capsys.readouterr().err
+    assert f"--set {key} given twice ({first} and {second}): give each key once" in said

@@ -114,8 +114,51 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
 
 def _set_arg(p: argparse.ArgumentParser, text: str) -> None:
     p.add_argument(
-        "--set", dest="set_values", action="append", default=[], metavar="KEY=VALUE", help=text
+        "--set", dest="set_values", action=_SetOnce, default=[], metavar="KEY=VALUE", help=text
     )
+
+
+class _Checked(argparse.Action):
+    """An action that refuses a value (:meth:`refuse`) before it is kept."""
+
+    def refuse(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None,
+    ) -> None:
+        """Call ``parser.error`` if ``values`` may not be kept."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        self.refuse(parser, namespace, values, option_string)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _SetOnce(_Checked, argparse._AppendAction):
+    """``--set``, refused when it sets a key already set (or a key inside one set, or one
+    holding it: ``forecast`` and ``forecast.method``): the last would silently win."""
+
+    def refuse(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None,
+    ) -> None:
+        key = str(values).partition("=")[0].strip()
+        for earlier in getattr(namespace, self.dest, None) or []:
+            k = str(earlier).partition("=")[0].strip()
+            if key and (k == key or k.startswith(key + ".") or key.startswith(k + ".")):
+                parser.error(
+                    f"--set {key} given twice ({earlier} and {values}): give each key once"
+                )
 
 
 def _global_flags(p: argparse.ArgumentParser, *, top: bool) -> None:
@@ -147,16 +190,16 @@ def _version() -> str:
 _ONCE = "_options_given"
 
 
-class _Once(argparse._StoreAction):
+class _Once(_Checked, argparse._StoreAction):
     """An option that takes one value, refused when given twice: argparse keeps the last
     (``--costs A --costs B`` read B alone, A left aside without a word)."""
 
-    def __call__(
+    def refuse(
         self,
         parser: argparse.ArgumentParser,
         namespace: argparse.Namespace,
         values: Any,
-        option_string: str | None = None,
+        option_string: str | None,
     ) -> None:
         given: dict[str, Any] = namespace.__dict__.setdefault(_ONCE, {})
         if self.dest in given:
@@ -164,7 +207,6 @@ class _Once(argparse._StoreAction):
                 f"{option_string} given twice ({given[self.dest]} and {values}): give it once"
             )
         given[self.dest] = values
-        super().__call__(parser, namespace, values, option_string)
 
 
 def _each_once(*parsers: argparse.ArgumentParser) -> None:
@@ -399,7 +441,7 @@ def _sweep_parser(sub: Any, flags: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
         dest="set_values",
-        action="append",
+        action=_SetOnce,
         default=[],
         metavar="KEY=VALUE",
         help="a setting applied to every task",
