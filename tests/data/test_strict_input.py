@@ -301,3 +301,28 @@ def test_a_settings_need_named_with_a_comma_is_one_need() -> None:
     tables["settings"] = settings
     got = load_inputs(load_scenario(tiny_scenario_dict()), tables=tables).settings
     assert tuple(got.loc[1, "needs"]) == ("SEMH", "ASD")
+
+
+def test_a_workbook_with_hidden_rows_is_refused(tmp_path) -> None:
+    """Rows hidden by a filter are read like the others (by pandas, and in every CSV Excel
+    saves): a settings sheet filtered to the open settings counted the closed ones too.
+    Refused naming the rows; a hidden row below the data (none read) is not."""
+    import openpyxl
+
+    tables = tiny_tables()
+    book = tmp_path / "settings.xlsx"
+    tables["settings"].to_excel(book, index=False, sheet_name="Settings")
+    wb = openpyxl.load_workbook(book)
+    wb["Settings"].row_dimensions[3].hidden = True
+    wb["Settings"].auto_filter.ref = "A1:B4"
+    wb.save(book)
+    tables["settings"] = book  # type: ignore[assignment]
+    with pytest.raises(DataError, match=r"settings.xlsx: row 3 is hidden \(by a filter"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    tables["settings"] = f"{book}#Settings"  # type: ignore[assignment]
+    with pytest.raises(DataError, match=r"settings.xlsx, sheet 'Settings': row 3 is hidden"):
+        load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+    wb["Settings"].row_dimensions[3].hidden = False
+    wb["Settings"].row_dimensions[40].hidden = True
+    wb.save(book)
+    load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)

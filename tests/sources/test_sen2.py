@@ -438,3 +438,22 @@ def test_empty_rows_saved_below_a_module_are_left_out(folder: Path) -> None:
     with pytest.raises(DataError) as err:
         read_sen2(folder)
     assert "person.csv, row 3" in str(err.value.problems)
+
+
+def test_a_sheet_with_hidden_rows_is_refused(tmp_path: Path) -> None:
+    """A module filtered in Excel (last year's children hidden, say) and saved: the hidden
+    rows are read like the others. Refused, naming the sheet and rows; unhidden, read."""
+    import openpyxl
+
+    c = simulate_council(seed=5, n_children=20, years=(2025,))
+    book = write_blade(c, tmp_path / "sen2", workbook=True) / "2025.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb["person"].row_dimensions[3].hidden = True
+    wb["person"].row_dimensions[4].hidden = True
+    wb.save(book)
+    with pytest.raises(DataError, match=r"2025.xlsx, sheet 'person': rows 3, 4 are hidden"):
+        read_sen2(book)
+    wb["person"].row_dimensions[3].hidden = False
+    wb["person"].row_dimensions[4].hidden = False
+    wb.save(book)
+    assert read_sen2(book).base_year == 2025

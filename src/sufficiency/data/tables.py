@@ -202,6 +202,9 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
                 frame = pd.read_excel(book, sheet_name=sheet, dtype=object, nrows=MAX_ROWS + 1)
                 if sheet == 0:  # named where the first sheet is not the table
                     sheets = tuple(str(n) for n in book.sheet_names)
+            if suffix != ".xls":
+                named = f", sheet {sheet!r}" if isinstance(sheet, str) else ""
+                refuse_hidden_rows(path, sheet, len(frame), f"{path}{named}")
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
@@ -230,6 +233,61 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
     names = column_names(frame.columns, str(path), mangled=suffix != ".parquet")
     frame.columns = [str(c).strip() for c in frame.columns] if keep_case else names
     return RawTable(frame, str(path), 2, sheets)
+
+
+_ROW_TAG = re.compile(rb"<row\b[^>]*>")
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def hidden_rows(path: Path, sheet: str | int = 0) -> list[int]:
+    """The rows of a workbook's sheet that are hidden (by a filter, or by hand), numbered
+    as Excel shows them: ``sheet`` by name or position. Empty where none are, or where the
+    workbook's parts are not where Excel puts them (the reader has read it already).
+
+    A filter hides rows from the eye, not from a reader: pandas (and every CSV Excel saves)
+    gives them like the others."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            sheets = ET.fromstring(z.read("xl/workbook.xml")).findall(f"{_MAIN}sheets/{_MAIN}sheet")
+            pick = (
+                sheets[sheet]
+                if isinstance(sheet, int)
+                else next(s for s in sheets if s.get("name") == sheet)
+            )
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target", "") for r in rels if r.get("Id") == pick.get(f"{_REL}id"))
+            data = z.read(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    except (KeyError, IndexError, StopIteration, ET.ParseError, OSError, zipfile.BadZipFile):
+        return []
+    out = []
+    for tag in _ROW_TAG.findall(data):
+        if _HIDDEN.search(tag) and (number := _ROW_NUMBER.search(tag)):
+            out.append(int(number.group(1)))
+    return out
+
+
+def refuse_hidden_rows(path: Path, sheet: str | int, rows: int, label: str) -> None:
+    """Refuse a sheet whose data rows (``rows`` of them below its header) include hidden
+    ones: read like the others, they would count where the user filtered them out.
+
+    Raises:
+        DataError: Naming the rows (``label``: the file and sheet).
+    """
+    hidden = [r for r in hidden_rows(path, sheet) if 2 <= r <= rows + 1]
+    if hidden:
+        listed = ", ".join(map(str, hidden[:10])) + (" …" if len(hidden) > 10 else "")
+        rows_are = "row {} is" if len(hidden) == 1 else "rows {} are"
+        raise DataError(
+            f"{label}: {rows_are.format(listed)} hidden (by a filter, or by hand), and would "
+            "be read like the others: clear the filter or unhide the rows, and delete those "
+            "not meant"
+        )
 
 
 def not_a_workbook(path: Path) -> str | None:

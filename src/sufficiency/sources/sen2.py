@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.tables import not_a_workbook, without_empty_rows_below
+from ..data.tables import not_a_workbook, refuse_hidden_rows, without_empty_rows_below
 from ..errors import DataError, DataWarning, Problem
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,7 @@ def _workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
                     f"{path}, sheet {name!r}: the {module} module is given twice (also "
                     f"{out[module][1].rsplit(', ', 1)[-1]}): keep one sheet"
                 )
+            refuse_hidden_rows(path, str(name), len(frame), f"{path}, sheet {name!r}")
             out[module] = (frame, f"{path}, sheet {name!r}")
     return out
 
