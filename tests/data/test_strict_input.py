@@ -326,3 +326,34 @@ def test_a_workbook_with_hidden_rows_is_refused(tmp_path) -> None:
     wb["Settings"].row_dimensions[40].hidden = True
     wb.save(book)
     load_inputs(load_scenario(tiny_scenario_dict()), tables=tables)
+
+
+def test_hidden_rows_of_a_sheet_written_with_prefixed_tags(tmp_path) -> None:
+    """Writers other than Excel (the Open XML SDK) prefix their tags (<x:row>)."""
+    import zipfile
+
+    from sufficiency.data.tables import hidden_rows
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    book = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr(
+            "xl/workbook.xml",
+            f'<x:workbook xmlns:x="{main}" xmlns:r="{rel}"><x:sheets>'
+            '<x:sheet name="Data" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId7" Target="worksheets/data.xml" Type="worksheet"/>'
+            "</Relationships>",
+        )
+        z.writestr(
+            "xl/worksheets/data.xml",
+            f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="1"/>'
+            '<x:row r="2" hidden="1"/><x:row r="3"/><x:row r="4" hidden="true"/>'
+            "</x:sheetData><x:rowBreaks/></x:worksheet>",
+        )
+    assert hidden_rows(book, "Data") == [2, 4] == hidden_rows(book, 0)
+    assert hidden_rows(book, "Other") == [] and hidden_rows(tmp_path / "none.xlsx") == []

@@ -235,7 +235,7 @@ def read_table(source: TableSource, label: str, *, keep_case: bool = False) -> R
     return RawTable(frame, str(path), 2, sheets)
 
 
-_ROW_TAG = re.compile(rb"<row\b[^>]*>")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")  # <row …>, or <x:row …> by other writers
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
