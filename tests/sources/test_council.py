@@ -619,6 +619,13 @@ def _plain_starter(tmp_path: Path) -> tuple[Path, Path, pd.DataFrame]:
     return sen2, gias, plain
 
 
+def _a_unit(plain: pd.DataFrame) -> tuple[str, str]:
+    """A resourced provision or SEN unit of the starter's settings, and its school."""
+    units = plain.loc[plain["tier"] == "enhanced_resource", "setting"]
+    unit = next(u for u in units if u.endswith("-RP") or u.endswith("-SU"))
+    return unit, unit.rpartition("-")[0]
+
+
 def _said(containing: str, sen2: Path, gias: Path, out: Path, **files: Path) -> list[str]:
     """The warnings containing ``containing`` that writing the starter gives."""
     with warnings.catch_warnings(record=True) as said:
@@ -669,9 +676,7 @@ def test_costs_on_the_host_of_a_unit_are_warned_of(tmp_path: Path) -> None:
     the school (the unit's top-up would price the school's children); with a row for the
     unit beside it, the school's own row is meant, and nothing is said."""
     sen2, gias, plain = _plain_starter(tmp_path)
-    units = plain.loc[plain["tier"] == "enhanced_resource", "setting"]
-    unit = next(u for u in units if u.endswith("-RP") or u.endswith("-SU"))
-    host = unit.rpartition("-")[0]
+    unit, host = _a_unit(plain)
     costs = tmp_path / "costs.csv"
     costs.write_text(f"urn,top_up\n{host},12000\n")
     text = _said(
@@ -680,3 +685,19 @@ def test_costs_on_the_host_of_a_unit_are_warned_of(tmp_path: Path) -> None:
     assert len(text) == 1 and f"({host})" in text[0]
     costs.write_text(f"urn,top_up\n{host},3000\n{unit},12000\n")
     assert not _said("has none", sen2, gias, tmp_path / "b", costs=costs)
+
+
+def test_later_places_on_the_host_of_a_unit_are_refused(tmp_path: Path) -> None:
+    """A planned change of places given on a school's URN where its unit is meant is
+    refused as the base year's is (before, only the base year's rows were checked); beside
+    a row for the unit in any year, it is read as given."""
+    sen2, gias, plain = _plain_starter(tmp_path)
+    unit, host = _a_unit(plain)
+    places = tmp_path / "places.csv"
+    places.write_text(f"urn,year,places\n{host},2027,20\n")
+    with pytest.raises(DataError, match=rf"{host} is a mainstream school with {unit}"):
+        write_council_starter(sen2, gias, tmp_path / "a", places=places)
+    places.write_text(f"urn,year,places\n{unit},2025,8\n{host},2027,400\n")
+    write_council_starter(sen2, gias, tmp_path / "b", places=places)
+    later = pd.read_csv(tmp_path / "b" / "data" / "setting_places.csv", dtype={"setting": str})
+    assert later.to_dict("records") == [{"setting": host, "year": 2027, "places": 400}]

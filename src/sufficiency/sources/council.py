@@ -48,7 +48,13 @@ from .. import taxonomy
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
-from .gias import read_gias, read_places, refuse_unknown_places, split_places
+from .gias import (
+    read_gias,
+    read_places,
+    refuse_places_of_a_host,
+    refuse_unknown_places,
+    split_places,
+)
 from .parsing import council_columns, english_amounts, read_council_csv
 from .sen2 import Sen2, read_sen2
 from .starter import (
@@ -470,6 +476,8 @@ def build_council_starter(
     register = read_gias(gias, sen2.la, attended=attended, places=base_places)
     if changes is not None and len(changes):  # later years: schools the register holds too
         refuse_unknown_places(changes, register["setting"])
+        base_named = base_places["setting"] if base_places is not None else ()
+        refuse_places_of_a_host(changes, register, also_named=base_named)
     la_name = register.attrs.get("la_name") or f"LA {sen2.la}"
     children = sen2.children.copy()
     children["setting"] = _map_settings(children, register, notes)

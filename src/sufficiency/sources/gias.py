@@ -270,12 +270,17 @@ def refuse_unknown_places(places: pd.DataFrame, known: Iterable[str]) -> None:
     )
 
 
-def refuse_places_of_a_host(places: pd.DataFrame, register: pd.DataFrame) -> None:
+def refuse_places_of_a_host(
+    places: pd.DataFrame, register: pd.DataFrame, also_named: Iterable[str] = ()
+) -> None:
     """Refuse place numbers given on the URN of a mainstream school whose resourced
     provision or SEN unit is a setting of its own (``<URN>-RP``, ``<URN>-SU``) while none
     are given for the unit: a council's list of specialist places names the school, but the
     URN is the mainstream school, whose places for children with plans are not limited. Read
     as given, they would cap the school and push its children out in the first plan year.
+
+    ``also_named``: settings given places elsewhere (the base year's rows, for the later
+    years' changes).
 
     Raises:
         DataError: Naming each such row, its unit and how to give the unit's places.
@@ -286,7 +291,7 @@ def refuse_places_of_a_host(places: pd.DataFrame, register: pd.DataFrame) -> Non
         if suffix in ("RP", "SU"):
             units.setdefault(host, []).append(sid)
     tiers = register.set_index("setting")["tier"]
-    named = set(places["setting"])
+    named = set(places["setting"]) | set(also_named)
     source = places.attrs.get("path")
     problems = []
     for n, (i, sid) in enumerate(zip(places.index, places["setting"], strict=True)):
