@@ -357,3 +357,35 @@ def test_hidden_rows_of_a_sheet_written_with_prefixed_tags(tmp_path) -> None:
         )
     assert hidden_rows(book, "Data") == [2, 4] == hidden_rows(book, 0)
     assert hidden_rows(book, "Other") == [] and hidden_rows(tmp_path / "none.xlsx") == []
+
+
+def test_money_written_in_thousands_or_millions_warns(caplog: pytest.LogCaptureFixture) -> None:
+    """Money is pounds: a special school's place at £29.6 a year (meant £29,600), a
+    capital cost of £14 (meant £14m) or a budget of £60 (meant £60m) would make places
+    nearly free, or every year over budget. Allowed, and each said, naming where."""
+    tables = tiny_tables()
+    settings = tables["settings"] = tables["settings"].astype({"cost_per_place": float})
+    special = settings.index[settings["tier"] == "special_school"][0]
+    settings.loc[special, "cost_per_place"] = 29.6
+    sc = tiny_scenario_dict()
+    sc["levers"] = {"budget": {"base_gbp": 60}}
+    sc["capital"] = {
+        "options": [
+            {
+                "name": "new_special",
+                "expands": str(settings.loc[special, "setting"]),
+                "places": 60,
+                "earliest_year": 2026,
+                "capital_cost_gbp": 14,
+                "cost_per_place_gbp": 27,
+            }
+        ]
+    }
+    with caplog.at_level(logging.WARNING, logger="sufficiency.data"):
+        load_inputs(load_scenario(sc), tables=tables)
+    said = [r.getMessage() for r in caplog.records if "implausible input" in r.getMessage()]
+    assert len(said) == 4, said
+    assert f"1 specialist setting(s) ({settings.loc[special, 'setting']};" in said[0]
+    assert "capital.options[0] (new_special).cost_per_place_gbp is £27.00" in said[1]
+    assert "capital.options[0] (new_special).capital_cost_gbp is £14.00 for 60 places" in said[2]
+    assert "levers.budget.base_gbp is £60.00: amounts are £, not £ millions" in said[3]

@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 #: A year's total this many times the year before's (or a tenth of it) is reported.
 JUMP_FACTOR = 10.0
+#: Below this, a specialist place's price a year (a fee, a top-up with place funding, an
+#: option's running cost) or a capital cost a place reads as written in £ thousands.
+PER_PLACE_FLOOR_GBP = 1_000.0
+#: Below this, a budget or a council's whole base-year spend reads as written in £ millions.
+BUDGET_FLOOR_GBP = 100_000.0
+#: Tiers whose places cost thousands of pounds a year.
+_SPECIALIST = ("enhanced_resource", "special_school", "independent")
 
 
 def duplicate_keys(
@@ -167,6 +174,76 @@ def warn_implausible(
                     f"{raw.label}: {column} total {b:,.0f} in {after} against {a:,.0f} in "
                     f"{before} (×{ratio:,.1f}); check the {after} rows ({_rows(raw, rows)})"
                 )
+    for text in found:
+        log.warning("implausible input: %s", text)
+    return found
+
+
+def warn_implausible_money(
+    scenario: Scenario, settings: pd.DataFrame, settings_raw: RawTable
+) -> list[str]:
+    """Log a warning for amounts of money that are allowed but read as written in £
+    thousands or millions: a specialist place's price a year under £1,000 (the register's,
+    the market's, a capital option's running cost), a capital cost under £1,000 a place,
+    and a budget or base-year spend under £100,000. Money is pounds throughout; written
+    ``25.5`` for £25,500, such an amount makes a place nearly free to the model, and its
+    plan a different one. A price of 0 is left alone (said elsewhere where it matters).
+
+    Returns:
+        The warnings logged, each naming the YAML path or the rows.
+    """
+    origin = f"{scenario._sources[-1]}: " if scenario._sources else ""
+    found: list[str] = []
+
+    def low(value: float | None, floor: float) -> bool:
+        return value is not None and 0.0 < float(value) < floor
+
+    cheap = np.flatnonzero(
+        (
+            settings["tier"].astype(str).isin(_SPECIALIST)
+            & (settings["cost_per_place"] > 0)
+            & (settings["cost_per_place"] < PER_PLACE_FLOOR_GBP)
+        ).to_numpy()
+    )
+    if len(cheap):
+        names = ", ".join(settings["setting"].astype(str).iloc[cheap[:5]])
+        found.append(
+            f"{settings_raw.label}: cost_per_place under £{PER_PLACE_FLOOR_GBP:,.0f} a year at "
+            f"{len(cheap)} specialist setting(s) ({names}{' …' if len(cheap) > 5 else ''}; "
+            f"{_rows(settings_raw, cheap)}): amounts are £ a place a year, not £ thousands"
+        )
+    for i, price in enumerate(scenario.allocation.market.prices):
+        if low(price.fee_per_place_gbp, PER_PLACE_FLOOR_GBP):
+            found.append(
+                f"{origin}allocation.market.prices[{i}].fee_per_place_gbp is "
+                f"£{price.fee_per_place_gbp:,.2f} a year: amounts are £, not £ thousands"
+            )
+    for i, option in enumerate(scenario.capital.options):
+        where = f"{origin}capital.options[{i}] ({option.name})"
+        if low(option.cost_per_place_gbp, PER_PLACE_FLOOR_GBP):
+            found.append(
+                f"{where}.cost_per_place_gbp is £{option.cost_per_place_gbp:,.2f} a place a "
+                "year: amounts are £, not £ thousands"
+            )
+        if low(option.capital_cost_gbp / option.places, PER_PLACE_FLOOR_GBP):
+            found.append(
+                f"{where}.capital_cost_gbp is £{option.capital_cost_gbp:,.2f} for "
+                f"{option.places} places: amounts are £, not £ millions"
+            )
+    budgets: list[tuple[str, float | None]] = [
+        ("capital.budget_gbp", scenario.capital.budget_gbp),
+        *(
+            (f"capital.budget_by_year_gbp[{y}]", v)
+            for y, v in scenario.capital.budget_by_year_gbp.items()
+        ),
+        ("reference.base_year_hnb_cost_gbp", scenario.reference.base_year_hnb_cost_gbp),
+    ]
+    if (budget := scenario.levers.budget) is not None:
+        budgets.append(("levers.budget.base_gbp", budget.base_gbp))
+        budgets += [(f"levers.budget.gbp_by_year[{y}]", v) for y, v in budget.gbp_by_year.items()]
+    for path, value in budgets:
+        if low(value, BUDGET_FLOOR_GBP):
+            found.append(f"{origin}{path} is £{value:,.2f}: amounts are £, not £ millions")
     for text in found:
         log.warning("implausible input: %s", text)
     return found

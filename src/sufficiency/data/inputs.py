@@ -15,7 +15,13 @@ from ..config.schema import Scenario
 from ..errors import DataError, Problem, ScenarioError
 from .bands import BAND_MIX_COLUMNS, FUNDING_BANDS_COLUMNS, FundingBands, read_bands
 from .categories import CATEGORY_COLUMNS, check_categories, with_categories
-from .checks import describe_key, duplicate_keys, scenario_references, warn_implausible
+from .checks import (
+    describe_key,
+    duplicate_keys,
+    scenario_references,
+    warn_implausible,
+    warn_implausible_money,
+)
 from .continuity import check_continuity
 from .flows import check_flows, flow_totals, tidy_flows
 from .tables import (
@@ -694,6 +700,7 @@ def load_inputs(
     if flows is not None and flows_raw is not None:
         counted += flow_totals(flows, flows_raw)
     warn_implausible(caseload, caseload_raw, population_as_read, population_raw, counted)
+    warn_implausible_money(scenario, settings, settings_raw)
 
     caseload = (
         caseload.groupby(["year", "need", "age", "age_band", "setting"], observed=True)["children"]
