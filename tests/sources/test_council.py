@@ -701,3 +701,16 @@ def test_later_places_on_the_host_of_a_unit_are_refused(tmp_path: Path) -> None:
     write_council_starter(sen2, gias, tmp_path / "b", places=places)
     later = pd.read_csv(tmp_path / "b" / "data" / "setting_places.csv", dtype={"setting": str})
     assert later.to_dict("records") == [{"setting": host, "year": 2027, "places": 400}]
+
+
+def test_costs_written_in_thousands_are_warned_of(tmp_path: Path) -> None:
+    """A top-up of 15.5 (meant £15,500) at a special school: said, naming the row."""
+    sen2, gias, plain = _plain_starter(tmp_path)
+    special = plain[(plain["tier"] == "special_school") & plain["setting"].str.isdigit()]
+    school = special["setting"].iloc[0]
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,place_funding,top_up\n{school},10000,15.5\n")
+    text = _said("not £ thousands", sen2, gias, tmp_path / "a", costs=costs)
+    assert len(text) == 1 and "(row 2)" in text[0]
+    costs.write_text(f"urn,place_funding,top_up\n{school},10000,15500\n")
+    assert not _said("not £ thousands", sen2, gias, tmp_path / "b", costs=costs)

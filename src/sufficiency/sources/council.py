@@ -305,6 +305,27 @@ def _warn_costs_on_a_host(table: pd.DataFrame, settings: pd.DataFrame, notes: li
         )
 
 
+def _warn_costs_in_thousands(table: pd.DataFrame, settings: pd.DataFrame, notes: list[str]) -> None:
+    """Warn of a specialist setting's place funding, top-up or fee above £0 and under
+    £1,000 a year in the council's costs (before the national parts fill what is not
+    given): written in £ thousands (15.5 for £15,500), it would price the place at almost
+    nothing but its other parts."""
+    from ..data.checks import PER_PLACE_FLOOR_GBP
+
+    tier = table["setting"].map(settings.set_index("setting")["tier"])
+    parts = table[["place_funding", "top_up", "fee"]]
+    low = ((parts > 0) & (parts < PER_PLACE_FLOOR_GBP)).any(axis=1) & tier.isin(_PAID_TIERS)
+    if low.any():
+        at = np.flatnonzero(low.to_numpy())
+        rows = ", ".join(str(int(i) + 2) for i in at[:10]) + (" …" if len(at) > 10 else "")
+        _warn(
+            notes,
+            f"--costs gives {len(at)} row(s) for specialist settings a place funding, top-up "
+            f"or fee under £{PER_PLACE_FLOOR_GBP:,.0f} a year (row{'s' if len(at) > 1 else ''} "
+            f"{rows}): amounts are £ a place a year, not £ thousands",
+        )
+
+
 def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None:
     """Warn of specialist settings holding base-year children that the council's costs
     price at £0 a place (every cost cell of their row blank, or 0): a blank cell is £0,
@@ -608,6 +629,7 @@ def build_council_starter(
                 ],
             )
         _warn_costs_on_a_host(table, settings, notes)
+        _warn_costs_in_thousands(table, settings, notes)
         given_funding = bool(table["place_funding"].notna().any())
         hnb_given = _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
