@@ -586,6 +586,9 @@ def test_headers_as_a_spreadsheet_writes_them_are_read(tmp_path: Path) -> None:
             "designation_needs",
             "'needs'",
         ),
+        # the trade's words: a designation is the needs met, element 3 the top-up
+        ("places", "URN,Places,Designation\n100001,120,ASD\n", "designation", "'needs'"),
+        ("costs", "URN,Element 3,Transport\n100001,15500,8100\n", "element_3", "'top_up'"),
     ],
 )
 def test_a_column_meant_for_one_read_is_refused(

@@ -7,7 +7,7 @@ import difflib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -478,6 +478,7 @@ def unread_columns(
     *,
     ignored: Collection[str] = (),
     what: str = "table",
+    synonyms: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """A problem for each column of ``present`` that is not read but looks meant for a
     column that is: its words among a known column's or a known column's among its
@@ -495,6 +496,8 @@ def unread_columns(
         label: The file, for messages.
         ignored: Columns the reader leaves aside on purpose.
         what: The table, as messages name it.
+        synonyms: Other names of known columns in the trade's words (``element_3``, the
+            top-up), each a column meant for the one it names.
     """
     words = {k: set(_WORDS.findall(k)) for k in known}
     names = list(present)
@@ -504,6 +507,7 @@ def unread_columns(
             continue
         mine = set(_WORDS.findall(name))
         close = [k for k in known if mine and (mine <= words[k] or words[k] <= mine)]
+        close += [synonyms[name]] if synonyms and synonyms.get(name) in known else []
         close += [
             k for k in difflib.get_close_matches(name, known, n=2, cutoff=0.8) if k not in close
         ]

@@ -197,6 +197,12 @@ DESCRIPTIVE_COLUMNS = (
 )
 
 
+#: A council's words for columns its files give under other names: a special school's
+#: designation is the needs it meets; element 3 is the top-up (element 2 is not named:
+#: in a mainstream school it is the school's own £6,000, not place funding).
+COUNCIL_SYNONYMS = {"designation": "needs", "element_3": "top_up"}
+
+
 def council_columns(
     frame: pd.DataFrame, path: Path, what: str, known: Sequence[str]
 ) -> pd.DataFrame:
@@ -212,7 +218,14 @@ def council_columns(
     """
     out = frame.copy(deep=False)
     out.columns = [column_key(c) for c in frame.columns]
-    problems = unread_columns(out.columns, known, str(path), ignored=DESCRIPTIVE_COLUMNS, what=what)
+    problems = unread_columns(
+        out.columns,
+        known,
+        str(path),
+        ignored=DESCRIPTIVE_COLUMNS,
+        what=what,
+        synonyms=COUNCIL_SYNONYMS,
+    )
     if problems:
         raise DataError(f"{path}: {len(problems)} column(s) of the {what} not read", problems)
     return out
