@@ -457,3 +457,20 @@ def test_a_sheet_with_hidden_rows_is_refused(tmp_path: Path) -> None:
     wb["person"].row_dimensions[4].hidden = False
     wb.save(book)
     assert read_sen2(book).base_year == 2025
+
+
+def test_dates_written_month_first_are_said_so(folder: Path) -> None:
+    """An export saved on a computer set to US dates (01/18/2015): a date it cannot be
+    is refused saying why, since every other date of the file (03/04) is in doubt."""
+
+    def us(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[0, "personbirthdate"] = "01/18/2015"
+        f.loc[1, "personbirthdate"] = "31/31/2015"
+        return f
+
+    _edit(folder, "person", us)
+    with pytest.raises(DataError) as raised:
+        read_sen2(folder)
+    said = {p.where.rsplit(", ", 2)[1]: p.message for p in raised.value.problems}
+    assert "written month first" in said["row 2"]
+    assert "month first" not in said["row 3"]

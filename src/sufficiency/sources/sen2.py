@@ -294,6 +294,10 @@ def _workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
 # --- parsing cells -------------------------------------------------------------------------
 
 
+#: A date written with its month first (01/18/2024), as a US-set computer saves it.
+_MONTH_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}")
+
+
 def _dates(
     frame: pd.DataFrame, column: str, where: str, problems: list[Problem], *, blank_ok: bool
 ) -> pd.Series:
@@ -309,11 +313,19 @@ def _dates(
         out[got.index[got.notna()]] = got[got.notna()]
         todo &= out.isna()
     for i in np.flatnonzero(todo.to_numpy())[:20]:
+        us = _MONTH_FIRST.match(text.iloc[i])
         problems.append(
             Problem(
                 f"{where}, row {i + 2}, column {column!r}",
                 f"{text.iloc[i]!r} is not a date (e.g. 2024-Jan-18 00:00:00, 2024-01-18 or "
-                "18/01/2024)",
+                "18/01/2024)"
+                + (
+                    ": written month first, as a computer set to US dates saves it? Every "
+                    "date of the file is then in doubt (03/04 read as 3 April): export it "
+                    "again, or save it with UK or ISO dates"
+                    if us and int(us.group(2)) > 12 >= int(us.group(1))
+                    else ""
+                ),
             )
         )
     if not blank_ok:
