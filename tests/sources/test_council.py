@@ -717,3 +717,15 @@ def test_costs_written_in_thousands_are_warned_of(tmp_path: Path) -> None:
     assert len(text) == 1 and "(row 2)" in text[0]
     costs.write_text(f"urn,place_funding,top_up\n{school},10000,15500\n")
     assert not _said("not £ thousands", sen2, gias, tmp_path / "b", costs=costs)
+
+
+def test_place_funding_for_a_mainstream_school_is_warned_of(tmp_path: Path) -> None:
+    """Element 2 (a mainstream school's own £6,000) given as place funding: said."""
+    sen2, gias, plain = _plain_starter(tmp_path)
+    _, host = _a_unit(plain)
+    costs = tmp_path / "costs.csv"
+    costs.write_text(f"urn,place_funding,top_up\n{host},6000,4000\n")
+    text = _said("element 2", sen2, gias, tmp_path / "a", costs=costs)
+    assert len(text) == 1 and "(row 2)" in text[0]
+    costs.write_text(f"urn,place_funding,top_up\n{host},0,4000\n")
+    assert not _said("element 2", sen2, gias, tmp_path / "b", costs=costs)

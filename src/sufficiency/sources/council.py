@@ -326,6 +326,29 @@ def _warn_costs_in_thousands(table: pd.DataFrame, settings: pd.DataFrame, notes:
         )
 
 
+def _warn_mainstream_place_funding(
+    table: pd.DataFrame, settings: pd.DataFrame, notes: list[str]
+) -> None:
+    """Warn of place funding given for a mainstream school's own places: the High Needs
+    Block funds places in resourced provision, SEN units and special schools; a mainstream
+    school meets the first £6,000 of a child's support (element 2) from its own budget, so
+    an ``Element 2`` column renamed ``place_funding`` would count it as the council's."""
+    tier = table["setting"].map(settings.set_index("setting")["tier"])
+    given = table["place_funding"].fillna(0) > 0
+    hit = given & tier.isin(["mainstream", "sen_support"]).to_numpy()
+    if hit.any():
+        at = np.flatnonzero(hit.to_numpy())
+        rows = ", ".join(str(int(i) + 2) for i in at[:10]) + (" …" if len(at) > 10 else "")
+        _warn(
+            notes,
+            f"--costs gives place funding for {len(at)} row(s) of mainstream schools' own "
+            f"places (row{'s' if len(at) > 1 else ''} {rows}): the High Needs Block funds "
+            "places in resourced provision, SEN units and special schools; a mainstream "
+            "school's first £6,000 (element 2) is its own budget's, and is counted here as "
+            "the council's",
+        )
+
+
 def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None:
     """Warn of specialist settings holding base-year children that the council's costs
     price at £0 a place (every cost cell of their row blank, or 0): a blank cell is £0,
@@ -630,6 +653,7 @@ def build_council_starter(
             )
         _warn_costs_on_a_host(table, settings, notes)
         _warn_costs_in_thousands(table, settings, notes)
+        _warn_mainstream_place_funding(table, settings, notes)
         given_funding = bool(table["place_funding"].notna().any())
         hnb_given = _national_parts(table, settings, assumptions)
         hnb = table["place_funding"] + table["top_up"] + table["fee"]
