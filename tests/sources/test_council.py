@@ -706,26 +706,28 @@ def test_later_places_on_the_host_of_a_unit_are_refused(tmp_path: Path) -> None:
     assert later.to_dict("records") == [{"setting": host, "year": 2027, "places": 400}]
 
 
-def test_costs_written_in_thousands_are_warned_of(tmp_path: Path) -> None:
-    """A top-up of 15.5 (meant £15,500) at a special school: said, naming the row."""
+@pytest.mark.parametrize(
+    ("said", "tier", "warned", "fine"),
+    [
+        # a top-up of 15.5 (meant £15,500) at a special school
+        ("not £ thousands", "special_school", "10000,15.5", "10000,15500"),
+        # element 2 (a mainstream school's own £6,000) given as place funding
+        ("element 2", "host", "6000,4000", "0,4000"),
+    ],
+)
+def test_costs_that_read_wrong_are_warned_of(
+    tmp_path: Path, said: str, tier: str, warned: str, fine: str
+) -> None:
+    """Said, naming the row; the same row written right is not."""
     sen2, gias, plain = _plain_starter(tmp_path)
-    special = plain[(plain["tier"] == "special_school") & plain["setting"].str.isdigit()]
-    school = special["setting"].iloc[0]
+    if tier == "host":
+        school = _a_unit(plain)[1]
+    else:
+        mine = plain[(plain["tier"] == tier) & plain["setting"].str.isdigit()]
+        school = mine["setting"].iloc[0]
     costs = tmp_path / "costs.csv"
-    costs.write_text(f"urn,place_funding,top_up\n{school},10000,15.5\n")
-    text = _said("not £ thousands", sen2, gias, tmp_path / "a", costs=costs)
+    costs.write_text(f"urn,place_funding,top_up\n{school},{warned}\n")
+    text = _said(said, sen2, gias, tmp_path / "a", costs=costs)
     assert len(text) == 1 and "(row 2)" in text[0]
-    costs.write_text(f"urn,place_funding,top_up\n{school},10000,15500\n")
-    assert not _said("not £ thousands", sen2, gias, tmp_path / "b", costs=costs)
-
-
-def test_place_funding_for_a_mainstream_school_is_warned_of(tmp_path: Path) -> None:
-    """Element 2 (a mainstream school's own £6,000) given as place funding: said."""
-    sen2, gias, plain = _plain_starter(tmp_path)
-    _, host = _a_unit(plain)
-    costs = tmp_path / "costs.csv"
-    costs.write_text(f"urn,place_funding,top_up\n{host},6000,4000\n")
-    text = _said("element 2", sen2, gias, tmp_path / "a", costs=costs)
-    assert len(text) == 1 and "(row 2)" in text[0]
-    costs.write_text(f"urn,place_funding,top_up\n{host},0,4000\n")
-    assert not _said("element 2", sen2, gias, tmp_path / "b", costs=costs)
+    costs.write_text(f"urn,place_funding,top_up\n{school},{fine}\n")
+    assert not _said(said, sen2, gias, tmp_path / "b", costs=costs)

@@ -305,6 +305,14 @@ def _warn_costs_on_a_host(table: pd.DataFrame, settings: pd.DataFrame, notes: li
         )
 
 
+def _file_rows(mask: pd.Series) -> str:
+    """``row 2`` or ``rows 2, 5, …``: the file's rows (a header, then one row a line) where
+    ``mask`` holds."""
+    at = np.flatnonzero(mask.to_numpy())
+    rows = ", ".join(str(int(i) + 2) for i in at[:10]) + (" …" if len(at) > 10 else "")
+    return f"row{'s' if len(at) > 1 else ''} {rows}"
+
+
 def _warn_costs_in_thousands(table: pd.DataFrame, settings: pd.DataFrame, notes: list[str]) -> None:
     """Warn of a specialist setting's place funding, top-up or fee above £0 and under
     £1,000 a year in the council's costs (before the national parts fill what is not
@@ -316,13 +324,11 @@ def _warn_costs_in_thousands(table: pd.DataFrame, settings: pd.DataFrame, notes:
     parts = table[["place_funding", "top_up", "fee"]]
     low = ((parts > 0) & (parts < PER_PLACE_FLOOR_GBP)).any(axis=1) & tier.isin(_PAID_TIERS)
     if low.any():
-        at = np.flatnonzero(low.to_numpy())
-        rows = ", ".join(str(int(i) + 2) for i in at[:10]) + (" …" if len(at) > 10 else "")
         _warn(
             notes,
-            f"--costs gives {len(at)} row(s) for specialist settings a place funding, top-up "
-            f"or fee under £{PER_PLACE_FLOOR_GBP:,.0f} a year (row{'s' if len(at) > 1 else ''} "
-            f"{rows}): amounts are £ a place a year, not £ thousands",
+            f"--costs gives {int(low.sum())} row(s) for specialist settings a place funding, "
+            f"top-up or fee under £{PER_PLACE_FLOOR_GBP:,.0f} a year ({_file_rows(low)}): "
+            "amounts are £ a place a year, not £ thousands",
         )
 
 
@@ -337,15 +343,12 @@ def _warn_mainstream_place_funding(
     given = table["place_funding"].fillna(0) > 0
     hit = given & tier.isin(["mainstream", "sen_support"]).to_numpy()
     if hit.any():
-        at = np.flatnonzero(hit.to_numpy())
-        rows = ", ".join(str(int(i) + 2) for i in at[:10]) + (" …" if len(at) > 10 else "")
         _warn(
             notes,
-            f"--costs gives place funding for {len(at)} row(s) of mainstream schools' own "
-            f"places (row{'s' if len(at) > 1 else ''} {rows}): the High Needs Block funds "
-            "places in resourced provision, SEN units and special schools; a mainstream "
-            "school's first £6,000 (element 2) is its own budget's, and is counted here as "
-            "the council's",
+            f"--costs gives place funding for {int(hit.sum())} row(s) of mainstream schools' "
+            f"own places ({_file_rows(hit)}): the High Needs Block funds places in resourced "
+            "provision, SEN units and special schools; a mainstream school's first £6,000 "
+            "(element 2) is its own budget's, and is counted here as the council's",
         )
 
 
