@@ -119,16 +119,11 @@ def _set_arg(p: argparse.ArgumentParser, text: str) -> None:
 
 
 class _Checked(argparse.Action):
-    """An action that refuses a value (:meth:`refuse`) before it is kept."""
+    """An action that refuses a value (:meth:`clash`) before it is kept."""
 
-    def refuse(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None,
-    ) -> None:
-        """Call ``parser.error`` if ``values`` may not be kept."""
+    def clash(self, namespace: argparse.Namespace, values: Any, option: str | None) -> str:
+        """Why ``values`` may not be kept ("" if they may)."""
+        return ""
 
     def __call__(
         self,
@@ -137,7 +132,8 @@ class _Checked(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        self.refuse(parser, namespace, values, option_string)
+        if why := self.clash(namespace, values, option_string):
+            parser.error(why)
         super().__call__(parser, namespace, values, option_string)
 
 
@@ -145,20 +141,13 @@ class _SetOnce(_Checked, argparse._AppendAction):
     """``--set``, refused when it sets a key already set (or a key inside one set, or one
     holding it: ``forecast`` and ``forecast.method``): the last would silently win."""
 
-    def refuse(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None,
-    ) -> None:
+    def clash(self, namespace: argparse.Namespace, values: Any, option: str | None) -> str:
         key = str(values).partition("=")[0].strip()
         for earlier in getattr(namespace, self.dest, None) or []:
             k = str(earlier).partition("=")[0].strip()
             if key and (k == key or k.startswith(key + ".") or key.startswith(k + ".")):
-                parser.error(
-                    f"--set {key} given twice ({earlier} and {values}): give each key once"
-                )
+                return f"--set {key} given twice ({earlier} and {values}): give each key once"
+        return ""
 
 
 def _global_flags(p: argparse.ArgumentParser, *, top: bool) -> None:
@@ -194,19 +183,12 @@ class _Once(_Checked, argparse._StoreAction):
     """An option that takes one value, refused when given twice: argparse keeps the last
     (``--costs A --costs B`` read B alone, A left aside without a word)."""
 
-    def refuse(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None,
-    ) -> None:
+    def clash(self, namespace: argparse.Namespace, values: Any, option: str | None) -> str:
         given: dict[str, Any] = namespace.__dict__.setdefault(_ONCE, {})
         if self.dest in given:
-            parser.error(
-                f"{option_string} given twice ({given[self.dest]} and {values}): give it once"
-            )
+            return f"{option} given twice ({given[self.dest]} and {values}): give it once"
         given[self.dest] = values
+        return ""
 
 
 def _each_once(*parsers: argparse.ArgumentParser) -> None:

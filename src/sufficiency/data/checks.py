@@ -23,8 +23,9 @@ JUMP_FACTOR = 10.0
 PER_PLACE_FLOOR_GBP = 1_000.0
 #: Below this, a budget or a council's whole base-year spend reads as written in £ millions.
 BUDGET_FLOOR_GBP = 100_000.0
-#: Tiers whose places cost thousands of pounds a year.
-_SPECIALIST = ("enhanced_resource", "special_school", "independent")
+#: Tiers whose places always cost the High Needs Block thousands of pounds a year (place
+#: funding, a top-up or a fee).
+SPECIALIST_TIERS = ("enhanced_resource", "special_school", "independent")
 
 
 def duplicate_keys(
@@ -200,7 +201,7 @@ def warn_implausible_money(
 
     cheap = np.flatnonzero(
         (
-            settings["tier"].astype(str).isin(_SPECIALIST)
+            settings["tier"].astype(str).isin(SPECIALIST_TIERS)
             & (settings["cost_per_place"] > 0)
             & (settings["cost_per_place"] < PER_PLACE_FLOOR_GBP)
         ).to_numpy()

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .. import taxonomy
+from ..data.checks import PER_PLACE_FLOOR_GBP, SPECIALIST_TIERS
 from ..errors import DataError, DataWarning, Problem
 from .assumed import FLAT_POPULATION, INFLATION, yaml_block
 from .dfe_release import read_dfe_release
@@ -54,6 +55,7 @@ from .gias import (
     refuse_places_of_a_host,
     refuse_unknown_places,
     split_places,
+    units_by_host,
 )
 from .parsing import council_columns, english_amounts, read_council_csv
 from .sen2 import Sen2, read_sen2
@@ -275,25 +277,17 @@ def _national_parts(
     return hnb_given
 
 
-#: Tiers whose places always cost the High Needs Block something (place funding, a top-up
-#: or a fee): a price of £0 there is a blank row of the council's costs, not a price.
-_PAID_TIERS = ("enhanced_resource", "special_school", "independent")
-
-
 def _warn_costs_on_a_host(table: pd.DataFrame, settings: pd.DataFrame, notes: list[str]) -> None:
     """Warn of costs given on the URN of a mainstream school whose resourced provision or
     SEN unit (``<URN>-RP``, ``<URN>-SU``) has none: a council's list of resourced places'
     top-ups names the school, but the URN is the mainstream school, and the unit keeps
     the national price. (Place numbers so given are refused,
     :func:`.gias.refuse_places_of_a_host`; a school's own costs are plausible.)"""
-    units = [
-        s for s in settings.loc[settings["tier"] == "enhanced_resource", "setting"].astype(str)
-        if s.rpartition("-")[2] in ("RP", "SU")
-    ]  # fmt: skip
     named = set(table["setting"])
     hosts = sorted(
-        {u.rpartition("-")[0] for u in units if u.rpartition("-")[0] in named}
-        - {u.rpartition("-")[0] for u in units if u in named}
+        host
+        for host, units in units_by_host(settings).items()
+        if host in named and not named & set(units)
     )
     if hosts:
         listed = ", ".join(hosts[:10]) + (" …" if len(hosts) > 10 else "")
@@ -318,11 +312,9 @@ def _warn_costs_in_thousands(table: pd.DataFrame, settings: pd.DataFrame, notes:
     £1,000 a year in the council's costs (before the national parts fill what is not
     given): written in £ thousands (15.5 for £15,500), it would price the place at almost
     nothing but its other parts."""
-    from ..data.checks import PER_PLACE_FLOOR_GBP
-
     tier = table["setting"].map(settings.set_index("setting")["tier"])
     parts = table[["place_funding", "top_up", "fee"]]
-    low = ((parts > 0) & (parts < PER_PLACE_FLOOR_GBP)).any(axis=1) & tier.isin(_PAID_TIERS)
+    low = ((parts > 0) & (parts < PER_PLACE_FLOOR_GBP)).any(axis=1) & tier.isin(SPECIALIST_TIERS)
     if low.any():
         _warn(
             notes,
@@ -357,7 +349,9 @@ def _warn_free_specialist_places(priced: pd.DataFrame, notes: list[str]) -> None
     price at £0 a place (every cost cell of their row blank, or 0): a blank cell is £0,
     so such a row makes those children free to the model."""
     free = priced[
-        priced["tier"].isin(_PAID_TIERS) & (priced["used"] > 0) & (priced["cost_per_place"] == 0)
+        priced["tier"].isin(SPECIALIST_TIERS)
+        & (priced["used"] > 0)
+        & (priced["cost_per_place"] == 0)
     ].sort_values("used", ascending=False)
     if free.empty:
         return

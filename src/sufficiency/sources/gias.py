@@ -270,6 +270,17 @@ def refuse_unknown_places(places: pd.DataFrame, known: Iterable[str]) -> None:
     )
 
 
+def units_by_host(register: pd.DataFrame) -> dict[str, list[str]]:
+    """Each school's resourced provision and SEN unit among the ``register``'s settings
+    (``<URN>-RP``, ``<URN>-SU``), by the school's URN."""
+    units: dict[str, list[str]] = {}
+    for sid in register.loc[register["tier"] == "enhanced_resource", "setting"].astype(str):
+        host, _, suffix = sid.rpartition("-")
+        if suffix in ("RP", "SU"):
+            units.setdefault(host, []).append(sid)
+    return units
+
+
 def refuse_places_of_a_host(
     places: pd.DataFrame, register: pd.DataFrame, also_named: Iterable[str] = ()
 ) -> None:
@@ -285,11 +296,7 @@ def refuse_places_of_a_host(
     Raises:
         DataError: Naming each such row, its unit and how to give the unit's places.
     """
-    units: dict[str, list[str]] = {}
-    for sid in register.loc[register["tier"] == "enhanced_resource", "setting"].astype(str):
-        host, _, suffix = sid.rpartition("-")
-        if suffix in ("RP", "SU"):
-            units.setdefault(host, []).append(sid)
+    units = units_by_host(register)
     tiers = register.set_index("setting")["tier"]
     named = set(places["setting"]) | set(also_named)
     source = places.attrs.get("path")
